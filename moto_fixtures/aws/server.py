@@ -1,0 +1,116 @@
+"""The local AWS: moto in server mode on 127.0.0.1, patched, quiet, with a call log.
+
+In: a port (0 picks a free one). Out: an ``AwsServer`` serving every moto service at ``.url``
+from a background thread until ``.stop()``. Always: the patches of ``patches.py`` are installed
+before the first request; moto's public AMIs are not loaded (see ``start_aws_server``); no
+request is logged to stderr (werkzeug's per-request lines would drown the CLI's output); server
+errors still reach the ``moto_fixtures.aws.server`` logger.
+
+The same function serves the tests (in-process, one server per session) and the sandbox daemon
+(``moto_fixtures.daemon``, a separate process).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from moto_fixtures.aws.calls import CallLog, Environ, StartResponse, WsgiApp
+from moto_fixtures.aws.patches import apply_patches
+
+HOST = "127.0.0.1"
+HEALTH_PATH = "/_eastwest/health"
+_log = logging.getLogger(__name__)
+
+
+class _QuietHandler(MotoRequestHandler):
+    # Keep-alive requests otherwise wait on Nagle's algorithm: ~23 requests/s instead of ~800.
+    disable_nagle_algorithm = True
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Per-request access lines are noise for the CLI and the tests: drop them."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        level = logging.INFO if type == "info" else logging.WARNING
+        _log.log(level, message, *args)
+
+
+class AwsServer:
+    """A running local AWS endpoint. Stop it with ``stop()`` or by leaving a ``with`` block."""
+
+    def __init__(self, server: BaseWSGIServer, thread: threading.Thread, calls: CallLog) -> None:
+        self._server = server
+        self._thread = thread
+        self.calls = calls
+        self.host = HOST
+        self.port: int = server.server_address[1]
+        self.url = f"http://{HOST}:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving and release the port; safe to call twice."""
+        if not self._thread.is_alive():
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> AwsServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"AwsServer({self.url})"
+
+
+def _with_health(app: WsgiApp) -> WsgiApp:
+    """Answer ``GET /_eastwest/health`` without touching moto: the sandbox's liveness probe."""
+
+    def health(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != HEALTH_PATH:
+            return app(environ, start_response)
+        body = b'{"status": "ok"}'
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    return health
+
+
+def start_aws_server(port: int = 0) -> AwsServer:
+    """Start the patched moto server on 127.0.0.1:``port`` (0: any free port) in a thread."""
+    # moto loads ~1,300 public AMIs (with volumes and snapshots) into every account it meets,
+    # which costs 0.1-0.3 s per account and per reset. eastwest never launches an instance.
+    # setdefault: whoever sets the variable explicitly keeps the choice.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    apply_patches()
+    calls = CallLog()
+    app = _with_health(calls.wrap(DomainDispatcherApplication(create_backend_app)))
+    server = make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},  # shutdown() waits up to one poll interval
+        name=f"eastwest-aws-{server.server_address[1]}",
+        daemon=True,
+    )
+    thread.start()
+    return AwsServer(server, thread, calls)

@@ -1,0 +1,92 @@
+"""The apply engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from orchestrator.errors import ProviderError, StalePlanError
+from orchestrator.plan import Plan, ScopePlan
+from orchestrator.state import Action, Change, NativeRef, Step
+from providers.base import Adapter, ChangeResult
+
+OnResult = Callable[[Change, ChangeResult], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    results: tuple[tuple[Change, ChangeResult], ...] = ()
+    not_attempted: tuple[Change, ...] = ()
+    errors: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(r.ok for _, r in self.results) and not self.not_attempted
+
+    def counts(self) -> dict[str, int]:
+        done = [c.action for c, r in self.results if r.ok]
+        return {
+            "added": done.count(Action.CREATE),
+            "changed": done.count(Action.UPDATE),
+            "destroyed": done.count(Action.DELETE),
+            "failed": sum(1 for _, r in self.results if not r.ok),
+        }
+
+
+def check_fresh(plan: Plan, adapter_for: Callable[[ScopePlan], Adapter]) -> None:
+    """Refuse a saved plan whose scopes changed since it was made (DESIGN.md: apply exactly
+    the plan that was reviewed)."""
+    for sp in plan.scopes:
+        if not sp.changes:
+            continue
+        now = adapter_for(sp).observe(sp.scope, None).fingerprint()
+        if now != sp.fingerprint:
+            raise StalePlanError(
+                f"the saved plan is stale: what eastwest owns in {sp.scope} ({sp.target.name}) "
+                "changed since the plan was made; run `eastwest plan` again"
+            )
+
+
+def apply_plan(
+    plan: Plan,
+    adapter_for: Callable[[ScopePlan], Adapter],
+    on_result: OnResult | None = None,
+) -> ApplyReport:
+    results: list[tuple[Change, ChangeResult]] = []
+    skipped: list[Change] = []
+    errors: list[str] = []
+    for sp in plan.scopes:
+        if not sp.changes:
+            continue
+        try:
+            scope_results, scope_skipped = _apply_scope(sp, adapter_for(sp), on_result)
+        except ProviderError as exc:
+            errors.append(str(exc))
+            skipped.extend(sp.changes)
+            continue
+        results.extend(scope_results)
+        skipped.extend(scope_skipped)
+    return ApplyReport(tuple(results), tuple(skipped), tuple(errors))
+
+
+def _apply_scope(
+    sp: ScopePlan, adapter: Adapter, on_result: OnResult | None
+) -> tuple[list[tuple[Change, ChangeResult]], list[Change]]:
+    ids: dict[str, NativeRef] = dict(sp.native)
+    done: list[tuple[Change, ChangeResult]] = []
+    for step in Step:
+        changes = [c for c in sp.changes if c.step is step]
+        if not changes:
+            continue
+        for change, result in zip(
+            changes, adapter.apply(sp.scope, step, changes, ids), strict=True
+        ):
+            done.append((change, result))
+            if on_result is not None:
+                on_result(change, result)
+        if not all(r.ok for _, r in done):
+            # Make before break: never remove what a failed step was meant to replace.
+            return done, [c for c in sp.changes if c.step > step]
+    if sp.applied:
+        adapter.record_applied(sp.scope, sp.applied, ids)
+    return done, []

@@ -1,0 +1,171 @@
+"""The ``eastwest`` command line (DESIGN.md, "CLI").
+
+Exit codes follow Terraform: 0 success / no changes, 1 error, 2 changes present (with
+``--detailed-exitcode``). Heavy SDKs are imported only when a command needs a cloud.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from orchestrator import console
+from orchestrator.commands import Context, run_apply, run_apply_file, run_plan
+from orchestrator.errors import EastwestError, PolicyError
+from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
+from orchestrator.plan.document import is_plan_file
+
+T = TypeVar("T")
+
+DEFAULT_SANDBOX_DIR = Path(".eastwest/sandbox")
+
+
+pass_context = click.make_pass_decorator(Context)
+policy_args = click.argument(
+    "policies", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--sandbox",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="EASTWEST_SANDBOX",
+    help="Talk to the local sandbox clouds described in DIR/sandbox.json (env: EASTWEST_SANDBOX).",
+    metavar="DIR",
+)
+@click.option("--no-color", "no_colour", is_flag=True, help="Plain text output.")
+@click.version_option(package_name="eastwest")
+@click.pass_context
+def main(ctx: click.Context, sandbox: Path | None, no_colour: bool) -> None:
+    """eastwest: one segment policy, compiled into every cloud's native controls and kept
+    there."""
+    ctx.obj = Context(sandbox, no_colour)
+
+
+@main.command()
+@policy_args
+def validate(policies: tuple[Path, ...]) -> None:
+    """Check policy files; print every problem with file, line and field."""
+    loaded = _load(policies)
+    policy = loaded.policy
+    click.echo(
+        f"Policy {policy.name!r} is valid: {len(policy.accounts)} account(s), "
+        f"{len(policy.segments)} segment(s), {len(policy.rules)} rule(s)."
+    )
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the policy format."""
+    click.echo(json.dumps(policy_json_schema(), indent=2))
+
+
+@main.command()
+@policy_args
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan.")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
+)
+@pass_context
+def plan(
+    ctx: Context,
+    policies: tuple[Path, ...],
+    as_json: bool,
+    out: Path | None,
+    detailed_exitcode: bool,
+) -> None:
+    """Show what apply would change (reads the clouds, writes nothing)."""
+    sys.exit(run_plan(ctx, _load(policies), as_json=as_json, out=out, detailed=detailed_exitcode))
+
+
+@main.command()
+@click.argument("target", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@pass_context
+def apply(ctx: Context, target: tuple[Path, ...], auto_approve: bool) -> None:
+    """Apply POLICY… (after showing the plan) or a plan saved with `plan --out`."""
+    if len(target) == 1 and is_plan_file(target[0]):
+        sys.exit(run_apply_file(ctx, target[0]))
+    sys.exit(run_apply(ctx, _load(target), auto_approve=auto_approve))
+
+
+@main.group()
+def sandbox() -> None:
+    """Start and stop the local fake clouds."""
+
+
+@sandbox.command("up")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_SANDBOX_DIR,
+    show_default=True,
+)
+def sandbox_up(directory: Path) -> None:
+    """Start the sandbox clouds in the background and seed a landing zone."""
+    from moto_fixtures.sandbox import sandbox_up as up  # noqa: PLC0415
+
+    info = _guard(lambda: up(directory))
+    click.echo(f"Sandbox running (pid {info.pid}); AWS at {info.aws_endpoint}.")
+    click.echo(f"Use it with: eastwest --sandbox {directory} plan policies/examples/sandbox.yaml")
+    click.echo(f"Stop it with: eastwest sandbox down --dir {directory}")
+
+
+@sandbox.command("down")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_SANDBOX_DIR,
+    show_default=True,
+)
+def sandbox_down(directory: Path) -> None:
+    """Stop the sandbox clouds."""
+    from moto_fixtures.sandbox import sandbox_down as down  # noqa: PLC0415
+
+    stopped = _guard(lambda: down(directory))
+    click.echo("Sandbox stopped." if stopped else f"No sandbox was running in {directory}.")
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_SANDBOX_DIR,
+    show_default=True,
+)
+@click.option("--keep", is_flag=True, help="Leave the sandbox running at the end.")
+@pass_context
+def demo(ctx: Context, directory: Path, keep: bool) -> None:
+    """Watch eastwest work end to end against the local sandbox."""
+    from orchestrator.demo import run_demo  # noqa: PLC0415
+
+    sys.exit(_guard(lambda: run_demo(directory, keep=keep, colour=ctx.colour)))
+
+
+def _load(paths: tuple[Path, ...]) -> LoadedPolicy:
+    try:
+        loaded = load_policy(paths)
+    except PolicyError as exc:
+        console.print_diagnostics(exc.diagnostics)
+        click.echo(f"{len(exc.diagnostics)} problem(s); nothing was read or changed.", err=True)
+        sys.exit(1)
+    console.print_diagnostics(loaded.warnings)
+    return loaded
+
+
+def _guard(work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except EastwestError as exc:
+        click.echo(click.style("Error: ", fg="red", bold=True) + str(exc), err=True)
+        sys.exit(1)

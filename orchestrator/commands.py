@@ -1,0 +1,168 @@
+"""What ``plan`` and ``apply`` do, behind the click layer: pipeline, rendering, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from orchestrator import console
+from orchestrator.apply import ApplyReport, apply_plan, check_fresh
+from orchestrator.diagnostics import error
+from orchestrator.errors import EastwestError, ProviderError
+from orchestrator.pipeline import PlanResult, plan_policy
+from orchestrator.plan import Plan, ScopePlan
+from orchestrator.plan.document import plan_to_json, read_plan, write_plan
+from orchestrator.plan.render import render_plan
+from orchestrator.state import Change, Target
+from providers.base import Adapter, ChangeResult
+
+if TYPE_CHECKING:
+    from orchestrator.model import LoadedPolicy
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+class Context:
+    def __init__(self, sandbox: Path | None, no_colour: bool) -> None:
+        self.sandbox_dir = sandbox
+        self.colour = console.colour_enabled(no_colour)
+
+    def sandbox(self) -> dict[str, Any] | None:
+        if self.sandbox_dir is None:
+            return None
+        from moto_fixtures.sandbox import load_sandbox  # noqa: PLC0415 - only with --sandbox
+
+        return load_sandbox(self.sandbox_dir)
+
+
+class AdapterCache:
+    """One adapter per account, built on first use by the cloud's factory in ``providers``."""
+
+    def __init__(self, policy: str, sandbox: dict[str, Any] | None) -> None:
+        self.policy = policy
+        self.sandbox = sandbox
+        self._adapters: dict[Target, Adapter] = {}
+
+    def __call__(self, target: Target) -> Adapter:
+        if target not in self._adapters:
+            from providers import ADAPTERS  # noqa: PLC0415 - keeps the CLI start fast
+
+            factory = ADAPTERS.get(target.cloud)
+            if factory is None:
+                raise ProviderError(f"no adapter for cloud {target.cloud!r} in this version")
+            self._adapters[target] = factory(target, policy=self.policy, sandbox=self.sandbox)
+        return self._adapters[target]
+
+
+def make_plan_for(ctx: Context, loaded: LoadedPolicy, *, show_progress: bool = True) -> PlanResult:
+    adapters = AdapterCache(loaded.policy.name, ctx.sandbox())
+    sink = console.progress if show_progress else console.quiet
+    result = plan_policy(loaded.policy, adapters, sink)
+    located = tuple(loaded.locate(d) for d in result.diagnostics)
+    return PlanResult(result.plan, result.desired, located)
+
+
+def run_plan(
+    ctx: Context, loaded: LoadedPolicy, *, as_json: bool, out: Path | None, detailed: bool
+) -> int:
+    try:
+        result = make_plan_for(ctx, loaded, show_progress=not as_json or sys.stderr.isatty())
+    except EastwestError as exc:
+        return _fail(str(exc))
+    console.print_diagnostics(result.diagnostics)
+    if result.plan is None:
+        return _fail("no plan was made; nothing was changed")
+    if as_json:
+        click.echo(json.dumps(plan_to_json(result.plan), indent=2))
+    else:
+        click.echo(render_plan(result.plan, colour=ctx.colour), nl=False)
+    if out is not None:
+        write_plan(result.plan, out)
+        click.echo(
+            f"\nSaved the plan to {out}. Apply exactly it with: eastwest apply {out}", err=True
+        )
+    if result.failed:
+        return EXIT_ERROR
+    return EXIT_CHANGES if detailed and result.plan.has_changes else EXIT_OK
+
+
+def run_apply(ctx: Context, loaded: LoadedPolicy, *, auto_approve: bool) -> int:
+    try:
+        result = make_plan_for(ctx, loaded)
+    except EastwestError as exc:
+        return _fail(str(exc))
+    console.print_diagnostics(result.diagnostics)
+    if result.plan is None or result.failed:
+        return _fail("the plan has errors; nothing was changed")
+    click.echo(render_plan(result.plan, colour=ctx.colour), nl=False)
+    if not result.plan.has_changes:
+        return EXIT_OK
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            return _fail(
+                "refusing to apply without a terminal to confirm on; "
+                "pass --auto-approve, or save a plan with --out and apply that file"
+            )
+        if not console.confirm_apply():
+            click.echo("Apply cancelled; nothing was changed.", err=True)
+            return EXIT_ERROR
+    return _execute(ctx, result.plan)
+
+
+def run_apply_file(ctx: Context, path: Path) -> int:
+    try:
+        plan = read_plan(path)
+        adapters = AdapterCache(plan.policy, ctx.sandbox())
+        check_fresh(plan, _by_scope(adapters))
+    except EastwestError as exc:
+        return _fail(str(exc))
+    if not plan.has_changes:
+        click.echo("The saved plan has no changes.")
+        return EXIT_OK
+    return _execute(ctx, plan, adapters)
+
+
+def _execute(ctx: Context, plan: Plan, adapters: AdapterCache | None = None) -> int:
+    cache = adapters or AdapterCache(plan.policy, ctx.sandbox())
+    click.echo("")
+    report = apply_plan(plan, _by_scope(cache), _report_result)
+    return _summarise(report)
+
+
+def _by_scope(adapters: AdapterCache) -> Callable[[ScopePlan], Adapter]:
+    return lambda sp: adapters(sp.target)
+
+
+def _report_result(change: Change, result: ChangeResult) -> None:
+    verb = {"+": "Created", "~": "Updated", "-": "Destroyed"}[str(change.action)]
+    if result.ok:
+        click.echo(f"{change.key}: {verb}.")
+    else:
+        click.echo(click.style(f"{change.key}: failed: ", fg="red") + result.message, err=True)
+
+
+def _summarise(report: ApplyReport) -> int:
+    counts = report.counts()
+    console.print_diagnostics(error(message) for message in report.errors)
+    if report.not_attempted:
+        click.echo(
+            f"{len(report.not_attempted)} change(s) were not attempted because an "
+            "earlier step failed (make before break).",
+            err=True,
+        )
+    line = f"{counts['added']} added, {counts['changed']} changed, {counts['destroyed']} destroyed."
+    if report.ok:
+        click.echo(f"\nApply complete! Resources: {line}")
+        return EXIT_OK
+    click.echo(f"\nApply failed ({counts['failed']} failed). Resources: {line}", err=True)
+    return EXIT_ERROR
+
+
+def _fail(message: str) -> int:
+    click.echo(click.style("Error: ", fg="red", bold=True) + message, err=True)
+    return EXIT_ERROR

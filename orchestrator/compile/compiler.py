@@ -1,0 +1,167 @@
+"""The compiler proper: segments and rules → groups, address sets and flow rules per scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from orchestrator.compile.flows import Flow, collect_flows, merge_port_ranges
+from orchestrator.compile.membership import (
+    Membership,
+    Placement,
+    member_scope,
+    resolve_membership,
+)
+from orchestrator.compile.quotas import check_quotas
+from orchestrator.diagnostics import Diagnostic, error
+from orchestrator.model.policy import Policy
+from orchestrator.model.ports import PortRange
+from orchestrator.state import (
+    AddressSet,
+    DesiredScope,
+    DesiredState,
+    FirewallGroup,
+    FlowRule,
+    Resource,
+    Scope,
+    ScopeInventory,
+    Target,
+)
+from orchestrator.state.resources import (
+    Direction,
+    address_set_key,
+    group_key,
+    ports_label,
+    rule_key,
+)
+
+SUPPORTED_CLOUDS = frozenset({"aws"})
+
+
+def scopes_to_read(policy: Policy) -> dict[Scope, Target]:
+    """Every scope whose inventory the compiler needs: where the members live."""
+    scopes: dict[Scope, Target] = {}
+    for segment in policy.segments:
+        for member in segment.members:
+            scope = member_scope(policy, member)
+            account = policy.account(member.account)
+            profile = getattr(account, "profile", None)
+            scopes[scope] = Target(scope.cloud, scope.account, account.name, profile)
+    return scopes
+
+
+def compile_policy(policy: Policy, inventory: Mapping[Scope, ScopeInventory]) -> DesiredState:
+    diags = list(_unsupported_clouds(policy))
+    membership = resolve_membership(policy, inventory)
+    diags.extend(membership.diagnostics)
+    flows, flow_diags = collect_flows(policy, membership)
+    diags.extend(flow_diags)
+    builder = _Builder(policy.name, membership)
+    for placement in membership.placements:
+        builder.add_group(placement)
+    for flow in flows:
+        builder.add_flow(flow)
+    scopes = builder.scopes()
+    diags.extend(check_quotas(policy, scopes))
+    targets = {s: t for s, t in scopes_to_read(policy).items() if s in scopes}
+    return DesiredState(policy.name, scopes, targets, tuple(diags))
+
+
+def _unsupported_clouds(policy: Policy) -> Iterable[Diagnostic]:
+    for s_index, segment in enumerate(policy.segments):
+        for m_index, member in enumerate(segment.members):
+            cloud = policy.account(member.account).cloud
+            if cloud not in SUPPORTED_CLOUDS:
+                yield error(
+                    f"compiling for {cloud} is not supported by this version of eastwest",
+                    path=f"segments[{s_index}].members[{m_index}].account",
+                    detail="supported: " + ", ".join(sorted(SUPPORTED_CLOUDS)),
+                )
+
+
+@dataclass
+class _Builder:
+    policy: str
+    membership: Membership
+
+    def __post_init__(self) -> None:
+        self._resources: dict[Scope, dict[str, Resource]] = defaultdict(dict)
+        # (scope, group, direction, peer segment) → the ports wanted and the rules wanting them
+        self._wants: dict[tuple[Scope, str, Direction, str], _Want] = {}
+
+    def add_group(self, placement: Placement) -> None:
+        scope, seg = placement.scope, placement.segment
+        key = group_key(scope, seg, placement.network)
+        self._resources[scope][key] = FirewallGroup(
+            key=key,
+            scope=scope,
+            segment=seg,
+            network=placement.network,
+            name=f"eastwest-{self.policy}-{seg}",
+            description=f"eastwest: segment {seg} of policy {self.policy}",
+        )
+
+    def add_flow(self, flow: Flow) -> None:
+        """A flow opens ingress on every placement of its target and egress on every placement
+        of its source, each referencing the other side's address set in its own scope."""
+        for placement in self.membership.of(flow.to):
+            self._want(placement, "ingress", flow, peer_segment=flow.from_)
+        for placement in self.membership.of(flow.from_):
+            self._want(placement, "egress", flow, peer_segment=flow.to)
+
+    def _want(
+        self, placement: Placement, direction: Direction, flow: Flow, peer_segment: str
+    ) -> None:
+        scope = placement.scope
+        gkey = group_key(scope, placement.segment, placement.network)
+        self._address_set(scope, peer_segment)
+        want = self._wants.setdefault((scope, gkey, direction, peer_segment), _Want([], set()))
+        want.ports.extend(flow.ports)
+        want.names.update(flow.names)
+
+    def _address_set(self, scope: Scope, segment: str) -> AddressSet:
+        key = address_set_key(scope, segment)
+        existing = self._resources[scope].get(key)
+        if isinstance(existing, AddressSet):
+            return existing
+        cidrs = frozenset(self.membership.cidrs[segment])
+        aset = AddressSet(
+            key=key,
+            scope=scope,
+            segment=segment,
+            name=f"eastwest-{self.policy}-{segment}",
+            cidrs=cidrs,
+            max_entries=max(1, len(cidrs)),
+        )
+        self._resources[scope][key] = aset
+        return aset
+
+    def scopes(self) -> dict[Scope, DesiredScope]:
+        for (scope, gkey, direction, peer_segment), want in self._wants.items():
+            # Ports merge across every rule between the same pair: fewer rules, same meaning.
+            description = "eastwest:" + ",".join(sorted(want.names))
+            for port in merge_port_ranges(want.ports):
+                label = ports_label(port.protocol, port.from_port, port.to_port)
+                key = rule_key(gkey, direction, label, f"set:{peer_segment}")
+                self._resources[scope][key] = FlowRule(
+                    key=key,
+                    scope=scope,
+                    group=gkey,
+                    direction=direction,
+                    protocol=port.protocol,
+                    from_port=port.from_port,
+                    to_port=port.to_port,
+                    peer=f"set:{peer_segment}",
+                    description=description[:255],
+                )
+        return {
+            scope: DesiredScope(scope, dict(sorted(res.items())))
+            for scope, res in sorted(self._resources.items())
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Want:
+    ports: list[PortRange]
+    names: set[str]

@@ -1,0 +1,219 @@
+"""The version-1 policy format (DESIGN.md, "Policy file"): pydantic models, frozen, unknown
+fields rejected.
+
+Field names here are the user-facing contract; every addition is documented in
+``docs/policy.md``. Checks that need more than one field (references between sections,
+overlaps) live in ``checks.py`` so that all problems are reported together.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    StringConstraints,
+    model_validator,
+)
+
+from orchestrator.model.ports import check_port_spec
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# The loader maps these patterns to messages (loader.py, _PATTERN_MESSAGES): a user sees
+# "an AWS account id is 12 digits", not a regular expression. [0-9], not \d: pydantic's regex
+# engine reads \d as any Unicode digit.
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
+REGION_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+AWS_ACCOUNT_PATTERN = r"^[0-9]{12}$"
+ALIBABA_ACCOUNT_PATTERN = r"^[0-9]{16}$"
+SUBSCRIPTION_PATTERN = r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"
+
+Name = Annotated[
+    str,
+    StringConstraints(pattern=NAME_PATTERN),
+    Field(description="lower-case letters, digits and '-', starting with a letter, at most 63"),
+]
+Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN, max_length=40)]
+PortSpec = Annotated[
+    str,
+    AfterValidator(check_port_spec),
+    Field(
+        description="'tcp/443', 'udp/53', 'tcp/8000-8100', 'icmp' or 'any'",
+        examples=["tcp/443", "udp/53", "tcp/8000-8100", "icmp", "any"],
+    ),
+]
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+TagValue = Annotated[str, StringConstraints(max_length=256)]
+
+
+def _cidr_text(value: object) -> object:
+    """Explain a bad CIDR in network terms before pydantic's generic "not a valid network".
+
+    Numbers are refused although ``ipaddress`` would take ``5`` as ``0.0.0.5/32``: in a policy
+    file a bare number is a mistake, never an address.
+    """
+    if not isinstance(value, str):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f"expected a CIDR such as '10.0.0.0/16', got the number {value}")
+        return value
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(_cidr_problem(value)) from None
+    return value
+
+
+def _cidr_problem(text: str) -> str:
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        address, _, prefix = text.partition("/")
+        try:
+            version = ipaddress.ip_address(address).version
+        except ValueError:
+            return f"'{text}' is not a CIDR: '{address}' is not an IP address"
+        longest = 32 if version == 4 else 128
+        return f"'{text}' is not a CIDR: the prefix length must be 0 to {longest}, not '{prefix}'"
+    return f"'{text}' has host bits set; the network is {network.with_prefixlen}"
+
+
+Cidr = Annotated[
+    IPvAnyNetwork,
+    BeforeValidator(_cidr_text),
+    Field(description="an IPv4 or IPv6 network in CIDR form, e.g. '10.0.0.0/16'"),
+]
+
+
+class Quotas(_Strict):
+    """Per-account overrides of cloud limits checked at plan time."""
+
+    rules_per_group: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="rules per security group and direction (AWS default 60, Alibaba 200)",
+    )
+
+
+class _Account(_Strict):
+    name: Name
+    regions: list[Region] = Field(min_length=1)
+    quotas: Quotas = Quotas()
+
+
+class AwsAccount(_Account):
+    cloud: Literal["aws"]
+    account_id: Annotated[str, StringConstraints(pattern=AWS_ACCOUNT_PATTERN)]
+    profile: str | None = Field(
+        default=None, description="boto3 profile name; default: the standard credential chain"
+    )
+
+
+class AlibabaAccount(_Account):
+    cloud: Literal["alibaba"]
+    account_id: Annotated[str, StringConstraints(pattern=ALIBABA_ACCOUNT_PATTERN)]
+
+
+class AzureAccount(_Account):
+    cloud: Literal["azure"]
+    subscription_id: Annotated[str, StringConstraints(pattern=SUBSCRIPTION_PATTERN)]
+    resource_group: Annotated[str, StringConstraints(min_length=1, max_length=90)]
+
+
+Account = Annotated[AwsAccount | AlibabaAccount | AzureAccount, Field(discriminator="cloud")]
+Cloud = Literal["aws", "alibaba", "azure"]
+
+
+class Firewall(_Strict):
+    zone: str
+    next_hop: str = Field(description="vpce-… / eni-… (AWS), eni-… (Alibaba), NVA IP (Azure)")
+    healthy: bool = Field(default=True, description="false sends this zone to another firewall")
+
+
+class Inspection(_Strict):
+    vpc: str
+    firewalls: list[Firewall] = Field(min_length=1)
+
+
+class Hub(_Strict):
+    name: Name
+    account: Name
+    region: Region
+    transit: str = Field(description="TGW id / transit router id / hub VNet name")
+    inspection: Inspection | None = None
+
+
+class Member(_Strict):
+    """One place a segment lives: a VPC/VNet, some of its subnets, or VPCs selected by tags."""
+
+    account: Name
+    region: Region
+    vpc: str | None = None
+    vnet: str | None = None
+    subnets: list[str] | None = Field(
+        default=None, min_length=1, description="narrow a vpc/vnet member to these subnets"
+    )
+    tags: dict[TagKey, TagValue] | None = Field(
+        default=None, min_length=1, description="every VPC/VNet carrying all these tags"
+    )
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> Member:
+        chosen = [k for k in ("vpc", "vnet", "tags") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                "a member names exactly one of 'vpc', 'vnet' or 'tags'"
+                + (f" (found {', '.join(chosen)})" if chosen else "")
+            )
+        if self.subnets is not None and self.tags is not None:
+            raise ValueError("'subnets' narrows a 'vpc' or 'vnet' member, not a 'tags' one")
+        return self
+
+
+class Segment(_Strict):
+    name: Name
+    description: str = ""
+    members: list[Member] = []
+    cidrs: list[Cidr] = Field(
+        default=[], description="addresses of the segment besides its members' (external)"
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Segment:
+        if not self.members and not self.cidrs:
+            raise ValueError("a segment needs 'members', 'cidrs' or both")
+        return self
+
+
+class Rule(_Strict):
+    name: Name
+    from_: Name = Field(alias="from")
+    to: Name
+    ports: list[PortSpec] = Field(min_length=1)
+    inspect: bool = False
+    description: str = ""
+
+
+class Policy(_Strict):
+    version: Literal[1]
+    name: Name
+    accounts: list[Account] = Field(min_length=1)
+    hubs: list[Hub] = []
+    segments: list[Segment] = Field(min_length=1)
+    rules: list[Rule] = []
+
+    def account(self, name: str) -> AwsAccount | AlibabaAccount | AzureAccount:
+        return next(a for a in self.accounts if a.name == name)
+
+    def segment(self, name: str) -> Segment:
+        return next(s for s in self.segments if s.name == name)

@@ -1,0 +1,264 @@
+"""Policy files → plain data, and where every value was written.
+
+In: a path (or text and a file name). Out: a ``Source``: the top-level mapping as plain Python
+data plus a ``SourceMap`` from field path (``segments[2].members[0].tags``) to file, line and
+column, 1-based. Problems come back as located diagnostics, never as exceptions.
+
+The data is built from PyYAML's composed node tree (``yaml.compose`` with the safe loader)
+rather than from ``yaml.safe_load`` because only the nodes keep their marks, and because
+``safe_load`` silently keeps the last of two equal keys: here a duplicate key is an error.
+Merge keys (``<<: *defaults``) are honoured, own keys winning, as YAML specifies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from orchestrator.diagnostics import Diagnostic, error
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_LAST_STEP = re.compile(r'(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])$')
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    file: str
+    line: int
+    column: int
+
+
+def key_path(parent: str, key: object) -> str:
+    """``parent.key``, or ``parent["odd key"]`` when the key is not a plain word."""
+    if isinstance(key, str) and _PLAIN_KEY.fullmatch(key):
+        return f"{parent}.{key}" if parent else key
+    return f"{parent}[{json.dumps(str(key))}]"
+
+
+def index_path(parent: str, index: int) -> str:
+    return f"{parent}[{index}]"
+
+
+def parent_path(path: str) -> str | None:
+    """The path one step up, or None at the top (the empty path)."""
+    if not path:
+        return None
+    match = _LAST_STEP.search(path)
+    return path[: match.start()] if match else ""
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each value (``values``) and each mapping key (``keys``) was written."""
+
+    values: Mapping[str, Location] = field(default_factory=dict)
+    keys: Mapping[str, Location] = field(default_factory=dict)
+
+    def find(self, path: str, *, at_key: bool = False) -> Location | None:
+        """The location of ``path``, else of the nearest enclosing path that has one."""
+        if at_key and path in self.keys:
+            return self.keys[path]
+        current: str | None = path
+        while current is not None:
+            if current in self.values:
+                return self.values[current]
+            current = parent_path(current)
+        return None
+
+    def locate(self, diagnostic: Diagnostic, *, at_key: bool = False) -> Diagnostic:
+        """Fill file, line and column from ``diagnostic.path``; a located one is kept as is."""
+        if diagnostic.file is not None:
+            return diagnostic
+        where = self.find(diagnostic.path, at_key=at_key)
+        if where is None:
+            return diagnostic
+        return replace(diagnostic, file=where.file, line=where.line, column=where.column)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One policy file: its top-level mapping and where everything in it was written."""
+
+    file: str
+    data: dict[object, object]
+    map: SourceMap
+
+
+def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
+    """Read and parse one policy file; the file name in diagnostics is ``str(path)``."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [_at(file, None, "file not found")]
+    except IsADirectoryError:
+        return None, [_at(file, None, "is a directory, not a policy file")]
+    except OSError as exc:
+        return None, [_at(file, None, f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = _byte_location(file, raw, exc.start)
+        summary = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        return None, [_at(file, where, summary)]
+    return parse_source(text, file)
+
+
+def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]:
+    """Parse policy text; a Source comes back when the top level is a mapping.
+
+    Duplicate keys give diagnostics *and* a Source (first value kept), so that the rest of
+    the file is still checked and every problem is reported in one go.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        return None, [_syntax_error(file, exc)]
+    except yaml.reader.ReaderError as exc:
+        where = _char_location(file, text, exc.position)
+        return None, [_at(file, where, f"character {exc.character!r} is not allowed in YAML")]
+    if not isinstance(root, yaml.MappingNode):
+        return None, [_not_a_mapping(file, root)]
+    builder = _Builder(file)
+    builder.values[""] = _mark(file, root.start_mark)
+    data = builder.mapping(root, "", frozenset())
+    # A node reached again through an alias would report its problems again, under another path.
+    unique = {(d.line, d.column, d.summary): d for d in reversed(builder.diagnostics)}
+    problems = list(reversed(unique.values()))
+    return Source(file, data, SourceMap(builder.values, builder.keys)), problems
+
+
+def _not_a_mapping(file: str, root: yaml.Node | None) -> Diagnostic:
+    if root is None:
+        summary = "the file is empty; a policy file is a mapping starting with 'version: 1'"
+        return _at(file, Location(file, 1, 1), summary)
+    kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+    summary = f"the top level must be a mapping (version:, name:, accounts: …), not {kind}"
+    return _at(file, _mark(file, root.start_mark), summary)
+
+
+class _Builder:
+    """Turns composed nodes into plain data, recording marks and collecting problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[str, Location] = {}
+        self.keys: dict[str, Location] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._scalars = SafeConstructor()
+
+    def build(self, node: yaml.Node, path: str, active: frozenset[int]) -> object:
+        self.values[path] = _mark(self.file, node.start_mark)
+        if id(node) in active:
+            self._problem(node, path, "an alias refers to the list or mapping that contains it")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, active)
+        if isinstance(node, yaml.SequenceNode):
+            inner = active | {id(node)}
+            return [self.build(n, index_path(path, i), inner) for i, n in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def mapping(
+        self, node: yaml.MappingNode, path: str, active: frozenset[int]
+    ) -> dict[object, object]:
+        result: dict[object, object] = {}
+        self._merge_into(result, node, path, active | {id(node)})
+        return result
+
+    def _merge_into(
+        self,
+        result: dict[object, object],
+        node: yaml.MappingNode,
+        path: str,
+        active: frozenset[int],
+    ) -> None:
+        # Merged-in keys go first so that the mapping's own keys overwrite them, values and
+        # recorded locations alike; of several merged mappings the earliest wins (YAML spec).
+        own = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
+        for key_node, merged in reversed([(k, v) for k, v in node.value if k.tag == _MERGE_TAG]):
+            sources = merged.value if isinstance(merged, yaml.SequenceNode) else [merged]
+            for source in reversed(sources):
+                if isinstance(source, yaml.MappingNode) and id(source) not in active:
+                    self._merge_into(result, source, path, active | {id(source)})
+                else:
+                    self._problem(key_node, path, "'<<' merges mappings only (<<: *anchor)")
+        self._own_keys(result, own, path, active)
+
+    def _own_keys(
+        self,
+        result: dict[object, object],
+        pairs: list[tuple[yaml.Node, yaml.Node]],
+        path: str,
+        active: frozenset[int],
+    ) -> None:
+        first: dict[object, Location] = {}
+        for key_node, value_node in pairs:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(
+                    key_node, path, "a mapping key must be a plain word, not a list or mapping"
+                )
+                continue
+            key = self._scalar(key_node, path)
+            where = _mark(self.file, key_node.start_mark)
+            child = key_path(path, key)
+            if key in first:
+                previous = first[key]
+                summary = f"duplicate key '{key}' (first written at line {previous.line})"
+                self.diagnostics.append(_at(self.file, where, summary, path=child))
+                continue
+            first[key] = self.keys[child] = where
+            result[key] = self.build(value_node, child, active)
+
+    def _scalar(self, node: yaml.Node, path: str) -> object:
+        try:
+            return self._scalars.construct_object(node)
+        except yaml.YAMLError as exc:
+            self._problem(node, path, f"cannot read this value: {getattr(exc, 'problem', exc)}")
+            return None
+
+    def _problem(self, node: yaml.Node, path: str, summary: str) -> None:
+        self.diagnostics.append(_at(self.file, _mark(self.file, node.start_mark), summary, path))
+
+
+def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    where = _mark(file, mark) if mark is not None else None
+    problem = exc.problem or "not valid YAML"
+    if "'\\t'" in problem:
+        return _at(file, where, "a tab character cannot indent YAML; indent with spaces")
+    context = f"{exc.context}: " if exc.context else ""
+    start = exc.context_mark
+    # An unclosed bracket is found at the end of the file; say where it was opened.
+    if exc.context and start is not None and mark is not None and start.line != mark.line:
+        context = f"{exc.context} (opened at line {start.line + 1}): "
+    return _at(file, where, f"YAML syntax error: {context}{problem}")
+
+
+def _mark(file: str, mark: yaml.Mark) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def _char_location(file: str, text: str, position: int) -> Location:
+    before = text[:position]
+    return Location(file, before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1)
+
+
+def _byte_location(file: str, raw: bytes, position: int) -> Location:
+    # The column counts bytes: the line cannot be decoded, so characters are unknown.
+    before = raw[:position]
+    return Location(file, before.count(b"\n") + 1, position - (before.rfind(b"\n") + 1) + 1)
+
+
+def _at(file: str, where: Location | None, summary: str, path: str = "") -> Diagnostic:
+    located = error(summary, path=path)
+    if where is None:
+        return replace(located, file=file)
+    return replace(located, file=file, line=where.line, column=where.column)

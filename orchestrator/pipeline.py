@@ -1,0 +1,101 @@
+"""The data flow of DESIGN.md in one place: policy → inventory → compile → observe → plan.
+
+In: a validated ``Policy`` and a way to get the adapter of an account. Out: a ``PlanResult``
+with the plan (when one could be made) and every diagnostic, unlocated (the caller locates
+them against the policy files).
+Always: no write call is made here; an inventory that cannot be read completely stops the
+plan (desired addresses would be wrong), an observation that cannot be read stops only its
+scope (which then gets no changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orchestrator.compile import compile_policy
+from orchestrator.compile.compiler import SUPPORTED_CLOUDS
+from orchestrator.diagnostics import Diagnostic, error, has_errors, warning
+from orchestrator.errors import ObservationError, ProviderError
+from orchestrator.model.policy import Policy
+from orchestrator.plan import Plan, make_plan
+from orchestrator.state import DesiredState, ObservedScope, Scope, ScopeInventory, Target
+from providers.base import Adapter
+
+Progress = Callable[[str], None]
+AdapterFor = Callable[[Target], Adapter]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    plan: Plan | None
+    desired: DesiredState | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def failed(self) -> bool:
+        return self.plan is None or has_errors(self.diagnostics)
+
+
+def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]]:
+    """Every account and region the policy governs: where eastwest may own something."""
+    scopes: dict[Scope, Target] = {}
+    diags: list[Diagnostic] = []
+    for index, account in enumerate(policy.accounts):
+        if account.cloud not in SUPPORTED_CLOUDS:
+            diags.append(
+                warning(
+                    f"account {account.name!r} ({account.cloud}) is not managed by this version",
+                    path=f"accounts[{index}].cloud",
+                )
+            )
+            continue
+        ident = account.subscription_id if account.cloud == "azure" else account.account_id
+        target = Target(account.cloud, ident, account.name, getattr(account, "profile", None))
+        for region in account.regions:
+            scopes[Scope(account.cloud, ident, region)] = target
+    return scopes, diags
+
+
+def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> PlanResult:
+    scopes, diags = policy_scopes(policy)
+    try:
+        for target in dict.fromkeys(scopes.values()):
+            first = next(s.region for s, t in scopes.items() if t == target)
+            adapter_for(target).check_identity(first)
+        inventory = _read_inventory(scopes, adapter_for, progress)
+    except ProviderError as exc:
+        return PlanResult(None, None, (*diags, error(str(exc))))
+    desired = compile_policy(policy, inventory)
+    diags.extend(desired.diagnostics)
+    if has_errors(diags):
+        return PlanResult(None, desired, tuple(diags))
+    observed = _observe(desired, scopes, adapter_for, progress)
+    plan = make_plan(desired, observed, scopes)
+    return PlanResult(plan, desired, (*diags, *plan.diagnostics[len(desired.diagnostics) :]))
+
+
+def _read_inventory(
+    scopes: dict[Scope, Target], adapter_for: AdapterFor, progress: Progress
+) -> dict[Scope, ScopeInventory]:
+    inventory: dict[Scope, ScopeInventory] = {}
+    for scope, target in scopes.items():
+        progress(f"Reading networks of {scope} ({target.name})")
+        inventory[scope] = adapter_for(target).inventory(scope.region)
+    return inventory
+
+
+def _observe(
+    desired: DesiredState,
+    scopes: dict[Scope, Target],
+    adapter_for: AdapterFor,
+    progress: Progress,
+) -> dict[Scope, ObservedScope | ObservationError]:
+    observed: dict[Scope, ObservedScope | ObservationError] = {}
+    for scope, target in scopes.items():
+        progress(f"Reading what eastwest owns in {scope} ({target.name})")
+        try:
+            observed[scope] = adapter_for(target).observe(scope, desired.scopes.get(scope))
+        except ObservationError as exc:
+            observed[scope] = exc
+    return observed

@@ -1,0 +1,139 @@
+"""The plan as a JSON document: what ``plan --json`` prints and ``plan --out FILE`` saves.
+
+``format_version`` follows Terraform's rule: the minor number grows with additions, the major
+with anything a consumer could trip over. ``eastwest apply FILE`` reads this document back and
+refuses one whose major version or policy digest it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from orchestrator.diagnostics import Diagnostic, Severity
+from orchestrator.errors import PlanFileError
+from orchestrator.plan.planner import Plan, ScopePlan
+from orchestrator.state import Action, Change, NativeRef, Scope, Target
+from orchestrator.state.codec import resource_from_json, resource_to_json
+
+FORMAT_VERSION = "1.0"
+_ACTION_NAMES = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete"}
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "policy": plan.policy,
+        "created_at": plan.created_at,
+        "summary": plan.counts(),
+        "complete": plan.complete,
+        "scopes": [_scope_to_json(s) for s in plan.scopes],
+        "diagnostics": [d.to_json() for d in plan.diagnostics],
+    }
+
+
+def _scope_to_json(sp: ScopePlan) -> dict[str, Any]:
+    return {
+        "scope": str(sp.scope),
+        "target": {
+            "cloud": sp.target.cloud,
+            "account": sp.target.account,
+            "name": sp.target.name,
+            "profile": sp.target.profile,
+        },
+        "fingerprint": sp.fingerprint,
+        "skipped": sp.skipped,
+        "changes": [_change_to_json(c) for c in sp.changes],
+        "native": {k: {"id": v.id, "version": v.version} for k, v in sorted(sp.native.items())},
+        "applied": dict(sp.applied),
+    }
+
+
+def _change_to_json(change: Change) -> dict[str, Any]:
+    return {
+        "action": _ACTION_NAMES[change.action],
+        "symbol": str(change.action),
+        "key": change.key,
+        "kind": change.resource.kind,
+        "step": int(change.step),
+        "drift": change.drift,
+        "before": resource_to_json(change.before) if change.before else None,
+        "after": resource_to_json(change.after) if change.after else None,
+    }
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    text = json.dumps(plan_to_json(plan), indent=2, sort_keys=False) + "\n"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_plan(path: Path) -> Plan:
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanFileError(f"{path}: not a readable eastwest plan ({exc})") from exc
+    version = str(body.get("format_version", "")) if isinstance(body, dict) else ""
+    if version.split(".")[0] != FORMAT_VERSION.split(".", maxsplit=1)[0]:
+        raise PlanFileError(
+            f"{path}: plan format {version or 'unknown'} is not supported "
+            f"(this eastwest writes {FORMAT_VERSION}); make the plan again"
+        )
+    try:
+        return _plan_from_json(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanFileError(f"{path}: the plan is damaged ({exc!r})") from exc
+
+
+def _plan_from_json(body: Mapping[str, Any]) -> Plan:
+    scopes = tuple(_scope_from_json(s) for s in body["scopes"])
+    diags = tuple(
+        Diagnostic(
+            Severity(d["severity"]),
+            d["summary"],
+            d.get("detail", ""),
+            d.get("file"),
+            d.get("line"),
+            d.get("column"),
+            d.get("path", ""),
+        )
+        for d in body.get("diagnostics", [])
+    )
+    return Plan(body["policy"], scopes, diags, created_at=body["created_at"])
+
+
+def _scope_from_json(body: Mapping[str, Any]) -> ScopePlan:
+    t = body["target"]
+    target = Target(t["cloud"], t["account"], t["name"], t.get("profile"))
+    changes = tuple(
+        Change(
+            Action(c["symbol"]),
+            resource_from_json(c["before"]) if c["before"] else None,
+            resource_from_json(c["after"]) if c["after"] else None,
+            drift=bool(c["drift"]),
+        )
+        for c in body["changes"]
+    )
+    native = {k: NativeRef(v["id"], v.get("version")) for k, v in body["native"].items()}
+    return ScopePlan(
+        Scope.parse(body["scope"]),
+        target,
+        changes,
+        body["fingerprint"],
+        native,
+        dict(body["applied"]),
+        body.get("skipped"),
+    )
+
+
+def is_plan_file(path: Path) -> bool:
+    """A saved plan (JSON with a format_version), as opposed to a policy file."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64).lstrip()
+    except OSError:
+        return False
+    return head.startswith(b"{") and b"format_version" in head

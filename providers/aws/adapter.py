@@ -1,0 +1,102 @@
+"""The AWS adapter: the provider contract (``providers/base.py``) over boto3 clients.
+
+Clients are injected (``AwsClients``); ``make_aws_adapter`` builds them from the standard
+credential chain, or from the sandbox description when one is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from orchestrator.errors import AccountMismatchError, ObservationError
+from orchestrator.state import (
+    Change,
+    DesiredScope,
+    NativeRef,
+    ObservedScope,
+    Scope,
+    ScopeInventory,
+    Step,
+    Target,
+)
+from providers.aws.errors import translate
+from providers.aws.reader import read_inventory, read_owned
+from providers.aws.session import AwsClients, ClientHook, sandbox_clients, standard_clients
+from providers.aws.writer import AwsWriter
+from providers.base import ChangeResult
+
+
+class AwsAdapter:
+    def __init__(self, target: Target, policy: str, clients: AwsClients) -> None:
+        self.target = target
+        self.policy = policy
+        self.clients = clients
+        self._identity_checked = False
+
+    def _where(self, region: str) -> str:
+        return f"aws account {self.target.account} ({self.target.name}) {region}"
+
+    def check_identity(self, region: str = "us-east-1") -> None:
+        if self._identity_checked:
+            return
+        try:
+            account = self.clients.sts(region).get_caller_identity()["Account"]
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"{self._where(region)}: checking the caller identity") from exc
+        if account != self.target.account:
+            raise AccountMismatchError(
+                f"the AWS credentials in use belong to account {account}, but the policy's "
+                f"account {self.target.name!r} is {self.target.account}; nothing was changed"
+            )
+        self._identity_checked = True
+
+    def inventory(self, region: str) -> ScopeInventory:
+        scope = Scope("aws", self.target.account, region)
+        try:
+            return read_inventory(self.clients.ec2(region), scope)
+        except (ClientError, BotoCoreError) as exc:
+            raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+
+    def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
+        try:
+            return read_owned(self.clients.ec2(scope.region), scope, self.policy, desired)
+        except (ClientError, BotoCoreError) as exc:
+            raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
+
+    def apply(
+        self,
+        scope: Scope,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+    ) -> list[ChangeResult]:
+        self.check_identity(scope.region)
+        return self._writer(scope).apply(step, changes, ids)
+
+    def record_applied(
+        self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
+    ) -> None:
+        try:
+            self._writer(scope).record_applied(applied, ids)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"{self._where(scope.region)} recording applied state") from exc
+
+    def _writer(self, scope: Scope) -> AwsWriter:
+        return AwsWriter(self.clients.ec2(scope.region), scope, self.policy)
+
+
+def make_aws_adapter(
+    target: Target,
+    *,
+    policy: str,
+    sandbox: Mapping[str, Any] | None,
+    on_client: ClientHook | None = None,
+) -> AwsAdapter:
+    if sandbox is not None:
+        clients = sandbox_clients(sandbox, target.account, on_client)
+    else:
+        clients = standard_clients(target.profile, on_client)
+    return AwsAdapter(target, policy, clients)

@@ -1,0 +1,43 @@
+"""botocore exceptions → eastwest's error tree, at the boundary, with no credentials in text."""
+
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from orchestrator.errors import PermanentError, ProviderError, TemporaryError
+
+_TEMPORARY = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "ServiceUnavailable",
+        "Unavailable",
+        "InternalError",
+        "InternalFailure",
+        "IncorrectState",  # a prefix list still being modified: try again shortly
+    }
+)
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def translate(exc: Exception, where: str) -> ProviderError:
+    """``where`` names cloud, account, region and the resource or operation."""
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        message = exc.response.get("Error", {}).get("Message", "")
+        text = f"{where}: {code}: {message}"
+        if code in _TEMPORARY:
+            return TemporaryError(text, delay=2.0)
+        return PermanentError(text)
+    if isinstance(exc, NoCredentialsError):
+        return PermanentError(
+            f"{where}: no AWS credentials found (profile, environment or instance role); "
+            "for the local sandbox pass --sandbox DIR"
+        )
+    if isinstance(exc, BotoCoreError):
+        return TemporaryError(f"{where}: {exc}", delay=2.0)
+    return ProviderError(f"{where}: {exc}")

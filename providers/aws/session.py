@@ -1,0 +1,87 @@
+"""boto3 sessions and clients: the standard credential chain, or the local sandbox.
+
+Without a sandbox, clients come from boto3's own configuration chain (profile, environment,
+``AWS_ENDPOINT_URL``, instance role), so eastwest reaches whatever endpoint the user's other AWS
+tools reach. With a sandbox, they point at its moto server and name the account in the
+``x-moto-account-id`` header, which is how moto keeps accounts apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_sts import STSClient
+
+# Standard mode retries throttling and 5xx with jittered backoff; the real limit of this job
+# is the EC2 request-rate budget, so give it room before an error surfaces.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, user_agent_extra="eastwest")
+
+ClientHook = Callable[[Any], None]
+
+
+class AwsClients:
+    """Builds and caches one EC2 client per region for one account."""
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        *,
+        endpoint_url: str | None = None,
+        account_header: str | None = None,
+        on_client: ClientHook | None = None,
+    ) -> None:
+        self._session = session
+        self._endpoint_url = endpoint_url
+        self._account_header = account_header
+        self._on_client = on_client
+        self._ec2: dict[str, EC2Client] = {}
+
+    def ec2(self, region: str) -> EC2Client:
+        if region not in self._ec2:
+            client = self._session.client(
+                "ec2", region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
+            )
+            self._prepare(client)
+            self._ec2[region] = client
+        return self._ec2[region]
+
+    def sts(self, region: str) -> STSClient:
+        client = self._session.client(
+            "sts", region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
+        )
+        self._prepare(client)
+        return client
+
+    def _prepare(self, client: Any) -> None:
+        if self._account_header is not None:
+            header = self._account_header
+
+            def add_header(request: Any, **_: Any) -> None:
+                request.headers["x-moto-account-id"] = header
+
+            client.meta.events.register("before-send.*", add_header)
+        if self._on_client is not None:
+            self._on_client(client)
+
+
+def standard_clients(profile: str | None, on_client: ClientHook | None = None) -> AwsClients:
+    return AwsClients(boto3.Session(profile_name=profile), on_client=on_client)
+
+
+def sandbox_clients(
+    sandbox: Mapping[str, Any], account: str, on_client: ClientHook | None = None
+) -> AwsClients:
+    aws = sandbox["aws"]
+    session = boto3.Session(
+        aws_access_key_id=aws["access_key_id"],
+        aws_secret_access_key=aws["secret_access_key"],
+    )
+    return AwsClients(
+        session, endpoint_url=aws["endpoint_url"], account_header=account, on_client=on_client
+    )

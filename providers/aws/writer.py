@@ -1,0 +1,326 @@
+"""Writing AWS: one plan step in one scope, batched, idempotent.
+
+Batching: one authorize (or revoke) call per security group and direction per step. Idempotency:
+"already exists" on create and "not found" on delete are success; a batch that fails because
+part of it already happened is retried rule by rule with the same rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from orchestrator.errors import PermanentError, ProviderError
+from orchestrator.state import (
+    Action,
+    AddressSet,
+    Change,
+    FirewallGroup,
+    FlowRule,
+    NativeRef,
+    Scope,
+    Step,
+)
+from orchestrator.state.resources import address_set_key, cidrs_digest
+from providers.aws import translate as tr
+from providers.aws.errors import error_code, translate
+from providers.base import ChangeResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.literals import ResourceTypeType
+    from mypy_boto3_ec2.type_defs import TagSpecificationTypeDef
+
+_ENTRIES_PER_CALL = 100  # Create/ModifyManagedPrefixList accept at most 100 entries a call
+_SETTLE_TIMEOUT = 120.0
+
+
+class AwsWriter:
+    def __init__(self, ec2: EC2Client, scope: Scope, policy: str) -> None:
+        self.ec2 = ec2
+        self.scope = scope
+        self.policy = policy
+
+    def where(self, key: str) -> str:
+        return f"aws {self.scope.account} {self.scope.region} {key.removeprefix(f'{self.scope}/')}"
+
+    def apply(
+        self, step: Step, changes: Sequence[Change], ids: MutableMapping[str, NativeRef]
+    ) -> list[ChangeResult]:
+        if step is Step.ADD_RULES or step is Step.REMOVE_RULES:
+            return self._rules(step, changes, ids)
+        # Groups go before address sets when deleting: their rules may reference the sets.
+        order = {"firewall_group": 0, "address_set": 1}
+        if step is Step.CREATE_CONTAINERS:
+            order = {"address_set": 0, "firewall_group": 1}
+        ordered = sorted(changes, key=lambda c: order[c.resource.kind])
+        return [self._guard(c, ids) for c in ordered]
+
+    def _guard(self, change: Change, ids: MutableMapping[str, NativeRef]) -> ChangeResult:
+        try:
+            self._container(change, ids)
+        except (ClientError, BotoCoreError) as exc:
+            return ChangeResult(change.key, False, str(translate(exc, self.where(change.key))))
+        except ProviderError as exc:
+            return ChangeResult(change.key, False, str(exc))
+        return ChangeResult(change.key, True)
+
+    def _container(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
+        before, after = change.before, change.after
+        if isinstance(after, AddressSet) and change.action is Action.CREATE:
+            ids[after.key] = self._create_prefix_list(after)
+        elif isinstance(after, AddressSet) and isinstance(before, AddressSet):
+            ids[after.key] = self._modify_prefix_list(before, after, ids[after.key])
+        elif isinstance(after, FirewallGroup) and change.action is Action.CREATE:
+            ids[after.key] = NativeRef(self._create_group(after))
+        elif change.action is Action.DELETE and isinstance(before, FirewallGroup):
+            self._ignore(
+                ("InvalidGroup.NotFound",),
+                self.ec2.delete_security_group,
+                GroupId=ids[before.key].id,
+            )
+        elif change.action is Action.DELETE and isinstance(before, AddressSet):
+            self._ignore(
+                ("InvalidPrefixListID.NotFound",),
+                self.ec2.delete_managed_prefix_list,
+                PrefixListId=ids[before.key].id,
+            )
+        else:
+            raise PermanentError(
+                f"{self.where(change.key)}: a security group cannot be changed in place; "
+                "delete it in the console or rename the segment"
+            )
+
+    # -- address sets (managed prefix lists) ---------------------------------------------
+
+    def _create_prefix_list(self, aset: AddressSet) -> NativeRef:
+        cidrs = sorted(aset.cidrs)
+        first, rest = cidrs[:_ENTRIES_PER_CALL], cidrs[_ENTRIES_PER_CALL:]
+        digest = cidrs_digest(aset.cidrs)
+        tags = tr.ownership_tags(self.policy, aset.key, aset.segment)
+        tags += [{"Key": tr.TAG_CIDRS_DIGEST, "Value": digest}]
+        if not rest:
+            tags += [{"Key": tr.TAG_VERSION, "Value": "1"}]  # a new list is version 1
+        # The client token makes a re-run after a crash return the same list, not a second one.
+        # Keys repeat across policies in one account; the policy name keeps tokens apart.
+        token = hashlib.sha256(f"{self.policy}|{aset.key}|{digest}".encode()).hexdigest()[:64]
+        created = self.ec2.create_managed_prefix_list(
+            PrefixListName=aset.name,
+            MaxEntries=aset.max_entries,
+            AddressFamily="IPv4",
+            Entries=[{"Cidr": c} for c in first],
+            TagSpecifications=[_tag_spec("prefix-list", tags)],
+            ClientToken=token,
+        )["PrefixList"]
+        ref = self._settled(created["PrefixListId"])
+        for chunk in _chunks(rest):
+            ref = self._modify(ref, AddEntries=[{"Cidr": c} for c in chunk])
+        if rest:
+            self._tag_version(ref, digest)
+        return ref
+
+    def _modify_prefix_list(
+        self, before: AddressSet, after: AddressSet, ref: NativeRef
+    ) -> NativeRef:
+        add = sorted(after.cidrs - before.cidrs)
+        remove = sorted(before.cidrs - after.cidrs)
+        if after.max_entries > before.max_entries:  # grow before adding
+            ref = self._modify(ref, MaxEntries=after.max_entries, versioned=False)
+        for chunk in _chunks(add):
+            ref = self._modify(ref, AddEntries=[{"Cidr": c} for c in chunk])
+        for chunk in _chunks(remove):
+            ref = self._modify(ref, RemoveEntries=[{"Cidr": c} for c in chunk])
+        if after.max_entries < before.max_entries:  # shrink after removing
+            ref = self._modify(ref, MaxEntries=after.max_entries, versioned=False)
+        self._tag_version(ref, cidrs_digest(after.cidrs))
+        return ref
+
+    def _modify(self, ref: NativeRef, *, versioned: bool = True, **changes: Any) -> NativeRef:
+        # EC2 refuses an entry change made against another version than the current one, so a
+        # concurrent edit by someone else fails loudly instead of being overwritten.
+        if versioned:
+            changes["CurrentVersion"] = ref.version
+        self.ec2.modify_managed_prefix_list(PrefixListId=ref.id, **changes)
+        return self._settled(ref.id)
+
+    def _settled(self, pl_id: str) -> NativeRef:
+        """Wait until a create/modify has finished; return the list's id and new version."""
+        deadline, delay = time.monotonic() + _SETTLE_TIMEOUT, 0.2
+        while True:
+            pl = self.ec2.describe_managed_prefix_lists(PrefixListIds=[pl_id])["PrefixLists"][0]
+            state = pl.get("State", "")
+            if state.endswith("-complete"):
+                return NativeRef(pl_id, int(pl["Version"]))
+            if state.endswith("-failed") or time.monotonic() > deadline:
+                reason = pl.get("StateMessage", "") or f"still {state} after {_SETTLE_TIMEOUT:.0f}s"
+                raise PermanentError(f"{self.where(pl_id)}: prefix list {state}: {reason}")
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _tag_version(self, ref: NativeRef, digest: str) -> None:
+        self.ec2.create_tags(
+            Resources=[ref.id],
+            Tags=[
+                {"Key": tr.TAG_CIDRS_DIGEST, "Value": digest},
+                {"Key": tr.TAG_VERSION, "Value": str(ref.version)},
+            ],
+        )
+
+    # -- firewall groups (security groups) ----------------------------------------------
+
+    def _create_group(self, group: FirewallGroup) -> str:
+        tags = tr.ownership_tags(self.policy, group.key, group.segment)
+        try:
+            gid = self.ec2.create_security_group(
+                GroupName=group.name,
+                Description=group.description,
+                VpcId=group.network,
+                TagSpecifications=[_tag_spec("security-group", tags)],
+            )["GroupId"]
+        except ClientError as exc:
+            if error_code(exc) != "InvalidGroup.Duplicate":
+                raise
+            return self._adopt_group(group)
+        # A new group allows all egress; eastwest's groups allow only declared flows.
+        self._ignore(
+            ("InvalidPermission.NotFound",),
+            self.ec2.revoke_security_group_egress,
+            GroupId=gid,
+            IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        )
+        return gid
+
+    def _adopt_group(self, group: FirewallGroup) -> str:
+        """A group of that name exists: ours from a crashed run, or someone else's."""
+        found = self.ec2.describe_security_groups(
+            Filters=[
+                {"Name": "vpc-id", "Values": [group.network]},
+                {"Name": "group-name", "Values": [group.name]},
+            ]
+        )["SecurityGroups"]
+        mine = [sg for sg in found if tr.tags_of(sg).get(tr.TAG_KEY) == group.key]
+        if not mine:
+            raise PermanentError(
+                f"{self.where(group.key)}: a security group named {group.name!r} already "
+                f"exists in {group.network} and is not eastwest's; rename or remove it"
+            )
+        return mine[0]["GroupId"]
+
+    # -- rules ----------------------------------------------------------------------------
+
+    def _rules(
+        self, step: Step, changes: Sequence[Change], ids: Mapping[str, NativeRef]
+    ) -> list[ChangeResult]:
+        batches: dict[tuple[str, str], list[FlowRule]] = defaultdict(list)
+        for change in changes:
+            rule = change.resource
+            if isinstance(rule, FlowRule):
+                batches[(rule.group, rule.direction)].append(rule)
+        results: dict[str, ChangeResult] = {}
+        for (group, direction), rules in sorted(batches.items()):
+            for result in self._batch(step, group, direction, rules, ids):
+                results[result.key] = result
+        return [results[c.key] for c in changes]
+
+    def _batch(
+        self,
+        step: Step,
+        group: str,
+        direction: str,
+        rules: list[FlowRule],
+        ids: Mapping[str, NativeRef],
+    ) -> list[ChangeResult]:
+        if group not in ids:
+            why = f"{self.where(group)}: the security group does not exist (its creation failed)"
+            return [ChangeResult(r.key, False, why) for r in rules]
+        adding = step is Step.ADD_RULES
+        call = self._call(adding, direction)
+        benign = "InvalidPermission.Duplicate" if adding else "InvalidPermission.NotFound"
+        try:
+            perms = [tr.ip_permission(r, self._peer_id(r, ids)) for r in rules]
+            call(GroupId=ids[group].id, IpPermissions=perms)
+        except ClientError as exc:
+            if error_code(exc) != benign or len(rules) == 1:
+                return self._failed(rules, exc) if error_code(exc) != benign else _ok(rules)
+            # Part of the batch already happened (a re-run after a crash): go rule by rule.
+            return [self._single(call, benign, ids[group].id, r, ids) for r in rules]
+        except ValueError as exc:
+            return [ChangeResult(r.key, False, f"{self.where(r.key)}: {exc}") for r in rules]
+        return _ok(rules)
+
+    def _single(
+        self,
+        call: Callable[..., Any],
+        benign: str,
+        gid: str,
+        rule: FlowRule,
+        ids: Mapping[str, NativeRef],
+    ) -> ChangeResult:
+        try:
+            call(GroupId=gid, IpPermissions=[tr.ip_permission(rule, self._peer_id(rule, ids))])
+        except ClientError as exc:
+            if error_code(exc) != benign:
+                return ChangeResult(rule.key, False, str(translate(exc, self.where(rule.key))))
+        return ChangeResult(rule.key, True)
+
+    def _call(self, adding: bool, direction: str) -> Callable[..., Any]:
+        if adding:
+            if direction == "ingress":
+                return self.ec2.authorize_security_group_ingress
+            return self.ec2.authorize_security_group_egress
+        if direction == "ingress":
+            return self.ec2.revoke_security_group_ingress
+        return self.ec2.revoke_security_group_egress
+
+    def _peer_id(self, rule: FlowRule, ids: Mapping[str, NativeRef]) -> str | None:
+        kind, _, segment = rule.peer.partition(":")
+        if kind != "set":
+            return None
+        ref = ids.get(address_set_key(self.scope, segment))
+        return ref.id if ref is not None else None
+
+    def _failed(self, rules: list[FlowRule], exc: ClientError) -> list[ChangeResult]:
+        return [ChangeResult(r.key, False, str(translate(exc, self.where(r.group)))) for r in rules]
+
+    def _ignore(self, codes: tuple[str, ...], call: Callable[..., Any], **kwargs: Any) -> None:
+        try:
+            call(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) not in codes:
+                raise
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def record_applied(self, applied: Mapping[str, str], ids: Mapping[str, NativeRef]) -> None:
+        """Tag each group with the digest of the rules eastwest left it with (one call per
+        distinct digest: tags are set on many resources at once)."""
+        by_digest: dict[str, list[str]] = defaultdict(list)
+        for key, digest in applied.items():
+            if key in ids:
+                by_digest[digest].append(ids[key].id)
+        for digest, resources in sorted(by_digest.items()):
+            self.ec2.create_tags(
+                Resources=sorted(resources), Tags=[{"Key": tr.TAG_RULES_DIGEST, "Value": digest}]
+            )
+
+
+def _tag_spec(
+    resource_type: ResourceTypeType, tags: list[dict[str, str]]
+) -> TagSpecificationTypeDef:
+    return {
+        "ResourceType": resource_type,
+        "Tags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags],
+    }
+
+
+def _ok(rules: list[FlowRule]) -> list[ChangeResult]:
+    return [ChangeResult(r.key, True) for r in rules]
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + _ENTRIES_PER_CALL] for i in range(0, len(items), _ENTRIES_PER_CALL)]

@@ -1,0 +1,70 @@
+"""The adapter contract every cloud implements (after crossplane-runtime's Observe/Create/…).
+
+- ``inventory`` reads what eastwest never owns (networks, subnets) for one region.
+- ``observe`` reads everything eastwest owns in one scope, completely, or raises
+  ``ObservationError``: it never returns partial data and never writes.
+- ``apply`` carries out the changes of one plan step in one scope, batched as the cloud allows,
+  idempotently ("already exists" on create and "not found" on delete are success), and records
+  the native id of everything it creates in ``ids``.
+
+Adapters are built per account by a factory in ``providers/__init__.py``; SDK clients are
+injected into them, never made at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from orchestrator.state import (
+    Change,
+    DesiredScope,
+    NativeRef,
+    ObservedScope,
+    Scope,
+    ScopeInventory,
+    Step,
+    Target,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    key: str
+    ok: bool
+    message: str = ""
+
+
+class Adapter(Protocol):
+    target: Target
+
+    def check_identity(self, region: str = ...) -> None:
+        """Raise AccountMismatchError unless the credentials are the target account's."""
+
+    def inventory(self, region: str) -> ScopeInventory:
+        """Networks and subnets of one region, read completely."""
+
+    def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
+        """Everything owned in the scope. ``desired`` lets the adapter skip reads whose answer
+        it can prove unchanged (a versioned object it wrote); it never changes the answer."""
+
+    def apply(
+        self,
+        scope: Scope,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+    ) -> list[ChangeResult]:
+        """Carry out one step's changes; one result per change, in order."""
+
+    def record_applied(
+        self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
+    ) -> None:
+        """Record, on each group, the digest of the rules eastwest left it with."""
+
+
+class AdapterFactory(Protocol):
+    def __call__(
+        self, target: Target, *, policy: str, sandbox: Mapping[str, Any] | None
+    ) -> Adapter: ...

@@ -1,0 +1,79 @@
+"""Shared fixtures: one local AWS (patched moto server) per test session.
+
+- ``aws_server`` (session): the in-process server, stopped at the end of the session.
+- ``aws_endpoint`` (function): its URL, after moto was reset and the call log emptied, so every
+  test starts from an empty cloud.
+- ``seeded_aws`` (function): ``aws_endpoint`` plus the landing zone of
+  ``moto_fixtures.aws.seed``; yields the ``SeedReport``. The call log is emptied after seeding,
+  so it holds only what the test itself does.
+- ``ec2_client`` (function): a factory ``ec2_client(account="111111111111", region=…)`` of
+  boto3 EC2 clients aimed at ``aws_endpoint`` with the account header set on ``before-send``.
+- ``aws_calls`` (function): ``aws_calls()`` returns the calls recorded so far as
+  ``[{"account": …, "action": …}]``, read over HTTP like any client would.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from moto_fixtures.aws import clients as aws_clients
+from moto_fixtures.aws.calls import PATH as CALLS_PATH
+from moto_fixtures.aws.landing_zone import ACCOUNT_ID, REGION
+from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
+
+    from moto_fixtures.aws.server import AwsServer
+
+
+def _request(url: str, method: str) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=10) as resp:
+        body: bytes = resp.read()
+    return body
+
+
+@pytest.fixture(scope="session")
+def aws_server() -> Iterator[AwsServer]:
+    # Imported here: moto takes a second or two to import, and most tests never need it.
+    from moto_fixtures.aws.server import start_aws_server
+
+    server = start_aws_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(aws_server: AwsServer) -> str:
+    _request(f"{aws_server.url}/moto-api/reset", "POST")
+    _request(f"{aws_server.url}{CALLS_PATH}", "DELETE")
+    return aws_server.url
+
+
+@pytest.fixture
+def seeded_aws(aws_endpoint: str) -> SeedReport:
+    report = seed_landing_zone(aws_endpoint)
+    _request(f"{aws_endpoint}{CALLS_PATH}", "DELETE")
+    return report
+
+
+@pytest.fixture
+def ec2_client(aws_endpoint: str) -> Callable[..., EC2Client]:
+    def make(account: str = ACCOUNT_ID, region: str = REGION, **kwargs: Any) -> EC2Client:
+        return aws_clients.ec2_client(aws_endpoint, account, region, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def aws_calls(aws_endpoint: str) -> Callable[[], list[dict[str, str]]]:
+    def calls() -> list[dict[str, str]]:
+        loaded: list[dict[str, str]] = json.loads(_request(f"{aws_endpoint}{CALLS_PATH}", "GET"))
+        return loaded
+
+    return calls

@@ -1,0 +1,262 @@
+"""The AWS adapter against the in-process moto server: call budgets, idempotency, safety."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from moto_fixtures.aws import console
+from orchestrator.apply import apply_plan
+from orchestrator.errors import AccountMismatchError
+from orchestrator.model.policy import Policy
+from orchestrator.pipeline import plan_policy
+from orchestrator.plan import Plan
+from orchestrator.state import Target
+from providers.aws.adapter import AwsAdapter, make_aws_adapter
+from providers.aws.session import sandbox_clients
+
+ACCOUNT = "111111111111"
+TARGET = Target("aws", ACCOUNT, "prod")
+
+
+class Counting:
+    """Counts API calls through botocore's event hooks, as a user's own tooling could."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, client: Any) -> None:
+        client.meta.events.register("before-call.*.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    @property
+    def writes(self) -> int:
+        reads = ("Describe", "Get", "Search")
+        return sum(n for op, n in self.calls.items() if not op.startswith(reads))
+
+
+def _build_vpcs(sandbox: dict[str, Any], count: int, segments: int = 5) -> None:
+    """``count`` VPCs, consecutive /16s per segment (so each segment aggregates to few CIDRs)."""
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    per_segment = max(1, count // segments)
+    for i in range(count):
+        ec2.create_vpc(
+            CidrBlock=f"10.{i}.0.0/16",
+            TagSpecifications=[
+                {
+                    "ResourceType": "vpc",
+                    "Tags": [{"Key": "segment", "Value": f"s{i // per_segment}"}],
+                }
+            ],
+        )
+
+
+def _policy(segments: int = 5) -> Policy:
+    names = [f"s{i}" for i in range(segments)]
+    rules = [
+        {"name": f"{a}-to-{b}", "from": a, "to": b, "ports": ["tcp/443", "tcp/8443"]}
+        for a in names
+        for b in names
+        if a != b
+    ]
+    rules += [
+        {"name": f"vpn-{a}", "from": "onprem", "to": a, "ports": ["tcp/22", "udp/53"]}
+        for a in names
+    ]
+    return Policy.model_validate(
+        {
+            "version": 1,
+            "name": "budget",
+            "accounts": [
+                {"name": "prod", "cloud": "aws", "account_id": ACCOUNT, "regions": ["us-east-1"]}
+            ],
+            "segments": [
+                *(
+                    {
+                        "name": n,
+                        "members": [
+                            {"account": "prod", "region": "us-east-1", "tags": {"segment": n}}
+                        ],
+                    }
+                    for n in names
+                ),
+                {"name": "onprem", "cidrs": ["172.16.0.0/12"]},
+            ],
+            "rules": rules,
+        }
+    )
+
+
+def _plan(policy: Policy, adapter: AwsAdapter) -> Plan:
+    result = plan_policy(policy, lambda _: adapter, lambda _: None)
+    assert result.plan is not None, result.diagnostics
+    return result.plan
+
+
+def _apply(plan: Plan, adapter: AwsAdapter) -> None:
+    report = apply_plan(plan, lambda _: adapter)
+    assert report.ok, [r.message for _, r in report.results if not r.ok] + list(report.errors)
+
+
+def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_5_calls(
+    sandbox: dict[str, Any],
+) -> None:
+    _build_vpcs(sandbox, 50)
+    policy = _policy()
+    _apply(
+        _plan(policy, make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)),
+        make_aws_adapter(TARGET, policy="budget", sandbox=sandbox),
+    )
+    counting = Counting()
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
+    plan = _plan(policy, adapter)
+
+    assert not plan.has_changes
+    groups = console.managed_groups(console.sandbox_ec2(sandbox, ACCOUNT))
+    assert len(groups) == 50
+    rule_counts = {len(_rules(g)) for g in groups}
+    assert rule_counts == {20}, rule_counts
+    assert sum(counting.calls.values()) <= 5, counting.calls
+    assert counting.writes == 0
+
+
+def _rules(group: dict[str, Any]) -> list[object]:
+    return [
+        peer
+        for side in ("IpPermissions", "IpPermissionsEgress")
+        for perm in group[side]
+        for kind in ("IpRanges", "PrefixListIds", "UserIdGroupPairs", "Ipv6Ranges")
+        for peer in perm.get(kind, [])
+    ]
+
+
+def test_rules_are_written_in_one_call_per_group_and_direction(sandbox: dict[str, Any]) -> None:
+    _build_vpcs(sandbox, 10)
+    policy = _policy()
+    counting = Counting()
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
+    _apply(_plan(policy, adapter), adapter)
+    assert counting.calls["AuthorizeSecurityGroupIngress"] == 10
+    assert counting.calls["AuthorizeSecurityGroupEgress"] == 10
+    assert counting.calls["CreateSecurityGroup"] == 10
+    assert counting.calls["CreateManagedPrefixList"] == 6  # five segments and onprem
+
+
+def test_a_second_apply_makes_no_write_call(sandbox: dict[str, Any]) -> None:
+    _build_vpcs(sandbox, 5)
+    policy = _policy()
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
+    _apply(_plan(policy, adapter), adapter)
+    counting = Counting()
+    again = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
+    _apply(_plan(policy, again), again)
+    assert counting.writes == 0
+
+
+def test_a_crashed_apply_rerun_converges_without_duplicates(sandbox: dict[str, Any]) -> None:
+    _build_vpcs(sandbox, 5)
+    policy = _policy()
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
+    plan = _plan(policy, adapter)
+
+    class CrashError(Exception):
+        pass
+
+    seen = 0
+
+    def crash_midway(*_: object) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == 8:
+            raise CrashError
+
+    with pytest.raises(CrashError):
+        apply_plan(plan, lambda _: adapter, crash_midway)
+    # The saved plan applied again (not re-planned): creates that happened must be no-ops.
+    report = apply_plan(plan, lambda _: adapter)
+    assert report.ok, [r.message for _, r in report.results if not r.ok]
+    assert not _plan(policy, adapter).has_changes
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    assert len(console.managed_groups(ec2)) == 5
+    names = [
+        pl["PrefixListName"]
+        for pl in ec2.describe_managed_prefix_lists()["PrefixLists"]
+        if pl.get("OwnerId") == ACCOUNT
+    ]
+    assert len(names) == len(set(names)) == 6
+
+
+def test_credentials_of_another_account_change_nothing(sandbox: dict[str, Any]) -> None:
+    _build_vpcs(sandbox, 2, segments=2)
+    policy = _policy(2)
+    counting = Counting()
+    clients = sandbox_clients(sandbox, "999999999999", counting)
+    adapter = AwsAdapter(TARGET, "budget", clients)
+    result = plan_policy(policy, lambda _: adapter, lambda _: None)
+    assert result.plan is None
+    assert any("belong to account 999999999999" in d.summary for d in result.diagnostics)
+    assert counting.writes == 0
+    with pytest.raises(AccountMismatchError):
+        adapter.check_identity()
+
+
+def _fail(code: str, status: int) -> Any:
+    body = (
+        f"<Response><Errors><Error><Code>{code}</Code><Message>injected</Message></Error>"
+        f"</Errors><RequestID>x</RequestID></Response>"
+    ).encode()
+
+    def handler(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, status, {}, _Raw(body))
+
+    return handler
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> list[bytes]:
+        return [self.body]
+
+
+def test_an_unreadable_scope_plans_no_deletion(sandbox: dict[str, Any]) -> None:
+    _build_vpcs(sandbox, 2, segments=2)
+    policy = _policy(2)
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
+    _apply(_plan(policy, adapter), adapter)
+
+    def break_group_reads(client: Any) -> None:
+        client.meta.events.register(
+            "before-send.ec2.DescribeSecurityGroups", _fail("UnauthorizedOperation", 403)
+        )
+
+    broken = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=break_group_reads)
+    shrunk = Policy.model_validate({**policy.model_dump(by_alias=True), "rules": []})
+    result = plan_policy(shrunk, lambda _: broken, lambda _: None)
+    assert result.plan is not None
+    assert result.plan.changes == ()
+    assert result.plan.scopes[0].skipped is not None
+    assert "UnauthorizedOperation" in result.plan.scopes[0].skipped
+
+
+def test_throttling_is_retried_by_the_sdk(sandbox: dict[str, Any]) -> None:
+    _build_vpcs(sandbox, 2, segments=2)
+    policy = _policy(2)
+    failures = iter([True, True])
+
+    def throttle_twice(client: Any) -> None:
+        inject = _fail("RequestLimitExceeded", 503)
+
+        def maybe(request: Any, **kwargs: Any) -> AWSResponse | None:
+            return inject(request, **kwargs) if next(failures, False) else None
+
+        client.meta.events.register("before-send.ec2.DescribeVpcs", maybe)
+
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=throttle_twice)
+    assert _plan(policy, adapter).has_changes
