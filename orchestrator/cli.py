@@ -15,7 +15,7 @@ from typing import TypeVar
 import click
 
 from orchestrator import console
-from orchestrator.commands import Context, run_apply, run_apply_file, run_plan
+from orchestrator.commands import Context, PlanOptions, run_apply, run_apply_file, run_plan
 from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
@@ -69,6 +69,7 @@ def schema() -> None:
 @main.command()
 @policy_args
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--compact", is_flag=True, help="One line per change instead of one block.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan.")
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
@@ -76,13 +77,16 @@ def schema() -> None:
 @pass_context
 def plan(
     ctx: Context,
+    *,
     policies: tuple[Path, ...],
     as_json: bool,
+    compact: bool,
     out: Path | None,
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change (reads the clouds, writes nothing)."""
-    sys.exit(run_plan(ctx, _load(policies), as_json=as_json, out=out, detailed=detailed_exitcode))
+    options = PlanOptions(as_json=as_json, compact=compact, out=out, detailed=detailed_exitcode)
+    sys.exit(run_plan(ctx, _load(policies), options))
 
 
 @main.command()

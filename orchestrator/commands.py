@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,9 +68,16 @@ def make_plan_for(ctx: Context, loaded: LoadedPolicy, *, show_progress: bool = T
     return PlanResult(result.plan, result.desired, located)
 
 
-def run_plan(
-    ctx: Context, loaded: LoadedPolicy, *, as_json: bool, out: Path | None, detailed: bool
-) -> int:
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    as_json: bool = False
+    compact: bool = False
+    out: Path | None = None
+    detailed: bool = False
+
+
+def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
+    as_json, out = options.as_json, options.out
     try:
         result = make_plan_for(ctx, loaded, show_progress=not as_json or sys.stderr.isatty())
     except EastwestError as exc:
@@ -80,7 +88,7 @@ def run_plan(
     if as_json:
         click.echo(json.dumps(plan_to_json(result.plan), indent=2))
     else:
-        click.echo(render_plan(result.plan, colour=ctx.colour), nl=False)
+        click.echo(render_plan(result.plan, colour=ctx.colour, compact=options.compact), nl=False)
     if out is not None:
         write_plan(result.plan, out)
         click.echo(
@@ -88,7 +96,7 @@ def run_plan(
         )
     if result.failed:
         return EXIT_ERROR
-    return EXIT_CHANGES if detailed and result.plan.has_changes else EXIT_OK
+    return EXIT_CHANGES if options.detailed and result.plan.has_changes else EXIT_OK
 
 
 def run_apply(ctx: Context, loaded: LoadedPolicy, *, auto_approve: bool) -> int:

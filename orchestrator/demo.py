@@ -18,7 +18,7 @@ from orchestrator.errors import EastwestError
 from orchestrator.model import LoadedPolicy, load_policy
 from orchestrator.model.policy import AwsAccount
 from orchestrator.plan import Plan
-from orchestrator.plan.render import render_plan, summary_line
+from orchestrator.plan.render import render_plan
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -70,8 +70,8 @@ class _Demo:
         before = console.unowned_snapshot(ec2)
         self._validate()
         _step(3, "Plan: what eastwest would create (nothing is written yet)")
-        click.echo("$ eastwest plan policies/examples/sandbox.yaml\n")
-        self._apply(self._plan())
+        click.echo("$ eastwest plan --compact policies/examples/sandbox.yaml\n")
+        self._apply(self._plan(compact=True))
         _step(4, "Plan again: the clouds now match the policy")
         second = self._plan()
         _step(5, "A console edit at 3 a.m.")
@@ -88,7 +88,11 @@ class _Demo:
             + ("yes" if untouched else "NO")
         )
         ok = not second.has_changes and not final.has_changes and untouched
-        click.echo(summary_line(final) if ok else "The demo did not converge; see above.")
+        click.echo(
+            "\nDemo complete: applied, drift detected and corrected, nothing else touched."
+            if ok
+            else "\nThe demo did not converge; see above."
+        )
         return 0 if ok else 1
 
     def _console(self) -> EC2Client:
@@ -120,11 +124,11 @@ class _Demo:
         gone = console.delete_first_ingress_rule(ec2, groups[-1])
         click.echo(f"and someone else deleted {gone}.")
 
-    def _plan(self) -> Plan:
+    def _plan(self, *, compact: bool = False) -> Plan:
         result = make_plan_for(self.ctx, self.loaded, show_progress=False)
         if result.plan is None:
             raise EastwestError("the demo plan failed: " + "; ".join(map(str, result.diagnostics)))
-        click.echo(render_plan(result.plan, colour=self.ctx.colour), nl=False)
+        click.echo(render_plan(result.plan, colour=self.ctx.colour, compact=compact), nl=False)
         return result.plan
 
     def _apply(self, plan: Plan) -> None:

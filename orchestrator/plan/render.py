@@ -19,16 +19,24 @@ _VERB = {
 _COLOUR = {Action.CREATE: "32", Action.UPDATE: "33", Action.DELETE: "31"}
 
 
-def render_plan(plan: Plan, *, colour: bool = False) -> str:
+_OUTSIDE = {
+    Action.CREATE: "removed outside eastwest:",
+    Action.UPDATE: "changed outside eastwest:",
+    Action.DELETE: "added outside eastwest:  ",
+}
+
+
+def render_plan(plan: Plan, *, colour: bool = False, compact: bool = False) -> str:
+    """``compact`` gives one line per change instead of one block per resource."""
     paint = _Paint(colour)
     lines: list[str] = []
     drift = [c for c in plan.changes if c.drift]
     if drift:
         lines += [paint("1", "Drift: changed outside eastwest since its last apply"), ""]
-        lines += [f"  {paint(_COLOUR[c.action], str(c.action))} {c.key}" for c in drift]
+        lines += [f"  {_OUTSIDE[c.action]} {c.key}" for c in drift]
         lines += ["", "  The actions below restore the policy.", ""]
     for scope_plan in plan.scopes:
-        lines += list(_scope_lines(scope_plan, paint))
+        lines += list(_scope_lines(scope_plan, paint, compact))
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
 
@@ -48,7 +56,7 @@ def summary_line(plan: Plan) -> str:
     return text
 
 
-def _scope_lines(sp: ScopePlan, paint: _Paint) -> Iterator[str]:
+def _scope_lines(sp: ScopePlan, paint: _Paint, compact: bool) -> Iterator[str]:
     header = f"Scope {sp.scope} ({sp.target.name})"
     if sp.skipped is not None:
         yield paint("1", header) + f": not planned, {sp.skipped}"
@@ -60,7 +68,14 @@ def _scope_lines(sp: ScopePlan, paint: _Paint) -> Iterator[str]:
     yield ""
     prefix = f"{sp.scope}/"
     for change in sp.changes:
+        if compact:
+            symbol = paint(_COLOUR[change.action], str(change.action))
+            note = "  (drift)" if change.drift else ""
+            yield f"  {symbol} {change.resource.kind:<14} {_title(change.resource)}{note}"
+            continue
         yield from _change_lines(change, prefix, paint)
+        yield ""
+    if compact:
         yield ""
 
 
@@ -104,7 +119,9 @@ def _title(res: Resource) -> str:
         return f"{res.segment}@{res.network}"
     arrow = "from" if res.direction == "ingress" else "to"
     group = res.group.rsplit("/", 1)[-1]
-    return f"{group} {res.direction} {res.ports} {arrow} {res.peer}"
+    kind, _, value = res.peer.partition(":")
+    peer = f"segment {value}" if kind == "set" else value
+    return f"{group} {res.direction} {res.ports} {arrow} {peer}"
 
 
 def _attributes(res: Resource) -> dict[str, object]:

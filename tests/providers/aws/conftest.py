@@ -26,7 +26,7 @@ def sandbox(aws_endpoint: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def _daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def live_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     directory = tmp_path_factory.mktemp("sandbox")
     sandbox_up(directory)
     yield directory
@@ -34,8 +34,8 @@ def _daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def sandbox_dir(_daemon: Path) -> Path:
-    endpoint = load_sandbox(_daemon)["aws"]["endpoint_url"]
+def sandbox_dir(live_sandbox: Path) -> Path:
+    endpoint = load_sandbox(live_sandbox)["aws"]["endpoint_url"]
     for path, method in (("/moto-api/reset", "POST"), ("/_eastwest/calls", "DELETE")):
         request = urllib.request.Request(endpoint + path, method=method)
         with urllib.request.urlopen(request, timeout=10):
@@ -45,4 +45,4 @@ def sandbox_dir(_daemon: Path) -> Path:
         urllib.request.Request(endpoint + "/_eastwest/calls", method="DELETE"), timeout=10
     ):
         pass
-    return _daemon
+    return live_sandbox

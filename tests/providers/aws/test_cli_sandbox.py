@@ -60,7 +60,7 @@ def test_drift_is_shown_and_restored(sandbox_dir: Path) -> None:
     code, out, _ = run(sandbox_dir, "plan", POLICY, "--detailed-exitcode")
     assert code == 2
     assert "Drift: changed outside eastwest" in out
-    assert "tcp/22 from cidr:0.0.0.0/0" in out
+    assert "ingress tcp/22 from 0.0.0.0/0" in out
     assert "1 to add, 0 to change, 1 to destroy; 2 of them restore drift." in out
 
     assert run(sandbox_dir, "apply", POLICY, "--auto-approve")[0] == 0
