@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck imports unit install clean
+.PHONY: demo test lint typecheck imports unit install bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "eastwest needs Python >= 3.11 (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -35,6 +35,10 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck imports unit
+
+# API calls per plan/apply as the estate grows (docs/benchmarks.md).
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.api_calls
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .eastwest

@@ -122,8 +122,11 @@ def rule_key(group: str, direction: Direction, ports: str, peer: str) -> str:
 
 
 def rules_digest(rules: Iterable[FlowRule]) -> str:
-    """A short digest of a rule set, recorded on the group at apply to tell drift apart."""
-    text = "\n".join(sorted(r.key for r in rules))
+    """A short digest of a rule set, recorded on the group at apply to tell drift apart.
+
+    Keys are taken relative to their group, so groups of one segment with the same rules share
+    a digest and can be tagged in one call."""
+    text = "\n".join(sorted(r.key.removeprefix(f"{r.group}/") for r in rules))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
