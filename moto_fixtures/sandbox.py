@@ -73,7 +73,10 @@ class SandboxInfo:
 def sandbox_up(directory: Path) -> SandboxInfo:
     """Start, seed and record a sandbox in ``directory``; refuse if one already runs there."""
     directory = directory.resolve()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SandboxError(f"cannot use {directory} for a sandbox: {exc}") from exc
     with _locked(directory, wait=0.0):
         _refuse_if_running(directory)
         (directory / STATE_FILE).unlink(missing_ok=True)
@@ -133,7 +136,10 @@ def load_sandbox(directory: Path) -> dict[str, Any]:
     pid = state.get("pid")
     if not isinstance(pid, int) or not _is_daemon(pid):
         raise SandboxError(f"the sandbox in {directory} is not running (pid {pid} is gone): {hint}")
-    endpoint = str(state["aws"]["endpoint_url"])
+    aws = state.get("aws")
+    endpoint = aws.get("endpoint_url") if isinstance(aws, dict) else None
+    if not isinstance(endpoint, str):
+        raise SandboxError(f"{path} names no AWS endpoint: {hint}")
     if not _answers(endpoint):
         raise SandboxError(
             f"the sandbox in {directory} (pid {pid}) does not answer at {endpoint}: "

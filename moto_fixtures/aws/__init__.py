@@ -8,6 +8,7 @@ resources live in memory and vanish with the server.
 Modules: ``server`` (werkzeug serving moto, behind the call log of ``calls``); ``patches`` (the
 table of patches, held in ``pagination``, ``prefix_lists`` and ``authorize``, their error codes in
 ``exceptions``); ``clients`` (boto3 clients aimed at one account of the fake); ``seed`` (the
-landing zone). This package imports nothing eagerly: ``clients`` and ``seed`` need only boto3,
-so a CLI that just talks to a running sandbox never pays for importing moto.
+landing zone, shaped by ``landing_zone``); ``console`` (console-style edits for the demo).
+This package imports nothing eagerly: ``clients`` and ``seed`` need only boto3, so a CLI that
+just talks to a running sandbox never pays for importing moto.
 """

@@ -73,3 +73,8 @@ class PrefixListMaxEntriesExceededError(_EC2Error):
             f"The prefix list {prefix_list} would hold {entries} entries; "
             f"its maximum is {max_entries}.",
         )
+
+
+class InvalidPrefixListModificationError(_EC2Error):
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidPrefixListModification", message)

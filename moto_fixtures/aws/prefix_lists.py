@@ -1,4 +1,4 @@
-"""Customer-managed prefix lists that keep EC2's rules (moto keeps none of these four).
+"""Customer-managed prefix lists that keep EC2's rules (moto 5.2.5 keeps none of these).
 
 - ``ClientToken`` on CreateManagedPrefixList: a retry with the same token answers the list the
   first call made instead of creating a second one; the same token with different parameters
@@ -11,9 +11,13 @@
 - ``MaxEntries`` on ModifyManagedPrefixList resizes the list (moto drops the parameter); EC2
   refuses a resize and an entry change in one call (``InvalidParameterCombination``) and a size
   below the current entry count.
+- Entries are a set of CIDRs: adding one that is already there, or removing one that is not,
+  answers ``InvalidPrefixListModification`` (moto stored a second entry, or ignored it); one call
+  adds or removes at most 100 entries (``InvalidParameterValue``).
 
-Also restored: a modify without ``PrefixListName`` keeps the name (moto erased it), and an unknown
-id answers ``InvalidPrefixListID.NotFound`` instead of an HTTP 500.
+Also restored: a modify without ``PrefixListName`` keeps the name (moto erased it), an unknown id
+answers ``InvalidPrefixListID.NotFound`` instead of an HTTP 500, and ``DryRun`` answers
+``DryRunOperation`` instead of doing the work.
 
 State and rules are on the model side (``ManagedPrefixListBackend``); the two response handlers
 only read the parameters moto's own handlers drop and pass them on.
@@ -31,6 +35,7 @@ from moto_fixtures.aws.exceptions import (
     IdempotentParameterMismatchError,
     InvalidParameterCombinationError,
     InvalidParameterValueError,
+    InvalidPrefixListModificationError,
     PrefixListMaxEntriesExceededError,
     PrefixListNotFoundError,
     PrefixListVersionMismatchError,
@@ -40,6 +45,8 @@ Handler = Callable[..., Any]
 
 # The default quota for entries in a customer-managed prefix list; MaxEntries above it fails.
 MAX_ENTRIES_LIMIT = 1000
+# Create and Modify take at most this many entries (added plus removed) in one call.
+MAX_CHANGES_PER_CALL = 100
 _TOKENS_ATTR = "_eastwest_prefix_list_client_tokens"
 
 
@@ -47,10 +54,10 @@ def create_model(original: Handler) -> Handler:
     def create_managed_prefix_list(
         self: Any, *args: Any, client_token: str | None = None, **kwargs: Any
     ) -> Any:
-        """CreateManagedPrefixList: enforce MaxEntries; replay a call with a known ClientToken."""
+        """CreateManagedPrefixList: entry rules, MaxEntries; replay a known ClientToken."""
         # Only customer lists carry MaxEntries; moto builds AWS-managed ones through here without.
         if kwargs.get("max_entries") is not None:
-            _check_size(kwargs.get("prefix_list_name") or "", kwargs)
+            _check_create(kwargs.get("prefix_list_name") or "", kwargs)
         if client_token is None:
             return original(self, *args, **kwargs)
         tokens: dict[str, tuple[str, Any]] = self.__dict__.setdefault(_TOKENS_ATTR, {})
@@ -67,11 +74,17 @@ def create_model(original: Handler) -> Handler:
     return create_managed_prefix_list
 
 
-def _check_size(name: str, kwargs: dict[str, Any]) -> None:
+def _check_create(name: str, kwargs: dict[str, Any]) -> None:
     max_entries = _max_entries(kwargs["max_entries"])
-    entries = kwargs.get("entry") or []
-    if len(entries) > max_entries:
-        raise PrefixListMaxEntriesExceededError(name, len(entries), max_entries)
+    cidrs = [entry["Cidr"] for entry in kwargs.get("entry") or []]
+    if len(cidrs) > MAX_CHANGES_PER_CALL:
+        raise InvalidParameterValueError(
+            f"Request cannot contain more than {MAX_CHANGES_PER_CALL} entries"
+        )
+    if _repeated(cidrs):
+        raise InvalidParameterValueError(f"The CIDR {_repeated(cidrs)[0]} is listed twice.")
+    if len(cidrs) > max_entries:
+        raise PrefixListMaxEntriesExceededError(name, len(cidrs), max_entries)
 
 
 def _max_entries(raw: Any) -> int:
@@ -88,7 +101,7 @@ def _max_entries(raw: Any) -> int:
 
 
 def modify_model(original: Handler) -> Handler:
-    del original  # rewritten: moto's version ignores the version, the size and keeps no name
+    del original  # rewritten: moto's ignores the version and the size, and drops the name
 
     def modify_managed_prefix_list(
         self: Any,
@@ -100,37 +113,15 @@ def modify_model(original: Handler) -> Handler:
         prefix_list_name: str | None = None,
         max_entries: int | None = None,
     ) -> Any:
-        """ModifyManagedPrefixList: CurrentVersion lock, MaxEntries limit and resize."""
+        """ModifyManagedPrefixList: CurrentVersion lock, entry rules, MaxEntries resize."""
         prefix_list = self.managed_prefix_lists.get(prefix_list_id)
         if prefix_list is None or prefix_list.state == "delete-complete":
             raise PrefixListNotFoundError(str(prefix_list_id))
-        if prefix_list.owner_id == "AWS":
-            raise InvalidParameterValueError(
-                f"The AWS-managed prefix list {prefix_list_id} is read-only"
-            )
-        if max_entries is not None and (add_entry or remove_entry):
-            raise InvalidParameterCombinationError(
-                "You cannot modify the entries of a prefix list and modify the size of a "
-                "prefix list at the same time."
-            )
-        if current_version is not None and int(current_version) != prefix_list.version:
-            raise PrefixListVersionMismatchError(int(current_version), prefix_list.version)
-        current = list(prefix_list.entries.get(prefix_list.version) or [])
+        _check_modify(prefix_list, add_entry, remove_entry, current_version, max_entries)
         if add_entry or remove_entry:
-            entries = _apply_entry_changes(current, add_entry, remove_entry)
-            limit = int(prefix_list.max_entries or MAX_ENTRIES_LIMIT)
-            if len(entries) > limit:
-                raise PrefixListMaxEntriesExceededError(prefix_list.id, len(entries), limit)
-            prefix_list.version += 1
-            prefix_list.entries[prefix_list.version] = entries
+            _change_entries(prefix_list, add_entry, remove_entry)
         if max_entries is not None:
-            size = _max_entries(max_entries)
-            if size < len(current):
-                raise InvalidParameterValueError(
-                    f"The prefix list {prefix_list.id} holds {len(current)} entries; "
-                    f"MaxEntries cannot be {size}."
-                )
-            prefix_list.max_entries = size
+            _resize(prefix_list, max_entries)
         if prefix_list_name:
             prefix_list.prefix_list_name = prefix_list_name
         prefix_list.state = "modify-complete"
@@ -139,22 +130,72 @@ def modify_model(original: Handler) -> Handler:
     return modify_managed_prefix_list
 
 
-def _apply_entry_changes(
-    current: list[dict[str, str]], add: list[dict[str, str]], remove: list[dict[str, str]]
-) -> list[dict[str, str]]:
+def _check_modify(
+    prefix_list: Any,
+    add: list[dict[str, str]],
+    remove: list[dict[str, str]],
+    current_version: int | None,
+    max_entries: int | None,
+) -> None:
+    if prefix_list.owner_id == "AWS":
+        raise InvalidParameterValueError(
+            f"The AWS-managed prefix list {prefix_list.id} is read-only"
+        )
+    if max_entries is not None and (add or remove):
+        raise InvalidParameterCombinationError(
+            "You cannot modify the entries of a prefix list and modify the size of a "
+            "prefix list at the same time."
+        )
+    if len(add) + len(remove) > MAX_CHANGES_PER_CALL:
+        raise InvalidParameterValueError(
+            f"Request cannot contain more than {MAX_CHANGES_PER_CALL} entry additions or removals"
+        )
+    if current_version is not None and int(current_version) != prefix_list.version:
+        raise PrefixListVersionMismatchError(int(current_version), prefix_list.version)
+
+
+def _change_entries(
+    prefix_list: Any, add: list[dict[str, str]], remove: list[dict[str, str]]
+) -> None:
+    current = list(prefix_list.entries.get(prefix_list.version) or [])
+    held = {entry["Cidr"] for entry in current}
     removed = {entry["Cidr"] for entry in remove}
-    entries = [entry for entry in current if entry.get("Cidr") not in removed]
-    for entry in add:
-        if entry not in entries:
-            entries.append(entry)
-    return entries
+    missing = sorted(removed - held)
+    if missing:
+        raise InvalidPrefixListModificationError(f"The CIDR {missing[0]} does not exist.")
+    added = [entry["Cidr"] for entry in add]
+    # Removed and added again in one call counts as a replacement (a new description).
+    present = sorted(set(added) & (held - removed)) or _repeated(added)
+    if present:
+        raise InvalidPrefixListModificationError(f"The CIDR {present[0]} already exists.")
+    entries = [entry for entry in current if entry["Cidr"] not in removed] + list(add)
+    limit = int(prefix_list.max_entries or MAX_ENTRIES_LIMIT)
+    if len(entries) > limit:
+        raise PrefixListMaxEntriesExceededError(prefix_list.id, len(entries), limit)
+    prefix_list.version += 1
+    prefix_list.entries[prefix_list.version] = entries
+
+
+def _repeated(cidrs: list[str]) -> list[str]:
+    return sorted({cidr for cidr in cidrs if cidrs.count(cidr) > 1})
+
+
+def _resize(prefix_list: Any, max_entries: int) -> None:
+    size = _max_entries(max_entries)
+    held = len(prefix_list.entries.get(prefix_list.version) or [])
+    if size < held:
+        raise InvalidParameterValueError(
+            f"The prefix list {prefix_list.id} holds {held} entries; MaxEntries cannot be {size}."
+        )
+    prefix_list.max_entries = size
 
 
 def create_response(original: Handler) -> Handler:
     del original  # moto's handler drops ClientToken
 
     def create_managed_prefix_list(self: Any) -> ActionResult:
-        """CreateManagedPrefixList: pass ClientToken on to the model."""
+        """CreateManagedPrefixList: pass ClientToken on to the model; honour DryRun."""
+        self.error_on_dryrun()
         prefix_list = self.ec2_backend.create_managed_prefix_list(
             address_family=self._get_param("AddressFamily"),
             entry=self._get_param("Entries", []),
@@ -172,7 +213,8 @@ def modify_response(original: Handler) -> Handler:
     del original  # moto's handler drops MaxEntries
 
     def modify_managed_prefix_list(self: Any) -> ActionResult:
-        """ModifyManagedPrefixList: pass MaxEntries on to the model."""
+        """ModifyManagedPrefixList: pass MaxEntries on to the model; honour DryRun."""
+        self.error_on_dryrun()
         version = self._get_param("CurrentVersion")
         max_entries = self._get_param("MaxEntries")
         prefix_list = self.ec2_backend.modify_managed_prefix_list(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from moto_fixtures.aws.clients import ec2_client, elbv2_client
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
+    from mypy_boto3_ec2.literals import ResourceTypeType
     from mypy_boto3_ec2.type_defs import (
         IpPermissionTypeDef,
         TagSpecificationTypeDef,
@@ -45,7 +46,11 @@ def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
 
 @dataclass(frozen=True)
 class SeedReport:
-    """Ids of the seeded landing zone. Every mapping is keyed by the resource's Name tag."""
+    """Ids of the seeded landing zone, keyed by Name tag unless a comment says otherwise.
+
+    Names are unique across kinds (route tables end in ``-rt``, attachments in
+    ``-attachment``), so ``ids`` loses nothing.
+    """
 
     account_id: str
     region: str
@@ -57,13 +62,11 @@ class SeedReport:
     gateway_load_balancer_arn: str
     endpoint_service_name: str
     gwlb_endpoints: Mapping[str, str]
-    firewalls: Mapping[str, str] = field(metadata={"doc": "zone → GWLB endpoint id"})
-    security_groups: Mapping[str, str] = field(metadata={"doc": "unowned, hand-made groups"})
-    prefix_lists: Mapping[str, str] = field(metadata={"doc": "unowned customer-managed lists"})
-    default_security_groups: Mapping[str, str] = field(metadata={"doc": "VPC name → group id"})
-    other_accounts: Mapping[str, Mapping[str, str]] = field(
-        metadata={"doc": "account id → Name → id of what was seeded there"}
-    )
+    firewalls: Mapping[str, str]  # zone → GWLB endpoint id: a hub's `firewalls:` next hops
+    security_groups: Mapping[str, str]  # the hand-made groups eastwest must not touch
+    prefix_lists: Mapping[str, str]  # the customer-managed lists eastwest must not touch
+    default_security_groups: Mapping[str, str]  # VPC name → its default group
+    other_accounts: Mapping[str, Mapping[str, str]]  # account id → Name → id seeded there
 
     @property
     def ids(self) -> Mapping[str, str]:
@@ -118,7 +121,9 @@ def _post(endpoint_url: str, path: str) -> None:
         response.read()
 
 
-def _tags(resource_type: Any, name: str, **extra: str) -> list[TagSpecificationTypeDef]:
+def _tags(
+    resource_type: ResourceTypeType, name: str, **extra: str
+) -> list[TagSpecificationTypeDef]:
     tags: list[TagTypeDef] = [{"Key": "Name", "Value": name}]
     tags += [{"Key": key, "Value": value} for key, value in extra.items()]
     return [{"ResourceType": resource_type, "Tags": tags}]
@@ -207,8 +212,8 @@ class _Builder:
                 )
             )
         self.attach(spoke.name, transit)
-        workload_table = self.route_table(vpc_id, f"{spoke.name}-workload", workload)
-        self.route_table(vpc_id, f"{spoke.name}-tgw", transit)
+        workload_table = self.route_table(vpc_id, f"{spoke.name}-workload-rt", workload)
+        self.route_table(vpc_id, f"{spoke.name}-tgw-rt", transit)
         # The usual hub-and-spoke default: everything not local leaves through the hub.
         self.ec2.create_route(
             RouteTableId=workload_table, DestinationCidrBlock="0.0.0.0/0", TransitGatewayId=tgw
@@ -222,7 +227,7 @@ class _Builder:
             for name, cidr, zone in lz.SHARED_SUBNETS
         ]
         self.attach(shared.name, subnet_ids)
-        table = self.route_table(vpc_id, shared.name, subnet_ids)
+        table = self.route_table(vpc_id, f"{shared.name}-rt", subnet_ids)
         self.ec2.create_route(
             RouteTableId=table, DestinationCidrBlock="10.0.0.0/8", TransitGatewayId=tgw
         )
@@ -251,11 +256,11 @@ class _Builder:
             self.endpoints[f"{name}-gwlbe-{suffix}"] = endpoint_id
             self.firewalls[zone] = endpoint_id
             # Traffic arriving from the hub goes to the firewall of its own zone.
-            table = self.route_table(vpc_id, f"{name}-tgw-{suffix}", [subnet["tgw", zone]])
+            table = self.route_table(vpc_id, f"{name}-tgw-{suffix}-rt", [subnet["tgw", zone]])
             self.ec2.create_route(
                 RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", VpcEndpointId=endpoint_id
             )
-        table = self.route_table(vpc_id, f"{name}-firewall", firewall_subnets)
+        table = self.route_table(vpc_id, f"{name}-firewall-rt", firewall_subnets)
         self.ec2.create_route(
             RouteTableId=table, DestinationCidrBlock="10.0.0.0/8", TransitGatewayId=tgw
         )

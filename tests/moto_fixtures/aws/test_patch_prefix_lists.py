@@ -235,3 +235,78 @@ def test_aws_managed_lists_are_read_only(ec2: EC2Client) -> None:
         ec2.modify_managed_prefix_list(PrefixListId=s3["PrefixListId"], PrefixListName="mine")
 
     assert _error(caught)[1] == 400
+
+
+# --- entries are a set of CIDRs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"AddEntries": [{"Cidr": "10.1.0.0/16", "Description": "again"}]},
+        {"AddEntries": [{"Cidr": "10.7.0.0/16"}, {"Cidr": "10.7.0.0/16"}]},
+        {"RemoveEntries": [{"Cidr": "10.9.0.0/16"}]},
+    ],
+    ids=["add-present", "add-twice", "remove-absent"],
+)
+def test_an_entry_change_that_does_not_fit_the_set_changes_nothing(
+    ec2: EC2Client, change: dict[str, Any]
+) -> None:
+    pl = _create(ec2, MaxEntries=5)
+    before = _state(ec2, pl["PrefixListId"])
+
+    with pytest.raises(ClientError) as caught:
+        ec2.modify_managed_prefix_list(PrefixListId=pl["PrefixListId"], CurrentVersion=1, **change)
+
+    assert _error(caught) == ("InvalidPrefixListModification", 400)
+    assert _state(ec2, pl["PrefixListId"]) == before
+
+
+def test_removing_and_adding_a_cidr_in_one_call_replaces_its_description(ec2: EC2Client) -> None:
+    pl = _create(ec2)
+
+    ec2.modify_managed_prefix_list(
+        PrefixListId=pl["PrefixListId"],
+        CurrentVersion=1,
+        RemoveEntries=[{"Cidr": "10.1.0.0/16"}],
+        AddEntries=[{"Cidr": "10.1.0.0/16", "Description": "renamed"}],
+    )
+
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=pl["PrefixListId"])["Entries"]
+    assert sorted((e["Cidr"], e.get("Description")) for e in entries) == [
+        ("10.1.0.0/16", "renamed"),
+        ("10.2.0.0/16", "b"),
+    ]
+
+
+def test_more_than_100_entry_changes_in_one_call_are_refused(ec2: EC2Client) -> None:
+    pl = _create(ec2, MaxEntries=200, Entries=[])
+    many: list[Any] = [{"Cidr": f"10.{n // 256}.{n % 256}.0/24"} for n in range(101)]
+
+    with pytest.raises(ClientError) as too_many_added:
+        ec2.modify_managed_prefix_list(
+            PrefixListId=pl["PrefixListId"], CurrentVersion=1, AddEntries=many
+        )
+    with pytest.raises(ClientError) as too_many_created:
+        _create(ec2, PrefixListName="big", MaxEntries=200, Entries=many)
+
+    assert _error(too_many_added) == ("InvalidParameterValue", 400)
+    assert _error(too_many_created) == ("InvalidParameterValue", 400)
+
+
+def test_dry_run_creates_and_modifies_nothing(ec2: EC2Client) -> None:
+    pl = _create(ec2)
+
+    with pytest.raises(ClientError) as dry_create:
+        _create(ec2, PrefixListName="dry", DryRun=True)
+    with pytest.raises(ClientError) as dry_modify:
+        ec2.modify_managed_prefix_list(
+            PrefixListId=pl["PrefixListId"],
+            CurrentVersion=1,
+            DryRun=True,
+            RemoveEntries=[{"Cidr": "10.1.0.0/16"}],
+        )
+
+    assert _error(dry_create)[0] == _error(dry_modify)[0] == "DryRunOperation"
+    assert _named(ec2, "dry") == []
+    assert _state(ec2, pl["PrefixListId"])[0] == 1

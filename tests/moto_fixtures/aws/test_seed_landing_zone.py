@@ -93,6 +93,9 @@ def test_every_spoke_has_workload_and_transit_subnets_in_three_zones(
 
 
 def test_counts(report: SeedReport) -> None:
+    kinds = (report.vpcs, report.subnets, report.route_tables, report.tgw_attachments)
+    kinds += (report.gwlb_endpoints, report.security_groups, report.prefix_lists)
+    assert len(report.ids) == 1 + sum(len(kind) for kind in kinds)  # names unique across kinds
     assert len(report.vpcs) == 8
     assert len(report.subnets) == 6 * 6 + 2 + 4
     assert len(report.tgw_attachments) == 8
@@ -121,7 +124,9 @@ def test_the_inspection_vpc_has_one_gwlb_endpoint_per_zone(
         assert endpoint["VpcId"] == report.vpcs["inspection"]
         assert endpoint["ServiceName"] == report.endpoint_service_name
     assert sorted(report.firewalls) == list(lz.INSPECTION_ZONES)
-    transit_a = ec2.describe_route_tables(RouteTableIds=[report.route_tables["inspection-tgw-a"]])
+    transit_a = ec2.describe_route_tables(
+        RouteTableIds=[report.route_tables["inspection-tgw-a-rt"]]
+    )
     default = next(
         r for r in transit_a["RouteTables"][0]["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"
     )

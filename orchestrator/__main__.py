@@ -1,0 +1,5 @@
+"""``python -m orchestrator`` is ``eastwest``."""
+
+from orchestrator.cli import main
+
+main()
