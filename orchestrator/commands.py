@@ -64,7 +64,8 @@ def make_plan_for(ctx: Context, loaded: LoadedPolicy, *, show_progress: bool = T
     adapters = AdapterCache(loaded.policy.name, ctx.sandbox())
     sink = console.progress if show_progress else console.quiet
     result = plan_policy(loaded.policy, adapters, sink)
-    located = tuple(loaded.locate(d) for d in result.diagnostics)
+    # Only diagnostics about a field of the policy point into its files; a cloud error does not.
+    located = tuple(loaded.locate(d) if d.path else d for d in result.diagnostics)
     return PlanResult(result.plan, result.desired, located)
 
 

@@ -22,7 +22,7 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     for diag in diagnostics:
         style = "red" if diag.severity is Severity.ERROR else "yellow"
         head = "Error" if diag.severity is Severity.ERROR else "Warning"
-        text = str(diag)
+        text = diag.format(severity=False)
         click.echo(click.style(f"{head}: ", fg=style, bold=True) + text, err=True)
 
 

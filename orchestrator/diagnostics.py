@@ -28,12 +28,19 @@ class Diagnostic:
     path: str = ""
 
     def __str__(self) -> str:
+        return self.format()
+
+    def format(self, *, severity: bool = True) -> str:
+        """The canonical text; ``severity=False`` leaves out the ``warning:`` marker for
+        callers that show the severity their own way."""
         where = ""
-        if self.file is not None:
-            where = f"{self.file}:{self.line or 0}:{self.column or 0}: "
+        if self.file is not None and self.line is not None:
+            where = f"{self.file}:{self.line}:{self.column or 0}: "
+        elif self.file is not None:
+            where = f"{self.file}: "
         field = f"{self.path}: " if self.path else ""
-        prefix = "" if self.severity is Severity.ERROR else f"{self.severity}: "
-        text = f"{where}{field}{prefix}{self.summary}"
+        marked = severity and self.severity is not Severity.ERROR
+        text = f"{where}{field}{f'{self.severity}: ' if marked else ''}{self.summary}"
         return f"{text}\n    {self.detail}" if self.detail else text
 
     def to_json(self) -> dict[str, object]:

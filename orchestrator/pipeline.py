@@ -58,21 +58,21 @@ def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]
 
 
 def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> PlanResult:
-    scopes, diags = policy_scopes(policy)
+    scopes, notes = policy_scopes(policy)
     try:
         for target in dict.fromkeys(scopes.values()):
             first = next(s.region for s, t in scopes.items() if t == target)
             adapter_for(target).check_identity(first)
         inventory = _read_inventory(scopes, adapter_for, progress)
     except ProviderError as exc:
-        return PlanResult(None, None, (*diags, error(str(exc))))
+        return PlanResult(None, None, (*notes, error(str(exc))))
     desired = compile_policy(policy, inventory)
-    diags.extend(desired.diagnostics)
-    if has_errors(diags):
-        return PlanResult(None, desired, tuple(diags))
+    if has_errors(desired.diagnostics):
+        return PlanResult(None, desired, (*notes, *desired.diagnostics))
     observed = _observe(desired, scopes, adapter_for, progress)
     plan = make_plan(desired, observed, scopes)
-    return PlanResult(plan, desired, (*diags, *plan.diagnostics[len(desired.diagnostics) :]))
+    # The plan's own diagnostics start with the compiler's, so they are not repeated here.
+    return PlanResult(plan, desired, (*notes, *plan.diagnostics))
 
 
 def _read_inventory(

@@ -55,8 +55,10 @@ class Adapter(Protocol):
         step: Step,
         changes: Sequence[Change],
         ids: MutableMapping[str, NativeRef],
+        run_id: str = "",
     ) -> list[ChangeResult]:
-        """Carry out one step's changes; one result per change, in order."""
+        """Carry out one step's changes; one result per change, in order. ``run_id`` is the
+        same for every run of one plan and differs between plans (idempotency tokens)."""
 
     def record_applied(
         self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]

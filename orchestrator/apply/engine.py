@@ -79,7 +79,7 @@ def _apply_scope(
         if not changes:
             continue
         for change, result in zip(
-            changes, adapter.apply(sp.scope, step, changes, ids), strict=True
+            changes, adapter.apply(sp.scope, step, changes, ids, sp.fingerprint or ""), strict=True
         ):
             done.append((change, result))
             if on_result is not None:

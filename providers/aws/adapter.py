@@ -72,9 +72,10 @@ class AwsAdapter:
         step: Step,
         changes: Sequence[Change],
         ids: MutableMapping[str, NativeRef],
+        run_id: str = "",
     ) -> list[ChangeResult]:
         self.check_identity(scope.region)
-        return self._writer(scope).apply(step, changes, ids)
+        return self._writer(scope, run_id).apply(step, changes, ids)
 
     def record_applied(
         self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
@@ -84,8 +85,8 @@ class AwsAdapter:
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, f"{self._where(scope.region)} recording applied state") from exc
 
-    def _writer(self, scope: Scope) -> AwsWriter:
-        return AwsWriter(self.clients.ec2(scope.region), scope, self.policy)
+    def _writer(self, scope: Scope, run_id: str = "") -> AwsWriter:
+        return AwsWriter(self.clients.ec2(scope.region), scope, self.policy, run_id)
 
 
 def make_aws_adapter(

@@ -41,10 +41,11 @@ _SETTLE_TIMEOUT = 120.0
 
 
 class AwsWriter:
-    def __init__(self, ec2: EC2Client, scope: Scope, policy: str) -> None:
+    def __init__(self, ec2: EC2Client, scope: Scope, policy: str, run_id: str = "") -> None:
         self.ec2 = ec2
         self.scope = scope
         self.policy = policy
+        self.run_id = run_id
 
     def where(self, key: str) -> str:
         return f"aws {self.scope.account} {self.scope.region} {key.removeprefix(f'{self.scope}/')}"
@@ -106,9 +107,12 @@ class AwsWriter:
         tags += [{"Key": tr.TAG_CIDRS_DIGEST, "Value": digest}]
         if not rest:
             tags += [{"Key": tr.TAG_VERSION, "Value": "1"}]  # a new list is version 1
-        # The client token makes a re-run after a crash return the same list, not a second one.
-        # Keys repeat across policies in one account; the policy name keeps tokens apart.
-        token = hashlib.sha256(f"{self.policy}|{aset.key}|{digest}".encode()).hexdigest()[:64]
+        # The client token makes a retry, or a re-run of the same plan after a crash, return the
+        # same list rather than a second one. EC2 remembers tokens long after a delete, so the
+        # plan's run id keeps a later plan that re-creates the list from getting the deleted
+        # one back; keys repeat across policies in one account, so the policy name is in too.
+        seed = f"{self.policy}|{aset.key}|{digest}|{self.run_id}"
+        token = hashlib.sha256(seed.encode()).hexdigest()[:64]
         created = self.ec2.create_managed_prefix_list(
             PrefixListName=aset.name,
             MaxEntries=aset.max_entries,

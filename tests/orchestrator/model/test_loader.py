@@ -289,7 +289,7 @@ def test_an_unreadable_file_stops_before_validation(tmp_path: Path) -> None:
     first = write(tmp_path, "a.yaml", ACCOUNTS + SEGMENTS)
     missing = tmp_path / "b.yaml"
     (problem,) = problems(first, missing)
-    assert str(problem) == f"{missing}:0:0: file not found"
+    assert str(problem) == f"{missing}: file not found"
 
 
 def test_duplicates_across_files_point_at_the_later_file(tmp_path: Path) -> None:

@@ -260,3 +260,36 @@ def test_throttling_is_retried_by_the_sdk(sandbox: dict[str, Any]) -> None:
 
     adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=throttle_twice)
     assert _plan(policy, adapter).has_changes
+
+
+def test_a_segment_removed_and_added_back_gets_a_live_prefix_list(sandbox: dict[str, Any]) -> None:
+    """EC2 keeps client tokens after a delete: re-creating with the same token would hand back
+    the deleted list, so each plan's creates carry their own token."""
+    _build_vpcs(sandbox, 2, segments=2)
+    full = _policy(2)
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
+    _apply(_plan(full, adapter), adapter)
+    without_onprem = Policy.model_validate(
+        {
+            **full.model_dump(by_alias=True),
+            "segments": [
+                s for s in full.model_dump(by_alias=True)["segments"] if s["name"] != "onprem"
+            ],
+            "rules": [
+                r
+                for r in full.model_dump(by_alias=True)["rules"]
+                if "onprem" not in (r["from"], r["to"])
+            ],
+        }
+    )
+    _apply(_plan(without_onprem, adapter), adapter)
+    _apply(_plan(full, adapter), adapter)
+    assert not _plan(full, adapter).has_changes
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    live = [
+        pl
+        for pl in ec2.describe_managed_prefix_lists()["PrefixLists"]
+        if pl.get("PrefixListName") == "eastwest-budget-onprem"
+        and not pl["State"].startswith("delete")
+    ]
+    assert len(live) == 1
