@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import pytest
@@ -17,79 +16,9 @@ from orchestrator.plan import Plan
 from orchestrator.state import Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
 from providers.aws.session import sandbox_clients
+from tests.providers.aws.estate import ACCOUNT, CallCounter, build_vpcs, estate_policy
 
-ACCOUNT = "111111111111"
 TARGET = Target("aws", ACCOUNT, "prod")
-
-
-class Counting:
-    """Counts API calls through botocore's event hooks, as a user's own tooling could."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, client: Any) -> None:
-        client.meta.events.register("before-call.*.*", self._count)
-
-    def _count(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
-
-    @property
-    def writes(self) -> int:
-        reads = ("Describe", "Get", "Search")
-        return sum(n for op, n in self.calls.items() if not op.startswith(reads))
-
-
-def _build_vpcs(sandbox: dict[str, Any], count: int, segments: int = 5) -> None:
-    """``count`` VPCs, consecutive /16s per segment (so each segment aggregates to few CIDRs)."""
-    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
-    per_segment = max(1, count // segments)
-    for i in range(count):
-        ec2.create_vpc(
-            CidrBlock=f"10.{i}.0.0/16",
-            TagSpecifications=[
-                {
-                    "ResourceType": "vpc",
-                    "Tags": [{"Key": "segment", "Value": f"s{i // per_segment}"}],
-                }
-            ],
-        )
-
-
-def _policy(segments: int = 5) -> Policy:
-    names = [f"s{i}" for i in range(segments)]
-    rules = [
-        {"name": f"{a}-to-{b}", "from": a, "to": b, "ports": ["tcp/443", "tcp/8443"]}
-        for a in names
-        for b in names
-        if a != b
-    ]
-    rules += [
-        {"name": f"vpn-{a}", "from": "onprem", "to": a, "ports": ["tcp/22", "udp/53"]}
-        for a in names
-    ]
-    return Policy.model_validate(
-        {
-            "version": 1,
-            "name": "budget",
-            "accounts": [
-                {"name": "prod", "cloud": "aws", "account_id": ACCOUNT, "regions": ["us-east-1"]}
-            ],
-            "segments": [
-                *(
-                    {
-                        "name": n,
-                        "members": [
-                            {"account": "prod", "region": "us-east-1", "tags": {"segment": n}}
-                        ],
-                    }
-                    for n in names
-                ),
-                {"name": "onprem", "cidrs": ["172.16.0.0/12"]},
-            ],
-            "rules": rules,
-        }
-    )
 
 
 def _plan(policy: Policy, adapter: AwsAdapter) -> Plan:
@@ -106,13 +35,13 @@ def _apply(plan: Plan, adapter: AwsAdapter) -> None:
 def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_5_calls(
     sandbox: dict[str, Any],
 ) -> None:
-    _build_vpcs(sandbox, 50)
-    policy = _policy()
+    build_vpcs(sandbox, 50)
+    policy = estate_policy()
     _apply(
         _plan(policy, make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)),
         make_aws_adapter(TARGET, policy="budget", sandbox=sandbox),
     )
-    counting = Counting()
+    counting = CallCounter()
     adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
     plan = _plan(policy, adapter)
 
@@ -136,9 +65,9 @@ def _rules(group: dict[str, Any]) -> list[object]:
 
 
 def test_rules_are_written_in_one_call_per_group_and_direction(sandbox: dict[str, Any]) -> None:
-    _build_vpcs(sandbox, 10)
-    policy = _policy()
-    counting = Counting()
+    build_vpcs(sandbox, 10)
+    policy = estate_policy()
+    counting = CallCounter()
     adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
     _apply(_plan(policy, adapter), adapter)
     assert counting.calls["AuthorizeSecurityGroupIngress"] == 10
@@ -148,19 +77,19 @@ def test_rules_are_written_in_one_call_per_group_and_direction(sandbox: dict[str
 
 
 def test_a_second_apply_makes_no_write_call(sandbox: dict[str, Any]) -> None:
-    _build_vpcs(sandbox, 5)
-    policy = _policy()
+    build_vpcs(sandbox, 5)
+    policy = estate_policy()
     adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
     _apply(_plan(policy, adapter), adapter)
-    counting = Counting()
+    counting = CallCounter()
     again = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
     _apply(_plan(policy, again), again)
     assert counting.writes == 0
 
 
 def test_a_crashed_apply_rerun_converges_without_duplicates(sandbox: dict[str, Any]) -> None:
-    _build_vpcs(sandbox, 5)
-    policy = _policy()
+    build_vpcs(sandbox, 5)
+    policy = estate_policy()
     adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
     plan = _plan(policy, adapter)
 
@@ -192,9 +121,9 @@ def test_a_crashed_apply_rerun_converges_without_duplicates(sandbox: dict[str, A
 
 
 def test_credentials_of_another_account_change_nothing(sandbox: dict[str, Any]) -> None:
-    _build_vpcs(sandbox, 2, segments=2)
-    policy = _policy(2)
-    counting = Counting()
+    build_vpcs(sandbox, 2, segments=2)
+    policy = estate_policy(2)
+    counting = CallCounter()
     clients = sandbox_clients(sandbox, "999999999999", counting)
     adapter = AwsAdapter(TARGET, "budget", clients)
     result = plan_policy(policy, lambda _: adapter, lambda _: None)
@@ -226,8 +155,8 @@ class _Raw:
 
 
 def test_an_unreadable_scope_plans_no_deletion(sandbox: dict[str, Any]) -> None:
-    _build_vpcs(sandbox, 2, segments=2)
-    policy = _policy(2)
+    build_vpcs(sandbox, 2, segments=2)
+    policy = estate_policy(2)
     adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
     _apply(_plan(policy, adapter), adapter)
 
@@ -246,8 +175,8 @@ def test_an_unreadable_scope_plans_no_deletion(sandbox: dict[str, Any]) -> None:
 
 
 def test_throttling_is_retried_by_the_sdk(sandbox: dict[str, Any]) -> None:
-    _build_vpcs(sandbox, 2, segments=2)
-    policy = _policy(2)
+    build_vpcs(sandbox, 2, segments=2)
+    policy = estate_policy(2)
     failures = iter([True, True])
 
     def throttle_twice(client: Any) -> None:
@@ -265,8 +194,8 @@ def test_throttling_is_retried_by_the_sdk(sandbox: dict[str, Any]) -> None:
 def test_a_segment_removed_and_added_back_gets_a_live_prefix_list(sandbox: dict[str, Any]) -> None:
     """EC2 keeps client tokens after a delete: re-creating with the same token would hand back
     the deleted list, so each plan's creates carry their own token."""
-    _build_vpcs(sandbox, 2, segments=2)
-    full = _policy(2)
+    build_vpcs(sandbox, 2, segments=2)
+    full = estate_policy(2)
     adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
     _apply(_plan(full, adapter), adapter)
     without_onprem = Policy.model_validate(

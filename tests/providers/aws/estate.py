@@ -1,0 +1,81 @@
+"""A synthetic AWS estate for call-budget tests and the API-call benchmark: N VPCs in a few
+tag-selected segments, every segment allowed to every other on two ports, plus an external
+segment allowed in on two ports — 20 rules per security group with 5 segments."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from moto_fixtures.aws import console
+from orchestrator.model.policy import Policy
+
+ACCOUNT = "111111111111"
+READS = ("Describe", "Get", "Search")
+
+
+class CallCounter:
+    """Counts API calls through botocore's event hooks (pass as an adapter's ``on_client``)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, client: Any) -> None:
+        client.meta.events.register("before-call.*.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for op, n in self.calls.items() if not op.startswith(READS))
+
+
+def build_vpcs(sandbox: dict[str, Any], count: int, segments: int = 5) -> None:
+    """``count`` VPCs with consecutive /24s per segment, so each segment aggregates to few
+    CIDRs and stays under the rule quota whatever ``count`` is."""
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    per_segment = max(1, count // segments)
+    for i in range(count):
+        ec2.create_vpc(
+            CidrBlock=f"10.{i // 250}.{i % 250}.0/24",
+            TagSpecifications=[
+                {
+                    "ResourceType": "vpc",
+                    "Tags": [{"Key": "segment", "Value": f"s{i // per_segment}"}],
+                }
+            ],
+        )
+
+
+def estate_policy(segments: int = 5, name: str = "budget") -> Policy:
+    names = [f"s{i}" for i in range(segments)]
+    rules = [
+        {"name": f"{a}-to-{b}", "from": a, "to": b, "ports": ["tcp/443", "tcp/8443"]}
+        for a in names
+        for b in names
+        if a != b
+    ]
+    rules += [
+        {"name": f"vpn-{a}", "from": "onprem", "to": a, "ports": ["tcp/22", "udp/53"]}
+        for a in names
+    ]
+    member = {"account": "prod", "region": "us-east-1"}
+    return Policy.model_validate(
+        {
+            "version": 1,
+            "name": name,
+            "accounts": [
+                {"name": "prod", "cloud": "aws", "account_id": ACCOUNT, "regions": ["us-east-1"]}
+            ],
+            "segments": [
+                *({"name": n, "members": [{**member, "tags": {"segment": n}}]} for n in names),
+                {"name": "onprem", "cidrs": ["172.16.0.0/12"]},
+            ],
+            "rules": rules,
+        }
+    )
