@@ -6,6 +6,7 @@ goes to stderr, so ``eastwest plan --json > plan.json`` stays machine-readable.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 
@@ -15,7 +16,9 @@ from orchestrator.diagnostics import Diagnostic, Severity
 
 
 def colour_enabled(no_colour: bool) -> bool:
-    return not no_colour and sys.stdout.isatty()
+    """Colour only on a terminal, and never when asked not to (--no-color, or NO_COLOR set as
+    https://no-color.org describes)."""
+    return not no_colour and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
