@@ -19,6 +19,7 @@ from orchestrator.commands import Context, PlanOptions, run_apply, run_apply_fil
 from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
+from orchestrator.reconcile.command import history, run
 
 T = TypeVar("T")
 
@@ -173,3 +174,28 @@ def _guard(work: Callable[[], T]) -> T:
     except EastwestError as exc:
         click.echo(click.style("Error: ", fg="red", bold=True) + str(exc), err=True)
         sys.exit(1)
+
+
+main.add_command(run)
+main.add_command(history)
+
+
+@main.command()
+@policy_args
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for the *.tf.json files.",
+)
+@click.option(
+    "--no-imports",
+    is_flag=True,
+    help="Do not read the clouds for import blocks of what already exists.",
+)
+@pass_context
+def synth(ctx: Context, policies: tuple[Path, ...], out: Path, no_imports: bool) -> None:
+    """Write the desired state as Terraform JSON, adopting what exists with import blocks."""
+    from orchestrator.synth import run_synth  # noqa: PLC0415 - keeps the CLI start fast
+
+    sys.exit(run_synth(ctx, _load(policies), out, imports=not no_imports))

@@ -2,11 +2,19 @@
 
 Start the fake clouds, validate the sandbox policy, plan, apply, show that a second plan is
 empty, make console-style edits (a rogue rule, a deleted managed rule), show them as drift,
-correct them, prove unowned resources were untouched, stop the sandbox.
+correct them, prove unowned resources were untouched, then run the reconciler for a few
+2-second intervals and watch it restore a console edit by itself; stop the sandbox.
 """
 
 from __future__ import annotations
 
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,13 +95,37 @@ class _Demo:
             "Unowned security groups and prefix lists byte-for-byte unchanged: "
             + ("yes" if untouched else "NO")
         )
-        ok = not second.has_changes and not final.has_changes and untouched
+        _step(9, "The reconciler: eastwest run restores the next console edit by itself")
+        watched = self._reconcile(ec2)
+        ok = not second.has_changes and not final.has_changes and untouched and watched
         click.echo(
             "\nDemo complete: applied, drift detected and corrected, nothing else touched."
             if ok
             else "\nThe demo did not converge; see above."
         )
         return 0 if ok else 1
+
+    def _reconcile(self, ec2: EC2Client) -> bool:
+        """``eastwest run`` as a subprocess for about three 2-second intervals: one in-sync
+        tick, a console edit, the tick that corrects it, one more in-sync tick."""
+        from moto_fixtures.aws import console  # noqa: PLC0415 - sandbox only
+
+        directory = self.ctx.sandbox_dir
+        assert directory is not None  # _Demo is built only once the sandbox runs
+        click.echo("$ eastwest run policies/examples/sandbox.yaml --interval 2s --mode enforce\n")
+        with _Reconciler(directory) as reconciler:
+            if not reconciler.wait_for("in_sync"):
+                return False
+            group = console.managed_groups(ec2)[0]
+            console.add_rogue_rule(ec2, group["GroupId"], port=3389)
+            click.echo(f"\n(console) someone opens tcp/3389 to 0.0.0.0/0 on {group['GroupName']}\n")
+            fixed = reconciler.wait_for("applied") and reconciler.wait_for("in_sync")
+        click.echo(
+            "\nThe reconciler saw the edit as drift and removed it on its next tick."
+            if fixed
+            else "\nThe reconciler did not correct the edit in time; see above."
+        )
+        return fixed
 
     def _console(self) -> EC2Client:
         from moto_fixtures.aws import console  # noqa: PLC0415 - sandbox only
@@ -141,3 +173,48 @@ class _Demo:
         )
         if not report.ok:
             raise EastwestError("the demo apply failed: " + "; ".join(report.errors))
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} ")
+
+
+class _Reconciler:
+    """``eastwest run`` in a subprocess, its log echoed as it comes, stopped with SIGTERM."""
+
+    def __init__(self, directory: Path) -> None:
+        command = [sys.executable, "-m", "orchestrator", "--sandbox", str(directory), "run"]
+        command += [str(POLICY), "--interval", "2s", "--mode", "enforce", "--listen", "off"]
+        command += ["--store", str(directory / "history.sqlite3"), "--jitter", "100ms"]
+        self.proc = subprocess.Popen(  # noqa: S603 - our own CLI, no shell, fixed arguments
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._echo, daemon=True).start()
+
+    def _echo(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            # Drop the date (keep the time of day): the demo reads better narrow.
+            click.echo("  │ " + _DATE.sub("", line.rstrip()))
+            self.lines.put(line)
+
+    def wait_for(self, outcome: str, timeout: float = 15.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if f"] {outcome} in " in self.lines.get(timeout=left):
+                    return True
+            except queue.Empty:
+                break
+        return False
+
+    def __enter__(self) -> _Reconciler:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

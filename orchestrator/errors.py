@@ -7,6 +7,7 @@
     ├── PlanFileError          a saved plan is unreadable, from another version, or stale
     │   └── StalePlanError     the observed state changed since the plan was made
     ├── SandboxError           the local fake clouds could not be started, found or stopped
+    ├── StoreError             the reconciler's history store (SQLite, PostgreSQL) failed
     └── ProviderError          a cloud call failed; message names cloud, account, region, key
         ├── ObservationError   a scope could not be read completely (never becomes a delete)
         ├── AccountMismatchError  credentials belong to another account than the policy's
@@ -47,6 +48,10 @@ class StalePlanError(PlanFileError):
 
 class SandboxError(EastwestError):
     """The local sandbox clouds could not be started, found or stopped."""
+
+
+class StoreError(EastwestError):
+    """The reconciler's history and lease store cannot be opened, read or written."""
 
 
 class ProviderError(EastwestError):

@@ -57,7 +57,23 @@ def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]
     return scopes, diags
 
 
-def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> PlanResult:
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """The desired state and the scopes it governs, before anything owned is read.
+    ``notes`` are the policy-scope warnings; ``diagnostics`` holds them and the compiler's."""
+
+    desired: DesiredState | None
+    scopes: dict[Scope, Target]
+    notes: tuple[Diagnostic, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def failed(self) -> bool:
+        return self.desired is None or has_errors(self.diagnostics)
+
+
+def compile_for(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Compiled:
+    """Identity, inventory and compile: everything a plan or a synthesis starts from."""
     scopes, notes = policy_scopes(policy)
     try:
         for target in dict.fromkeys(scopes.values()):
@@ -65,14 +81,20 @@ def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> 
             adapter_for(target).check_identity(first)
         inventory = _read_inventory(scopes, adapter_for, progress)
     except ProviderError as exc:
-        return PlanResult(None, None, (*notes, error(str(exc))))
+        return Compiled(None, scopes, tuple(notes), (*notes, error(str(exc))))
     desired = compile_policy(policy, inventory)
-    if has_errors(desired.diagnostics):
-        return PlanResult(None, desired, (*notes, *desired.diagnostics))
-    observed = _observe(desired, scopes, adapter_for, progress)
-    plan = make_plan(desired, observed, scopes)
+    return Compiled(desired, scopes, tuple(notes), (*notes, *desired.diagnostics))
+
+
+def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> PlanResult:
+    compiled = compile_for(policy, adapter_for, progress)
+    desired = compiled.desired
+    if desired is None or compiled.failed:
+        return PlanResult(None, desired, compiled.diagnostics)
+    observed = observe_scopes(desired, compiled.scopes, adapter_for, progress)
+    plan = make_plan(desired, observed, compiled.scopes)
     # The plan's own diagnostics start with the compiler's, so they are not repeated here.
-    return PlanResult(plan, desired, (*notes, *plan.diagnostics))
+    return PlanResult(plan, desired, (*compiled.notes, *plan.diagnostics))
 
 
 def _read_inventory(
@@ -85,12 +107,13 @@ def _read_inventory(
     return inventory
 
 
-def _observe(
+def observe_scopes(
     desired: DesiredState,
     scopes: dict[Scope, Target],
     adapter_for: AdapterFor,
     progress: Progress,
 ) -> dict[Scope, ObservedScope | ObservationError]:
+    """Each scope's owned resources, or the error that kept it from being read completely."""
     observed: dict[Scope, ObservedScope | ObservationError] = {}
     for scope, target in scopes.items():
         progress(f"Reading what eastwest owns in {scope} ({target.name})")

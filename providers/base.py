@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.state import (
     Change,
@@ -70,3 +70,14 @@ class AdapterFactory(Protocol):
     def __call__(
         self, target: Target, *, policy: str, sandbox: Mapping[str, Any] | None
     ) -> Adapter: ...
+
+
+@runtime_checkable
+class RuleIdReader(Protocol):
+    """An adapter that can also name each owned rule by the cloud's own id (AWS ``sgr-…``), for
+    tools that address rules one by one (Terraform import blocks). Separate from ``Adapter``:
+    only clouds whose rules have ids of their own implement it."""
+
+    def rule_ids(self, observed: ObservedScope) -> dict[str, str]:
+        """Rule key → native rule id for every rule of ``observed``'s owned groups. Never
+        writes; raises ``ObservationError`` rather than answering part of them."""

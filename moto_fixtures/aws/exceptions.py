@@ -78,3 +78,72 @@ class PrefixListMaxEntriesExceededError(_EC2Error):
 class InvalidPrefixListModificationError(_EC2Error):
     def __init__(self, message: str) -> None:
         super().__init__("InvalidPrefixListModification", message)
+
+
+class TransitGatewayRouteTableNotFoundError(_EC2Error):
+    # EC2 answers the VPC route-table code for transit gateway route tables too.
+    def __init__(self, route_table_id: str) -> None:
+        super().__init__(
+            "InvalidRouteTableID.NotFound",
+            f"Transit Gateway Route Table {route_table_id} was deleted or does not exist.",
+        )
+
+
+class TransitGatewayAttachmentNotFoundError(_EC2Error):
+    def __init__(self, attachment_id: str) -> None:
+        super().__init__(
+            "InvalidTransitGatewayAttachmentID.NotFound",
+            f"Transit Gateway Attachment {attachment_id} was deleted or does not exist.",
+        )
+
+
+class ResourceAlreadyAssociatedError(_EC2Error):
+    def __init__(self, attachment_id: str, route_table_id: str) -> None:
+        super().__init__(
+            "Resource.AlreadyAssociated",
+            f"Transit Gateway Attachment {attachment_id} is already associated to a route "
+            f"table ({route_table_id}).",
+        )
+
+
+class AssociationNotFoundError(_EC2Error):
+    def __init__(self, attachment_id: str, route_table_id: str) -> None:
+        super().__init__(
+            "InvalidAssociation.NotFound",
+            f"Association {attachment_id} does not exist in Transit Gateway Route Table "
+            f"{route_table_id}.",
+        )
+
+
+class PropagationDuplicateError(_EC2Error):
+    def __init__(self, attachment_id: str, route_table_id: str) -> None:
+        super().__init__(
+            "TransitGatewayRouteTablePropagation.Duplicate",
+            f"Propagation {attachment_id} already exists in Transit Gateway Route Table "
+            f"{route_table_id}.",
+        )
+
+
+class PropagationNotFoundError(_EC2Error):
+    def __init__(self, attachment_id: str, route_table_id: str) -> None:
+        super().__init__(
+            "TransitGatewayRouteTablePropagation.NotFound",
+            f"Propagation {attachment_id} does not exist in Transit Gateway Route Table "
+            f"{route_table_id}.",
+        )
+
+
+class TransitGatewayRouteNotFoundError(_EC2Error):
+    def __init__(self, cidr: str, route_table_id: str) -> None:
+        super().__init__(
+            "InvalidRoute.NotFound",
+            f"Route {cidr} does not exist in Transit Gateway Route Table {route_table_id}.",
+        )
+
+
+class TransitGatewayRouteAlreadyExistsError(_EC2Error):
+    def __init__(self, cidr: str, route_table_id: str) -> None:
+        super().__init__(
+            "RouteAlreadyExists",
+            f"Route {cidr} already exists in Transit Gateway Route Table {route_table_id}.",
+        )

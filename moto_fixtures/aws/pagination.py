@@ -31,6 +31,8 @@ Handler = Callable[[Any], Any]
 
 # Request parameters that do not select items: they must not change the token's fingerprint.
 _PAGING_PARAMS = frozenset({"MaxResults", "NextToken", "DryRun"})
+# What EC2 answers at most when a call's model documents no MaxResults bounds.
+_UNBOUNDED_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -67,22 +69,28 @@ def paginate(action: str, result_key: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-def _max_results_bounds(action: str) -> tuple[int, int]:
+def _max_results_bounds(action: str) -> tuple[int, int | None]:
     shape = get_service_model("ec2").operation_model(action).input_shape.members["MaxResults"]
+    if "max" not in shape.metadata:
+        # Calls whose model gives no bounds (DescribeVpcEndpoints) document that EC2 answers at
+        # most 1,000 items for a larger MaxResults instead of refusing it.
+        return 1, None
     return int(shape.metadata["min"]), int(shape.metadata["max"])
 
 
-def _max_results(raw: Any, low: int, high: int) -> int | None:
+def _max_results(raw: Any, low: int, high: int | None) -> int | None:
     if raw is None:
         return None
     try:
         value = int(raw)
     except (TypeError, ValueError):
         value = None
-    if value is None or not low <= value <= high:
+    if high is None and value is not None and value >= low:
+        return min(value, _UNBOUNDED_CAP)
+    if value is None or high is None or not low <= value <= high:
         raise InvalidParameterValueError(
             f"Value ( {raw} ) for parameter maxResults is invalid. "
-            f"Expecting a value between {low} and {high}."
+            f"Expecting a value between {low} and {high or _UNBOUNDED_CAP}."
         )
     return value
 
@@ -94,9 +102,12 @@ def _fingerprint(action: str, params: Any) -> str:
 
 
 def _item_key(item: Any) -> str:
-    # Prefix-list entries are plain dicts keyed by CIDR; everything else is a moto model with an id.
+    # Prefix-list entries are plain dicts keyed by CIDR; a TGW route table's associations and
+    # propagations are keyed by their attachment; everything else is a moto model with an id.
     if isinstance(item, dict):
         return str(item.get("Cidr", ""))
+    if not hasattr(item, "id") and hasattr(item, "transitGatewayAttachmentId"):
+        return str(item.transitGatewayAttachmentId)
     return str(item.id)
 
 

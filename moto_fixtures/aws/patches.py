@@ -16,20 +16,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.ec2.models.managed_prefixes import ManagedPrefixListBackend
+from moto.ec2.models.route_tables import RouteBackend
+from moto.ec2.models.security_groups import (
+    SecurityGroup,
+    SecurityGroupBackend,
+    SecurityGroupRule,
+)
+from moto.ec2.models.transit_gateway import TransitGateway, TransitGatewayBackend
+from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachmentBackend
+from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
 from moto.ec2.responses import EC2Response
 
-from moto_fixtures.aws import authorize, pagination, prefix_lists
+from moto_fixtures.aws import authorize, pagination, prefix_lists, rule_descriptions, vpc_routes
+from moto_fixtures.aws import transit_associations as tgw_associations
+from moto_fixtures.aws import transit_gateways as tgw
+from moto_fixtures.aws import transit_routes as tgw_routes
 
 _MARK = "__eastwest_patch__"
 
 
 @dataclass(frozen=True)
 class Patch:
-    """Replace ``target.name`` with ``replace(original)``."""
+    """Replace ``target.name`` with ``replace(original)``.
+
+    ``original`` is None when moto lacks the method (the patch adds an action moto does not
+    implement, e.g. ReplaceTransitGatewayRoute).
+    """
 
     target: type
     name: str
-    replace: Callable[[Callable[..., Any]], Callable[..., Any]]
+    replace: Callable[[Any], Callable[..., Any]]
 
 
 PATCHES: tuple[Patch, ...] = (
@@ -61,6 +77,102 @@ PATCHES: tuple[Patch, ...] = (
     Patch(EC2Response, "modify_managed_prefix_list", prefix_lists.modify_response),
     Patch(ManagedPrefixListBackend, "create_managed_prefix_list", prefix_lists.create_model),
     Patch(ManagedPrefixListBackend, "modify_managed_prefix_list", prefix_lists.modify_model),
+    Patch(SecurityGroupRule, "__init__", rule_descriptions.remember),
+    Patch(SecurityGroup, "_flattened_rules", rule_descriptions.in_groups),
+    Patch(
+        SecurityGroupBackend,
+        "describe_security_group_rules",
+        rule_descriptions.in_rules,
+    ),
+    # Transit gateway and VPC routing (transit_*.py, vpc_routes.py).
+    Patch(TransitGateway, "__init__", tgw.create_gateway),
+    Patch(TransitGatewayBackend, "modify_transit_gateway", tgw.modify_gateway),
+    Patch(
+        TransitGatewayAttachmentBackend,
+        "create_transit_gateway_vpc_attachment",
+        tgw.create_vpc_attachment,
+    ),
+    Patch(
+        TransitGatewayAttachmentBackend,
+        "delete_transit_gateway_vpc_attachment",
+        tgw.delete_vpc_attachment,
+    ),
+    Patch(
+        TransitGatewayRouteTableBackend,
+        "associate_transit_gateway_route_table",
+        tgw_associations.associate,
+    ),
+    Patch(
+        TransitGatewayRouteTableBackend,
+        "disassociate_transit_gateway_route_table",
+        tgw_associations.disassociate,
+    ),
+    Patch(
+        TransitGatewayRouteTableBackend,
+        "enable_transit_gateway_route_table_propagation",
+        tgw_associations.enable_propagation,
+    ),
+    Patch(
+        TransitGatewayRouteTableBackend,
+        "disable_transit_gateway_route_table_propagation",
+        tgw_associations.disable_propagation,
+    ),
+    Patch(
+        TransitGatewayRouteTableBackend,
+        "get_transit_gateway_route_table_associations",
+        tgw_associations.known_table,
+    ),
+    Patch(
+        TransitGatewayRouteTableBackend,
+        "get_transit_gateway_route_table_propagations",
+        tgw_associations.known_table,
+    ),
+    Patch(TransitGatewayRouteTableBackend, "create_transit_gateway_route", tgw_routes.create_model),
+    Patch(
+        TransitGatewayRouteTableBackend, "replace_transit_gateway_route", tgw_routes.replace_model
+    ),
+    Patch(TransitGatewayRouteTableBackend, "delete_transit_gateway_route", tgw_routes.delete_model),
+    Patch(
+        TransitGatewayRouteTableBackend, "search_transit_gateway_routes", tgw_routes.search_model
+    ),
+    Patch(EC2Response, "replace_transit_gateway_route", tgw_routes.replace_response),
+    Patch(EC2Response, "search_transit_gateway_routes", tgw_routes.search_response),
+    Patch(RouteBackend, "create_route", vpc_routes.create_model),
+    Patch(RouteBackend, "replace_route", vpc_routes.replace_model),
+    Patch(EC2Response, "replace_route", vpc_routes.replace_response),
+    *(
+        Patch(EC2Response, handler, pagination.paginate(action, result_key))
+        for handler, action, result_key in (
+            # moto's handlers answer these under camelCase keys; the serialiser maps them.
+            (
+                "describe_transit_gateway_route_tables",
+                "DescribeTransitGatewayRouteTables",
+                "transitGatewayRouteTables",
+            ),
+            (
+                "describe_transit_gateway_attachments",
+                "DescribeTransitGatewayAttachments",
+                "TransitGatewayAttachments",
+            ),
+            (
+                "describe_transit_gateway_vpc_attachments",
+                "DescribeTransitGatewayVpcAttachments",
+                "TransitGatewayVpcAttachments",
+            ),
+            (
+                "get_transit_gateway_route_table_associations",
+                "GetTransitGatewayRouteTableAssociations",
+                "associations",
+            ),
+            (
+                "get_transit_gateway_route_table_propagations",
+                "GetTransitGatewayRouteTablePropagations",
+                "transitGatewayRouteTablePropagations",
+            ),
+            ("describe_route_tables", "DescribeRouteTables", "RouteTables"),
+            ("describe_vpc_endpoints", "DescribeVpcEndpoints", "VpcEndpoints"),
+        )
+    ),
 )
 
 _lock = threading.Lock()
@@ -70,7 +182,7 @@ def apply_patches() -> None:
     """Install every patch in ``PATCHES`` unless it is installed already."""
     with _lock:
         for patch in PATCHES:
-            current = getattr(patch.target, patch.name)
+            current = getattr(patch.target, patch.name, None)
             if getattr(current, _MARK, False):
                 continue
             replacement = patch.replace(current)
@@ -82,4 +194,4 @@ def apply_patches() -> None:
 
 def patched() -> bool:
     """Whether every patch is installed (the server asserts this before it serves)."""
-    return all(getattr(getattr(p.target, p.name), _MARK, False) for p in PATCHES)
+    return all(getattr(getattr(p.target, p.name, None), _MARK, False) for p in PATCHES)

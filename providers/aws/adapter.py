@@ -23,7 +23,7 @@ from orchestrator.state import (
     Target,
 )
 from providers.aws.errors import translate
-from providers.aws.reader import read_inventory, read_owned
+from providers.aws.reader import read_inventory, read_owned, read_rule_ids
 from providers.aws.session import AwsClients, ClientHook, sandbox_clients, standard_clients
 from providers.aws.writer import AwsWriter
 from providers.base import ChangeResult
@@ -65,6 +65,13 @@ class AwsAdapter:
             return read_owned(self.clients.ec2(scope.region), scope, self.policy, desired)
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
+
+    def rule_ids(self, observed: ObservedScope) -> dict[str, str]:
+        try:
+            return read_rule_ids(self.clients.ec2(observed.scope.region), observed)
+        except (ClientError, BotoCoreError) as exc:
+            where = f"{self._where(observed.scope.region)} rule ids"
+            raise ObservationError(str(translate(exc, where))) from exc
 
     def apply(
         self,

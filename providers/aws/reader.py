@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.state import (
     AddressSet,
     DesiredScope,
+    FirewallGroup,
     NativeRef,
     ObservedScope,
     Resource,
@@ -30,8 +31,11 @@ if TYPE_CHECKING:
 PAGE_VPCS = 1000
 PAGE_SUBNETS = 1000
 PAGE_GROUPS = 1000
+PAGE_RULES = 1000
 PAGE_PREFIX_LISTS = 100
 PAGE_ENTRIES = 100
+# EC2 accepts at most 200 values in one filter.
+_FILTER_VALUES = 200
 
 
 def pages(call: Callable[..., Any], field: str, **kwargs: Any) -> Iterator[Any]:
@@ -124,6 +128,36 @@ def _address_set(
     if proven and isinstance(wanted, AddressSet):
         return tr.address_set_from_prefix_list(scope, pl, wanted.cidrs)
     return tr.address_set_from_prefix_list(scope, pl, read_entries(ec2, pl["PrefixListId"]))
+
+
+def read_rule_ids(ec2: EC2Client, observed: ObservedScope) -> dict[str, str]:
+    """The security-group-rule id (``sgr-…``) of every rule of the observed owned groups, by
+    the rule's key. DescribeSecurityGroups has no rule ids, so tools that address rules one by
+    one (Terraform imports) need this second read."""
+    groups = {
+        observed.native[key].id: res
+        for key, res in observed.resources.items()
+        if isinstance(res, FirewallGroup) and key in observed.native
+    }
+    segment_of_list = {
+        observed.native[key].id: res.segment
+        for key, res in observed.resources.items()
+        if isinstance(res, AddressSet) and key in observed.native
+    }
+    ids: dict[str, str] = {}
+    group_ids = sorted(groups)
+    for start in range(0, len(group_ids), _FILTER_VALUES):
+        chunk = group_ids[start : start + _FILTER_VALUES]
+        rules = pages(
+            ec2.describe_security_group_rules,
+            "SecurityGroupRules",
+            Filters=[{"Name": "group-id", "Values": chunk}],
+            MaxResults=PAGE_RULES,
+        )
+        for sgr in rules:
+            rule = tr.rule_from_security_group_rule(groups[sgr["GroupId"]], sgr, segment_of_list)
+            ids[rule.key] = sgr["SecurityGroupRuleId"]
+    return ids
 
 
 def read_entries(ec2: EC2Client, pl_id: str) -> list[str]:

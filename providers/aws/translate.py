@@ -110,6 +110,27 @@ def rules_from_security_group(
                 yield _rule(group, direction, perm, peer, description)
 
 
+def rule_from_security_group_rule(
+    group: FirewallGroup, sgr: Payload, segment_of_list: Mapping[str, str]
+) -> FlowRule:
+    """One rule as ``DescribeSecurityGroupRules`` answers it, with the same key as the rule read
+    from ``DescribeSecurityGroups`` (both go through the same permission shape)."""
+    perm: dict[str, Any] = {k: sgr[k] for k in ("IpProtocol", "FromPort", "ToPort") if k in sgr}
+    described = {"Description": sgr["Description"]} if sgr.get("Description") else {}
+    if "CidrIpv4" in sgr:
+        perm["IpRanges"] = [{"CidrIp": sgr["CidrIpv4"], **described}]
+    elif "CidrIpv6" in sgr:
+        perm["Ipv6Ranges"] = [{"CidrIpv6": sgr["CidrIpv6"], **described}]
+    elif "PrefixListId" in sgr:
+        perm["PrefixListIds"] = [{"PrefixListId": sgr["PrefixListId"], **described}]
+    else:
+        referenced = sgr.get("ReferencedGroupInfo", {}).get("GroupId", "")
+        perm["UserIdGroupPairs"] = [{"GroupId": referenced, **described}]
+    peer, description = next(_peers(perm, segment_of_list))
+    direction: Direction = "egress" if sgr.get("IsEgress") else "ingress"
+    return _rule(group, direction, perm, peer, description)
+
+
 def _rule(
     group: FirewallGroup, direction: Direction, perm: Payload, peer: str, description: str
 ) -> FlowRule:

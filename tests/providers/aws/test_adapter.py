@@ -13,7 +13,7 @@ from orchestrator.errors import AccountMismatchError
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
-from orchestrator.state import Target
+from orchestrator.state import Scope, Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
 from providers.aws.session import sandbox_clients
 from tests.providers.aws.estate import ACCOUNT, CallCounter, build_vpcs, estate_policy
@@ -222,3 +222,24 @@ def test_a_segment_removed_and_added_back_gets_a_live_prefix_list(sandbox: dict[
         and not pl["State"].startswith("delete")
     ]
     assert len(live) == 1
+
+
+def test_rule_ids_name_every_owned_rule_by_its_key_in_one_call_per_page(
+    sandbox: dict[str, Any],
+) -> None:
+    build_vpcs(sandbox, 4, segments=2)
+    policy = estate_policy(2)
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
+    _apply(_plan(policy, adapter), adapter)
+    scope = Scope("aws", ACCOUNT, "us-east-1")
+    observed = adapter.observe(scope, None)
+    counting = CallCounter()
+    reader = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
+
+    ids = reader.rule_ids(observed)
+
+    rule_keys = {k for k, r in observed.resources.items() if r.kind == "flow_rule"}
+    assert set(ids) == rule_keys
+    assert all(v.startswith("sgr-") for v in ids.values())
+    assert len(set(ids.values())) == len(ids)
+    assert counting.calls == {"DescribeSecurityGroupRules": 1}

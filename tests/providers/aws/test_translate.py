@@ -132,3 +132,113 @@ def test_vpc_reads_all_associated_blocks_only() -> None:
     net = tr.network_from_vpc(vpc)
     assert net.cidrs == ("10.0.0.0/16", "10.1.0.0/16")
     assert net.name == "spoke"
+
+
+@pytest.mark.parametrize(
+    ("sgr", "key_tail", "description"),
+    [
+        (
+            {
+                "IsEgress": False,
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "PrefixListId": "pl-db",
+                "Description": "eastwest:r1",
+            },
+            "ingress/tcp:443/set:db",
+            "eastwest:r1",
+        ),
+        (
+            {
+                "IsEgress": True,
+                "IpProtocol": "-1",
+                "FromPort": -1,
+                "ToPort": -1,
+                "PrefixListId": "pl-unknown",
+            },
+            "egress/any/ref:pl-unknown",
+            "",
+        ),
+        (
+            {
+                "IsEgress": False,
+                "IpProtocol": "icmp",
+                "FromPort": 8,
+                "ToPort": -1,
+                "CidrIpv4": "10.0.0.0/8",
+            },
+            "ingress/icmp:8:-1/cidr:10.0.0.0/8",
+            "",
+        ),
+        (
+            {
+                "IsEgress": False,
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "CidrIpv6": "::/0",
+            },
+            "ingress/tcp:22/cidr:::/0",
+            "",
+        ),
+        (
+            {
+                "IsEgress": False,
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "ReferencedGroupInfo": {"GroupId": "sg-other", "UserId": "111111111111"},
+            },
+            "ingress/tcp:22/ref:sg-other",
+            "",
+        ),
+    ],
+    ids=["prefix-list", "any-to-foreign-list", "icmp-cidr", "ipv6", "group-reference"],
+)
+def test_a_rule_from_describe_rules_has_the_key_of_the_same_rule_in_the_group(
+    sgr: dict[str, Any], key_tail: str, description: str
+) -> None:
+    group = tr.group_from_security_group(SCOPE, OWNED_SG)
+    payload = {"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-0123", **sgr}
+    rule = tr.rule_from_security_group_rule(group, payload, {"pl-db": "db"})
+    assert rule.key == f"{KEY}/{key_tail}"
+    assert rule.description == description
+
+
+def test_rule_keys_agree_between_the_two_describes() -> None:
+    group = tr.group_from_security_group(SCOPE, OWNED_SG)
+    from_group = {r.key for r in tr.rules_from_security_group(group, OWNED_SG, {"pl-db": "db"})}
+    as_rules = [
+        {
+            "IsEgress": False,
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "PrefixListId": "pl-db",
+        },
+        {
+            "IsEgress": False,
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "CidrIpv4": "0.0.0.0/0",
+        },
+        {
+            "IsEgress": False,
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "ReferencedGroupInfo": {"GroupId": "sg-other"},
+        },
+        {
+            "IsEgress": False,
+            "IpProtocol": "icmp",
+            "FromPort": 8,
+            "ToPort": -1,
+            "CidrIpv4": "10.0.0.0/8",
+        },
+    ]
+    keys = {tr.rule_from_security_group_rule(group, r, {"pl-db": "db"}).key for r in as_rules}
+    assert keys <= from_group
+    assert {k for k in from_group if "/ingress/" in k} == keys

@@ -1,0 +1,188 @@
+"""The click commands ``eastwest run`` and ``eastwest history`` (registered in cli.py).
+
+Kept light on purpose: importing this module (which every ``eastwest`` invocation does) loads
+neither APScheduler nor psycopg nor prometheus-client; ``run`` imports them when it starts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from orchestrator import console
+from orchestrator.commands import Context
+from orchestrator.errors import EastwestError, PolicyError
+from orchestrator.reconcile.store import DEFAULT_STORE, open_store
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "": 1.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|)\s*$")
+
+
+class Duration(click.ParamType[float]):
+    """``300``, ``90s``, ``5m``, ``1h``, ``500ms`` → seconds."""
+
+    name = "duration"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, int | float):
+            return float(value)
+        match = _DURATION.match(str(value))
+        if match is None or float(match[1]) <= 0:
+            self.fail(f"{value!r} is not a duration like 90s, 5m or 1h", param, ctx)
+        return float(match[1]) * _UNITS[match[2]]
+
+
+class Listen(click.ParamType[tuple[str, int] | None]):
+    """``HOST:PORT`` for the metrics and health endpoints, or ``off``."""
+
+    name = "host:port"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, int] | None:
+        if value is None or isinstance(value, tuple):
+            return value  # click passes an already converted default through again
+        text = str(value)
+        if text == "off":
+            return None
+        host, _, port = text.rpartition(":")
+        if not host or not port.isdigit():
+            self.fail(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:9464) or 'off'", param, ctx)
+        return host.strip("[]"), int(port)
+
+
+store_option = click.option(
+    "--store",
+    envvar="EASTWEST_STORE",
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="History: an SQLite file, or a postgresql:// URL (env: EASTWEST_STORE).",
+)
+policy_args = click.argument(
+    "policies", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
+
+
+@click.command()
+@policy_args
+@click.option(
+    "--interval",
+    type=Duration(),
+    default="5m",
+    show_default=True,
+    help="Time between reconciles of a partition.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["audit", "enforce"]),
+    default="audit",
+    show_default=True,
+    help="audit: report only; enforce: apply the plan.",
+)
+@store_option
+@click.option(
+    "--listen",
+    type=Listen(),
+    default="127.0.0.1:9464",
+    show_default=True,
+    help="Metrics and health endpoints (HOST:PORT, or off).",
+)
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--lease-period",
+    type=Duration(),
+    default="30s",
+    show_default=True,
+    help="How long the active instance's lease lasts unrenewed.",
+)
+@click.option(
+    "--jitter",
+    type=Duration(),
+    default=None,
+    help="Random delay added to each tick [default: a tenth of the interval].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Partitions reconciled at once.",
+)
+@click.pass_obj
+def run(
+    ctx: Context,
+    *,
+    policies: tuple[Path, ...],
+    interval: float,
+    mode: str,
+    store: str,
+    listen: tuple[str, int] | None,
+    log_format: str,
+    lease_period: float,
+    jitter: float | None,
+    workers: int,
+) -> None:
+    """Reconcile POLICY… on a schedule: report drift (audit) or correct it (enforce)."""
+    # Deferred: APScheduler, psycopg and prometheus-client are loaded only by this command.
+    from orchestrator.reconcile.once import Mode  # noqa: PLC0415
+    from orchestrator.reconcile.service import Service, Settings, configure_logging  # noqa: PLC0415
+    from orchestrator.reconcile.source import PolicySource  # noqa: PLC0415
+
+    configure_logging(log_format)
+    source = PolicySource(policies)
+    try:
+        source.load()
+        history = open_store(store)
+        sandbox = ctx.sandbox()
+    except PolicyError as exc:
+        console.print_diagnostics(exc.diagnostics)
+        _exit(f"{len(exc.diagnostics)} problem(s) in the policy; nothing to reconcile towards")
+    except EastwestError as exc:
+        _exit(str(exc))
+    settings = Settings(
+        interval=interval,
+        mode=Mode(mode),
+        listen=listen,
+        lease_period=lease_period,
+        workers=workers,
+        jitter=interval / 10 if jitter is None else jitter,
+    )
+    sys.exit(Service(settings, source, history, sandbox).run())
+
+
+@click.command()
+@click.option("--partition", help="Only this partition, e.g. aws/111111111111/us-east-1.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, with each run's plan.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@store_option
+def history(partition: str | None, as_json: bool, limit: int, store: str) -> None:
+    """Show the reconciler's latest runs, newest first."""
+    if not store.startswith(("postgresql://", "postgres://")) and not Path(store).is_file():
+        _exit(f"no history at {store}: `eastwest run` has not recorded anything there")
+    try:
+        runs = open_store(store).runs(partition=partition, limit=limit)
+    except EastwestError as exc:
+        _exit(str(exc))
+    for record in runs:
+        if as_json:
+            click.echo(json.dumps(record.to_json()))
+            continue
+        took = (record.finished_at - record.started_at).total_seconds()
+        click.echo(
+            f"{record.started_at:%Y-%m-%d %H:%M:%S} {record.partition} {record.mode:7} "
+            f"{record.outcome:8} drift={record.drift} changes={record.changes} "
+            f"errors={record.errors} {took:.2f}s epoch={record.epoch}"
+        )
+
+
+def _exit(message: str) -> None:
+    click.echo(click.style("Error: ", fg="red", bold=True) + message, err=True)
+    sys.exit(1)

@@ -1,0 +1,65 @@
+"""``/metrics``, ``/healthz`` and ``/readyz`` on one port, served from a daemon thread.
+
+``/healthz`` answers 200 while the process serves at all (a liveness probe: restart me if
+not); ``/readyz`` answers 200 once a policy is in force and the scheduler runs, and 503 while
+starting or shutting down; its body says whether this instance is the active one or a standby.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CONTENT_TYPE_LATEST
+
+Readiness = Callable[[], tuple[bool, dict[str, object]]]
+
+
+class HealthServer:
+    def __init__(self, host: str, port: int, metrics: Callable[[], bytes], ready: Readiness):
+        handler = _handler(metrics, ready)
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="eastwest-http", daemon=True
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler(metrics: Callable[[], bytes], ready: Readiness) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/metrics":
+                self._send(200, metrics(), CONTENT_TYPE_LATEST)
+            elif self.path == "/healthz":
+                self._send(200, b"ok\n", "text/plain")
+            elif self.path == "/readyz":
+                ok, body = ready()
+                self._send(200 if ok else 503, json.dumps(body).encode(), "application/json")
+            else:
+                self._send(404, b"not found\n", "text/plain")
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Scrapes every few seconds would drown the run reports."""
+
+    return Handler

@@ -1,0 +1,205 @@
+"""One reconcile of one partition: re-read the policy, observe, diff, then report or apply.
+
+After controller-runtime's ``Reconcile``: a plain function, level-triggered (it re-reads the
+policy files and the cloud every time and trusts nothing from an earlier call), returning what
+happened and when to run again (``retry_in``: sooner than the next tick after a transient
+error, ``None`` for the regular tick).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from orchestrator.apply import ApplyReport, apply_plan
+from orchestrator.diagnostics import Diagnostic, Severity, has_errors
+from orchestrator.errors import ObservationError, PolicyError, ProviderError, TemporaryError
+from orchestrator.model.policy import Policy
+from orchestrator.pipeline import AdapterFor, compile_for, observe_scopes, policy_scopes
+from orchestrator.plan import Plan, make_plan
+from orchestrator.reconcile.backoff import Backoff
+from orchestrator.reconcile.lease import FencedAdapter, Guard
+from orchestrator.reconcile.partition import Partition
+from orchestrator.reconcile.source import PolicySource, PolicyView
+from orchestrator.state import Target
+from providers.base import Adapter
+
+Clock = Callable[[], datetime]
+Adapters = Callable[[str], AdapterFor]
+
+
+class Mode(enum.StrEnum):
+    AUDIT = "audit"  # observe and report; never writes
+    ENFORCE = "enforce"  # apply the plan, drift and policy changes alike
+
+
+class Outcome(enum.StrEnum):
+    IN_SYNC = "in_sync"  # nothing to change
+    PENDING = "pending"  # audit mode: changes found and reported, not applied
+    APPLIED = "applied"  # enforce mode: every change applied
+    FAILED = "failed"  # the plan could not be made, or a change failed (see errors)
+    SKIPPED = "skipped"  # not written: the lease was lost, shutdown, or no longer in the policy
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    partition: Partition
+    mode: Mode
+    started_at: datetime
+    finished_at: datetime
+    outcome: Outcome
+    plan: Plan | None = None
+    errors: tuple[str, ...] = ()
+    report: ApplyReport | None = None
+    retry_in: float | None = None  # seconds; set only after a transient error
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def changes(self) -> int:
+        return len(self.plan.changes) if self.plan is not None else 0
+
+    @property
+    def drift(self) -> int:
+        return sum(1 for c in self.plan.changes if c.drift) if self.plan is not None else 0
+
+    @property
+    def duration(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _never_stop() -> None:
+    """The guard of a caller with no lease and no shutdown to honour (tests, one-shot use)."""
+
+
+def _quiet(_: str) -> None:
+    """Progress sink: the reconciler reports whole runs, not each read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """What one call needs besides the partition: how to write safely and when to retry."""
+
+    mode: Mode
+    guard: Guard = _never_stop
+    attempt: int = 0  # consecutive transient failures of this partition so far
+    backoff: Backoff = field(default_factory=Backoff)
+    clock: Clock = _now
+
+
+def reconcile_once(
+    partition: Partition, source: PolicySource, adapters: Adapters, tick: Tick
+) -> RunResult:
+    """``adapters`` gives the adapter lookup for a policy name (adapters tag what they own
+    with it, and the name is known only once the files are read)."""
+    run = _Run(partition, tick, tick.clock())
+    try:
+        view = source.load()
+    except PolicyError as exc:
+        return run.done(Outcome.FAILED, errors=tuple(d.format() for d in exc.diagnostics))
+    run.notes = _policy_notes(view)
+    if partition.scope not in policy_scopes(view.loaded.policy)[0]:
+        run.notes += ("no longer governed by the policy",)
+        return run.done(Outcome.SKIPPED)
+    failures: list[ProviderError] = []
+    inner = adapters(view.loaded.policy.name)
+
+    def adapter_for(target: Target) -> Adapter:
+        return FencedAdapter(inner(target), tick.guard, failures)
+
+    plan, diagnostics = plan_partition(view.loaded.policy, partition, adapter_for)
+    run.plan = plan
+    if plan is None or has_errors(diagnostics):
+        retry = tick.backoff.delay(tick.attempt) if _transient(failures) else None
+        return run.done(Outcome.FAILED, errors=_errors(view, diagnostics), retry_in=retry)
+    if not plan.has_changes or tick.mode is Mode.AUDIT:
+        return run.done(Outcome.PENDING if plan.has_changes else Outcome.IN_SYNC)
+    return _enforce(run, plan, adapter_for)
+
+
+def plan_partition(
+    policy: Policy, partition: Partition, adapter_for: AdapterFor
+) -> tuple[Plan | None, tuple[Diagnostic, ...]]:
+    """``plan_policy`` for one scope. The inventory of every scope is still read and the whole
+    policy compiled: a segment's addresses span scopes, so a partial inventory would make
+    wrong addresses (and wrong deletions)."""
+    compiled = compile_for(policy, adapter_for, _quiet)
+    if compiled.desired is None or compiled.failed:
+        return None, compiled.diagnostics
+    wanted = {partition.scope: compiled.scopes[partition.scope]}
+    observed = observe_scopes(compiled.desired, wanted, adapter_for, _quiet)
+    plan = make_plan(compiled.desired, observed, wanted)
+    # As in plan_policy: the plan's diagnostics start with the compiler's.
+    return plan, (*compiled.notes, *plan.diagnostics)
+
+
+def _enforce(run: _Run, plan: Plan, adapter_for: AdapterFor) -> RunResult:
+    guard = run.tick.guard
+    try:
+        guard()  # the lease may have gone (or a shutdown begun) while the plan was made
+    except ProviderError as exc:
+        run.notes += (f"not applied: {exc}",)
+        return run.done(Outcome.SKIPPED)
+    report = apply_plan(plan, lambda sp: adapter_for(sp.target))
+    failures = tuple(report.errors) + tuple(r.message for _, r in report.results if not r.ok)
+    return run.done(
+        Outcome.APPLIED if report.ok else Outcome.FAILED, errors=failures, report=report
+    )
+
+
+@dataclass(slots=True)
+class _Run:
+    """What a call has gathered so far, turned into the ``RunResult`` at whichever exit."""
+
+    partition: Partition
+    tick: Tick
+    started: datetime
+    plan: Plan | None = None
+    notes: tuple[str, ...] = ()
+
+    def done(
+        self,
+        outcome: Outcome,
+        *,
+        errors: tuple[str, ...] = (),
+        report: ApplyReport | None = None,
+        retry_in: float | None = None,
+    ) -> RunResult:
+        return RunResult(
+            self.partition,
+            self.tick.mode,
+            self.started,
+            self.tick.clock(),
+            outcome,
+            plan=self.plan,
+            errors=errors,
+            report=report,
+            retry_in=retry_in,
+            notes=self.notes,
+        )
+
+
+def _policy_notes(view: PolicyView) -> tuple[str, ...]:
+    if not view.problems:
+        return ()
+    head = (
+        f"the policy files have {len(view.problems)} problem(s); "
+        "the last good policy stays in force"
+    )
+    return (head, *(d.format() for d in view.problems))
+
+
+def _errors(view: PolicyView, diagnostics: tuple[Diagnostic, ...]) -> tuple[str, ...]:
+    located = (view.loaded.locate(d) if d.path else d for d in diagnostics)
+    return tuple(d.format() for d in located if d.severity is Severity.ERROR)
+
+
+def _transient(causes: list[ProviderError]) -> bool:
+    """Worth a retry before the next tick: a throttled or unreadable cloud may answer soon;
+    a compile error, a permission or an account mismatch will not."""
+    return bool(causes) and all(isinstance(c, TemporaryError | ObservationError) for c in causes)

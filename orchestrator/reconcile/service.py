@@ -1,0 +1,268 @@
+"""``eastwest run`` wired together: policy source, store and lease, metrics and health
+endpoints, the scheduler, signals, and the report of every run.
+
+Lifecycle: take (or wait for) the lease, start the endpoints and the scheduler, then sleep
+until SIGTERM or SIGINT. On a signal: stop scheduling, let the runs in flight finish (an apply
+stops at its next step boundary, never inside a step), give the lease up so a standby need not
+wait for it to expire, exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from orchestrator.commands import AdapterCache
+from orchestrator.errors import EastwestError, StoreError
+from orchestrator.pipeline import AdapterFor
+from orchestrator.plan import Plan
+from orchestrator.plan.document import plan_to_json
+from orchestrator.reconcile.backoff import Backoff
+from orchestrator.reconcile.http import HealthServer
+from orchestrator.reconcile.lease import Keeper
+from orchestrator.reconcile.metrics import Metrics
+from orchestrator.reconcile.once import Mode, RunResult, Tick, reconcile_once
+from orchestrator.reconcile.partition import Partition, partitions_of
+from orchestrator.reconcile.scheduler import Scheduler
+from orchestrator.reconcile.source import PolicySource
+from orchestrator.reconcile.store import RunRecord, Store
+
+log = logging.getLogger("eastwest.reconcile")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    interval: float
+    mode: Mode
+    listen: tuple[str, int] | None
+    lease_period: float
+    workers: int = 8
+    jitter: float = 0.0
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        source: PolicySource,
+        store: Store,
+        sandbox: Mapping[str, Any] | None,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.store = store
+        self.sandbox = dict(sandbox) if sandbox is not None else None
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stopping = threading.Event()
+        self.keeper = Keeper(store.lease(self.holder, settings.lease_period), self.stopping)
+        self.metrics = Metrics()
+        self.scheduler = Scheduler(
+            interval=settings.interval, jitter=settings.jitter, workers=settings.workers
+        )
+        self.backoff = Backoff(base=min(1.0, settings.interval / 4), cap=settings.interval)
+        self._attempts: dict[str, int] = {}
+        self._caches: dict[str, AdapterCache] = {}
+        self._scheduled: set[str] = set()
+
+    def run(self) -> int:
+        """Until a signal; returns the exit code."""
+        self._on_signals()
+        server = self._serve()
+        self._renew()
+        every = min(self.settings.interval, self.settings.lease_period / 3)
+        self.scheduler.add_lease_job(self._renew, every)
+        self.scheduler.start()
+        log.info(
+            "reconciling every %ss in %s mode; history in %s",
+            f"{self.settings.interval:g}",
+            self.settings.mode,
+            self.store.location,
+        )
+        self.stopping.wait()
+        log.info("shutting down: no new runs; waiting for the runs in flight")
+        self.scheduler.stop()
+        self._release()
+        if server is not None:
+            server.stop()
+        log.info("stopped")
+        return 0
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _on_signals(self) -> None:
+        def handle(signum: int, _: FrameType | None) -> None:
+            log.info("received %s", signal.Signals(signum).name)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def _serve(self) -> HealthServer | None:
+        if self.settings.listen is None:
+            return None
+        host, port = self.settings.listen
+        server = HealthServer(host, port, self.metrics.exposition, self._readiness)
+        server.start()
+        shown_host, shown_port = server.address
+        log.info("metrics on http://%s:%s/metrics (also /healthz, /readyz)", shown_host, shown_port)
+        return server
+
+    def _readiness(self) -> tuple[bool, dict[str, object]]:
+        ready = self.scheduler.running and not self.stopping.is_set()
+        role = "active" if self.keeper.active else "standby"
+        return ready, {"ready": ready, "role": role, "epoch": self.keeper.epoch}
+
+    def _renew(self) -> None:
+        """The lease job: renew the lease, and schedule partitions the policy gained."""
+        if self.stopping.is_set():
+            return
+        self.keeper.renew()
+        self.metrics.active.set(1 if self.keeper.active else 0)
+        fresh = [
+            p
+            for p in partitions_of(self.source.load().loaded.policy)
+            if p.name not in self._scheduled
+        ]
+        if fresh:
+            self._scheduled.update(p.name for p in fresh)
+            self.scheduler.add_partitions(fresh, self._tick)
+
+    def _release(self) -> None:
+        try:
+            self.keeper.release()
+        except StoreError as exc:
+            log.warning("lease: could not be released (%s); it expires by itself", exc)
+
+    def _tick(self, partition: Partition) -> float | None:
+        if self.stopping.is_set() or not self.keeper.active:
+            return None
+        epoch = self.keeper.epoch
+        attempt = self._attempts.get(partition.name, 0)
+        tick = Tick(self.settings.mode, self.keeper.guard, attempt, self.backoff)
+        try:
+            result = reconcile_once(partition, self.source, self._adapters(partition), tick)
+        except EastwestError as exc:
+            # Not a cloud error the plan could report (e.g. no adapter for a cloud): say so
+            # and try again next tick; the other partitions go on.
+            log.error("%s: run failed: %s", partition.name, exc)
+            return None
+        self._attempts[partition.name] = attempt + 1 if result.retry_in is not None else 0
+        self.metrics.observe(result)
+        self._record(result, epoch)
+        report(result)
+        return result.retry_in
+
+    def _adapters(self, partition: Partition) -> Callable[[str], AdapterFor]:
+        """One adapter cache per partition (its runs never overlap, so it needs no lock),
+        rebuilt if the policy is renamed (adapters tag what they own with the name)."""
+
+        def for_policy(name: str) -> AdapterFor:
+            cache = self._caches.get(partition.name)
+            if cache is None or cache.policy != name:
+                cache = self._caches[partition.name] = AdapterCache(name, self.sandbox)
+            return cache
+
+        return for_policy
+
+    def _record(self, result: RunResult, epoch: int | None) -> None:
+        try:
+            self.store.record(record_of(result, self.holder, epoch))
+        except StoreError as exc:
+            log.error("history: run of %s not recorded: %s", result.partition.name, exc)
+
+
+def record_of(result: RunResult, holder: str, epoch: int | None) -> RunRecord:
+    return RunRecord(
+        partition=result.partition.name,
+        cloud=result.partition.cloud,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        mode=str(result.mode),
+        outcome=str(result.outcome),
+        drift=result.drift,
+        changes=result.changes,
+        errors=len(result.errors),
+        messages=(*result.errors, *result.notes),
+        plan=plan_to_json(result.plan) if result.plan is not None else None,
+        holder=holder,
+        epoch=epoch,
+    )
+
+
+def report(result: RunResult) -> None:
+    """One log record per run; the text form lists each change, marked drift or policy."""
+    summary = (
+        f"{result.partition.name} [{result.mode}] {result.outcome} in {result.duration:.2f}s: "
+        f"{result.drift} drift, {result.changes} change(s), {len(result.errors)} error(s)"
+    )
+    lines = [summary, *_change_lines(result.plan), *(f"  ! {e}" for e in result.errors)]
+    lines += [f"  note: {n}" for n in result.notes]
+    level = logging.WARNING if result.errors or result.drift else logging.INFO
+    log.log(level, "\n".join(lines), extra={"run": _run_fields(result)})
+
+
+_SHOWN = 12  # changes listed per run; a first apply of a large estate would flood the log
+
+
+def _change_lines(plan: Plan | None) -> list[str]:
+    changes = sorted(plan.changes if plan is not None else (), key=lambda c: not c.drift)
+    lines = [f"  {c.action} {'drift ' if c.drift else 'policy'} {c.key}" for c in changes[:_SHOWN]]
+    if len(changes) > _SHOWN:
+        lines.append(f"  … and {len(changes) - _SHOWN} more (eastwest history --json)")
+    return lines
+
+
+def _run_fields(result: RunResult) -> dict[str, object]:
+    return {
+        "partition": result.partition.name,
+        "cloud": result.partition.cloud,
+        "mode": str(result.mode),
+        "outcome": str(result.outcome),
+        "duration": round(result.duration, 3),
+        "drift": result.drift,
+        "changes": result.changes,
+        "errors": list(result.errors),
+        "notes": list(result.notes),
+        "planned": [
+            {"action": str(c.action), "key": c.key, "drift": c.drift}
+            for c in (result.plan.changes if result.plan is not None else ())
+        ],
+    }
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, message (its first line), and a run's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        body: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage().split("\n", 1)[0],
+        }
+        run = getattr(record, "run", None)
+        if isinstance(run, dict):
+            body["run"] = run
+        return json.dumps(body)
+
+
+def configure_logging(fmt: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)

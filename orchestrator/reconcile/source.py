@@ -1,0 +1,45 @@
+"""The policy files as the reconciler sees them: re-read on every tick, with the last good
+policy kept in force while they are broken."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.diagnostics import Diagnostic
+from orchestrator.errors import PolicyError
+from orchestrator.model import LoadedPolicy, load_policy
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyView:
+    """The policy in force, and the problems of the files as they are now (empty when the
+    files are good; when not, ``loaded`` is the last good policy)."""
+
+    loaded: LoadedPolicy
+    problems: tuple[Diagnostic, ...] = ()
+
+
+class PolicySource:
+    """Thread-safe: partitions of one process read it concurrently."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = tuple(paths)
+        self._lock = threading.Lock()
+        self._good: LoadedPolicy | None = None
+
+    def load(self) -> PolicyView:
+        """Read the files now. Raises ``PolicyError`` only when no good policy was ever read:
+        with nothing in force there is nothing safe to reconcile towards."""
+        try:
+            loaded = load_policy(self.paths)
+        except PolicyError as exc:
+            with self._lock:
+                if self._good is None:
+                    raise
+                return PolicyView(self._good, exc.diagnostics)
+        with self._lock:
+            self._good = loaded
+        return PolicyView(loaded)

@@ -1,0 +1,96 @@
+"""The history store's contract: one row per run, and the lease that makes one instance active.
+
+``Store`` records and lists runs; ``Lease`` is the store's grant of the right to write to the
+clouds (see ``orchestrator.reconcile.lease`` for how it is used and docs/reconciler.md for the
+semantics of each backend).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+# The columns of one run, in order: shared by the SQLite and PostgreSQL schemas and queries.
+COLUMNS = (
+    "partition",
+    "cloud",
+    "started_at",
+    "finished_at",
+    "mode",
+    "outcome",
+    "drift",
+    "changes",
+    "errors",
+    "messages",
+    "plan",
+    "holder",
+    "epoch",
+)
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One reconcile of one partition as history keeps it."""
+
+    partition: str
+    cloud: str
+    started_at: datetime
+    finished_at: datetime
+    mode: str
+    outcome: str
+    drift: int
+    changes: int
+    errors: int
+    messages: tuple[str, ...]  # the errors and notes, as reported
+    plan: dict[str, Any] | None  # plan_to_json of the one-scope plan, when one was made
+    holder: str  # the instance that ran it
+    epoch: int | None  # its lease epoch (fencing token) at the time
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "partition": self.partition,
+            "cloud": self.cloud,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "mode": self.mode,
+            "outcome": self.outcome,
+            "drift": self.drift,
+            "changes": self.changes,
+            "errors": self.errors,
+            "messages": list(self.messages),
+            "holder": self.holder,
+            "epoch": self.epoch,
+            "plan": self.plan,
+        }
+
+
+class Lease(Protocol):
+    def acquire(self) -> int | None:
+        """Take or renew the lease: its epoch when this instance holds it, else ``None``.
+        Raises ``StoreError`` when the store cannot answer."""
+
+    def holds(self, epoch: int) -> bool:
+        """Whether this instance still holds the lease with ``epoch``, asked of the store
+        itself (the fencing check before each write step)."""
+
+    def release(self) -> None:
+        """Give the lease up now, so a standby need not wait for it to expire."""
+
+
+class Store(Protocol):
+    location: str  # for messages: a path, or a URL without its password
+
+    def record(self, run: RunRecord) -> None: ...
+
+    def runs(self, *, partition: str | None = None, limit: int = DEFAULT_LIMIT) -> list[RunRecord]:
+        """The latest runs, newest first."""
+
+    def lease(self, holder: str, period: float) -> Lease:
+        """The lease of this store for ``holder``; ``period`` is how long a grant lasts
+        without renewal."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,163 @@
+"""History in PostgreSQL (psycopg 3); the lease is a row with an epoch (a fencing token).
+
+Imported only for ``postgresql://`` stores, so psycopg is never loaded otherwise. One
+connection per operation (autocommit): a restarted server or a dropped connection costs one
+failed operation, not a stuck process. Lease times are the server's ``now()``, never a
+client's clock, so instances with skewed clocks still agree on who holds it.
+
+The lease row (``eastwest_lease``, one row named ``reconciler``): an instance takes it when it
+is free or expired, which increments ``epoch``; the holder renews it (same epoch) on every
+tick. Before each write step the holder checks that the row still carries its holder id and
+epoch and has not expired; a paused instance whose lease a standby took finds a newer epoch
+and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from orchestrator.errors import StoreError
+from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LIMIT, RunRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS eastwest_runs (
+    id BIGSERIAL PRIMARY KEY,
+    partition TEXT NOT NULL,
+    cloud TEXT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ NOT NULL,
+    mode TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    drift INTEGER NOT NULL,
+    changes INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    messages JSONB NOT NULL,
+    plan JSONB,
+    holder TEXT NOT NULL,
+    epoch BIGINT
+);
+CREATE INDEX IF NOT EXISTS eastwest_runs_partition ON eastwest_runs (partition, id);
+CREATE TABLE IF NOT EXISTS eastwest_lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    epoch BIGINT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+# Built from the fixed column list, never from input; every value is a bound parameter.
+_MARKS = ", ".join(f"%({c})s" for c in COLUMNS)
+_INSERT = f"INSERT INTO eastwest_runs ({', '.join(COLUMNS)}) VALUES ({_MARKS})"  # noqa: S608
+_SELECT = (
+    f"SELECT id, {', '.join(COLUMNS)} FROM eastwest_runs {{where}} "  # noqa: S608
+    "ORDER BY id DESC LIMIT %(limit)s"
+)
+
+
+# Take a free or expired lease (a new epoch), or renew our own (the same epoch).
+_ACQUIRE = """
+INSERT INTO eastwest_lease AS l (name, holder, epoch, expires_at)
+VALUES ('reconciler', %(holder)s, 1, now() + make_interval(secs => %(period)s))
+ON CONFLICT (name) DO UPDATE SET
+    holder = excluded.holder,
+    epoch = CASE WHEN l.holder = excluded.holder AND l.expires_at > now()
+                 THEN l.epoch ELSE l.epoch + 1 END,
+    expires_at = excluded.expires_at
+WHERE l.holder = excluded.holder OR l.expires_at <= now()
+RETURNING epoch
+"""
+_HOLDS = """
+SELECT 1 FROM eastwest_lease
+WHERE name = 'reconciler' AND holder = %(holder)s AND epoch = %(epoch)s AND expires_at > now()
+"""
+_RELEASE = """
+UPDATE eastwest_lease SET expires_at = now()
+WHERE name = 'reconciler' AND holder = %(holder)s AND expires_at > now()
+"""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages (DESIGN.md rule 7)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class PostgresStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = redact(url)
+        with self._db() as db:
+            db.execute(_SCHEMA)
+
+    @contextmanager
+    def _db(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as db:
+                yield db
+        except psycopg.Error as exc:
+            # psycopg's messages can quote the connection string: name the redacted one only.
+            raise StoreError(f"history store {self.location}: {type(exc).__name__}") from exc
+
+    def record(self, run: RunRecord) -> None:
+        with self._db() as db:
+            db.execute(
+                _INSERT,
+                _params(run),
+            )
+
+    def runs(self, *, partition: str | None = None, limit: int = DEFAULT_LIMIT) -> list[RunRecord]:
+        where = "WHERE partition = %(partition)s" if partition else ""
+        with self._db() as db:
+            rows = db.execute(
+                _SELECT.format(where=where), {"partition": partition, "limit": limit}
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def lease(self, holder: str, period: float) -> RowLease:
+        return RowLease(self, holder, period)
+
+    def close(self) -> None:
+        """Nothing stays open between operations."""
+
+    def query(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        with self._db() as db:
+            cursor = db.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+
+class RowLease:
+    def __init__(self, store: PostgresStore, holder: str, period: float) -> None:
+        self.store = store
+        self.holder = holder
+        self.period = period
+
+    def acquire(self) -> int | None:
+        rows = self.store.query(_ACQUIRE, {"holder": self.holder, "period": self.period})
+        return int(rows[0][0]) if rows else None
+
+    def holds(self, epoch: int) -> bool:
+        return bool(self.store.query(_HOLDS, {"holder": self.holder, "epoch": epoch}))
+
+    def release(self) -> None:
+        self.store.query(_RELEASE, {"holder": self.holder})
+
+
+def _params(run: RunRecord) -> dict[str, Any]:
+    values = {c: getattr(run, c) for c in COLUMNS}
+    values["messages"] = Jsonb(list(run.messages))
+    values["plan"] = Jsonb(run.plan) if run.plan is not None else None
+    return values
+
+
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    values = dict(zip(("id", *COLUMNS), row, strict=True))
+    return RunRecord(**{**values, "messages": tuple(values["messages"])})

@@ -1,0 +1,172 @@
+"""History in an embedded SQLite database; the lease is an exclusive file lock beside it.
+
+One connection per operation, so the scheduler's threads and ``eastwest history`` (another
+process) never share one; WAL lets readers run while a run is recorded. The lock
+(``<database>.lock``, ``flock``) is held for the life of the active process and released by the
+kernel when it dies, so a standby on the same machine takes over at its next try. SQLite
+cannot be shared safely across machines: use PostgreSQL for that.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from orchestrator.errors import StoreError
+from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LIMIT, RunRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS eastwest_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition TEXT NOT NULL,
+    cloud TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    drift INTEGER NOT NULL,
+    changes INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    messages TEXT NOT NULL,
+    plan TEXT,
+    holder TEXT NOT NULL,
+    epoch INTEGER
+);
+CREATE INDEX IF NOT EXISTS eastwest_runs_partition ON eastwest_runs (partition, id);
+CREATE TABLE IF NOT EXISTS eastwest_lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    epoch INTEGER NOT NULL
+);
+"""
+
+# Built from the fixed column list, never from input; every value is a bound parameter.
+_MARKS = ", ".join("?" for _ in COLUMNS)
+_INSERT = f"INSERT INTO eastwest_runs ({', '.join(COLUMNS)}) VALUES ({_MARKS})"  # noqa: S608
+_SELECT = (
+    f"SELECT id, {', '.join(COLUMNS)} FROM eastwest_runs {{where}} "  # noqa: S608
+    "ORDER BY id DESC LIMIT ?"
+)
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = str(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._db() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the history store {path}: {exc}") from exc
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
+                yield db
+        except sqlite3.Error as exc:
+            raise StoreError(f"history store {self.path}: {exc}") from exc
+
+    def record(self, run: RunRecord) -> None:
+        with self._db() as db:
+            db.execute(
+                _INSERT,
+                _row(run),
+            )
+
+    def runs(self, *, partition: str | None = None, limit: int = DEFAULT_LIMIT) -> list[RunRecord]:
+        where, args = ("WHERE partition = ?", [partition]) if partition else ("", [])
+        with self._db() as db:
+            rows = db.execute(_SELECT.format(where=where), [*args, limit]).fetchall()
+        return [_record(row) for row in rows]
+
+    def lease(self, holder: str, period: float) -> FileLease:
+        # A file lock needs no period: the kernel ends it with the process.
+        del period
+        return FileLease(self, holder)
+
+    def close(self) -> None:
+        """Nothing stays open between operations."""
+
+    def bump_epoch(self, holder: str) -> int:
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO eastwest_lease (name, holder, epoch) VALUES ('reconciler', ?, 1) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = epoch + 1",
+                (holder,),
+            )
+            (epoch,) = db.execute("SELECT epoch FROM eastwest_lease").fetchone()
+        return int(epoch)
+
+
+class FileLease:
+    def __init__(self, store: SqliteStore, holder: str) -> None:
+        self.store = store
+        self.holder = holder
+        self.path = store.path.with_name(store.path.name + ".lock")
+        self._fd: int | None = None
+        self._epoch: int | None = None
+
+    def acquire(self) -> int | None:
+        if self._fd is not None:
+            return self._epoch
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot open the lease lock {self.path}: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        self._fd = fd
+        self._epoch = self.store.bump_epoch(self.holder)
+        return self._epoch
+
+    def holds(self, epoch: int) -> bool:
+        return self._fd is not None and epoch == self._epoch
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = self._epoch = None
+
+
+def _row(run: RunRecord) -> tuple[Any, ...]:
+    return (
+        run.partition,
+        run.cloud,
+        run.started_at.isoformat(),
+        run.finished_at.isoformat(),
+        run.mode,
+        run.outcome,
+        run.drift,
+        run.changes,
+        run.errors,
+        json.dumps(list(run.messages)),
+        json.dumps(run.plan) if run.plan is not None else None,
+        run.holder,
+        run.epoch,
+    )
+
+
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    values = dict(zip(("id", *COLUMNS), row, strict=True))
+    return RunRecord(
+        **{
+            **values,
+            "started_at": datetime.fromisoformat(values["started_at"]),
+            "finished_at": datetime.fromisoformat(values["finished_at"]),
+            "messages": tuple(json.loads(values["messages"])),
+            "plan": json.loads(values["plan"]) if values["plan"] else None,
+        }
+    )

@@ -1,0 +1,92 @@
+"""What ``eastwest synth`` does: the desired state as Terraform JSON, with import blocks.
+
+In: a loaded policy, an output directory, and whether to adopt what exists. Out: the files
+``terraform.synthesize`` makes, written to the directory; the exit code.
+Always: no write call reaches a cloud; with imports on, an owned resource that cannot be read
+stops the command (a configuration that misses an import would create a duplicate), and owned
+resources the policy no longer wants are named, as Terraform will not manage them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from orchestrator import console
+from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
+from orchestrator.diagnostics import Diagnostic, warning
+from orchestrator.errors import EastwestError, ObservationError
+from orchestrator.pipeline import Compiled, compile_for, observe_scopes
+from orchestrator.state import DesiredScope, DesiredState, ObservedScope
+from providers.base import RuleIdReader
+from terraform import check_references, synthesize, write_files
+
+if TYPE_CHECKING:
+    from orchestrator.model import LoadedPolicy
+
+
+def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> int:
+    try:
+        sandbox = ctx.sandbox()
+        adapters = AdapterCache(loaded.policy.name, sandbox)
+        compiled = compile_for(loaded.policy, adapters, console.progress)
+        console.print_diagnostics(loaded.locate(d) if d.path else d for d in compiled.diagnostics)
+        if compiled.desired is None or compiled.failed:
+            return _fail("no configuration was made; nothing was written")
+        native = _native_ids(compiled, compiled.desired, adapters) if imports else {}
+        files = synthesize(compiled.desired, native, sandbox)
+    except (EastwestError, ValueError) as exc:
+        return _fail(str(exc))
+    problems = check_references(files)
+    if problems:  # a generator bug: refuse to hand Terraform a configuration that cannot load
+        return _fail("the generated configuration is inconsistent: " + "; ".join(problems))
+    written = write_files(out, files)
+    imported = sum(len(doc.get("import", [])) for doc in files.values())
+    click.echo(f"Wrote {len(written)} file(s) to {out} ({imported} import block(s)).")
+    click.echo(f"Next: terraform -chdir={out} init && terraform -chdir={out} plan")
+    return EXIT_OK
+
+
+def _native_ids(
+    compiled: Compiled, desired: DesiredState, adapters: AdapterCache
+) -> dict[str, str]:
+    """Key → native id of everything the policy wants that already exists (rules included)."""
+    observed = observe_scopes(desired, compiled.scopes, adapters, console.progress)
+    native: dict[str, str] = {}
+    for scope, seen in sorted(observed.items()):
+        if isinstance(seen, ObservationError):
+            raise EastwestError(
+                f"{scope} could not be read ({seen}); without it the import blocks would be "
+                "incomplete. Retry, or pass --no-imports"
+            )
+        adapter = adapters(compiled.scopes[scope])
+        if not isinstance(adapter, RuleIdReader):
+            raise EastwestError(f"the {scope.cloud} adapter cannot name rules for imports")
+        native |= {k: ref.id for k, ref in seen.native.items()}
+        native |= adapter.rule_ids(seen)
+        console.print_diagnostics(_unmanaged(seen, desired.scopes.get(scope)))
+    wanted = {k for d in desired.scopes.values() for k in d.resources}
+    return {k: v for k, v in native.items() if k in wanted}
+
+
+def _unmanaged(seen: ObservedScope, desired: DesiredScope | None) -> list[Diagnostic]:
+    wanted: Mapping[str, object] = desired.resources if desired is not None else {}
+    extra = sorted(k for k in seen.resources if k not in wanted)
+    if not extra:
+        return []
+    return [
+        warning(
+            f"{len(extra)} resource(s) eastwest owns in {seen.scope} are not in the policy "
+            "(stale, or drift inside an owned group); the Terraform configuration does not "
+            "manage them and Terraform will not remove them",
+            detail="run `eastwest apply` first to converge; first: " + extra[0],
+        )
+    ]
+
+
+def _fail(message: str) -> int:
+    click.echo(click.style("Error: ", fg="red", bold=True) + message, err=True)
+    return EXIT_ERROR

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from orchestrator.errors import StoreError
+from orchestrator.reconcile.lease import Keeper, LeaseLostError, ShuttingDownError
+from orchestrator.reconcile.store import RunRecord, Store, open_store
+from orchestrator.reconcile.store.postgres import redact
+
+START = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
+
+
+def record(partition: str = "aws/111111111111/us-east-1", **overrides: object) -> RunRecord:
+    values: dict[str, object] = {
+        "partition": partition,
+        "cloud": "aws",
+        "started_at": START,
+        "finished_at": START + timedelta(seconds=1.5),
+        "mode": "enforce",
+        "outcome": "applied",
+        "drift": 2,
+        "changes": 3,
+        "errors": 0,
+        "messages": ("a note",),
+        "plan": {"format_version": "1.0", "scopes": [{"scope": partition, "changes": []}]},
+        "holder": "host:1:abc",
+        "epoch": 7,
+    }
+    values.update(overrides)
+    return RunRecord(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    if request.param == "sqlite":
+        return open_store(str(tmp_path / "history.sqlite3"))
+    return open_store(request.getfixturevalue("pg_store"))
+
+
+def test_runs_round_trip_newest_first_and_by_partition(store: Store) -> None:
+    first = record()
+    second = record("aws/222222222222/us-east-1", outcome="pending", epoch=None, plan=None)
+    store.record(first)
+    store.record(second)
+    runs = store.runs()
+    assert [r.partition for r in runs] == [second.partition, first.partition]
+    got = runs[1]
+    assert got.id is not None
+    assert got == replace(first, id=got.id)
+    assert store.runs(partition=first.partition) == [got]
+    assert store.runs(limit=1)[0].partition == second.partition
+    assert runs[0].plan is None
+
+
+def test_one_holder_at_a_time_and_a_new_epoch_on_takeover(store: Store) -> None:
+    a, b = store.lease("a", period=30), store.lease("b", period=30)
+    first = a.acquire()
+    assert first is not None
+    assert a.acquire() == first  # renewal keeps the epoch
+    assert b.acquire() is None
+    assert a.holds(first)
+    a.release()
+    second = b.acquire()
+    assert second is not None
+    assert second > first
+
+
+def test_postgres_lease_expires_and_fences_the_old_holder(pg_store: str) -> None:
+    store = open_store(pg_store)
+    a, b = store.lease("a", period=0.5), store.lease("b", period=0.5)
+    epoch = a.acquire()
+    assert epoch is not None
+    assert b.acquire() is None
+    time.sleep(0.7)  # a pauses past its lease without renewing
+    taken = b.acquire()
+    assert taken == epoch + 1
+    assert not a.holds(epoch)  # the stale writer's fencing check fails
+    keeper = Keeper(a, threading.Event())
+    keeper.epoch = epoch
+    with pytest.raises(LeaseLostError):
+        keeper.guard()
+    assert a.acquire() is None  # and it cannot take the lease back while b renews
+
+
+def test_the_guard_stops_writes_on_shutdown(tmp_path: Path) -> None:
+    stopping = threading.Event()
+    keeper = Keeper(open_store(str(tmp_path / "h.sqlite3")).lease("a", 30), stopping)
+    assert keeper.renew()
+    keeper.guard()
+    stopping.set()
+    with pytest.raises(ShuttingDownError):
+        keeper.guard()
+
+
+def test_store_urls_are_shown_without_password() -> None:
+    shown = redact("postgresql://eastwest:s3cret@db.internal:5432/ew")
+    assert shown == "postgresql://eastwest:***@db.internal:5432/ew"
+
+
+class UnreachableLease:
+    def acquire(self) -> int | None:
+        raise StoreError("history store postgresql://…: OperationalError")
+
+    def holds(self, epoch: int) -> bool:
+        raise StoreError("history store postgresql://…: OperationalError")
+
+    def release(self) -> None:
+        raise StoreError("history store postgresql://…: OperationalError")
+
+
+def test_an_unreachable_store_means_standby_and_no_writes() -> None:
+    keeper = Keeper(UnreachableLease(), threading.Event())
+    assert not keeper.renew()
+    keeper.epoch = 4  # held a moment ago; the store then went away
+    with pytest.raises(LeaseLostError, match="cannot confirm"):
+        keeper.guard()
