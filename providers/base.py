@@ -13,7 +13,7 @@ injected into them, never made at import time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -36,6 +36,9 @@ class ChangeResult:
     message: str = ""
 
 
+Report = Callable[[ChangeResult], None]
+
+
 class Adapter(Protocol):
     target: Target
 
@@ -55,10 +58,14 @@ class Adapter(Protocol):
         step: Step,
         changes: Sequence[Change],
         ids: MutableMapping[str, NativeRef],
+        *,
         run_id: str = "",
+        report: Report | None = None,
     ) -> list[ChangeResult]:
         """Carry out one step's changes; one result per change, in order. ``run_id`` is the
-        same for every run of one plan and differs between plans (idempotency tokens)."""
+        same for every run of one plan and differs between plans (idempotency tokens).
+        ``report``, when given, is called with each result as soon as it is known, so a long
+        step shows progress; the returned list holds every result either way."""
 
     def record_applied(
         self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]

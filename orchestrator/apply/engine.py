@@ -78,15 +78,35 @@ def _apply_scope(
         changes = [c for c in sp.changes if c.step is step]
         if not changes:
             continue
-        for change, result in zip(
-            changes, adapter.apply(sp.scope, step, changes, ids, sp.fingerprint or ""), strict=True
-        ):
+        relay = _Relay(changes, on_result)
+        results = adapter.apply(
+            sp.scope, step, changes, ids, run_id=sp.fingerprint or "", report=relay
+        )
+        for change, result in zip(changes, results, strict=True):
             done.append((change, result))
-            if on_result is not None:
-                on_result(change, result)
+            relay.late(change, result)
         if not all(r.ok for _, r in done):
             # Make before break: never remove what a failed step was meant to replace.
             return done, [c for c in sp.changes if c.step > step]
     if sp.applied:
         adapter.record_applied(sp.scope, sp.applied, ids)
     return done, []
+
+
+class _Relay:
+    """Passes each result to ``on_result`` as the adapter reports it, and afterwards those it
+    did not report (an adapter need not stream), so every change is reported exactly once."""
+
+    def __init__(self, changes: list[Change], on_result: OnResult | None) -> None:
+        self.by_key = {c.key: c for c in changes}
+        self.on_result = on_result
+        self.heard: set[str] = set()
+
+    def __call__(self, result: ChangeResult) -> None:
+        self.heard.add(result.key)
+        if self.on_result is not None:
+            self.on_result(self.by_key[result.key], result)
+
+    def late(self, change: Change, result: ChangeResult) -> None:
+        if change.key not in self.heard:
+            self(result)

@@ -27,7 +27,7 @@ from orchestrator.state import (
     ScopeInventory,
     Step,
 )
-from providers.base import Adapter, ChangeResult
+from providers.base import Adapter, ChangeResult, Report
 
 Guard = Callable[[], None]
 T = TypeVar("T")
@@ -129,10 +129,12 @@ class FencedAdapter:
         step: Step,
         changes: Sequence[Change],
         ids: MutableMapping[str, NativeRef],
+        *,
         run_id: str = "",
+        report: Report | None = None,
     ) -> list[ChangeResult]:
         self.guard()
-        return self.inner.apply(scope, step, changes, ids, run_id)
+        return self.inner.apply(scope, step, changes, ids, run_id=run_id, report=report)
 
     def record_applied(
         self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]

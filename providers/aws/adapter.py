@@ -26,7 +26,7 @@ from providers.aws.errors import translate
 from providers.aws.reader import read_inventory, read_owned, read_rule_ids
 from providers.aws.session import AwsClients, ClientHook, sandbox_clients, standard_clients
 from providers.aws.writer import AwsWriter
-from providers.base import ChangeResult
+from providers.base import ChangeResult, Report
 
 
 class AwsAdapter:
@@ -79,10 +79,12 @@ class AwsAdapter:
         step: Step,
         changes: Sequence[Change],
         ids: MutableMapping[str, NativeRef],
+        *,
         run_id: str = "",
+        report: Report | None = None,
     ) -> list[ChangeResult]:
         self.check_identity(scope.region)
-        return self._writer(scope, run_id).apply(step, changes, ids)
+        return self._writer(scope, run_id).apply(step, changes, ids, report)
 
     def record_applied(
         self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]

@@ -29,7 +29,7 @@ from orchestrator.state import (
 from orchestrator.state.resources import address_set_key, cidrs_digest
 from providers.aws import translate as tr
 from providers.aws.errors import error_code, translate
-from providers.base import ChangeResult
+from providers.base import ChangeResult, Report
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -51,16 +51,37 @@ class AwsWriter:
         return f"aws {self.scope.account} {self.scope.region} {key.removeprefix(f'{self.scope}/')}"
 
     def apply(
-        self, step: Step, changes: Sequence[Change], ids: MutableMapping[str, NativeRef]
+        self,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+        report: Report | None = None,
     ) -> list[ChangeResult]:
+        """Results come back in the order of ``changes`` whatever order the work is done in;
+        ``report`` hears each one as soon as it is known."""
+        sink = report or (lambda _: None)
         if step is Step.ADD_RULES or step is Step.REMOVE_RULES:
-            return self._rules(step, changes, ids)
+            results = self._rules(step, changes, ids, sink)
+        else:
+            results = self._containers(step, changes, ids, sink)
+        return [results[c.key] for c in changes]
+
+    def _containers(
+        self,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+        report: Report,
+    ) -> dict[str, ChangeResult]:
         # Groups go before address sets when deleting: their rules may reference the sets.
         order = {"firewall_group": 0, "address_set": 1}
         if step is Step.CREATE_CONTAINERS:
             order = {"address_set": 0, "firewall_group": 1}
-        ordered = sorted(changes, key=lambda c: order[c.resource.kind])
-        return [self._guard(c, ids) for c in ordered]
+        results: dict[str, ChangeResult] = {}
+        for change in sorted(changes, key=lambda c: order[c.resource.kind]):
+            results[change.key] = self._guard(change, ids)
+            report(results[change.key])
+        return results
 
     def _guard(self, change: Change, ids: MutableMapping[str, NativeRef]) -> ChangeResult:
         try:
@@ -218,8 +239,12 @@ class AwsWriter:
     # -- rules ----------------------------------------------------------------------------
 
     def _rules(
-        self, step: Step, changes: Sequence[Change], ids: Mapping[str, NativeRef]
-    ) -> list[ChangeResult]:
+        self,
+        step: Step,
+        changes: Sequence[Change],
+        ids: Mapping[str, NativeRef],
+        report: Report,
+    ) -> dict[str, ChangeResult]:
         batches: dict[tuple[str, str], list[FlowRule]] = defaultdict(list)
         for change in changes:
             rule = change.resource
@@ -229,7 +254,8 @@ class AwsWriter:
         for (group, direction), rules in sorted(batches.items()):
             for result in self._batch(step, group, direction, rules, ids):
                 results[result.key] = result
-        return [results[c.key] for c in changes]
+                report(result)
+        return results
 
     def _batch(
         self,

@@ -25,7 +25,7 @@ from orchestrator.state import (
     Target,
     rules_digest,
 )
-from providers.base import Adapter, ChangeResult
+from providers.base import Adapter, ChangeResult, Report
 from tests.orchestrator.factories import ACCOUNT, SCOPE, inventory, policy
 
 POLICY_BODY = {
@@ -111,7 +111,9 @@ class FakeAdapter:
         step: Step,
         changes: Sequence[Change],
         ids: MutableMapping[str, NativeRef],
+        *,
         run_id: str = "",
+        report: Report | None = None,
     ) -> list[ChangeResult]:
         self.cloud.writes.append((step, tuple(c.key for c in changes)))
         for change in changes:

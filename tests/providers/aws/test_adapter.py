@@ -243,3 +243,30 @@ def test_rule_ids_name_every_owned_rule_by_its_key_in_one_call_per_page(
     assert all(v.startswith("sgr-") for v in ids.values())
     assert len(set(ids.values())) == len(ids)
     assert counting.calls == {"DescribeSecurityGroupRules": 1}
+
+
+def test_every_result_is_paired_with_its_own_change_and_reported_once(
+    sandbox: dict[str, Any],
+) -> None:
+    """Deletes run groups-first while the plan lists address sets first: results must still
+    come back in the plan's order, and progress must name the right change."""
+    build_vpcs(sandbox, 2, segments=2)
+    policy = estate_policy(2)
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
+    _apply(_plan(policy, adapter), adapter)
+    emptied = Policy.model_validate(
+        {
+            **policy.model_dump(by_alias=True),
+            "rules": [],
+            "segments": [{"name": "onprem", "cidrs": ["172.16.0.0/12"]}],
+        }
+    )
+    plan = _plan(emptied, adapter)
+    kinds = {c.resource.kind for c in plan.changes}
+    assert kinds == {"address_set", "firewall_group", "flow_rule"}
+    heard: list[str] = []
+    report = apply_plan(plan, lambda _: adapter, lambda change, result: heard.append(change.key))
+    assert report.ok
+    assert all(change.key == result.key for change, result in report.results)
+    assert sorted(heard) == sorted(c.key for c in plan.changes)
+    assert not _plan(emptied, adapter).has_changes
