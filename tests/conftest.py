@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,6 +26,7 @@ from moto_fixtures.aws import clients as aws_clients
 from moto_fixtures.aws.calls import PATH as CALLS_PATH
 from moto_fixtures.aws.landing_zone import ACCOUNT_ID, REGION
 from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
+from moto_fixtures.sandbox import load_sandbox, sandbox_down, sandbox_up
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -77,3 +79,39 @@ def aws_calls(aws_endpoint: str) -> Callable[[], list[dict[str, str]]]:
         return loaded
 
     return calls
+
+
+# -- the sandbox as users run it ------------------------------------------------------------
+# ``sandbox`` points adapters at the in-process server above (reset per test). ``sandbox_dir``
+# is a real ``eastwest sandbox up`` daemon (one per session, reset and re-seeded per test), for
+# CLI and subprocess tests that go through ``--sandbox DIR`` exactly as a user does.
+
+FAKE_KEYS = {"access_key_id": "AKIAEASTWESTTESTS", "secret_access_key": "not-a-secret"}
+
+
+@pytest.fixture
+def sandbox(aws_endpoint: str) -> dict[str, Any]:
+    return {"aws": {"endpoint_url": aws_endpoint, **FAKE_KEYS}}
+
+
+@pytest.fixture(scope="session")
+def live_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    directory = tmp_path_factory.mktemp("sandbox")
+    sandbox_up(directory)
+    yield directory
+    sandbox_down(directory)
+
+
+@pytest.fixture
+def sandbox_dir(live_sandbox: Path) -> Path:
+    endpoint = load_sandbox(live_sandbox)["aws"]["endpoint_url"]
+    for path, method in (("/moto-api/reset", "POST"), ("/_eastwest/calls", "DELETE")):
+        request = urllib.request.Request(endpoint + path, method=method)
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+    seed_landing_zone(endpoint)
+    with urllib.request.urlopen(
+        urllib.request.Request(endpoint + "/_eastwest/calls", method="DELETE"), timeout=10
+    ):
+        pass
+    return live_sandbox

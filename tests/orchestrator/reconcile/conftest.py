@@ -3,7 +3,7 @@
 ``postgres_url`` (session) starts PostgreSQL from ``initdb``/``pg_ctl`` in a temporary
 directory on 127.0.0.1 and a free port, and stops it at the end; tests are skipped, with the
 reason, only when those binaries are not on PATH. ``pg_store`` gives each test empty tables.
-The sandbox fixtures are the AWS tests' own (a real ``eastwest sandbox up`` daemon).
+The sandbox fixtures (a real ``eastwest sandbox up`` daemon) come from tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.providers.aws.conftest import live_sandbox, sandbox_dir
-
-__all__ = ["live_sandbox", "sandbox_dir"]
 
 
 def free_port() -> int:
