@@ -1,0 +1,131 @@
+"""Conformance with the published API metadata (``shared/cloud-api/alibaba/*.json``).
+
+In: a request's ``Version``, ``Action`` and flat parameters. Out: a list of problems (empty when
+the request conforms): the action is documented for that product version, every parameter is
+documented for it once lists are un-flattened (``Permissions.1.Policy`` → ``Permissions`` item
+field ``Policy``), and every required parameter is present. Always: the common protocol
+parameters (``protocol.PROTOCOL_PARAMS``) are accepted everywhere; the metadata is read once.
+
+The fake uses ``problems()`` to answer ``MissingParameter`` / ``InvalidParameter`` as the real
+gateway does; tests use ``assert_conforms()`` on every call of the call log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from moto_fixtures.alibaba.protocol import PROTOCOL_PARAMS
+
+PRODUCTS = {"2014-05-26": "ecs", "2016-04-28": "vpc", "2017-09-12": "cbn"}
+# aliyunsdkcore adds RegionId to every RPC request it signs (request.py), and the service
+# accepts it on actions whose metadata does not list it (CBN's, for one).
+SDK_COMMON_PARAMS = frozenset({"RegionId"})
+# The shared folder sits beside the repository; EASTWEST_ALIBABA_METADATA overrides it.
+_DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "cloud-api" / "alibaba"
+
+
+def metadata_dir() -> Path:
+    return Path(os.environ.get("EASTWEST_ALIBABA_METADATA", str(_DEFAULT_DIR)))
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    schema: dict[str, Any]
+    required: bool
+
+
+@cache
+def _apis(product: str) -> dict[str, dict[str, Param]]:
+    document = json.loads((metadata_dir() / f"{product}.json").read_text(encoding="utf-8"))
+    apis: dict[str, dict[str, Param]] = {}
+    for action, api in document["apis"].items():
+        # The metadata repeats some parameters (RegionId three times): the first one counts.
+        params: dict[str, Param] = {}
+        for raw in api.get("parameters", []):
+            schema = raw.get("schema", {})
+            required = schema.get("required") is True or raw.get("required") is True
+            params.setdefault(raw["name"], Param(raw["name"], schema, required))
+        apis[action] = params
+    return apis
+
+
+def has_metadata() -> bool:
+    return all((metadata_dir() / f"{p}.json").is_file() for p in PRODUCTS.values())
+
+
+def product_of(version: str) -> str | None:
+    return PRODUCTS.get(version)
+
+
+def documented(version: str, action: str) -> bool:
+    product = product_of(version)
+    return product is not None and action in _apis(product)
+
+
+def problems(version: str, action: str, params: dict[str, str]) -> list[str]:
+    """Everything that makes this request disagree with the metadata."""
+    product = product_of(version)
+    if product is None:
+        return [f"Version {version!r} is not ECS, VPC or CBN"]
+    documented_params = _apis(product).get(action)
+    if documented_params is None:
+        return [f"{action} is not documented for {product} {version}"]
+    found = [
+        f"{key} is not documented for {action}"
+        for key in params
+        if key not in PROTOCOL_PARAMS
+        and key not in SDK_COMMON_PARAMS
+        and not _is_documented(key, documented_params)
+    ]
+    for param in documented_params.values():
+        if param.required and not _present(param.name, params):
+            found.append(f"MissingParameter {param.name}")
+    return found
+
+
+def missing(version: str, action: str, params: dict[str, str]) -> list[str]:
+    return [
+        p.split(" ", 1)[1] for p in problems(version, action, params) if p.startswith("Missing")
+    ]
+
+
+def assert_conforms(version: str, action: str, params: dict[str, str]) -> None:
+    found = problems(version, action, params)
+    if found:
+        raise AssertionError(f"{action} ({version}) does not conform: {'; '.join(found)}")
+
+
+def _present(name: str, params: dict[str, str]) -> bool:
+    return name in params or any(k.startswith(f"{name}.") for k in params)
+
+
+def _is_documented(key: str, documented_params: dict[str, Param]) -> bool:
+    if key in documented_params:  # also literal names such as DescribeInstances' Filter.1.Key
+        return documented_params[key].schema.get("type") not in ("array", "object")
+    head, _, rest = key.partition(".")
+    param = documented_params.get(head)
+    return param is not None and bool(rest) and _matches(rest.split("."), param.schema)
+
+
+def _matches(path: list[str], schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if not path:
+        return kind not in ("array", "object")
+    if kind == "array":
+        index, *rest = path
+        if not index.isdigit() or int(index) < 1:
+            return False
+        if "maxItems" in schema and int(index) > int(schema["maxItems"]):
+            return False
+        return _matches(rest, schema.get("items", {}))
+    if kind == "object":
+        field, *rest = path
+        props: dict[str, Any] = schema.get("properties", {})
+        return field in props and _matches(rest, props[field])
+    return False

@@ -1,0 +1,25 @@
+"""One account in one region: ECS, VPC and CBN state behind one lock."""
+
+from __future__ import annotations
+
+import threading
+
+from moto_fixtures.alibaba.models.cbn import Cbn
+from moto_fixtures.alibaba.models.common import Ids
+from moto_fixtures.alibaba.models.ecs import Ecs
+from moto_fixtures.alibaba.models.vpc import Vpcs
+
+ACCOUNT_ID = "5123456789012345"
+REGION = "cn-hangzhou"
+
+
+class Backend:
+    def __init__(self, async_delay: float = 0.0, region: str = REGION) -> None:
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self.ids = Ids()
+        self.vpc = Vpcs(self.ids)
+        self.ecs = Ecs(self.ids, lambda vpc_id: vpc_id in self.vpc.vpcs)
+        self.cbn = Cbn(self.ids, async_delay)
+        # Every request runs under it: the fake trades parallelism for simple, atomic handlers.
+        self.lock = threading.RLock()

@@ -1,0 +1,230 @@
+"""VPCs, vSwitches, ENIs, route tables and entries, prefix lists.
+
+Always: VPCs, vSwitches and ENIs have no create action in the metadata eastwest uses, so they
+come from ``add_*`` (the seed, the control endpoint); a custom route entry is unique per
+destination in its table (``InvalidCIDRBlock.Duplicate``) and its next hop must exist.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from moto_fixtures.alibaba import errors
+from moto_fixtures.alibaba.models.common import Ids, iso_now
+
+NEXT_HOP_TYPES = (
+    "Instance",
+    "HaVip",
+    "RouterInterface",
+    "NetworkInterface",
+    "VpnGateway",
+    "IPv6Gateway",
+    "NatGateway",
+    "Attachment",
+    "VpcPeer",
+    "Ipv4Gateway",
+    "GatewayEndpoint",
+    "CenBasic",
+    "Ecr",
+)
+
+
+@dataclass
+class Vpc:
+    vpc_id: str
+    name: str
+    cidr: str
+    router_id: str
+    route_table_id: str
+    creation_time: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class VSwitch:
+    vswitch_id: str
+    vpc_id: str
+    zone_id: str
+    cidr: str
+    name: str
+    route_table_id: str
+    creation_time: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    entry_id: str
+    table_id: str
+    destination: str
+    next_hop_type: str
+    next_hop_id: str
+    name: str
+    description: str
+    entry_type: str
+    modified: str
+
+
+@dataclass
+class RouteTable:
+    table_id: str
+    vpc_id: str
+    router_id: str
+    table_type: str
+    name: str
+    creation_time: str
+    entries: list[RouteEntry] = field(default_factory=list)
+
+
+@dataclass
+class PrefixList:
+    prefix_list_id: str
+    name: str
+    description: str
+    ip_version: str
+    max_entries: int
+    creation_time: str
+    entries: dict[str, str] = field(default_factory=dict)  # CIDR → description
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Vpcs:
+    def __init__(self, ids: Ids) -> None:
+        self._ids = ids
+        self.vpcs: dict[str, Vpc] = {}
+        self.vswitches: dict[str, VSwitch] = {}
+        self.enis: dict[str, str] = {}  # ENI id → vSwitch id
+        self.instances: set[str] = set()
+        self.tables: dict[str, RouteTable] = {}
+        self.prefix_lists: dict[str, PrefixList] = {}
+
+    def add_vpc(self, name: str, cidr: str, tags: dict[str, str]) -> Vpc:
+        vpc_id, router_id = self._ids.new("vpc"), self._ids.new("vrt")
+        table = RouteTable(self._ids.new("vtb"), vpc_id, router_id, "System", "", iso_now())
+        table.entries.append(
+            RouteEntry(
+                self._ids.new("rte"), table.table_id, cidr, "local", "", "", "", "System", iso_now()
+            )
+        )
+        self.tables[table.table_id] = table
+        vpc = Vpc(vpc_id, name, cidr, router_id, table.table_id, iso_now(), dict(tags))
+        self.vpcs[vpc_id] = vpc
+        return vpc
+
+    def add_vswitch(self, vpc_id: str, zone_id: str, cidr: str, name: str) -> VSwitch:
+        vpc = self.vpcs[vpc_id]
+        vsw = VSwitch(
+            self._ids.new("vsw"),
+            vpc_id,
+            zone_id,
+            cidr,
+            name,
+            vpc.route_table_id,
+            iso_now(),
+            dict(vpc.tags),
+        )
+        self.vswitches[vsw.vswitch_id] = vsw
+        return vsw
+
+    def add_eni(self, vswitch_id: str) -> str:
+        eni = self._ids.new("eni")
+        self.enis[eni] = vswitch_id
+        return eni
+
+    def table(self, table_id: str) -> RouteTable:
+        table = self.tables.get(table_id)
+        if table is None:
+            raise errors.RouteTableNotFound()
+        return table
+
+    def create_entry(  # noqa: PLR0917 (one argument per API parameter)
+        self,
+        table_id: str,
+        destination: str,
+        hop_type: str,
+        hop_id: str,
+        name: str,
+        description: str,
+        attachment_exists: bool,
+    ) -> RouteEntry:
+        table = self.table(table_id)
+        _check_cidr(destination)
+        if any(e.destination == destination for e in table.entries):
+            raise errors.CidrDuplicate()
+        known = {
+            "NetworkInterface": hop_id in self.enis,
+            "Instance": hop_id in self.instances,
+            "Attachment": attachment_exists,
+        }
+        if hop_type not in NEXT_HOP_TYPES or not known.get(hop_type, bool(hop_id)):
+            raise errors.NextHopNotFound(f"Specified next hop {hop_type}/{hop_id} does not exist.")
+        entry = RouteEntry(
+            self._ids.new("rte"),
+            table_id,
+            destination,
+            hop_type,
+            hop_id,
+            name,
+            description,
+            "Custom",
+            iso_now(),
+        )
+        table.entries.append(entry)
+        return entry
+
+    def delete_entry(self, params: dict[str, str]) -> None:
+        entry_id = params.get("RouteEntryId")
+        for table in self.tables.values():
+            for entry in table.entries:
+                by_id = entry_id is not None and entry.entry_id == entry_id
+                by_cidr = (
+                    entry_id is None
+                    and entry.table_id == params.get("RouteTableId")
+                    and (entry.destination == params.get("DestinationCidrBlock"))
+                )
+                if (by_id or by_cidr) and entry.entry_type == "Custom":
+                    table.entries.remove(entry)
+                    return
+        if entry_id is None and params.get("RouteTableId") not in self.tables:
+            raise errors.RouteTableNotFound()
+        raise errors.RouteEntryNotFound()
+
+    def create_prefix_list(  # noqa: PLR0917 (one argument per API parameter)
+        self,
+        name: str,
+        description: str,
+        ip_version: str,
+        max_entries: int,
+        entries: dict[str, str],
+        tags: dict[str, str],
+    ) -> PrefixList:
+        for cidr in entries:
+            _check_cidr(cidr)
+        if len(entries) > max_entries:
+            raise errors.InvalidParameter("OperationFailed.CidrCountExceedMaxCount")
+        pl = PrefixList(
+            self._ids.new("pl"),
+            name,
+            description,
+            ip_version,
+            max_entries,
+            iso_now(),
+            dict(entries),
+            dict(tags),
+        )
+        self.prefix_lists[pl.prefix_list_id] = pl
+        return pl
+
+    def prefix_list(self, prefix_list_id: str) -> PrefixList:
+        pl = self.prefix_lists.get(prefix_list_id)
+        if pl is None:
+            raise errors.PrefixListNotFound()
+        return pl
+
+
+def _check_cidr(cidr: str) -> None:
+    try:
+        ipaddress.ip_network(cidr, strict=True)
+    except ValueError:
+        raise errors.InvalidCidr(f"Specified CIDR block {cidr} is not valid.") from None

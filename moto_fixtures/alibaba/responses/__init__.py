@@ -1,0 +1,26 @@
+"""Wire format: flat RPC parameters → model calls → response dictionaries.
+
+In: a ``Backend`` and the request's flat parameters. Out: the JSON-ready body (without
+``RequestId``, which the server adds). Always: parameter and field names, nesting
+(``SecurityGroups.SecurityGroup``) and types (``Priority`` a string, ``TotalCount`` an integer)
+are those of the metadata's response schemas; ``HANDLERS[(product, action)]`` is the whole
+routing table, written out by hand (no registry filled by import side effects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from moto_fixtures.alibaba.models.backend import Backend
+
+Handler = Callable[[Backend, dict[str, str]], dict[str, Any]]
+
+
+def handlers() -> dict[tuple[str, str], Handler]:
+    from moto_fixtures.alibaba.responses import cbn, ecs, vpc  # noqa: PLC0415 (cycle: they import Handler)
+
+    table: dict[tuple[str, str], Handler] = {}
+    for product, module in (("ecs", ecs), ("vpc", vpc), ("cbn", cbn)):
+        table.update({(product, action): h for action, h in module.HANDLERS.items()})
+    return table

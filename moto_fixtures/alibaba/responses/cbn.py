@@ -1,0 +1,197 @@
+"""CBN 2017-09-12: transit router route tables, attachments, links and routes on the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto_fixtures.alibaba import errors
+from moto_fixtures.alibaba.models.backend import Backend
+from moto_fixtures.alibaba.models.cbn import Link
+from moto_fixtures.alibaba.models.common import int_param, page_by_token
+from moto_fixtures.alibaba.protocol import flat_list, repeat_list, tags
+
+
+def _page(p: dict[str, str], rows: list[dict[str, Any]], key: str, default: int) -> dict[str, Any]:
+    size = int_param(p, "MaxResults", default, 1, 100)
+    page, token = page_by_token(rows, p.get("NextToken"), size, errors.IllegalNextToken)
+    return {"TotalCount": len(rows), "MaxResults": size, "NextToken": token, key: page}
+
+
+def create_route_table(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    t = b.cbn.create_table(
+        p["TransitRouterId"],
+        p.get("TransitRouterRouteTableName", ""),
+        p.get("TransitRouterRouteTableDescription", ""),
+        tags(p),
+    )
+    return {"TransitRouterRouteTableId": t.table_id}
+
+
+def list_route_tables(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    ids = repeat_list(p, "TransitRouterRouteTableIds")
+    rows = [
+        {
+            "TransitRouterRouteTableId": t.table_id,
+            "TransitRouterId": t.tr_id,
+            "TransitRouterRouteTableStatus": t.status,
+            "TransitRouterRouteTableType": t.table_type,
+            "TransitRouterRouteTableName": t.name,
+            "TransitRouterRouteTableDescription": t.description,
+            "CreateTime": t.creation_time,
+            "RegionId": b.region,
+            "Tags": [{"Key": k, "Value": v} for k, v in sorted(t.tags.items())],
+            "RouteTableOptions": {"MultiRegionECMP": "disable"},
+        }
+        for t in sorted(b.cbn.tables.values(), key=lambda t: t.table_id)
+        if p.get("TransitRouterId", t.tr_id) == t.tr_id and (not ids or t.table_id in ids)
+    ]
+    return _page(p, rows, "TransitRouterRouteTables", 20)
+
+
+def delete_route_table(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    b.cbn.delete_table(p["TransitRouterRouteTableId"])
+    return {}
+
+
+def create_vpc_attachment(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    zones = flat_list(p, "ZoneMappings")
+    for zone in zones:
+        if zone.get("VSwitchId") not in b.vpc.vswitches:
+            raise errors.InvalidParameter("IllegalParam.VSwitchId")
+    if p["VpcId"] not in b.vpc.vpcs:
+        raise errors.InvalidParameter("IncorrectStatus.Vpc: the VPC does not exist.")
+    att = b.cbn.create_attachment(
+        p.get("TransitRouterId", ""), p["VpcId"], p.get("TransitRouterAttachmentName", ""), zones
+    )
+    return {"TransitRouterAttachmentId": att.attachment_id}
+
+
+def list_vpc_attachments(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    filters = (
+        ("TransitRouterId", "tr_id"),
+        ("VpcId", "vpc_id"),
+        ("CenId", "cen_id"),
+        ("TransitRouterAttachmentId", "attachment_id"),
+        ("Status", "status"),
+    )
+    rows = [
+        {
+            "TransitRouterAttachmentId": a.attachment_id,
+            "TransitRouterId": a.tr_id,
+            "CenId": a.cen_id,
+            "VpcId": a.vpc_id,
+            "VpcRegionId": b.region,
+            "VpcOwnerId": int(b.account_id),
+            "Status": a.status,
+            "ResourceType": "VPC",
+            "TransitRouterAttachmentName": a.name,
+            "CreationTime": a.creation_time,
+            "AutoPublishRouteEnabled": False,
+            "ChargeType": "POSTPAY",
+            "ZoneMappings": [
+                {"ZoneId": z.get("ZoneId", ""), "VSwitchId": z.get("VSwitchId", "")}
+                for z in a.zones
+            ],
+            "Tags": [],
+        }
+        for a in sorted(b.cbn.attachments.values(), key=lambda a: a.attachment_id)
+        if all(p.get(k, getattr(a, f)) == getattr(a, f) for k, f in filters)
+    ]
+    return _page(p, rows, "TransitRouterAttachments", 20)
+
+
+def _link(kind: str, on: bool) -> Any:
+    def handler(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+        args = (kind, p["TransitRouterAttachmentId"], p["TransitRouterRouteTableId"])
+        (b.cbn.link if on else b.cbn.unlink)(*args)
+        return {}
+
+    return handler
+
+
+def _links(b: Backend, p: dict[str, str], links: list[Link], key: str) -> dict[str, Any]:
+    rows = [
+        {
+            "TransitRouterAttachmentId": link.attachment_id,
+            "TransitRouterRouteTableId": link.table_id,
+            "Status": link.status,
+            "ResourceType": "VPC",
+            "ResourceId": b.cbn.attachments[link.attachment_id].vpc_id
+            if link.attachment_id in b.cbn.attachments
+            else "",
+        }
+        for link in links
+        if all(
+            p.get(k, v) == v
+            for k, v in (
+                ("TransitRouterRouteTableId", link.table_id),
+                ("TransitRouterAttachmentId", link.attachment_id),
+            )
+        )
+    ]
+    return _page(p, rows, key, 50)
+
+
+def list_associations(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    return _links(b, p, list(b.cbn.associations.values()), "TransitRouterAssociations")
+
+
+def list_propagations(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    return _links(b, p, list(b.cbn.propagations.values()), "TransitRouterPropagations")
+
+
+def create_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    r = b.cbn.create_route(
+        p["TransitRouterRouteTableId"],
+        p["TransitRouterRouteEntryDestinationCidrBlock"],
+        p["TransitRouterRouteEntryNextHopType"],
+        p.get("TransitRouterRouteEntryNextHopId", ""),
+        p.get("TransitRouterRouteEntryName", ""),
+        p.get("TransitRouterRouteEntryDescription", ""),
+    )
+    return {"TransitRouterRouteEntryId": r.entry_id}
+
+
+def list_route_entries(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    b.cbn.table(p["TransitRouterRouteTableId"], errors.TrRouteTableNotFound)
+    rows = [
+        {
+            "TransitRouterRouteEntryId": r.entry_id,
+            "TransitRouterRouteEntryDestinationCidrBlock": r.destination,
+            "TransitRouterRouteEntryType": "Static",
+            "TransitRouterRouteEntryStatus": r.status,
+            "TransitRouterRouteEntryNextHopType": r.hop_type,
+            "TransitRouterRouteEntryNextHopId": r.hop_id,
+            "TransitRouterRouteEntryName": r.name,
+            "TransitRouterRouteEntryDescription": r.description,
+            "CreateTime": r.creation_time,
+            "OperationalMode": False,
+        }
+        for r in b.cbn.routes.values()
+        if r.table_id == p["TransitRouterRouteTableId"]
+        and p.get("TransitRouterRouteEntryDestinationCidrBlock", r.destination) == r.destination
+    ]
+    return _page(p, rows, "TransitRouterRouteEntries", 20)
+
+
+def delete_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    b.cbn.delete_route(p)
+    return {}
+
+
+HANDLERS = {
+    "CreateTransitRouterRouteTable": create_route_table,
+    "ListTransitRouterRouteTables": list_route_tables,
+    "DeleteTransitRouterRouteTable": delete_route_table,
+    "CreateTransitRouterVpcAttachment": create_vpc_attachment,
+    "ListTransitRouterVpcAttachments": list_vpc_attachments,
+    "AssociateTransitRouterAttachmentWithRouteTable": _link("association", True),
+    "DissociateTransitRouterAttachmentFromRouteTable": _link("association", False),
+    "EnableTransitRouterRouteTablePropagation": _link("propagation", True),
+    "DisableTransitRouterRouteTablePropagation": _link("propagation", False),
+    "ListTransitRouterRouteTableAssociations": list_associations,
+    "ListTransitRouterRouteTablePropagations": list_propagations,
+    "CreateTransitRouterRouteEntry": create_route_entry,
+    "ListTransitRouterRouteEntries": list_route_entries,
+    "DeleteTransitRouterRouteEntry": delete_route_entry,
+}

@@ -1,0 +1,226 @@
+"""ECS 2014-05-26: security groups, rules and tags on the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto_fixtures.alibaba import errors
+from moto_fixtures.alibaba.models.backend import Backend
+from moto_fixtures.alibaba.models.common import int_param, page_by_number, page_by_token
+from moto_fixtures.alibaba.models.ecs import Rule, SecurityGroup
+from moto_fixtures.alibaba.protocol import flat_list, repeat_list, tags
+
+# Parameters that may stand alone instead of Permissions.N.* (the older single-rule form).
+_SINGLE = (
+    "IpProtocol",
+    "PortRange",
+    "Policy",
+    "Priority",
+    "NicType",
+    "Description",
+    "SourceCidrIp",
+    "DestCidrIp",
+    "SourceGroupId",
+    "DestGroupId",
+    "SourcePrefixListId",
+    "DestPrefixListId",
+    "SourcePortRange",
+    "Ipv6SourceCidrIp",
+    "Ipv6DestCidrIp",
+)
+
+
+def _permissions(params: dict[str, str]) -> list[dict[str, str]]:
+    listed = flat_list(params, "Permissions")
+    single = {k: params[k] for k in _SINGLE if k in params}
+    if listed and single:
+        raise errors.InvalidParameter(
+            "InvalidParamter.Conflict: Permissions.N and the single-rule parameters"
+        )
+    return listed or ([single] if single else [])
+
+
+def _tags(tagged: dict[str, str], item: str = "Tag") -> dict[str, Any]:
+    return {item: [{"TagKey": k, "TagValue": v} for k, v in sorted(tagged.items())]}
+
+
+def create_security_group(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    group = b.ecs.create_group(
+        p.get("SecurityGroupName", ""),
+        p.get("Description", ""),
+        p.get("VpcId", ""),
+        p.get("SecurityGroupType", "normal"),
+        tags(p),
+    )
+    return {"SecurityGroupId": group.group_id}
+
+
+def _group(b: Backend, g: SecurityGroup) -> dict[str, Any]:
+    return {
+        "SecurityGroupId": g.group_id,
+        "SecurityGroupName": g.name,
+        "Description": g.description,
+        "SecurityGroupType": g.group_type,
+        "VpcId": g.vpc_id,
+        "CreationTime": g.creation_time,
+        "EcsCount": 0,
+        "AvailableInstanceAmount": 2000,
+        "ResourceGroupId": "",
+        "ServiceManaged": False,
+        "Tags": _tags(g.tags),
+    }
+
+
+def describe_security_groups(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    groups = sorted(b.ecs.groups.values(), key=lambda g: g.group_id)
+    wanted_ids = (
+        set(p["SecurityGroupIds"].strip("[]").replace('"', "").split(","))
+        if p.get("SecurityGroupIds")
+        else None
+    )
+    wanted_tags = tags(p)
+    groups = [
+        g
+        for g in groups
+        if (wanted_ids is None or g.group_id in wanted_ids)
+        and p.get("VpcId", g.vpc_id) == g.vpc_id
+        and p.get("SecurityGroupId", g.group_id) == g.group_id
+        and p.get("SecurityGroupName", g.name) == g.name
+        and all(g.tags.get(k) == v for k, v in wanted_tags.items())
+    ]
+    body: dict[str, Any] = {"RegionId": b.region, "TotalCount": len(groups)}
+    if "MaxResults" in p or "NextToken" in p:
+        if "PageNumber" in p or "PageSize" in p:
+            raise errors.PageNumberNotSupported()
+        size = int_param(p, "MaxResults", 10, 1, 100)
+        page, token = page_by_token(groups, p.get("NextToken"), size, errors.InvalidNextTokenEcs)
+        body.update(NextToken=token)
+    else:
+        number, size = int_param(p, "PageNumber", 1, 1, None), int_param(p, "PageSize", 10, 1, 100)
+        page = page_by_number(groups, number, size)
+        body.update(PageNumber=number, PageSize=size)
+    body["SecurityGroups"] = {"SecurityGroup": [_group(b, g) for g in page]}
+    return body
+
+
+def _rule(r: Rule) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "SecurityGroupRuleId": r.rule_id,
+        "Direction": r.direction,
+        "IpProtocol": r.ip_protocol,
+        "PortRange": r.port_range,
+        "Policy": r.policy.capitalize(),
+        "Priority": r.priority,
+        "NicType": r.nic_type,
+        "Description": r.description,
+        "CreateTime": r.create_time,
+    }
+    for name in (
+        "SourceCidrIp",
+        "DestCidrIp",
+        "Ipv6SourceCidrIp",
+        "Ipv6DestCidrIp",
+        "SourceGroupId",
+        "DestGroupId",
+        "SourcePrefixListId",
+        "DestPrefixListId",
+        "SourcePortRange",
+        "SourceGroupOwnerAccount",
+        "DestGroupOwnerAccount",
+    ):
+        out[name] = dict(r.peers).get(name, "")
+    return out
+
+
+def describe_security_group_attribute(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    group = b.ecs.get(p["SecurityGroupId"])
+    direction = p.get("Direction", "all")
+    if direction not in ("all", "ingress", "egress"):
+        raise errors.InvalidParameter("The specified parameter Direction is invalid.")
+    rules = [r for r in group.rules if direction in ("all", r.direction)]
+    size = int_param(p, "MaxResults", 1000, 10, 1000)
+    page, token = page_by_token(rules, p.get("NextToken"), size, errors.InvalidNextTokenEcs)
+    return {
+        "RegionId": b.region,
+        "SecurityGroupId": group.group_id,
+        "SecurityGroupName": group.name,
+        "Description": group.description,
+        "VpcId": group.vpc_id,
+        "InnerAccessPolicy": "Accept",
+        "Permissions": {"Permission": [_rule(r) for r in page]},
+        "NextToken": token,
+    }
+
+
+def _authorize(direction: str) -> Any:
+    def handler(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+        b.ecs.authorize(p["SecurityGroupId"], direction, _permissions(p))
+        return {}
+
+    return handler
+
+
+def _revoke(direction: str) -> Any:
+    def handler(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+        b.ecs.revoke(
+            p["SecurityGroupId"], direction, _permissions(p), repeat_list(p, "SecurityGroupRuleId")
+        )
+        return {}
+
+    return handler
+
+
+def delete_security_group(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    b.ecs.delete_group(p["SecurityGroupId"])
+    return {}
+
+
+def _tagged(b: Backend, p: dict[str, str]) -> list[SecurityGroup]:
+    if p["ResourceType"].lower() != "securitygroup":
+        raise errors.InvalidParameter("InvalidResourceType.NotFound: only securitygroup is faked.")
+    return [b.ecs.get(i) for i in repeat_list(p, "ResourceId")]
+
+
+def tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    for group in _tagged(b, p):
+        group.tags.update(tags(p))
+    return {}
+
+
+def untag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    keys = repeat_list(p, "TagKey")
+    for group in _tagged(b, p):
+        group.tags = (
+            {} if p.get("All") == "true" else {k: v for k, v in group.tags.items() if k not in keys}
+        )
+    return {}
+
+
+def list_tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    ids = repeat_list(p, "ResourceId")
+    groups = _tagged(b, p) if ids else sorted(b.ecs.groups.values(), key=lambda g: g.group_id)
+    wanted = tags(p)
+    rows = [
+        {"ResourceType": "securitygroup", "ResourceId": g.group_id, "TagKey": k, "TagValue": v}
+        for g in groups
+        if all(g.tags.get(wk) == wv for wk, wv in wanted.items())
+        for k, v in sorted(g.tags.items())
+    ]
+    # ECS pages tag rows by 50 (the documented page size of ListTagResources).
+    page, token = page_by_token(rows, p.get("NextToken"), 50, errors.InvalidNextTokenEcs)
+    return {"TagResources": {"TagResource": page}, "NextToken": token}
+
+
+HANDLERS = {
+    "CreateSecurityGroup": create_security_group,
+    "DescribeSecurityGroups": describe_security_groups,
+    "DescribeSecurityGroupAttribute": describe_security_group_attribute,
+    "DeleteSecurityGroup": delete_security_group,
+    "AuthorizeSecurityGroup": _authorize("ingress"),
+    "AuthorizeSecurityGroupEgress": _authorize("egress"),
+    "RevokeSecurityGroup": _revoke("ingress"),
+    "RevokeSecurityGroupEgress": _revoke("egress"),
+    "TagResources": tag_resources,
+    "UntagResources": untag_resources,
+    "ListTagResources": list_tag_resources,
+}

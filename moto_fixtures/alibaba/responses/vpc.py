@@ -1,0 +1,232 @@
+"""VPC 2016-04-28: VPCs, vSwitches, route tables and entries, prefix lists on the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto_fixtures.alibaba import errors
+from moto_fixtures.alibaba.models.backend import Backend
+from moto_fixtures.alibaba.models.common import int_param, page_by_number, page_by_token
+from moto_fixtures.alibaba.models.vpc import RouteEntry
+from moto_fixtures.alibaba.protocol import flat_list, tags
+
+
+def _kv_tags(tagged: dict[str, str]) -> dict[str, Any]:
+    return {"Tag": [{"Key": k, "Value": v} for k, v in sorted(tagged.items())]}
+
+
+def _paged(p: dict[str, str], items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    number, size = int_param(p, "PageNumber", 1, 1, None), int_param(p, "PageSize", 10, 1, 50)
+    return page_by_number(items, number, size), {
+        "PageNumber": number,
+        "PageSize": size,
+        "TotalCount": len(items),
+    }
+
+
+def describe_vpcs(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    wanted = tags(p)
+    vpcs = [
+        v
+        for v in sorted(b.vpc.vpcs.values(), key=lambda v: v.vpc_id)
+        if p.get("VpcId", v.vpc_id) == v.vpc_id
+        and all(v.tags.get(k) == x for k, x in wanted.items())
+    ]
+    page, meta = _paged(p, vpcs)
+    rows = [
+        {
+            "VpcId": v.vpc_id,
+            "VpcName": v.name,
+            "CidrBlock": v.cidr,
+            "Status": "Available",
+            "RegionId": b.region,
+            "VRouterId": v.router_id,
+            "IsDefault": False,
+            "OwnerId": int(b.account_id),
+            "CreationTime": v.creation_time,
+            "Tags": _kv_tags(v.tags),
+            "VSwitchIds": {
+                "VSwitchId": [
+                    s.vswitch_id for s in b.vpc.vswitches.values() if s.vpc_id == v.vpc_id
+                ]
+            },
+            "RouterTableIds": {"RouterTableIds": [v.route_table_id]},
+        }
+        for v in page
+    ]
+    return {**meta, "Vpcs": {"Vpc": rows}}
+
+
+def describe_vswitches(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    found = [
+        s
+        for s in sorted(b.vpc.vswitches.values(), key=lambda s: s.vswitch_id)
+        if all(
+            p.get(k, v) == v
+            for k, v in (("VpcId", s.vpc_id), ("ZoneId", s.zone_id), ("VSwitchId", s.vswitch_id))
+        )
+    ]
+    page, meta = _paged(p, found)
+    rows = [
+        {
+            "VSwitchId": s.vswitch_id,
+            "VpcId": s.vpc_id,
+            "ZoneId": s.zone_id,
+            "CidrBlock": s.cidr,
+            "VSwitchName": s.name,
+            "Status": "Available",
+            "IsDefault": False,
+            "OwnerId": int(b.account_id),
+            "CreationTime": s.creation_time,
+            "Tags": _kv_tags(s.tags),
+            "RouteTable": {"RouteTableId": s.route_table_id, "RouteTableType": "System"},
+        }
+        for s in page
+    ]
+    return {**meta, "VSwitches": {"VSwitch": rows}}
+
+
+def describe_route_table_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    found = [
+        t
+        for t in sorted(b.vpc.tables.values(), key=lambda t: t.table_id)
+        if p.get("VpcId", t.vpc_id) == t.vpc_id and p.get("RouteTableId", t.table_id) == t.table_id
+    ]
+    page, meta = _paged(p, found)
+    rows = [
+        {
+            "RouteTableId": t.table_id,
+            "VpcId": t.vpc_id,
+            "RouterId": t.router_id,
+            "RouterType": "VRouter",
+            "RouteTableType": t.table_type,
+            "RouteTableName": t.name,
+            "Status": "Available",
+            "CreationTime": t.creation_time,
+            "OwnerId": int(b.account_id),
+            "VSwitchIds": {
+                "VSwitchId": [
+                    s.vswitch_id for s in b.vpc.vswitches.values() if s.route_table_id == t.table_id
+                ]
+            },
+        }
+        for t in page
+    ]
+    return {**meta, "RouterTableList": {"RouterTableListType": rows}}
+
+
+def create_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    if flat_list(p, "NextHopList"):
+        raise errors.InvalidParameter("NextHopList (ECMP) is not supported by the fake.")
+    hop_type, hop_id = p.get("NextHopType", "Instance"), p.get("NextHopId", "")
+    entry = b.vpc.create_entry(
+        p["RouteTableId"],
+        p["DestinationCidrBlock"],
+        hop_type,
+        hop_id,
+        p.get("RouteEntryName", ""),
+        p.get("Description", ""),
+        hop_id in b.cbn.attachments,
+    )
+    return {"RouteEntryId": entry.entry_id}
+
+
+def delete_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    b.vpc.delete_entry(p)
+    return {}
+
+
+def _entry(e: RouteEntry, region: str) -> dict[str, Any]:
+    hops = (
+        []
+        if e.next_hop_type == "local"
+        else [
+            {
+                "NextHopId": e.next_hop_id,
+                "NextHopType": e.next_hop_type,
+                "Weight": 100,
+                "Enabled": 1,
+                "NextHopRegionId": region,
+            }
+        ]
+    )
+    return {
+        "RouteEntryId": e.entry_id,
+        "RouteTableId": e.table_id,
+        "DestinationCidrBlock": e.destination,
+        "Type": e.entry_type,
+        "Status": "Available",
+        "IpVersion": "ipv4",
+        "RouteEntryName": e.name,
+        "Description": e.description,
+        "GmtModified": e.modified,
+        "NextHops": {"NextHop": hops},
+    }
+
+
+def describe_route_entry_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    table = b.vpc.table(p["RouteTableId"])
+    filters = (
+        ("RouteEntryId", "entry_id"),
+        ("DestinationCidrBlock", "destination"),
+        ("RouteEntryType", "entry_type"),
+        ("NextHopId", "next_hop_id"),
+        ("NextHopType", "next_hop_type"),
+    )
+    found = [
+        e
+        for e in table.entries
+        if all(p.get(k, getattr(e, a)) == getattr(e, a) for k, a in filters)
+    ]
+    size = int_param(p, "MaxResult", 100, 1, 500)
+    page, token = page_by_token(found, p.get("NextToken"), size, errors.IllegalNextToken)
+    return {"NextToken": token, "RouteEntrys": {"RouteEntry": [_entry(e, b.region) for e in page]}}
+
+
+def create_vpc_prefix_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    entries = {e["Cidr"]: e.get("Description", "") for e in flat_list(p, "PrefixListEntries")}
+    pl = b.vpc.create_prefix_list(
+        p.get("PrefixListName", ""),
+        p.get("PrefixListDescription", ""),
+        p.get("IpVersion", "IPV4"),
+        int_param(p, "MaxEntries", 50, 1, 200),
+        entries,
+        tags(p),
+    )
+    return {"PrefixListId": pl.prefix_list_id, "ResourceGroupId": ""}
+
+
+def delete_vpc_prefix_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    b.vpc.prefix_list(p["PrefixListId"])
+    del b.vpc.prefix_lists[p["PrefixListId"]]
+    return {}
+
+
+def get_vpc_prefix_list_entries(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    pl = b.vpc.prefix_list(p["PrefixListId"])
+    rows = [
+        {"PrefixListId": pl.prefix_list_id, "Cidr": c, "Description": d, "RegionId": b.region}
+        for c, d in sorted(pl.entries.items())
+    ]
+    page, token = page_by_token(
+        rows, p.get("NextToken"), int_param(p, "MaxResults", 50, 1, 100), errors.IllegalNextToken
+    )
+    return {
+        "NextToken": token,
+        "TotalCount": len(rows),
+        "Count": len(page),
+        "PrefixListEntry": page,
+    }
+
+
+HANDLERS = {
+    "DescribeVpcs": describe_vpcs,
+    "DescribeVSwitches": describe_vswitches,
+    "DescribeRouteTableList": describe_route_table_list,
+    "CreateRouteEntry": create_route_entry,
+    "DeleteRouteEntry": delete_route_entry,
+    "DescribeRouteEntryList": describe_route_entry_list,
+    "CreateVpcPrefixList": create_vpc_prefix_list,
+    "DeleteVpcPrefixList": delete_vpc_prefix_list,
+    "GetVpcPrefixListEntries": get_vpc_prefix_list_entries,
+}

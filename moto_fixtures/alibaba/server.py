@@ -1,0 +1,197 @@
+"""The local Alibaba Cloud RPC endpoint: stdlib HTTP on 127.0.0.1, quiet, with a call log.
+
+In: a port (0: any free one), the fake key pair, the CBN async delay and fault settings. Out: an
+``AlibabaServer`` (``.url``, ``.endpoint`` for ``set_endpoint``, ``.backend``, ``.calls``,
+``.faults``) serving from a background thread until ``.stop()``. Always: a request is
+authenticated, then checked against the metadata, then faults are applied, then the handler runs
+under the backend's lock; every call that names an action is logged when it arrives. Control
+endpoints: ``GET /_eastwest/health``, ``GET/DELETE /_eastwest/calls``, ``GET/POST
+/_eastwest/faults`` (JSON ``{"throttle", "unavailable", "latency_s"}``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from moto_fixtures.alibaba import errors, metadata
+from moto_fixtures.alibaba.faults import FaultConfig, Faults
+from moto_fixtures.alibaba.models.backend import Backend
+from moto_fixtures.alibaba.protocol import Authenticator, parse_params
+from moto_fixtures.alibaba.responses import Handler, handlers
+from moto_fixtures.aws.calls import Call, CallLog
+
+HOST = "127.0.0.1"
+ACCESS_KEY_ID = "LTAIeastwestSANDBOX"
+ACCESS_KEY_SECRET = "eastwest-sandbox-fake-secret-not-a-credential"  # noqa: S105 (fake, fixed)
+_log = logging.getLogger(__name__)
+
+
+class _State:
+    def __init__(self, auth: Authenticator, backend: Backend, faults: Faults) -> None:
+        self.auth, self.backend, self.faults = auth, backend, faults
+        self.calls = CallLog()
+        self.handlers: dict[tuple[str, str], Handler] = handlers()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive requests otherwise wait on Nagle's algorithm (SANDBOX-NOTES: ~23 vs ~800/s).
+    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"
+    state: _State
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Per-request access lines are noise for the CLI and the tests: drop them."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        _log.warning(format, *args)
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if url.path.startswith("/_eastwest/"):
+            self._control(method, url.path, body)
+            return
+        params = parse_params(url.query, body, self.headers.get("Content-Type", ""))
+        request_id = str(uuid.uuid4()).upper()
+        try:
+            payload = self._call(method, params)
+        except errors.AlibabaError as exc:
+            self._send(
+                exc.status,
+                {
+                    "RequestId": request_id,
+                    "HostId": self.headers.get("Host", HOST),
+                    "Code": exc.code,
+                    "Message": exc.message,
+                    "Recommend": f"https://api.aliyun.com/troubleshoot?q={exc.code}",
+                },
+            )
+            return
+        self._send(200, {"RequestId": request_id, **payload})
+
+    def _call(self, method: str, params: dict[str, str]) -> dict[str, Any]:
+        action, version = params.get("Action", ""), params.get("Version", "")
+        if action:
+            self.state.calls.record(Call(account=self.state.backend.account_id, action=action))
+        self.state.auth.check(method, params)
+        product = metadata.product_of(version)
+        if product is None:
+            raise errors.InvalidVersion()
+        handler = self.state.handlers.get((product, action))
+        if handler is None or not metadata.documented(version, action):
+            raise errors.InvalidAction(f"Specified api {action} is not found.")
+        problems = metadata.problems(version, action, params)
+        missing = [p.split(" ", 1)[1] for p in problems if p.startswith("MissingParameter")]
+        if missing:
+            raise errors.MissingParameter(
+                f"The input parameter {missing[0]} that is mandatory for processing this"
+                " request is not supplied."
+            )
+        if problems:
+            raise errors.InvalidParameter(problems[0])
+        self.state.faults.apply()
+        with self.state.backend.lock:
+            self.state.backend.cbn.settle()
+            return handler(self.state.backend, params)
+
+    def _control(self, method: str, path: str, body: bytes) -> None:
+        state = self.state
+        if path == "/_eastwest/health":
+            self._send(200, {"status": "ok"})
+        elif path == "/_eastwest/calls" and method == "DELETE":
+            state.calls.clear()
+            self._send(204, None)
+        elif path == "/_eastwest/calls":
+            self._send(200, [asdict(c) for c in state.calls.calls()])
+        elif path == "/_eastwest/faults" and method == "POST":
+            self._send(200, asdict(state.faults.set(json.loads(body or b"{}"))))
+        elif path == "/_eastwest/faults":
+            self._send(200, asdict(state.faults.config))
+        else:
+            self._send(404, {"Code": "NotFound", "Message": path})
+
+    def _send(self, status: int, payload: Any) -> None:
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class AlibabaServer:
+    """A running fake endpoint. Stop it with ``stop()`` or by leaving a ``with`` block."""
+
+    def __init__(
+        self, server: ThreadingHTTPServer, thread: threading.Thread, state: _State
+    ) -> None:
+        self._server, self._thread, self._state = server, thread, state
+        self.port: int = server.server_address[1]
+        self.endpoint = f"{HOST}:{self.port}"
+        self.url = f"http://{self.endpoint}"
+        self.backend, self.calls, self.faults = state.backend, state.calls, state.faults
+        self.access_key_id = state.auth.access_key_id
+
+    def stop(self) -> None:
+        """Stop serving and release the port; safe to call twice."""
+        if not self._thread.is_alive():
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> AlibabaServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"AlibabaServer({self.url})"
+
+
+def start_alibaba_server(
+    port: int = 0,
+    access_key_id: str = ACCESS_KEY_ID,
+    access_key_secret: str = ACCESS_KEY_SECRET,
+    async_delay: float = 0.0,
+    faults: FaultConfig | None = None,
+) -> AlibabaServer:
+    """Start the fake on 127.0.0.1:``port`` in a daemon thread."""
+    state = _State(
+        Authenticator(access_key_id, access_key_secret), Backend(async_delay), Faults(faults)
+    )
+    handler = type("BoundHandler", (_Handler,), {"state": state})
+    server = ThreadingHTTPServer((HOST, port), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name=f"eastwest-alibaba-{server.server_address[1]}",
+        daemon=True,
+    )
+    thread.start()
+    return AlibabaServer(server, thread, state)

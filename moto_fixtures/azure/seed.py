@@ -1,0 +1,174 @@
+"""Seed the local Azure with a hub-and-spoke network, through the ARM API like any other client.
+
+In: a running ``AzureServer`` (empty). Out: a ``SeedReport`` of the ids created. Always:
+subscription 00000000-0000-0000-0000-000000000001, resource group ``rg-net``, region eastus;
+nothing carries an eastwest ownership marker, and some NSG rules look platform-injected
+(``NRMS-…``, ``AllowAzureLoadBalancer…``): to eastwest, all of it is somebody else's and must
+survive. Each write waits for its operation, so seeding also works with ``async_delay``.
+
+What gets built: ``vnet-hub`` (10.0.0.0/16) with ``snet-nva`` and two NVA NICs (10.0.1.4/.5, IP
+forwarding on), an internal load balancer frontend 10.0.1.10 (plain data: the fake has no load
+balancers); spokes ``vnet-web``/``vnet-app``/``vnet-db`` (tag ``segment``) with a workload
+subnet each, behind NSG ``nsg-<segment>`` and route table ``rt-<segment>`` (0.0.0.0/0 → the LB
+frontend); peerings hub↔spoke both ways (forwarded traffic allowed).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from moto_fixtures.azure.credential import FAKE_TOKEN
+from moto_fixtures.azure.server import AzureServer
+
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
+GROUP = "rg-net"
+REGION = "eastus"
+API_VERSION = "2024-05-01"
+SEGMENTS = {"web": "10.1.0.0/16", "app": "10.2.0.0/16", "db": "10.3.0.0/16"}
+NVA_ADDRESSES = ("10.0.1.4", "10.0.1.5")
+LB_FRONTEND_IP = "10.0.1.10"
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    subscription_id: str
+    resource_group: str
+    region: str
+    vnets: Mapping[str, str]  # name → id
+    subnets: Mapping[str, str]  # "vnet/subnet" → id
+    nsgs: Mapping[str, str]
+    route_tables: Mapping[str, str]
+    nva_nics: Mapping[str, str]  # NIC name → private IP
+    lb_frontend_ip: str
+    unowned_rules: Mapping[str, tuple[str, ...]]  # NSG name → rules eastwest must not touch
+
+
+def seed_azure(server: AzureServer) -> SeedReport:
+    api = _Api(server)
+    vnets: dict[str, str] = {}
+    subnets: dict[str, str] = {}
+    nsgs: dict[str, str] = {}
+    tables: dict[str, str] = {}
+    unowned: dict[str, tuple[str, ...]] = {}
+    hub_subnets = [_subnet("snet-nva", "10.0.1.0/24"), _subnet("GatewaySubnet", "10.0.255.0/27")]
+    hub = api.put("virtualNetworks/vnet-hub", _vnet("10.0.0.0/16", {"role": "hub"}, hub_subnets))
+    vnets["vnet-hub"] = hub["id"]
+    subnets.update({f"vnet-hub/{s['name']}": s["id"] for s in hub["properties"]["subnets"]})
+    nics = {}
+    for index, address in enumerate(NVA_ADDRESSES, start=1):
+        name = f"nic-nva-{index}"
+        api.put(f"networkInterfaces/{name}", _nic(subnets["vnet-hub/snet-nva"], address))
+        nics[name] = address
+    for segment, cidr in SEGMENTS.items():
+        rules = _rules(segment)
+        nsg = api.put(f"networkSecurityGroups/nsg-{segment}",
+                      {"location": REGION, "properties": {"securityRules": rules}})  # fmt: skip
+        nsgs[nsg["name"]] = nsg["id"]
+        unowned[nsg["name"]] = tuple(r["name"] for r in rules)
+        table = api.put(f"routeTables/rt-{segment}", _route_table())
+        tables[table["name"]] = table["id"]
+        subnet = _subnet(f"snet-{segment}", cidr.replace(".0.0/16", ".1.0/24"))
+        subnet["properties"]["networkSecurityGroup"] = {"id": nsg["id"]}
+        subnet["properties"]["routeTable"] = {"id": table["id"]}
+        vnet = api.put(
+            f"virtualNetworks/vnet-{segment}", _vnet(cidr, {"segment": segment}, [subnet])
+        )
+        vnets[vnet["name"]] = vnet["id"]
+        subnets[f"{vnet['name']}/snet-{segment}"] = vnet["properties"]["subnets"][0]["id"]
+    for segment in SEGMENTS:
+        spoke = f"vnet-{segment}"
+        api.put(f"virtualNetworks/vnet-hub/virtualNetworkPeerings/hub-to-{segment}",
+                _peering(vnets[spoke], gateway_transit=True))  # fmt: skip
+        api.put(f"virtualNetworks/{spoke}/virtualNetworkPeerings/{segment}-to-hub",
+                _peering(vnets["vnet-hub"], gateway_transit=False))  # fmt: skip
+    return SeedReport(
+        subscription_id=SUBSCRIPTION,
+        resource_group=GROUP,
+        region=REGION,
+        vnets=MappingProxyType(vnets),
+        subnets=MappingProxyType(subnets),
+        nsgs=MappingProxyType(nsgs),
+        route_tables=MappingProxyType(tables),
+        nva_nics=MappingProxyType(nics),
+        lb_frontend_ip=LB_FRONTEND_IP,
+        unowned_rules=MappingProxyType(unowned),
+    )
+
+
+class _Api:
+    def __init__(self, server: AzureServer) -> None:
+        self._base = f"{server.url}/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"
+        self._tls = ssl.create_default_context(cafile=server.ca_bundle)
+
+    def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        url = f"{self._base}/providers/Microsoft.Network/{path}?api-version={API_VERSION}"
+        _, headers = self._call("PUT", url, body)
+        status_url = headers.get("Azure-AsyncOperation")
+        while status_url:
+            status, _ = self._call("GET", status_url, None)
+            if status["status"] != "InProgress":
+                break
+            time.sleep(0.01)
+        return self._call("GET", url, None)[0]
+
+    def _call(self, method: str, url: str, body: object) -> tuple[dict[str, Any], Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (https only)
+        request.add_header("Authorization", f"Bearer {FAKE_TOKEN}")
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, context=self._tls) as response:  # noqa: S310
+            return json.loads(response.read() or b"{}"), response.headers
+
+
+def _vnet(cidr: str, tags: dict[str, str], subnets: list[dict[str, Any]]) -> dict[str, Any]:
+    properties = {"addressSpace": {"addressPrefixes": [cidr]}, "subnets": subnets}
+    return {"location": REGION, "tags": tags, "properties": properties}
+
+
+def _subnet(name: str, cidr: str) -> dict[str, Any]:
+    return {"name": name, "properties": {"addressPrefix": cidr}}
+
+
+def _nic(subnet_id: str, address: str) -> dict[str, Any]:
+    config = {"subnet": {"id": subnet_id}, "privateIPAddress": address,
+              "privateIPAllocationMethod": "Static", "primary": True}  # fmt: skip
+    configs = [{"name": "ipconfig1", "properties": config}]
+    properties = {"enableIPForwarding": True, "ipConfigurations": configs}
+    return {"location": REGION, "tags": {"role": "nva"}, "properties": properties}
+
+
+def _route_table() -> dict[str, Any]:
+    route = {"name": "default-via-nva", "properties": {
+        "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance",
+        "nextHopIpAddress": LB_FRONTEND_IP}}  # fmt: skip
+    return {"location": REGION, "properties": {"routes": [route]}}
+
+
+def _peering(remote: str, *, gateway_transit: bool) -> dict[str, Any]:
+    return {"properties": {"remoteVirtualNetwork": {"id": remote},
+                           "allowVirtualNetworkAccess": True, "allowForwardedTraffic": True,
+                           "allowGatewayTransit": gateway_transit}}  # fmt: skip
+
+
+def _rules(segment: str) -> list[dict[str, Any]]:
+    """Hand-made and platform-looking rules: unowned, so eastwest must leave them alone."""
+
+    def rule(name: str, priority: int, access: str, source: str, port: str) -> dict[str, Any]:
+        return {"name": name, "properties": {
+            "protocol": "Tcp", "access": access, "direction": "Inbound", "priority": priority,
+            "sourceAddressPrefix": source, "sourcePortRange": "*",
+            "destinationAddressPrefix": "*", "destinationPortRange": port}}  # fmt: skip
+
+    return [
+        rule("NRMS-Rule-101", 101, "Allow", "CorpNetPublic", "443"),
+        rule("NRMS-Rule-103", 103, "Allow", "CorpNetSaw", "*"),
+        rule("AllowAzureLoadBalancerHealthProbe", 110, "Allow", "AzureLoadBalancer", "*"),
+        rule(f"legacy-{segment}-admin", 300, "Allow", "10.99.0.0/16", "3389"),
+    ]
