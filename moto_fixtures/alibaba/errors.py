@@ -115,6 +115,20 @@ InvalidCidr = _error("InvalidCidrBlock.Malformed", 400, "Specified CIDR block is
 PrefixListNotFound = _error(
     "ResourceNotFound.PrefixList", 400, "The specified prefix list does not exist."
 )
+VpcNotFound = _error("InvalidVpcId.NotFound", 404, "Specified VPC does not exist.")
+VSwitchNotFound = _error(
+    "ResourceNotFound.VSwitch", 400, "The specified resource of VSwitch is not found."
+)
+RouteTableAlreadyAssociated = _error(
+    "ResourceAlreadyAssociated.RouteTable",
+    400,
+    "The resource has already associated with a routetable.",
+)
+SwitchToSystemRouteTable = _error(
+    "OperationDenied.SwitchToSystemRouteTable",
+    400,
+    "The associated route tables cannot be directly changed to system route tables.",
+)
 IllegalNextToken = _error("IllegalParam.NextToken", 400, "The specified NextToken is invalid.")
 
 # CBN

@@ -67,7 +67,7 @@ class Authenticator:
 
     def __init__(self, access_key_id: str, access_key_secret: str) -> None:
         self.access_key_id = access_key_id
-        self._secret = access_key_secret
+        self.access_key_secret = access_key_secret
         self._nonces: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -79,7 +79,9 @@ class Authenticator:
             if not params.get(name):
                 raise errors.MissingParameter(f"The input parameter {name} is not supplied.")
         expected_text = string_to_sign(method, params)
-        if not hmac.compare_digest(sign(expected_text, self._secret), params["Signature"]):
+        if not hmac.compare_digest(
+            sign(expected_text, self.access_key_secret), params["Signature"]
+        ):
             # The SDK splits the message on ':' and compares the second piece with its own
             # string-to-sign (colons inside it are percent-encoded), so it must end the message.
             raise errors.SignatureDoesNotMatch(

@@ -17,7 +17,6 @@ import threading
 import uuid
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +26,7 @@ from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.protocol import Authenticator, parse_params
 from moto_fixtures.alibaba.responses import Handler, handlers
 from moto_fixtures.aws.calls import Call, CallLog
+from moto_fixtures.serving import BackgroundServer
 
 HOST = "127.0.0.1"
 ACCESS_KEY_ID = "LTAIeastwestSANDBOX"
@@ -137,40 +137,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class AlibabaServer:
+class AlibabaServer(BackgroundServer):
     """A running fake endpoint. Stop it with ``stop()`` or by leaving a ``with`` block."""
 
     def __init__(
         self, server: ThreadingHTTPServer, thread: threading.Thread, state: _State
     ) -> None:
-        self._server, self._thread, self._state = server, thread, state
+        super().__init__(server, thread)
+        self._state = state
         self.port: int = server.server_address[1]
         self.endpoint = f"{HOST}:{self.port}"
         self.url = f"http://{self.endpoint}"
         self.backend, self.calls, self.faults = state.backend, state.calls, state.faults
+        # The fake's own key pair: clients (the seed, tests) sign with it; it opens nothing real.
         self.access_key_id = state.auth.access_key_id
-
-    def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
-        if not self._thread.is_alive():
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> AlibabaServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"AlibabaServer({self.url})"
+        self.access_key_secret = state.auth.access_key_secret
 
 
 def start_alibaba_server(

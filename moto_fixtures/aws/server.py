@@ -16,7 +16,6 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any
 
 from moto.moto_server.werkzeug_app import (
@@ -28,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moto_fixtures.aws.calls import CallLog, Environ, StartResponse, WsgiApp
 from moto_fixtures.aws.patches import apply_patches
+from moto_fixtures.serving import BackgroundServer
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_eastwest/health"
@@ -46,38 +46,15 @@ class _QuietHandler(MotoRequestHandler):
         _log.log(level, message, *args)
 
 
-class AwsServer:
+class AwsServer(BackgroundServer):
     """A running local AWS endpoint. Stop it with ``stop()`` or by leaving a ``with`` block."""
 
     def __init__(self, server: BaseWSGIServer, thread: threading.Thread, calls: CallLog) -> None:
-        self._server = server
-        self._thread = thread
+        super().__init__(server, thread)
         self.calls = calls
         self.host = HOST
         self.port: int = server.server_address[1]
         self.url = f"http://{HOST}:{self.port}"
-
-    def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
-        if not self._thread.is_alive():
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> AwsServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"AwsServer({self.url})"
 
 
 def _with_health(app: WsgiApp) -> WsgiApp:

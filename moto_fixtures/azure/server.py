@@ -21,7 +21,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from socket import socket
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -29,6 +28,7 @@ from moto_fixtures.azure.arm import Arm, Reply, Request
 from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.azure.control import Call, Control, Faults
 from moto_fixtures.azure.state import Store
+from moto_fixtures.serving import BackgroundServer
 
 HOST = "127.0.0.1"
 CONTROL = "/_eastwest/"
@@ -125,12 +125,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class AzureServer:
+class AzureServer(BackgroundServer):
     """A running local ARM endpoint. Stop it with ``stop()`` or by leaving a ``with`` block."""
 
     def __init__(self, server: _Server, thread: threading.Thread, tmp: Path, ca: Path) -> None:
-        self._server = server
-        self._thread = thread
+        super().__init__(server, thread)
         self._tmp = tmp
         self.ca_bundle = str(ca)
         self.port: int = server.server_address[1]
@@ -140,25 +139,8 @@ class AzureServer:
 
     def stop(self) -> None:
         """Stop serving, release the port and remove the certificates; safe to call twice."""
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=10)
+        super().stop()
         shutil.rmtree(self._tmp, ignore_errors=True)
-
-    def __enter__(self) -> AzureServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"AzureServer({self.url})"
 
 
 def start_azure_server(

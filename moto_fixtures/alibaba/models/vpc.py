@@ -1,8 +1,9 @@
 """VPCs, vSwitches, ENIs, route tables and entries, prefix lists.
 
 Always: VPCs, vSwitches and ENIs have no create action in the metadata eastwest uses, so they
-come from ``add_*`` (the seed, the control endpoint); a custom route entry is unique per
-destination in its table (``InvalidCIDRBlock.Duplicate``) and its next hop must exist.
+come from ``add_*`` (the seed); a custom route entry is unique per destination in its table
+(``InvalidCIDRBlock.Duplicate``) and its next hop must exist; a vSwitch leaves its VPC's system
+table for at most one custom table of the same VPC (``ResourceAlreadyAssociated.RouteTable``).
 """
 
 from __future__ import annotations
@@ -102,15 +103,16 @@ class Vpcs:
     def add_vpc(self, name: str, cidr: str, tags: dict[str, str]) -> Vpc:
         vpc_id, router_id = self._ids.new("vpc"), self._ids.new("vrt")
         table = RouteTable(self._ids.new("vtb"), vpc_id, router_id, "System", "", iso_now())
-        table.entries.append(
-            RouteEntry(
-                self._ids.new("rte"), table.table_id, cidr, "local", "", "", "", "System", iso_now()
-            )
-        )
+        table.entries.append(self._local_route(table.table_id, cidr))
         self.tables[table.table_id] = table
         vpc = Vpc(vpc_id, name, cidr, router_id, table.table_id, iso_now(), dict(tags))
         self.vpcs[vpc_id] = vpc
         return vpc
+
+    def _local_route(self, table_id: str, cidr: str) -> RouteEntry:
+        return RouteEntry(
+            self._ids.new("rte"), table_id, cidr, "local", "", "", "", "System", iso_now()
+        )
 
     def add_vswitch(self, vpc_id: str, zone_id: str, cidr: str, name: str) -> VSwitch:
         vpc = self.vpcs[vpc_id]
@@ -131,6 +133,27 @@ class Vpcs:
         eni = self._ids.new("eni")
         self.enis[eni] = vswitch_id
         return eni
+
+    def create_table(self, vpc_id: str, name: str) -> RouteTable:
+        vpc = self.vpcs.get(vpc_id)
+        if vpc is None:
+            raise errors.VpcNotFound()
+        table = RouteTable(self._ids.new("vtb"), vpc_id, vpc.router_id, "Custom", name, iso_now())
+        # A custom table starts with the VPC's local route, as on the real VPC.
+        table.entries.append(self._local_route(table.table_id, vpc.cidr))
+        self.tables[table.table_id] = table
+        return table
+
+    def associate(self, table_id: str, vswitch_id: str) -> None:
+        table = self.table(table_id)
+        vsw = self.vswitches.get(vswitch_id)
+        if vsw is None or vsw.vpc_id != table.vpc_id:
+            raise errors.VSwitchNotFound()
+        if table.table_type != "Custom":
+            raise errors.SwitchToSystemRouteTable()
+        if self.tables[vsw.route_table_id].table_type == "Custom":
+            raise errors.RouteTableAlreadyAssociated()
+        vsw.route_table_id = table_id
 
     def table(self, table_id: str) -> RouteTable:
         table = self.tables.get(table_id)

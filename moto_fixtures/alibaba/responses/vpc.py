@@ -50,7 +50,11 @@ def describe_vpcs(b: Backend, p: dict[str, str]) -> dict[str, Any]:
                     s.vswitch_id for s in b.vpc.vswitches.values() if s.vpc_id == v.vpc_id
                 ]
             },
-            "RouterTableIds": {"RouterTableIds": [v.route_table_id]},
+            "RouterTableIds": {
+                "RouterTableIds": [
+                    t.table_id for t in b.vpc.tables.values() if t.vpc_id == v.vpc_id
+                ]
+            },
         }
         for v in page
     ]
@@ -79,7 +83,10 @@ def describe_vswitches(b: Backend, p: dict[str, str]) -> dict[str, Any]:
             "OwnerId": int(b.account_id),
             "CreationTime": s.creation_time,
             "Tags": _kv_tags(s.tags),
-            "RouteTable": {"RouteTableId": s.route_table_id, "RouteTableType": "System"},
+            "RouteTable": {
+                "RouteTableId": s.route_table_id,
+                "RouteTableType": b.vpc.tables[s.route_table_id].table_type,
+            },
         }
         for s in page
     ]
@@ -113,6 +120,17 @@ def describe_route_table_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
         for t in page
     ]
     return {**meta, "RouterTableList": {"RouterTableListType": rows}}
+
+
+def create_route_table(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    if p.get("AssociateType", "VSwitch") != "VSwitch":
+        raise errors.InvalidParameter("Only vSwitch route tables are faked (AssociateType).")
+    return {"RouteTableId": b.vpc.create_table(p["VpcId"], p.get("RouteTableName", "")).table_id}
+
+
+def associate_route_table(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    b.vpc.associate(p["RouteTableId"], p["VSwitchId"])
+    return {}
 
 
 def create_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
@@ -223,6 +241,8 @@ HANDLERS = {
     "DescribeVpcs": describe_vpcs,
     "DescribeVSwitches": describe_vswitches,
     "DescribeRouteTableList": describe_route_table_list,
+    "CreateRouteTable": create_route_table,
+    "AssociateRouteTable": associate_route_table,
     "CreateRouteEntry": create_route_entry,
     "DeleteRouteEntry": delete_route_entry,
     "DescribeRouteEntryList": describe_route_entry_list,

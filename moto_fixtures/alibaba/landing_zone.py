@@ -1,0 +1,81 @@
+"""The shape of the seeded Alibaba Cloud landing zone: names, CIDRs, zones. Data only, no calls.
+
+``seed.py`` builds exactly this; tests and docs read it to know what to expect. Every name is
+unique across kinds, so a ``SeedReport`` can merge them into one Name → id map.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from moto_fixtures.alibaba.models.backend import ACCOUNT_ID, REGION
+
+__all__ = ["ACCOUNT_ID", "REGION"]
+
+ZONES = ("cn-hangzhou-h", "cn-hangzhou-i")
+CEN_NAME = "cen-hub"
+# Hand-made routes every spoke table carries: corp ranges over the CEN, as netops set them up.
+CORP_CIDR = "172.16.0.0/12"
+CORP_ROUTE = "corp-onprem"
+
+
+@dataclass(frozen=True)
+class Spoke:
+    name: str
+    segment: str
+    cidr: str
+
+    def vswitch_name(self, zone: str) -> str:
+        """``spoke-web-1`` in ``cn-hangzhou-h`` → ``spoke-web-1-h``."""
+        return f"{self.name}-{zone_suffix(zone)}"
+
+    def vswitch_cidr(self, index: int) -> str:
+        """The index-th /20 of the VPC: one workload vSwitch per zone."""
+        return str(list(ipaddress.IPv4Network(self.cidr).subnets(new_prefix=20))[index])
+
+    @property
+    def route_table(self) -> str:
+        return f"{self.name}-rt"
+
+    @property
+    def attachment(self) -> str:
+        return f"{self.name}-attachment"
+
+    @property
+    def security_group(self) -> str:
+        """The hand-made group of this spoke (eastwest must not touch it)."""
+        return f"{self.name}-ops"
+
+
+SPOKES = (
+    Spoke("spoke-web-1", "web", "10.10.0.0/16"),
+    Spoke("spoke-web-2", "web", "10.11.0.0/16"),
+    Spoke("spoke-app-1", "app", "10.20.0.0/16"),
+    Spoke("spoke-app-2", "app", "10.21.0.0/16"),
+    Spoke("spoke-db-1", "db", "10.30.0.0/16"),
+    Spoke("spoke-db-2", "db", "10.31.0.0/16"),
+)
+
+SECURITY = Spoke("security", "security", "10.100.0.0/16")
+# (tier, zone) → CIDR: small vSwitches for the TR attachment, larger ones for the firewalls.
+SECURITY_VSWITCHES = {
+    ("tr", ZONES[0]): "10.100.0.0/28",
+    ("tr", ZONES[1]): "10.100.0.16/28",
+    ("fw", ZONES[0]): "10.100.1.0/24",
+    ("fw", ZONES[1]): "10.100.2.0/24",
+}
+
+
+def security_vswitch_name(tier: str, zone: str) -> str:
+    """``("fw", "cn-hangzhou-h")`` → ``security-fw-h``."""
+    return f"{SECURITY.name}-{tier}-{zone_suffix(zone)}"
+
+
+def firewall_eni_name(zone: str) -> str:
+    return f"fw-eni-{zone_suffix(zone)}"
+
+
+def zone_suffix(zone: str) -> str:
+    """``cn-hangzhou-h`` → ``h``."""
+    return zone.rsplit("-", 1)[-1]

@@ -1,0 +1,262 @@
+"""Seed the fake Alibaba Cloud with a landing zone, through the real SDK wherever the API allows.
+
+In: a running ``AlibabaServer`` (fresh: ids are counters, so a used one hands out other ids).
+Out: a ``SeedReport`` of the ids created, keyed by name. Always: account 5123456789012345 /
+cn-hangzhou; every action the metadata documents goes through ``aliyunsdk*`` request classes
+(signed, checked against the metadata like any client's call); only objects without a create
+action in it (CEN, transit router, VPCs, vSwitches, ENIs) are made on ``server.backend``;
+nothing carries an eastwest ownership marker. Two fresh servers seeded alike hold the same ids.
+
+What gets built (``landing_zone.py`` holds the names and CIDRs):
+
+- a CEN ``cen-hub`` with one transit router (its system route table in the report);
+- six spoke VPCs tagged ``segment=web|app|db`` (two per segment, distinct /16s), each with a
+  vSwitch in cn-hangzhou-h and -i, both associated with the spoke's custom route table;
+- ``security`` (tag ``role=security``): TR and firewall vSwitches per zone, one firewall ENI per
+  zone (``fw-eni-h``, ``fw-eni-i``);
+- a TR VPC attachment for every VPC above (waited for: a write on a router with an attachment
+  still ``Attaching`` answers ``OperationConflict``);
+- unowned things eastwest must never touch: a hand-made group per spoke (``<spoke>-ops``, tag
+  ``owner=netops``) with CIDR rules, a self-reference and an egress rule, and a hand-made route
+  ``corp-onprem`` (172.16.0.0/12 → the spoke's TR attachment) in every spoke table.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from aliyunsdkcbn.request.v20170912 import (
+    CreateTransitRouterVpcAttachmentRequest,
+    ListTransitRouterVpcAttachmentsRequest,
+)
+from aliyunsdkecs.request.v20140526 import (
+    AuthorizeSecurityGroupEgressRequest,
+    AuthorizeSecurityGroupRequest,
+    CreateSecurityGroupRequest,
+)
+from aliyunsdkvpc.request.v20160428 import (
+    AssociateRouteTableRequest,
+    CreateRouteEntryRequest,
+    CreateRouteTableRequest,
+)
+
+from moto_fixtures.alibaba import landing_zone as lz
+from moto_fixtures.alibaba.clients import acs_client, call
+from moto_fixtures.alibaba.server import AlibabaServer
+
+# An attachment settles after the server's async_delay; a seed waiting longer has hung.
+ATTACH_TIMEOUT_S = 30.0
+_POLL_S = 0.02
+
+
+def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """Ids of the seeded landing zone, keyed by name (``landing_zone`` spells them).
+
+    Names are unique across kinds (tables end in ``-rt``, attachments in ``-attachment``,
+    hand-made groups in ``-ops``), so ``ids`` loses nothing.
+    """
+
+    account_id: str
+    region: str
+    cen: str
+    transit_router: str
+    tr_system_route_table: str
+    vpcs: Mapping[str, str]
+    vswitches: Mapping[str, str]
+    route_tables: Mapping[str, str]  # the spokes' custom tables
+    firewall_enis: Mapping[str, str]
+    attachments: Mapping[str, str]
+    security_groups: Mapping[str, str]  # the hand-made groups eastwest must not touch
+    route_entries: Mapping[str, str]  # "<table name>/<route name>" → hand-made entry id
+
+    @property
+    def ids(self) -> Mapping[str, str]:
+        """Every name → id created, across kinds."""
+        merged = {lz.CEN_NAME: self.cen}
+        for kind in (
+            self.vpcs,
+            self.vswitches,
+            self.route_tables,
+            self.firewall_enis,
+            self.attachments,
+            self.security_groups,
+            self.route_entries,
+        ):
+            merged.update(kind)
+        return _frozen(merged)
+
+    @property
+    def unowned(self) -> Mapping[str, str]:
+        """What eastwest must never change: hand-made groups and route entries."""
+        return _frozen({**self.security_groups, **self.route_entries})
+
+
+def seed_alibaba(server: AlibabaServer) -> SeedReport:
+    """Build the landing zone on ``server``; return what was made."""
+    builder = _Builder(server)
+    for spoke in lz.SPOKES:
+        builder.spoke(spoke)
+    builder.security()
+    for spoke in lz.SPOKES:
+        builder.unowned(spoke)
+    return builder.report()
+
+
+class _Builder:
+    """Creates the landing zone and remembers every id by name."""
+
+    def __init__(self, server: AlibabaServer) -> None:
+        self.server = server
+        self.client = acs_client(server)
+        backend = server.backend
+        self.cen = backend.cbn.add_cen(lz.CEN_NAME)
+        self.tr, self.tr_table = backend.cbn.add_transit_router(self.cen)
+        self.vpcs: dict[str, str] = {}
+        self.vswitches: dict[str, str] = {}
+        self.route_tables: dict[str, str] = {}
+        self.enis: dict[str, str] = {}
+        self.attachments: dict[str, str] = {}
+        self.groups: dict[str, str] = {}
+        self.entries: dict[str, str] = {}
+
+    def _call(self, request: Any) -> dict[str, Any]:
+        return call(self.client, self.server, request)
+
+    def _vpc(self, spoke: lz.Spoke, tags: dict[str, str]) -> str:
+        vpc = self.server.backend.vpc.add_vpc(spoke.name, spoke.cidr, tags)
+        self.vpcs[spoke.name] = vpc.vpc_id
+        return vpc.vpc_id
+
+    def _vswitch(self, vpc_id: str, zone: str, cidr: str, name: str) -> str:
+        vsw = self.server.backend.vpc.add_vswitch(vpc_id, zone, cidr, name)
+        self.vswitches[name] = vsw.vswitch_id
+        return vsw.vswitch_id
+
+    def spoke(self, spoke: lz.Spoke) -> None:
+        vpc_id = self._vpc(spoke, {"segment": spoke.segment})
+        by_zone = {
+            zone: self._vswitch(vpc_id, zone, spoke.vswitch_cidr(i), spoke.vswitch_name(zone))
+            for i, zone in enumerate(lz.ZONES)
+        }
+        create = CreateRouteTableRequest.CreateRouteTableRequest()
+        create.set_VpcId(vpc_id)
+        create.set_RouteTableName(spoke.route_table)
+        table_id = str(self._call(create)["RouteTableId"])
+        self.route_tables[spoke.route_table] = table_id
+        for vswitch_id in by_zone.values():
+            associate = AssociateRouteTableRequest.AssociateRouteTableRequest()
+            associate.set_RouteTableId(table_id)
+            associate.set_VSwitchId(vswitch_id)
+            self._call(associate)
+        self._attach(spoke, vpc_id, by_zone)
+
+    def security(self) -> None:
+        vpc_id = self._vpc(lz.SECURITY, {"role": "security"})
+        by_tier: dict[str, dict[str, str]] = {}
+        for (tier, zone), cidr in lz.SECURITY_VSWITCHES.items():
+            name = lz.security_vswitch_name(tier, zone)
+            by_tier.setdefault(tier, {})[zone] = self._vswitch(vpc_id, zone, cidr, name)
+        for zone, vswitch_id in by_tier["fw"].items():
+            self.enis[lz.firewall_eni_name(zone)] = self.server.backend.vpc.add_eni(vswitch_id)
+        self._attach(lz.SECURITY, vpc_id, by_tier["tr"])
+
+    def _attach(self, spoke: lz.Spoke, vpc_id: str, by_zone: dict[str, str]) -> None:
+        request = CreateTransitRouterVpcAttachmentRequest.CreateTransitRouterVpcAttachmentRequest()
+        request.set_CenId(self.cen)
+        request.set_TransitRouterId(self.tr)
+        request.set_VpcId(vpc_id)
+        request.set_TransitRouterAttachmentName(spoke.attachment)
+        # The SDK's setter really is spelled with a double "s".
+        request.set_ZoneMappingss([{"ZoneId": z, "VSwitchId": v} for z, v in by_zone.items()])
+        attachment_id = str(self._call(request)["TransitRouterAttachmentId"])
+        self.attachments[spoke.attachment] = attachment_id
+        self._wait_attached(attachment_id)
+
+    def _wait_attached(self, attachment_id: str) -> None:
+        deadline = time.monotonic() + ATTACH_TIMEOUT_S
+        while True:
+            request = (
+                ListTransitRouterVpcAttachmentsRequest.ListTransitRouterVpcAttachmentsRequest()
+            )
+            request.set_TransitRouterAttachmentId(attachment_id)
+            rows = self._call(request)["TransitRouterAttachments"]
+            if [row["Status"] for row in rows] == ["Attached"]:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"alibaba attachment {attachment_id} never became Attached")
+            time.sleep(_POLL_S)
+
+    def unowned(self, spoke: lz.Spoke) -> None:
+        """The hand-made group and route of one spoke."""
+        entry = CreateRouteEntryRequest.CreateRouteEntryRequest()
+        entry.set_RouteTableId(self.route_tables[spoke.route_table])
+        entry.set_DestinationCidrBlock(lz.CORP_CIDR)
+        entry.set_NextHopType("Attachment")
+        entry.set_NextHopId(self.attachments[spoke.attachment])
+        entry.set_RouteEntryName(lz.CORP_ROUTE)
+        entry.set_Description("corp ranges over the CEN (netops, by hand)")
+        key = f"{spoke.route_table}/{lz.CORP_ROUTE}"
+        self.entries[key] = str(self._call(entry)["RouteEntryId"])
+
+        create = CreateSecurityGroupRequest.CreateSecurityGroupRequest()
+        create.set_VpcId(self.vpcs[spoke.name])
+        create.set_SecurityGroupName(spoke.security_group)
+        create.set_Description("ops access, made by hand")
+        create.set_Tags(
+            [{"Key": "owner", "Value": "netops"}, {"Key": "segment", "Value": spoke.segment}]
+        )
+        group_id = str(self._call(create)["SecurityGroupId"])
+        self.groups[spoke.security_group] = group_id
+
+        ingress = AuthorizeSecurityGroupRequest.AuthorizeSecurityGroupRequest()
+        ingress.set_SecurityGroupId(group_id)
+        ingress.set_Permissions(
+            [
+                _rule("TCP", "22/22", "10", "ssh from corp", SourceCidrIp=lz.CORP_CIDR),
+                _rule("TCP", "443/443", "20", "from firewalls", SourceCidrIp=lz.SECURITY.cidr),
+                _rule("ALL", "-1/-1", "1", "within the group", SourceGroupId=group_id),
+            ]
+        )
+        self._call(ingress)
+        egress = AuthorizeSecurityGroupEgressRequest.AuthorizeSecurityGroupEgressRequest()
+        egress.set_SecurityGroupId(group_id)
+        egress.set_Permissions([_rule("TCP", "443/443", "1", "https out", DestCidrIp="0.0.0.0/0")])
+        self._call(egress)
+
+    def report(self) -> SeedReport:
+        return SeedReport(
+            account_id=lz.ACCOUNT_ID,
+            region=lz.REGION,
+            cen=self.cen,
+            transit_router=self.tr,
+            tr_system_route_table=self.tr_table,
+            vpcs=_frozen(self.vpcs),
+            vswitches=_frozen(self.vswitches),
+            route_tables=_frozen(self.route_tables),
+            firewall_enis=_frozen(self.enis),
+            attachments=_frozen(self.attachments),
+            security_groups=_frozen(self.groups),
+            route_entries=_frozen(self.entries),
+        )
+
+
+def _rule(
+    protocol: str, ports: str, priority: str, description: str, **peer: str
+) -> dict[str, str]:
+    return {
+        "IpProtocol": protocol,
+        "PortRange": ports,
+        "Priority": priority,
+        "Policy": "accept",
+        "Description": description,
+        **peer,
+    }
