@@ -199,3 +199,14 @@ def synth(ctx: Context, policies: tuple[Path, ...], out: Path, no_imports: bool)
     from orchestrator.synth import run_synth  # noqa: PLC0415 - keeps the CLI start fast
 
     sys.exit(run_synth(ctx, _load(policies), out, imports=not no_imports))
+
+
+@main.command()
+@policy_args
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_context
+def paths(ctx: Context, policies: tuple[Path, ...], as_json: bool) -> None:
+    """Prove from observed routes that routing matches the rules (AWS; reads only)."""
+    from orchestrator.paths.command import run_paths  # noqa: PLC0415 - keeps the CLI start fast
+
+    sys.exit(run_paths(ctx, _load(policies), as_json))

@@ -22,6 +22,7 @@ from orchestrator.state import (
     DesiredScope,
     NativeRef,
     ObservedScope,
+    RoutingModel,
     Scope,
     ScopeInventory,
     Step,
@@ -88,3 +89,13 @@ class RuleIdReader(Protocol):
     def rule_ids(self, observed: ObservedScope) -> dict[str, str]:
         """Rule key → native rule id for every rule of ``observed``'s owned groups. Never
         writes; raises ``ObservationError`` rather than answering part of them."""
+
+
+@runtime_checkable
+class RoutingReader(Protocol):
+    """An adapter that can read the routing of a scope for the path check (``eastwest
+    paths``): route tables of networks and of transit hubs, and firewall next hops."""
+
+    def routing(self, scope: Scope) -> RoutingModel:
+        """The scope's routing, read completely. Never writes; raises ``ObservationError``
+        rather than answering part of it."""

@@ -17,6 +17,7 @@ from orchestrator.state import (
     DesiredScope,
     NativeRef,
     ObservedScope,
+    RoutingModel,
     Scope,
     ScopeInventory,
     Step,
@@ -24,6 +25,7 @@ from orchestrator.state import (
 )
 from providers.aws.errors import translate
 from providers.aws.reader import read_inventory, read_owned, read_rule_ids
+from providers.aws.routing import read_routing
 from providers.aws.session import AwsClients, ClientHook, sandbox_clients, standard_clients
 from providers.aws.writer import AwsWriter
 from providers.base import ChangeResult, Report
@@ -71,6 +73,13 @@ class AwsAdapter:
             return read_rule_ids(self.clients.ec2(observed.scope.region), observed)
         except (ClientError, BotoCoreError) as exc:
             where = f"{self._where(observed.scope.region)} rule ids"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def routing(self, scope: Scope) -> RoutingModel:
+        try:
+            return read_routing(self.clients.ec2(scope.region), scope)
+        except (ClientError, BotoCoreError) as exc:
+            where = f"{self._where(scope.region)} routing"
             raise ObservationError(str(translate(exc, where))) from exc
 
     def apply(

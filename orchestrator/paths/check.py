@@ -1,0 +1,190 @@
+"""Comparing walked paths with what the policy expects of each ordered pair of segments.
+
+In: a scope's ``RoutingModel``, the segments' ``Member``s in it (network and addresses), the
+expectation of each ordered pair (``Expect``; a pair absent is ``DENIED``) and the firewall next
+hops. Out: a ``ScopeReport``: per pair the number of walks and the ``Violation``s, each naming
+the tables the path went through and the hop where it went wrong.
+Always: pure. A walk starts in every member subnet of the source segment (subnets that host a
+transit attachment are infrastructure and excluded, unless the network has no other) and goes
+to one address per member subnet (or, in a network without one, per address block) of the
+destination segment. Identical
+violations (same pair, problem and tables) are reported once, with a count.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orchestrator.paths.walk import Outcome, Path, walk
+from orchestrator.state import RoutingModel, Scope, SubnetPlace
+
+
+class Expect(StrEnum):
+    DENIED = "denied"  # no rule: no route at all
+    DIRECT = "direct"  # a rule: routes both ways
+    INSPECTED = "inspected"  # an inspected rule: both ways through a firewall
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A segment's addresses in one network of the scope."""
+
+    segment: str
+    network: str
+    cidrs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    source: str  # segment
+    destination: str  # segment
+    expected: Expect
+    problem: str
+    wrong_hop: str  # the table where the path went wrong
+    tables: tuple[str, ...]  # every table the path went through, in order
+    example: str  # "subnet → address"
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    source: str
+    destination: str
+    expected: Expect
+    walks: int
+    violations: tuple[Violation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeReport:
+    scope: Scope
+    pairs: tuple[PairResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(not p.violations for p in self.pairs)
+
+
+def check_scope(
+    model: RoutingModel,
+    members: Sequence[Member],
+    expected: Mapping[tuple[str, str], Expect],
+    firewalls: frozenset[str],
+) -> ScopeReport:
+    """Every ordered pair of distinct segments with members here, walked and judged."""
+    segments = sorted({m.segment for m in members})
+    pairs = tuple(
+        _check_pair(model, members, (a, b), expected.get((a, b), Expect.DENIED), firewalls)
+        for a in segments
+        for b in segments
+        if a != b
+    )
+    return ScopeReport(model.scope, pairs)
+
+
+def _check_pair(
+    model: RoutingModel,
+    members: Sequence[Member],
+    pair: tuple[str, str],
+    expect: Expect,
+    firewalls: frozenset[str],
+) -> PairResult:
+    sources = _sources(model, [m for m in members if m.segment == pair[0]])
+    targets = _targets(model, [m for m in members if m.segment == pair[1]])
+    found: dict[tuple[str, tuple[str, ...]], Violation] = {}
+    walks = 0
+    for source in sources:
+        for address, network in targets:
+            for path in walk(model, source, address, firewalls):
+                walks += 1
+                violation = _judge(path, network, pair, expect)
+                if violation is not None:
+                    _count(found, violation)
+    return PairResult(pair[0], pair[1], expect, walks, tuple(found.values()))
+
+
+def _count(found: dict[tuple[str, tuple[str, ...]], Violation], new: Violation) -> None:
+    key = (new.problem, new.tables)
+    old = found.get(key)
+    found[key] = new if old is None else _with_count(old, old.count + 1)
+
+
+def _with_count(v: Violation, count: int) -> Violation:
+    return Violation(
+        v.source, v.destination, v.expected, v.problem, v.wrong_hop, v.tables, v.example, count
+    )
+
+
+def _judge(path: Path, network: str, pair: tuple[str, str], expect: Expect) -> Violation | None:
+    """None when the path is what ``expect`` wants, else the violation it shows."""
+    arrived = path.outcome is Outcome.ARRIVED and path.network == network
+    problem, hop = "", ""
+    if expect is Expect.DENIED and arrived:
+        problem, hop = f"routed to {network}, but no rule allows it", _first_transit(path)
+    elif expect is not Expect.DENIED and not arrived:
+        problem, hop = _failure(path, network), _last(path)
+    elif expect is Expect.INSPECTED and arrived and not path.firewalls:
+        problem, hop = f"reaches {network} without crossing a firewall", _first_transit(path)
+    if not problem:
+        return None
+    example = f"{path.source} → {path.address}"
+    return Violation(pair[0], pair[1], expect, problem, hop, path.tables(), example)
+
+
+def _failure(path: Path, network: str) -> str:
+    if path.outcome is Outcome.ARRIVED:
+        return f"arrives in {path.network}, not {network}"
+    last = path.hops[-1] if path.hops else None
+    detail = f" ({last.next_hop})" if last is not None and last.next_hop else ""
+    return f"{path.outcome}{detail} before reaching {network}"
+
+
+def _first_transit(path: Path) -> str:
+    return next((h.table for h in path.hops if h.transit), _last(path))
+
+
+def _last(path: Path) -> str:
+    return path.hops[-1].table if path.hops else path.source
+
+
+def _sources(model: RoutingModel, members: Sequence[Member]) -> list[str]:
+    return sorted(s.id for m in members for s in _member_subnets(model, m))
+
+
+def _targets(model: RoutingModel, members: Sequence[Member]) -> list[tuple[str, str]]:
+    """(representative address, network) per destination subnet or, failing that, block."""
+    found: list[tuple[str, str]] = []
+    for m in members:
+        cidrs = sorted(s.cidr for s in _member_subnets(model, m)) or list(m.cidrs)
+        found.extend((_first_host(c), m.network) for c in cidrs)
+    return found
+
+
+def _member_subnets(model: RoutingModel, member: Member) -> list[SubnetPlace]:
+    """The member's subnets, without those hosting a transit attachment, unless the network
+    has no others (then workloads live in them)."""
+    inside = [
+        s
+        for s in model.subnets.values()
+        if s.network == member.network and _inside(s.cidr, member.cidrs)
+    ]
+    infra = model.transit_subnets()
+    return [s for s in inside if s.id not in infra] or inside
+
+
+def _inside(cidr: str, blocks: tuple[str, ...]) -> bool:
+    net = ipaddress.ip_network(cidr, strict=False)
+    for block in blocks:
+        outer = ipaddress.ip_network(block, strict=False)
+        if net.version == outer.version and net.subnet_of(outer):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+def _first_host(cidr: str) -> str:
+    net = ipaddress.ip_network(cidr, strict=False)
+    # The network address itself is not a host; a /32 has nothing else.
+    return str(net.network_address + 1 if net.num_addresses > 1 else net.network_address)
