@@ -7,7 +7,7 @@ from typing import Any
 from moto_fixtures.alibaba import errors
 from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.models.common import int_param, page_by_number, page_by_token
-from moto_fixtures.alibaba.models.ecs import Rule, SecurityGroup
+from moto_fixtures.alibaba.models.ecs import PEER_FIELDS, Rule, SecurityGroup
 from moto_fixtures.alibaba.protocol import flat_list, repeat_list, tags
 
 # Parameters that may stand alone instead of Permissions.N.* (the older single-rule form).
@@ -115,20 +115,8 @@ def _rule(r: Rule) -> dict[str, Any]:
         "Description": r.description,
         "CreateTime": r.create_time,
     }
-    for name in (
-        "SourceCidrIp",
-        "DestCidrIp",
-        "Ipv6SourceCidrIp",
-        "Ipv6DestCidrIp",
-        "SourceGroupId",
-        "DestGroupId",
-        "SourcePrefixListId",
-        "DestPrefixListId",
-        "SourcePortRange",
-        "SourceGroupOwnerAccount",
-        "DestGroupOwnerAccount",
-    ):
-        out[name] = dict(r.peers).get(name, "")
+    peers = dict(r.peers)
+    out.update({name: peers.get(name, "") for name in PEER_FIELDS})
     return out
 
 

@@ -13,15 +13,15 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
-from moto_fixtures.alibaba import metadata
 from moto_fixtures.alibaba.server import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
     AlibabaServer,
     start_alibaba_server,
 )
+from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = pytest.mark.skipif(not metadata.has_metadata(), reason="API metadata not found")
+pytestmark = needs_metadata
 DELAY = 0.4
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from moto_fixtures.alibaba import metadata
+from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = pytest.mark.skipif(not metadata.has_metadata(), reason="API metadata not found")
+pytestmark = needs_metadata
 ECS, VPC, CBN = "2014-05-26", "2016-04-28", "2017-09-12"
 ROUTE = {"RegionId": "cn-hangzhou", "RouteTableId": "vtb-1", "DestinationCidrBlock": "10.0.0.0/8"}
 

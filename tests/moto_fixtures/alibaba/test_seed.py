@@ -17,12 +17,12 @@ from aliyunsdkvpc.request.v20160428 import (
 )
 
 from moto_fixtures.alibaba import landing_zone as lz
-from moto_fixtures.alibaba import metadata
 from moto_fixtures.alibaba.clients import call
 from moto_fixtures.alibaba.seed import SeedReport, seed_alibaba
 from moto_fixtures.alibaba.server import AlibabaServer, start_alibaba_server
+from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = pytest.mark.skipif(not metadata.has_metadata(), reason="API metadata not found")
+pytestmark = needs_metadata
 Seeded = tuple[AlibabaServer, SeedReport]
 
 

@@ -17,16 +17,16 @@ from aliyunsdkecs.request.v20140526 import (
     DescribeSecurityGroupsRequest,
 )
 
-from moto_fixtures.alibaba import metadata
 from moto_fixtures.alibaba.server import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
     AlibabaServer,
     start_alibaba_server,
 )
+from tests.moto_fixtures.alibaba.marks import needs_metadata
 
 NO_PROXY = {"http": None, "https": None}
-pytestmark = pytest.mark.skipif(not metadata.has_metadata(), reason="API metadata not found")
+pytestmark = needs_metadata
 
 
 @pytest.fixture

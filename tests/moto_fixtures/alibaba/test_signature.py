@@ -17,15 +17,15 @@ from urllib.parse import quote
 
 import pytest
 
-from moto_fixtures.alibaba import metadata
 from moto_fixtures.alibaba.server import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
     AlibabaServer,
     start_alibaba_server,
 )
+from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = pytest.mark.skipif(not metadata.has_metadata(), reason="API metadata not found")
+pytestmark = needs_metadata
 
 
 @pytest.fixture

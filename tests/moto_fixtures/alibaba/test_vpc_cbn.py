@@ -27,12 +27,12 @@ from aliyunsdkvpc.request.v20160428 import (
     DescribeVSwitchesRequest,
 )
 
-from moto_fixtures.alibaba import metadata
 from moto_fixtures.alibaba.clients import call
 from moto_fixtures.alibaba.seed import SeedReport
 from moto_fixtures.alibaba.server import AlibabaServer
+from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = pytest.mark.skipif(not metadata.has_metadata(), reason="API metadata not found")
+pytestmark = needs_metadata
 Seeded = tuple[AlibabaServer, SeedReport]
 # Long enough to observe a transition between two loopback calls, short enough for the suite.
 DELAY = 0.15
