@@ -15,12 +15,20 @@ from dataclasses import dataclass
 
 from orchestrator.compile import compile_policy
 from orchestrator.compile.compiler import SUPPORTED_CLOUDS
+from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope
 from orchestrator.diagnostics import Diagnostic, error, has_errors, warning
 from orchestrator.errors import ObservationError, ProviderError
 from orchestrator.model.policy import Policy
 from orchestrator.plan import Plan, make_plan
-from orchestrator.state import DesiredState, ObservedScope, Scope, ScopeInventory, Target
-from providers.base import Adapter
+from orchestrator.state import (
+    DesiredState,
+    ObservedScope,
+    Scope,
+    ScopeInventory,
+    Target,
+    TransitInventory,
+)
+from providers.base import Adapter, TransitReader
 
 Progress = Callable[[str], None]
 AdapterFor = Callable[[Target], Adapter]
@@ -51,7 +59,8 @@ def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]
             )
             continue
         ident = account.subscription_id if account.cloud == "azure" else account.account_id
-        target = Target(account.cloud, ident, account.name, getattr(account, "profile", None))
+        profile, group = getattr(account, "profile", None), getattr(account, "resource_group", None)
+        target = Target(account.cloud, ident, account.name, profile, group)
         for region in account.regions:
             scopes[Scope(account.cloud, ident, region)] = target
     return scopes, diags
@@ -80,9 +89,10 @@ def compile_for(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> 
             first = next(s.region for s, t in scopes.items() if t == target)
             adapter_for(target).check_identity(first)
         inventory = _read_inventory(scopes, adapter_for, progress)
+        transit = _read_transit(policy, scopes, adapter_for, progress)
     except ProviderError as exc:
         return Compiled(None, scopes, tuple(notes), (*notes, error(str(exc))))
-    desired = compile_policy(policy, inventory)
+    desired = compile_policy(policy, inventory, transit)
     return Compiled(desired, scopes, tuple(notes), (*notes, *desired.diagnostics))
 
 
@@ -105,6 +115,26 @@ def _read_inventory(
         progress(f"Reading networks of {scope} ({target.name})")
         inventory[scope] = adapter_for(target).inventory(scope.region)
     return inventory
+
+
+def _read_transit(
+    policy: Policy, scopes: dict[Scope, Target], adapter_for: AdapterFor, progress: Progress
+) -> dict[Scope, TransitInventory]:
+    """What routing needs in the scope of each hub whose cloud eastwest routes. An adapter of
+    such a cloud that cannot read it is an error, never a silent skip: routing compiled from
+    nothing would plan the removal of every route eastwest owns."""
+    transit: dict[Scope, TransitInventory] = {}
+    for hub in policy.hubs:
+        scope = hub_scope(policy, hub)
+        if scope not in scopes or scope.cloud not in ROUTING_CLOUDS:
+            continue
+        adapter = adapter_for(scopes[scope])
+        if not isinstance(adapter, TransitReader):
+            raise ProviderError(f"the {scope.cloud} adapter cannot read transit routing")
+        progress(f"Reading transit routing of {scope} (hub {hub.name})")
+        firewalls = [fw.next_hop for fw in hub.inspection.firewalls] if hub.inspection else []
+        transit[scope] = adapter.transit_inventory(scope, firewalls)
+    return transit
 
 
 def observe_scopes(

@@ -27,6 +27,7 @@ from orchestrator.state import (
     ScopeInventory,
     Step,
     Target,
+    TransitInventory,
 )
 
 
@@ -98,4 +99,14 @@ class RoutingReader(Protocol):
 
     def routing(self, scope: Scope) -> RoutingModel:
         """The scope's routing, read completely. Never writes; raises ``ObservationError``
+        rather than answering part of it."""
+
+
+@runtime_checkable
+class TransitReader(Protocol):
+    """An adapter that can read what compiling transit routing needs in a hub's scope."""
+
+    def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
+        """Hubs, attachments, subnet route tables, and the subnets of the ``next_hops``
+        (declared firewalls), read completely. Never writes; raises ``ObservationError``
         rather than answering part of it."""

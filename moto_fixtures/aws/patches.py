@@ -31,6 +31,7 @@ from moto_fixtures.aws import authorize, pagination, prefix_lists, rule_descript
 from moto_fixtures.aws import transit_associations as tgw_associations
 from moto_fixtures.aws import transit_gateways as tgw
 from moto_fixtures.aws import transit_routes as tgw_routes
+from moto_fixtures.aws import transit_tables as tgw_tables
 
 _MARK = "__eastwest_patch__"
 
@@ -49,6 +50,11 @@ class Patch:
 
 
 PATCHES: tuple[Patch, ...] = (
+    Patch(
+        TransitGatewayRouteTableBackend,
+        "get_all_transit_gateway_route_tables",
+        tgw_tables.filter_by_tags,
+    ),
     Patch(EC2Response, "describe_vpcs", pagination.paginate("DescribeVpcs", "Vpcs")),
     Patch(EC2Response, "describe_subnets", pagination.paginate("DescribeSubnets", "Subnets")),
     Patch(

@@ -73,6 +73,20 @@ def _with_health(app: WsgiApp) -> WsgiApp:
     return health
 
 
+def _one_at_a_time(app: WsgiApp) -> WsgiApp:
+    """Serve one API request at a time. moto's backends are plain dicts shared by the server's
+    threads, and the patches read and write them in several steps (tags beside the objects
+    they tag); EC2 answers each request atomically. Concurrent clients (Terraform writes ten
+    resources at once) would otherwise see half-done states."""
+    lock = threading.Lock()
+
+    def serialised(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return serialised
+
+
 def start_aws_server(port: int = 0) -> AwsServer:
     """Start the patched moto server on 127.0.0.1:``port`` (0: any free port) in a thread."""
     # moto loads ~1,300 public AMIs (with volumes and snapshots) into every account it meets,
@@ -81,7 +95,8 @@ def start_aws_server(port: int = 0) -> AwsServer:
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     apply_patches()
     calls = CallLog()
-    app = _with_health(calls.wrap(DomainDispatcherApplication(create_backend_app)))
+    moto = _one_at_a_time(DomainDispatcherApplication(create_backend_app))
+    app = _with_health(calls.wrap(moto))
     server = make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(
         target=server.serve_forever,

@@ -14,6 +14,7 @@ from orchestrator.compile.membership import (
     resolve_membership,
 )
 from orchestrator.compile.quotas import check_quotas
+from orchestrator.compile.transit import compile_transit
 from orchestrator.diagnostics import Diagnostic, error
 from orchestrator.model.policy import Policy
 from orchestrator.model.ports import PortRange
@@ -27,6 +28,7 @@ from orchestrator.state import (
     Scope,
     ScopeInventory,
     Target,
+    TransitInventory,
 )
 from orchestrator.state.resources import (
     Direction,
@@ -36,7 +38,14 @@ from orchestrator.state.resources import (
     rule_key,
 )
 
-SUPPORTED_CLOUDS = frozenset({"aws"})
+# One line per cloud whose adapter has landed (providers/__init__.py, ADAPTERS).
+SUPPORTED_CLOUDS = frozenset(
+    {
+        "alibaba",
+        "aws",
+        "azure",
+    }
+)
 
 
 def scopes_to_read(policy: Policy) -> dict[Scope, Target]:
@@ -47,11 +56,18 @@ def scopes_to_read(policy: Policy) -> dict[Scope, Target]:
             scope = member_scope(policy, member)
             account = policy.account(member.account)
             profile = getattr(account, "profile", None)
-            scopes[scope] = Target(scope.cloud, scope.account, account.name, profile)
+            group = getattr(account, "resource_group", None)
+            scopes[scope] = Target(scope.cloud, scope.account, account.name, profile, group)
     return scopes
 
 
-def compile_policy(policy: Policy, inventory: Mapping[Scope, ScopeInventory]) -> DesiredState:
+def compile_policy(
+    policy: Policy,
+    inventory: Mapping[Scope, ScopeInventory],
+    transit: Mapping[Scope, TransitInventory] | None = None,
+) -> DesiredState:
+    """``transit`` holds what routing needs in each hub's scope; without it, no routing is
+    compiled (security only)."""
     diags = list(_unsupported_clouds(policy))
     membership = resolve_membership(policy, inventory)
     diags.extend(membership.diagnostics)
@@ -62,7 +78,9 @@ def compile_policy(policy: Policy, inventory: Mapping[Scope, ScopeInventory]) ->
         builder.add_group(placement)
     for flow in flows:
         builder.add_flow(flow)
-    scopes = builder.scopes()
+    routes, route_diags = compile_transit(policy, membership, transit or {}, inventory)
+    diags.extend(route_diags)
+    scopes = builder.scopes(routes)
     diags.extend(check_quotas(policy, scopes))
     targets = {s: t for s, t in scopes_to_read(policy).items() if s in scopes}
     return DesiredState(policy.name, scopes, targets, tuple(diags))
@@ -137,7 +155,9 @@ class _Builder:
         self._resources[scope][key] = aset
         return aset
 
-    def scopes(self) -> dict[Scope, DesiredScope]:
+    def scopes(self, routes: Mapping[Scope, Mapping[str, Resource]]) -> dict[Scope, DesiredScope]:
+        for scope, found in routes.items():
+            self._resources[scope].update(found)
         for (scope, gkey, direction, peer_segment), want in self._wants.items():
             # Ports merge across every rule between the same pair: fewer rules, same meaning.
             description = "eastwest:" + ",".join(sorted(want.names))

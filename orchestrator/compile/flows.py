@@ -42,14 +42,6 @@ def collect_flows(policy: Policy, membership: Membership) -> tuple[list[Flow], l
                 )
             )
             continue
-        if rule.inspect:
-            diags.append(
-                warning(
-                    "inspection routing is not compiled by this version: the flow is allowed "
-                    "by firewall groups but not yet steered through the hub's firewall",
-                    path=f"{path}.inspect",
-                )
-            )
         ports = tuple(parse_port_spec(p) for p in rule.ports)
         flows.append(Flow(rule.from_, rule.to, ports, frozenset({rule.name}), rule.inspect))
     return flows, diags

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from orchestrator.paths.walk import Outcome, Path, walk
 from orchestrator.state import RoutingModel, Scope, SubnetPlace
+from orchestrator.state.addresses import within
 
 
 class Expect(StrEnum):
@@ -169,19 +170,10 @@ def _member_subnets(model: RoutingModel, member: Member) -> list[SubnetPlace]:
     inside = [
         s
         for s in model.subnets.values()
-        if s.network == member.network and _inside(s.cidr, member.cidrs)
+        if s.network == member.network and within(s.cidr, member.cidrs)
     ]
     infra = model.transit_subnets()
     return [s for s in inside if s.id not in infra] or inside
-
-
-def _inside(cidr: str, blocks: tuple[str, ...]) -> bool:
-    net = ipaddress.ip_network(cidr, strict=False)
-    for block in blocks:
-        outer = ipaddress.ip_network(block, strict=False)
-        if net.version == outer.version and net.subnet_of(outer):  # type: ignore[arg-type]
-            return True
-    return False
 
 
 def _first_host(cidr: str) -> str:

@@ -1,4 +1,6 @@
-"""What ``eastwest paths`` does: read each AWS scope's routing, walk it, judge it, report.
+"""What ``eastwest paths`` does: read the routing of each scope whose cloud eastwest routes,
+walk it, judge it, report. Scopes no hub routes are not checked (a note says so): eastwest
+does not manage their routing.
 
 In: a loaded policy and the CLI context. Out: the report (text or JSON) on stdout, diagnostics
 on stderr, and the exit code: 0 when every pair holds, 1 on a violation or an error.
@@ -17,6 +19,7 @@ import click
 from orchestrator import console
 from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
 from orchestrator.compile.membership import Membership, resolve_membership
+from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope, pair_expectations
 from orchestrator.diagnostics import has_errors
 from orchestrator.errors import EastwestError, ProviderError
 from orchestrator.paths.check import Expect, Member, ScopeReport, check_scope
@@ -29,22 +32,25 @@ if TYPE_CHECKING:
     from orchestrator.model import LoadedPolicy
     from orchestrator.model.policy import Policy
 
-CLOUD = "aws"  # the only cloud whose routing is read in this version
-
 
 def run_paths(ctx: Context, loaded: LoadedPolicy, as_json: bool) -> int:
     policy = loaded.policy
     progress = console.quiet if as_json else console.progress
     try:
         adapters = AdapterCache(policy.name, ctx.sandbox())
-        scopes = {s: t for s, t in policy_scopes(policy)[0].items() if s.cloud == CLOUD}
+        scopes = policy_scopes(policy)[0]
         membership = resolve_membership(policy, _inventory(scopes, adapters, progress))
         console.print_diagnostics(loaded.locate(d) if d.path else d for d in membership.diagnostics)
         if has_errors(membership.diagnostics):
             return _fail("segment membership has errors; no path was checked")
+        routed = routed_scopes(policy)
+        for scope in sorted(s for s in scopes if s not in routed):
+            if any(p.scope == scope for p in membership.placements):
+                progress(f"Not checking {scope}: no hub routes it")
         reports = [
             _check(policy, membership, scope, adapters(target), progress)
             for scope, target in sorted(scopes.items())
+            if scope in routed
         ]
     except EastwestError as exc:
         return _fail(str(exc))
@@ -81,16 +87,19 @@ def _check(
     )
 
 
+def routed_scopes(policy: Policy) -> set[Scope]:
+    """Scopes whose routing eastwest manages: those of a hub in a cloud it routes."""
+    return {
+        hub_scope(policy, hub)
+        for hub in policy.hubs
+        if hub_scope(policy, hub).cloud in ROUTING_CLOUDS
+    }
+
+
 def expectations(policy: Policy) -> dict[tuple[str, str], Expect]:
-    """Each ordered pair a rule allows, both ways (routing is always symmetric); a pair with
-    any inspected rule is inspected."""
-    found: dict[tuple[str, str], Expect] = {}
-    for rule in policy.rules:
-        kind = Expect.INSPECTED if rule.inspect else Expect.DIRECT
-        for pair in ((rule.from_, rule.to), (rule.to, rule.from_)):
-            if found.get(pair) is not Expect.INSPECTED:
-                found[pair] = kind
-    return found
+    """Each ordered pair a rule allows, both ways; a pair with any inspected rule is inspected
+    (the same reading the route compiler makes)."""
+    return {pair: Expect(kind) for pair, kind in pair_expectations(policy).items()}
 
 
 def firewalls(policy: Policy, scope: Scope) -> frozenset[str]:
@@ -98,9 +107,7 @@ def firewalls(policy: Policy, scope: Scope) -> frozenset[str]:
     return frozenset(
         fw.next_hop
         for hub in policy.hubs
-        if hub.inspection is not None
-        and hub.region == scope.region
-        and getattr(policy.account(hub.account), "account_id", None) == scope.account
+        if hub.inspection is not None and hub_scope(policy, hub) == scope
         for fw in hub.inspection.firewalls
     )
 

@@ -42,6 +42,7 @@ def _scope_to_json(sp: ScopePlan) -> dict[str, Any]:
             "account": sp.target.account,
             "name": sp.target.name,
             "profile": sp.target.profile,
+            "resource_group": sp.target.resource_group,
         },
         "fingerprint": sp.fingerprint,
         "skipped": sp.skipped,
@@ -107,7 +108,7 @@ def _plan_from_json(body: Mapping[str, Any]) -> Plan:
 
 def _scope_from_json(body: Mapping[str, Any]) -> ScopePlan:
     t = body["target"]
-    target = Target(t["cloud"], t["account"], t["name"], t.get("profile"))
+    target = Target(t["cloud"], t["account"], t["name"], t.get("profile"), t.get("resource_group"))
     changes = tuple(
         Change(
             Action(c["symbol"]),

@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from orchestrator.diagnostics import Diagnostic, error
+from orchestrator.diagnostics import Diagnostic, error, warning
 from orchestrator.errors import ObservationError
-from orchestrator.plan.diff import diff_scope
+from orchestrator.plan.diff import diff_scope, owner_digests, owner_key
 from orchestrator.state import (
     Action,
+    AddressSet,
     Change,
+    DesiredScope,
     DesiredState,
-    FirewallGroup,
-    FlowRule,
     NativeRef,
     ObservedScope,
     Resource,
     Scope,
+    Step,
     Target,
     rules_digest,
 )
+from orchestrator.state.routes import routes_digest
 
-_KIND_ORDER = {"address_set": 0, "firewall_group": 1, "flow_rule": 2}
+# Within a step: containers before what they hold; among routing, the return path and the
+# firewall side before the routes that send traffic there, and the reverse when removing.
+_KIND_ORDER = {
+    "address_set": 0,
+    "firewall_group": 1,
+    "hub_table": 2,
+    "flow_rule": 3,
+    "appliance_mode": 4,
+    "hub_association": 5,
+    "hub_propagation": 6,
+    "network_route": 7,
+    "hub_route": 8,
+}
+_REMOVE_ORDER = {"hub_route": 0, "hub_propagation": 1, "hub_association": 2, "network_route": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,7 @@ def make_plan(
             scopes.append(ScopePlan(scope, target, (), None, skipped=reason))
             continue
         want = desired.scopes.get(scope)
+        diags.extend(_conflicts(scope, want, seen))
         changes = order_changes(diff_scope(want, seen))
         applied = _applied(want.resources.values() if want else (), changes)
         scopes.append(
@@ -96,21 +111,50 @@ def make_plan(
 
 
 def order_changes(changes: list[Change]) -> list[Change]:
-    return sorted(changes, key=lambda c: (c.step, _KIND_ORDER[c.resource.kind], c.key))
+    return sorted(changes, key=_order)
+
+
+def _order(change: Change) -> tuple[int, int, str]:
+    kind = change.resource.kind
+    if change.step is Step.REMOVE_RULES and kind in _REMOVE_ORDER:
+        return (change.step, _REMOVE_ORDER[kind], change.key)
+    return (change.step, _KIND_ORDER[kind], change.key)
+
+
+def _conflicts(scope: Scope, want: DesiredScope | None, seen: ObservedScope) -> list[Diagnostic]:
+    """Desired resources whose place is taken by something eastwest does not own."""
+    wanted = want.resources if want is not None else {}
+    return [
+        warning(
+            f"{scope}: {what} is not eastwest's; {_title(wanted[key])} was left out",
+            detail="eastwest never overwrites what it does not own: remove or change that "
+            "one by hand, and the next plan adds eastwest's",
+        )
+        for key, what in sorted(seen.foreign.items())
+        if key in wanted and key not in seen.resources
+    ]
+
+
+def _title(resource: Resource) -> str:
+    return resource.key.removeprefix(f"{resource.scope}/")
 
 
 def _applied(wanted: Iterable[Resource], changes: list[Change]) -> dict[str, str]:
-    """Digest of the final rule set of every group whose rules change: recorded after apply so
-    the next plan can tell someone else's edit (drift) from a policy change."""
-    touched = {c.resource.group for c in changes if isinstance(c.resource, FlowRule)}
-    touched |= {
-        c.key for c in changes if isinstance(c.after, FirewallGroup) and c.action is Action.CREATE
-    }
-    rules: dict[str, list[FlowRule]] = defaultdict(list)
-    for res in wanted:
-        if isinstance(res, FlowRule):
-            rules[res.group].append(res)
-    return {g: rules_digest(rules.get(g, ())) for g in sorted(touched) if _kept(g, changes)}
+    """Digest of the final content of every owner whose content changes (a group's rules, a
+    hub table's associations, propagations and routes, eastwest's routes in a route table):
+    recorded after apply so the next plan can tell someone else's edit (drift) from a policy
+    change."""
+    touched = {owner_key(c.after) for c in changes if c.after is not None}
+    touched |= {owner_key(c.before) for c in changes if c.before is not None}
+    touched -= {c.key for c in changes if isinstance(c.resource, AddressSet)}
+    touched = {t for t in touched if t and not t.startswith("ref:")}
+    digests = owner_digests({r.key: r for r in wanted})
+    empty = {t: _empty_digest(t) for t in touched}
+    return {t: digests.get(t, empty[t]) for t in sorted(touched) if _kept(t, changes)}
+
+
+def _empty_digest(owner: str) -> str:
+    return rules_digest(()) if "/fwgroup/" in owner else routes_digest(())
 
 
 def _kept(group: str, changes: list[Change]) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orchestrator.plan.planner import Plan, ScopePlan
-from orchestrator.state import Action, AddressSet, Change, FirewallGroup, Resource
+from orchestrator.plan.render_routes import route_attributes, route_title
+from orchestrator.state import Action, AddressSet, Change, FirewallGroup, FlowRule, Resource
 
 _VERB = {
     Action.CREATE: "will be created",
@@ -117,6 +118,8 @@ def _title(res: Resource) -> str:
         return res.name
     if isinstance(res, FirewallGroup):
         return f"{res.segment}@{res.network}"
+    if not isinstance(res, FlowRule):
+        return route_title(res)
     arrow = "from" if res.direction == "ingress" else "to"
     group = res.group.rsplit("/", 1)[-1]
     kind, _, value = res.peer.partition(":")
@@ -129,6 +132,8 @@ def _attributes(res: Resource) -> dict[str, object]:
         return {"segment": res.segment, "cidrs": sorted(res.cidrs), "max_entries": res.max_entries}
     if isinstance(res, FirewallGroup):
         return {"name": res.name, "network": res.network, "segment": res.segment}
+    if not isinstance(res, FlowRule):
+        return route_attributes(res)
     return {
         "direction": res.direction,
         "ports": res.ports,

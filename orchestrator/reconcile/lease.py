@@ -26,8 +26,9 @@ from orchestrator.state import (
     Scope,
     ScopeInventory,
     Step,
+    TransitInventory,
 )
-from providers.base import Adapter, ChangeResult, Report
+from providers.base import Adapter, ChangeResult, Report, TransitReader
 
 Guard = Callable[[], None]
 T = TypeVar("T")
@@ -115,6 +116,12 @@ class FencedAdapter:
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
         return self._read(lambda: self.inner.observe(scope, desired))
+
+    def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
+        inner = self.inner
+        if not isinstance(inner, TransitReader):
+            raise ProviderError(f"the {scope.cloud} adapter cannot read transit routing")
+        return self._read(lambda: inner.transit_inventory(scope, next_hops))
 
     def _read(self, call: Callable[[], T]) -> T:
         try:

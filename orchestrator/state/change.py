@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from orchestrator.state.resources import Resource, Scope
+from orchestrator.state.resources import (
+    Resource,
+)
+from orchestrator.state.scope import Scope
 
 
 class Action(enum.StrEnum):
@@ -17,10 +20,23 @@ class Action(enum.StrEnum):
 class Step(enum.IntEnum):
     """Apply order within a scope: make before break (DESIGN.md rule 3)."""
 
-    CREATE_CONTAINERS = 1  # groups and address sets (and address-set entry changes)
-    ADD_RULES = 2
-    REMOVE_RULES = 3
+    CREATE_CONTAINERS = 1  # groups, address sets (and their entry changes), hub tables
+    ADD_RULES = 2  # new rules; new or changed associations, propagations, routes
+    REMOVE_RULES = 3  # rules, associations, propagations and routes no longer wanted
     DELETE_CONTAINERS = 4
+
+
+# Kinds that live inside a container and are added in step 2, removed in step 3.
+_MEMBERS = frozenset(
+    {
+        "flow_rule",
+        "hub_association",
+        "hub_propagation",
+        "hub_route",
+        "network_route",
+        "appliance_mode",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +64,8 @@ class Change:
     @property
     def step(self) -> Step:
         kind = self.resource.kind
-        if kind == "flow_rule":
-            return Step.ADD_RULES if self.action is Action.CREATE else Step.REMOVE_RULES
+        if kind in _MEMBERS:
+            return Step.REMOVE_RULES if self.action is Action.DELETE else Step.ADD_RULES
         if self.action is Action.DELETE:
             return Step.DELETE_CONTAINERS
         return Step.CREATE_CONTAINERS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any, cast
 
 from orchestrator.state.resources import (
@@ -11,8 +12,17 @@ from orchestrator.state.resources import (
     FirewallGroup,
     FlowRule,
     Resource,
-    Scope,
 )
+from orchestrator.state.routes import (
+    ApplianceMode,
+    HubAssociation,
+    HubPropagation,
+    HubRoute,
+    HubTable,
+    NetworkRoute,
+    RouteResource,
+)
+from orchestrator.state.scope import Scope
 
 
 def resource_to_json(resource: Resource) -> dict[str, Any]:
@@ -34,6 +44,12 @@ def resource_to_json(resource: Resource) -> dict[str, Any]:
             "network": resource.network,
             "name": resource.name,
             "description": resource.description,
+        }
+    elif not isinstance(resource, FlowRule):
+        body |= {
+            f.name: getattr(resource, f.name)
+            for f in fields(resource)
+            if f.name not in ("key", "scope", "kind")
         }
     else:
         body |= {
@@ -83,7 +99,23 @@ def resource_from_json(body: Mapping[str, Any]) -> Resource:
             peer=body["peer"],
             description=body.get("description", ""),
         )
+    route_kind = _ROUTE_KINDS.get(kind)
+    if route_kind is not None:
+        values = {
+            f.name: body[f.name] for f in fields(route_kind) if f.name not in ("scope", "kind")
+        }
+        return route_kind(scope=scope, **values)
     raise ValueError(f"unknown resource kind {kind!r}")
+
+
+_ROUTE_KINDS: dict[str, type[RouteResource]] = {
+    "hub_table": HubTable,
+    "hub_association": HubAssociation,
+    "hub_propagation": HubPropagation,
+    "hub_route": HubRoute,
+    "network_route": NetworkRoute,
+    "appliance_mode": ApplianceMode,
+}
 
 
 def _one_of(value: object, allowed: tuple[str, ...]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from orchestrator.state.resources import Scope
+from orchestrator.state.scope import Scope
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,26 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from orchestrator.state.routes import (
+    ApplianceMode,
+    HubAssociation,
+    HubPropagation,
+    HubRoute,
+    HubTable,
+    NetworkRoute,
+)
+from orchestrator.state.scope import Scope
+
 Direction = Literal["ingress", "egress"]
 # tcp, udp, icmp, all; an observed rule may carry any other IP protocol name or number.
 Protocol = str
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Scope:
-    """A partition of the world: one cloud account in one region."""
-
-    cloud: str
-    account: str
-    region: str
-
-    def __str__(self) -> str:
-        return f"{self.cloud}/{self.account}/{self.region}"
-
-    @classmethod
-    def parse(cls, text: str) -> Scope:
-        cloud, account, region = text.split("/", 2)
-        return cls(cloud, account, region)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +36,8 @@ class Target:
     account: str
     name: str
     profile: str | None = None
+    # Azure: the policy account's resource group, where eastwest reads and writes (None elsewhere).
+    resource_group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +88,17 @@ class FlowRule:
         return ports_label(self.protocol, self.from_port, self.to_port)
 
 
-Resource = AddressSet | FirewallGroup | FlowRule
+Resource = (
+    AddressSet
+    | FirewallGroup
+    | FlowRule
+    | HubTable
+    | HubAssociation
+    | HubPropagation
+    | HubRoute
+    | NetworkRoute
+    | ApplianceMode
+)
 
 
 def group_key(scope: Scope, segment: str, network: str) -> str:

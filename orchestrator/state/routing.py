@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from orchestrator.state.resources import Scope
+from orchestrator.state.scope import Scope
 
 
 class HopKind(StrEnum):
@@ -100,3 +100,27 @@ class RoutingModel:
     def transit_subnets(self) -> frozenset[str]:
         """Subnets that host a transit attachment: infrastructure, not where traffic starts."""
         return frozenset(s for a in self.attachments.values() for s in a.subnets)
+
+
+@dataclass(frozen=True, slots=True)
+class HubInfo:
+    """A transit hub as the compiler needs it: which tables new attachments join by default
+    (None: that default is off)."""
+
+    id: str
+    default_association: str | None = None
+    default_propagation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransitInventory:
+    """What compiling transit routing reads in one scope, and never owns: the hubs, their
+    attachments (``table``: the associated table's native id), which route table each subnet
+    uses (its explicit association, else the network's main table) and the subnet each
+    declared firewall next hop lives in."""
+
+    scope: Scope
+    hubs: Mapping[str, HubInfo] = field(default_factory=dict)
+    attachments: Mapping[str, TransitAttachment] = field(default_factory=dict)
+    subnet_tables: Mapping[str, str] = field(default_factory=dict)
+    next_hops: Mapping[str, NextHop] = field(default_factory=dict)

@@ -14,9 +14,10 @@ from orchestrator.state.resources import (
     FirewallGroup,
     FlowRule,
     Resource,
-    Scope,
     Target,
 )
+from orchestrator.state.routes import ApplianceMode, HubAssociation
+from orchestrator.state.scope import Scope
 
 R = TypeVar("R", AddressSet, FirewallGroup, FlowRule)
 
@@ -53,23 +54,37 @@ class NativeRef:
 class ObservedScope:
     """Everything eastwest owns in one scope, read completely (or an ObservationError).
 
-    ``applied`` maps a group or address-set key to the digest eastwest recorded when it last
-    wrote it; a mismatch with what is observed now means someone else changed it (drift).
+    ``applied`` maps an owner key (a group, an address set, a hub table, a network route
+    table's ``route_owner``) to the digest eastwest recorded when it last wrote it; a mismatch
+    with what is observed now means someone else changed it (drift).
+    ``foreign`` maps a desired key to what occupies its place without being eastwest's (an
+    unowned route on a destination eastwest needs): a conflict to report, never to overwrite.
     """
 
     scope: Scope
     resources: Mapping[str, Resource]
     native: Mapping[str, NativeRef]
     applied: Mapping[str, str] = field(default_factory=dict)
+    foreign: Mapping[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        """Changes whenever anything owned in the scope changes; used to refuse stale plans."""
+        """Changes whenever anything owned in the scope changes; used to refuse stale plans.
+        What an adapter reads only because the policy asks about it (appliance mode of an
+        attachment, an association with a table eastwest does not own) is left out: a saved
+        plan is checked without the policy, and writing those again is harmless."""
         body = {
             key: [_canonical(res), asdict(self.native[key]) if key in self.native else None]
             for key, res in sorted(self.resources.items())
+            if not _asked_for(res)
         }
         text = json.dumps(body, sort_keys=True, default=sorted)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _asked_for(resource: Resource) -> bool:
+    if isinstance(resource, ApplianceMode):
+        return True
+    return isinstance(resource, HubAssociation) and resource.table.startswith("ref:")
 
 
 def _canonical(resource: Resource) -> dict[str, object]:

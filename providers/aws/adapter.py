@@ -22,11 +22,13 @@ from orchestrator.state import (
     ScopeInventory,
     Step,
     Target,
+    TransitInventory,
 )
 from providers.aws.errors import translate
 from providers.aws.reader import read_inventory, read_owned, read_rule_ids
 from providers.aws.routing import read_routing
 from providers.aws.session import AwsClients, ClientHook, sandbox_clients, standard_clients
+from providers.aws.transit_read import read_owned_routing, read_transit_inventory
 from providers.aws.writer import AwsWriter
 from providers.base import ChangeResult, Report
 
@@ -63,10 +65,26 @@ class AwsAdapter:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
+        ec2 = self.clients.ec2(scope.region)
         try:
-            return read_owned(self.clients.ec2(scope.region), scope, self.policy, desired)
+            security = read_owned(ec2, scope, self.policy, desired)
+            routing = read_owned_routing(ec2, scope, self.policy, desired)
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
+        return ObservedScope(
+            scope,
+            {**security.resources, **routing.resources},
+            {**security.native, **routing.native},
+            {**security.applied, **routing.applied},
+            routing.foreign,
+        )
+
+    def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
+        try:
+            return read_transit_inventory(self.clients.ec2(scope.region), scope, next_hops)
+        except (ClientError, BotoCoreError) as exc:
+            where = f"{self._where(scope.region)} transit inventory"
+            raise ObservationError(str(translate(exc, where))) from exc
 
     def rule_ids(self, observed: ObservedScope) -> dict[str, str]:
         try:

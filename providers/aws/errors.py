@@ -5,6 +5,7 @@ from __future__ import annotations
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from orchestrator.errors import PermanentError, ProviderError, TemporaryError
+from orchestrator.state import Scope
 
 _TEMPORARY = frozenset(
     {
@@ -18,6 +19,11 @@ _TEMPORARY = frozenset(
         "IncorrectState",  # a prefix list still being modified: try again shortly
     }
 )
+
+
+def where(scope: Scope, key: str) -> str:
+    """``aws <account> <region> <key without its scope>``: how messages name a resource."""
+    return f"aws {scope.account} {scope.region} {key.removeprefix(f'{scope}/')}"
 
 
 def error_code(exc: ClientError) -> str:

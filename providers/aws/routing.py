@@ -11,7 +11,7 @@ returning part of the routing (a missing route could pass a check it should fail
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import ObservationError
@@ -82,40 +82,55 @@ def _transit_tables(ec2: EC2Client) -> tuple[list[TransitTable], dict[str, str]]
     return found, associated
 
 
-def search_routes(ec2: Any, table_id: str, limit: int = PAGE_TRANSIT) -> list[Mapping[str, Any]]:
-    """Every active or blackhole route of a transit table, however many there are."""
+def search_routes(
+    ec2: Any, table_id: str, limit: int = PAGE_TRANSIT, extra: Sequence[Any] = ()
+) -> list[Mapping[str, Any]]:
+    """Every active or blackhole route of a transit table (narrowed by ``extra`` filters),
+    however many there are."""
+    filters = [_LIVE_ROUTES, *extra]
     routes: list[Mapping[str, Any]] = []
     for everything in ("0.0.0.0/0", "::/0"):
-        routes.extend(_search(ec2, table_id, everything, limit))
+        routes.extend(_search(ec2, table_id, everything, limit, filters))
     return routes
 
 
-def _search(ec2: Any, table_id: str, prefix: str, limit: int) -> list[Mapping[str, Any]]:
-    answer = _ask(ec2, table_id, "route-search.subnet-of-match", prefix, limit)
+def _search(
+    ec2: Any, table_id: str, prefix: str, limit: int, filters: list[Any]
+) -> list[Mapping[str, Any]]:
+    answer = _ask(ec2, table_id, limit, [*filters, _match("subnet-of", prefix)])
     if not answer.get("AdditionalRoutesAvailable"):
         return list(answer.get("Routes", []))
     net = ipaddress.ip_network(prefix)
     if net.prefixlen == net.max_prefixlen:
         raise ObservationError(f"{table_id}: more routes for {prefix} than one search answers")
-    exact = _ask(ec2, table_id, "route-search.exact-match", prefix, limit)
+    exact = _ask(ec2, table_id, limit, [*filters, _match("exact", prefix)])
     routes = list(exact.get("Routes", []))
     for half in net.subnets(prefixlen_diff=1):
-        routes.extend(_search(ec2, table_id, str(half), limit))
+        routes.extend(_search(ec2, table_id, str(half), limit, filters))
     return routes
 
 
-def _ask(ec2: Any, table_id: str, relation: str, prefix: str, limit: int) -> Mapping[str, Any]:
+def _match(relation: str, prefix: str) -> dict[str, Any]:
+    return {"Name": f"route-search.{relation}-match", "Values": [prefix]}
+
+
+def _ask(ec2: Any, table_id: str, limit: int, filters: list[Any]) -> Mapping[str, Any]:
     answer: Mapping[str, Any] = ec2.search_transit_gateway_routes(
-        TransitGatewayRouteTableId=table_id,
-        Filters=[_LIVE_ROUTES, {"Name": relation, "Values": [prefix]}],
-        MaxResults=limit,
+        TransitGatewayRouteTableId=table_id, Filters=filters, MaxResults=limit
     )
     return answer
 
 
 def _next_hops(ec2: EC2Client, tables: Iterable[RouteTable]) -> dict[str, NextHop]:
     """Each endpoint or interface a route sends to, with the subnet traffic comes back in."""
-    targets = {r.target for t in tables for r in t.routes if r.kind is HopKind.FIREWALL}
+    return next_hops_of(
+        ec2, {r.target for t in tables for r in t.routes if r.kind is HopKind.FIREWALL}
+    )
+
+
+def next_hops_of(ec2: EC2Client, targets: set[str]) -> dict[str, NextHop]:
+    """Each of ``targets`` (GWLB endpoints ``vpce-…``, interfaces ``eni-…``) that exists, with
+    the subnet it lives in."""
     hops: dict[str, NextHop] = {}
     if any(t.startswith("vpce-") for t in targets):
         # All of the region's endpoints, unfiltered: few, and the id filter is not served

@@ -28,7 +28,9 @@ from orchestrator.state import (
 )
 from orchestrator.state.resources import address_set_key, cidrs_digest
 from providers.aws import translate as tr
-from providers.aws.errors import error_code, translate
+from providers.aws.errors import error_code, translate, where
+from providers.aws.transit_read import TAG_ROUTES_DIGEST
+from providers.aws.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ class AwsWriter:
         self.run_id = run_id
 
     def where(self, key: str) -> str:
-        return f"aws {self.scope.account} {self.scope.region} {key.removeprefix(f'{self.scope}/')}"
+        return where(self.scope, key)
 
     def apply(
         self,
@@ -60,10 +62,15 @@ class AwsWriter:
         """Results come back in the order of ``changes`` whatever order the work is done in;
         ``report`` hears each one as soon as it is known."""
         sink = report or (lambda _: None)
+        routing = [c for c in changes if c.resource.kind in ROUTE_KINDS]
+        security = [c for c in changes if c.resource.kind not in ROUTE_KINDS]
         if step is Step.ADD_RULES or step is Step.REMOVE_RULES:
-            results = self._rules(step, changes, ids, sink)
+            results = self._rules(step, security, ids, sink)
         else:
-            results = self._containers(step, changes, ids, sink)
+            results = self._containers(step, security, ids, sink)
+        if routing:
+            transit = TransitWriter(self.ec2, self.scope, self.policy)
+            results |= transit.apply(step, routing, ids, sink)
         return [results[c.key] for c in changes]
 
     def _containers(
@@ -327,16 +334,18 @@ class AwsWriter:
     # -- bookkeeping ----------------------------------------------------------------------
 
     def record_applied(self, applied: Mapping[str, str], ids: Mapping[str, NativeRef]) -> None:
-        """Tag each group with the digest of the rules eastwest left it with (one call per
-        distinct digest: tags are set on many resources at once)."""
-        by_digest: dict[str, list[str]] = defaultdict(list)
+        """Tag each group with the digest of the rules eastwest left it with, and each hub
+        table with the digest of its associations, propagations and routes (one call per
+        distinct tag: tags are set on many resources at once). A route table's record is
+        written by the apply itself (``route_records.py``)."""
+        by_tag: dict[tuple[str, str], list[str]] = defaultdict(list)
         for key, digest in applied.items():
-            if key in ids:
-                by_digest[digest].append(ids[key].id)
-        for digest, resources in sorted(by_digest.items()):
-            self.ec2.create_tags(
-                Resources=sorted(resources), Tags=[{"Key": tr.TAG_RULES_DIGEST, "Value": digest}]
-            )
+            if key not in ids:
+                continue
+            tag = TAG_ROUTES_DIGEST if "/hubtable/" in key else tr.TAG_RULES_DIGEST
+            by_tag[(tag, digest)].append(ids[key].id)
+        for (tag, digest), resources in sorted(by_tag.items()):
+            self.ec2.create_tags(Resources=sorted(resources), Tags=[{"Key": tag, "Value": digest}])
 
 
 def _tag_spec(

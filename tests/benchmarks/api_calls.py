@@ -21,7 +21,13 @@ from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
-from tests.providers.aws.estate import ACCOUNT, CallCounter, build_vpcs, estate_policy
+from tests.providers.aws.estate import (
+    ACCOUNT,
+    CallCounter,
+    attach_vpcs,
+    build_vpcs,
+    estate_policy,
+)
 
 SEGMENTS = 5
 
@@ -39,13 +45,14 @@ def make_plan(pol: Policy, ad: AwsAdapter) -> Plan:
     return result.plan
 
 
-def measure(url: str, groups: int) -> dict[str, float]:
+def measure(url: str, groups: int, *, transit: bool = False) -> dict[str, float]:
     reset = urllib.request.Request(url + "/moto-api/reset", method="POST")
     with urllib.request.urlopen(reset, timeout=30):
         pass
     sandbox = {"aws": {"endpoint_url": url, "access_key_id": "AKIAB", "secret_access_key": "x"}}
     build_vpcs(sandbox, groups, SEGMENTS)
-    pol = estate_policy(SEGMENTS, name="bench")
+    hub = attach_vpcs(sandbox) if transit else None
+    pol = estate_policy(SEGMENTS, name="bench", hub=hub)
     first = CallCounter()
     ad = adapter(sandbox, first)
     start = time.perf_counter()
@@ -55,6 +62,7 @@ def measure(url: str, groups: int) -> dict[str, float]:
     if not report.ok:
         raise SystemExit(f"apply failed: {report.errors}")
     rules = sum(1 for c in plan.changes if c.resource.kind == "flow_rule")
+    routing = sum(1 for c in plan.changes if c.resource.kind in ROUTING_KINDS)
     noop = CallCounter()
     start = time.perf_counter()
     again = make_plan(pol, adapter(sandbox, noop))
@@ -64,6 +72,7 @@ def measure(url: str, groups: int) -> dict[str, float]:
     return {
         "groups": groups,
         "rules": rules,
+        "routing": routing,
         "apply_calls": first.total,
         "apply_writes": first.writes,
         "writes_per_rule": first.writes / rules,
@@ -73,6 +82,7 @@ def measure(url: str, groups: int) -> dict[str, float]:
     }
 
 
+ROUTING_KINDS = ("hub_table", "hub_association", "hub_propagation", "hub_route", "network_route")
 HEADER = (
     "groups",
     "rules",
@@ -85,17 +95,37 @@ HEADER = (
 )
 
 
+TRANSIT_HEADER = (
+    "groups",
+    "routing",
+    "apply_calls",
+    "apply_writes",
+    "noop_plan_calls",
+    "apply_s",
+    "noop_plan_s",
+)
+
+
+def table(url: str, header: tuple[str, ...], sizes: tuple[int, ...], *, transit: bool) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for groups in sizes:
+        row = measure(url, groups, transit=transit)
+        cells = [
+            f"{row[h]:.3f}" if h.endswith(("_s", "_rule")) else str(int(row[h])) for h in header
+        ]
+        print("| " + " | ".join(cells) + " |", flush=True)
+
+
 def main() -> None:
     server = start_aws_server()
     try:
-        print("| " + " | ".join(HEADER) + " |")
-        print("|" + "---|" * len(HEADER))
-        for groups in (10, 50, 250):
-            row = measure(server.url, groups)
-            cells = [
-                f"{row[h]:.3f}" if h.endswith(("_s", "_rule")) else str(int(row[h])) for h in HEADER
-            ]
-            print("| " + " | ".join(cells) + " |", flush=True)
+        print("Security groups only (no hub):\n")
+        table(server.url, HEADER, (10, 50, 250), transit=False)
+        print(
+            "\nWith a hub: every VPC attached to one transit gateway, every segment pair direct:\n"
+        )
+        table(server.url, TRANSIT_HEADER, (10, 50, 250), transit=True)
     finally:
         server.stop()
 

@@ -52,7 +52,26 @@ def build_vpcs(sandbox: dict[str, Any], count: int, segments: int = 5) -> None:
         )
 
 
-def estate_policy(segments: int = 5, name: str = "budget") -> Policy:
+def attach_vpcs(sandbox: dict[str, Any]) -> str:
+    """A transit gateway (default association and propagation off) with every VPC attached
+    through one subnet, and the VPC's main route table as the one its workloads use."""
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    tgw = ec2.create_transit_gateway(
+        Options={
+            "DefaultRouteTableAssociation": "disable",
+            "DefaultRouteTablePropagation": "disable",
+        }
+    )["TransitGateway"]["TransitGatewayId"]
+    for vpc in ec2.describe_vpcs(Filters=[{"Name": "tag-key", "Values": ["segment"]}])["Vpcs"]:
+        cidr = vpc["CidrBlock"].replace(".0/24", ".240/28")
+        subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock=cidr)["Subnet"]["SubnetId"]
+        ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=tgw, VpcId=vpc["VpcId"], SubnetIds=[subnet]
+        )
+    return str(tgw)
+
+
+def estate_policy(segments: int = 5, name: str = "budget", hub: str | None = None) -> Policy:
     names = [f"s{i}" for i in range(segments)]
     rules = [
         {"name": f"{a}-to-{b}", "from": a, "to": b, "ports": ["tcp/443", "tcp/8443"]}
@@ -72,6 +91,9 @@ def estate_policy(segments: int = 5, name: str = "budget") -> Policy:
             "accounts": [
                 {"name": "prod", "cloud": "aws", "account_id": ACCOUNT, "regions": ["us-east-1"]}
             ],
+            "hubs": [{"name": "hub", "account": "prod", "region": "us-east-1", "transit": hub}]
+            if hub
+            else [],
             "segments": [
                 *({"name": n, "members": [{**member, "tags": {"segment": n}}]} for n in names),
                 {"name": "onprem", "cidrs": ["172.16.0.0/12"]},

@@ -16,7 +16,13 @@ from orchestrator.plan import Plan
 from orchestrator.state import Scope, Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
 from providers.aws.session import sandbox_clients
-from tests.providers.aws.estate import ACCOUNT, CallCounter, build_vpcs, estate_policy
+from tests.providers.aws.estate import (
+    ACCOUNT,
+    CallCounter,
+    attach_vpcs,
+    build_vpcs,
+    estate_policy,
+)
 
 TARGET = Target("aws", ACCOUNT, "prod")
 
@@ -32,7 +38,7 @@ def _apply(plan: Plan, adapter: AwsAdapter) -> None:
     assert report.ok, [r.message for _, r in report.results if not r.ok] + list(report.errors)
 
 
-def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_5_calls(
+def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_7_calls(
     sandbox: dict[str, Any],
 ) -> None:
     build_vpcs(sandbox, 50)
@@ -50,7 +56,29 @@ def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_5_calls(
     assert len(groups) == 50
     rule_counts = {len(_rules(g)) for g in groups}
     assert rule_counts == {20}, rule_counts
-    assert sum(counting.calls.values()) <= 5, counting.calls
+    # Identity, VPCs, subnets, prefix lists, groups; and, for routing, the owned transit
+    # gateway route tables and the route tables carrying eastwest's route records (both read
+    # even without hubs: a policy that dropped its hubs must still find what it owned).
+    assert sum(counting.calls.values()) <= 7, counting.calls
+    assert counting.writes == 0
+
+
+def test_noop_plan_with_a_hub_over_50_vpcs_makes_at_most_27_calls(
+    sandbox: dict[str, Any],
+) -> None:
+    """Routing adds a flat cost: the transit inventory, the associations, and three reads per
+    owned TGW route table (one per segment here), whatever the number of VPCs and routes."""
+    build_vpcs(sandbox, 50)
+    policy = estate_policy(hub=attach_vpcs(sandbox))
+    first = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox)
+    _apply(_plan(policy, first), first)
+    counting = CallCounter()
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
+    plan = _plan(policy, adapter)
+
+    assert not plan.has_changes
+    assert sum(counting.calls.values()) <= 27, counting.calls
+    assert counting.calls["SearchTransitGatewayRoutes"] == 2 * 5  # IPv4 and IPv6, 5 tables
     assert counting.writes == 0
 
 

@@ -25,7 +25,9 @@ def test_plan_apply_plan_converges_without_touching_unowned(sandbox_dir: Path) -
 
     code, out, _ = run(sandbox_dir, "plan", POLICY, "--detailed-exitcode")
     assert code == 2
-    assert "to add, 0 to change, 0 to destroy." in out
+    # Changes: the member attachments leave the transit gateway's default table for their
+    # segments' tables, and the inspection attachment gets appliance mode.
+    assert "to add, 9 to change, 0 to destroy." in out
     assert writes(sandbox_dir) == []  # plan never writes
 
     code, out, err = run(sandbox_dir, "apply", POLICY, "--auto-approve")
@@ -75,11 +77,11 @@ def test_saved_plan_applies_exactly_and_a_stale_one_is_refused(
     assert code == 0
     body = json.loads(plan_file.read_text())
     assert body["format_version"] == "1.0"
-    added = body["summary"]["add"]
+    added, changed = body["summary"]["add"], body["summary"]["change"]
 
     code, out, err = run(sandbox_dir, "apply", str(plan_file))
     assert code == 0, err
-    assert f"Resources: {added} added, 0 changed, 0 destroyed." in out
+    assert f"Resources: {added} added, {changed} changed, 0 destroyed." in out
 
     # A plan made now, then a console edit: the saved plan no longer describes the world.
     ec2 = ec2_for(sandbox_dir)
@@ -100,4 +102,6 @@ def test_json_plan_is_machine_readable(sandbox_dir: Path) -> None:
     body = json.loads(out)
     assert body["policy"] == "sandbox"
     assert body["summary"]["add"] > 0
-    assert {c["action"] for s in body["scopes"] for c in s["changes"]} == {"create"}
+    actions = {(c["action"], c["kind"]) for s in body["scopes"] for c in s["changes"]}
+    assert {a for a, _ in actions} == {"create", "update"}
+    assert {k for a, k in actions if a == "update"} == {"hub_association", "appliance_mode"}
