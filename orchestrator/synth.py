@@ -4,7 +4,9 @@ In: a loaded policy, an output directory, and whether to adopt what exists. Out:
 ``terraform.synthesize`` makes, written to the directory; the exit code.
 Always: no write call reaches a cloud; with imports on, an owned resource that cannot be read
 stops the command (a configuration that misses an import would create a duplicate), and owned
-resources the policy no longer wants are named, as Terraform will not manage them.
+resources the policy no longer wants are named, as Terraform will not manage them, and so are
+what the configuration cannot declare (appliance mode) and routes whose place an unowned route
+holds (Terraform would fail to create them).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from orchestrator.errors import EastwestError, ObservationError
 from orchestrator.pipeline import Compiled, compile_for, observe_scopes
 from orchestrator.state import DesiredScope, DesiredState, ObservedScope
 from providers.base import RuleIdReader
-from terraform import check_references, synthesize, write_files
+from terraform import caveats, check_references, import_ids, synthesize, write_files
 
 if TYPE_CHECKING:
     from orchestrator.model import LoadedPolicy
@@ -38,6 +40,7 @@ def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> i
             return _fail("no configuration was made; nothing was written")
         native = _native_ids(compiled, compiled.desired, adapters) if imports else {}
         files = synthesize(compiled.desired, native, sandbox)
+        console.print_diagnostics(caveats(compiled.desired))
     except (EastwestError, ValueError) as exc:
         return _fail(str(exc))
     problems = check_references(files)
@@ -56,6 +59,7 @@ def _native_ids(
     """Key → native id of everything the policy wants that already exists (rules included)."""
     observed = observe_scopes(desired, compiled.scopes, adapters, console.progress)
     native: dict[str, str] = {}
+    composite: dict[str, str] = {}
     for scope, seen in sorted(observed.items()):
         if isinstance(seen, ObservationError):
             raise EastwestError(
@@ -67,9 +71,13 @@ def _native_ids(
             raise EastwestError(f"the {scope.cloud} adapter cannot name rules for imports")
         native |= {k: ref.id for k, ref in seen.native.items()}
         native |= adapter.rule_ids(seen)
-        console.print_diagnostics(_unmanaged(seen, desired.scopes.get(scope)))
+        wants = desired.scopes.get(scope)
+        if wants is not None:
+            composite |= import_ids(desired.policy, wants, seen)
+        console.print_diagnostics(_unmanaged(seen, wants))
+        console.print_diagnostics(_occupied(seen))
     wanted = {k for d in desired.scopes.values() for k in d.resources}
-    return {k: v for k, v in native.items() if k in wanted}
+    return {k: v for k, v in native.items() if k in wanted} | composite
 
 
 def _unmanaged(seen: ObservedScope, desired: DesiredScope | None) -> list[Diagnostic]:
@@ -83,6 +91,19 @@ def _unmanaged(seen: ObservedScope, desired: DesiredScope | None) -> list[Diagno
             "(stale, or drift inside an owned group); the Terraform configuration does not "
             "manage them and Terraform will not remove them",
             detail="run `eastwest apply` first to converge; first: " + extra[0],
+        )
+    ]
+
+
+def _occupied(seen: ObservedScope) -> list[Diagnostic]:
+    if not seen.foreign:
+        return []
+    first = min(seen.foreign)
+    return [
+        warning(
+            f"{len(seen.foreign)} place(s) the policy routes in {seen.scope} are held by routes "
+            "or associations eastwest does not own; Terraform will fail to create those",
+            detail=f"first: {seen.foreign[first]} ({first})",
         )
     ]
 

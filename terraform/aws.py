@@ -1,4 +1,5 @@
-"""The AWS module: security groups, standalone rules and managed prefix lists as Terraform JSON.
+"""The AWS module: security groups, standalone rules, managed prefix lists and transit routing
+(``aws_routes.py``) as Terraform JSON.
 
 In: the AWS scopes of a ``DesiredState`` (and, for import blocks, the native id of each key that
 already exists). Out: plain dicts, ready for ``json.dumps``: the ``aws/`` module, the root's
@@ -8,8 +9,8 @@ Always: every resource is exactly what ``providers/aws/writer.py`` creates (name
 ownership tags, rule descriptions, ``max_entries``, IPv4), so the reconciler and Terraform agree
 in both directions; rules are standalone ``aws_vpc_security_group_{ingress,egress}_rule``
 resources, never inline blocks (the provider's documentation: mixing the two fights itself);
-VPCs are referenced by id, never declared. The provider removes a new group's default egress
-rule itself, as eastwest does.
+VPCs, transit gateways, attachments and VPC route tables are referenced by id, never declared.
+The provider removes a new group's default egress rule itself, as eastwest does.
 """
 
 from __future__ import annotations
@@ -17,8 +18,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from orchestrator.state import AddressSet, DesiredScope, FirewallGroup, FlowRule, Resource
+from orchestrator.diagnostics import Diagnostic
+from orchestrator.state import (
+    AddressSet,
+    DesiredScope,
+    FirewallGroup,
+    FlowRule,
+    HubTable,
+    ObservedScope,
+    Resource,
+)
 from orchestrator.state.resources import address_set_key
+from terraform import aws_routes
+from terraform.aws_routes import RecordTag
 from terraform.names import provider_alias, unique_names
 
 SOURCE = "hashicorp/aws"
@@ -37,34 +49,53 @@ TAG_SEGMENT = "eastwest:segment"
 BOOKKEEPING_TAGS = {
     "aws_security_group": ("eastwest:rules-digest",),
     "aws_ec2_managed_prefix_list": ("eastwest:cidrs-digest", "eastwest:version"),
+    "aws_ec2_transit_gateway_route_table": (aws_routes.TAG_ROUTES_DIGEST,),
 }
 
 Json = dict[str, Any]
+Generated = Resource | RecordTag
 
 
-def resource_type(resource: Resource) -> str:
+def resource_type(resource: Generated) -> str:
     if isinstance(resource, AddressSet):
         return "aws_ec2_managed_prefix_list"
     if isinstance(resource, FirewallGroup):
         return "aws_security_group"
-    return f"aws_vpc_security_group_{resource.direction}_rule"
+    if isinstance(resource, FlowRule):
+        return f"aws_vpc_security_group_{resource.direction}_rule"
+    if isinstance(resource, RecordTag):
+        return aws_routes.RECORD_TYPE
+    if resource.kind in aws_routes.TYPES:
+        return aws_routes.TYPES[resource.kind]
+    raise ValueError(f"{resource.key}: a {resource.kind} is not generated")
 
 
-def addresses(scopes: Iterable[DesiredScope]) -> dict[str, str]:
-    """Key → ``type.name`` inside the module, for every desired resource."""
-    resources = {k: r for d in scopes for k, r in d.resources.items()}
+def generated(policy: str, scopes: Iterable[DesiredScope]) -> dict[str, Generated]:
+    """Key → what the module declares: every desired resource but the kinds Terraform cannot
+    set (``aws_routes.caveats`` names them), and the route tables' ownership records."""
+    found: dict[str, Generated] = {}
+    for desired in scopes:
+        found |= {
+            k: r for k, r in desired.resources.items() if r.kind not in aws_routes.NOT_GENERATED
+        }
+        found |= {r.key: r for r in aws_routes.record_tags(policy, desired)}
+    return found
+
+
+def addresses(policy: str, scopes: Iterable[DesiredScope]) -> dict[str, str]:
+    """Key → ``type.name`` inside the module, for everything it declares."""
+    resources = generated(policy, scopes)
     names = unique_names((key, res.scope) for key, res in resources.items())
     return {key: f"{resource_type(resources[key])}.{name}" for key, name in names.items()}
 
 
 def module(policy: str, scopes: list[DesiredScope]) -> Json:
     """The ``aws/`` module's one file."""
-    where = addresses(scopes)
+    where = addresses(policy, scopes)
     resources: dict[str, dict[str, Json]] = {}
-    for desired in scopes:
-        for key, res in sorted(desired.resources.items()):
-            rtype, name = where[key].split(".", 1)
-            resources.setdefault(rtype, {})[name] = _body(policy, res, where)
+    for key, res in sorted(generated(policy, scopes).items()):
+        rtype, name = where[key].split(".", 1)
+        resources.setdefault(rtype, {})[name] = _body(policy, res, where)
     return {
         "terraform": {"required_providers": {"aws": _requirement(scopes)}},
         "resource": resources,
@@ -77,14 +108,18 @@ def _requirement(scopes: list[DesiredScope]) -> Json:
     return {"source": SOURCE, "version": VERSION, "configuration_aliases": aliases}
 
 
-def _body(policy: str, res: Resource, where: Mapping[str, str]) -> Json:
+def _body(policy: str, res: Generated, where: Mapping[str, str]) -> Json:
     body: Json = {"provider": f"aws.{provider_alias(res.scope)}"}
     if isinstance(res, AddressSet):
         body |= _prefix_list(policy, res)
     elif isinstance(res, FirewallGroup):
         body |= _security_group(policy, res)
-    else:
+    elif isinstance(res, FlowRule):
         body |= _rule(res, where)
+    elif isinstance(res, HubTable):
+        body |= _hub_table(policy, res)
+    else:
+        body |= aws_routes.body(res, where)
     return body
 
 
@@ -114,6 +149,14 @@ def _security_group(policy: str, group: FirewallGroup) -> Json:
         "vpc_id": group.network,
         "tags": _ownership(policy, group.key, group.segment),
         "lifecycle": _ignore_bookkeeping("aws_security_group"),
+    }
+
+
+def _hub_table(policy: str, table: HubTable) -> Json:
+    return {
+        "transit_gateway_id": table.hub,
+        "tags": _ownership(policy, table.key, table.segment) | {"Name": table.name},
+        "lifecycle": _ignore_bookkeeping("aws_ec2_transit_gateway_route_table"),
     }
 
 
@@ -170,14 +213,24 @@ def module_call(scopes: list[DesiredScope]) -> Json:
     return {"source": "./aws", "providers": {alias: alias for alias in aliases}}
 
 
-def import_blocks(scopes: list[DesiredScope], native: Mapping[str, str]) -> list[Json]:
-    """Adopt what already exists: one block per desired key with a native id (sg-, pl-, sgr-)."""
-    where = addresses(scopes)
+def import_blocks(policy: str, scopes: list[DesiredScope], native: Mapping[str, str]) -> list[Json]:
+    """Adopt what already exists: one block per declared key with an id (sg-, pl-, sgr-,
+    tgw-rtb-, and the routing resources' composite ids from ``import_ids``)."""
+    where = addresses(policy, scopes)
     return [
         {"to": f"module.aws.{where[key]}", "id": native[key]}
         for key in sorted(where)
         if key in native
     ]
+
+
+def import_ids(policy: str, desired: DesiredScope, seen: ObservedScope) -> dict[str, str]:
+    """Import ids that are not one native id: those of the routing resources."""
+    return aws_routes.import_ids(policy, desired, seen)
+
+
+def caveats(scopes: list[DesiredScope]) -> list[Diagnostic]:
+    return aws_routes.caveats(scopes)
 
 
 def sandbox_override(scopes: list[DesiredScope], aws: Mapping[str, Any]) -> Json:

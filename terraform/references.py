@@ -2,8 +2,8 @@
 
 In: ``{relative path: JSON document}`` as ``synthesize`` returns. Out: a list of problems, empty
 when every ``${…}`` reference (resource, data source, variable, local, module output), every
-resource's ``provider``, every module call's ``source`` and every import block's ``to`` names
-something defined in the output.
+resource's ``provider`` and ``depends_on``, every module call's ``source`` and every import
+block's ``to`` names something defined in the output.
 Always: pure; modules are the directories of the files; a module call's ``./x`` source is the
 directory ``x`` beside the caller.
 """
@@ -125,6 +125,9 @@ def _check_structure(
             provider = body.get("provider")
             if provider is not None and provider not in module.providers:
                 yield f"{path}: {rtype}.{name}: provider {provider!r} is not configured"
+            for needed in body.get("depends_on", []):
+                if not _resolves(str(needed).split("."), module, modules):
+                    yield f"{path}: {rtype}.{name}: depends_on {needed!r} resolves to nothing"
     for name in doc.get("module", {}):
         target = module.calls[name]
         if target not in modules:

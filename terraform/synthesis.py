@@ -1,7 +1,9 @@
 """The root module: one child module per cloud, its provider configurations, import blocks.
 
 ``synthesize`` turns a ``DesiredState`` into ``{relative path: JSON document}``; nothing here
-touches the disk (``files.py`` does).
+touches the disk (``files.py`` does). ``import_ids`` turns an observation into the import ids
+that are not one native id (composite ids of routing resources); ``caveats`` names what the
+policy wants that the configuration cannot declare.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from orchestrator.state import DesiredScope, DesiredState
+from orchestrator.diagnostics import Diagnostic
+from orchestrator.state import DesiredScope, DesiredState, ObservedScope
 from terraform import aws
 
 Json = dict[str, Any]
@@ -35,8 +38,14 @@ class CloudModule(Protocol):
     def module_call(self, scopes: list[DesiredScope]) -> Json: ...
 
     def import_blocks(
-        self, scopes: list[DesiredScope], native: Mapping[str, str]
+        self, policy: str, scopes: list[DesiredScope], native: Mapping[str, str]
     ) -> list[Json]: ...
+
+    def import_ids(
+        self, policy: str, desired: DesiredScope, seen: ObservedScope
+    ) -> dict[str, str]: ...
+
+    def caveats(self, scopes: list[DesiredScope]) -> list[Diagnostic]: ...
 
     def sandbox_override(self, scopes: list[DesiredScope], sandbox: Mapping[str, Any]) -> Json: ...
 
@@ -58,7 +67,7 @@ def synthesize(
     imports = [
         block
         for cloud, scopes in by_cloud.items()
-        for block in GENERATORS[cloud].import_blocks(scopes, native or {})
+        for block in GENERATORS[cloud].import_blocks(desired.policy, scopes, native or {})
     ]
     if imports:
         files["imports.tf.json"] = note | {"import": imports}
@@ -68,6 +77,17 @@ def synthesize(
             override = GENERATORS[cloud].sandbox_override(scopes, sandbox[cloud])
             files[f"{cloud}_sandbox_override.tf.json"] = note | override
     return files
+
+
+def import_ids(policy: str, desired: DesiredScope, seen: ObservedScope) -> dict[str, str]:
+    """Key → import id of what exists beyond the adapter's native ids, for one scope."""
+    return GENERATORS[desired.scope.cloud].import_ids(policy, desired, seen)
+
+
+def caveats(desired: DesiredState) -> list[Diagnostic]:
+    """What the policy wants that the configuration does not declare, as warnings."""
+    by_cloud = _by_cloud(desired)
+    return [d for cloud, scopes in by_cloud.items() for d in GENERATORS[cloud].caveats(scopes)]
 
 
 def _by_cloud(desired: DesiredState) -> dict[str, list[DesiredScope]]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from orchestrator.state import FlowRule
-from providers.aws import translate
+from providers.aws import transit_read, translate
 from terraform import aws, synthesize
 from tests.terraform.states import ADDRSET, GROUP, SCOPE, small_state
 
@@ -172,6 +172,7 @@ def test_tags_are_the_adapters_tags() -> None:
     assert aws.BOOKKEEPING_TAGS == {
         "aws_security_group": (translate.TAG_RULES_DIGEST,),
         "aws_ec2_managed_prefix_list": (translate.TAG_CIDRS_DIGEST, translate.TAG_VERSION),
+        "aws_ec2_transit_gateway_route_table": (transit_read.TAG_ROUTES_DIGEST,),
     }
 
 

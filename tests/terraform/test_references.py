@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from terraform import check_references, synthesize
-from tests.terraform.states import GROUP, small_state
+from tests.terraform.states import GROUP, routing_state, small_state
 
 SG = "aws_security_group.fwgroup_db_vpc_0db_27d3ba95"
 
@@ -19,6 +19,7 @@ def _files() -> dict[str, Any]:
 
 def test_synthesized_files_have_no_problems() -> None:
     assert check_references(_files()) == []
+    assert check_references(synthesize(routing_state())) == []
 
 
 def _drop_prefix_list(files: dict[str, Any]) -> None:
@@ -47,6 +48,12 @@ def _module_without_files(files: dict[str, Any]) -> None:
     files["main.tf.json"]["module"]["aws"]["source"] = "./azure"
 
 
+def _depends_on_nothing(files: dict[str, Any]) -> None:
+    files["aws/main.tf.json"]["resource"]["aws_security_group"][SG.split(".")[1]]["depends_on"] = [
+        "aws_ec2_tag.gone"
+    ]
+
+
 @pytest.mark.parametrize(
     ("breaks", "expected"),
     [
@@ -56,8 +63,9 @@ def _module_without_files(files: dict[str, Any]) -> None:
         (_import_to_nothing, "import to 'module.aws.aws_security_group.gone'"),
         (_unconfigured_provider, "provider 'aws.acct_111111111111_us_east_1' is not configured"),
         (_module_without_files, "source directory 'azure' has no files"),
+        (_depends_on_nothing, "depends_on 'aws_ec2_tag.gone' resolves to nothing"),
     ],
-    ids=["resource", "module-output", "variable", "import", "provider", "module-source"],
+    ids=["resource", "module-output", "variable", "import", "provider", "module-source", "depends"],
 )
 def test_broken_references_are_named(breaks: Any, expected: str) -> None:
     files = _files()
