@@ -1,0 +1,159 @@
+"""The Azure adapter: the provider contract (``providers/base.py``) over azure-mgmt-network.
+
+In: a ``Target`` (``account`` is the subscription id; ``resource_group`` the policy account's
+resource group, where eastwest reads VNets and keeps its NSGs), a policy name and injected
+clients (``AzureClients``). Out: inventory, observations and applied changes. Always: SDK
+exceptions become eastwest errors here or in ``writer``; messages name subscription, region,
+resource group and resource, never credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+from azure.core.exceptions import AzureError
+
+from orchestrator.errors import ObservationError, PermanentError, ProviderError
+from orchestrator.state import (
+    Change,
+    DesiredScope,
+    NativeRef,
+    NetworkRoute,
+    ObservedScope,
+    RoutingModel,
+    Scope,
+    ScopeInventory,
+    Step,
+    Target,
+    TransitInventory,
+)
+from providers.azure.errors import translate
+from providers.azure.reader import read_inventory, read_owned
+from providers.azure.route_writer import RouteWriter
+from providers.azure.routing import read_routing, read_transit_inventory
+from providers.azure.session import AzureClients, Tuning, sandbox_clients, standard_clients
+from providers.azure.writer import AzureWriter
+from providers.base import ChangeResult, Report
+
+
+class AzureAdapter:
+    def __init__(self, target: Target, policy: str, clients: AzureClients) -> None:
+        self.target = target
+        self.policy = policy
+        self.clients = clients
+
+    def _where(self, region: str) -> str:
+        return (
+            f"azure subscription {self.target.account} ({self.target.name}) {region} "
+            f"resource group {self.target.resource_group}"
+        )
+
+    @property
+    def resource_group(self) -> str:
+        if not self.target.resource_group:
+            raise PermanentError(
+                f"azure subscription {self.target.account} ({self.target.name}): no resource "
+                "group is known; give the policy account a resource_group"
+            )
+        return self.target.resource_group
+
+    def check_identity(self, region: str = "") -> None:
+        """ARM addresses the subscription in every URL, so there is no other account to land
+        in by mistake; what can fail is the credential, and making the client proves it."""
+        self.resource_group  # noqa: B018 - raises when the target cannot be addressed
+        self.clients.network()
+
+    def inventory(self, region: str) -> ScopeInventory:
+        scope = Scope("azure", self.target.account, region)
+        try:
+            return read_inventory(self.clients.network(), self.resource_group, scope)
+        except AzureError as exc:
+            raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+
+    def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
+        """Owned NSGs and eastwest's routes; ``desired`` only says which unowned routes to
+        report as conflicts."""
+        try:
+            return read_owned(
+                self.clients.network(), self.resource_group, scope, self.policy, desired
+            )
+        except AzureError as exc:
+            raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
+
+    def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
+        """VNets and their peerings, subnets' route tables, the subnets of appliance IPs."""
+        try:
+            return read_transit_inventory(
+                self.clients.network(), self.resource_group, scope, next_hops
+            )
+        except AzureError as exc:
+            where = f"{self._where(scope.region)} routing inventory"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def routing(self, scope: Scope) -> RoutingModel:
+        try:
+            return read_routing(self.clients.network(), self.resource_group, scope)
+        except AzureError as exc:
+            where = f"{self._where(scope.region)} routing"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def apply(
+        self,
+        scope: Scope,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+        *,
+        run_id: str = "",
+        report: Report | None = None,
+    ) -> list[ChangeResult]:
+        self.check_identity(scope.region)
+        routes = [c for c in changes if isinstance(c.resource, NetworkRoute)]
+        others = [c for c in changes if not isinstance(c.resource, NetworkRoute)]
+        # Security first: a step's new allows (and NSG associations) go in before its routes.
+        done = {r.key: r for r in self._writer(scope).apply(step, others, ids)} if others else {}
+        if routes:
+            done.update(self._route_writer(scope).apply_routes(step, routes, ids))
+        ordered = [done[c.key] for c in changes]
+        if report is not None:
+            for result in ordered:
+                report(result)
+        return ordered
+
+    def record_applied(
+        self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
+    ) -> None:
+        try:
+            self._writer(scope).record_applied(applied, ids)
+            self._route_writer(scope).record_routes(applied)
+        except AzureError as exc:
+            raise translate(exc, f"{self._where(scope.region)} recording applied state") from exc
+
+    def _writer(self, scope: Scope) -> AzureWriter:
+        return AzureWriter(
+            self.clients.network(), self.resource_group, scope, self.policy, self.clients.tuning
+        )
+
+    def _route_writer(self, scope: Scope) -> RouteWriter:
+        return RouteWriter(
+            self.clients.network(), self.resource_group, scope, self.policy, self.clients.tuning
+        )
+
+
+def make_azure_adapter(
+    target: Target,
+    *,
+    policy: str,
+    sandbox: Mapping[str, Any] | None,
+    tuning: Tuning | None = None,
+) -> AzureAdapter:
+    """Production: ``DefaultAzureCredential`` (needs ``azure-identity``). Sandbox: the mapping's
+    ``azure`` section (``endpoint_url``, ``ca_bundle``; see ``session``)."""
+    if target.cloud != "azure":
+        raise ProviderError(f"make_azure_adapter got a {target.cloud} target")
+    if sandbox is not None:
+        clients = sandbox_clients(sandbox, target.account, tuning)
+    else:
+        clients = standard_clients(target.account, tuning)
+    return AzureAdapter(target, policy, clients)

@@ -1,0 +1,148 @@
+"""Reading Azure: inventory and observation, every list followed through its ``nextLink``.
+
+In: a ``NetworkManagementClient``, the resource group and the scope. Out: ``ScopeInventory``
+(VNets and subnets of the region, by name) or ``ObservedScope`` (owned NSGs, their rules, the
+segments' address sets as those rules hold them, eastwest's routes in route tables, and the
+digests recorded at the last apply).
+Always: three list calls per observation (NSGs with their rules inline; VNets with their
+subnets; route tables with their routes);
+any failed page fails the whole read (the SDK raises, the adapter turns it into an
+``ObservationError``); nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.state import (
+    DesiredScope,
+    NativeRef,
+    NetworkRoute,
+    ObservedScope,
+    Resource,
+    Scope,
+    ScopeInventory,
+)
+from orchestrator.state.routes import route_owner
+from providers.azure import translate as tr
+from providers.azure import translate_routes as trr
+
+if TYPE_CHECKING:
+    from azure.mgmt.network import NetworkManagementClient
+
+Payload = dict[str, Any]
+
+
+def as_payloads(items: Iterable[Any]) -> list[Payload]:
+    """SDK models as ARM's JSON (the REST shape, ``properties`` nested)."""
+    return [item.as_dict() if hasattr(item, "as_dict") else dict(item) for item in items]
+
+
+def list_vnets(client: NetworkManagementClient, group: str, region: str) -> list[Payload]:
+    vnets = as_payloads(client.virtual_networks.list(group))
+    return [v for v in vnets if tr.region_of(str(v.get("location", ""))) == region]
+
+
+def list_nsgs(client: NetworkManagementClient, group: str) -> list[Payload]:
+    return as_payloads(client.network_security_groups.list(group))
+
+
+def read_inventory(client: NetworkManagementClient, group: str, scope: Scope) -> ScopeInventory:
+    vnets = list_vnets(client, group, scope.region)
+    return ScopeInventory(
+        scope,
+        tuple(tr.network_from_vnet(v) for v in vnets),
+        tuple(s for v in vnets for s in tr.subnets_from_vnet(v)),
+    )
+
+
+def read_owned(
+    client: NetworkManagementClient,
+    group: str,
+    scope: Scope,
+    policy: str,
+    desired: DesiredScope | None = None,
+) -> ObservedScope:
+    nsgs = [n for n in list_nsgs(client, group) if tr.is_owned(n, policy, scope)]
+    vnets = {v["name"]: v for v in list_vnets(client, group, scope.region)}
+    tables = [
+        t
+        for t in as_payloads(client.route_tables.list(group))
+        if tr.region_of(str(t.get("location", ""))) == scope.region
+    ]
+    observed = observe_nsgs(scope, policy, nsgs, vnets)
+    routes = observe_routes(scope, policy, tables, vnets, tr.consensus(nsgs), desired)
+    return ObservedScope(
+        scope,
+        {**observed.resources, **routes.resources},
+        {**observed.native, **routes.native},
+        {**observed.applied, **routes.applied},
+        routes.foreign,
+    )
+
+
+def observe_routes(  # noqa: PLR0917 - the pure half of read_owned, called once
+    scope: Scope,
+    policy: str,
+    tables: list[Payload],
+    vnets: dict[str, Payload],
+    known: Mapping[str, Sequence[str]],
+    desired: DesiredScope | None,
+) -> ObservedScope:
+    """Pure: eastwest's routes in every route table (by name prefix), the digest recorded at
+    the last apply, and unowned routes on destinations the policy wants (conflicts)."""
+    wanted: dict[str, list[NetworkRoute]] = defaultdict(list)
+    for res in desired.resources.values() if desired is not None else ():
+        if isinstance(res, NetworkRoute):
+            wanted[res.table].append(res)
+    resources: dict[str, Resource] = {}
+    native: dict[str, NativeRef] = {}
+    applied: dict[str, str] = {}
+    foreign: dict[str, str] = {}
+    for table in tables:
+        name = str(table["name"])
+        for route, route_name in trr.observed_routes(scope, policy, table, vnets, known):
+            resources[route.key] = route
+            native[route.key] = NativeRef(route_name)
+        digest = tr.tags_of(table).get(trr.digest_tag(policy))
+        if digest:
+            applied[route_owner(scope, name)] = digest
+        foreign.update(trr.foreign_routes(table, policy, wanted.get(name, ())))
+    return ObservedScope(scope, resources, native, applied, foreign)
+
+
+def observe_nsgs(
+    scope: Scope, policy: str, nsgs: list[Payload], vnets: dict[str, Payload]
+) -> ObservedScope:
+    """Pure: owned NSGs (and the VNets they serve) as an observation."""
+    known = tr.consensus(nsgs)
+    resources: dict[str, Resource] = {}
+    native: dict[str, NativeRef] = {}
+    applied: dict[str, str] = {}
+    for segment, prefixes in known.items():
+        aset = tr.address_set(scope, policy, segment, prefixes)
+        resources[aset.key] = aset
+        native[aset.key] = NativeRef(tr.encode_prefixes(prefixes))
+    for nsg in sorted(nsgs, key=lambda n: str(n["name"])):
+        view = tr.read_nsg(scope, nsg, known)
+        problems = list(view.problems)
+        vnet = vnets.get(view.group.network)
+        if vnet is not None and view.group.segment in known:
+            members = tr.member_subnets(vnet, known[view.group.segment])
+            problems.extend(tr.association_problems(nsg, members))
+        group = view.group
+        if problems:
+            # Part of the group's identity: a missing deny rule or a lost association makes
+            # the group differ from the desired one, so the plan shows it and apply repairs it.
+            group = replace(group, description=f"{group.description} [{'; '.join(problems)}]")
+        resources[group.key] = group
+        native[group.key] = NativeRef(view.name)
+        for native_rule in view.rules:
+            resources[native_rule.rule.key] = native_rule.rule
+        digest = tr.tags_of(nsg).get(tr.TAG_RULES_DIGEST)
+        if digest:
+            applied[group.key] = digest
+    return ObservedScope(scope, resources, native, applied)

@@ -1,0 +1,154 @@
+"""SDK clients for Azure Resource Manager: the standard credential chain, or the local sandbox.
+
+In: a subscription, and either nothing (production: ``DefaultAzureCredential`` from
+``azure-identity``, imported only when needed) or the sandbox mapping's ``azure`` section::
+
+    {"azure": {"endpoint_url": "https://127.0.0.1:PORT",   # the fake ARM's base URL
+               "ca_bundle": "/path/to/ca.pem",             # its self-signed CA (TLS verify)
+               "token": "eastwest-sandbox-token"}}         # optional; any bearer token works
+
+Out: ``AzureClients``, which builds one ``NetworkManagementClient`` (through an injectable
+factory) when first asked. Always: this is the only module that imports ``azure.mgmt.network``
+or ``azure.identity``; retries and polling follow ARM's ``Retry-After`` unless a ``Tuning`` for
+tests says otherwise; credentials are never put in messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from azure.core.credentials import AccessToken, TokenCredential
+
+from orchestrator.errors import PermanentError, ProviderError
+
+if TYPE_CHECKING:
+    from azure.mgmt.network import NetworkManagementClient
+
+_SANDBOX_TOKEN = "eastwest-sandbox-token"  # noqa: S105 - opens nothing real
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """How patient the clients are. The defaults are production's; tests shorten the waits.
+
+    ``polling_interval`` None follows the operation's ``Retry-After``. ``retry_status`` is how
+    many 429/5xx answers azure-core absorbs per call (its default, 3, gives up too soon under
+    ARM throttling); ``busy_attempts``/``busy_backoff`` bound eastwest's own retry of a write
+    that still fails because another operation holds the resource.
+    """
+
+    polling_interval: float | None = None
+    retry_total: int = 10
+    retry_status: int = 6
+    retry_backoff_factor: float = 0.8
+    retry_backoff_max: float = 60.0
+    busy_attempts: int = 6
+    busy_backoff: float = 2.0
+    busy_backoff_max: float = 60.0
+
+
+FAST = Tuning(
+    polling_interval=0.0,
+    retry_backoff_factor=0.01,
+    retry_backoff_max=0.1,
+    busy_backoff=0.01,
+    busy_backoff_max=0.1,
+)
+
+ClientFactory = Callable[[str], "NetworkManagementClient"]
+
+
+class _StaticToken:
+    """A bearer token for the sandbox's fake ARM, which accepts any token."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+
+def default_credential() -> TokenCredential:
+    """``DefaultAzureCredential`` (environment, workload identity, managed identity, Azure CLI…)."""
+    try:
+        from azure.identity import (  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+            DefaultAzureCredential,  # optional dependency, imported only when used
+        )
+    except ImportError as exc:
+        raise PermanentError(
+            "azure: the Azure credential chain needs the azure-identity package, which is not "
+            "installed: run `pip install azure-identity` (or use --sandbox DIR for the local "
+            "fake clouds)"
+        ) from exc
+    credential: TokenCredential = DefaultAzureCredential()
+    return credential
+
+
+def client_factory(
+    credential: Callable[[], TokenCredential],
+    tuning: Tuning,
+    *,
+    base_url: str | None = None,
+    verify: str | bool = True,
+) -> ClientFactory:
+    def make(subscription: str) -> NetworkManagementClient:
+        from azure.mgmt.network import NetworkManagementClient  # noqa: PLC0415 - heavy import
+
+        options: dict[str, Any] = {
+            "retry_total": tuning.retry_total,
+            "retry_status": tuning.retry_status,
+            "retry_backoff_factor": tuning.retry_backoff_factor,
+            "retry_backoff_max": tuning.retry_backoff_max,
+            "connection_verify": verify,
+            "user_agent": "eastwest",
+        }
+        if tuning.polling_interval is not None:
+            options["polling_interval"] = tuning.polling_interval
+        if base_url is not None:
+            options["base_url"] = base_url
+        return NetworkManagementClient(credential(), subscription, **options)
+
+    return make
+
+
+class AzureClients:
+    """One ``NetworkManagementClient`` for one subscription, made on first use."""
+
+    def __init__(self, subscription: str, factory: ClientFactory, tuning: Tuning) -> None:
+        self.subscription = subscription
+        self.tuning = tuning
+        self._factory = factory
+        self._network: NetworkManagementClient | None = None
+
+    def network(self) -> NetworkManagementClient:
+        if self._network is None:
+            self._network = self._factory(self.subscription)
+        return self._network
+
+
+def standard_clients(subscription: str, tuning: Tuning | None = None) -> AzureClients:
+    tuning = tuning or Tuning()
+    return AzureClients(subscription, client_factory(default_credential, tuning), tuning)
+
+
+def sandbox_clients(
+    sandbox: Mapping[str, Any], subscription: str, tuning: Tuning | None = None
+) -> AzureClients:
+    section = sandbox.get("azure")
+    if not isinstance(section, Mapping) or "endpoint_url" not in section:
+        raise ProviderError(
+            "azure: this sandbox has no Azure endpoint (no 'azure' section with 'endpoint_url' "
+            "in sandbox.json); start one that includes Azure or drop --sandbox"
+        )
+    token = str(section.get("token") or _SANDBOX_TOKEN)
+    tuning = tuning or Tuning()
+    factory = client_factory(
+        lambda: _StaticToken(token),
+        tuning,
+        base_url=str(section["endpoint_url"]),
+        verify=str(section["ca_bundle"]) if section.get("ca_bundle") else True,
+    )
+    return AzureClients(subscription, factory, tuning)

@@ -1,0 +1,486 @@
+"""Writing Azure: one plan step in one scope, one NSG at a time, idempotent.
+
+In: a step's changes, the native ids known so far (an address set's "id" is its prefixes, see
+``translate``). Out: one ``ChangeResult`` per change. Always:
+
+- Writes to one NSG are serialised: each waits for the previous operation (the LRO poller)
+  before the next starts, so NRP never answers ``RetryableErrorDueToAnotherOperation`` for our
+  own writes; when it does (someone else's write), the write is retried with bounded backoff,
+  honouring ``Retry-After``, as are 429s the SDK's own retries did not absorb.
+- Per NSG and step, the new rule list is computed from a fresh read, then written with as few
+  ARM writes as possible (Microsoft.Network allows about 1,000 writes per 5 minutes per
+  subscription and region): one rule changing → one rule PUT/DELETE; more → one NSG PUT carrying
+  every rule (the others byte for byte as read), guarded by ``If-Match`` on the etag read.
+- A rule that exists keeps its priority; a new one gets a free one (``priorities``).
+- An NSG is associated with its member subnets once its rules are in (make before break); the
+  subnet PUT changes ``networkSecurityGroup`` only. A subnet holding somebody else's NSG is a
+  failed result, never an overwrite.
+- 404 on delete and "already there" on create are success.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+from azure.core.exceptions import AzureError, HttpResponseError
+
+from orchestrator.errors import PermanentError, ProviderError
+from orchestrator.state import (
+    Action,
+    AddressSet,
+    Change,
+    FirewallGroup,
+    FlowRule,
+    NativeRef,
+    Scope,
+    Step,
+)
+from orchestrator.state.resources import Direction
+from providers.azure import priorities
+from providers.azure import translate as tr
+from providers.azure.errors import is_not_found, is_retryable, retry_after, translate
+from providers.azure.session import Tuning
+from providers.base import ChangeResult, Report
+
+T = TypeVar("T")
+Payload = dict[str, Any]
+RULES_PER_NSG = 1000  # Azure's limit, both directions together
+_NSG_READ_ONLY = frozenset(
+    {"provisioningState", "resourceGuid", "defaultSecurityRules", "subnets",
+     "networkInterfaces", "flowLogs", "securityRules"}
+)  # fmt: skip
+
+
+class RuleSet:
+    """An NSG's rules being edited: what was read, and what the write must leave."""
+
+    def __init__(self, nsg: Payload) -> None:
+        self.nsg = nsg
+        self.before = {r["name"]: tr.writable(r) for r in tr.props(nsg).get("securityRules") or ()}
+        self.after = dict(self.before)
+
+    def taken(self, direction: Direction) -> set[int]:
+        arm = tr.ARM_DIRECTION[direction]
+        return {
+            int(r["properties"]["priority"])
+            for r in self.after.values()
+            if r["properties"].get("direction") == arm
+        }
+
+    def priority_of(self, name: str) -> int | None:
+        rule = self.after.get(name)
+        return int(rule["properties"]["priority"]) if rule else None
+
+    def put(self, name: str, properties: dict[str, Any]) -> None:
+        self.after[name] = {"name": name, "properties": properties}
+
+    def delete(self, name: str) -> None:
+        self.after.pop(name, None)
+
+    def puts(self) -> list[str]:
+        return sorted(
+            n
+            for n, r in self.after.items()
+            if n not in self.before or not tr.same_content(self.before[n], r["properties"])
+        )
+
+    def deletes(self) -> list[str]:
+        return sorted(set(self.before) - set(self.after))
+
+    def allow_ceiling(self, direction: Direction) -> int:
+        deny = self.priority_of(tr.DENY_NAMES[direction])
+        return (deny - 1) if deny is not None else priorities.HIGHEST - 1
+
+
+class AzureWriter:
+    def __init__(
+        self,
+        client: Any,  # a NetworkManagementClient: its stubs list models only, it takes ARM JSON
+        resource_group: str,
+        scope: Scope,
+        policy: str,
+        tuning: Tuning,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.rg = resource_group
+        self.scope = scope
+        self.policy = policy
+        self.tuning = tuning
+        self.sleep = sleep
+
+    def where(self, key: str) -> str:
+        rest = key.removeprefix(f"{self.scope}/")
+        return f"azure subscription {self.scope.account} {self.scope.region} {self.rg}: {rest}"
+
+    # -- the step ---------------------------------------------------------------------------
+
+    def apply(
+        self,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+        report: Report | None = None,
+    ) -> list[ChangeResult]:
+        sink = report or (lambda _: None)
+        results: dict[str, ChangeResult] = {}
+        if step is Step.CREATE_CONTAINERS:
+            self._containers(changes, ids, results)
+        elif step in (Step.ADD_RULES, Step.REMOVE_RULES):
+            self._rules(step, changes, ids, results)
+        else:
+            self._deletions(changes, ids, results)
+        ordered = [results[c.key] for c in changes]
+        for result in ordered:
+            sink(result)
+        return ordered
+
+    def _containers(
+        self,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+        out: dict[str, ChangeResult],
+    ) -> None:
+        repaired: dict[str, list[str]] = defaultdict(list)  # NSG name → keys of its changes
+        for change in changes:
+            after = change.after
+            if isinstance(after, AddressSet):
+                ids[after.key] = NativeRef(tr.encode_prefixes(after.cidrs))
+                out[change.key] = ChangeResult(change.key, True)
+                if change.action is Action.UPDATE:
+                    for name in self._owned_nsg_names():
+                        repaired[name].append(change.key)
+            elif isinstance(after, FirewallGroup) and change.action is Action.CREATE:
+                out[change.key] = self._guard(change.key, partial(self._create_nsg, after, ids))
+            elif isinstance(after, FirewallGroup):
+                ref = ids.get(after.key)
+                name = ref.id if ref else tr.nsg_name(after)
+                repaired[name].append(change.key)
+            else:
+                why = f"{self.where(change.key)}: nothing to do for a {change.resource.kind}"
+                out[change.key] = ChangeResult(change.key, False, why)
+        for name, keys in sorted(repaired.items()):
+            result = self._guard(keys[0], partial(self._repair, name, ids))
+            for key in keys:
+                if not result.ok or key not in out:
+                    out[key] = ChangeResult(key, result.ok, result.message)
+
+    def _rules(
+        self,
+        step: Step,
+        changes: Sequence[Change],
+        ids: Mapping[str, NativeRef],
+        out: dict[str, ChangeResult],
+    ) -> None:
+        by_group: dict[str, list[FlowRule]] = defaultdict(list)
+        for change in changes:
+            if isinstance(change.resource, FlowRule):
+                by_group[change.resource.group].append(change.resource)
+        for group, rules in sorted(by_group.items()):
+            ref = ids.get(group)
+            if ref is None:
+                why = f"{self.where(group)}: the NSG does not exist (its creation failed)"
+                out.update({r.key: ChangeResult(r.key, False, why) for r in rules})
+                continue
+
+            def work(
+                name: str = ref.id,
+                rules: list[FlowRule] = rules,
+                adding: bool = step is Step.ADD_RULES,
+            ) -> None:
+                if adding:
+                    self._edit(name, lambda rs: self._add(rs, rules, ids))
+                    self._associate(name, ids)
+                else:
+                    self._edit(name, lambda rs: self._remove(rs, rules, ids))
+
+            result = self._guard(group, work)
+            out.update({r.key: ChangeResult(r.key, result.ok, result.message) for r in rules})
+
+    def _deletions(
+        self, changes: Sequence[Change], ids: Mapping[str, NativeRef], out: dict[str, ChangeResult]
+    ) -> None:
+        for change in changes:
+            before = change.before
+            if isinstance(before, FirewallGroup) and before.key in ids:
+                name = ids[before.key].id
+                out[change.key] = self._guard(change.key, partial(self._delete_nsg, name))
+            else:  # address sets are the prefixes inside rules: nothing of their own to delete
+                out[change.key] = ChangeResult(change.key, True)
+
+    def _guard(self, key: str, work: Callable[[], object]) -> ChangeResult:
+        try:
+            work()
+        except AzureError as exc:
+            return ChangeResult(key, False, str(translate(exc, self.where(key))))
+        except (ProviderError, ValueError) as exc:
+            return ChangeResult(key, False, f"{self.where(key)}: {exc}")
+        return ChangeResult(key, True)
+
+    # -- NSGs --------------------------------------------------------------------------------
+
+    def _create_nsg(self, group: FirewallGroup, ids: MutableMapping[str, NativeRef]) -> None:
+        name = tr.nsg_name(group)
+        existing = self._get_nsg(name)
+        if existing is not None:
+            if tr.tags_of(existing).get(tr.TAG_KEY) != group.key:
+                raise PermanentError(
+                    f"an NSG named {name!r} already exists in {self.rg} and is not eastwest's; "
+                    "rename or remove it"
+                )
+            ids[group.key] = NativeRef(name)  # ours, from a run that crashed: adopt it
+            return
+        denies = [
+            {"name": tr.DENY_NAMES[d], "properties": tr.deny_properties(d, priorities.HIGHEST)}
+            for d in ("ingress", "egress")
+        ]
+        body = {
+            "location": self.scope.region,
+            "tags": tr.ownership_tags(self.policy, group),
+            "properties": {"securityRules": denies},
+        }
+        self._retry(lambda: self.client.network_security_groups.begin_create_or_update(
+            self.rg, name, body).result())  # fmt: skip
+        ids[group.key] = NativeRef(name)
+
+    def _delete_nsg(self, name: str) -> None:
+        nsg = self._get_nsg(name)
+        if nsg is None:
+            return
+        for ref in tr.props(nsg).get("subnets") or ():
+            self._set_subnet_nsg(str(ref["id"]), None, expected=str(nsg["id"]))
+        try:
+            self._retry(lambda: self.client.network_security_groups.begin_delete(
+                self.rg, name).result())  # fmt: skip
+        except HttpResponseError as exc:
+            if not is_not_found(exc):
+                raise
+
+    def _repair(self, name: str, ids: Mapping[str, NativeRef]) -> None:
+        """Put back what makes an NSG eastwest's beyond its allows: the deny rules, rules using
+        a segment's new prefixes, and the subnet associations."""
+        known = _known(ids)
+
+        def edit(rules: RuleSet) -> None:
+            for rule in list(rules.after.values()):
+                peer = tr.declared_peer(rule)
+                if peer is not None and peer[4:] in known:
+                    rule_props = dict(rule["properties"])
+                    side = "source" if rule_props.get("direction") == "Inbound" else "destination"
+                    rule_props[f"{side}AddressPrefixes"] = list(known[peer[4:]])
+                    rule_props.pop(f"{side}AddressPrefix", None)
+                    rules.put(rule["name"], rule_props)
+            self._deny(rules)
+
+        self._edit(name, edit)
+        self._associate(name, ids)
+
+    # -- rules ------------------------------------------------------------------------------
+
+    def _add(self, rules: RuleSet, wanted: list[FlowRule], ids: Mapping[str, NativeRef]) -> None:
+        known = _known(ids)
+        fresh: dict[Direction, list[tuple[str, FlowRule]]] = defaultdict(list)
+        for rule in wanted:
+            name = tr.rule_name(rule)
+            current = rules.priority_of(name)
+            if current is None:
+                fresh[rule.direction].append((name, rule))
+            else:  # a rule of that name exists (edited in the console): keep its place
+                rules.put(name, tr.rule_properties(rule, _prefixes(rule, known), current))
+        for direction, items in fresh.items():
+            slots = priorities.allocate(
+                [n for n, _ in items], rules.taken(direction), high=rules.allow_ceiling(direction)
+            )
+            for name, rule in items:
+                rules.put(name, tr.rule_properties(rule, _prefixes(rule, known), slots[name]))
+        self._deny(rules)
+        if len(rules.after) > RULES_PER_NSG:
+            raise PermanentError(f"the NSG would hold {len(rules.after)} rules; Azure allows 1000")
+
+    def _remove(
+        self, rules: RuleSet, unwanted: list[FlowRule], ids: Mapping[str, NativeRef]
+    ) -> None:
+        keys = {r.key for r in unwanted}
+        view = tr.read_nsg(self.scope, rules.nsg, _known(ids))
+        for native in view.rules:
+            if native.rule.key in keys:
+                rules.delete(native.name)
+
+    def _deny(self, rules: RuleSet) -> None:
+        for direction in ("ingress", "egress"):
+            name = tr.DENY_NAMES[direction]
+            arm = tr.ARM_DIRECTION[direction]
+            allows = [
+                int(r["properties"]["priority"])
+                for n, r in rules.after.items()
+                if n != name and r["properties"].get("direction") == arm
+                and r["properties"].get("access") == "Allow"
+            ]  # fmt: skip
+            current = rules.priority_of(name)
+            top = max(allows, default=priorities.LOWEST - 1)
+            if current is None or current <= top:
+                rules.delete(name)
+                current = priorities.deny_priority(rules.taken(direction), top)
+            rules.put(name, tr.deny_properties(direction, current))
+
+    def _edit(self, name: str, edit: Callable[[RuleSet], None]) -> None:
+        nsg = self._get_nsg(name)
+        if nsg is None:
+            raise PermanentError(f"NSG {name} no longer exists; plan again")
+        rules = RuleSet(nsg)
+        edit(rules)
+        puts, deletes = rules.puts(), rules.deletes()
+        if len(puts) + len(deletes) == 0:
+            return
+        if len(puts) + len(deletes) == 1:
+            if puts:
+                body = rules.after[puts[0]]
+                self._retry(lambda: self.client.security_rules.begin_create_or_update(
+                    self.rg, name, puts[0], body).result())  # fmt: skip
+            else:
+                self._delete_rule(name, deletes[0])
+            return
+        self._put_nsg(nsg, list(rules.after.values()))
+
+    def _put_nsg(self, nsg: Payload, rules: list[Payload]) -> None:
+        kept = {k: v for k, v in tr.props(nsg).items() if k not in _NSG_READ_ONLY}
+        body = {
+            "location": nsg["location"],
+            "tags": tr.tags_of(nsg),
+            "properties": {**kept, "securityRules": sorted(rules, key=lambda r: str(r["name"]))},
+        }
+        # If-Match: a hand-made change since our read fails the PUT instead of being overwritten.
+        headers = {"If-Match": str(nsg["etag"])} if nsg.get("etag") else {}
+        self._retry(lambda: self.client.network_security_groups.begin_create_or_update(
+            self.rg, nsg["name"], body, headers=headers).result())  # fmt: skip
+
+    def _delete_rule(self, nsg: str, rule: str) -> None:
+        try:
+            self._retry(lambda: self.client.security_rules.begin_delete(
+                self.rg, nsg, rule).result())  # fmt: skip
+        except HttpResponseError as exc:
+            if not is_not_found(exc):
+                raise
+
+    # -- subnets ------------------------------------------------------------------------------
+
+    def _associate(self, name: str, ids: Mapping[str, NativeRef]) -> None:
+        nsg = self._get_nsg(name)
+        if nsg is None:
+            return
+        group = tr.group_from_nsg(self.scope, nsg)
+        prefixes = _known(ids).get(group.segment)
+        if prefixes is None:
+            return
+        vnet = self._retry(lambda: self.client.virtual_networks.get(self.rg, group.network))
+        members = tr.member_subnets(vnet.as_dict(), prefixes)
+        conflicts = []
+        for subnet in members:
+            current = tr.associated_nsg(subnet)
+            if current is None:
+                self._set_subnet_nsg(str(subnet["id"]), str(nsg["id"]), expected=None)
+            elif current.lower() != str(nsg["id"]).lower():
+                conflicts.append(f"{subnet['name']} (NSG {tr.name_of_id(current)})")
+        member_ids = {str(s["id"]).lower() for s in members}
+        for ref in tr.props(nsg).get("subnets") or ():
+            if str(ref["id"]).lower() not in member_ids:
+                self._set_subnet_nsg(str(ref["id"]), None, expected=str(nsg["id"]))
+        if conflicts:
+            raise PermanentError(
+                f"member subnets already have an NSG that is not eastwest's: "
+                f"{', '.join(conflicts)}; eastwest leaves them alone (remove that NSG from the "
+                "subnet, or drop the subnet from the segment)"
+            )
+
+    def _set_subnet_nsg(self, subnet_id: str, nsg_id: str | None, *, expected: str | None) -> None:
+        """Read-modify-write of one subnet, changing only its NSG, and only if it still holds
+        ``expected``."""
+        vnet, name = tr.vnet_of_subnet_id(subnet_id), tr.name_of_id(subnet_id)
+        subnet = self._retry(lambda: self.client.subnets.get(self.rg, vnet, name)).as_dict()
+        current = tr.associated_nsg(subnet)
+        if (current or "").lower() != (expected or "").lower():
+            return
+        body = {k: v for k, v in subnet.items() if k in ("name", "id", "properties")}
+        properties = {k: v for k, v in tr.props(subnet).items() if k != "provisioningState"}
+        if nsg_id is None:
+            properties.pop("networkSecurityGroup", None)
+        else:
+            properties["networkSecurityGroup"] = {"id": nsg_id}
+        body["properties"] = properties
+        headers = {"If-Match": str(subnet["etag"])} if subnet.get("etag") else {}
+        self._retry(lambda: self.client.subnets.begin_create_or_update(
+            self.rg, vnet, name, body, headers=headers).result())  # fmt: skip
+
+    # -- reads and retries ----------------------------------------------------------------------
+
+    def _get_nsg(self, name: str) -> Payload | None:
+        try:
+            nsg = self._retry(lambda: self.client.network_security_groups.get(self.rg, name))
+        except HttpResponseError as exc:
+            if is_not_found(exc):
+                return None
+            raise
+        payload: Payload = nsg.as_dict()
+        return payload
+
+    def _owned_nsg_names(self) -> list[str]:
+        nsgs = self._retry(lambda: list(self.client.network_security_groups.list(self.rg)))
+        return sorted(n.name for n in nsgs if tr.is_owned(n.as_dict(), self.policy, self.scope))
+
+    def _retry(self, call: Callable[[], T]) -> T:
+        """Bounded, jittered backoff on 429/5xx/"another operation" the SDK did not absorb."""
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except AzureError as exc:
+                attempt += 1
+                if not is_retryable(exc) or attempt >= self.tuning.busy_attempts:
+                    raise
+                base = min(self.tuning.busy_backoff * 2**attempt, self.tuning.busy_backoff_max)
+                delay = retry_after(exc)
+                self.sleep(delay if delay is not None else base * random.uniform(0.5, 1.0))  # noqa: S311
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def record_applied(self, applied: Mapping[str, str], ids: Mapping[str, NativeRef]) -> None:
+        for key, digest in sorted(applied.items()):
+            if "/fwgroup/" not in key or key not in ids:
+                continue
+            nsg = self._get_nsg(ids[key].id)
+            if nsg is None:
+                continue
+            tags = tr.tags_of(nsg)
+            if tags.get(tr.TAG_RULES_DIGEST) == digest:
+                continue
+            tags[tr.TAG_RULES_DIGEST] = digest
+            name = str(nsg["name"])
+            self._retry(partial(self._tag, name, tags))
+
+    def _tag(self, name: str, tags: dict[str, str]) -> None:
+        self.client.network_security_groups.update_tags(self.rg, name, {"tags": tags})
+
+
+def _known(ids: Mapping[str, NativeRef]) -> dict[str, tuple[str, ...]]:
+    """Each segment's prefixes as apply knows them (observed, or written earlier in the run)."""
+    known: dict[str, tuple[str, ...]] = {}
+    for key, ref in ids.items():
+        head, _, segment = key.rpartition("/addrset/")
+        if head and "/" not in segment:
+            known[segment] = tr.decode_prefixes(ref.id)
+    return known
+
+
+def _prefixes(rule: FlowRule, known: Mapping[str, Sequence[str]]) -> Sequence[str]:
+    kind, _, value = rule.peer.partition(":")
+    if kind == "set":
+        return known.get(value, ())
+    if kind == "cidr":
+        return (value,)
+    return ()
