@@ -13,12 +13,28 @@ from orchestrator.state import Target
 from providers.base import Adapter, AdapterFactory
 
 
+def _alibaba(target: Target, *, policy: str, sandbox: Mapping[str, Any] | None) -> Adapter:
+    from providers.alibaba.adapter import make_alibaba_adapter  # noqa: PLC0415 - lazy SDK import
+
+    return make_alibaba_adapter(target, policy=policy, sandbox=sandbox)
+
+
 def _aws(target: Target, *, policy: str, sandbox: Mapping[str, Any] | None) -> Adapter:
     from providers.aws.adapter import make_aws_adapter  # noqa: PLC0415 - lazy SDK import
 
     return make_aws_adapter(target, policy=policy, sandbox=sandbox)
 
 
-ADAPTERS: Mapping[str, AdapterFactory] = {"aws": _aws}
+def _azure(target: Target, *, policy: str, sandbox: Mapping[str, Any] | None) -> Adapter:
+    from providers.azure.adapter import make_azure_adapter  # noqa: PLC0415 - lazy SDK import
+
+    return make_azure_adapter(target, policy=policy, sandbox=sandbox)
+
+
+ADAPTERS: Mapping[str, AdapterFactory] = {
+    "alibaba": _alibaba,
+    "aws": _aws,
+    "azure": _azure,
+}
 
 __all__ = ["ADAPTERS", "Adapter", "AdapterFactory"]

@@ -115,6 +115,23 @@ InvalidCidr = _error("InvalidCidrBlock.Malformed", 400, "Specified CIDR block is
 PrefixListNotFound = _error(
     "ResourceNotFound.PrefixList", 400, "The specified prefix list does not exist."
 )
+CidrCountExceedMaxCount = _error(
+    "OperationFailed.CidrCountExceedMaxCount",
+    400,
+    "The operation is failed because of cidrCountExceedMaxCount.",
+)
+RemoveCountExceedExistCount = _error(
+    "OperationDenied.RemoveCountExceedExistCount",
+    400,
+    "The operation is not allowed because of remove-count exceed exist-count.",
+)
+DuplicatedCidr = _error("DuplicatedParam.CidrBlock", 400, "The param of cidrBlock is duplicated.")
+PrefixListInUse = _error(
+    "DependencyViolation.PrefixListRelation",
+    400,
+    "The specified resource of prefixList depends on prefixList relation, so the operation"
+    " cannot be completed.",
+)
 VpcNotFound = _error("InvalidVpcId.NotFound", 404, "Specified VPC does not exist.")
 VSwitchNotFound = _error(
     "ResourceNotFound.VSwitch", 400, "The specified resource of VSwitch is not found."
@@ -145,6 +162,18 @@ TrRouteTableNotFound404 = _error(
 )
 AttachmentNotFound = _error(
     "InvalidAttachmentId.NotFound", 404, "The specified attachment does not exist."
+)
+AttachmentNotFound400 = _error(
+    "InvalidAttachmentId.NotFound", 400, "The specified attachment does not exist."
+)
+InvalidInstanceIdsNotFound = _error(
+    "InvalidInstanceIds.NotFound", 400, "The specified resource ids are not found."
+)
+InvalidInstanceTypeNotFound = _error(
+    "InvalidInstanceType.NotFound", 400, "The specified resource type is not supported."
+)
+RouteEntryIdNotFound = _error(
+    "InvalidRouteEntryId.NotFound", 400, "The specified route entry id does not exist."
 )
 AssociationExists = _error(
     "AssociationExist.TransitRouterTable", 400, "The attachment is already associated."

@@ -48,28 +48,39 @@ class Spoke:
         return f"{self.name}-ops"
 
 
+# Distinct from the AWS sandbox (10.10-10.40/16, 10.100/16) so one policy can hold both clouds,
+# and outside 172.16.0.0/12 (the corp range the hand-made routes and the AWS sandbox's corp-vpn
+# prefix list stand for).
 SPOKES = (
-    Spoke("spoke-web-1", "web", "10.10.0.0/16"),
-    Spoke("spoke-web-2", "web", "10.11.0.0/16"),
-    Spoke("spoke-app-1", "app", "10.20.0.0/16"),
-    Spoke("spoke-app-2", "app", "10.21.0.0/16"),
-    Spoke("spoke-db-1", "db", "10.30.0.0/16"),
-    Spoke("spoke-db-2", "db", "10.31.0.0/16"),
+    Spoke("spoke-web-1", "web", "10.50.0.0/16"),
+    Spoke("spoke-web-2", "web", "10.51.0.0/16"),
+    Spoke("spoke-app-1", "app", "10.60.0.0/16"),
+    Spoke("spoke-app-2", "app", "10.61.0.0/16"),
+    Spoke("spoke-db-1", "db", "10.70.0.0/16"),
+    Spoke("spoke-db-2", "db", "10.71.0.0/16"),
 )
 
-SECURITY = Spoke("security", "security", "10.100.0.0/16")
+SECURITY = Spoke("security", "security", "10.150.0.0/16")
 # (tier, zone) → CIDR: small vSwitches for the TR attachment, larger ones for the firewalls.
 SECURITY_VSWITCHES = {
-    ("tr", ZONES[0]): "10.100.0.0/28",
-    ("tr", ZONES[1]): "10.100.0.16/28",
-    ("fw", ZONES[0]): "10.100.1.0/24",
-    ("fw", ZONES[1]): "10.100.2.0/24",
+    ("tr", ZONES[0]): "10.150.0.0/28",
+    ("tr", ZONES[1]): "10.150.0.16/28",
+    ("fw", ZONES[0]): "10.150.1.0/24",
+    ("fw", ZONES[1]): "10.150.2.0/24",
 }
+# The security VPC's custom route tables: one per zone for the TR vSwitches (each zone's
+# traffic must go to its own firewall), one shared by the firewall vSwitches.
+SECURITY_FW_TABLE = f"{SECURITY.name}-fw-rt"
 
 
 def security_vswitch_name(tier: str, zone: str) -> str:
     """``("fw", "cn-hangzhou-h")`` → ``security-fw-h``."""
     return f"{SECURITY.name}-{tier}-{zone_suffix(zone)}"
+
+
+def security_tr_table(zone: str) -> str:
+    """``cn-hangzhou-h`` → ``security-tr-h-rt``."""
+    return f"{SECURITY.name}-tr-{zone_suffix(zone)}-rt"
 
 
 def firewall_eni_name(zone: str) -> str:

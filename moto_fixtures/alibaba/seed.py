@@ -13,12 +13,17 @@ What gets built (``landing_zone.py`` holds the names and CIDRs):
 - six spoke VPCs tagged ``segment=web|app|db`` (two per segment, distinct /16s), each with a
   vSwitch in cn-hangzhou-h and -i, both associated with the spoke's custom route table;
 - ``security`` (tag ``role=security``): TR and firewall vSwitches per zone, one firewall ENI per
-  zone (``fw-eni-h``, ``fw-eni-i``);
-- a TR VPC attachment for every VPC above (waited for: a write on a router with an attachment
-  still ``Attaching`` answers ``OperationConflict``);
+  zone (``fw-eni-h``, ``fw-eni-i``), a custom route table per zone for the TR vSwitches
+  (``security-tr-h-rt``, ``security-tr-i-rt``) and one for both firewall vSwitches
+  (``security-fw-rt``);
+- a TR VPC attachment for every VPC above, associated with the router's system route table and
+  propagating into it, as the console sets new attachments up (each step waited for: a write on
+  a router with something still ``Attaching``/``Associating``/``Enabling`` answers
+  ``OperationConflict``);
 - unowned things eastwest must never touch: a hand-made group per spoke (``<spoke>-ops``, tag
   ``owner=netops``) with CIDR rules, a self-reference and an egress rule, and a hand-made route
-  ``corp-onprem`` (172.16.0.0/12 → the spoke's TR attachment) in every spoke table.
+  ``corp-onprem`` (172.16.0.0/12 → the spoke's TR attachment) in every spoke table and in the
+  security VPC's firewall table.
 """
 
 from __future__ import annotations
@@ -32,6 +37,18 @@ from typing import Any
 from aliyunsdkcbn.request.v20170912 import (
     CreateTransitRouterVpcAttachmentRequest,
     ListTransitRouterVpcAttachmentsRequest,
+)
+from aliyunsdkcbn.request.v20170912.AssociateTransitRouterAttachmentWithRouteTableRequest import (
+    AssociateTransitRouterAttachmentWithRouteTableRequest as Associate,
+)
+from aliyunsdkcbn.request.v20170912.EnableTransitRouterRouteTablePropagationRequest import (
+    EnableTransitRouterRouteTablePropagationRequest as EnablePropagation,
+)
+from aliyunsdkcbn.request.v20170912.ListTransitRouterRouteTableAssociationsRequest import (
+    ListTransitRouterRouteTableAssociationsRequest as ListAssociations,
+)
+from aliyunsdkcbn.request.v20170912.ListTransitRouterRouteTablePropagationsRequest import (
+    ListTransitRouterRouteTablePropagationsRequest as ListPropagations,
 )
 from aliyunsdkecs.request.v20140526 import (
     AuthorizeSecurityGroupEgressRequest,
@@ -72,7 +89,7 @@ class SeedReport:
     tr_system_route_table: str
     vpcs: Mapping[str, str]
     vswitches: Mapping[str, str]
-    route_tables: Mapping[str, str]  # the spokes' custom tables
+    route_tables: Mapping[str, str]  # every custom VPC route table (spokes' and security's)
     firewall_enis: Mapping[str, str]
     attachments: Mapping[str, str]
     security_groups: Mapping[str, str]  # the hand-made groups eastwest must not touch
@@ -108,6 +125,7 @@ def seed_alibaba(server: AlibabaServer) -> SeedReport:
     builder.security()
     for spoke in lz.SPOKES:
         builder.unowned(spoke)
+    builder.corp_route(lz.SECURITY_FW_TABLE, lz.SECURITY.attachment)
     return builder.report()
 
 
@@ -147,17 +165,20 @@ class _Builder:
             zone: self._vswitch(vpc_id, zone, spoke.vswitch_cidr(i), spoke.vswitch_name(zone))
             for i, zone in enumerate(lz.ZONES)
         }
+        self._route_table(vpc_id, spoke.route_table, list(by_zone.values()))
+        self._attach(spoke, vpc_id, by_zone)
+
+    def _route_table(self, vpc_id: str, name: str, vswitch_ids: list[str]) -> None:
         create = CreateRouteTableRequest.CreateRouteTableRequest()
         create.set_VpcId(vpc_id)
-        create.set_RouteTableName(spoke.route_table)
+        create.set_RouteTableName(name)
         table_id = str(self._call(create)["RouteTableId"])
-        self.route_tables[spoke.route_table] = table_id
-        for vswitch_id in by_zone.values():
+        self.route_tables[name] = table_id
+        for vswitch_id in vswitch_ids:
             associate = AssociateRouteTableRequest.AssociateRouteTableRequest()
             associate.set_RouteTableId(table_id)
             associate.set_VSwitchId(vswitch_id)
             self._call(associate)
-        self._attach(spoke, vpc_id, by_zone)
 
     def security(self) -> None:
         vpc_id = self._vpc(lz.SECURITY, {"role": "security"})
@@ -167,6 +188,9 @@ class _Builder:
             by_tier.setdefault(tier, {})[zone] = self._vswitch(vpc_id, zone, cidr, name)
         for zone, vswitch_id in by_tier["fw"].items():
             self.enis[lz.firewall_eni_name(zone)] = self.server.backend.vpc.add_eni(vswitch_id)
+        for zone, vswitch_id in by_tier["tr"].items():
+            self._route_table(vpc_id, lz.security_tr_table(zone), [vswitch_id])
+        self._route_table(vpc_id, lz.SECURITY_FW_TABLE, list(by_tier["fw"].values()))
         self._attach(lz.SECURITY, vpc_id, by_tier["tr"])
 
     def _attach(self, spoke: lz.Spoke, vpc_id: str, by_zone: dict[str, str]) -> None:
@@ -179,33 +203,53 @@ class _Builder:
         request.set_ZoneMappingss([{"ZoneId": z, "VSwitchId": v} for z, v in by_zone.items()])
         attachment_id = str(self._call(request)["TransitRouterAttachmentId"])
         self.attachments[spoke.attachment] = attachment_id
-        self._wait_attached(attachment_id)
+        listing = ListTransitRouterVpcAttachmentsRequest.ListTransitRouterVpcAttachmentsRequest()
+        listing.set_TransitRouterAttachmentId(attachment_id)
+        self._wait(listing, "TransitRouterAttachments", "Attached", attachment_id)
+        self._system_links(attachment_id)
 
-    def _wait_attached(self, attachment_id: str) -> None:
+    def _system_links(self, attachment_id: str) -> None:
+        """Associate with the system table and propagate into it (the console's defaults)."""
+        associate = Associate()
+        associate.set_TransitRouterAttachmentId(attachment_id)
+        associate.set_TransitRouterRouteTableId(self.tr_table)
+        self._call(associate)
+        associations = ListAssociations()
+        associations.set_TransitRouterAttachmentId(attachment_id)
+        self._wait(associations, "TransitRouterAssociations", "Active", attachment_id)
+        enable = EnablePropagation()
+        enable.set_TransitRouterAttachmentId(attachment_id)
+        enable.set_TransitRouterRouteTableId(self.tr_table)
+        self._call(enable)
+        propagations = ListPropagations()
+        propagations.set_TransitRouterRouteTableId(self.tr_table)
+        propagations.set_TransitRouterAttachmentId(attachment_id)
+        self._wait(propagations, "TransitRouterPropagations", "Active", attachment_id)
+
+    def _wait(self, request: Any, rows_key: str, status: str, what: str) -> None:
         deadline = time.monotonic() + ATTACH_TIMEOUT_S
         while True:
-            request = (
-                ListTransitRouterVpcAttachmentsRequest.ListTransitRouterVpcAttachmentsRequest()
-            )
-            request.set_TransitRouterAttachmentId(attachment_id)
-            rows = self._call(request)["TransitRouterAttachments"]
-            if [row["Status"] for row in rows] == ["Attached"]:
+            rows = self._call(request)[rows_key]
+            if [row["Status"] for row in rows] == [status]:
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"alibaba attachment {attachment_id} never became Attached")
+                raise TimeoutError(f"alibaba {what}: {rows_key} never became {status}")
             time.sleep(_POLL_S)
+
+    def corp_route(self, table: str, attachment: str) -> None:
+        """The hand-made ``corp-onprem`` route of one table, to a VPC's TR attachment."""
+        entry = CreateRouteEntryRequest.CreateRouteEntryRequest()
+        entry.set_RouteTableId(self.route_tables[table])
+        entry.set_DestinationCidrBlock(lz.CORP_CIDR)
+        entry.set_NextHopType("Attachment")
+        entry.set_NextHopId(self.attachments[attachment])
+        entry.set_RouteEntryName(lz.CORP_ROUTE)
+        entry.set_Description("corp ranges over the CEN (netops, by hand)")
+        self.entries[f"{table}/{lz.CORP_ROUTE}"] = str(self._call(entry)["RouteEntryId"])
 
     def unowned(self, spoke: lz.Spoke) -> None:
         """The hand-made group and route of one spoke."""
-        entry = CreateRouteEntryRequest.CreateRouteEntryRequest()
-        entry.set_RouteTableId(self.route_tables[spoke.route_table])
-        entry.set_DestinationCidrBlock(lz.CORP_CIDR)
-        entry.set_NextHopType("Attachment")
-        entry.set_NextHopId(self.attachments[spoke.attachment])
-        entry.set_RouteEntryName(lz.CORP_ROUTE)
-        entry.set_Description("corp ranges over the CEN (netops, by hand)")
-        key = f"{spoke.route_table}/{lz.CORP_ROUTE}"
-        self.entries[key] = str(self._call(entry)["RouteEntryId"])
+        self.corp_route(spoke.route_table, spoke.attachment)
 
         create = CreateSecurityGroupRequest.CreateSecurityGroupRequest()
         create.set_VpcId(self.vpcs[spoke.name])

@@ -21,5 +21,7 @@ class Backend:
         self.vpc = Vpcs(self.ids)
         self.ecs = Ecs(self.ids, lambda vpc_id: vpc_id in self.vpc.vpcs)
         self.cbn = Cbn(self.ids, async_delay)
+        # (action, ClientToken) → the id the first request created: a replay answers it again.
+        self.client_tokens: dict[tuple[str, str], str] = {}
         # Every request runs under it: the fake trades parallelism for simple, atomic handlers.
         self.lock = threading.RLock()

@@ -1,5 +1,9 @@
 """CEN transit routers: route tables, VPC attachments, associations, propagations, routes.
 
+Learned routes are not stored: ``responses/cbn.py`` derives them from the propagations that are
+``Active`` (each propagated VPC's CIDR, next hop its attachment, type ``Propagated``), as the
+real router lists them beside the static entries. Route tables carry tags (``TagResources``).
+
 Always: everything created moves ``Creating`` (or ``Associating`` / ``Enabling``) → ``Active``
 after ``delay`` seconds and ``Deleting`` (``Dissociating`` / ``Disabling``) → gone after the same
 delay, settled lazily on every call; an operation on an object in a transitional state answers
@@ -142,11 +146,20 @@ class Cbn:
             raise error()
         return table
 
-    def attachment(self, attachment_id: str) -> Attachment:
+    def attachment(
+        self, attachment_id: str, error: type[errors.AlibabaError] = errors.AttachmentNotFound
+    ) -> Attachment:
         att = self.attachments.get(attachment_id)
         if att is None:
-            raise errors.AttachmentNotFound()
+            raise error()
         return att
+
+    def tag_tables(self, table_ids: list[str], tags: dict[str, str]) -> None:
+        """All or nothing: an unknown id refuses the whole call, as ``TagResources`` does."""
+        if any(t not in self.tables for t in table_ids):
+            raise errors.InvalidInstanceIdsNotFound()
+        for table_id in table_ids:
+            self.tables[table_id].tags.update(tags)
 
     # -- writes ------------------------------------------------------------------------------
     def create_table(
@@ -224,7 +237,11 @@ class Cbn:
         store[(attachment_id, table_id)] = Link(table.tr_id, status, until, attachment_id, table_id)
 
     def unlink(self, kind: str, attachment_id: str, table_id: str) -> None:
-        self.attachment(attachment_id)
+        # DisableTransitRouterRouteTablePropagation documents the unknown attachment as a 400.
+        missing = (
+            errors.AttachmentNotFound if kind == "association" else errors.AttachmentNotFound400
+        )
+        self.attachment(attachment_id, missing)
         table = self.table(table_id, errors.TrRouteTableNotFound404)
         store = self.associations if kind == "association" else self.propagations
         link = store.get((attachment_id, table_id))

@@ -9,7 +9,7 @@ table for at most one custom table of the same VPC (``ResourceAlreadyAssociated.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from moto_fixtures.alibaba import errors
 from moto_fixtures.alibaba.models.common import Ids, iso_now
@@ -76,6 +76,7 @@ class RouteTable:
     name: str
     creation_time: str
     entries: list[RouteEntry] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,6 +197,51 @@ class Vpcs:
         table.entries.append(entry)
         return entry
 
+    def modify_entry(  # noqa: PLR0917 (one argument per API parameter)
+        self,
+        entry_id: str,
+        hop_type: str | None,
+        hop_id: str | None,
+        name: str | None,
+        description: str | None,
+        attachment_exists: bool,
+    ) -> RouteEntry:
+        """A custom entry's next hop, name or description, changed in place."""
+        for table in self.tables.values():
+            for index, entry in enumerate(table.entries):
+                if entry.entry_id != entry_id:
+                    continue
+                if entry.entry_type != "Custom":
+                    raise errors.InvalidParameter("OperationDenied.ModifyManagedRouteEntry")
+                new_type = hop_type or entry.next_hop_type
+                new_id = hop_id or entry.next_hop_id
+                known = {
+                    "NetworkInterface": new_id in self.enis,
+                    "Instance": new_id in self.instances,
+                    "Attachment": attachment_exists,
+                }
+                if hop_type is not None and not known.get(new_type, bool(new_id)):
+                    raise errors.NextHopNotFound(
+                        f"Specified next hop {new_type}/{new_id} does not exist."
+                    )
+                changed = replace(
+                    entry,
+                    next_hop_type=new_type,
+                    next_hop_id=new_id,
+                    name=entry.name if name is None else name,
+                    description=entry.description if description is None else description,
+                    modified=iso_now(),
+                )
+                table.entries[index] = changed
+                return changed
+        raise errors.RouteEntryIdNotFound()
+
+    def tag_tables(self, table_ids: list[str], tags: dict[str, str]) -> None:
+        if any(t not in self.tables for t in table_ids):
+            raise errors.InvalidInstanceIdsNotFound()
+        for table_id in table_ids:
+            self.tables[table_id].tags.update(tags)
+
     def delete_entry(self, params: dict[str, str]) -> None:
         entry_id = params.get("RouteEntryId")
         for table in self.tables.values():
@@ -225,7 +271,7 @@ class Vpcs:
         for cidr in entries:
             _check_cidr(cidr)
         if len(entries) > max_entries:
-            raise errors.InvalidParameter("OperationFailed.CidrCountExceedMaxCount")
+            raise errors.CidrCountExceedMaxCount()
         pl = PrefixList(
             self._ids.new("pl"),
             name,
@@ -243,6 +289,28 @@ class Vpcs:
         pl = self.prefix_lists.get(prefix_list_id)
         if pl is None:
             raise errors.PrefixListNotFound()
+        return pl
+
+    def modify_prefix_list(
+        self,
+        prefix_list_id: str,
+        add: dict[str, str],
+        remove: list[str],
+        max_entries: int | None,
+    ) -> PrefixList:
+        """Validate the whole change, then make it: the real call is all or nothing."""
+        pl = self.prefix_list(prefix_list_id)
+        for cidr in [*add, *remove]:
+            _check_cidr(cidr)
+        if len(set(remove)) != len(remove) or set(add) & set(remove):
+            raise errors.DuplicatedCidr()
+        if any(cidr not in pl.entries for cidr in remove):
+            raise errors.RemoveCountExceedExistCount()
+        entries = {c: d for c, d in pl.entries.items() if c not in remove} | add
+        limit = pl.max_entries if max_entries is None else max_entries
+        if len(entries) > limit:
+            raise errors.CidrCountExceedMaxCount()
+        pl.entries, pl.max_entries = entries, limit
         return pl
 
 

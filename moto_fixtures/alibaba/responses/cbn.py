@@ -1,4 +1,9 @@
-"""CBN 2017-09-12: transit router route tables, attachments, links and routes on the wire."""
+"""CBN 2017-09-12: transit router route tables, attachments, links and routes on the wire.
+
+Page maxima from the metadata: ``ListTransitRouterRouteTables`` and
+``ListTransitRouterRouteEntries`` ``MaxResults`` ≤ 100 (the other ``List*`` document no maximum;
+100 is kept for them), ``ListTransitRouters`` ``PageSize`` ≤ 50 with ``PageNumber``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from typing import Any
 from moto_fixtures.alibaba import errors
 from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.models.cbn import Link
-from moto_fixtures.alibaba.models.common import int_param, page_by_token
+from moto_fixtures.alibaba.models.common import int_param, page_by_number, page_by_token
 from moto_fixtures.alibaba.protocol import flat_list, repeat_list, tags
+
+TAGGABLE = "transitrouterroutetable"  # TagResources' ResourceType, compared case-insensitively
 
 
 def _page(p: dict[str, str], rows: list[dict[str, Any]], key: str, default: int) -> dict[str, Any]:
@@ -29,6 +36,10 @@ def create_route_table(b: Backend, p: dict[str, str]) -> dict[str, Any]:
 
 def list_route_tables(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     ids = repeat_list(p, "TransitRouterRouteTableIds")
+    names = repeat_list(p, "TransitRouterRouteTableNames")
+    wanted = tags(p)
+    if p.get("TransitRouterId") and p["TransitRouterId"] not in b.cbn.routers:
+        raise errors.TransitRouterNotFound()
     rows = [
         {
             "TransitRouterRouteTableId": t.table_id,
@@ -43,7 +54,12 @@ def list_route_tables(b: Backend, p: dict[str, str]) -> dict[str, Any]:
             "RouteTableOptions": {"MultiRegionECMP": "disable"},
         }
         for t in sorted(b.cbn.tables.values(), key=lambda t: t.table_id)
-        if p.get("TransitRouterId", t.tr_id) == t.tr_id and (not ids or t.table_id in ids)
+        if p.get("TransitRouterId", t.tr_id) == t.tr_id
+        and (not ids or t.table_id in ids)
+        and (not names or t.name in names)
+        and p.get("TransitRouterRouteTableType", t.table_type) == t.table_type
+        and p.get("TransitRouterRouteTableStatus", t.status) == t.status
+        and all(t.tags.get(k) == v for k, v in wanted.items())
     ]
     return _page(p, rows, "TransitRouterRouteTables", 20)
 
@@ -152,24 +168,74 @@ def create_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     return {"TransitRouterRouteEntryId": r.entry_id}
 
 
+def _static_row(r: Any) -> dict[str, Any]:
+    return {
+        "TransitRouterRouteEntryId": r.entry_id,
+        "TransitRouterRouteEntryDestinationCidrBlock": r.destination,
+        "TransitRouterRouteEntryType": "Static",
+        "TransitRouterRouteEntryStatus": r.status,
+        "TransitRouterRouteEntryNextHopType": r.hop_type,
+        "TransitRouterRouteEntryNextHopId": r.hop_id,
+        "TransitRouterRouteEntryName": r.name,
+        "TransitRouterRouteEntryDescription": r.description,
+        "CreateTime": r.creation_time,
+        "OperationalMode": False,
+    }
+
+
+def _learned_rows(b: Backend, table_id: str) -> list[dict[str, Any]]:
+    """What the table learns from its Active propagations: each propagated VPC's CIDR, next
+    hop the attachment (the real router lists these as ``Propagated`` entries)."""
+    rows: list[dict[str, Any]] = []
+    for (attachment_id, linked), link in sorted(b.cbn.propagations.items()):
+        att = b.cbn.attachments.get(attachment_id)
+        vpc = b.vpc.vpcs.get(att.vpc_id) if att is not None else None
+        if linked != table_id or link.status != "Active" or vpc is None:
+            continue
+        rows.append(
+            {
+                "TransitRouterRouteEntryId": f"rte-learned-{attachment_id.split('-')[-1]}",
+                "TransitRouterRouteEntryDestinationCidrBlock": vpc.cidr,
+                "TransitRouterRouteEntryType": "Propagated",
+                "TransitRouterRouteEntryStatus": "Active",
+                "TransitRouterRouteEntryNextHopType": "Attachment",
+                "TransitRouterRouteEntryNextHopId": attachment_id,
+                "TransitRouterRouteEntryNextHopResourceId": vpc.vpc_id,
+                "TransitRouterRouteEntryNextHopResourceType": "VPC",
+                "TransitRouterRouteEntryOriginResourceId": vpc.vpc_id,
+                "TransitRouterRouteEntryOriginResourceType": "VPC",
+                "TransitRouterRouteEntryName": "",
+                "TransitRouterRouteEntryDescription": "",
+                "CreateTime": "",
+                "OperationalMode": False,
+            }
+        )
+    return rows
+
+
+_ENTRY_FILTERS = (
+    "TransitRouterRouteEntryDestinationCidrBlock",
+    "TransitRouterRouteEntryStatus",
+    "TransitRouterRouteEntryType",
+    "TransitRouterRouteEntryNextHopType",
+    "TransitRouterRouteEntryNextHopId",
+)
+
+
 def list_route_entries(b: Backend, p: dict[str, str]) -> dict[str, Any]:
-    b.cbn.table(p["TransitRouterRouteTableId"], errors.TrRouteTableNotFound)
+    table_id = p["TransitRouterRouteTableId"]
+    b.cbn.table(table_id, errors.TrRouteTableNotFound)
+    static = sorted(
+        (r for r in b.cbn.routes.values() if r.table_id == table_id), key=lambda r: r.entry_id
+    )
+    ids = repeat_list(p, "TransitRouterRouteEntryIds")
+    names = repeat_list(p, "TransitRouterRouteEntryNames")
     rows = [
-        {
-            "TransitRouterRouteEntryId": r.entry_id,
-            "TransitRouterRouteEntryDestinationCidrBlock": r.destination,
-            "TransitRouterRouteEntryType": "Static",
-            "TransitRouterRouteEntryStatus": r.status,
-            "TransitRouterRouteEntryNextHopType": r.hop_type,
-            "TransitRouterRouteEntryNextHopId": r.hop_id,
-            "TransitRouterRouteEntryName": r.name,
-            "TransitRouterRouteEntryDescription": r.description,
-            "CreateTime": r.creation_time,
-            "OperationalMode": False,
-        }
-        for r in b.cbn.routes.values()
-        if r.table_id == p["TransitRouterRouteTableId"]
-        and p.get("TransitRouterRouteEntryDestinationCidrBlock", r.destination) == r.destination
+        row
+        for row in [*map(_static_row, static), *_learned_rows(b, table_id)]
+        if all(p.get(k, row.get(k)) == row.get(k) for k in _ENTRY_FILTERS)
+        and (not ids or row["TransitRouterRouteEntryId"] in ids)
+        and (not names or row["TransitRouterRouteEntryName"] in names)
     ]
     return _page(p, rows, "TransitRouterRouteEntries", 20)
 
@@ -179,7 +245,51 @@ def delete_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     return {}
 
 
+def tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    if p["ResourceType"].lower() != TAGGABLE:
+        raise errors.InvalidInstanceTypeNotFound(
+            f"The fake tags only TransitRouterRouteTable, not {p['ResourceType']}."
+        )
+    b.cbn.tag_tables(repeat_list(p, "ResourceId"), tags(p))
+    return {}
+
+
+def list_transit_routers(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    number = int_param(p, "PageNumber", 1, 1, None)
+    size = int_param(p, "PageSize", 10, 1, 50)
+    found = [
+        (tr_id, cen_id)
+        for tr_id, cen_id in sorted(b.cbn.routers.items())
+        if p.get("TransitRouterId", tr_id) == tr_id and p.get("CenId", cen_id) == cen_id
+    ]
+    rows = [
+        {
+            "TransitRouterId": tr_id,
+            "CenId": cen_id,
+            "RegionId": b.region,
+            "Status": "Active",
+            "Type": "Enterprise",
+            "AliUid": int(b.account_id),
+            "TransitRouterName": "",
+            "TransitRouterDescription": "",
+            "SupportMulticast": False,
+            "CreationTime": "",
+            "Tags": [],
+            "TransitRouterCidrList": [],
+        }
+        for tr_id, cen_id in page_by_number(found, number, size)
+    ]
+    return {
+        "PageNumber": number,
+        "PageSize": size,
+        "TotalCount": len(found),
+        "TransitRouters": rows,
+    }
+
+
 HANDLERS = {
+    "TagResources": tag_resources,
+    "ListTransitRouters": list_transit_routers,
     "CreateTransitRouterRouteTable": create_route_table,
     "ListTransitRouterRouteTables": list_route_tables,
     "DeleteTransitRouterRouteTable": delete_route_table,

@@ -45,6 +45,9 @@ def _tags(tagged: dict[str, str], item: str = "Tag") -> dict[str, Any]:
 
 
 def create_security_group(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    token = ("CreateSecurityGroup", p.get("ClientToken", ""))
+    if token[1] and b.client_tokens.get(token) in b.ecs.groups:
+        return {"SecurityGroupId": b.client_tokens[token]}
     group = b.ecs.create_group(
         p.get("SecurityGroupName", ""),
         p.get("Description", ""),
@@ -52,6 +55,8 @@ def create_security_group(b: Backend, p: dict[str, str]) -> dict[str, Any]:
         p.get("SecurityGroupType", "normal"),
         tags(p),
     )
+    if token[1]:
+        b.client_tokens[token] = group.group_id
     return {"SecurityGroupId": group.group_id}
 
 
@@ -199,7 +204,41 @@ def list_tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     return {"TagResources": {"TagResource": page}, "NextToken": token}
 
 
+def describe_network_interfaces(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    """ENIs (seeded on the VPC model), ``MaxResults`` 10-500 with ``NextToken``: a smaller or
+    larger value is clamped, as the metadata says."""
+    ids = repeat_list(p, "NetworkInterfaceId")
+    rows = []
+    for eni, vswitch_id in sorted(b.vpc.enis.items()):
+        vsw = b.vpc.vswitches[vswitch_id]
+        if (ids and eni not in ids) or p.get("VSwitchId", vswitch_id) != vswitch_id:
+            continue
+        if p.get("VpcId", vsw.vpc_id) != vsw.vpc_id:
+            continue
+        rows.append(
+            {
+                "NetworkInterfaceId": eni,
+                "NetworkInterfaceName": "",
+                "VSwitchId": vswitch_id,
+                "VpcId": vsw.vpc_id,
+                "ZoneId": vsw.zone_id,
+                "Status": "InUse",
+                "Type": "Secondary",
+                "OwnerId": b.account_id,
+                "Tags": {"Tag": []},
+            }
+        )
+    size = min(max(int_param(p, "MaxResults", 10, -(2**31), None), 10), 500)
+    page, token = page_by_token(rows, p.get("NextToken"), size, errors.InvalidNextTokenEcs)
+    return {
+        "NextToken": token,
+        "TotalCount": len(rows),
+        "NetworkInterfaceSets": {"NetworkInterfaceSet": page},
+    }
+
+
 HANDLERS = {
+    "DescribeNetworkInterfaces": describe_network_interfaces,
     "CreateSecurityGroup": create_security_group,
     "DescribeSecurityGroups": describe_security_groups,
     "DescribeSecurityGroupAttribute": describe_security_group_attribute,

@@ -8,7 +8,7 @@ from moto_fixtures.alibaba import errors
 from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.models.common import int_param, page_by_number, page_by_token
 from moto_fixtures.alibaba.models.vpc import RouteEntry
-from moto_fixtures.alibaba.protocol import flat_list, tags
+from moto_fixtures.alibaba.protocol import flat_list, repeat_list, tags
 
 
 def _kv_tags(tagged: dict[str, str]) -> dict[str, Any]:
@@ -94,10 +94,14 @@ def describe_vswitches(b: Backend, p: dict[str, str]) -> dict[str, Any]:
 
 
 def describe_route_table_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    wanted = tags(p)
     found = [
         t
         for t in sorted(b.vpc.tables.values(), key=lambda t: t.table_id)
-        if p.get("VpcId", t.vpc_id) == t.vpc_id and p.get("RouteTableId", t.table_id) == t.table_id
+        if p.get("VpcId", t.vpc_id) == t.vpc_id
+        and p.get("RouteTableId", t.table_id) == t.table_id
+        and p.get("RouteTableType", t.table_type) == t.table_type
+        and all(t.tags.get(k) == v for k, v in wanted.items())
     ]
     page, meta = _paged(p, found)
     rows = [
@@ -111,6 +115,8 @@ def describe_route_table_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
             "Status": "Available",
             "CreationTime": t.creation_time,
             "OwnerId": int(b.account_id),
+            "AssociateType": "VSwitch",
+            "Tags": _kv_tags(t.tags),
             "VSwitchIds": {
                 "VSwitchId": [
                     s.vswitch_id for s in b.vpc.vswitches.values() if s.route_table_id == t.table_id
@@ -147,6 +153,30 @@ def create_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
         hop_id in b.cbn.attachments,
     )
     return {"RouteEntryId": entry.entry_id}
+
+
+def modify_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    hop_id = p.get("NewNextHopId")
+    if p.get("NewNextHopType") and not hop_id:
+        raise errors.InvalidParameter("MissingParam.NewNextHopId")
+    b.vpc.modify_entry(
+        p["RouteEntryId"],
+        p.get("NewNextHopType"),
+        hop_id,
+        p.get("RouteEntryName"),
+        p.get("Description"),
+        hop_id in b.cbn.attachments,
+    )
+    return {}
+
+
+def tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    if p["ResourceType"].upper() != "ROUTETABLE":
+        raise errors.InvalidInstanceTypeNotFound(
+            f"The fake tags only ROUTETABLE in VPC, not {p['ResourceType']}."
+        )
+    b.vpc.tag_tables(repeat_list(p, "ResourceId"), tags(p))
+    return {}
 
 
 def delete_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
@@ -186,6 +216,7 @@ def describe_route_entry_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     table = b.vpc.table(p["RouteTableId"])
     filters = (
         ("RouteEntryId", "entry_id"),
+        ("RouteEntryName", "name"),
         ("DestinationCidrBlock", "destination"),
         ("RouteEntryType", "entry_type"),
         ("NextHopId", "next_hop_id"),
@@ -202,6 +233,9 @@ def describe_route_entry_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
 
 
 def create_vpc_prefix_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    token = ("CreateVpcPrefixList", p.get("ClientToken", ""))
+    if token[1] and b.client_tokens.get(token) in b.vpc.prefix_lists:
+        return {"PrefixListId": b.client_tokens[token], "ResourceGroupId": ""}
     entries = {e["Cidr"]: e.get("Description", "") for e in flat_list(p, "PrefixListEntries")}
     pl = b.vpc.create_prefix_list(
         p.get("PrefixListName", ""),
@@ -211,11 +245,21 @@ def create_vpc_prefix_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
         entries,
         tags(p),
     )
+    if token[1]:
+        b.client_tokens[token] = pl.prefix_list_id
     return {"PrefixListId": pl.prefix_list_id, "ResourceGroupId": ""}
 
 
 def delete_vpc_prefix_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     b.vpc.prefix_list(p["PrefixListId"])
+    referenced = any(
+        dict(rule.peers).get(k) == p["PrefixListId"]
+        for group in b.ecs.groups.values()
+        for rule in group.rules
+        for k in ("SourcePrefixListId", "DestPrefixListId")
+    )
+    if referenced:
+        raise errors.PrefixListInUse()
     del b.vpc.prefix_lists[p["PrefixListId"]]
     return {}
 
@@ -237,6 +281,55 @@ def get_vpc_prefix_list_entries(b: Backend, p: dict[str, str]) -> dict[str, Any]
     }
 
 
+def modify_vpc_prefix_list(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    add = {e["Cidr"]: e.get("Description", "") for e in flat_list(p, "AddPrefixListEntry")}
+    remove = [e["Cidr"] for e in flat_list(p, "RemovePrefixListEntry")]
+    if len(add) != len(flat_list(p, "AddPrefixListEntry")):
+        raise errors.DuplicatedCidr()
+    max_entries = int_param(p, "MaxEntries", 0, 1, 200) if p.get("MaxEntries") else None
+    pl = b.vpc.modify_prefix_list(p["PrefixListId"], add, remove, max_entries)
+    if "PrefixListName" in p:
+        pl.name = p["PrefixListName"]
+    if "PrefixListDescription" in p:
+        pl.description = p["PrefixListDescription"]
+    return {"PrefixListId": pl.prefix_list_id}
+
+
+def list_prefix_lists(b: Backend, p: dict[str, str]) -> dict[str, Any]:
+    ids = repeat_list(p, "PrefixListIds")
+    wanted = tags(p, "Tags")
+    found = [
+        pl
+        for pl in sorted(b.vpc.prefix_lists.values(), key=lambda pl: pl.prefix_list_id)
+        if (not ids or pl.prefix_list_id in ids)
+        and p.get("PrefixListName", pl.name) == pl.name
+        and all(pl.tags.get(k) == v for k, v in wanted.items())
+    ]
+    size = int_param(p, "MaxResults", 20, 1, 100)
+    page, token = page_by_token(found, p.get("NextToken"), size, errors.IllegalNextToken)
+    rows = [
+        {
+            "PrefixListId": pl.prefix_list_id,
+            "PrefixListName": pl.name,
+            "PrefixListDescription": pl.description,
+            "IpVersion": pl.ip_version,
+            "MaxEntries": pl.max_entries,
+            "CidrBlocks": sorted(pl.entries),
+            "CreationTime": pl.creation_time,
+            "OwnerId": b.account_id,
+            "RegionId": b.region,
+            "PrefixListType": "Custom",
+            "PrefixListStatus": "Created",
+            "Status": "Created",
+            "ShareType": "",
+            "ResourceGroupId": "",
+            "Tags": [{"Key": k, "Value": v} for k, v in sorted(pl.tags.items())],
+        }
+        for pl in page
+    ]
+    return {"NextToken": token, "MaxResults": size, "TotalCount": len(found), "PrefixLists": rows}
+
+
 HANDLERS = {
     "DescribeVpcs": describe_vpcs,
     "DescribeVSwitches": describe_vswitches,
@@ -245,8 +338,12 @@ HANDLERS = {
     "AssociateRouteTable": associate_route_table,
     "CreateRouteEntry": create_route_entry,
     "DeleteRouteEntry": delete_route_entry,
+    "ModifyRouteEntry": modify_route_entry,
+    "TagResources": tag_resources,
     "DescribeRouteEntryList": describe_route_entry_list,
     "CreateVpcPrefixList": create_vpc_prefix_list,
     "DeleteVpcPrefixList": delete_vpc_prefix_list,
     "GetVpcPrefixListEntries": get_vpc_prefix_list_entries,
+    "ModifyVpcPrefixList": modify_vpc_prefix_list,
+    "ListPrefixLists": list_prefix_lists,
 }

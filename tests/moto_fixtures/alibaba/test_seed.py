@@ -36,7 +36,7 @@ def test_counts(seeded: Seeded) -> None:
         len(report.attachments),
         len(report.security_groups),
         len(report.route_entries),
-    ) == (7, 16, 6, 2, 7, 6, 6)
+    ) == (7, 16, 9, 2, 7, 6, 7)
     assert (report.account_id, report.region) == ("5123456789012345", "cn-hangzhou")
 
 
@@ -101,7 +101,7 @@ def test_hand_made_groups_keep_cidr_and_group_references(seeded: Seeded, acs: An
         (r["Direction"], r["SourceCidrIp"] or r["DestCidrIp"] or r["SourceGroupId"]) for r in rules
     ) == [
         ("egress", "0.0.0.0/0"),
-        ("ingress", "10.100.0.0/16"),
+        ("ingress", lz.SECURITY.cidr),
         ("ingress", "172.16.0.0/12"),
         ("ingress", group_id),
     ]
@@ -124,6 +124,34 @@ def test_hand_made_route_entries_are_in_every_spoke_table(seeded: Seeded, acs: A
                 report.attachments[spoke.attachment],
             )
         ]
+
+
+def test_security_vswitches_have_a_table_per_zone_and_one_for_firewalls(
+    seeded: Seeded, acs: Any
+) -> None:
+    server, report = seeded
+    request = DescribeVSwitchesRequest.DescribeVSwitchesRequest()
+    request.set_VpcId(report.vpcs["security"])
+    vswitches = call(acs, server, request)["VSwitches"]["VSwitch"]
+    names = {v: k for k, v in report.vswitches.items()}
+    tables = {names[s["VSwitchId"]]: s["RouteTable"]["RouteTableId"] for s in vswitches}
+    assert tables == {
+        "security-tr-h": report.route_tables["security-tr-h-rt"],
+        "security-tr-i": report.route_tables["security-tr-i-rt"],
+        "security-fw-h": report.route_tables["security-fw-rt"],
+        "security-fw-i": report.route_tables["security-fw-rt"],
+    }
+
+
+def test_attachments_join_the_system_table_and_it_learns_every_vpc(seeded: Seeded) -> None:
+    server, report = seeded
+    cbn = server.backend.cbn
+    system = report.tr_system_route_table
+    assert {a for a, t in cbn.associations if t == system} == set(report.attachments.values())
+    assert {a for a, t in cbn.propagations if t == system} == set(report.attachments.values())
+    assert {link.status for link in [*cbn.associations.values(), *cbn.propagations.values()]} == {
+        "Active"
+    }
 
 
 def test_unowned_and_ids_cover_the_report(seeded: Seeded) -> None:

@@ -170,9 +170,12 @@ def tr_route(table: str, destination: str, attachment: str) -> Any:
 )
 def test_links_move_to_active(slow: Seeded, acs: Any, kind: str, transitional: str) -> None:
     server, report = slow
+    attachment = report.attachments["spoke-web-1-attachment"]
+    # The seed associated it with the system table: an attachment has one association at most.
+    server.backend.cbn.associations.pop((attachment, report.tr_system_route_table))
     table = new_table(acs, server, report.transit_router)
     time.sleep(DELAY * 1.5)
-    call(acs, server, link(kind, report.attachments["spoke-web-1-attachment"], table))
+    call(acs, server, link(kind, attachment, table))
     assert link_states(acs, server, kind, table) == [transitional]
     time.sleep(DELAY * 1.5)
     assert link_states(acs, server, kind, table) == ["Active"]
@@ -187,9 +190,10 @@ def test_a_route_on_a_creating_table_is_incorrect_status(slow: Seeded, acs: Any)
 
 def test_a_concurrent_write_on_the_same_router_conflicts(slow: Seeded, acs: Any) -> None:
     server, report = slow
-    system = report.tr_system_route_table
-    call(acs, server, link("association", report.attachments["spoke-web-1-attachment"], system))
-    second = link("propagation", report.attachments["spoke-web-2-attachment"], system)
+    table = new_table(acs, server, report.transit_router)
+    time.sleep(DELAY * 1.5)
+    call(acs, server, link("propagation", report.attachments["spoke-web-1-attachment"], table))
+    second = link("propagation", report.attachments["spoke-web-2-attachment"], table)
     assert error_code(acs, server, second) == "OperationConflict"
     # Another router is not held up by this one's transition.
     other, _ = server.backend.cbn.add_transit_router(server.backend.cbn.add_cen("cen-other"))
@@ -204,6 +208,7 @@ def test_tr_route_entry_lifecycle(slow: Seeded, acs: Any) -> None:
     def states() -> list[str]:
         request = ListTransitRouterRouteEntriesRequest.ListTransitRouterRouteEntriesRequest()
         request.set_TransitRouterRouteTableId(system)
+        request.set_TransitRouterRouteEntryType("Static")  # not what it learned by propagation
         rows = call(acs, server, request)["TransitRouterRouteEntries"]
         return [r["TransitRouterRouteEntryStatus"] for r in rows]
 
@@ -228,7 +233,7 @@ def test_describe_vswitches_pages_at_fifty(seeded: Seeded, acs: Any) -> None:
     server, report = seeded
     for i in range(40):  # 16 seeded + 40 = 56: a full page of 50, then 6
         server.backend.vpc.add_vswitch(
-            report.vpcs["security"], "cn-hangzhou-h", f"10.100.{10 + i}.0/24", f"extra-{i}"
+            report.vpcs["security"], "cn-hangzhou-h", f"10.150.{10 + i}.0/24", f"extra-{i}"
         )
     seen: list[str] = []
     for number, expected in ((1, 50), (2, 6)):

@@ -1,0 +1,145 @@
+"""The Alibaba Cloud adapter: the provider contract (``providers/base.py``) over ECS and VPC.
+
+In: a ``Target`` (the policy's Alibaba account), the policy name and an ``Api`` (injected;
+``make_alibaba_adapter`` builds one from the environment or from a sandbox mapping). Out: the
+inventory (VPCs, vSwitches), the owned security groups, rules and prefix lists of a scope, and
+the writes of a plan step. Always: ``ApiError`` never leaves this module untranslated; every
+message names the cloud, account, region and resource, never a credential.
+
+Identity: the API metadata eastwest works from has no caller-identity action (STS
+``GetCallerIdentity`` is not in it), so the account is proven by the ``OwnerId`` that
+``DescribeVpcs`` (else ``ListPrefixLists``) answers for what the credentials see in the region.
+A region showing neither holds nothing eastwest could change, and is refused all the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+from orchestrator.errors import AccountMismatchError, ObservationError, PermanentError
+from orchestrator.state import (
+    Change,
+    DesiredScope,
+    NativeRef,
+    ObservedScope,
+    RoutingModel,
+    Scope,
+    ScopeInventory,
+    Step,
+    Target,
+    TransitInventory,
+)
+from providers.alibaba.errors import ApiError, translate
+from providers.alibaba.reader import Api, InProgress, first_owner, read_inventory, read_owned
+from providers.alibaba.routing import read_routing
+from providers.alibaba.session import sandbox_api, standard_api
+from providers.alibaba.transit_read import read_owned_routing, read_transit_inventory
+from providers.alibaba.writer import AlibabaWriter
+from providers.base import ChangeResult, Report
+
+
+class AlibabaAdapter:
+    def __init__(self, target: Target, policy: str, api: Api) -> None:
+        self.target = target
+        self.policy = policy
+        self.api = api
+        self._identity_checked = False
+
+    def _where(self, region: str) -> str:
+        return f"alibaba account {self.target.account} ({self.target.name}) {region}"
+
+    def check_identity(self, region: str = "cn-hangzhou") -> None:
+        if self._identity_checked:
+            return
+        try:
+            owner = first_owner(self.api, region)
+        except ApiError as exc:
+            raise translate(exc, f"{self._where(region)}: checking the account") from exc
+        if owner is None:
+            raise PermanentError(
+                f"{self._where(region)}: cannot prove which account the credentials belong to: "
+                "they see no VPC and no prefix list in this region (eastwest reads the OwnerId "
+                "of either); nothing was changed"
+            )
+        if owner != self.target.account:
+            raise AccountMismatchError(
+                f"the Alibaba Cloud credentials in use belong to account {owner}, but the "
+                f"policy's account {self.target.name!r} is {self.target.account}; nothing was "
+                "changed"
+            )
+        self._identity_checked = True
+
+    def inventory(self, region: str) -> ScopeInventory:
+        scope = Scope("alibaba", self.target.account, region)
+        try:
+            return read_inventory(self.api, scope)
+        except ApiError as exc:
+            raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+
+    def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
+        try:
+            security = read_owned(self.api, scope, self.policy)
+            routing = read_owned_routing(self.api, scope, self.policy, desired)
+        except ApiError as exc:
+            raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
+        except InProgress as exc:
+            raise ObservationError(
+                f"{self._where(scope.region)}: {exc}; an operation is in progress, plan again "
+                "in a minute"
+            ) from exc
+        return ObservedScope(
+            scope,
+            {**security.resources, **routing.resources},
+            {**security.native, **routing.native},
+            {**security.applied, **routing.applied},
+            routing.foreign,
+        )
+
+    def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
+        try:
+            return read_transit_inventory(self.api, scope, next_hops)
+        except ApiError as exc:
+            where = f"{self._where(scope.region)} transit inventory"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def routing(self, scope: Scope) -> RoutingModel:
+        try:
+            return read_routing(self.api, scope)
+        except ApiError as exc:
+            where = f"{self._where(scope.region)} routing"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def apply(
+        self,
+        scope: Scope,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+        *,
+        run_id: str = "",
+        report: Report | None = None,
+    ) -> list[ChangeResult]:
+        self.check_identity(scope.region)
+        return AlibabaWriter(self.api, scope, self.policy, run_id).apply(step, changes, ids, report)
+
+    def record_applied(
+        self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
+    ) -> None:
+        try:
+            AlibabaWriter(self.api, scope, self.policy).record_applied(applied, ids)
+        except ApiError as exc:
+            raise translate(exc, f"{self._where(scope.region)} recording applied state") from exc
+
+
+def make_alibaba_adapter(
+    target: Target,
+    *,
+    policy: str,
+    sandbox: Mapping[str, Any] | None,
+    api: Api | None = None,
+) -> AlibabaAdapter:
+    """``api`` (tests) replaces the one built here from the sandbox or the environment."""
+    if api is None:
+        api = sandbox_api(sandbox) if sandbox is not None else standard_api()
+    return AlibabaAdapter(target, policy, api)

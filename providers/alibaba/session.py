@@ -1,0 +1,202 @@
+"""The only module that imports the Alibaba Cloud SDK (``aliyunsdkcore``) at run time.
+
+In: credentials (the environment in production, the fixed fake keys of a sandbox mapping),
+an optional endpoint override, a ``Backoff``. Out: ``AlibabaApi.call(region, product, action,
+params)`` → the decoded JSON answer, or an ``ApiError`` (SDK exceptions never leave this
+module). Always: one ``AcsClient`` per region, made on first use and cached; every request is
+an RPC ``POST`` with its parameters in the query string (as the product SDKs send them); the
+SDK's own retries are off and ``retry.with_retries`` decides instead; proxies are switched off
+for a loopback endpoint, because the SDK ignores ``NO_PROXY``.
+
+Credentials (production): ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``
+(optional ``ALIBABA_CLOUD_SECURITY_TOKEN``), else the Terraform provider's ``ALICLOUD_ACCESS_KEY``
+/ ``ALICLOUD_SECRET_KEY`` (optional ``ALICLOUD_SECURITY_TOKEN``). aliyunsdkcore 2.16 reads no
+environment variable itself, so eastwest does. Endpoints come from the SDK's built-in table
+(``ecs-<region>.aliyuncs.com``, ``vpc.aliyuncs.com``) over HTTPS.
+
+Sandbox mapping (``sandbox.json``'s ``alibaba`` section)::
+
+    {"alibaba": {"endpoint_url": "http://127.0.0.1:PORT",
+                 "access_key_id": "LTAI…", "access_key_secret": "…"}}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
+from aliyunsdkcore.auth.credentials import AccessKeyCredential, StsTokenCredential
+from aliyunsdkcore.client import AcsClient
+from aliyunsdkcore.request import CommonRequest
+
+from orchestrator.errors import PermanentError
+from providers.alibaba.errors import ApiError, redact
+from providers.alibaba.retry import Backoff, with_retries
+
+# product → (SDK product code for endpoint resolution, API version)
+PRODUCTS = {
+    "ecs": ("Ecs", "2014-05-26"),
+    "vpc": ("Vpc", "2016-04-28"),
+    "cbn": ("Cbn", "2017-09-12"),
+}
+ENV_KEYS = (
+    (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ),
+    ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"),
+)
+_NO_PROXY: dict[str, str | None] = {"http": None, "https": None}
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+# The SDK logs every error answer at ERROR (throttled attempts included) with no handler of its
+# own, so Python's last-resort handler would print them all; eastwest reports what fails itself.
+logging.getLogger("aliyunsdkcore").addHandler(logging.NullHandler())
+logging.getLogger("aliyunsdkcore").propagate = False
+
+# (API version, action, flat parameters): called once per attempt, before the request is sent.
+RequestHook = Callable[[str, str, Mapping[str, str]], None]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    access_key_secret: str = ""
+    security_token: str = ""
+
+    def __repr__(self) -> str:  # never print the secret, not even in a traceback
+        return f"Credentials(access_key_id={self.access_key_id[:6]}…)"
+
+
+def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials | None:
+    env = os.environ if env is None else env
+    for key_id, secret, token in ENV_KEYS:
+        if env.get(key_id) and env.get(secret):
+            return Credentials(env[key_id], env[secret], env.get(token, ""))
+    return None
+
+
+class AlibabaApi:
+    """RPC calls for one account: one cached ``AcsClient`` per region."""
+
+    def __init__(
+        self,
+        credentials: Credentials | None,
+        *,
+        endpoint: str | None = None,
+        backoff: Backoff | None = None,
+        on_request: RequestHook | None = None,
+    ) -> None:
+        self._credentials = credentials
+        self._host, self._scheme = _endpoint(endpoint)
+        self._backoff = backoff or Backoff()
+        self._on_request = on_request
+        self._clients: dict[str, Any] = {}
+
+    def call(self, region: str, product: str, action: str, params: Mapping[str, str]) -> Any:
+        """The JSON answer of ``action`` (typed ``Any``: the SDK has no stubs)."""
+        client = self._client(region)
+        code, version = PRODUCTS[product]
+        sent = {"RegionId": region, **params}
+
+        def once() -> Any:
+            request = CommonRequest(product=code, version=version, action_name=action)
+            request.set_method("POST")
+            request.set_protocol_type(self._scheme)
+            if self._host:
+                request.set_domain(self._host)
+            for key, value in sent.items():
+                request.add_query_param(key, value)
+            if self._on_request is not None:
+                self._on_request(version, action, sent)
+            return self._send(client, request, action)
+
+        return with_retries(once, self._backoff)
+
+    def _send(self, client: Any, request: Any, action: str) -> Any:
+        secrets = self._secrets()
+        try:
+            body = client.do_action_with_exception(request)
+        except ServerException as exc:
+            raise ApiError(
+                action,
+                str(exc.get_error_code()),
+                redact(str(exc.get_error_msg()), secrets),
+                exc.get_http_status(),
+                exc.get_request_id(),
+            ) from None
+        except ClientException as exc:
+            raise ApiError(
+                action, str(exc.get_error_code()), redact(str(exc.get_error_msg()), secrets)
+            ) from None
+        return json.loads(body)
+
+    def _secrets(self) -> tuple[str, ...]:
+        c = self._credentials
+        return (c.access_key_secret, c.security_token) if c is not None else ()
+
+    def _client(self, region: str) -> Any:
+        if region not in self._clients:
+            creds = self._credentials
+            if creds is None:
+                raise PermanentError(
+                    f"alibaba {region}: no Alibaba Cloud credentials found: set "
+                    "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or "
+                    "ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY); for the local sandbox pass "
+                    "--sandbox DIR"
+                )
+            credential: Any = (
+                StsTokenCredential(
+                    creds.access_key_id, creds.access_key_secret, creds.security_token
+                )
+                if creds.security_token
+                else AccessKeyCredential(creds.access_key_id, creds.access_key_secret)
+            )
+            loopback = self._host.split(":")[0] in _LOOPBACK if self._host else False
+            self._clients[region] = AcsClient(
+                region_id=region,
+                credential=credential,
+                auto_retry=False,
+                connect_timeout=5,
+                timeout=30,
+                proxy=_NO_PROXY if loopback else None,
+            )
+        return self._clients[region]
+
+
+def _endpoint(url: str | None) -> tuple[str, str]:
+    """``http://127.0.0.1:4000`` → (``127.0.0.1:4000``, ``http``); None → SDK's table, HTTPS."""
+    if not url:
+        return "", "https"
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    return parts.netloc, parts.scheme or "http"
+
+
+def standard_api(
+    backoff: Backoff | None = None, on_request: RequestHook | None = None
+) -> AlibabaApi:
+    return AlibabaApi(credentials_from_env(), backoff=backoff, on_request=on_request)
+
+
+def sandbox_api(
+    sandbox: Mapping[str, Any],
+    backoff: Backoff | None = None,
+    on_request: RequestHook | None = None,
+) -> AlibabaApi:
+    section = sandbox.get("alibaba")
+    if not isinstance(section, Mapping):
+        raise PermanentError(
+            "the sandbox has no Alibaba Cloud section (`alibaba` in sandbox.json); "
+            "start a sandbox that includes it"
+        )
+    credentials = Credentials(section["access_key_id"], section["access_key_secret"])
+    return AlibabaApi(
+        credentials, endpoint=section["endpoint_url"], backoff=backoff, on_request=on_request
+    )
