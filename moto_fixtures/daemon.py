@@ -1,9 +1,23 @@
 """The sandbox's background process: ``python -m moto_fixtures.daemon --dir DIR``.
 
-In: a directory. Out: the patched local AWS serving on 127.0.0.1 until SIGTERM or SIGINT, and
-``DIR/daemon.json`` (``{"pid": …, "aws_port": …}``) while it serves. Always: the command returns
-only once the server answers or has failed — exit status 0 means ``daemon.json`` is written and
-the server keeps running detached; 1 means it could not start and the log says why.
+In: a directory. Out: the three fake clouds (``clouds.py``: patched moto for AWS, the Alibaba RPC
+fake and the Azure ARM fake, the last two seeded) serving on 127.0.0.1 until SIGTERM or SIGINT,
+a control endpoint beside them, and ``DIR/daemon.json`` while they serve::
+
+    {"pid": …, "aws_port": …, "control_port": …,
+     "alibaba": {<sandbox.json's alibaba section>}, "azure": {<its azure section>}}
+
+Always: the command returns only once every fake answers or one has failed — exit status 0
+means ``daemon.json`` is written and the fakes keep running detached; 1 means they could not
+start, and the log names the fake to blame. One process serves all three, so one SIGTERM stops
+them all; a fake whose server thread dies later is named in the log and reported by the control
+endpoint's health, and the others keep serving.
+
+Control endpoint (``http://127.0.0.1:<control_port>``): ``GET /_eastwest/health`` answers
+``{"aws": "ok", "alibaba": "ok", "azure": "ok"}`` (503 when one is ``"stopped"``); ``POST
+/_eastwest/reset`` restarts and re-seeds the Alibaba and Azure fakes that were used since their
+seed (ports, ids and file paths unchanged) and answers ``{"reset": [names]}``; a keep-alive
+connection opened before a reset still reaches the old state, so clients are made afresh.
 
 To come back at once yet leave a server behind, the command forks: the child serves and, once
 ready, tells the parent through a pipe; the parent exits with the verdict. The server thus is
@@ -19,11 +33,19 @@ import json
 import os
 import signal
 import sys
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+from moto_fixtures.clouds import TITLES, Clouds, CloudStartError, start_clouds
 
 DAEMON_STATE = "daemon.json"
 _READY = b"ready"
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+_WATCH_S = 1.0
+_HOST = "127.0.0.1"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,27 +68,99 @@ def main(argv: list[str] | None = None) -> int:
 def serve(directory: Path, aws_port: int, ready_fd: int | None) -> int:
     """Serve until SIGTERM/SIGINT; report readiness on ``ready_fd`` if given."""
     # Block the stop signals before any thread starts, so that every thread inherits the mask
-    # and only sigwait() below ever sees them: no handler runs inside a request thread.
+    # and only sigtimedwait() below ever sees them: no handler runs inside a request thread.
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    # moto takes seconds to import: only the serving process pays for it, after the fork.
-    from moto_fixtures.aws.server import start_aws_server  # noqa: PLC0415
-
-    server = start_aws_server(aws_port)
+    me = f"eastwest sandbox daemon {os.getpid()}"
+    try:
+        # moto takes seconds to import: only the serving process pays for it, after the fork.
+        clouds = start_clouds(directory, aws_port)
+    except CloudStartError as exc:
+        traceback.print_exc()
+        print(f"{me}: {exc}", flush=True)  # last, so that the log's tail names the culprit
+        return 1
+    control = _start_control(clouds, directory)
     state = directory / DAEMON_STATE
-    _write_atomically(state, {"pid": os.getpid(), "aws_port": server.port})
-    print(f"eastwest sandbox daemon {os.getpid()}: AWS at {server.url}", flush=True)
+    _record(directory, clouds, control.server_port)
+    for name, server in clouds.servers().items():
+        print(f"{me}: {TITLES[name]} at {server.url}", flush=True)
     if ready_fd is not None:
         os.write(ready_fd, _READY)
         os.close(ready_fd)
-    received = signal.sigwait(_STOP_SIGNALS)
-    print(f"eastwest sandbox daemon {os.getpid()}: {signal.Signals(received).name}, stopping")
-    server.stop()
+    received = _watch(clouds, me)
+    print(f"{me}: {signal.Signals(received).name}, stopping")
+    control.shutdown()
+    control.server_close()
+    clouds.stop()
     state.unlink(missing_ok=True)
-    print(f"eastwest sandbox daemon {os.getpid()}: stopped", flush=True)
+    print(f"{me}: stopped", flush=True)
     return 0
 
 
-def _write_atomically(path: Path, data: dict[str, int]) -> None:
+def _watch(clouds: Clouds, me: str) -> int:
+    """Wait for a stop signal; meanwhile name in the log any fake whose server thread died."""
+    reported: set[str] = set()
+    while True:
+        info = signal.sigtimedwait(_STOP_SIGNALS, _WATCH_S)
+        if info is not None:
+            return info.si_signo
+        for name, status in clouds.health().items():
+            if status != "ok" and name not in reported:
+                reported.add(name)
+                print(f"{me}: the {TITLES[name]} fake stopped serving", flush=True)
+
+
+def _record(directory: Path, clouds: Clouds, control_port: int) -> None:
+    state = {"pid": os.getpid(), "control_port": control_port, **clouds.describe()}
+    _write_atomically(directory / DAEMON_STATE, state)
+
+
+def _start_control(clouds: Clouds, directory: Path) -> ThreadingHTTPServer:
+    where: dict[str, int] = {}  # the port, known once the server is bound
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """One line per health check is noise in the log: drop it."""
+
+        def do_GET(self) -> None:
+            if self.path != "/_eastwest/health":
+                self._send(404, {"error": self.path})
+                return
+            health = clouds.health()
+            self._send(200 if set(health.values()) == {"ok"} else 503, health)
+
+        def do_POST(self) -> None:
+            if self.path != "/_eastwest/reset":
+                self._send(404, {"error": self.path})
+                return
+            try:
+                reset = clouds.reset_used()
+            except CloudStartError as exc:  # the caller gets the reason, the log too
+                print(f"eastwest sandbox daemon: reset failed: {exc}", flush=True)
+                self._send(500, {"error": str(exc)})
+                return
+            # The sections do not change on a reset; rewrite them anyway so that the file
+            # always matches what is serving.
+            _record(directory, clouds, where["port"])
+            self._send(200, {"reset": reset})
+
+        def _send(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer((_HOST, 0), Handler)
+    where["port"] = server.server_port
+    server.daemon_threads = True
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    ).start()
+    return server
+
+
+def _write_atomically(path: Path, data: dict[str, Any]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(data) + "\n", encoding="utf-8")
     os.replace(temporary, path)

@@ -1,7 +1,8 @@
 """``eastwest sandbox up/down``: the local clouds as a background process, found by directory.
 
 In: a directory (``.eastwest/sandbox`` by default in the CLI). Out: ``sandbox_up`` starts the
-daemon (``moto_fixtures.daemon``), seeds the AWS landing zone and writes ``DIR/sandbox.json``;
+daemon (``moto_fixtures.daemon``: AWS, Alibaba Cloud and Azure fakes in one process, the last two
+seeded there), seeds the AWS landing zone and writes ``DIR/sandbox.json``;
 ``load_sandbox`` reads it back for any client; ``sandbox_down`` stops the daemon. Always:
 ``sandbox.json`` exists only while its daemon was seeded and serving, and is replaced atomically,
 so a reader never sees half a file; at most one ``up`` runs per directory (a lock file); every
@@ -11,12 +12,18 @@ the daemon is to blame.
 ``sandbox.json`` (format_version 1)::
 
     {"format_version": 1, "pid": 4242, "started_at": "2026-11-22T06:50:00+00:00",
-     "log": "/abs/DIR/sandbox.log",
+     "log": "/abs/DIR/sandbox.log", "control_url": "http://127.0.0.1:PORT",
      "aws": {"endpoint_url": "http://127.0.0.1:PORT", "access_key_id": …,
              "secret_access_key": …, "accounts": ["111111111111", "222222222222"],
-             "regions": ["us-east-1"], "landing_zone": {"ids": {Name: id}, …}}}
+             "regions": ["us-east-1"], "landing_zone": {"ids": {Name: id}, …}},
+     "alibaba": {"endpoint_url": "http://127.0.0.1:PORT", "access_key_id": …,
+                 "access_key_secret": …, "accounts": [...], "regions": [...],
+                 "landing_zone": {<seed_alibaba's report>, "ids": {Name: id}}},
+     "azure": {"endpoint_url": "https://127.0.0.1:PORT", "ca_bundle": "/abs/DIR/azure-ca.pem",
+               "subscriptions": [...], "resource_groups": [...], "regions": [...],
+               "landing_zone": {<seed_azure's report>}}}
 
-Alibaba and Azure sections will sit beside ``aws``. POSIX only (fork, sessions, flock).
+POSIX only (fork, sessions, flock).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from moto_fixtures.aws import landing_zone
 from moto_fixtures.aws.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
+from moto_fixtures.clouds import AZURE_CA_FILE, TITLES
 from moto_fixtures.daemon import DAEMON_STATE
 from orchestrator.errors import SandboxError
 
@@ -64,6 +72,9 @@ class SandboxInfo:
     log: Path
     aws_endpoint: str
     landing_zone: SeedReport
+    control_url: str
+    alibaba: dict[str, Any]  # sandbox.json's sections, as written
+    azure: dict[str, Any]
 
     @property
     def state_file(self) -> Path:
@@ -80,8 +91,9 @@ def sandbox_up(directory: Path) -> SandboxInfo:
     with _locked(directory, wait=0.0):
         _refuse_if_running(directory)
         (directory / STATE_FILE).unlink(missing_ok=True)
-        pid, port = _start_daemon(directory)
-        endpoint = f"http://127.0.0.1:{port}"
+        daemon = _start_daemon(directory)
+        pid = daemon.pid
+        endpoint = f"http://127.0.0.1:{daemon.aws_port}"
         try:
             report = seed_landing_zone(endpoint)
         except (BotoCoreError, ClientError, OSError) as exc:
@@ -100,6 +112,9 @@ def sandbox_up(directory: Path) -> SandboxInfo:
             log=directory / LOG_FILE,
             aws_endpoint=endpoint,
             landing_zone=report,
+            control_url=f"http://127.0.0.1:{daemon.control_port}",
+            alibaba=daemon.alibaba,
+            azure=daemon.azure,
         )
         _write_atomically(directory / STATE_FILE, _state(info))
     return info
@@ -115,7 +130,7 @@ def sandbox_down(directory: Path) -> bool:
         running = pid is not None and _is_daemon(pid)
         if running and pid is not None:
             _stop(pid)
-        for name in (STATE_FILE, DAEMON_STATE):
+        for name in (STATE_FILE, DAEMON_STATE, AZURE_CA_FILE):
             (directory / name).unlink(missing_ok=True)
     return running
 
@@ -145,7 +160,25 @@ def load_sandbox(directory: Path) -> dict[str, Any]:
             f"the sandbox in {directory} (pid {pid}) does not answer at {endpoint}: "
             f"run `eastwest sandbox down --dir {directory}`, then {hint}"
         )
+    _check_health(directory, state, f"run `eastwest sandbox down --dir {directory}`, then {hint}")
     return state
+
+
+def _check_health(directory: Path, state: dict[str, Any], hint: str) -> None:
+    """Every fake the daemon runs still serves (its control endpoint knows); a sandbox.json
+    from before the control endpoint existed has nothing to check."""
+    control = state.get("control_url")
+    if not isinstance(control, str):
+        return
+    health = _health(control)
+    if health is None:
+        raise SandboxError(f"the sandbox in {directory} does not answer at {control}: {hint}")
+    stopped = [TITLES.get(name, name) for name, status in health.items() if status != "ok"]
+    if stopped:
+        raise SandboxError(
+            f"in the sandbox in {directory}, the {' and '.join(stopped)} fake stopped serving "
+            f"(see {directory / LOG_FILE}): {hint}"
+        )
 
 
 def _refuse_if_running(directory: Path) -> None:
@@ -157,8 +190,19 @@ def _refuse_if_running(directory: Path) -> None:
         )
 
 
-def _start_daemon(directory: Path) -> tuple[int, int]:
-    """Run the daemon's launcher and wait for its verdict; return the server's pid and port."""
+@dataclass(frozen=True)
+class _Daemon:
+    """What the daemon recorded in ``daemon.json`` once its fakes were ready."""
+
+    pid: int
+    aws_port: int
+    control_port: int
+    alibaba: dict[str, Any]
+    azure: dict[str, Any]
+
+
+def _start_daemon(directory: Path) -> _Daemon:
+    """Run the daemon's launcher and wait for its verdict; return what it recorded."""
     (directory / DAEMON_STATE).unlink(missing_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # The child must import this very copy of moto_fixtures (and orchestrator), installed or not.
@@ -186,13 +230,19 @@ def _start_daemon(directory: Path) -> tuple[int, int]:
         ) from None
     try:
         daemon = json.loads((directory / DAEMON_STATE).read_text(encoding="utf-8"))
-        pid, port = int(daemon["pid"]), int(daemon["aws_port"])
+        found = _Daemon(
+            pid=int(daemon["pid"]),
+            aws_port=int(daemon["aws_port"]),
+            control_port=int(daemon["control_port"]),
+            alibaba=dict(daemon["alibaba"]),
+            azure=dict(daemon["azure"]),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SandboxError(
             f"the sandbox in {directory} failed to start (exit status {status})"
             + _log_tail(directory)
         ) from exc
-    return pid, port
+    return found
 
 
 def _stop(pid: int) -> None:
@@ -259,6 +309,24 @@ def _is_daemon(pid: int) -> bool:
     return b"moto_fixtures.daemon" in command
 
 
+def _health(control: str) -> dict[str, str] | None:
+    """The daemon's view of its fakes, or None when its control endpoint does not answer."""
+    url = f"{control}/_eastwest/health"
+    if not url.startswith("http://"):
+        return None
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 (http checked)
+            body: Any = json.loads(response.read())
+    except urllib.error.HTTPError as exc:  # 503: one fake stopped; the body says which
+        try:
+            body = json.loads(exc.read())
+        except ValueError:
+            return None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    return {str(k): str(v) for k, v in body.items()} if isinstance(body, dict) else None
+
+
 def _answers(endpoint: str) -> bool:
     url = f"{endpoint}/_eastwest/health"
     if not url.startswith("http://"):
@@ -277,6 +345,9 @@ def _state(info: SandboxInfo) -> dict[str, Any]:
         "pid": info.pid,
         "started_at": info.started_at,
         "log": str(info.log),
+        "control_url": info.control_url,
+        "alibaba": info.alibaba,
+        "azure": info.azure,
         "aws": {
             "endpoint_url": info.aws_endpoint,
             "access_key_id": ACCESS_KEY_ID,

@@ -24,6 +24,11 @@ class BackgroundServer:
         self._server = server
         self._thread = thread
 
+    @property
+    def alive(self) -> bool:
+        """Whether the serving thread still runs (False once stopped, or if it died)."""
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         """Stop serving and release the port; safe to call twice."""
         if not self._thread.is_alive():

@@ -119,8 +119,12 @@ def sandbox_up(directory: Path) -> None:
     from moto_fixtures.sandbox import sandbox_up as up  # noqa: PLC0415
 
     info = _guard(lambda: up(directory))
-    click.echo(f"Sandbox running (pid {info.pid}); AWS at {info.aws_endpoint}.")
+    click.echo(f"Sandbox running (pid {info.pid}):")
+    click.echo(f"  AWS at {info.aws_endpoint}")
+    click.echo(f"  Alibaba Cloud at {info.alibaba.get('endpoint_url', '?')}")
+    click.echo(f"  Azure at {info.azure.get('endpoint_url', '?')}")
     click.echo(f"Use it with: eastwest --sandbox {directory} plan policies/examples/sandbox.yaml")
+    click.echo("  (all three clouds: policies/examples/sandbox-multicloud.yaml)")
     click.echo(f"Stop it with: eastwest sandbox down --dir {directory}")
 
 

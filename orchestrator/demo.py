@@ -3,7 +3,10 @@
 Start the fake clouds, validate the sandbox policy, plan, apply, show that a second plan is
 empty, make console-style edits (a rogue rule, a deleted managed rule), show them as drift,
 correct them, prove unowned resources were untouched, then run the reconciler for a few
-2-second intervals and watch it restore a console edit by itself; stop the sandbox.
+2-second intervals and watch it restore a console edit by itself. Then grow the same policy to
+three clouds (``sandbox-multicloud.yaml``: the segments gain Alibaba Cloud VPCs and Azure
+VNets), apply it, show an empty plan, edit Alibaba and Azure through their own SDKs, and show
+those edits as drift, corrected, with the unowned groups and NSGs untouched; stop the sandbox.
 """
 
 from __future__ import annotations
@@ -31,19 +34,25 @@ from orchestrator.plan.render import render_plan
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-POLICY = Path(__file__).resolve().parent.parent / "policies" / "examples" / "sandbox.yaml"
+EXAMPLES = Path(__file__).resolve().parent.parent / "policies" / "examples"
+POLICY = EXAMPLES / "sandbox.yaml"
+MULTICLOUD = EXAMPLES / "sandbox-multicloud.yaml"
 
 
 def run_demo(directory: Path, *, keep: bool, colour: bool) -> int:
     from moto_fixtures.sandbox import sandbox_down, sandbox_up  # noqa: PLC0415 - sandbox only
 
-    if not POLICY.is_file():
-        raise EastwestError(f"the sandbox policy is missing: {POLICY}")
+    for policy in (POLICY, MULTICLOUD):
+        if not policy.is_file():
+            raise EastwestError(f"the sandbox policy is missing: {policy}")
     _step(1, "Start the local sandbox clouds")
     info = sandbox_up(directory)
     click.echo(f"moto (AWS) at {info.aws_endpoint}, seeded with a landing zone: spoke VPCs in")
     click.echo("three segments, an inspection VPC, a transit gateway, and hand-made security")
-    click.echo("groups that eastwest does not own and must never touch.")
+    click.echo("groups that eastwest does not own and must never touch. Beside it, a fake")
+    click.echo(f"Alibaba Cloud at {info.alibaba['endpoint_url']} (CEN, spoke VPCs, a security")
+    click.echo(f"VPC) and a fake Azure at {info.azure['endpoint_url']} (hub and spoke VNets),")
+    click.echo("each with hand-made groups and rules of their own.")
     try:
         return _Demo(Context(directory, no_colour=not colour)).run()
     finally:
@@ -80,8 +89,9 @@ class _Demo:
         _step(3, "Plan: what eastwest would create (nothing is written yet)")
         click.echo("$ eastwest plan --compact policies/examples/sandbox.yaml\n")
         self._apply(self._plan(compact=True))
-        _step(4, "Plan again: the clouds now match the policy")
+        _step(4, "Plan again: the clouds now match the policy, and the routes prove it")
         second = self._plan()
+        routed = self._paths(POLICY)
         _step(5, "A console edit at 3 a.m.")
         self._edit(ec2)
         _step(6, "Plan: eastwest sees the drift")
@@ -97,13 +107,72 @@ class _Demo:
         )
         _step(9, "The reconciler: eastwest run restores the next console edit by itself")
         watched = self._reconcile(ec2)
-        ok = not second.has_changes and not final.has_changes and untouched and watched
+        multicloud = self._multicloud()
+        ok = (
+            not second.has_changes
+            and routed
+            and not final.has_changes
+            and untouched
+            and watched
+            and multicloud
+        )
         click.echo(
-            "\nDemo complete: applied, drift detected and corrected, nothing else touched."
+            "\nDemo complete: applied in three clouds, drift detected and corrected, nothing "
+            "else touched."
             if ok
             else "\nThe demo did not converge; see above."
         )
         return 0 if ok else 1
+
+    def _multicloud(self) -> bool:
+        """Steps 10-13: the policy grown to Alibaba Cloud and Azure, applied, edited, restored."""
+        from moto_fixtures.consoles import AlibabaConsole, AzureConsole  # noqa: PLC0415
+
+        self.loaded = load_policy([MULTICLOUD])
+        alibaba = AlibabaConsole(self.sandbox["alibaba"])
+        azure = AzureConsole(self.sandbox["azure"])
+        before = (alibaba.unowned_snapshot(), azure.unowned_snapshot())
+        _step(10, "Three clouds: the same segments in Alibaba Cloud and Azure")
+        click.echo(f"{_shown(MULTICLOUD)} is the same policy with two more accounts:")
+        for segment in self.loaded.policy.segments:
+            clouds = sorted({self._cloud_of(m.account) for m in segment.members})
+            if clouds:
+                click.echo(f"  {segment.name}: {', '.join(clouds)}")
+        click.echo("The AWS prefix lists gain the other clouds' addresses; Alibaba Cloud gets")
+        click.echo("security groups and prefix lists, Azure one NSG per member VNet.\n")
+        click.echo(f"$ eastwest plan --compact {_shown(MULTICLOUD)}\n")
+        self._apply(self._plan(compact=True))
+        _step(11, "Plan again: all three clouds match the policy, routes included")
+        second = self._plan()
+        routed = self._paths(MULTICLOUD)
+        _step(12, "Console edits in Alibaba Cloud and Azure")
+        group = alibaba.owned_groups(self.loaded.policy.name)[0]
+        click.echo("(aliyun SDK) someone deletes")
+        click.echo(f"  {alibaba.delete_first_ingress_rule(group)},")
+        nsg = azure.owned_nsgs(self.loaded.policy.name)[0]
+        rule = azure.add_rogue_rule(str(nsg.name))
+        click.echo(f"(azure-mgmt-network) someone adds {rule} (tcp/3389 from the Internet)")
+        click.echo(f"to the NSG {nsg.name}.")
+        _step(13, "Plan, apply, check: the drift in both clouds is restored")
+        self._apply(self._plan())
+        final = self._plan()
+        untouched = (alibaba.unowned_snapshot(), azure.unowned_snapshot()) == before
+        click.echo(
+            "Unowned Alibaba security groups and prefix lists, Azure NSGs and route tables "
+            "unchanged: " + ("yes" if untouched else "NO")
+        )
+        return not second.has_changes and routed and not final.has_changes and untouched
+
+    def _paths(self, policy: Path) -> bool:
+        """``eastwest paths``: every pair walked through the routes the clouds now hold."""
+        from orchestrator.paths.command import run_paths  # noqa: PLC0415 - demo only
+
+        click.echo(f"\n$ eastwest paths {_shown(policy)}")
+        return run_paths(self.ctx, self.loaded, as_json=False) == 0
+
+    def _cloud_of(self, account: str) -> str:
+        found = next(a for a in self.loaded.policy.accounts if a.name == account)
+        return {"aws": "AWS", "alibaba": "Alibaba Cloud", "azure": "Azure"}[found.cloud]
 
     def _reconcile(self, ec2: EC2Client) -> bool:
         """``eastwest run`` as a subprocess for about three 2-second intervals: one in-sync
@@ -134,8 +203,7 @@ class _Demo:
         return console.sandbox_ec2(self.sandbox, account.account_id)
 
     def _validate(self) -> None:
-        shown = POLICY.relative_to(Path.cwd()) if POLICY.is_relative_to(Path.cwd()) else POLICY
-        _step(2, f"Validate {shown}")
+        _step(2, f"Validate {_shown(POLICY)}")
         policy = self.loaded.policy
         click.echo(
             f"Policy {policy.name!r}: segments {', '.join(s.name for s in policy.segments)}."
@@ -173,6 +241,10 @@ class _Demo:
         )
         if not report.ok:
             raise EastwestError("the demo apply failed: " + "; ".join(report.errors))
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2} ")

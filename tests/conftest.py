@@ -83,8 +83,9 @@ def aws_calls(aws_endpoint: str) -> Callable[[], list[dict[str, str]]]:
 
 # -- the sandbox as users run it ------------------------------------------------------------
 # ``sandbox`` points adapters at the in-process server above (reset per test). ``sandbox_dir``
-# is a real ``eastwest sandbox up`` daemon (one per session, reset and re-seeded per test), for
-# CLI and subprocess tests that go through ``--sandbox DIR`` exactly as a user does.
+# is a real ``eastwest sandbox up`` daemon with all three fakes (one per session; AWS reset and
+# re-seeded per test, Alibaba and Azure whenever the previous test used them), for CLI and
+# subprocess tests that go through ``--sandbox DIR`` exactly as a user does.
 
 FAKE_KEYS = {"access_key_id": "AKIAEASTWESTTESTS", "secret_access_key": "not-a-secret"}
 
@@ -104,7 +105,13 @@ def live_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def sandbox_dir(live_sandbox: Path) -> Path:
-    endpoint = load_sandbox(live_sandbox)["aws"]["endpoint_url"]
+    state = load_sandbox(live_sandbox)
+    # Alibaba and Azure are restarted and re-seeded by the daemon only when a test used them
+    # (their call logs are not empty), so AWS-only tests pay one local request for it.
+    request = urllib.request.Request(state["control_url"] + "/_eastwest/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+    endpoint = state["aws"]["endpoint_url"]
     for path, method in (("/moto-api/reset", "POST"), ("/_eastwest/calls", "DELETE")):
         request = urllib.request.Request(endpoint + path, method=method)
         with urllib.request.urlopen(request, timeout=10):

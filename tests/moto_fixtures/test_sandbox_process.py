@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 
 from moto_fixtures.aws.clients import ec2_client
+from moto_fixtures.consoles import AlibabaConsole, AzureConsole
 from moto_fixtures.sandbox import (
     LOG_FILE,
     STATE_FILE,
@@ -78,6 +81,66 @@ def test_the_endpoint_answers_with_the_landing_zone(running: SandboxInfo) -> Non
     )
 
 
+def test_up_writes_the_alibaba_and_azure_sections(running: SandboxInfo) -> None:
+    state = json.loads(running.state_file.read_text())
+
+    alibaba, azure = state["alibaba"], state["azure"]
+    assert alibaba == running.alibaba
+    assert alibaba["endpoint_url"].startswith("http://127.0.0.1:")
+    assert alibaba["access_key_id"]
+    assert alibaba["access_key_secret"]
+    assert alibaba["accounts"] == ["5123456789012345"]
+    assert alibaba["regions"] == ["cn-hangzhou"]
+    assert alibaba["landing_zone"]["ids"]["spoke-web-1"].startswith("vpc-")
+    assert azure == running.azure
+    assert azure["endpoint_url"].startswith("https://127.0.0.1:")
+    assert azure["ca_bundle"] == str(running.directory / "azure-ca.pem")
+    assert Path(azure["ca_bundle"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert azure["subscriptions"] == ["00000000-0000-0000-0000-000000000001"]
+    assert azure["resource_groups"] == ["rg-net"]
+    assert azure["regions"] == ["eastus"]
+    assert set(azure["landing_zone"]["free_subnets"]) == {
+        "vnet-web/snet-web-2",
+        "vnet-app/snet-app-2",
+        "vnet-db/snet-db-2",
+    }
+    assert state["control_url"] == running.control_url
+
+
+def test_alibaba_and_azure_answer_their_sdks_with_their_landing_zones(
+    running: SandboxInfo,
+) -> None:
+    state = load_sandbox(running.directory)
+    alibaba, azure = AlibabaConsole(state["alibaba"]), AzureConsole(state["azure"])
+
+    groups = {g["SecurityGroupName"]: g["SecurityGroupId"] for g in alibaba.groups()}
+    vnets = {v.name for v in azure.network.virtual_networks.list("rg-net")}
+
+    assert groups == state["alibaba"]["landing_zone"]["security_groups"]
+    assert vnets == {"vnet-hub", "vnet-web", "vnet-app", "vnet-db"}
+
+
+def test_reset_reseeds_only_the_fakes_that_were_used(running: SandboxInfo) -> None:
+    state = load_sandbox(running.directory)
+    reset = _post(state["control_url"] + "/_eastwest/reset")  # the test above used both
+    assert reset == {"reset": ["alibaba", "azure"]}
+    assert _post(state["control_url"] + "/_eastwest/reset") == {"reset": []}
+
+    alibaba = AlibabaConsole(state["alibaba"])
+    group = alibaba.groups()[0]
+    alibaba.call("2014-05-26", "DeleteSecurityGroup", SecurityGroupId=group["SecurityGroupId"])
+    assert _post(state["control_url"] + "/_eastwest/reset") == {"reset": ["alibaba"]}
+
+    # Same ports, same ids, a CA bundle that still verifies: sandbox.json stays true. (New
+    # clients: a keep-alive connection opened before a reset still reaches the old state.)
+    after = load_sandbox(running.directory)
+    assert after == state
+    fresh = AlibabaConsole(after["alibaba"])
+    groups = {g["SecurityGroupName"]: g["SecurityGroupId"] for g in fresh.groups()}
+    assert groups == state["alibaba"]["landing_zone"]["security_groups"]
+    assert len(list(AzureConsole(after["azure"]).network.virtual_networks.list("rg-net"))) == 4
+
+
 def test_a_second_up_is_refused_and_leaves_the_first_alone(running: SandboxInfo) -> None:
     before = running.state_file.read_text()
 
@@ -91,14 +154,36 @@ def test_a_second_up_is_refused_and_leaves_the_first_alone(running: SandboxInfo)
 
 def test_down_stops_the_process_and_a_second_down_is_a_no_op(running: SandboxInfo) -> None:
     # Last in the module: it ends the shared sandbox.
+    ports = [
+        int(url.rsplit(":", 1)[1])
+        for url in (
+            running.aws_endpoint,
+            running.alibaba["endpoint_url"],
+            running.azure["endpoint_url"],
+            running.control_url,
+        )
+    ]
     assert sandbox_down(running.directory) is True
 
     assert _gone(running.pid)
     assert not running.state_file.exists()
+    assert not (running.directory / "azure-ca.pem").exists()
+    assert [port for port in ports if _listening(port)] == []
     assert "stopped" in (running.directory / LOG_FILE).read_text()
     assert sandbox_down(running.directory) is False
     with pytest.raises(SandboxError, match="eastwest sandbox up --dir"):
         load_sandbox(running.directory)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _post(url: str) -> Any:
+    request = urllib.request.Request(url, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
 
 
 def _write_state(directory: Path, **overrides: Any) -> None:
@@ -166,5 +251,23 @@ def test_a_daemon_that_cannot_start_is_reported_with_its_log(
 
     assert "moto is broken here" in str(caught.value)
     assert str(directory / LOG_FILE) in str(caught.value)
+    assert not (directory / STATE_FILE).exists()
+    assert sandbox_down(directory) is False
+
+
+def test_a_fake_that_cannot_start_is_named_with_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Alibaba fake's seed imports the CBN SDK: a broken one fails that fake alone.
+    broken = tmp_path / "broken"
+    (broken / "aliyunsdkcbn").mkdir(parents=True)
+    (broken / "aliyunsdkcbn" / "__init__.py").write_text("raise ImportError('cbn is broken')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken))
+    directory = tmp_path / "sandbox"
+
+    with pytest.raises(SandboxError, match="failed to start") as caught:
+        sandbox_up(directory)
+
+    assert "starting the Alibaba Cloud fake failed: ImportError: cbn is broken" in str(caught.value)
     assert not (directory / STATE_FILE).exists()
     assert sandbox_down(directory) is False

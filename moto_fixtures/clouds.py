@@ -1,0 +1,229 @@
+"""The sandbox daemon's three fakes in one process: start, seed, describe, reset, stop.
+
+In: the sandbox directory and ports (0: any free one). Out: ``Clouds`` holding the patched moto
+server (AWS), the Alibaba RPC fake and the Azure ARM fake, the last two seeded with their landing
+zones (``seed_alibaba``, ``seed_azure``, called as they are, plus one NSG-free subnet per Azure
+spoke: ``_add_free_subnets``; the AWS landing zone is seeded over HTTP by ``sandbox up``), and
+``describe()``: what ``daemon.json`` records of them. Always: the Azure fake's CA bundle is
+copied to ``DIR/azure-ca.pem``, because the fake removes its own copy when it stops; a reset
+restarts a fake on the same port with a fresh state and seeds it again, so ids, ports and the
+CA bundle's path stay what ``sandbox.json`` says (the bundle's content changes).
+The Alibaba seed builds part of its landing zone on the server's in-memory backend, which is why
+it runs here, in the serving process, and not in ``sandbox up``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import ssl
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from moto_fixtures.alibaba.server import AlibabaServer
+    from moto_fixtures.aws.server import AwsServer
+    from moto_fixtures.azure.seed import SeedReport as AzureSeedReport
+    from moto_fixtures.azure.server import AzureServer
+    from moto_fixtures.serving import BackgroundServer
+
+AZURE_CA_FILE = "azure-ca.pem"
+AZURE_API_VERSION = "2024-05-01"
+# Spoke VNet → (subnet, prefix): the NSG-free subnets added beside seed_azure's (see below).
+FREE_SUBNETS = {
+    "vnet-web": ("snet-web-2", "10.1.2.0/24"),
+    "vnet-app": ("snet-app-2", "10.2.2.0/24"),
+    "vnet-db": ("snet-db-2", "10.3.2.0/24"),
+}
+NAMES = ("aws", "alibaba", "azure")
+TITLES = {"aws": "AWS", "alibaba": "Alibaba Cloud", "azure": "Azure"}
+
+
+class CloudStartError(RuntimeError):
+    """One fake could not start or be seeded; the message names it."""
+
+
+class Clouds:
+    """The running fakes. Build with ``start_clouds``; ``stop()`` ends all three."""
+
+    def __init__(self, directory: Path, aws: AwsServer) -> None:
+        self.directory = directory
+        self.aws = aws
+        self.alibaba: AlibabaServer | None = None
+        self.azure: AzureServer | None = None
+        self.sections: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()  # one reset at a time
+
+    def servers(self) -> dict[str, BackgroundServer]:
+        found: dict[str, BackgroundServer | None] = {
+            "aws": self.aws,
+            "alibaba": self.alibaba,
+            "azure": self.azure,
+        }
+        return {name: server for name, server in found.items() if server is not None}
+
+    def health(self) -> dict[str, str]:
+        """``{"aws": "ok", "alibaba": "stopped", …}``: whether each fake's server thread runs."""
+        with self._lock:  # a fake being reset is not a fake that stopped
+            servers = self.servers()
+        return {
+            name: "ok" if name in servers and servers[name].alive else "stopped" for name in NAMES
+        }
+
+    def describe(self) -> dict[str, Any]:
+        """What ``daemon.json`` records: the AWS port and the Alibaba and Azure sections."""
+        return {"aws_port": self.aws.port, **self.sections}
+
+    def start_alibaba(self, port: int = 0) -> None:
+        with _blamed("alibaba", "start"):
+            from moto_fixtures.alibaba.seed import seed_alibaba  # noqa: PLC0415 - daemon only
+            from moto_fixtures.alibaba.server import start_alibaba_server  # noqa: PLC0415
+
+            server = start_alibaba_server(port)
+        self.alibaba = server
+        with _blamed("alibaba", "seed"):
+            report = seed_alibaba(server)
+        server.calls.clear()  # a fake with calls in its log has been used (see reset_used)
+        self.sections["alibaba"] = {
+            "endpoint_url": server.url,
+            "access_key_id": server.access_key_id,
+            "access_key_secret": server.access_key_secret,
+            "accounts": [report.account_id],
+            "regions": [report.region],
+            "landing_zone": _jsonable(report, ids=dict(report.ids)),
+        }
+
+    def start_azure(self, port: int = 0) -> None:
+        with _blamed("azure", "start"):
+            from moto_fixtures.azure import seed_azure, start_azure_server  # noqa: PLC0415
+
+            server = start_azure_server(port)
+        self.azure = server
+        ca_bundle = self.directory / AZURE_CA_FILE
+        with _blamed("azure", "start"):
+            # Copy, then rename: a client reading the bundle during a reset sees one or the other.
+            temporary = ca_bundle.with_name(f".{ca_bundle.name}.tmp")
+            shutil.copyfile(server.ca_bundle, temporary)
+            temporary.replace(ca_bundle)
+        with _blamed("azure", "seed"):
+            report = seed_azure(server)
+            extra = _add_free_subnets(server.url, server.ca_bundle, report)
+        server.control.clear()
+        self.sections["azure"] = {
+            "endpoint_url": server.url,
+            "ca_bundle": str(ca_bundle),
+            "subscriptions": [report.subscription_id],
+            "resource_groups": [report.resource_group],
+            "regions": [report.region],
+            "landing_zone": _jsonable(report, free_subnets=extra),
+        }
+
+    def reset_used(self) -> list[str]:
+        """Restart and re-seed the Alibaba and Azure fakes that received calls since their seed;
+        return their names. (AWS is reset through moto's own ``/moto-api/reset``.)"""
+        with self._lock:
+            reset: list[str] = []
+            if self.alibaba is not None and self.alibaba.calls.calls():
+                port = self.alibaba.port
+                self.alibaba.stop()
+                self.start_alibaba(port)
+                reset.append("alibaba")
+            if self.azure is not None and self.azure.control.calls():
+                port = self.azure.port
+                self.azure.stop()
+                self.start_azure(port)
+                reset.append("azure")
+            return reset
+
+    def stop(self) -> None:
+        for server in reversed(list(self.servers().values())):
+            server.stop()
+        (self.directory / AZURE_CA_FILE).unlink(missing_ok=True)
+
+
+def start_clouds(directory: Path, aws_port: int = 0) -> Clouds:
+    """Start all three fakes and seed Alibaba and Azure; on failure stop what started."""
+    with _blamed("aws", "start"):
+        from moto_fixtures.aws.server import start_aws_server  # noqa: PLC0415 - slow import
+
+        clouds = Clouds(directory, start_aws_server(aws_port))
+    try:
+        clouds.start_alibaba()
+        clouds.start_azure()
+    except BaseException:
+        clouds.stop()
+        raise
+    return clouds
+
+
+def _add_free_subnets(url: str, ca_bundle: str, report: AzureSeedReport) -> dict[str, str]:
+    """A second workload subnet per spoke VNet, with no NSG; return ``{"vnet/subnet": id}``.
+
+    ``seed_azure`` protects every spoke subnet with a hand-made NSG, and eastwest never takes
+    over a subnet whose NSG is not its own, so without these a policy could manage no Azure
+    subnet at all. They mirror the ones the Azure adapter's tests add (tests/providers/azure).
+    """
+    tls = ssl.create_default_context(cafile=ca_bundle)
+    base = (
+        f"{url}/subscriptions/{report.subscription_id}/resourceGroups/{report.resource_group}"
+        "/providers/Microsoft.Network/virtualNetworks"
+    )
+    made: dict[str, str] = {}
+    for vnet, (subnet, prefix) in FREE_SUBNETS.items():
+        target = f"{base}/{vnet}/subnets/{subnet}?api-version={AZURE_API_VERSION}"
+        body, headers = _arm(tls, "PUT", target, {"properties": {"addressPrefix": prefix}})
+        status_url = headers.get("Azure-AsyncOperation")
+        deadline = time.monotonic() + 30
+        while status_url and _arm(tls, "GET", status_url)[0].get("status") == "InProgress":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"azure: creating {vnet}/{subnet} never finished")
+            time.sleep(0.01)
+        made[f"{vnet}/{subnet}"] = str(body["id"])
+    return made
+
+
+def _arm(
+    tls: ssl.SSLContext, method: str, url: str, body: object = None
+) -> tuple[dict[str, Any], Mapping[str, str]]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (https only)
+    request.add_header("Authorization", "Bearer eastwest-sandbox")  # the fake takes any token
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, context=tls, timeout=10) as response:  # noqa: S310
+        answer: dict[str, Any] = json.loads(response.read() or b"{}")
+        return answer, dict(response.headers.items())
+
+
+@contextmanager
+def _blamed(cloud: str, stage: str) -> Iterator[None]:
+    """Re-raise a failure inside as a ``CloudStartError`` naming the cloud and the stage."""
+    try:
+        yield
+    except CloudStartError:
+        raise
+    except Exception as exc:
+        verb = "starting" if stage == "start" else "seeding"
+        raise CloudStartError(
+            f"{verb} the {TITLES[cloud]} fake failed: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _jsonable(report: Any, **extra: Any) -> dict[str, Any]:
+    """A seed report (a frozen dataclass of strings, mappings and tuples) as plain JSON values;
+    fields added to a report later come along without a change here."""
+    out = {field.name: _plain(getattr(report, field.name)) for field in dataclasses.fields(report)}
+    return {**out, **extra}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
