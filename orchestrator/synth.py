@@ -22,12 +22,17 @@ from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
 from orchestrator.diagnostics import Diagnostic, warning
 from orchestrator.errors import EastwestError, ObservationError
 from orchestrator.pipeline import Compiled, compile_for, observe_scopes
-from orchestrator.state import DesiredScope, DesiredState, ObservedScope
-from providers.base import RuleIdReader
+from orchestrator.state import DesiredScope, DesiredState, ObservedScope, Scope, ScopeInventory
+from providers.base import RuleIdReader, TransitReader
 from terraform import caveats, check_references, import_ids, synthesize, write_files
+from terraform.world import World
 
 if TYPE_CHECKING:
     from orchestrator.model import LoadedPolicy
+
+# Clouds whose Terraform module needs the subnets and their route tables (Azure: one
+# association resource per subnet).
+_NEEDS_WORLD = frozenset({"azure"})
 
 
 def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> int:
@@ -38,8 +43,9 @@ def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> i
         console.print_diagnostics(loaded.locate(d) if d.path else d for d in compiled.diagnostics)
         if compiled.desired is None or compiled.failed:
             return _fail("no configuration was made; nothing was written")
-        native = _native_ids(compiled, compiled.desired, adapters) if imports else {}
-        files = synthesize(compiled.desired, native, sandbox)
+        world = _world(compiled, compiled.desired, adapters)
+        native = _native_ids(compiled, compiled.desired, adapters, world) if imports else {}
+        files = synthesize(compiled.desired, native, sandbox, world)
         console.print_diagnostics(caveats(compiled.desired))
     except (EastwestError, ValueError) as exc:
         return _fail(str(exc))
@@ -53,10 +59,28 @@ def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> i
     return EXIT_OK
 
 
+def _world(compiled: Compiled, desired: DesiredState, adapters: AdapterCache) -> World:
+    """What the Azure module needs beyond the desired state: each VNet's subnets with their
+    prefixes and each subnet's route table (its subnet associations are resources of their
+    own). Read again here, as compiling does not keep it; reads only."""
+    inventory: dict[Scope, ScopeInventory] = {}
+    tables: dict[Scope, Mapping[str, str]] = {}
+    for scope in sorted(desired.scopes):
+        if scope.cloud not in _NEEDS_WORLD:
+            continue
+        adapter = adapters(compiled.scopes[scope])
+        inventory[scope] = adapter.inventory(scope.region)
+        if isinstance(adapter, TransitReader):
+            tables[scope] = adapter.transit_inventory(scope, []).subnet_tables
+    return World(desired.targets, inventory, tables)
+
+
 def _native_ids(
-    compiled: Compiled, desired: DesiredState, adapters: AdapterCache
+    compiled: Compiled, desired: DesiredState, adapters: AdapterCache, world: World
 ) -> dict[str, str]:
-    """Key → native id of everything the policy wants that already exists (rules included)."""
+    """Key → import id of everything the policy wants that already exists (rules included):
+    the adapter's native ids where its rules have ids of their own (AWS), and the ids each
+    generator builds from the observation."""
     observed = observe_scopes(desired, compiled.scopes, adapters, console.progress)
     native: dict[str, str] = {}
     composite: dict[str, str] = {}
@@ -67,13 +91,12 @@ def _native_ids(
                 "incomplete. Retry, or pass --no-imports"
             )
         adapter = adapters(compiled.scopes[scope])
-        if not isinstance(adapter, RuleIdReader):
-            raise EastwestError(f"the {scope.cloud} adapter cannot name rules for imports")
-        native |= {k: ref.id for k, ref in seen.native.items()}
-        native |= adapter.rule_ids(seen)
+        if isinstance(adapter, RuleIdReader):
+            native |= {k: ref.id for k, ref in seen.native.items()}
+            native |= adapter.rule_ids(seen)
         wants = desired.scopes.get(scope)
         if wants is not None:
-            composite |= import_ids(desired.policy, wants, seen)
+            composite |= import_ids(desired.policy, wants, seen, world)
         console.print_diagnostics(_unmanaged(seen, wants))
         console.print_diagnostics(_occupied(seen))
     wanted = {k for d in desired.scopes.values() for k in d.resources}
@@ -101,8 +124,9 @@ def _occupied(seen: ObservedScope) -> list[Diagnostic]:
     first = min(seen.foreign)
     return [
         warning(
-            f"{len(seen.foreign)} place(s) the policy routes in {seen.scope} are held by routes "
-            "or associations eastwest does not own; Terraform will fail to create those",
+            f"{len(seen.foreign)} resource(s) the policy wants in {seen.scope} have their place "
+            "held by something eastwest does not own (a route, an association, another NSG on "
+            "a subnet); Terraform will fail to create those or would replace what is there",
             detail=f"first: {seen.foreign[first]} ({first})",
         )
     ]

@@ -6,8 +6,10 @@ an observation). Out: ``{relative path: document}`` (``synthesize``), written as
 by ``write_files``; ``check_references`` proves every reference in it resolves; ``caveats``
 names what the configuration cannot declare.
 Always: pure except ``files.py``; deterministic (sorted keys, names derived from stable keys);
-one child module per cloud (``aws.py`` with ``aws_routes.py`` today); never imports
-``providers/``: the resources mirror what the adapters create, and tests hold the two together.
+one child module per cloud (``aws.py`` with ``aws_routes.py``, ``azure.py`` with
+``azure_names.py``, ``alibaba.py``; ``world.py`` is what Azure's subnet associations read); never
+imports ``providers/``: the resources mirror what the adapters create, and tests hold the two
+together.
 """
 
 from terraform.files import render, write_files

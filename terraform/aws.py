@@ -32,6 +32,7 @@ from orchestrator.state.resources import address_set_key
 from terraform import aws_routes
 from terraform.aws_routes import RecordTag
 from terraform.names import provider_alias, unique_names
+from terraform.world import World
 
 SOURCE = "hashicorp/aws"
 # Validated (terraform validate, apply, plan) against 5.100.0; the 5.x line keeps these
@@ -89,7 +90,7 @@ def addresses(policy: str, scopes: Iterable[DesiredScope]) -> dict[str, str]:
     return {key: f"{resource_type(resources[key])}.{name}" for key, name in names.items()}
 
 
-def module(policy: str, scopes: list[DesiredScope]) -> Json:
+def module(policy: str, scopes: list[DesiredScope], world: World | None = None) -> Json:
     """The ``aws/`` module's one file."""
     where = addresses(policy, scopes)
     resources: dict[str, dict[str, Json]] = {}
@@ -213,7 +214,9 @@ def module_call(scopes: list[DesiredScope]) -> Json:
     return {"source": "./aws", "providers": {alias: alias for alias in aliases}}
 
 
-def import_blocks(policy: str, scopes: list[DesiredScope], native: Mapping[str, str]) -> list[Json]:
+def import_blocks(
+    policy: str, scopes: list[DesiredScope], native: Mapping[str, str], world: World | None = None
+) -> list[Json]:
     """Adopt what already exists: one block per declared key with an id (sg-, pl-, sgr-,
     tgw-rtb-, and the routing resources' composite ids from ``import_ids``)."""
     where = addresses(policy, scopes)
@@ -224,7 +227,9 @@ def import_blocks(policy: str, scopes: list[DesiredScope], native: Mapping[str, 
     ]
 
 
-def import_ids(policy: str, desired: DesiredScope, seen: ObservedScope) -> dict[str, str]:
+def import_ids(
+    policy: str, desired: DesiredScope, seen: ObservedScope, world: World | None = None
+) -> dict[str, str]:
     """Import ids that are not one native id: those of the routing resources."""
     return aws_routes.import_ids(policy, desired, seen)
 

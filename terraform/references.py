@@ -2,8 +2,8 @@
 
 In: ``{relative path: JSON document}`` as ``synthesize`` returns. Out: a list of problems, empty
 when every ``${…}`` reference (resource, data source, variable, local, module output), every
-resource's ``provider`` and ``depends_on``, every module call's ``source`` and every import
-block's ``to`` names something defined in the output.
+resource's ``provider`` and ``depends_on``, every module call's ``source`` and ``providers``
+(both sides) and every import block's ``to`` names something defined in the output.
 Always: pure; modules are the directories of the files; a module call's ``./x`` source is the
 directory ``x`` beside the caller.
 """
@@ -128,10 +128,16 @@ def _check_structure(
             for needed in body.get("depends_on", []):
                 if not _resolves(str(needed).split("."), module, modules):
                     yield f"{path}: {rtype}.{name}: depends_on {needed!r} resolves to nothing"
-    for name in doc.get("module", {}):
+    for name, call in doc.get("module", {}).items():
         target = module.calls[name]
         if target not in modules:
             yield f"{path}: module {name!r}: source directory {target!r} has no files"
+            continue
+        for inner, outer in call.get("providers", {}).items():
+            if outer not in module.providers:
+                yield f"{path}: module {name!r}: provider {outer!r} is not configured"
+            if inner not in modules[target].providers:
+                yield f"{path}: module {name!r}: the module declares no provider {inner!r}"
     for block in doc.get("import", []):
         if not _import_resolves(str(block.get("to", "")), module, modules):
             yield f"{path}: import to {block.get('to')!r} resolves to no resource"
