@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,17 +123,31 @@ def _order(change: Change) -> tuple[int, int, str]:
 
 
 def _conflicts(scope: Scope, want: DesiredScope | None, seen: ObservedScope) -> list[Diagnostic]:
-    """Desired resources whose place is taken by something eastwest does not own."""
+    """Desired resources whose place is taken by something eastwest does not own: one warning
+    per occupant, however many resources it keeps out."""
     wanted = want.resources if want is not None else {}
-    return [
-        warning(
-            f"{scope}: {what} is not eastwest's; {_title(wanted[key])} was left out",
-            detail="eastwest never overwrites what it does not own: remove or change that "
-            "one by hand, and the next plan adds eastwest's",
+    held: dict[str, list[str]] = defaultdict(list)
+    for key, what in sorted(seen.foreign.items()):
+        if key in wanted:
+            held[what].append(key)
+    found: list[Diagnostic] = []
+    for what, keys in held.items():
+        kept = [k for k in keys if k in seen.resources]
+        left = [k for k in keys if k not in seen.resources]
+        consequence = []
+        if left:
+            more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+            consequence.append(f"{_title(wanted[left[0]])}{more} left out")
+        if kept:
+            consequence.append(f"{_title(wanted[kept[0]])} kept as it is, without it")
+        found.append(
+            warning(
+                f"{scope}: {what} is not eastwest's; " + "; ".join(consequence),
+                detail="eastwest never overwrites what it does not own: remove or change that "
+                "one by hand, and the next plan adds eastwest's",
+            )
         )
-        for key, what in sorted(seen.foreign.items())
-        if key in wanted and key not in seen.resources
-    ]
+    return found
 
 
 def _title(resource: Resource) -> str:

@@ -131,7 +131,12 @@ def _attributes(res: Resource) -> dict[str, object]:
     if isinstance(res, AddressSet):
         return {"segment": res.segment, "cidrs": sorted(res.cidrs), "max_entries": res.max_entries}
     if isinstance(res, FirewallGroup):
-        return {"name": res.name, "network": res.network, "segment": res.segment}
+        return {
+            "name": res.name,
+            "network": res.network,
+            "segment": res.segment,
+            "description": res.description,
+        }
     if not isinstance(res, FlowRule):
         return route_attributes(res)
     return {
