@@ -2,25 +2,20 @@
 
 In: the sandbox directory and ports (0: any free one). Out: ``Clouds`` holding the patched moto
 server (AWS), the Alibaba RPC fake and the Azure ARM fake, the last two seeded with their landing
-zones (``seed_alibaba``, ``seed_azure``, called as they are, plus one NSG-free subnet per Azure
-spoke: ``_add_free_subnets``; the AWS landing zone is seeded over HTTP by ``sandbox up``), and
-``describe()``: what ``daemon.json`` records of them. Always: the Azure fake's CA bundle is
-copied to ``DIR/azure-ca.pem``, because the fake removes its own copy when it stops; a reset
-restarts a fake on the same port with a fresh state and seeds it again, so ids, ports and the
-CA bundle's path stay what ``sandbox.json`` says (the bundle's content changes).
-The Alibaba seed builds part of its landing zone on the server's in-memory backend, which is why
-it runs here, in the serving process, and not in ``sandbox up``.
+zones (``seed_alibaba``, ``seed_azure``, called as they are; the AWS landing zone is seeded over
+HTTP by ``sandbox up``), and ``describe()``: what ``daemon.json`` records of them. Always: the
+Azure fake's CA bundle is copied to ``DIR/azure-ca.pem``, because the fake removes its own copy
+when it stops; a reset restarts a fake on the same port with a fresh state and seeds it again,
+so ids, ports and the CA bundle's path stay what ``sandbox.json`` says (the bundle's content
+changes). The Alibaba seed builds part of its landing zone on the server's in-memory backend,
+which is why it runs here, in the serving process, and not in ``sandbox up``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
-import ssl
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,18 +24,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from moto_fixtures.alibaba.server import AlibabaServer
     from moto_fixtures.aws.server import AwsServer
-    from moto_fixtures.azure.seed import SeedReport as AzureSeedReport
     from moto_fixtures.azure.server import AzureServer
     from moto_fixtures.serving import BackgroundServer
 
 AZURE_CA_FILE = "azure-ca.pem"
-AZURE_API_VERSION = "2024-05-01"
-# Spoke VNet → (subnet, prefix): the NSG-free subnets added beside seed_azure's (see below).
-FREE_SUBNETS = {
-    "vnet-web": ("snet-web-2", "10.1.2.0/24"),
-    "vnet-app": ("snet-app-2", "10.2.2.0/24"),
-    "vnet-db": ("snet-db-2", "10.3.2.0/24"),
-}
 NAMES = ("aws", "alibaba", "azure")
 TITLES = {"aws": "AWS", "alibaba": "Alibaba Cloud", "azure": "Azure"}
 
@@ -113,7 +100,6 @@ class Clouds:
             temporary.replace(ca_bundle)
         with _blamed("azure", "seed"):
             report = seed_azure(server)
-            extra = _add_free_subnets(server.url, server.ca_bundle, report)
         server.control.clear()
         self.sections["azure"] = {
             "endpoint_url": server.url,
@@ -121,7 +107,8 @@ class Clouds:
             "subscriptions": [report.subscription_id],
             "resource_groups": [report.resource_group],
             "regions": [report.region],
-            "landing_zone": _jsonable(report, free_subnets=extra),
+            # Its free_subnets (NSG-free spoke subnets) are what the demo and tests manage.
+            "landing_zone": _jsonable(report),
         }
 
     def reset_used(self) -> list[str]:
@@ -160,44 +147,6 @@ def start_clouds(directory: Path, aws_port: int = 0) -> Clouds:
         clouds.stop()
         raise
     return clouds
-
-
-def _add_free_subnets(url: str, ca_bundle: str, report: AzureSeedReport) -> dict[str, str]:
-    """A second workload subnet per spoke VNet, with no NSG; return ``{"vnet/subnet": id}``.
-
-    ``seed_azure`` protects every spoke subnet with a hand-made NSG, and eastwest never takes
-    over a subnet whose NSG is not its own, so without these a policy could manage no Azure
-    subnet at all. They mirror the ones the Azure adapter's tests add (tests/providers/azure).
-    """
-    tls = ssl.create_default_context(cafile=ca_bundle)
-    base = (
-        f"{url}/subscriptions/{report.subscription_id}/resourceGroups/{report.resource_group}"
-        "/providers/Microsoft.Network/virtualNetworks"
-    )
-    made: dict[str, str] = {}
-    for vnet, (subnet, prefix) in FREE_SUBNETS.items():
-        target = f"{base}/{vnet}/subnets/{subnet}?api-version={AZURE_API_VERSION}"
-        body, headers = _arm(tls, "PUT", target, {"properties": {"addressPrefix": prefix}})
-        status_url = headers.get("Azure-AsyncOperation")
-        deadline = time.monotonic() + 30
-        while status_url and _arm(tls, "GET", status_url)[0].get("status") == "InProgress":
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"azure: creating {vnet}/{subnet} never finished")
-            time.sleep(0.01)
-        made[f"{vnet}/{subnet}"] = str(body["id"])
-    return made
-
-
-def _arm(
-    tls: ssl.SSLContext, method: str, url: str, body: object = None
-) -> tuple[dict[str, Any], Mapping[str, str]]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (https only)
-    request.add_header("Authorization", "Bearer eastwest-sandbox")  # the fake takes any token
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, context=tls, timeout=10) as response:  # noqa: S310
-        answer: dict[str, Any] = json.loads(response.read() or b"{}")
-        return answer, dict(response.headers.items())
 
 
 @contextmanager

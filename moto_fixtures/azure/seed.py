@@ -10,7 +10,10 @@ What gets built: ``vnet-hub`` (10.0.0.0/16) with ``snet-nva`` and two NVA NICs (
 forwarding on), an internal load balancer frontend 10.0.1.10 (plain data: the fake has no load
 balancers); spokes ``vnet-web``/``vnet-app``/``vnet-db`` (tag ``segment``) with a workload
 subnet each, behind NSG ``nsg-<segment>`` and route table ``rt-<segment>`` (0.0.0.0/0 → the LB
-frontend); peerings hub↔spoke both ways (forwarded traffic allowed).
+frontend) and a newer subnet ``snet-<segment>-2`` (10.x.2.0/24) with neither NSG nor route
+table: the one a policy can put eastwest's NSG (and route table) on (``free_subnets``); peerings
+hub↔spoke both ways (forwarded traffic allowed). Deterministic: two fresh servers seeded alike
+hold the same names, ids and prefixes.
 """
 
 from __future__ import annotations
@@ -42,12 +45,13 @@ class SeedReport:
     resource_group: str
     region: str
     vnets: Mapping[str, str]  # name → id
-    subnets: Mapping[str, str]  # "vnet/subnet" → id
+    subnets: Mapping[str, str]  # "vnet/subnet" → id, free subnets included
     nsgs: Mapping[str, str]
     route_tables: Mapping[str, str]
     nva_nics: Mapping[str, str]  # NIC name → private IP
     lb_frontend_ip: str
     unowned_rules: Mapping[str, tuple[str, ...]]  # NSG name → rules eastwest must not touch
+    free_subnets: Mapping[str, str]  # "vnet/subnet" → id: spoke subnets without NSG or table
 
 
 def seed_azure(server: AzureServer) -> SeedReport:
@@ -57,6 +61,7 @@ def seed_azure(server: AzureServer) -> SeedReport:
     nsgs: dict[str, str] = {}
     tables: dict[str, str] = {}
     unowned: dict[str, tuple[str, ...]] = {}
+    free: dict[str, str] = {}
     hub_subnets = [_subnet("snet-nva", "10.0.1.0/24"), _subnet("GatewaySubnet", "10.0.255.0/27")]
     hub = api.put("virtualNetworks/vnet-hub", _vnet("10.0.0.0/16", {"role": "hub"}, hub_subnets))
     vnets["vnet-hub"] = hub["id"]
@@ -77,11 +82,15 @@ def seed_azure(server: AzureServer) -> SeedReport:
         subnet = _subnet(f"snet-{segment}", cidr.replace(".0.0/16", ".1.0/24"))
         subnet["properties"]["networkSecurityGroup"] = {"id": nsg["id"]}
         subnet["properties"]["routeTable"] = {"id": table["id"]}
+        # Added later by the workload team, before anyone wrote an NSG for it.
+        newer = _subnet(f"snet-{segment}-2", cidr.replace(".0.0/16", ".2.0/24"))
         vnet = api.put(
-            f"virtualNetworks/vnet-{segment}", _vnet(cidr, {"segment": segment}, [subnet])
+            f"virtualNetworks/vnet-{segment}", _vnet(cidr, {"segment": segment}, [subnet, newer])
         )
         vnets[vnet["name"]] = vnet["id"]
-        subnets[f"{vnet['name']}/snet-{segment}"] = vnet["properties"]["subnets"][0]["id"]
+        made = {f"{vnet['name']}/{s['name']}": s["id"] for s in vnet["properties"]["subnets"]}
+        subnets.update(made)
+        free[f"{vnet['name']}/{newer['name']}"] = made[f"{vnet['name']}/{newer['name']}"]
     for segment in SEGMENTS:
         spoke = f"vnet-{segment}"
         api.put(f"virtualNetworks/vnet-hub/virtualNetworkPeerings/hub-to-{segment}",
@@ -99,6 +108,7 @@ def seed_azure(server: AzureServer) -> SeedReport:
         nva_nics=MappingProxyType(nics),
         lb_frontend_ip=LB_FRONTEND_IP,
         unowned_rules=MappingProxyType(unowned),
+        free_subnets=MappingProxyType(free),
     )
 
 

@@ -2,8 +2,9 @@
 
 In: a ``NetworkManagementClient``, the resource group and the scope. Out: ``ScopeInventory``
 (VNets and subnets of the region, by name) or ``ObservedScope`` (owned NSGs, their rules, the
-segments' address sets as those rules hold them, eastwest's routes in route tables, and the
-digests recorded at the last apply).
+segments' address sets as those rules hold them, eastwest's routes in route tables, the
+digests recorded at the last apply, and conflicts: unowned routes on destinations eastwest
+wants, member subnets of groups still to create that hold somebody else's NSG).
 Always: three list calls per observation (NSGs with their rules inline; VNets with their
 subnets; route tables with their routes);
 any failed page fails the whole read (the SDK raises, the adapter turns it into an
@@ -29,6 +30,7 @@ from orchestrator.state import (
 from orchestrator.state.routes import route_owner
 from providers.azure import translate as tr
 from providers.azure import translate_routes as trr
+from providers.azure.conflicts import nsg_conflicts
 
 if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
@@ -80,7 +82,7 @@ def read_owned(
         {**observed.resources, **routes.resources},
         {**observed.native, **routes.native},
         {**observed.applied, **routes.applied},
-        routes.foreign,
+        {**routes.foreign, **nsg_conflicts(nsgs, vnets, desired)},
     )
 
 

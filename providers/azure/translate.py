@@ -7,8 +7,10 @@ eastwest's, so a hand-made rule there is drift. NSGs without those tags are neve
 Rules eastwest writes are named ``eastwest-<in|out>-<peer segment>-<ports>`` and say their peer
 in the description (``set:<segment> …``): NSG rules carry addresses, not references, so a
 segment's address set is "virtual": the prefixes its rules hold. A rule of eastwest's whose
-content is not exactly what eastwest writes (an edited port, prefix or access) reads back with
-the peer ``ref:<rule name>``: a different key, so the plan deletes it and writes the right one.
+content is not exactly what eastwest writes (an edited port, prefix or access), like a hand-made
+rule, reads back with the key ``…/ref:<rule name>`` (rule names are unique per NSG, so such keys
+never collide, and never equal a desired key) and, as its peer, what it lets in or out:
+``cidr:<prefixes>`` or ``ref:<service tag or ASGs>``; the plan deletes it and writes the right one.
 The two ``eastwest-deny-vnet-*`` rules are part of the NSG itself (see ``Problems``).
 """
 
@@ -302,10 +304,34 @@ def _native_rule(
     )
     segment = peer[4:] if peer else None
     if segment is None or segment not in known or not _is_canonical(neutral, rule, known[segment]):
-        neutral = _replace_peer(neutral, f"ref:{rule['name']}")
+        neutral = _replace_peer(neutral, observed_peer(rule), key_peer=f"ref:{rule['name']}")
     else:
         neutral = _replace_peer(neutral, neutral.peer)
     return NativeRule(neutral, rule["name"], int(p.get("priority", 0)))
+
+
+def observed_peer(rule: Payload) -> str:
+    """What a rule eastwest did not write as it stands lets in (Inbound: its source) or out
+    (Outbound: its destination), as a peer token: ``cidr:<prefixes>`` for addresses,
+    ``ref:<service tag>`` (``Internet``, ``VirtualNetwork``; ``*`` is ``Any``) or
+    ``ref:<ASG names>`` otherwise."""
+    p = props(rule)
+    side = "source" if str(p.get("direction", "")).lower() == "inbound" else "destination"
+    groups = p.get(f"{side}ApplicationSecurityGroups") or ()
+    if groups:
+        return "ref:" + ",".join(sorted(name_of_id(str(g.get("id", ""))) for g in groups))
+    prefixes = peer_prefixes(rule)
+    if prefixes and all(_is_address(x) for x in prefixes):
+        return "cidr:" + ",".join(prefixes)
+    return "ref:" + (",".join("Any" if x == "*" else x for x in prefixes) or "Any")
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_canonical(rule: FlowRule, native: Payload, prefixes: Sequence[str]) -> bool:
@@ -318,9 +344,10 @@ def _is_canonical(rule: FlowRule, native: Payload, prefixes: Sequence[str]) -> b
     return same_content(native, wanted)
 
 
-def _replace_peer(rule: FlowRule, peer: str) -> FlowRule:
-    key = rule_key(rule.group, rule.direction, ports_label(rule.protocol, rule.from_port,
-                   rule.to_port), peer)  # fmt: skip
+def _replace_peer(rule: FlowRule, peer: str, *, key_peer: str | None = None) -> FlowRule:
+    """``key_peer``: what the key says instead of ``peer`` (a rule's name, for uniqueness)."""
+    ports = ports_label(rule.protocol, rule.from_port, rule.to_port)
+    key = rule_key(rule.group, rule.direction, ports, key_peer or peer)
     return FlowRule(
         key=key,
         scope=rule.scope,
@@ -414,19 +441,18 @@ def associated_nsg(subnet: Payload) -> str | None:
 
 
 def association_problems(nsg: Payload, members: list[Payload]) -> list[str]:
-    own = str(nsg.get("id", "")).lower()
+    """What apply repairs: an association missing, or one with a subnet that is no member. A
+    member holding somebody else's NSG is not among them: apply never takes it over, so as a
+    "problem" it would show the group as changed in every plan (see ``conflicts``)."""
     names = {str(s["name"]) for s in members}
     problems = [
         f"subnet {name_of_id(ref['id'])} is associated but not a member"
         for ref in props(nsg).get("subnets") or ()
         if name_of_id(str(ref.get("id", ""))) not in names
     ]
-    for subnet in members:
-        current = associated_nsg(subnet)
-        if current is None:
-            problems.append(f"subnet {subnet['name']} is not associated")
-        elif current.lower() != own:
-            problems.append(
-                f"subnet {subnet['name']} has NSG {name_of_id(current)}, not eastwest's"
-            )
+    problems.extend(
+        f"subnet {subnet['name']} is not associated"
+        for subnet in members
+        if associated_nsg(subnet) is None
+    )
     return problems

@@ -14,7 +14,8 @@ In: a step's changes, the native ids known so far (an address set's "id" is its 
 - A rule that exists keeps its priority; a new one gets a free one (``priorities``).
 - An NSG is associated with its member subnets once its rules are in (make before break); the
   subnet PUT changes ``networkSecurityGroup`` only. A subnet holding somebody else's NSG is a
-  failed result, never an overwrite.
+  failed result, never an overwrite (the plan leaves a new group with such a member out:
+  ``conflicts``; this catches an NSG put there since, or a group that already existed).
 - 404 on delete and "already there" on create are success.
 """
 

@@ -133,3 +133,33 @@ def test_seed_builds_hub_and_spokes() -> None:
         nic = client.network_interfaces.get(RG, "nic-nva-1")
         assert nic.ip_configurations
         assert nic.ip_configurations[0].private_ip_address == "10.0.1.4"
+
+
+def test_seed_leaves_one_subnet_per_spoke_free_and_is_deterministic() -> None:
+    """eastwest never takes over a subnet with somebody else's NSG: without a free subnet per
+    spoke, a policy could manage nothing in Azure."""
+    reports = []
+    for _ in range(2):
+        with start_azure_server(retry_after=0) as server:
+            reports.append(seed_azure(server))
+            client = client_for(server)
+            found = {
+                f"{v.name}/{s.name}": (s.address_prefix, s.network_security_group, s.route_table)
+                for v in client.virtual_networks.list(RG)
+                for s in v.subnets or ()
+                if v.name != "vnet-hub"
+            }
+    first, second = reports
+    assert dict(first.free_subnets) == {
+        "vnet-web/snet-web-2": first.subnets["vnet-web/snet-web-2"],
+        "vnet-app/snet-app-2": first.subnets["vnet-app/snet-app-2"],
+        "vnet-db/snet-db-2": first.subnets["vnet-db/snet-db-2"],
+    }
+    assert {k: v[0] for k, v in found.items() if k in first.free_subnets} == {
+        "vnet-web/snet-web-2": "10.1.2.0/24",
+        "vnet-app/snet-app-2": "10.2.2.0/24",
+        "vnet-db/snet-db-2": "10.3.2.0/24",
+    }
+    assert all(v[1:] == (None, None) for k, v in found.items() if k in first.free_subnets)
+    assert all(v[1] and v[2] for k, v in found.items() if k not in first.free_subnets)
+    assert first == second

@@ -26,6 +26,8 @@ from tests.providers.azure.conftest import (
 )
 
 APP_NSG = "eastwest-acme-app-vnet-app"
+REGION = "eastus"
+CIDRS = ("web", "app", "db")
 
 
 def _policy(extra_ports: tuple[str, ...] = (), name: str = "acme") -> Policy:
@@ -194,24 +196,85 @@ def test_adding_a_rule_in_the_middle_keeps_every_priority(
     assert not _plan(_policy(("tcp/80", "tcp/8443", "tcp/9000")), adapter).has_changes
 
 
-def test_a_member_subnet_with_someone_elses_nsg_is_a_conflict(
+def _by_tags(*segments: str) -> Policy:
+    """Whole spoke VNets by tag: snet-<segment> (nsg-<segment>) and snet-<segment>-2 (free)."""
+    members = {
+        s: {"account": "az-prod", "region": REGION, "tags": {"segment": s}} for s in segments
+    }
+    rule = {"name": "web-to-app", "from": "web", "to": "app", "ports": ["tcp/8080"]}
+    both = {"web", "app"} <= set(segments)
+    return policy("acme", [{"name": s, "members": [members[s]]} for s in segments],
+                  [rule] if both else [])  # fmt: skip
+
+
+def _warnings(p: Policy, adapter: AzureAdapter) -> list[str]:
+    result = plan_policy(p, lambda _: adapter, lambda _: None)
+    return [d.summary for d in result.diagnostics]
+
+
+def test_a_member_subnet_with_someone_elses_nsg_is_a_conflict_found_at_plan_time(
     server: AzureServer, seeded: SeedReport
 ) -> None:
     client = console(server)
     before = unowned_snapshot(client)
-    subnet_before = client.subnets.get(RG, "vnet-web", "snet-web").as_dict()
-    p = policy("acme", [{"name": "web", "members": [member("vnet-web", "snet-web")]}], [])
+    subnets_before = [client.subnets.get(RG, f"vnet-{s}", f"snet-{s}").as_dict() for s in CIDRS]
     adapter = adapter_for(server, "acme")
-    plan = _plan(p, adapter)
-    report = apply_plan(plan, lambda _: adapter)
-    assert not report.ok
-    messages = " ".join(r.message for _, r in report.results if not r.ok)
-    assert "nsg-web" in messages
-    assert "snet-web" in messages
+    p = _by_tags("web", "app", "db")
+    for attempt in ("first plan", "after apply"):
+        plan = _plan(p, adapter)
+        assert not plan.has_changes, (attempt, [c.key for c in plan.changes])  # nothing doomed
+        warnings = _warnings(p, adapter)
+        for segment in CIDRS:
+            assert any(
+                f"the NSG nsg-{segment} on member subnet vnet-{segment}/snet-{segment} is not "
+                f"eastwest's; fwgroup/{segment}@vnet-{segment} was left out" in w
+                for w in warnings
+            ), (attempt, warnings)
+        assert any("fwgroup/web@vnet-web/egress/tcp:8080/set:app was left out" in w
+                   for w in warnings)  # fmt: skip
+        report = apply_plan(plan, lambda _: adapter)
+        assert report.ok, [r.message for _, r in report.results if not r.ok]
+    assert not [n for n in client.network_security_groups.list(RG) if n.name.startswith("eastwest")]
     assert unowned_snapshot(client) == before
-    assert client.subnets.get(RG, "vnet-web", "snet-web").as_dict() == subnet_before
-    again = _plan(p, adapter)  # still shown, never silently accepted
-    assert any(c.resource.kind == "firewall_group" for c in again.changes)
+    assert [client.subnets.get(RG, f"vnet-{s}", f"snet-{s}").as_dict() for s in CIDRS] == (
+        subnets_before
+    )
+
+
+def test_a_conflict_on_an_existing_group_is_no_phantom_update(
+    server: AzureServer, seeded: SeedReport
+) -> None:
+    """A group applied while snet-web was free, then nsg-web put back on it by hand: the
+    group still guards snet-web-2, and the plan converges instead of showing it as changed
+    (with no attribute differing) forever."""
+    client = console(server)
+    subnet = client.subnets.get(RG, "vnet-web", "snet-web").as_dict()
+    theirs = subnet["properties"].pop("networkSecurityGroup")
+    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web", subnet).result()
+    adapter = adapter_for(server, "acme")
+    p = _by_tags("web")
+    _apply(p, adapter)
+    subnet = client.subnets.get(RG, "vnet-web", "snet-web").as_dict()
+    subnet["properties"]["networkSecurityGroup"] = theirs
+    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web", subnet).result()
+
+    assert not _plan(p, adapter).has_changes
+
+    # A repairable problem beside it is still shown and repaired; apply names the held subnet.
+    free = client.subnets.get(RG, "vnet-web", "snet-web-2").as_dict()
+    free["properties"].pop("networkSecurityGroup")
+    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web-2", free).result()
+    plan = _plan(p, adapter)
+    [change] = plan.changes
+    assert change.action is Action.UPDATE
+    assert "[subnet snet-web-2 is not associated]" in getattr(change.before, "description", "")
+    report = apply_plan(plan, lambda _: adapter)
+    assert "snet-web (NSG nsg-web)" in " ".join(r.message for _, r in report.results)
+    nsg = client.subnets.get(RG, "vnet-web", "snet-web-2").as_dict()["properties"]
+    assert nsg["networkSecurityGroup"]["id"].endswith("/eastwest-acme-web-vnet-web")
+    held = client.subnets.get(RG, "vnet-web", "snet-web").as_dict()["properties"]
+    assert held["networkSecurityGroup"] == theirs
+    assert not _plan(p, adapter).has_changes
 
 
 def test_two_policies_never_touch_each_other(server: AzureServer, seeded: SeedReport) -> None:

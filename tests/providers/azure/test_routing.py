@@ -4,7 +4,7 @@ fifth of calls answered 429.
 The landing zone (moto_fixtures/azure/seed.py): vnet-hub with the NVA subnet (load balancer
 frontend 10.0.1.10), spokes vnet-web/app/db peered with it, each spoke subnet with the user's
 route table rt-<segment> holding 0.0.0.0/0 → 10.0.1.10 (forced tunnelling), plus a second subnet
-per spoke without any route table (conftest). The policy: web → app inspected, app → db direct,
+per spoke without NSG or route table (seeded). The policy: web → app inspected, app → db direct,
 web ↔ db denied. Everything is read back through azure-mgmt-network, as a console user would.
 """
 

@@ -56,32 +56,80 @@ WELL_FORMED = _rule("eastwest-in-onprem-tcp-443")
 
 
 @pytest.mark.parametrize(
-    ("rule", "peer"),
+    ("rule", "peer", "key_peer"),
     [
-        pytest.param(WELL_FORMED, "set:onprem", id="eastwest-rule"),
+        pytest.param(WELL_FORMED, "set:onprem", "set:onprem", id="eastwest-rule"),
         pytest.param(
             _rule("eastwest-in-onprem-tcp-443", destinationPortRange="22"),
+            "cidr:172.16.0.0/12",
             "ref:eastwest-in-onprem-tcp-443",
             id="port-edited",
         ),
         pytest.param(
             _rule("eastwest-in-onprem-tcp-443", access="Deny"),
+            "cidr:172.16.0.0/12",
             "ref:eastwest-in-onprem-tcp-443",
             id="access-edited",
         ),
-        pytest.param(_rule("allow-ssh", description=""), "ref:allow-ssh", id="hand-made"),
+        pytest.param(
+            _rule("allow-ssh", description=""), "cidr:172.16.0.0/12", "ref:allow-ssh",
+            id="hand-made",
+        ),
         pytest.param(
             _rule("eastwest-in-onprem-tcp-443", sourceAddressPrefixes=["0.0.0.0/0"]),
+            "cidr:0.0.0.0/0",
             "ref:eastwest-in-onprem-tcp-443",
             id="prefix-edited",
         ),
+        pytest.param(
+            _rule("allow-3389-from-anywhere", sourceAddressPrefixes=[],
+                  sourceAddressPrefix="Internet", description=""),
+            "ref:Internet",
+            "ref:allow-3389-from-anywhere",
+            id="service-tag",
+        ),
+        pytest.param(
+            _rule("allow-all", sourceAddressPrefixes=[], sourceAddressPrefix="*"),
+            "ref:Any",
+            "ref:allow-all",
+            id="any-source",
+        ),
+        pytest.param(
+            _rule("from-asgs", sourceAddressPrefixes=[], sourceApplicationSecurityGroups=[
+                {"id": "/x/applicationSecurityGroups/asg-b"},
+                {"id": "/x/applicationSecurityGroups/asg-a"}]),
+            "ref:asg-a,asg-b",
+            "ref:from-asgs",
+            id="asg-source",
+        ),
+        pytest.param(
+            _rule("to-two", direction="Outbound", sourceAddressPrefixes=[],
+                  sourceAddressPrefix="*", destinationAddressPrefix="",
+                  destinationAddressPrefixes=["10.9.0.0/16", "10.8.0.0/16"]),
+            "cidr:10.8.0.0/16,10.9.0.0/16",
+            "ref:to-two",
+            id="egress-prefixes",
+        ),
     ],
-)
-def test_rules_read_back_as_their_peer(rule: dict[str, Any], peer: str) -> None:
+)  # fmt: skip
+def test_rules_read_back_with_their_source_as_peer_and_their_name_in_the_key(
+    rule: dict[str, Any], peer: str, key_peer: str
+) -> None:
     view = tr.read_nsg(SCOPE, _nsg(rule, _deny("Inbound"), _deny("Outbound")),
                        {"onprem": ("172.16.0.0/12",)})  # fmt: skip
     assert [n.rule.peer for n in view.rules] == [peer]
+    assert [n.rule.key.rsplit("/", 1)[1] for n in view.rules] == [key_peer]
     assert view.problems == ()
+
+
+def test_hand_made_rules_alike_but_for_their_names_keep_apart() -> None:
+    """Rule names are unique per NSG: the keys carry them, so two rules letting the same
+    source in on the same port never collapse into one key (one of them would never go)."""
+    first = _rule("allow-rdp", destinationPortRange="3389", priority=200)
+    second = _rule("allow-rdp-too", destinationPortRange="3389", priority=210)
+    view = tr.read_nsg(SCOPE, _nsg(first, second, _deny("Inbound"), _deny("Outbound")), {})
+    assert [n.rule.peer for n in view.rules] == ["cidr:172.16.0.0/12"] * 2
+    assert len({n.rule.key for n in view.rules}) == 2
 
 
 def test_what_eastwest_writes_reads_back_with_the_same_key() -> None:
@@ -125,6 +173,23 @@ def test_observation_reports_unassociated_member_subnets() -> None:
     clean = observe_nsgs(SCOPE, "acme", [associated], {"vnet-app": vnet})
     assert clean.resources[GROUP].description == "eastwest: segment app of policy acme"
     assert clean.applied == {}
+
+
+def test_a_member_holding_someone_elses_nsg_is_no_repairable_problem() -> None:
+    """Apply never takes such a subnet over: as a "problem" in the description, the group would
+    show as changed (``~``, no attribute differing) in every plan and never converge."""
+    vnet = {"name": "vnet-app", "properties": {"subnets": [
+        {"name": "snet-app", "id": "/x/virtualNetworks/vnet-app/subnets/snet-app",
+         "properties": {"addressPrefix": "10.2.1.0/24",
+                        "networkSecurityGroup": {"id": "/x/networkSecurityGroups/nsg-app"}}},
+        {"name": "snet-app-2", "id": "/x/virtualNetworks/vnet-app/subnets/snet-app-2",
+         "properties": {"addressPrefix": "10.2.2.0/24",
+                        "networkSecurityGroup": {"id": NSG_ID}}}]}}  # fmt: skip
+    app = _rule("eastwest-in-app-any", protocol="*", destinationPortRange="*",
+                sourceAddressPrefixes=["10.2.0.0/16"], description="set:app")  # fmt: skip
+    nsg = _nsg(app, _deny("Inbound"), _deny("Outbound"), subnets=("snet-app-2",))
+    observed = observe_nsgs(SCOPE, "acme", [nsg], {"vnet-app": vnet})
+    assert observed.resources[GROUP].description == "eastwest: segment app of policy acme"
 
 
 def test_ownership_needs_policy_key_and_region() -> None:

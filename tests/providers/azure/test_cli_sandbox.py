@@ -1,0 +1,95 @@
+"""Azure through the CLI against a real `eastwest sandbox up` daemon, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from moto_fixtures.consoles import AzureConsole
+from moto_fixtures.sandbox import load_sandbox
+from orchestrator.cli import main
+
+pytestmark = pytest.mark.sandbox
+
+POLICY = """\
+version: 1
+name: azonly
+accounts:
+  - {name: az-sandbox, cloud: azure, subscription_id: 00000000-0000-0000-0000-000000000001,
+     resource_group: rg-net, regions: [eastus]}
+hubs:
+  - {name: eus, account: az-sandbox, region: eastus, transit: vnet-hub,
+     inspection: {vpc: vnet-hub, firewalls: [{zone: "1", next_hop: 10.0.1.10}]}}
+segments:
+  - {name: web, members: [{account: az-sandbox, region: eastus, vnet: vnet-web,
+                           subnets: [snet-web-2]}]}
+  - {name: app, members: [{account: az-sandbox, region: eastus, vnet: vnet-app,
+                           subnets: [snet-app-2]}]}
+rules:
+  - {name: web-to-app, from: web, to: app, ports: [tcp/8080]}
+"""
+
+
+def run(directory: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--sandbox", str(directory), *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> str:
+    path = tmp_path / "azonly.yaml"
+    path.write_text(POLICY)
+    return str(path)
+
+
+def test_a_saved_azure_plan_applies_exactly(
+    sandbox_dir: Path, tmp_path: Path, policy_file: str
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    code, _, err = run(sandbox_dir, "plan", policy_file, "--out", str(plan_file))
+    assert code == 0, err
+    body = json.loads(plan_file.read_text())
+    [scope] = body["scopes"]
+    assert scope["target"]["resource_group"] == "rg-net"
+    added = body["summary"]["add"]
+    assert added > 0
+
+    code, out, err = run(sandbox_dir, "apply", str(plan_file))
+    assert code == 0, out + err
+    assert f"Resources: {added} added, 0 changed, 0 destroyed." in out
+
+    code, out, _ = run(sandbox_dir, "plan", policy_file, "--detailed-exitcode")
+    assert (code, "No changes." in out) == (0, True), out
+    azure = AzureConsole(load_sandbox(sandbox_dir)["azure"])
+    assert sorted(str(n.name) for n in azure.owned_nsgs("azonly")) == [
+        "eastwest-azonly-app-vnet-app",
+        "eastwest-azonly-web-vnet-web",
+    ]
+
+
+def test_a_stale_saved_azure_plan_is_refused_and_drift_shows_its_source(
+    sandbox_dir: Path, tmp_path: Path, policy_file: str
+) -> None:
+    assert run(sandbox_dir, "apply", policy_file, "--auto-approve")[0] == 0
+    azure = AzureConsole(load_sandbox(sandbox_dir)["azure"])
+    nsg = str(azure.owned_nsgs("azonly")[0].name)
+    azure.network.security_rules.begin_delete(azure.group, nsg, "eastwest-deny-vnet-in").result()
+    plan_file = tmp_path / "plan.json"
+    assert run(sandbox_dir, "plan", policy_file, "--out", str(plan_file))[0] == 0
+    assert json.loads(plan_file.read_text())["summary"]["change"] == 1  # the deny rule
+    rule = azure.add_rogue_rule(nsg)  # tcp/3389 from the service tag Internet
+
+    code, _, err = run(sandbox_dir, "apply", str(plan_file))
+    assert code == 1
+    assert "stale" in err
+
+    code, out, _ = run(sandbox_dir, "plan", policy_file, "--detailed-exitcode")
+    assert code == 2
+    assert 'peer        = "ref:Internet"' in out
+    assert f"ingress/tcp:3389/ref:{rule} will be destroyed" in out
+    assert run(sandbox_dir, "plan", policy_file, "--out", str(plan_file))[0] == 0
+    assert run(sandbox_dir, "apply", str(plan_file))[0] == 0
+    assert run(sandbox_dir, "plan", policy_file, "--detailed-exitcode")[0] == 0
