@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestrator.compile import compile_policy
-from orchestrator.compile.compiler import SUPPORTED_CLOUDS
+from orchestrator.compile.compiler import SUPPORTED_CLOUDS, account_target
 from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope
 from orchestrator.diagnostics import Diagnostic, error, has_errors, warning
 from orchestrator.errors import ObservationError, ProviderError
@@ -58,11 +58,9 @@ def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]
                 )
             )
             continue
-        ident = account.subscription_id if account.cloud == "azure" else account.account_id
-        profile, group = getattr(account, "profile", None), getattr(account, "resource_group", None)
-        target = Target(account.cloud, ident, account.name, profile, group)
+        target = account_target(account)
         for region in account.regions:
-            scopes[Scope(account.cloud, ident, region)] = target
+            scopes[Scope(account.cloud, target.account, region)] = target
     return scopes, diags
 
 

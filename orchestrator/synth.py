@@ -36,6 +36,15 @@ _NEEDS_WORLD = frozenset({"azure"})
 
 
 def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> int:
+    shared = [a.name for a in loaded.policy.accounts if getattr(a, "existing_nsgs", "") == "share"]
+    if shared:
+        # The azurerm module would associate eastwest's NSG with subnets that hold the user's,
+        # replacing it: refuse rather than hand Terraform that.
+        return _fail(
+            f"existing_nsgs: share (account {shared[0]!r}) is applied by `eastwest apply` and "
+            "`eastwest run` only; synth cannot express rules inside NSGs eastwest does not own "
+            "yet. Nothing was written."
+        )
     try:
         sandbox = ctx.sandbox()
         adapters = AdapterCache(loaded.policy.name, sandbox)

@@ -28,7 +28,13 @@ def _aws(target: Target, *, policy: str, sandbox: Mapping[str, Any] | None) -> A
 def _azure(target: Target, *, policy: str, sandbox: Mapping[str, Any] | None) -> Adapter:
     from providers.azure.adapter import make_azure_adapter  # noqa: PLC0415 - lazy SDK import
 
-    return make_azure_adapter(target, policy=policy, sandbox=sandbox)
+    mode = target.existing_nsgs
+    if mode not in ("conflict", "share"):
+        raise ValueError(f"existing_nsgs must be 'conflict' or 'share', not {mode!r}")
+    shared = mode == "share"
+    return make_azure_adapter(
+        target, policy=policy, sandbox=sandbox, existing_nsgs="share" if shared else "conflict"
+    )
 
 
 ADAPTERS: Mapping[str, AdapterFactory] = {

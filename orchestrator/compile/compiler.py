@@ -16,7 +16,7 @@ from orchestrator.compile.membership import (
 from orchestrator.compile.quotas import check_quotas
 from orchestrator.compile.transit import compile_transit
 from orchestrator.diagnostics import Diagnostic, error
-from orchestrator.model.policy import Policy
+from orchestrator.model.policy import Account, AzureAccount, Policy
 from orchestrator.model.ports import PortRange
 from orchestrator.state import (
     AddressSet,
@@ -54,11 +54,23 @@ def scopes_to_read(policy: Policy) -> dict[Scope, Target]:
     for segment in policy.segments:
         for member in segment.members:
             scope = member_scope(policy, member)
-            account = policy.account(member.account)
-            profile = getattr(account, "profile", None)
-            group = getattr(account, "resource_group", None)
-            scopes[scope] = Target(scope.cloud, scope.account, account.name, profile, group)
+            scopes[scope] = account_target(policy.account(member.account))
     return scopes
+
+
+def account_target(account: Account) -> Target:
+    """Who to talk to for ``account``: its cloud, identity and the options its adapter needs."""
+    if isinstance(account, AzureAccount):
+        return Target(
+            "azure",
+            account.subscription_id,
+            account.name,
+            resource_group=account.resource_group,
+            existing_nsgs=account.existing_nsgs,
+        )
+    return Target(
+        account.cloud, account.account_id, account.name, getattr(account, "profile", None)
+    )
 
 
 def compile_policy(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from orchestrator.compile.membership import Membership
-from orchestrator.diagnostics import Diagnostic, warning
+from orchestrator.diagnostics import Diagnostic, error, warning
 from orchestrator.model.policy import Policy
 from orchestrator.model.ports import PortRange, parse_port_spec
 
@@ -32,6 +32,14 @@ def collect_flows(policy: Policy, membership: Membership) -> tuple[list[Flow], l
     diags: list[Diagnostic] = []
     for index, rule in enumerate(policy.rules):
         path = f"rules[{index}]"
+        unknown = [s for s in (rule.from_, rule.to) if s not in membership.cidrs]
+        if unknown:
+            # The loader's reference check reports this with a location; a policy built in
+            # code skips it, and must still get an error rather than a crash.
+            diags.append(
+                error(f"rule {rule.name!r} names unknown segment {unknown[0]!r}", path=path)
+            )
+            continue
         if not membership.cidrs[rule.from_] or not membership.cidrs[rule.to]:
             continue  # the membership warning already names the empty segment
         if not membership.of(rule.from_) and not membership.of(rule.to):

@@ -128,6 +128,11 @@ class AzureAccount(_Account):
     cloud: Literal["azure"]
     subscription_id: Annotated[str, StringConstraints(pattern=SUBSCRIPTION_PATTERN)]
     resource_group: Annotated[str, StringConstraints(min_length=1, max_length=90)]
+    existing_nsgs: Literal["conflict", "share"] = Field(
+        default="conflict",
+        description="a member subnet that already has an NSG: 'conflict' leaves it alone "
+        "(a warning), 'share' writes eastwest's rules into that NSG, by name, beside yours",
+    )
 
 
 Account = Annotated[AwsAccount | AlibabaAccount | AzureAccount, Field(discriminator="cloud")]

@@ -43,6 +43,7 @@ def _scope_to_json(sp: ScopePlan) -> dict[str, Any]:
             "name": sp.target.name,
             "profile": sp.target.profile,
             "resource_group": sp.target.resource_group,
+            "existing_nsgs": sp.target.existing_nsgs,
         },
         "fingerprint": sp.fingerprint,
         "skipped": sp.skipped,
@@ -108,7 +109,14 @@ def _plan_from_json(body: Mapping[str, Any]) -> Plan:
 
 def _scope_from_json(body: Mapping[str, Any]) -> ScopePlan:
     t = body["target"]
-    target = Target(t["cloud"], t["account"], t["name"], t.get("profile"), t.get("resource_group"))
+    target = Target(
+        t["cloud"],
+        t["account"],
+        t["name"],
+        t.get("profile"),
+        t.get("resource_group"),
+        t.get("existing_nsgs", "conflict"),
+    )
     changes = tuple(
         Change(
             Action(c["symbol"]),

@@ -38,6 +38,7 @@ class Target:
     profile: str | None = None
     # Azure: the policy account's resource group, where eastwest reads and writes (None elsewhere).
     resource_group: str | None = None
+    existing_nsgs: str = "conflict"  # Azure: 'conflict' or 'share' (docs/policy.md)
 
 
 @dataclass(frozen=True, slots=True)

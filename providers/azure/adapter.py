@@ -10,7 +10,7 @@ resource group and resource, never credentials.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from azure.core.exceptions import AzureError
 
@@ -36,12 +36,26 @@ from providers.azure.session import AzureClients, Tuning, sandbox_clients, stand
 from providers.azure.writer import AzureWriter
 from providers.base import ChangeResult, Report
 
+ExistingNsgs = Literal["conflict", "share"]
+
 
 class AzureAdapter:
-    def __init__(self, target: Target, policy: str, clients: AzureClients) -> None:
+    """``existing_nsgs``: what a member subnet that already has somebody else's NSG means:
+    ``conflict`` (the group is left out, with a warning) or ``share`` (eastwest's rules go into
+    that NSG, owned by name, beside the user's: ``shared``). Only an explicit opt-in shares."""
+
+    def __init__(
+        self,
+        target: Target,
+        policy: str,
+        clients: AzureClients,
+        *,
+        existing_nsgs: ExistingNsgs = "conflict",
+    ) -> None:
         self.target = target
         self.policy = policy
         self.clients = clients
+        self.share = existing_nsgs == "share"
 
     def _where(self, region: str) -> str:
         return (
@@ -76,7 +90,12 @@ class AzureAdapter:
         report as conflicts."""
         try:
             return read_owned(
-                self.clients.network(), self.resource_group, scope, self.policy, desired
+                self.clients.network(),
+                self.resource_group,
+                scope,
+                self.policy,
+                desired,
+                share=self.share,
             )
         except AzureError as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
@@ -132,7 +151,12 @@ class AzureAdapter:
 
     def _writer(self, scope: Scope) -> AzureWriter:
         return AzureWriter(
-            self.clients.network(), self.resource_group, scope, self.policy, self.clients.tuning
+            self.clients.network(),
+            self.resource_group,
+            scope,
+            self.policy,
+            self.clients.tuning,
+            share=self.share,
         )
 
     def _route_writer(self, scope: Scope) -> RouteWriter:
@@ -147,6 +171,7 @@ def make_azure_adapter(
     policy: str,
     sandbox: Mapping[str, Any] | None,
     tuning: Tuning | None = None,
+    existing_nsgs: ExistingNsgs = "conflict",
 ) -> AzureAdapter:
     """Production: ``DefaultAzureCredential`` (needs ``azure-identity``). Sandbox: the mapping's
     ``azure`` section (``endpoint_url``, ``ca_bundle``; see ``session``)."""
@@ -156,4 +181,4 @@ def make_azure_adapter(
         clients = sandbox_clients(sandbox, target.account, tuning)
     else:
         clients = standard_clients(target.account, tuning)
-    return AzureAdapter(target, policy, clients)
+    return AzureAdapter(target, policy, clients, existing_nsgs=existing_nsgs)

@@ -1,63 +1,85 @@
 """NSG conflicts, found while observing: member subnets that hold somebody else's NSG.
 
-In: the scope's owned NSGs (this policy's), its VNets (subnets inline) and the desired scope.
-Out: ``ObservedScope.foreign`` entries, desired key → what holds its place; the planner turns
-each into a warning and the diff leaves the key out. Always: pure; eastwest never takes over a
-subnet whose NSG is not its own, so a group that would be associated with one is left out of
-the plan, with its rules (they would have no NSG to go into) and the address sets only those
-rules use (nothing else would make them observable, so they would show as ``+`` forever).
-
-Only groups not created yet are reported: an existing NSG keeps protecting its other members,
-its plan converges, and apply refuses the held subnet if it ever tries to associate it. (The
-planner warns only about keys that are not observed, so an existing group's conflict cannot be
-told at plan time without a core change.) Whether a group was created is read from the owned
-NSGs, not from ``desired``, and nothing here touches ``resources``: the observation's
-fingerprint, which a saved plan is checked against without the policy, stays the same.
+In: the scope's owned NSGs (this policy's), its VNets (subnets inline), the desired scope and,
+when the account shares existing NSGs, the ``Sharing`` that says which NSGs may take eastwest's
+rules. Out: ``ObservedScope.foreign`` entries, desired key → what holds its place; the planner
+turns them into one warning per occupant, and the diff leaves out keys not observed yet.
+Always: pure; eastwest never takes over a subnet whose NSG is not its own, and writes into one
+only when sharing is on and the NSG qualifies (``shared.why_not_shared``; when it does not, the
+warning says why). A group not created yet is left out of the plan with its rules (they would
+have no NSG to go into) and the address sets only those rules use (nothing else would make them
+observable, so they would show as ``+`` forever). A group that exists is reported alone: it
+keeps guarding its other members, and its plan converges. Whether a group was created is read
+from the owned NSGs, not from ``desired``, and nothing here touches ``resources``: the
+observation's fingerprint, which a saved plan is checked against without the policy, stays the
+same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from orchestrator.state import AddressSet, DesiredScope, FirewallGroup, FlowRule
 from providers.azure import translate as tr
+from providers.azure.shared import Sharing
 
 Payload = Mapping[str, Any]
 
 
 def nsg_conflicts(
-    owned: Iterable[Payload], vnets: Mapping[str, Payload], desired: DesiredScope | None
+    owned: Iterable[Payload],
+    vnets: Mapping[str, Payload],
+    desired: DesiredScope | None,
+    sharing: Sharing | None = None,
 ) -> dict[str, str]:
     if desired is None:
         return {}
+    owned = list(owned)
     created = {tr.tags_of(n).get(tr.TAG_KEY) for n in owned}
+    ours = {str(n.get("id", "")).lower() for n in owned}
     prefixes = {a.segment: tuple(a.cidrs) for a in desired.of_kind(AddressSet)}
     held: dict[str, list[tuple[str, str]]] = {}
     for group in desired.of_kind(FirewallGroup):
         vnet = vnets.get(group.network)
-        if group.key in created or vnet is None or group.segment not in prefixes:
+        if vnet is None or group.segment not in prefixes:
             continue  # without the segment's prefixes, apply associates nothing either
-        taken = held_subnets(vnet, prefixes[group.segment])
+        taken = held_subnets(vnet, prefixes[group.segment], group.segment, sharing, ours)
         if taken:
             held[group.key] = taken
-    rules = list(desired.of_kind(FlowRule))
     foreign = {key: describe(taken) for key, taken in held.items()}
-    foreign.update({r.key: describe(held[r.group]) for r in rules if r.group in held})
+    new = {key for key in held if key not in created}
+    rules = list(desired.of_kind(FlowRule))
+    foreign.update({r.key: describe(held[r.group]) for r in rules if r.group in new})
     for aset in desired.of_kind(AddressSet):
         users = {r.group for r in rules if r.peer == f"set:{aset.segment}"}
-        if users and users <= held.keys():
-            foreign[aset.key] = describe(sorted({t for g in users for t in held[g]}))
+        if users and users <= new:
+            foreign[aset.key] = describe(held[min(users)])  # said with one of its occupants
     return foreign
 
 
-def held_subnets(vnet: Payload, segment_prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(``vnet/subnet``, NSG name) of each member subnet that already has an NSG."""
-    return [
-        (f"{vnet['name']}/{subnet['name']}", tr.name_of_id(nsg))
-        for subnet in tr.member_subnets(vnet, segment_prefixes)
-        if (nsg := tr.associated_nsg(subnet)) is not None
-    ]
+def held_subnets(
+    vnet: Payload,
+    segment_prefixes: tuple[str, ...],
+    segment: str = "",
+    sharing: Sharing | None = None,
+    ours: Collection[str] = (),
+) -> list[tuple[str, str]]:
+    """(``vnet/subnet``, what holds it) of each member subnet whose NSG is somebody else's and
+    may not be shared (with sharing on, what holds it says why)."""
+    members = tr.member_subnets(vnet, segment_prefixes)
+    ids = {str(s["id"]).lower() for s in members}
+    taken = []
+    for subnet in members:
+        nsg = tr.associated_nsg(subnet)
+        if nsg is None or nsg.lower() in ours:
+            continue
+        why = sharing.refusal(nsg, ids, segment) if sharing is not None else ""
+        if why is None:
+            continue
+        holder = tr.name_of_id(nsg) + (f" (not shared: {why})" if why else "")
+        taken.append((f"{vnet['name']}/{subnet['name']}", holder))
+    return taken
 
 
 def describe(taken: list[tuple[str, str]]) -> str:

@@ -4,7 +4,8 @@ In: a ``NetworkManagementClient``, the resource group and the scope. Out: ``Scop
 (VNets and subnets of the region, by name) or ``ObservedScope`` (owned NSGs, their rules, the
 segments' address sets as those rules hold them, eastwest's routes in route tables, the
 digests recorded at the last apply, and conflicts: unowned routes on destinations eastwest
-wants, member subnets of groups still to create that hold somebody else's NSG).
+wants, member subnets that hold somebody else's NSG). With sharing on, a shared NSG that is not
+in step with its group is one of the group's problems.
 Always: three list calls per observation (NSGs with their rules inline; VNets with their
 subnets; route tables with their routes);
 any failed page fails the whole read (the SDK raises, the adapter turns it into an
@@ -31,6 +32,7 @@ from orchestrator.state.routes import route_owner
 from providers.azure import translate as tr
 from providers.azure import translate_routes as trr
 from providers.azure.conflicts import nsg_conflicts
+from providers.azure.shared import Sharing, shared_problems
 
 if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
@@ -67,23 +69,36 @@ def read_owned(
     scope: Scope,
     policy: str,
     desired: DesiredScope | None = None,
+    *,
+    share: bool = False,
 ) -> ObservedScope:
-    nsgs = [n for n in list_nsgs(client, group) if tr.is_owned(n, policy, scope)]
+    every = list_nsgs(client, group)
+    nsgs = [n for n in every if tr.is_owned(n, policy, scope)]
+    sharing = sharing_of(every, policy, group) if share else None
     vnets = {v["name"]: v for v in list_vnets(client, group, scope.region)}
     tables = [
         t
         for t in as_payloads(client.route_tables.list(group))
         if tr.region_of(str(t.get("location", ""))) == scope.region
     ]
-    observed = observe_nsgs(scope, policy, nsgs, vnets)
+    observed = observe_nsgs(scope, policy, nsgs, vnets, sharing)
     routes = observe_routes(scope, policy, tables, vnets, tr.consensus(nsgs), desired)
     return ObservedScope(
         scope,
         {**observed.resources, **routes.resources},
         {**observed.native, **routes.native},
         {**observed.applied, **routes.applied},
-        {**routes.foreign, **nsg_conflicts(nsgs, vnets, desired)},
+        {**routes.foreign, **nsg_conflicts(nsgs, vnets, desired, sharing)},
     )
+
+
+def sharing_of(every: list[Payload], policy: str, group: str) -> Sharing:
+    """What may take eastwest's rules: NSGs of no eastwest policy (another policy's NSG would
+    read eastwest's rules as its own drift)."""
+    unowned = {
+        str(n["id"]).lower(): n for n in every if tr.tags_of(n).get(tr.TAG_MANAGED) != "true"
+    }
+    return Sharing(policy, group, unowned)
 
 
 def observe_routes(  # noqa: PLR0917 - the pure half of read_owned, called once
@@ -117,9 +132,14 @@ def observe_routes(  # noqa: PLR0917 - the pure half of read_owned, called once
 
 
 def observe_nsgs(
-    scope: Scope, policy: str, nsgs: list[Payload], vnets: dict[str, Payload]
+    scope: Scope,
+    policy: str,
+    nsgs: list[Payload],
+    vnets: dict[str, Payload],
+    sharing: Sharing | None = None,
 ) -> ObservedScope:
-    """Pure: owned NSGs (and the VNets they serve) as an observation."""
+    """Pure: owned NSGs (and the VNets they serve) as an observation; with ``sharing``, what
+    differs in the shared NSGs of a group is one of its problems (apply repairs it)."""
     known = tr.consensus(nsgs)
     resources: dict[str, Resource] = {}
     native: dict[str, NativeRef] = {}
@@ -135,6 +155,8 @@ def observe_nsgs(
         if vnet is not None and view.group.segment in known:
             members = tr.member_subnets(vnet, known[view.group.segment])
             problems.extend(tr.association_problems(nsg, members))
+            if sharing is not None:
+                problems.extend(shared_problems(nsg, members, view.group.segment, sharing))
         group = view.group
         if problems:
             # Part of the group's identity: a missing deny rule or a lost association makes

@@ -15,7 +15,9 @@ In: a step's changes, the native ids known so far (an address set's "id" is its 
 - An NSG is associated with its member subnets once its rules are in (make before break); the
   subnet PUT changes ``networkSecurityGroup`` only. A subnet holding somebody else's NSG is a
   failed result, never an overwrite (the plan leaves a new group with such a member out:
-  ``conflicts``; this catches an NSG put there since, or a group that already existed).
+  ``conflicts``; this catches an NSG put there since, or a group that already existed), unless
+  sharing is on and that NSG qualifies (``shared``): then the group's rules are copied into it,
+  after the group's own NSG has them, touching only rules named ``eastwest-<policy>-<segment>-``.
 - 404 on delete and "already there" on create are success.
 """
 
@@ -43,6 +45,7 @@ from orchestrator.state import (
 )
 from orchestrator.state.resources import Direction
 from providers.azure import priorities
+from providers.azure import shared as sh
 from providers.azure import translate as tr
 from providers.azure.errors import is_not_found, is_retryable, retry_after, translate
 from providers.azure.session import Tuning
@@ -107,8 +110,10 @@ class AzureWriter:
         policy: str,
         tuning: Tuning,
         *,
+        share: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.share = share  # write eastwest's rules into the user's NSGs on member subnets
         self.client = client
         self.rg = resource_group
         self.scope = scope
@@ -197,9 +202,11 @@ class AzureWriter:
             ) -> None:
                 if adding:
                     self._edit(name, lambda rs: self._add(rs, rules, ids))
+                    self._sync_shared(name, ids)
                     self._associate(name, ids)
                 else:
                     self._edit(name, lambda rs: self._remove(rs, rules, ids))
+                    self._sync_shared(name, ids)
 
             result = self._guard(group, work)
             out.update({r.key: ChangeResult(r.key, result.ok, result.message) for r in rules})
@@ -254,6 +261,7 @@ class AzureWriter:
         nsg = self._get_nsg(name)
         if nsg is None:
             return
+        self._unshare(nsg)
         for ref in tr.props(nsg).get("subnets") or ():
             self._set_subnet_nsg(str(ref["id"]), None, expected=str(nsg["id"]))
         try:
@@ -280,6 +288,7 @@ class AzureWriter:
             self._deny(rules)
 
         self._edit(name, edit)
+        self._sync_shared(name, ids)
         self._associate(name, ids)
 
     # -- rules ------------------------------------------------------------------------------
@@ -373,20 +382,20 @@ class AzureWriter:
 
     def _associate(self, name: str, ids: Mapping[str, NativeRef]) -> None:
         nsg = self._get_nsg(name)
-        if nsg is None:
+        found = self._members(nsg, ids)
+        if nsg is None or found is None:
             return
-        group = tr.group_from_nsg(self.scope, nsg)
-        prefixes = _known(ids).get(group.segment)
-        if prefixes is None:
-            return
-        vnet = self._retry(lambda: self.client.virtual_networks.get(self.rg, group.network))
-        members = tr.member_subnets(vnet.as_dict(), prefixes)
+        segment, members = found
+        shared = set()
+        if self.share:
+            sharing = self._sharing(members, nsg)
+            shared = {str(n["id"]).lower() for n in sh.shared_nsgs(nsg, members, segment, sharing)}
         conflicts = []
         for subnet in members:
             current = tr.associated_nsg(subnet)
             if current is None:
                 self._set_subnet_nsg(str(subnet["id"]), str(nsg["id"]), expected=None)
-            elif current.lower() != str(nsg["id"]).lower():
+            elif current.lower() != str(nsg["id"]).lower() and current.lower() not in shared:
                 conflicts.append(f"{subnet['name']} (NSG {tr.name_of_id(current)})")
         member_ids = {str(s["id"]).lower() for s in members}
         for ref in tr.props(nsg).get("subnets") or ():
@@ -398,6 +407,78 @@ class AzureWriter:
                 f"{', '.join(conflicts)}; eastwest leaves them alone (remove that NSG from the "
                 "subnet, or drop the subnet from the segment)"
             )
+
+    def _members(
+        self, nsg: Payload | None, ids: Mapping[str, NativeRef]
+    ) -> tuple[str, Sequence[Mapping[str, Any]]] | None:
+        """The group's segment and its member subnets, read afresh (None: not known yet)."""
+        if nsg is None:
+            return None
+        group = tr.group_from_nsg(self.scope, nsg)
+        prefixes = _known(ids).get(group.segment)
+        if prefixes is None:
+            return None
+        vnet = self._retry(lambda: self.client.virtual_networks.get(self.rg, group.network))
+        return group.segment, tr.member_subnets(vnet.as_dict(), prefixes)
+
+    # -- shared NSGs (the user's, holding copies of eastwest's rules) --------------------------
+
+    def _sync_shared(self, name: str, ids: Mapping[str, NativeRef]) -> None:
+        """Bring the copies of the NSG's rules in its member subnets' shared NSGs in step with
+        it (after its own rules changed, so the copies never run ahead of the group)."""
+        if not self.share:
+            return
+        nsg = self._get_nsg(name)
+        found = self._members(nsg, ids)
+        if nsg is None or found is None:
+            return
+        segment, members = found
+        for shared in sh.shared_nsgs(nsg, members, segment, self._sharing(members, nsg)):
+            self._copy_rules(str(shared["name"]), nsg, segment, present=True)
+
+    def _sharing(self, members: Sequence[Mapping[str, Any]], anchor: Payload) -> sh.Sharing:
+        """The member subnets' unowned NSGs in the resource group, read afresh."""
+        found: dict[str, Payload] = {}
+        for subnet in members:
+            nsg_id = tr.associated_nsg(subnet)
+            if nsg_id is None or nsg_id.lower() == str(anchor["id"]).lower():
+                continue
+            if sh.resource_group_of(nsg_id) != self.rg.lower():
+                continue
+            nsg = self._get_nsg(tr.name_of_id(nsg_id))
+            if nsg is not None and tr.tags_of(nsg).get(tr.TAG_MANAGED) != "true":
+                found[nsg_id.lower()] = nsg
+        return sh.Sharing(self.policy, self.rg, found)
+
+    def _copy_rules(self, name: str, anchor: Payload, segment: str, *, present: bool) -> None:
+        anchor_rules = sh.mirrored(anchor)
+
+        def edit(rules: RuleSet) -> None:
+            rules.after = sh.sync(rules.after, anchor_rules, self.policy, segment, present=present)
+            if len(rules.after) > RULES_PER_NSG:
+                raise PermanentError(
+                    f"{name} would hold {len(rules.after)} rules; Azure allows 1000"
+                )
+
+        self._edit(name, edit)
+
+    def _unshare(self, anchor: Payload) -> None:
+        """Before a group's NSG goes: remove eastwest's copies (owned by name) from the NSGs on
+        its VNet's subnets; nothing else in them changes."""
+        group = tr.group_from_nsg(self.scope, anchor)
+        try:
+            vnet = self._retry(lambda: self.client.virtual_networks.get(self.rg, group.network))
+        except HttpResponseError as exc:
+            if is_not_found(exc):
+                return
+            raise
+        subnets = list(tr.props(vnet.as_dict()).get("subnets") or ())
+        mine = sh.prefix(self.policy, group.segment)
+        for nsg in self._sharing(subnets, anchor).nsgs.values():
+            if any(
+                str(r["name"]).startswith(mine) for r in tr.props(nsg).get("securityRules") or ()
+            ):
+                self._copy_rules(str(nsg["name"]), anchor, group.segment, present=False)
 
     def _set_subnet_nsg(self, subnet_id: str, nsg_id: str | None, *, expected: str | None) -> None:
         """Read-modify-write of one subnet, changing only its NSG, and only if it still holds

@@ -93,3 +93,66 @@ def test_a_stale_saved_azure_plan_is_refused_and_drift_shows_its_source(
     assert run(sandbox_dir, "plan", policy_file, "--out", str(plan_file))[0] == 0
     assert run(sandbox_dir, "apply", str(plan_file))[0] == 0
     assert run(sandbox_dir, "plan", policy_file, "--detailed-exitcode")[0] == 0
+
+
+def test_existing_nsgs_share_writes_eastwests_rules_beside_the_users(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    """Whole VNets as members: each first subnet holds the user's NSG. By default that is a
+    conflict; with `existing_nsgs: share`, eastwest's rules go into those NSGs by name, the
+    saved plan carries the choice, and the user's rules stay exactly as they were."""
+    whole = POLICY.replace(
+        "vnet: vnet-web,\n                           subnets: [snet-web-2]", "vnet: vnet-web"
+    ).replace("vnet: vnet-app,\n                           subnets: [snet-app-2]", "vnet: vnet-app")
+    default = tmp_path / "default.yaml"
+    default.write_text(whole)
+    code, _, err = run(sandbox_dir, "plan", str(default))
+    assert code == 0, err
+    assert "is not eastwest's" in err
+
+    shared = tmp_path / "shared.yaml"
+    shared.write_text(
+        whole.replace("resource_group: rg-net,", "resource_group: rg-net, existing_nsgs: share,")
+    )
+    azure = AzureConsole(load_sandbox(sandbox_dir)["azure"])
+    before = _user_rules(azure)
+    plan_file = tmp_path / "plan.json"
+    code, _, err = run(sandbox_dir, "plan", str(shared), "--out", str(plan_file))
+    assert code == 0, err
+    assert "is not eastwest's" not in err
+    assert json.loads(plan_file.read_text())["scopes"][0]["target"]["existing_nsgs"] == "share"
+    code, _, err = run(sandbox_dir, "apply", str(plan_file))
+    assert code == 0, err
+    assert run(sandbox_dir, "plan", str(shared), "--detailed-exitcode")[0] == 0
+    after = _user_rules(azure)
+    assert after == before
+    names = {str(r.name) for r in azure.network.security_rules.list(azure.group, "nsg-web")}
+    assert any(n.startswith("eastwest-azonly-") for n in names)
+
+
+def _user_rules(azure: AzureConsole) -> dict[str, list[dict[str, object]]]:
+    """The user's rules in the seeded NSGs, etags aside (any write to an NSG changes them)."""
+    found: dict[str, list[dict[str, object]]] = {}
+    for nsg in ("nsg-web", "nsg-app"):
+        rules = azure.network.security_rules.list(azure.group, nsg)
+        found[nsg] = sorted(
+            (
+                {k: v for k, v in r.as_dict().items() if k != "etag"}
+                for r in rules
+                if not str(r.name).startswith("eastwest-")
+            ),
+            key=lambda r: str(r["name"]),
+        )
+    return found
+
+
+def test_synth_refuses_existing_nsgs_share(sandbox_dir: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared.yaml"
+    shared.write_text(
+        POLICY.replace("resource_group: rg-net,", "resource_group: rg-net, existing_nsgs: share,")
+    )
+    out = tmp_path / "tf"
+    code, _, err = run(sandbox_dir, "synth", str(shared), "--out", str(out))
+    assert code == 1
+    assert "existing_nsgs: share" in err
+    assert not out.exists()
