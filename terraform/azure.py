@@ -1,12 +1,14 @@
-"""The Azure module (azurerm): NSGs with standalone rules, their subnet associations, and the
-hub-spoke routes (UDRs) with eastwest's own route tables, as Terraform JSON.
+"""The Azure module (azurerm): NSGs with standalone rules, their subnet associations, the
+hub-spoke routes (UDRs) with eastwest's own route tables, and eastwest's hub-spoke peerings
+(``hubs[].peerings: create``, one per direction), as Terraform JSON.
 
 In: the Azure scopes of a ``DesiredState`` and the ``World`` (each account's resource group, the
 VNets' subnets with their prefixes, each subnet's route table). Out: the ``azure/`` module, the
 root's provider configurations and module call, import blocks and their ARM ids.
-Always: exactly what ``providers/azure/{writer,route_writer}.py`` write (names, tags, rule
-content, the two ``eastwest-deny-vnet-*`` rules, priorities as the adapter's allocator gives them
-in a new NSG, route names ``eastwest-<policy>-<cidr>``); rules and routes are standalone
+Always: exactly what ``providers/azure/{writer,route_writer,peering_writer}.py`` write (names,
+tags, rule content, the two ``eastwest-deny-vnet-*`` rules, priorities as the adapter's
+allocator gives them in a new NSG, route names ``eastwest-<policy>-<cidr>``, peering names
+``eastwest-<policy>-<remote VNet>``); rules and routes are standalone
 resources, never inline blocks (the provider's documentation: mixing the two overwrites rules);
 VNets, subnets, the hub and route tables eastwest did not create are named by ARM id or name,
 never declared. An address set is not a resource on Azure: its prefixes are inside the rules.
@@ -32,7 +34,7 @@ from orchestrator.state import (
     Subnet,
 )
 from orchestrator.state.resources import Direction, address_set_key
-from orchestrator.state.routes import route_owner
+from orchestrator.state.routes import NetworkPeering, route_owner
 from terraform import azure_names as az
 from terraform.names import provider_alias, unique_names
 from terraform.world import World
@@ -66,6 +68,7 @@ def items(policy: str, scopes: Sequence[DesiredScope], world: World) -> list[Ite
     for desired in scopes:
         found.extend(_security(policy, desired, world))
         found.extend(_routing(policy, desired, world))
+        found.extend(_peerings(desired, world))
     return sorted(found, key=lambda i: i.key)
 
 
@@ -290,6 +293,36 @@ def _route_table(
 
 def _table_association(owner: str, subnet_id: str, where: Mapping[str, str]) -> Json:
     return {"subnet_id": subnet_id, "route_table_id": f"${{{where[owner]}.id}}"}
+
+
+# -- hub-spoke peerings (``hubs[].peerings: create``) ------------------------------------------
+
+
+def _peerings(desired: DesiredScope, world: World) -> Iterator[Item]:
+    """One peering per direction, named as the neutral resource says (eastwest's by name)."""
+    scope, base = desired.scope, _base(desired.scope, world)
+    rg = world.resource_group(scope)
+    found = [r for r in desired.resources.values() if isinstance(r, NetworkPeering)]
+    for peering in sorted(found, key=lambda r: r.key):
+        yield Item(
+            peering.key, scope, "azurerm_virtual_network_peering",
+            f"{base}/virtualNetworks/{peering.network}/virtualNetworkPeerings/{peering.name}",
+            partial(_peering, peering, rg, base),
+            partial(_observed, peering.key),
+        )  # fmt: skip
+
+
+def _peering(peering: NetworkPeering, rg: str, base: str, where: Mapping[str, str]) -> Json:
+    return {
+        "name": peering.name,
+        "resource_group_name": rg,
+        "virtual_network_name": peering.network,
+        "remote_virtual_network_id": f"{base}/virtualNetworks/{peering.remote}",
+        "allow_virtual_network_access": peering.network_access,
+        "allow_forwarded_traffic": peering.forwarded,
+        "allow_gateway_transit": False,
+        "use_remote_gateways": False,
+    }
 
 
 # -- what exists (for import blocks) ------------------------------------------------------------

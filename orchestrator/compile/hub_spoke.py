@@ -5,7 +5,8 @@ firewall next hops (NVA or internal load balancer addresses) in ``inspection``; 
 ``TransitInventory`` of its scope (peerings as attachments: ``hub`` the remote network,
 ``table`` None when the peering cannot carry forwarded traffic; ``subnet_tables`` keyed
 ``<network>/<subnet>``; next hops → ``<network>/<subnet>``), and the resolved membership.
-Out: ``NetworkRoute``s and diagnostics.
+Out: ``NetworkRoute``s, with ``peerings: create`` the hub's ``NetworkPeering``s (both
+directions for every member network), and diagnostics.
 Always: peering is not transitive, so traffic between two spokes exists only where a route
 sends it to the hub's appliance; direct and inspected pairs therefore compile alike (the
 appliance is the only way across). Every member subnet's route table gets, per allowed peer
@@ -14,7 +15,9 @@ routed segment with no rule, the peer's prefixes → ``blackhole`` (a dropping r
 default route to the appliance (forced tunnelling) cannot carry a denied pair either. A member
 subnet without a route table gets eastwest's own, named by ``owned_table_name``. No
 container kind is added: the adapter creates and associates that table when it writes the
-first route into it.
+first route into it. With ``peerings: create`` a member network not peered with the hub
+gets routes as if it were: its peerings are in the same step, written before the routes; only
+somebody else's peering between the two (which eastwest never changes) keeps today's checks.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from orchestrator.compile.transit import HubContext
 from orchestrator.diagnostics import Diagnostic, error, warning
 from orchestrator.model.policy import Firewall
 from orchestrator.state import NetworkRoute, Resource
-from orchestrator.state.routes import network_route_key
+from orchestrator.state.routes import NetworkPeering, network_peering_key, network_route_key
 
 BLACKHOLE = "blackhole"  # a NetworkRoute target that drops (Azure: next hop type None)
 _NAME_LIMIT = 80  # Azure route table and route names: 1-80 characters
@@ -39,7 +42,16 @@ _NAME_LIMIT = 80  # Azure route table and route names: 1-80 characters
 def owned_table_name(policy: str, segment: str, network: str) -> str:
     """The route table eastwest creates for a segment's subnets that have none, in one network
     (names are unique per resource group, so the network is in)."""
-    name = f"eastwest-{policy}-{segment}-{network}"
+    return _bounded(f"eastwest-{policy}-{segment}-{network}")
+
+
+def peering_name(policy: str, remote: str) -> str:
+    """eastwest's peering to ``remote``, by which it owns it (names are unique within the
+    network holding the peering; Azure allows one peering per remote network)."""
+    return _bounded(f"eastwest-{policy}-{remote}")
+
+
+def _bounded(name: str) -> str:
     clean = "".join(c if c.isalnum() or c in "._-" else "-" for c in name)
     if len(clean) <= _NAME_LIMIT:
         return clean
@@ -83,6 +95,8 @@ class _HubSpoke:
                 )
             )
             return
+        if self.ctx.hub.peerings == "create":
+            self._peerings(membership)
         spokes = self._spokes(membership)
         if not spokes:
             return
@@ -142,6 +156,8 @@ class _HubSpoke:
                 f"{network} holds segments {', '.join(segments)}; routing cannot separate "
                 "segments inside one network, so the hub routes none of its traffic"
             )
+        if self.ctx.hub.peerings == "create" and not self._foreign_peerings(network):
+            return ""  # eastwest's own peerings, written in the step before these routes
         peering = next(
             (
                 a
@@ -183,6 +199,28 @@ class _HubSpoke:
             for table in spoke.tables:
                 users[table].add(spoke.network)
         return {table: min(networks) for table, networks in users.items()}
+
+    # -- peerings ---------------------------------------------------------------------------
+
+    def _peerings(self, membership: Membership) -> None:
+        """Both directions between the hub network and every member network of its scope."""
+        hub = self.ctx.hub.transit
+        networks = {p.network for p in membership.placements if p.scope == self.ctx.scope}
+        for network in sorted(networks - {hub}):
+            for local, remote in ((hub, network), (network, hub)):
+                key = network_peering_key(self.ctx.scope, local, remote)
+                name = peering_name(self.ctx.policy.name, remote)
+                self.resources[key] = NetworkPeering(key, self.ctx.scope, local, remote, name)
+
+    def _foreign_peerings(self, network: str) -> list[str]:
+        """Peerings between ``network`` and the hub network that are not eastwest's."""
+        hub, policy = self.ctx.hub.transit, self.ctx.policy.name
+        return sorted(
+            a.id
+            for a in self.ctx.transit.attachments.values()
+            if {a.network, a.hub} == {network, hub}
+            and a.id.split("/", 1)[-1] != peering_name(policy, a.hub)
+        )
 
     # -- the appliance ----------------------------------------------------------------------
 
@@ -268,4 +306,9 @@ def _within(cidr: str, blocks: Iterable[str]) -> bool:
     return False
 
 
-__all__ = ["BLACKHOLE", "compile_hub_spoke", "owned_table_name"]
+__all__ = [
+    "BLACKHOLE",
+    "compile_hub_spoke",
+    "owned_table_name",
+    "peering_name",
+]

@@ -105,6 +105,12 @@ def _hubs(policy: Policy) -> Iterator[Diagnostic]:
             listed = ", ".join(account.regions)
             summary = f"account '{account.name}' does not list region '{hub.region}' ({listed})"
             yield error(summary, path=f"hubs[{h}].region")
+        if account is not None and hub.peerings != "observe" and account.cloud != "azure":
+            summary = (
+                f"'peerings: {hub.peerings}' is for Azure hubs (hub VNet peerings); account "
+                f"'{account.name}' is {account.cloud}"
+            )
+            yield error(summary, path=f"hubs[{h}].peerings")
         place = (hub.account, hub.region)
         if place in first:
             summary = (

@@ -156,6 +156,11 @@ class Hub(_Strict):
     region: Region
     transit: str = Field(description="TGW id / transit router id / hub VNet name")
     inspection: Inspection | None = None
+    peerings: Literal["observe", "create"] = Field(
+        default="observe",
+        description="Azure: 'observe' reads the hub-spoke peerings, 'create' makes eastwest's "
+        "own (both directions, forwarded traffic allowed) for member VNets",
+    )
 
 
 class Member(_Strict):

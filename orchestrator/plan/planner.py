@@ -36,10 +36,17 @@ _KIND_ORDER = {
     "appliance_mode": 4,
     "hub_association": 5,
     "hub_propagation": 6,
-    "network_route": 7,
-    "hub_route": 8,
+    "network_peering": 7,  # the peering a network's routes send traffic across
+    "network_route": 8,
+    "hub_route": 9,
 }
-_REMOVE_ORDER = {"hub_route": 0, "hub_propagation": 1, "hub_association": 2, "network_route": 3}
+_REMOVE_ORDER = {
+    "hub_route": 0,
+    "hub_propagation": 1,
+    "hub_association": 2,
+    "network_route": 3,
+    "network_peering": 4,
+}
 
 
 @dataclass(frozen=True, slots=True)

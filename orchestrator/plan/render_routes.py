@@ -15,6 +15,7 @@ from orchestrator.state import (
     NetworkRoute,
     RouteResource,
 )
+from orchestrator.state.routes import NetworkPeering
 
 
 def table_title(table_key: str) -> str:
@@ -26,6 +27,12 @@ def table_title(table_key: str) -> str:
 
 
 def route_title(res: RouteResource) -> str:
+    if isinstance(res, NetworkPeering):  # not inside a table: its own shape
+        return f"{res.network} ⇄ {res.remote} ({res.name})"
+    return _table_member_title(res)
+
+
+def _table_member_title(res: RouteResource) -> str:
     if isinstance(res, HubTable):
         return table_title(res.key)
     if isinstance(res, HubAssociation):
@@ -36,10 +43,21 @@ def route_title(res: RouteResource) -> str:
         return f"{table_title(res.table)} {res.destination} → {res.attachment or 'blackhole'}"
     if isinstance(res, NetworkRoute):
         return f"{res.table} ({res.network}) {res.destination} → {res.target}"
+    assert not isinstance(res, NetworkPeering)
     return f"{res.attachment} {'on' if res.enabled else 'off'}"
 
 
 def route_attributes(res: RouteResource) -> dict[str, object]:
+    if isinstance(res, NetworkPeering):
+        return {
+            "remote": res.remote,
+            "forwarded_traffic": res.forwarded,
+            "network_access": res.network_access,
+        }
+    return _table_member_attributes(res)
+
+
+def _table_member_attributes(res: RouteResource) -> dict[str, object]:
     if isinstance(res, HubTable):
         return {"name": res.name, "hub": res.hub, "role": res.role, "segment": res.segment}
     if isinstance(res, HubAssociation):
@@ -50,4 +68,5 @@ def route_attributes(res: RouteResource) -> dict[str, object]:
         return {"destination": res.destination, "attachment": res.attachment or "blackhole"}
     if isinstance(res, NetworkRoute):
         return {"destination": res.destination, "target": res.target}
+    assert not isinstance(res, NetworkPeering)
     return {"attachment": res.attachment, "enabled": res.enabled}

@@ -35,6 +35,7 @@ _MEMBERS = frozenset(
         "hub_route",
         "network_route",
         "appliance_mode",
+        "network_peering",
     }
 )
 

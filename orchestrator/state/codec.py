@@ -19,6 +19,7 @@ from orchestrator.state.routes import (
     HubPropagation,
     HubRoute,
     HubTable,
+    NetworkPeering,
     NetworkRoute,
     RouteResource,
 )
@@ -115,6 +116,7 @@ _ROUTE_KINDS: dict[str, type[RouteResource]] = {
     "hub_route": HubRoute,
     "network_route": NetworkRoute,
     "appliance_mode": ApplianceMode,
+    "network_peering": NetworkPeering,
 }
 
 

@@ -19,6 +19,7 @@ from orchestrator.state.routes import (
     HubPropagation,
     HubRoute,
     HubTable,
+    NetworkPeering,
     NetworkRoute,
 )
 from orchestrator.state.scope import Scope
@@ -99,6 +100,7 @@ Resource = (
     | HubRoute
     | NetworkRoute
     | ApplianceMode
+    | NetworkPeering
 )
 
 

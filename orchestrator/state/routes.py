@@ -97,7 +97,31 @@ class ApplianceMode:
     kind: Literal["appliance_mode"] = "appliance_mode"
 
 
-RouteResource = HubTable | HubAssociation | HubPropagation | HubRoute | NetworkRoute | ApplianceMode
+@dataclass(frozen=True, slots=True)
+class NetworkPeering:
+    """A peering eastwest owns from ``network`` to ``remote`` (one direction: a usable peering
+    needs both). ``forwarded``: traffic the remote side forwards (an appliance's) may enter;
+    ``network_access``: the remote network may reach this one at all."""
+
+    key: str
+    scope: Scope
+    network: str
+    remote: str
+    name: str  # the peering's native name inside ``network``
+    forwarded: bool = True
+    network_access: bool = True
+    kind: Literal["network_peering"] = "network_peering"
+
+
+RouteResource = (
+    HubTable
+    | HubAssociation
+    | HubPropagation
+    | HubRoute
+    | NetworkRoute
+    | ApplianceMode
+    | NetworkPeering
+)
 
 
 def cidr_label(cidr: str) -> str:
@@ -136,17 +160,38 @@ def appliance_key(scope: Scope, attachment: str) -> str:
     return f"{scope}/appliance/{attachment}"
 
 
+def peering_owner(scope: Scope, network: str) -> str:
+    """What the peerings eastwest owns in one network are recorded under."""
+    return f"{scope}/peerings/{network}"
+
+
+def network_peering_key(scope: Scope, network: str, remote: str) -> str:
+    """One per direction: a network has one peering with a given remote network at most."""
+    return f"{peering_owner(scope, network)}/{remote}"
+
+
 def route_owner_of(resource: RouteResource) -> str:
     """The key whose applied digest covers ``resource``: its hub table, or its route table."""
     if isinstance(resource, HubTable):
         return resource.key
     if isinstance(resource, NetworkRoute):
         return route_owner(resource.scope, resource.table)
+    if isinstance(resource, NetworkPeering):
+        return peering_owner(resource.scope, resource.network)
     return resource.table
 
 
 def route_line(resource: RouteResource) -> str:
     """The resource's content relative to its owner, one line, for the owner's digest."""
+    if isinstance(resource, NetworkPeering):
+        return (
+            f"peering {resource.remote} {resource.name} forwarded={resource.forwarded} "
+            f"access={resource.network_access}"
+        )
+    return _table_line(resource)
+
+
+def _table_line(resource: RouteResource) -> str:
     if isinstance(resource, HubAssociation):
         return f"association {resource.attachment}"
     if isinstance(resource, HubPropagation):

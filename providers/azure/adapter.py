@@ -28,7 +28,9 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from orchestrator.state.routes import NetworkPeering
 from providers.azure.errors import translate
+from providers.azure.peering_writer import PeeringWriter
 from providers.azure.reader import read_inventory, read_owned
 from providers.azure.route_writer import RouteWriter
 from providers.azure.routing import read_routing, read_transit_inventory
@@ -86,8 +88,8 @@ class AzureAdapter:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
-        """Owned NSGs and eastwest's routes; ``desired`` only says which unowned routes to
-        report as conflicts."""
+        """Owned NSGs, eastwest's routes and peerings; ``desired`` only says which unowned routes
+        and peerings to report as conflicts."""
         try:
             return read_owned(
                 self.clients.network(),
@@ -129,11 +131,18 @@ class AzureAdapter:
     ) -> list[ChangeResult]:
         self.check_identity(scope.region)
         routes = [c for c in changes if isinstance(c.resource, NetworkRoute)]
-        others = [c for c in changes if not isinstance(c.resource, NetworkRoute)]
-        # Security first: a step's new allows (and NSG associations) go in before its routes.
+        peerings = [c for c in changes if isinstance(c.resource, NetworkPeering)]
+        others = [c for c in changes if not isinstance(c.resource, NetworkRoute | NetworkPeering)]
+        # Security first: a step's new allows (and NSG associations) go in before its peerings
+        # and routes; peerings before the routes that cross them, and removed after them.
         done = {r.key: r for r in self._writer(scope).apply(step, others, ids)} if others else {}
+        adding = step is not Step.REMOVE_RULES
+        if peerings and adding:
+            done.update(self._peering_writer(scope).apply_peerings(peerings))
         if routes:
             done.update(self._route_writer(scope).apply_routes(step, routes, ids))
+        if peerings and not adding:
+            done.update(self._peering_writer(scope).apply_peerings(peerings))
         ordered = [done[c.key] for c in changes]
         if report is not None:
             for result in ordered:
@@ -146,6 +155,7 @@ class AzureAdapter:
         try:
             self._writer(scope).record_applied(applied, ids)
             self._route_writer(scope).record_routes(applied)
+            self._peering_writer(scope).record_peerings(applied)
         except AzureError as exc:
             raise translate(exc, f"{self._where(scope.region)} recording applied state") from exc
 
@@ -157,6 +167,11 @@ class AzureAdapter:
             self.policy,
             self.clients.tuning,
             share=self.share,
+        )
+
+    def _peering_writer(self, scope: Scope) -> PeeringWriter:
+        return PeeringWriter(
+            self.clients.network(), self.resource_group, scope, self.policy, self.clients.tuning
         )
 
     def _route_writer(self, scope: Scope) -> RouteWriter:

@@ -4,7 +4,9 @@ In: a ``NetworkManagementClient``, the resource group and the scope. Out: ``Scop
 (VNets and subnets of the region, by name) or ``ObservedScope`` (owned NSGs, their rules, the
 segments' address sets as those rules hold them, eastwest's routes in route tables, the
 digests recorded at the last apply, and conflicts: unowned routes on destinations eastwest
-wants, member subnets that hold somebody else's NSG). With sharing on, a shared NSG that is not
+wants, member subnets that hold somebody else's NSG), eastwest's VNet peerings (named
+``eastwest-<policy>-…``) with the digests on their VNets, and somebody else's peering between
+two VNets eastwest wants to peer (a conflict). With sharing on, a shared NSG that is not
 in step with its group is one of the group's problems.
 Always: three list calls per observation (NSGs with their rules inline; VNets with their
 subnets; route tables with their routes);
@@ -28,7 +30,8 @@ from orchestrator.state import (
     Scope,
     ScopeInventory,
 )
-from orchestrator.state.routes import route_owner
+from orchestrator.state.routes import NetworkPeering, route_owner
+from providers.azure import peerings as pr
 from providers.azure import translate as tr
 from providers.azure import translate_routes as trr
 from providers.azure.conflicts import nsg_conflicts
@@ -83,12 +86,38 @@ def read_owned(
     ]
     observed = observe_nsgs(scope, policy, nsgs, vnets, sharing)
     routes = observe_routes(scope, policy, tables, vnets, tr.consensus(nsgs), desired)
+    peerings = observe_peerings(scope, policy, vnets, desired)
+    parts = (observed, routes, peerings)
     return ObservedScope(
         scope,
-        {**observed.resources, **routes.resources},
-        {**observed.native, **routes.native},
-        {**observed.applied, **routes.applied},
-        {**routes.foreign, **nsg_conflicts(nsgs, vnets, desired, sharing)},
+        {k: v for part in parts for k, v in part.resources.items()},
+        {k: v for part in parts for k, v in part.native.items()},
+        {k: v for part in parts for k, v in part.applied.items()},
+        {
+            **routes.foreign,
+            **peerings.foreign,
+            **nsg_conflicts(nsgs, vnets, desired, sharing),
+        },
+    )
+
+
+def observe_peerings(
+    scope: Scope, policy: str, vnets: Mapping[str, Payload], desired: DesiredScope | None
+) -> ObservedScope:
+    """Pure: eastwest's peerings (by name prefix), the digests recorded on their VNets, and
+    somebody else's peerings between VNets the policy wants peered (conflicts)."""
+    found = pr.observed_peerings(scope, policy, vnets.values())
+    wanted = [
+        r
+        for r in (desired.resources.values() if desired is not None else ())
+        if isinstance(r, NetworkPeering)
+    ]
+    return ObservedScope(
+        scope,
+        {p.key: p for p, _ in found},
+        {p.key: NativeRef(name) for p, name in found},
+        pr.applied_digests(scope, policy, vnets.values()),
+        pr.foreign_peerings(vnets, policy, wanted),
     )
 
 

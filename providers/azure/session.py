@@ -48,6 +48,9 @@ class Tuning:
     busy_attempts: int = 6
     busy_backoff: float = 2.0
     busy_backoff_max: float = 60.0
+    # A new peering carries traffic once both directions read Connected: how long to wait.
+    peering_wait: float = 120.0
+    peering_poll: float = 5.0
 
 
 FAST = Tuning(
@@ -56,6 +59,8 @@ FAST = Tuning(
     retry_backoff_max=0.1,
     busy_backoff=0.01,
     busy_backoff_max=0.1,
+    peering_wait=2.0,
+    peering_poll=0.02,
 )
 
 ClientFactory = Callable[[str], "NetworkManagementClient"]

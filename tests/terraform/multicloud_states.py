@@ -20,6 +20,7 @@ from orchestrator.state import (
     Subnet,
     Target,
 )
+from orchestrator.state.routes import NetworkPeering
 from terraform.world import World
 
 AZ = Scope("azure", "00000000-0000-0000-0000-000000000001", "eastus")
@@ -29,6 +30,8 @@ AZ_OUT = f"{AZ_GROUP}/egress/any/cidr:172.16.0.0/12"
 AZ_TO_APP = f"{AZ}/rtb/rt-user/10.2.0.0_16"
 AZ_OWNED = "eastwest-p-web-vnet-web"
 AZ_DROP = f"{AZ}/rtb/{AZ_OWNED}/10.3.0.0_16"
+AZ_HUB_TO_WEB = f"{AZ}/peerings/vnet-hub/vnet-web"
+AZ_WEB_TO_HUB = f"{AZ}/peerings/vnet-web/vnet-hub"
 
 
 def azure_state() -> tuple[DesiredState, World]:
@@ -40,6 +43,8 @@ def azure_state() -> tuple[DesiredState, World]:
         FlowRule(AZ_OUT, AZ, AZ_GROUP, "egress", "all", -1, -1, "cidr:172.16.0.0/12"),
         NetworkRoute(AZ_TO_APP, AZ, "rt-user", "vnet-web", "10.2.0.0/16", "10.0.1.10"),
         NetworkRoute(AZ_DROP, AZ, AZ_OWNED, "vnet-web", "10.3.0.0/16", "blackhole"),
+        NetworkPeering(AZ_HUB_TO_WEB, AZ, "vnet-hub", "vnet-web", "eastwest-p-vnet-web"),
+        NetworkPeering(AZ_WEB_TO_HUB, AZ, "vnet-web", "vnet-hub", "eastwest-p-vnet-hub"),
     ]
     target = Target("azure", AZ.account, "az", resource_group="rg-net")
     state = DesiredState("p", {AZ: DesiredScope(AZ, {r.key: r for r in resources})}, {AZ: target})

@@ -90,6 +90,13 @@ PROVIDER_ARGUMENTS: dict[str, Arguments] = {
         _AZURERM + "subnet_route_table_association",
         _AZ_SRC + "subnet_route_table_association.html.markdown@06f4d667cafc",
     ),
+    "azurerm_virtual_network_peering": _args(
+        "name resource_group_name virtual_network_name remote_virtual_network_id",
+        "allow_virtual_network_access allow_forwarded_traffic allow_gateway_transit "
+        "use_remote_gateways",
+        _AZURERM + "virtual_network_peering",
+        _AZ_SRC + "virtual_network_peering.html.markdown@06a7088c68e9",
+    ),
     # -- alicloud --------------------------------------------------------------------------
     "alicloud_security_group": _args(
         "",

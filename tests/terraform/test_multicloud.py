@@ -90,6 +90,7 @@ def test_azure_import_ids_are_arm_ids_of_what_the_observation_shows() -> None:
             ms.AZ_GROUP: FirewallGroup(ms.AZ_GROUP, ms.AZ, "web", "vnet-web", group.name, told),
             ms.AZ_IN: desired.resources[ms.AZ_IN],
             ms.AZ_DROP: desired.resources[ms.AZ_DROP],
+            ms.AZ_WEB_TO_HUB: desired.resources[ms.AZ_WEB_TO_HUB],
         },
         {ms.AZ_GROUP: NativeRef("eastwest-p-web-vnet-web")},
     )
@@ -106,6 +107,9 @@ def test_azure_import_ids_are_arm_ids_of_what_the_observation_shows() -> None:
         ms.AZ_DROP: f"{base}/routeTables/{ms.AZ_OWNED}/routes/eastwest-p-10.3.0.0_16",
         owned: f"{base}/routeTables/{ms.AZ_OWNED}",
         f"{owned}/subnet/vnet-web/snet-b": f"{base}/virtualNetworks/vnet-web/subnets/snet-b",
+        # Only the observed direction is imported; the other is created.
+        ms.AZ_WEB_TO_HUB: f"{base}/virtualNetworks/vnet-web/virtualNetworkPeerings/"
+        "eastwest-p-vnet-hub",
     }
 
 

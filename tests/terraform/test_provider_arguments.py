@@ -95,7 +95,8 @@ def test_synth_of_the_multicloud_sandbox_policy_is_consistent(
     assert check_references(files) == []
     assert _problems(files) == []
     types = {t for t, _, _ in _resources(files)}
-    assert set(PROVIDER_ARGUMENTS) <= types
+    # The sandbox's spokes are peered by hand, so its policy observes peerings (none declared).
+    assert set(PROVIDER_ARGUMENTS) - {"azurerm_virtual_network_peering"} <= types
 
 
 @pytest.mark.skip(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from orchestrator.compile import compile_policy
-from orchestrator.compile.hub_spoke import BLACKHOLE, owned_table_name
+from orchestrator.compile.hub_spoke import BLACKHOLE, owned_table_name, peering_name
 from orchestrator.diagnostics import Diagnostic, Severity
 from orchestrator.model.policy import Policy
 from orchestrator.state import (
@@ -21,6 +21,7 @@ from orchestrator.state import (
     TransitAttachment,
     TransitInventory,
 )
+from orchestrator.state.routes import NetworkPeering
 
 SUB = "00000000-0000-0000-0000-000000000009"
 SCOPE = Scope("azure", SUB, "eastus")
@@ -35,9 +36,10 @@ def _policy(
     *,
     firewalls: list[dict[str, Any]] | None = FIREWALL,
     extra_members: dict[str, list[str]] | None = None,
+    peerings: str = "observe",
 ) -> Policy:
     hub: dict[str, Any] = {"name": "hub", "account": "az", "region": "eastus",
-                           "transit": "vnet-hub"}  # fmt: skip
+                           "transit": "vnet-hub", "peerings": peerings}  # fmt: skip
     if firewalls is not None:
         hub["inspection"] = {"vpc": "vnet-hub", "firewalls": firewalls}
     extra = extra_members or {}
@@ -71,7 +73,10 @@ def _policy(
 
 
 def _inventory(
-    *, unusable: frozenset[str] = frozenset(), unpeered: frozenset[str] = frozenset()
+    *,
+    unusable: frozenset[str] = frozenset(),
+    unpeered: frozenset[str] = frozenset(),
+    peering_name: str = "to-hub",
 ) -> tuple[dict[Scope, ScopeInventory], dict[Scope, TransitInventory]]:
     vnets = {**dict(SPOKES.values()), "vnet-web2": "10.4.0.0/16", "vnet-hub": "10.0.0.0/16"}
     networks = [Network(v, (c,), name=v) for v, c in vnets.items()]
@@ -86,7 +91,7 @@ def _inventory(
                     Subnet("snet-b", vnet, (f"{base}.2.0/24",), "")]  # fmt: skip
         tables[f"{vnet}/snet-a"] = f"rt-{vnet}"  # snet-b has no route table
         if vnet not in unpeered:
-            aid = f"{vnet}/to-hub"
+            aid = f"{vnet}/{peering_name}"
             ok = None if vnet in unusable else "vnet-hub"
             attachments[aid] = TransitAttachment(aid, "vnet-hub", vnet, (), ok)
     inventory = ScopeInventory(SCOPE, tuple(networks), tuple(subnets))
@@ -198,3 +203,56 @@ def test_owned_table_names_fit_azures_limit() -> None:
     name = owned_table_name("policy", "segment", "v" * 100)
     assert len(name) == 80
     assert name != owned_table_name("policy", "segment", "v" * 99)
+
+
+def _peerings(policy: Policy, **inv: Any) -> dict[tuple[str, str], NetworkPeering]:
+    inventory, transit = _inventory(**inv)
+    scope = compile_policy(policy, inventory, transit).scopes[SCOPE]
+    return {
+        (r.network, r.remote): r for r in scope.resources.values() if isinstance(r, NetworkPeering)
+    }
+
+
+def test_peerings_create_makes_both_directions_for_every_member_network() -> None:
+    found = _peerings(_policy([WEB_APP], peerings="create"), unpeered=frozenset({"vnet-app"}))
+    spokes = sorted(net for net, _ in SPOKES.values())
+    assert sorted(found) == sorted(
+        [("vnet-hub", s) for s in spokes] + [(s, "vnet-hub") for s in spokes]
+    )
+    assert (
+        found[("vnet-hub", "vnet-app")].name
+        == peering_name("t", "vnet-app")
+        == "eastwest-t-vnet-app"
+    )
+    assert found[("vnet-app", "vnet-hub")].name == "eastwest-t-vnet-hub"
+    assert all(p.forwarded and p.network_access for p in found.values())
+
+
+def test_a_spoke_without_a_peering_is_routed_when_eastwest_creates_it() -> None:
+    routes, diags = _compile(
+        _policy([WEB_APP], peerings="create"), unpeered=frozenset({"vnet-app"})
+    )
+    assert routes[("rt-vnet-web", "10.2.0.0/16")] == NVA
+    assert routes[("rt-vnet-app", "10.1.0.0/16")] == NVA
+    assert not any("is not peered" in d.summary for d in diags)
+
+
+def test_eastwests_own_unusable_peering_is_repaired_so_the_spoke_is_routed() -> None:
+    mine = peering_name("t", "vnet-hub")
+    routes, diags = _compile(
+        _policy([WEB_APP], peerings="create"), unusable=frozenset({"vnet-app"}), peering_name=mine
+    )
+    assert routes[("rt-vnet-app", "10.1.0.0/16")] == NVA
+    assert not any("forwarded traffic" in d.summary for d in diags)
+
+
+def test_somebody_elses_unusable_peering_still_keeps_the_spoke_unrouted() -> None:
+    routes, diags = _compile(
+        _policy([WEB_APP], peerings="create"), unusable=frozenset({"vnet-app"})
+    )
+    assert not any(table in ("rt-vnet-app", OWN_APP) for table, _ in routes)
+    assert any("does not allow forwarded traffic" in d.summary for d in diags)
+
+
+def test_observe_compiles_no_peering() -> None:
+    assert _peerings(_policy([WEB_APP]), unpeered=frozenset({"vnet-app"})) == {}

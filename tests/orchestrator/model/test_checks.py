@@ -133,6 +133,11 @@ CASES = [
         id="two-hubs-one-place",
     ),
     pytest.param(
+        set_at("hubs", 0, "peerings", value="create"),
+        ("error", "hubs[0].peerings", "'peerings: create' is for Azure hubs"),
+        id="peerings-create-on-aws-hub",
+    ),
+    pytest.param(
         set_at(*SEG0_M0, "region", value="eu-west-1"),
         ("error", "segments[0].members[0].region", "no account covers this member"),
         id="member-region",
@@ -259,3 +264,10 @@ def test_the_first_of_two_accounts_with_one_name_is_the_one_checked_against() ->
     second = {**BASE["accounts"][0], "account_id": "222222222222", "regions": ["eu-west-1"]}
     found = checked(add("accounts", second))
     assert [p for _, p, _ in found] == ["accounts[2].name"]
+
+
+def test_peerings_create_on_an_azure_hub_and_observe_anywhere_are_clean() -> None:
+    azure_hub = {"name": "hub", "account": "az-prod", "region": "eastus", "transit": "vnet-hub",
+                 "peerings": "create"}  # fmt: skip
+    assert checked(add("hubs", azure_hub)) == []
+    assert checked(set_at("hubs", 0, "peerings", value="observe")) == []
