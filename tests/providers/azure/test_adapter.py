@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -293,7 +294,19 @@ def test_two_policies_never_touch_each_other(server: AzureServer, seeded: SeedRe
     assert not _plan(_policy(), adapter_for(server, "acme")).has_changes
 
 
-def test_production_credentials_need_azure_identity() -> None:
+def test_production_credentials_come_from_the_default_azure_credential_chain() -> None:
+    from azure.identity import DefaultAzureCredential
+
+    from providers.azure.session import default_credential
+
+    # Made, not used: asking it for a token would try the machine's managed identity endpoint.
+    assert isinstance(default_credential(), DefaultAzureCredential)
+
+
+def test_without_azure_identity_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # as if not installed
     target = Target("azure", SUB, "az-prod", None, RG)
     adapter = make_azure_adapter(target, policy="acme", sandbox=None)
     with pytest.raises(PermanentError, match="pip install azure-identity"):
