@@ -27,7 +27,7 @@ from orchestrator.paths.check import Member, ScopeReport, check_scope
 from orchestrator.paths.command import expectations, firewalls
 from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
-from orchestrator.state import Action, Scope, Step
+from orchestrator.state import Action, NetworkRoute, Scope, Step
 from providers.alibaba.adapter import AlibabaAdapter
 from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.providers.alibaba import cloud as c
@@ -39,7 +39,9 @@ SCOPE = Scope("alibaba", c.ACCOUNT, c.REGION)
 CBN = "2017-09-12"
 
 
-def write_policy(tmp: Path, report: SeedReport, *, inspect_web_app: bool = False) -> Policy:
+def write_policy(
+    tmp: Path, report: SeedReport, *, inspect_web_app: bool = False, down: str | None = None
+) -> Policy:
     doc = {
         "version": 1,
         "name": POLICY,
@@ -60,7 +62,11 @@ def write_policy(tmp: Path, report: SeedReport, *, inspect_web_app: bool = False
                 "inspection": {
                     "vpc": report.vpcs["security"],
                     "firewalls": [
-                        {"zone": zone, "next_hop": report.firewall_enis[lz.firewall_eni_name(zone)]}
+                        {
+                            "zone": zone,
+                            "next_hop": report.firewall_enis[lz.firewall_eni_name(zone)],
+                            "healthy": zone != down,
+                        }
                         for zone in lz.ZONES
                     ],
                 },
@@ -205,6 +211,31 @@ def test_every_inspected_path_crosses_the_firewall_of_its_zone(
         tr_h: {report.firewall_enis["fw-eni-h"]},
         tr_i: {report.firewall_enis["fw-eni-i"]},
     }
+
+
+def test_an_unhealthy_firewall_sends_its_zone_to_the_other_and_back(
+    ali: AlibabaAdapter, hub: Policy, cloud: tuple[AlibabaServer, SeedReport], tmp_path: Path
+) -> None:
+    _, report = cloud
+    apply(ali, plan(ali, hub))
+    tr_h = report.route_tables[lz.security_tr_table(lz.ZONES[0])]
+    eni_h, eni_i = (report.firewall_enis[lz.firewall_eni_name(z)] for z in lz.ZONES)
+
+    def zone_h_targets() -> set[str]:
+        routes = ali.routing(SCOPE).tables[tr_h].routes
+        return {r.target for r in routes if r.kind == "firewall"}
+
+    down = write_policy(tmp_path, report, down=lz.ZONES[0])
+    moved = plan(ali, down)
+    assert {c.resource.kind for c in moved.changes} == {"network_route"}
+    assert {c.after.table for c in moved.changes if isinstance(c.after, NetworkRoute)} == {tr_h}
+    apply(ali, moved)
+    assert zone_h_targets() == {eni_i}
+    assert paths(ali, down).ok
+    assert not plan(ali, down).has_changes
+    apply(ali, plan(ali, hub))  # healthy again
+    assert zone_h_targets() == {eni_h}
+    assert paths(ali, hub).ok
 
 
 def _owned_tr_table(server: AlibabaServer, report: SeedReport, segment: str) -> str:
