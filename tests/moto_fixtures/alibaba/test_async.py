@@ -22,7 +22,7 @@ from moto_fixtures.alibaba.server import (
 from tests.moto_fixtures.alibaba.marks import needs_metadata
 
 pytestmark = needs_metadata
-DELAY = 0.4
+DELAY = 0.8  # long enough that a loaded CI machine still sees the in-between state
 
 
 @pytest.fixture

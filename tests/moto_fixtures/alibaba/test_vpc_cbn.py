@@ -35,7 +35,7 @@ from tests.moto_fixtures.alibaba.marks import needs_metadata
 pytestmark = needs_metadata
 Seeded = tuple[AlibabaServer, SeedReport]
 # Long enough to observe a transition between two loopback calls, short enough for the suite.
-DELAY = 0.15
+DELAY = 0.6  # long enough that a loaded CI machine still sees the in-between state
 
 
 def error_code(acs: Any, server: AlibabaServer, request: Any) -> str:
