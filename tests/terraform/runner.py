@@ -23,13 +23,14 @@ PROVIDER = MIRROR / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0"
 CLI_CONFIG = """provider_installation {{
   filesystem_mirror {{
     path    = "{mirror}"
-    include = ["registry.terraform.io/hashicorp/aws"]
+    include = {sources}
   }}
   direct {{
-    exclude = ["registry.terraform.io/hashicorp/aws"]
+    exclude = {sources}
   }}
 }}
 """
+AWS = "hashicorp/aws"
 
 
 def _skip_reason() -> str:
@@ -75,10 +76,17 @@ class Terraform:
         return shown
 
 
-def terraform(directory: Path, home: Path) -> Terraform:
+def mirrored(source: str) -> bool:
+    """Whether the mirror holds some version of provider ``source`` (``namespace/type``)."""
+    return (MIRROR / "registry.terraform.io" / source).is_dir()
+
+
+def terraform(directory: Path, home: Path, providers: tuple[str, ...] = (AWS,)) -> Terraform:
+    """``providers`` (``namespace/type``) are installed from the mirror, and only from it."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "cli.tfrc"
-    config.write_text(CLI_CONFIG.format(mirror=MIRROR))
+    sources = json.dumps([f"registry.terraform.io/{p}" for p in providers])
+    config.write_text(CLI_CONFIG.format(mirror=MIRROR, sources=sources))
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),

@@ -7,6 +7,7 @@ can be installed on these machines; the table is the documented schema's stand-i
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -15,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from terraform import check_references, synthesize
+from terraform import check_references, synthesize, write_files
 from tests.terraform import multicloud_states as ms
 from tests.terraform.provider_arguments import META, PROVIDER_ARGUMENTS
+from tests.terraform.runner import MIRROR, mirrored, terraform
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "examples" / "sandbox-multicloud.yaml"
@@ -99,9 +101,20 @@ def test_synth_of_the_multicloud_sandbox_policy_is_consistent(
     assert set(PROVIDER_ARGUMENTS) - {"azurerm_virtual_network_peering"} <= types
 
 
-@pytest.mark.skip(
-    reason="terraform validate needs the azurerm and alicloud provider binaries, which cannot "
-    "be installed here (no internet; /opt/tf-plugins holds hashicorp/aws only)"
+_PROVIDERS = ("hashicorp/azurerm", "aliyun/alicloud")
+
+
+@pytest.mark.skipif(
+    shutil.which("terraform") is None or not all(mirrored(p) for p in _PROVIDERS),
+    reason=f"terraform validate needs terraform and the azurerm and alicloud providers in {MIRROR} "
+    "(this machine has no internet, and its mirror holds hashicorp/aws only)",
 )
-def test_the_azure_and_alibaba_output_validates_against_the_real_providers() -> None:
-    """Placeholder for where the providers can be installed: init + validate, as for AWS."""
+def test_the_azure_and_alibaba_output_validates_against_the_real_providers(
+    tmp_path: Path,
+) -> None:
+    """Where the providers are mirrored: init + validate of both small states, as for AWS."""
+    out = tmp_path / "tf"
+    write_files(out, _small_files())
+    tf = terraform(out, tmp_path / "home", _PROVIDERS)
+    tf.init()
+    assert "Success! The configuration is valid." in tf.run("validate").stdout
