@@ -33,6 +33,7 @@ from orchestrator.state import (
     Scope,
     Subnet,
 )
+from orchestrator.state.names import owned_table_name
 from orchestrator.state.resources import Direction, address_set_key
 from orchestrator.state.routes import NetworkPeering, route_owner
 from terraform import azure_names as az
@@ -252,7 +253,7 @@ def _unserved(
     """The subnets the adapter gives its table: the segment's subnets of the VNet that have no
     route table (or have this one already)."""
     segments = sorted(a.segment for a in desired.of_kind(AddressSet))
-    segment = next((s for s in segments if az.owned_table_name(policy, s, network) == table), None)
+    segment = next((s for s in segments if owned_table_name(policy, s, network) == table), None)
     if segment is None:
         return []
     tables = world.subnet_tables.get(desired.scope, {})

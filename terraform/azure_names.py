@@ -8,10 +8,10 @@ of ``providers/azure/{translate,translate_routes,priorities}.py`` (``terraform/`
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable, Mapping
 
 from orchestrator.state import FirewallGroup, FlowRule, Scope
+from orchestrator.state.names import bounded_name
 from orchestrator.state.resources import Direction
 from orchestrator.state.routes import cidr_label, route_owner
 
@@ -37,17 +37,7 @@ BLACKHOLE = "blackhole"
 LOWEST = 100
 HIGHEST = 4096  # a new NSG's deny rules sit here: below every allow
 STEP = 10
-_NAME_LIMIT = 80
 _DESCRIPTION_LIMIT = 140
-
-
-def bounded_name(name: str) -> str:
-    """A valid ARM name of at most 80 characters; a longer one is cut and given a hash."""
-    clean = "".join(c if c.isalnum() or c in "._-" else "-" for c in name)
-    if len(clean) <= _NAME_LIMIT:
-        return clean
-    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
-    return f"{clean[: _NAME_LIMIT - 11]}-{digest}"
 
 
 def nsg_name(group: FirewallGroup) -> str:
@@ -86,10 +76,6 @@ def route_name(policy: str, destination: str) -> str:
 
 def digest_tag(policy: str) -> str:
     return f"eastwest:routes-digest:{policy}"
-
-
-def owned_table_name(policy: str, segment: str, network: str) -> str:
-    return bounded_name(f"eastwest-{policy}-{segment}-{network}")
 
 
 def owned_table_tags(policy: str, scope: Scope, name: str, network: str) -> dict[str, str]:

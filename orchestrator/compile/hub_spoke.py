@@ -22,7 +22,6 @@ somebody else's peering between the two (which eastwest never changes) keeps tod
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -33,30 +32,10 @@ from orchestrator.compile.transit import HubContext
 from orchestrator.diagnostics import Diagnostic, error, warning
 from orchestrator.model.policy import Firewall
 from orchestrator.state import NetworkRoute, Resource
+from orchestrator.state.names import owned_table_name, peering_name
 from orchestrator.state.routes import NetworkPeering, network_peering_key, network_route_key
 
 BLACKHOLE = "blackhole"  # a NetworkRoute target that drops (Azure: next hop type None)
-_NAME_LIMIT = 80  # Azure route table and route names: 1-80 characters
-
-
-def owned_table_name(policy: str, segment: str, network: str) -> str:
-    """The route table eastwest creates for a segment's subnets that have none, in one network
-    (names are unique per resource group, so the network is in)."""
-    return _bounded(f"eastwest-{policy}-{segment}-{network}")
-
-
-def peering_name(policy: str, remote: str) -> str:
-    """eastwest's peering to ``remote``, by which it owns it (names are unique within the
-    network holding the peering; Azure allows one peering per remote network)."""
-    return _bounded(f"eastwest-{policy}-{remote}")
-
-
-def _bounded(name: str) -> str:
-    clean = "".join(c if c.isalnum() or c in "._-" else "-" for c in name)
-    if len(clean) <= _NAME_LIMIT:
-        return clean
-    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
-    return f"{clean[: _NAME_LIMIT - 11]}-{digest}"
 
 
 def compile_hub_spoke(

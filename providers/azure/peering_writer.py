@@ -23,6 +23,7 @@ from azure.core.exceptions import HttpResponseError
 
 from orchestrator.errors import PermanentError
 from orchestrator.state import Action, Change
+from orchestrator.state.names import peering_name
 from orchestrator.state.routes import NetworkPeering, routes_digest
 from providers.azure import peerings as pr
 from providers.azure import translate as tr
@@ -101,7 +102,7 @@ class PeeringWriter(AzureWriter):
             self.sleep(self.tuning.peering_poll)
 
     def _owned_name(self, peering: NetworkPeering) -> None:
-        if peering.name != pr.peering_name(self.policy, peering.remote):
+        if peering.name != peering_name(self.policy, peering.remote):
             raise PermanentError(
                 f"peering {peering.name} of {peering.network} is not eastwest's; eastwest never "
                 "writes it"

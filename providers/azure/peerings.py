@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from orchestrator.state import Scope
+from orchestrator.state.names import peering_name
 from orchestrator.state.routes import NetworkPeering, network_peering_key, peering_owner
 from providers.azure import translate as tr
 
@@ -28,11 +29,6 @@ def peering_prefix(policy: str) -> str:
 
 def digest_tag(policy: str) -> str:
     return f"eastwest:peerings-digest:{policy}"
-
-
-def peering_name(policy: str, remote: str) -> str:
-    """eastwest's peering to ``remote`` (``hub_spoke.peering_name``)."""
-    return tr.bounded_name(f"{peering_prefix(policy)}{remote}")
 
 
 def is_owned(peering: Payload, policy: str) -> bool:

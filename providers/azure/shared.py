@@ -27,6 +27,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.state.names import bounded_name
 from orchestrator.state.resources import Direction
 from providers.azure import priorities
 from providers.azure import translate as tr
@@ -43,7 +44,7 @@ def prefix(policy: str, segment: str) -> str:
 
 def copy_name(policy: str, segment: str, anchor_rule: str) -> str:
     """``eastwest-in-onprem-tcp-443`` in the anchor → ``eastwest-acme-app-in-onprem-tcp-443``."""
-    return tr.bounded_name(prefix(policy, segment) + anchor_rule.removeprefix(tr.RULE_PREFIX))
+    return bounded_name(prefix(policy, segment) + anchor_rule.removeprefix(tr.RULE_PREFIX))
 
 
 def deny_name(policy: str, segment: str, direction: Direction) -> str:

@@ -16,7 +16,6 @@ The two ``eastwest-deny-vnet-*`` rules are part of the NSG itself (see ``Problem
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.state import AddressSet, FirewallGroup, FlowRule, Network, Scope, Subnet
+from orchestrator.state.names import bounded_name
 from orchestrator.state.resources import Direction, address_set_key, ports_label, rule_key
 
 TAG_MANAGED = "eastwest:managed"
@@ -42,7 +42,6 @@ DENY_NAMES: Mapping[Direction, str] = {
 ARM_DIRECTION: Mapping[Direction, str] = {"ingress": "Inbound", "egress": "Outbound"}
 _NEUTRAL_DIRECTION: Mapping[str, Direction] = {"inbound": "ingress", "outbound": "egress"}
 _ARM_PROTOCOL = {"tcp": "Tcp", "udp": "Udp", "icmp": "Icmp", "all": "*"}
-_NAME_LIMIT = 80  # NSG and rule names: 1-80 characters
 _DESCRIPTION_LIMIT = 140
 # What ARM echoes besides what eastwest sends: ignored when comparing a rule's content.
 _ECHOED = frozenset({"provisioningState"})
@@ -133,15 +132,6 @@ def rule_name(rule: FlowRule) -> str:
     peer = rule.peer.partition(":")[2]
     ports = rule.ports.replace("/", "-").replace(":", "-")
     return bounded_name(f"{RULE_PREFIX}{side}-{peer}-{ports}")
-
-
-def bounded_name(name: str) -> str:
-    """A valid ARM name of at most 80 characters; a longer one is cut and given a hash."""
-    clean = "".join(c if c.isalnum() or c in "._-" else "-" for c in name)
-    if len(clean) <= _NAME_LIMIT:
-        return clean
-    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
-    return f"{clean[: _NAME_LIMIT - 11]}-{digest}"
 
 
 # -- rules: neutral → ARM ----------------------------------------------------------------

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from orchestrator.state import NetworkRoute, Scope
+from orchestrator.state.names import owned_table_name
 from orchestrator.state.routes import cidr_label, network_route_key, route_owner
 from providers.azure import translate as tr
 
@@ -130,12 +131,6 @@ def inside(subnet: Payload, prefixes: Sequence[str]) -> bool:
         any(b.version == n.version and b.subnet_of(n) for n in nets)  # type: ignore[arg-type]
         for b in blocks
     )
-
-
-def owned_table_name(policy: str, segment: str, network: str) -> str:
-    """The name the compiler gives eastwest's table for a segment's subnets without one in a
-    network (``orchestrator/compile/hub_spoke.owned_table_name``; the same rule as NSG names)."""
-    return tr.bounded_name(f"eastwest-{policy}-{segment}-{network}")
 
 
 def owned_table_segment(
