@@ -109,14 +109,7 @@ class PeeringWriter(AzureWriter):
             )
 
     def _get_vnet(self, name: str) -> Payload | None:
-        try:
-            vnet = self._retry(lambda: self.client.virtual_networks.get(self.rg, name))
-        except HttpResponseError as exc:
-            if is_not_found(exc):
-                return None
-            raise
-        payload: Payload = vnet.as_dict()
-        return payload
+        return self._get_or_none(lambda: self.client.virtual_networks.get(self.rg, name))
 
     # -- bookkeeping ----------------------------------------------------------------------------
 

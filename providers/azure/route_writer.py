@@ -207,14 +207,7 @@ class RouteWriter(AzureWriter):
             self.rg, vnet, name, body, headers=headers).result())  # fmt: skip
 
     def _get_table(self, name: str) -> Payload | None:
-        try:
-            table = self._retry(lambda: self.client.route_tables.get(self.rg, name))
-        except HttpResponseError as exc:
-            if is_not_found(exc):
-                return None
-            raise
-        payload: Payload = table.as_dict()
-        return payload
+        return self._get_or_none(lambda: self.client.route_tables.get(self.rg, name))
 
     # -- bookkeeping ----------------------------------------------------------------------------
 

@@ -502,13 +502,17 @@ class AzureWriter:
     # -- reads and retries ----------------------------------------------------------------------
 
     def _get_nsg(self, name: str) -> Payload | None:
+        return self._get_or_none(lambda: self.client.network_security_groups.get(self.rg, name))
+
+    def _get_or_none(self, get: Callable[[], Any]) -> Payload | None:
+        """One ARM resource as a dict (retried like any call), or None when it does not exist."""
         try:
-            nsg = self._retry(lambda: self.client.network_security_groups.get(self.rg, name))
+            found = self._retry(get)
         except HttpResponseError as exc:
             if is_not_found(exc):
                 return None
             raise
-        payload: Payload = nsg.as_dict()
+        payload: Payload = found.as_dict()
         return payload
 
     def _owned_nsg_names(self) -> list[str]:
