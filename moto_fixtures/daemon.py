@@ -2,7 +2,8 @@
 
 In: a directory. Out: the three fake clouds (``clouds.py``: patched moto for AWS, the Alibaba RPC
 fake and the Azure ARM fake, the last two seeded) serving on 127.0.0.1 until SIGTERM or SIGINT,
-a control endpoint beside them, and ``DIR/daemon.json`` while they serve::
+a control endpoint beside them, and ``DIR/daemon.json`` while they serve (instead, when they
+could not start, ``DIR/daemon-failure.txt``: the cause in one line)::
 
     {"pid": …, "aws_port": …, "control_port": …,
      "alibaba": {<sandbox.json's alibaba section>}, "azure": {<its azure section>}}
@@ -42,6 +43,11 @@ from typing import Any
 from moto_fixtures.clouds import TITLES, Clouds, CloudStartError, start_clouds
 
 DAEMON_STATE = "daemon.json"
+# Written instead of daemon.json when a fake cannot start: the one line that names the cause,
+# for `sandbox up` to put on the terminal ahead of the log's tail.
+DAEMON_FAILURE = "daemon-failure.txt"
+LOG_FILE = "sandbox.log"  # the daemon's stdout and stderr, opened by `sandbox up`
+_LOG_TAIL_LINES = 20
 _READY = b"ready"
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 _WATCH_S = 1.0
@@ -77,6 +83,7 @@ def serve(directory: Path, aws_port: int, ready_fd: int | None) -> int:
     except CloudStartError as exc:
         traceback.print_exc()
         print(f"{me}: {exc}", flush=True)  # last, so that the log's tail names the culprit
+        (directory / DAEMON_FAILURE).write_text(f"{exc}\n", encoding="utf-8")
         return 1
     control = _start_control(clouds, directory)
     state = directory / DAEMON_STATE
@@ -158,6 +165,27 @@ def _start_control(clouds: Clouds, directory: Path) -> ThreadingHTTPServer:
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     ).start()
     return server
+
+
+def failure(directory: Path, status: int) -> str:
+    """Why the daemon in ``directory`` did not start: its own one-line verdict when it left one,
+    so that the cause leads ``sandbox up``'s message, else its exit status."""
+    try:
+        cause = (directory / DAEMON_FAILURE).read_text(encoding="utf-8").strip()
+    except OSError:
+        cause = ""
+    return cause or f"exit status {status}"
+
+
+def log_tail(directory: Path) -> str:
+    """The end of ``DIR/sandbox.log``, indented, to append to an error message."""
+    path = directory / LOG_FILE
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return f" (no log at {path})"
+    tail = "\n".join(f"    {line}" for line in lines[-_LOG_TAIL_LINES:])
+    return f"; the end of {path}:\n{tail}" if tail else f" ({path} is empty)"
 
 
 def _write_atomically(path: Path, data: dict[str, Any]) -> None:

@@ -50,16 +50,14 @@ from moto_fixtures.aws import landing_zone
 from moto_fixtures.aws.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
 from moto_fixtures.clouds import AZURE_CA_FILE, TITLES
-from moto_fixtures.daemon import DAEMON_STATE
+from moto_fixtures.daemon import DAEMON_FAILURE, DAEMON_STATE, LOG_FILE, failure, log_tail
 from orchestrator.errors import SandboxError
 
 FORMAT_VERSION = 1
 STATE_FILE = "sandbox.json"
-LOG_FILE = "sandbox.log"
 LOCK_FILE = ".sandbox.lock"
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
-_LOG_TAIL_LINES = 20
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def sandbox_up(directory: Path) -> SandboxInfo:
             _stop(pid)
             raise SandboxError(
                 f"the sandbox in {directory} started but seeding its AWS failed: {exc}"
-                + _log_tail(directory)
+                + log_tail(directory)
             ) from exc
         except BaseException:
             _stop(pid)  # Ctrl-C or a bug while seeding: leave no server behind
@@ -130,7 +128,7 @@ def sandbox_down(directory: Path) -> bool:
         running = pid is not None and _is_daemon(pid)
         if running and pid is not None:
             _stop(pid)
-        for name in (STATE_FILE, DAEMON_STATE, AZURE_CA_FILE):
+        for name in (STATE_FILE, DAEMON_STATE, DAEMON_FAILURE, AZURE_CA_FILE):
             (directory / name).unlink(missing_ok=True)
     return running
 
@@ -203,7 +201,8 @@ class _Daemon:
 
 def _start_daemon(directory: Path) -> _Daemon:
     """Run the daemon's launcher and wait for its verdict; return what it recorded."""
-    (directory / DAEMON_STATE).unlink(missing_ok=True)
+    for name in (DAEMON_STATE, DAEMON_FAILURE):
+        (directory / name).unlink(missing_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # The child must import this very copy of moto_fixtures (and orchestrator), installed or not.
     source_root = str(Path(__file__).resolve().parent.parent)
@@ -226,7 +225,7 @@ def _start_daemon(directory: Path) -> _Daemon:
         launcher.wait()
         raise SandboxError(
             f"the sandbox in {directory} did not start within {START_TIMEOUT:.0f} s"
-            + _log_tail(directory)
+            + log_tail(directory)
         ) from None
     try:
         daemon = json.loads((directory / DAEMON_STATE).read_text(encoding="utf-8"))
@@ -239,8 +238,8 @@ def _start_daemon(directory: Path) -> _Daemon:
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SandboxError(
-            f"the sandbox in {directory} failed to start (exit status {status})"
-            + _log_tail(directory)
+            f"the sandbox in {directory} failed to start ({failure(directory, status)})"
+            + log_tail(directory)
         ) from exc
     return found
 
@@ -370,16 +369,6 @@ def _write_atomically(path: Path, data: dict[str, Any]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temporary, path)
-
-
-def _log_tail(directory: Path) -> str:
-    path = directory / LOG_FILE
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return f" (no log at {path})"
-    tail = "\n".join(f"    {line}" for line in lines[-_LOG_TAIL_LINES:])
-    return f"; the end of {path}:\n{tail}" if tail else f" ({path} is empty)"
 
 
 @contextmanager

@@ -1,10 +1,12 @@
-"""Conformance with the published API metadata (``shared/cloud-api/alibaba/*.json``).
+"""Conformance with the published API metadata (``moto_fixtures/alibaba/api/*.json``).
 
 In: a request's ``Version``, ``Action`` and flat parameters. Out: a list of problems (empty when
 the request conforms): the action is documented for that product version, every parameter is
 documented for it once lists are un-flattened (``Permissions.1.Policy`` → ``Permissions`` item
 field ``Policy``), and every required parameter is present. Always: the common protocol
-parameters (``protocol.PROTOCOL_PARAMS``) are accepted everywhere; the metadata is read once.
+parameters (``protocol.PROTOCOL_PARAMS``) are accepted everywhere; the metadata is read once,
+from the trimmed copy this package ships (``moto_fixtures.api_metadata`` rebuilds it), or from
+the folder ``EASTWEST_ALIBABA_METADATA`` names.
 
 The fake uses ``problems()`` to answer ``MissingParameter`` / ``InvalidParameter`` as the real
 gateway does; tests use ``assert_conforms()`` on every call of the call log.
@@ -16,21 +18,24 @@ import json
 import os
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from moto_fixtures.alibaba.protocol import PROTOCOL_PARAMS
+from moto_fixtures.api_metadata import shipped
 
 PRODUCTS = {"2014-05-26": "ecs", "2016-04-28": "vpc", "2017-09-12": "cbn"}
 # aliyunsdkcore adds RegionId to every RPC request it signs (request.py), and the service
 # accepts it on actions whose metadata does not list it (CBN's, for one).
 SDK_COMMON_PARAMS = frozenset({"RegionId"})
-# The shared folder sits beside the repository; EASTWEST_ALIBABA_METADATA overrides it.
-_DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "cloud-api" / "alibaba"
+# A folder of {ecs,vpc,cbn}.json to use instead of the shipped copy (a newer or a broken one).
+OVERRIDE_ENV = "EASTWEST_ALIBABA_METADATA"
 
 
-def metadata_dir() -> Path:
-    return Path(os.environ.get("EASTWEST_ALIBABA_METADATA", str(_DEFAULT_DIR)))
+def metadata_dir() -> Traversable:
+    override = os.environ.get(OVERRIDE_ENV)
+    return Path(override) if override else shipped("alibaba")
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,11 @@ class Param:
 
 @cache
 def _apis(product: str) -> dict[str, dict[str, Param]]:
-    document = json.loads((metadata_dir() / f"{product}.json").read_text(encoding="utf-8"))
+    path = metadata_dir().joinpath(f"{product}.json")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # the decoder's message alone does not say which file
+        raise ValueError(f"{path} is not valid JSON ({exc})") from exc
     apis: dict[str, dict[str, Param]] = {}
     for action, api in document["apis"].items():
         # The metadata repeats some parameters (RegionId three times): the first one counts.
@@ -55,8 +64,11 @@ def _apis(product: str) -> dict[str, dict[str, Param]]:
     return apis
 
 
-def has_metadata() -> bool:
-    return all((metadata_dir() / f"{p}.json").is_file() for p in PRODUCTS.values())
+def load() -> None:
+    """Read every product's metadata now, so that a missing or broken file fails the fake's
+    start with its own error rather than a later request."""
+    for product in PRODUCTS.values():
+        _apis(product)
 
 
 def product_of(version: str) -> str | None:

@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,10 +36,16 @@ _log = logging.getLogger(__name__)
 
 
 class _State:
-    def __init__(self, auth: Authenticator, backend: Backend, faults: Faults) -> None:
+    def __init__(
+        self,
+        auth: Authenticator,
+        backend: Backend,
+        faults: Faults,
+        table: Mapping[tuple[str, str], Handler] | None,
+    ) -> None:
         self.auth, self.backend, self.faults = auth, backend, faults
         self.calls = CallLog()
-        self.handlers: dict[tuple[str, str], Handler] = handlers()
+        self.handlers: dict[tuple[str, str], Handler] = dict(handlers() if table is None else table)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -74,18 +81,28 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             payload = self._call(method, params)
         except errors.AlibabaError as exc:
-            self._send(
-                exc.status,
-                {
-                    "RequestId": request_id,
-                    "HostId": self.headers.get("Host", HOST),
-                    "Code": exc.code,
-                    "Message": exc.message,
-                    "Recommend": f"https://api.aliyun.com/troubleshoot?q={exc.code}",
-                },
-            )
+            self._send_error(request_id, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - a fault of the fake itself: say it to the client
+            # Without an answer the client sees only a dropped connection (RemoteDisconnected)
+            # and the cause stays in the server's log; the real API answers InternalError too.
+            _log.exception("the Alibaba Cloud fake failed on %s", params.get("Action", "?"))
+            cause = f"the fake failed: {type(exc).__name__}: {exc}"
+            self._send_error(request_id, errors.AlibabaError(cause))
             return
         self._send(200, {"RequestId": request_id, **payload})
+
+    def _send_error(self, request_id: str, exc: errors.AlibabaError) -> None:
+        self._send(
+            exc.status,
+            {
+                "RequestId": request_id,
+                "HostId": self.headers.get("Host", HOST),
+                "Code": exc.code,
+                "Message": exc.message,
+                "Recommend": f"https://api.aliyun.com/troubleshoot?q={exc.code}",
+            },
+        )
 
     def _call(self, method: str, params: dict[str, str]) -> dict[str, Any]:
         action, version = params.get("Action", ""), params.get("Version", "")
@@ -160,10 +177,14 @@ def start_alibaba_server(
     access_key_secret: str = ACCESS_KEY_SECRET,
     async_delay: float = 0.0,
     faults: FaultConfig | None = None,
+    *,
+    table: Mapping[tuple[str, str], Handler] | None = None,
 ) -> AlibabaServer:
-    """Start the fake on 127.0.0.1:``port`` in a daemon thread."""
+    """Start the fake on 127.0.0.1:``port`` in a daemon thread. ``table`` replaces the routing
+    table (``responses.handlers()``), for tests that need a handler to misbehave."""
+    metadata.load()  # a missing or broken metadata file fails here, with its own error
     state = _State(
-        Authenticator(access_key_id, access_key_secret), Backend(async_delay), Faults(faults)
+        Authenticator(access_key_id, access_key_secret), Backend(async_delay), Faults(faults), table
     )
     handler = type("BoundHandler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer((HOST, port), handler)

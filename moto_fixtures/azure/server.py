@@ -80,7 +80,14 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             base_url=self.server.base_url,
         )
-        reply = self._faulted(request) or self.server.arm.handle(request)
+        try:
+            reply = self._faulted(request) or self.server.arm.handle(request)
+        except Exception as exc:  # noqa: BLE001 - a fault of the fake itself: say it to the client
+            # Without an answer the client sees only a dropped connection and the cause stays
+            # in the server's log; ARM answers an unexpected failure with a 500 body too.
+            _log.exception("the Azure fake failed on %s %s", self.command, url.path)
+            message = f"the fake failed: {type(exc).__name__}: {exc}"
+            reply = Reply(500, {"error": {"code": "InternalServerError", "message": message}})
         self.server.control.record(Call(self.command, url.path, reply.status))
         self._send(reply)
 

@@ -271,3 +271,32 @@ def test_a_fake_that_cannot_start_is_named_with_the_log(
     assert "starting the Alibaba Cloud fake failed: ImportError: cbn is broken" in str(caught.value)
     assert not (directory / STATE_FILE).exists()
     assert sandbox_down(directory) is False
+
+
+@pytest.mark.parametrize(
+    ("files", "cause"),
+    [
+        ({}, "FileNotFoundError"),
+        ({"ecs.json": "{", "vpc.json": "{}", "cbn.json": "{}"}, "ValueError"),
+    ],
+    ids=["metadata-missing", "metadata-unparsable"],
+)
+def test_the_cause_of_a_failed_start_leads_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], cause: str
+) -> None:
+    # Issue 11: the terminal said only "RemoteDisconnected"; the cause was in the log alone.
+    broken = tmp_path / "metadata"
+    broken.mkdir()
+    for name, text in files.items():
+        (broken / name).write_text(text)
+    monkeypatch.setenv("EASTWEST_ALIBABA_METADATA", str(broken))
+    directory = tmp_path / "sandbox"
+
+    with pytest.raises(SandboxError) as caught:
+        sandbox_up(directory)
+
+    first_line = str(caught.value).splitlines()[0]
+    assert f"failed to start (starting the Alibaba Cloud fake failed: {cause}" in first_line
+    assert str(broken) in first_line
+    assert not (directory / STATE_FILE).exists()
+    assert sandbox_down(directory) is False

@@ -19,9 +19,7 @@ from moto_fixtures.alibaba.server import (
     AlibabaServer,
     start_alibaba_server,
 )
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = needs_metadata
 DELAY = 0.8  # long enough that a loaded CI machine still sees the in-between state
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from moto_fixtures.alibaba import metadata
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = needs_metadata
 ECS, VPC, CBN = "2014-05-26", "2016-04-28", "2017-09-12"
 ROUTE = {"RegionId": "cn-hangzhou", "RouteTableId": "vtb-1", "DestinationCidrBlock": "10.0.0.0/8"}
 
@@ -98,7 +96,7 @@ def test_problems(version: str, action: str, params: dict[str, str], expected: l
 
 def test_protocol_and_sdk_parameters_are_accepted_everywhere() -> None:
     signed = {
-        "Action": "DescribeCens",
+        "Action": "ListTransitRouterRouteTables",
         "Version": CBN,
         "Format": "JSON",
         "AccessKeyId": "k",
@@ -109,7 +107,7 @@ def test_protocol_and_sdk_parameters_are_accepted_everywhere() -> None:
         "Timestamp": "t",
         "RegionId": "cn-hangzhou",
     }
-    assert metadata.problems(CBN, "DescribeCens", signed) == []
+    assert metadata.problems(CBN, "ListTransitRouterRouteTables", signed) == []
 
 
 def test_assert_conforms_names_every_problem() -> None:

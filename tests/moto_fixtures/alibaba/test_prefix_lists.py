@@ -12,9 +12,6 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.request import CommonRequest
 
 from moto_fixtures.alibaba.server import AlibabaServer
-from tests.moto_fixtures.alibaba.marks import needs_metadata
-
-pytestmark = needs_metadata
 
 
 def vpc(acs: Any, server: AlibabaServer, action: str, **params: str) -> Any:

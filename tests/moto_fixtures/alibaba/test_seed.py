@@ -20,9 +20,7 @@ from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.alibaba.clients import call
 from moto_fixtures.alibaba.seed import SeedReport, seed_alibaba
 from moto_fixtures.alibaba.server import AlibabaServer, start_alibaba_server
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = needs_metadata
 Seeded = tuple[AlibabaServer, SeedReport]
 
 

@@ -23,10 +23,8 @@ from moto_fixtures.alibaba.server import (
     AlibabaServer,
     start_alibaba_server,
 )
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 
 NO_PROXY = {"http": None, "https": None}
-pytestmark = needs_metadata
 
 
 @pytest.fixture
@@ -144,3 +142,22 @@ def test_every_call_conforms_to_the_metadata(server: AlibabaServer, client: AcsC
         "CreateSecurityGroup",
         "AuthorizeSecurityGroup",
     ]
+
+
+def _broken_handler(backend: Any, params: dict[str, str]) -> dict[str, Any]:
+    raise KeyError("a bug in the fake")
+
+
+def test_a_fault_of_the_fake_answers_internal_error_with_its_cause(client: AcsClient) -> None:
+    # Without an answer the SDK saw only RemoteDisconnected and the cause stayed in a log.
+    with start_alibaba_server(table={("vpc", "DescribeVpcs"): _broken_handler}) as broken:
+        request = CommonRequest(
+            domain=broken.endpoint, version="2016-04-28", action_name="DescribeVpcs"
+        )
+        request.set_method("POST")
+        with pytest.raises(ServerException) as caught:
+            client.do_action_with_exception(request)
+
+    assert caught.value.get_error_code() == "InternalError"
+    assert caught.value.get_http_status() == 500
+    assert "the fake failed: KeyError: 'a bug in the fake'" in caught.value.get_error_msg()

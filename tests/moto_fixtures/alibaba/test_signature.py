@@ -23,9 +23,6 @@ from moto_fixtures.alibaba.server import (
     AlibabaServer,
     start_alibaba_server,
 )
-from tests.moto_fixtures.alibaba.marks import needs_metadata
-
-pytestmark = needs_metadata
 
 
 @pytest.fixture

@@ -30,9 +30,7 @@ from aliyunsdkvpc.request.v20160428 import (
 from moto_fixtures.alibaba.clients import call
 from moto_fixtures.alibaba.seed import SeedReport
 from moto_fixtures.alibaba.server import AlibabaServer
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 
-pytestmark = needs_metadata
 Seeded = tuple[AlibabaServer, SeedReport]
 # Long enough to observe a transition between two loopback calls, short enough for the suite.
 DELAY = 0.6  # long enough that a loaded CI machine still sees the in-between state

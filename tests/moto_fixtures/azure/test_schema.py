@@ -1,33 +1,36 @@
-"""The fake's property tables (moto_fixtures/azure/schema.py) against the published swagger in
-shared/cloud-api/azure: every property the fake accepts exists and is writable there, every
-property the swagger requires is required by the fake, and every enum matches value for value."""
+"""The fake's property tables (moto_fixtures/azure/schema.py) against the published swagger as
+shipped in moto_fixtures/azure/api: every property the fake accepts exists and is writable
+there, every property the swagger requires is required by the fake, and every enum matches
+value for value."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from moto_fixtures.api_metadata import shipped
 from moto_fixtures.azure import schema
 
-SWAGGER = Path(__file__).resolve().parents[4] / "shared" / "cloud-api" / "azure"
 TABLES: dict[str, Mapping[str, schema.Prop]] = {
     "SecurityRulePropertiesFormat": schema.SECURITY_RULE,
     "RoutePropertiesFormat": schema.ROUTE,
     "SubnetPropertiesFormat": schema.SUBNET,
     "VirtualNetworkPeeringPropertiesFormat": schema.PEERING,
+    "NetworkInterfacePropertiesFormat": schema.NIC,
+    "NetworkInterfaceIPConfigurationPropertiesFormat": schema.IP_CONFIGURATION,
+    "ApplicationSecurityGroupPropertiesFormat": schema.ASG,
 }
-pytestmark = pytest.mark.skipif(not SWAGGER.is_dir(), reason=f"swagger not found at {SWAGGER}")
 
 
 @cache
 def definitions() -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for path in sorted(SWAGGER.glob("*.json")):
+    files = [f for f in shipped("azure").iterdir() if f.name.endswith(".json")]
+    for path in sorted(files, key=lambda f: f.name):
         found.update(json.loads(path.read_text(encoding="utf-8")).get("definitions", {}))
     return found
 
@@ -62,8 +65,13 @@ def test_required_properties_agree(definition: str) -> None:
         (schema.ACCESS, "SecurityRulePropertiesFormat", "access"),
         (schema.DIRECTIONS, "SecurityRulePropertiesFormat", "direction"),
         (schema.NEXT_HOP_TYPES, "RoutePropertiesFormat", "nextHopType"),
+        (
+            schema.ALLOCATION,
+            "NetworkInterfaceIPConfigurationPropertiesFormat",
+            "privateIPAllocationMethod",
+        ),
     ],
-    ids=["protocol", "access", "direction", "nextHopType"],
+    ids=["protocol", "access", "direction", "nextHopType", "privateIPAllocationMethod"],
 )
 def test_enums_match_the_swagger(values: tuple[str, ...], definition: str, prop: str) -> None:
     assert sorted(values) == sorted(enum_values(definition, prop))

@@ -14,11 +14,9 @@ from orchestrator.state import Action, Scope, Target
 from providers import ADAPTERS
 from providers.alibaba.adapter import AlibabaAdapter
 from providers.alibaba.session import Credentials, credentials_from_env
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.providers.alibaba import cloud as c
 from tests.providers.alibaba.conftest import Sent, adapter_for, policy, sandbox_of
 
-pytestmark = needs_metadata
 WRITES = ("Create", "Authorize", "Revoke", "Delete", "Modify", "Tag", "Untag")
 
 

@@ -14,11 +14,9 @@ from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Action
 from providers.alibaba.adapter import AlibabaAdapter
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.providers.alibaba import cloud as c
 from tests.providers.alibaba.conftest import Sent, policy
 
-pytestmark = needs_metadata
 READS = ("Describe", "List", "Get")
 
 

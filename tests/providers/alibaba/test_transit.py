@@ -29,11 +29,9 @@ from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Action, NetworkRoute, Scope, Step
 from providers.alibaba.adapter import AlibabaAdapter
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.providers.alibaba import cloud as c
 from tests.providers.alibaba.conftest import Sent, adapter_for
 
-pytestmark = needs_metadata
 POLICY = "ali-hub"
 SCOPE = Scope("alibaba", c.ACCOUNT, c.REGION)
 CBN = "2017-09-12"
