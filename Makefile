@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck imports unit install bench clean
+.PHONY: demo test lint typecheck imports unit install bench clean wheel wheel-check
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "eastwest needs Python >= 3.11 (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -40,5 +40,13 @@ test: lint typecheck imports unit
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.api_calls
 
+# The wheel in dist/; wheel-check installs it into fresh virtualenvs (no extras, then
+# [sandbox]) and runs the help, validate and the demo there (a few minutes).
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+
+wheel-check:
+	PYTHON=$(PYTHON) .ci/wheel-check
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .eastwest
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .eastwest dist

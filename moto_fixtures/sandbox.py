@@ -52,6 +52,7 @@ from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
 from moto_fixtures.clouds import AZURE_CA_FILE, TITLES
 from moto_fixtures.daemon import DAEMON_FAILURE, DAEMON_STATE, LOG_FILE, failure, log_tail
 from orchestrator.errors import SandboxError
+from orchestrator.extras import require
 
 FORMAT_VERSION = 1
 STATE_FILE = "sandbox.json"
@@ -81,6 +82,7 @@ class SandboxInfo:
 
 def sandbox_up(directory: Path) -> SandboxInfo:
     """Start, seed and record a sandbox in ``directory``; refuse if one already runs there."""
+    require("sandbox", "eastwest sandbox up")
     directory = directory.resolve()
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import click
 from orchestrator import console
 from orchestrator.commands import Context, PlanOptions, run_apply, run_apply_file, run_plan
 from orchestrator.errors import EastwestError, PolicyError
+from orchestrator.example_policies import example, shown
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
 from orchestrator.reconcile.command import history, run
@@ -123,8 +124,8 @@ def sandbox_up(directory: Path) -> None:
     click.echo(f"  AWS at {info.aws_endpoint}")
     click.echo(f"  Alibaba Cloud at {info.alibaba.get('endpoint_url', '?')}")
     click.echo(f"  Azure at {info.azure.get('endpoint_url', '?')}")
-    click.echo(f"Use it with: eastwest --sandbox {directory} plan policies/examples/sandbox.yaml")
-    click.echo("  (all three clouds: policies/examples/sandbox-multicloud.yaml)")
+    click.echo(f"Use it with: eastwest --sandbox {directory} plan {shown(example('sandbox.yaml'))}")
+    click.echo(f"  (all three clouds: {shown(example('sandbox-multicloud.yaml'))})")
     click.echo(f"Stop it with: eastwest sandbox down --dir {directory}")
 
 
@@ -210,7 +211,8 @@ def synth(ctx: Context, policies: tuple[Path, ...], out: Path, no_imports: bool)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
 def paths(ctx: Context, policies: tuple[Path, ...], as_json: bool) -> None:
-    """Prove from observed routes that routing matches the rules (AWS; reads only)."""
+    """Prove from the routes each hub's cloud holds (AWS, Alibaba Cloud, Azure) that every pair
+    of segments is routed as the rules say; reads only."""
     from orchestrator.paths.command import run_paths  # noqa: PLC0415 - keeps the CLI start fast
 
     sys.exit(run_paths(ctx, _load(policies), as_json))

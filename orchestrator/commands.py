@@ -15,6 +15,7 @@ from orchestrator import console
 from orchestrator.apply import ApplyReport, apply_plan, check_fresh
 from orchestrator.diagnostics import error
 from orchestrator.errors import EastwestError, ProviderError
+from orchestrator.extras import require_cloud
 from orchestrator.pipeline import PlanResult, plan_policy
 from orchestrator.plan import Plan, ScopePlan
 from orchestrator.plan.document import plan_to_json, read_plan, write_plan
@@ -56,6 +57,7 @@ class AdapterCache:
             factory = ADAPTERS.get(target.cloud)
             if factory is None:
                 raise ProviderError(f"no adapter for cloud {target.cloud!r} in this version")
+            require_cloud(target.cloud, f"the {target.cloud} account {target.name!r}")
             self._adapters[target] = factory(target, policy=self.policy, sandbox=self.sandbox)
         return self._adapters[target]
 

@@ -26,6 +26,8 @@ import click
 from orchestrator.apply import apply_plan
 from orchestrator.commands import AdapterCache, Context, make_plan_for
 from orchestrator.errors import EastwestError
+from orchestrator.example_policies import example, shown
+from orchestrator.extras import require
 from orchestrator.model import LoadedPolicy, load_policy
 from orchestrator.model.policy import AwsAccount
 from orchestrator.plan import Plan
@@ -34,14 +36,14 @@ from orchestrator.plan.render import render_plan
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "policies" / "examples"
-POLICY = EXAMPLES / "sandbox.yaml"
-MULTICLOUD = EXAMPLES / "sandbox-multicloud.yaml"
+POLICY = example("sandbox.yaml")
+MULTICLOUD = example("sandbox-multicloud.yaml")
 
 
 def run_demo(directory: Path, *, keep: bool, colour: bool) -> int:
     from moto_fixtures.sandbox import sandbox_down, sandbox_up  # noqa: PLC0415 - sandbox only
 
+    require("sandbox", "eastwest demo")
     for policy in (POLICY, MULTICLOUD):
         if not policy.is_file():
             raise EastwestError(f"the sandbox policy is missing: {policy}")
@@ -87,7 +89,7 @@ class _Demo:
         before = console.unowned_snapshot(ec2)
         self._validate()
         _step(3, "Plan: what eastwest would create (nothing is written yet)")
-        click.echo("$ eastwest plan --compact policies/examples/sandbox.yaml\n")
+        click.echo(f"$ eastwest plan --compact {shown(POLICY)}\n")
         self._apply(self._plan(compact=True))
         _step(4, "Plan again: the clouds now match the policy, and the routes prove it")
         second = self._plan()
@@ -133,14 +135,14 @@ class _Demo:
         azure = AzureConsole(self.sandbox["azure"])
         before = (alibaba.unowned_snapshot(), azure.unowned_snapshot())
         _step(10, "Three clouds: the same segments in Alibaba Cloud and Azure")
-        click.echo(f"{_shown(MULTICLOUD)} is the same policy with two more accounts:")
+        click.echo(f"{shown(MULTICLOUD)} is the same policy with two more accounts:")
         for segment in self.loaded.policy.segments:
             clouds = sorted({self._cloud_of(m.account) for m in segment.members})
             if clouds:
                 click.echo(f"  {segment.name}: {', '.join(clouds)}")
         click.echo("The AWS prefix lists gain the other clouds' addresses; Alibaba Cloud gets")
         click.echo("security groups and prefix lists, Azure one NSG per member VNet.\n")
-        click.echo(f"$ eastwest plan --compact {_shown(MULTICLOUD)}\n")
+        click.echo(f"$ eastwest plan --compact {shown(MULTICLOUD)}\n")
         self._apply(self._plan(compact=True))
         _step(11, "Plan again: all three clouds match the policy, routes included")
         second = self._plan()
@@ -167,7 +169,7 @@ class _Demo:
         """``eastwest paths``: every pair walked through the routes the clouds now hold."""
         from orchestrator.paths.command import run_paths  # noqa: PLC0415 - demo only
 
-        click.echo(f"\n$ eastwest paths {_shown(policy)}")
+        click.echo(f"\n$ eastwest paths {shown(policy)}")
         return run_paths(self.ctx, self.loaded, as_json=False) == 0
 
     def _cloud_of(self, account: str) -> str:
@@ -181,7 +183,7 @@ class _Demo:
 
         directory = self.ctx.sandbox_dir
         assert directory is not None  # _Demo is built only once the sandbox runs
-        click.echo("$ eastwest run policies/examples/sandbox.yaml --interval 2s --mode enforce\n")
+        click.echo(f"$ eastwest run {shown(POLICY)} --interval 2s --mode enforce\n")
         with _Reconciler(directory) as reconciler:
             if not reconciler.wait_for("in_sync"):
                 return False
@@ -203,7 +205,7 @@ class _Demo:
         return console.sandbox_ec2(self.sandbox, account.account_id)
 
     def _validate(self) -> None:
-        _step(2, f"Validate {_shown(POLICY)}")
+        _step(2, f"Validate {shown(POLICY)}")
         policy = self.loaded.policy
         click.echo(
             f"Policy {policy.name!r}: segments {', '.join(s.name for s in policy.segments)}."
@@ -241,10 +243,6 @@ class _Demo:
         )
         if not report.ok:
             raise EastwestError("the demo apply failed: " + "; ".join(report.errors))
-
-
-def _shown(path: Path) -> Path:
-    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2} ")

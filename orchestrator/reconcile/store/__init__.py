@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestrator.extras import require
 from orchestrator.reconcile.store.base import Lease, RunRecord, Store
 
 DEFAULT_STORE = ".eastwest/history.sqlite3"
@@ -17,6 +18,7 @@ _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 def open_store(spec: str) -> Store:
     """``spec`` is a file path or a ``postgresql://`` URL. Raises ``StoreError``."""
     if spec.startswith(_POSTGRES_SCHEMES):
+        require("postgres", "a PostgreSQL history store")
         from orchestrator.reconcile.store.postgres import PostgresStore  # noqa: PLC0415 - psycopg only for PostgreSQL
 
         return PostgresStore(spec)
