@@ -165,3 +165,16 @@ def test_seed_leaves_one_subnet_per_spoke_free_and_is_deterministic() -> None:
     assert all(v[1:] == (None, None) for k, v in found.items() if k in first.free_subnets)
     assert all(v[1] and v[2] for k, v in found.items() if k not in first.free_subnets)
     assert first == second
+
+
+def test_a_fault_of_the_fake_answers_500_with_its_cause() -> None:
+    # A broken fault setting makes the fake itself fail: the SDK must read why, not see a
+    # dropped connection.
+    broken = Faults(throttle="not a share")  # type: ignore[arg-type]
+    with start_azure_server(faults=broken) as server:
+        client = client_for(server, retry_total=0)
+        with pytest.raises(HttpResponseError) as caught:
+            client.application_security_groups.get(RG, "asg")
+
+    assert caught.value.status_code == 500
+    assert "the fake failed: TypeError" in str(caught.value)
