@@ -247,16 +247,17 @@ def dumps(document: Mapping[str, Any]) -> str:
 def regenerate(source: Path, target: Path) -> list[Path]:
     """Rebuild ``target/{alibaba,azure}/api`` from the full copy in ``source``; return the files
     written. JSON files the lists no longer produce are removed."""
-    written: dict[Path, str] = {}
-    alibaba = target / "alibaba" / "api"
-    for product in ALIBABA_ACTIONS:
-        document = _read(source / "alibaba" / f"{product}.json")
-        written[alibaba / f"{product}.json"] = dumps(trim_alibaba(product, document))
-    azure_source = source / "azure"
-    documents = {name: _read(azure_source / name) for name in AZURE_DEFINITIONS}
-    azure = target / "azure" / "api"
-    for name, document in trim_azure(documents).items():
-        written[azure / name] = dumps(document)
+    alibaba, azure = target / "alibaba" / "api", target / "azure" / "api"
+    # Everything is trimmed before anything is written: a source that lacks a listed part
+    # leaves the shipped copy as it was.
+    written = {
+        alibaba / f"{product}.json": dumps(
+            trim_alibaba(product, _read(source / "alibaba" / f"{product}.json"))
+        )
+        for product in ALIBABA_ACTIONS
+    }
+    documents = {name: _read(source / "azure" / name) for name in AZURE_DEFINITIONS}
+    written |= {azure / name: dumps(doc) for name, doc in trim_azure(documents).items()}
     for folder in (alibaba, azure):
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob("*.json"):

@@ -114,14 +114,18 @@ def test_regeneration_is_byte_stable_and_removes_stale_files(
 def test_a_listed_action_missing_from_the_source_is_an_error(
     full_copy: Path, tmp_path: Path, product: str, drop: str, message: str
 ) -> None:
+    out = tmp_path / "out"
+    am.regenerate(full_copy, out)
+    before = _tree(out)
     path = full_copy / "alibaba" / f"{product}.json"
     document = json.loads(path.read_text())
     del document["apis"][drop]
     path.write_text(json.dumps(document))
 
     with pytest.raises(am.MetadataError, match=message):
-        am.regenerate(full_copy, tmp_path / "out")
-    assert am.main(["regenerate", "--from", str(full_copy), "--to", str(tmp_path / "o")]) == 1
+        am.regenerate(full_copy, out)
+    assert _tree(out) == before  # nothing half-written
+    assert am.main(["regenerate", "--from", str(full_copy), "--to", str(out)]) == 1
 
 
 def test_a_listed_definition_missing_from_the_source_is_an_error(
