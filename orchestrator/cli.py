@@ -16,6 +16,7 @@ import click
 
 from orchestrator import console
 from orchestrator.commands import Context, PlanOptions, run_apply, run_apply_file, run_plan
+from orchestrator.conventions import TerraformGroup, colour_refused, make_plain
 from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
@@ -32,7 +33,7 @@ policy_args = click.argument(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TerraformGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--sandbox",
     type=click.Path(path_type=Path, file_okay=False),
@@ -47,6 +48,8 @@ def main(ctx: click.Context, sandbox: Path | None, no_colour: bool) -> None:
     """eastwest: one segment policy, compiled into every cloud's native controls and kept
     there."""
     ctx.obj = Context(sandbox, no_colour)
+    if colour_refused(no_colour):
+        make_plain(ctx)
 
 
 @main.command()
