@@ -21,6 +21,7 @@ from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
 from orchestrator.reconcile.command import history, run
+from orchestrator.schemas import DOCUMENTS, document_schema
 
 T = TypeVar("T")
 
@@ -65,9 +66,17 @@ def validate(policies: tuple[Path, ...]) -> None:
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of the policy format."""
-    click.echo(json.dumps(policy_json_schema(), indent=2))
+@click.option(
+    "--document",
+    type=click.Choice(["policy", *DOCUMENTS]),
+    default="policy",
+    show_default=True,
+    help="The policy file, the plan of `plan --json`, or the report of `paths --json`.",
+)
+def schema(document: str) -> None:
+    """Print the JSON Schema of the policy format (or of a JSON document eastwest prints)."""
+    body = policy_json_schema() if document == "policy" else document_schema(document)
+    click.echo(json.dumps(body, indent=2))
 
 
 @main.command()
