@@ -218,7 +218,9 @@ def test_an_editor_flags_every_broken_policy_a_json_schema_can_express(schema_fi
     missed = {f.name for f in files} - flagged
     assert missed == set(NOT_IN_A_JSON_SCHEMA), "flagged now, or missed and unexplained"
     ratio = len(flagged) / len(files)
-    # 37 of 49 (0.76) when written; the rest need `eastwest validate` (NOT_IN_A_JSON_SCHEMA).
+    # 37 of 49 (0.76) when written, 4 of them parse errors (duplicate key, tab, unclosed
+    # bracket, not UTF-8); the rest need `eastwest validate` (NOT_IN_A_JSON_SCHEMA), so the
+    # 0.9 the issue hoped for is out of a JSON Schema's reach on this corpus.
     assert ratio >= 0.75, f"{ratio:.2f}"
 
 
