@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 Readiness = Callable[[], tuple[bool, dict[str, object]]]
 # The Accept header of the scrape in; the body and its Content-Type out.
@@ -42,11 +43,12 @@ class HealthServer:
 def _handler(metrics: Exposition, ready: Readiness) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path == "/metrics":
+            path = urlsplit(self.path).path  # a scrape config may add parameters
+            if path == "/metrics":
                 self._send(200, *metrics(self.headers.get("Accept")))
-            elif self.path == "/healthz":
+            elif path == "/healthz":
                 self._send(200, b"ok\n", "text/plain")
-            elif self.path == "/readyz":
+            elif path == "/readyz":
                 ok, body = ready()
                 self._send(200 if ok else 503, json.dumps(body).encode(), "application/json")
             else:

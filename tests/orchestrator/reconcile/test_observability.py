@@ -76,6 +76,7 @@ def test_metrics_health_and_readiness_on_one_port(
     assert 'eastwest_planned_changes_total{cloud="aws",kind="flow_rule"} 1.0' in text
     assert f"eastwest_last_success_timestamp_seconds{{{labels}}} 1.79533" in text
     assert 'outcome="applied"' in text
+    assert get(base + "/metrics?job=eastwest") == (200, text)
     assert get(base + "/healthz") == (200, "ok\n")
     assert get(base + "/readyz")[0] == 503
     ready[0] = True
