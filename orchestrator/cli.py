@@ -16,11 +16,13 @@ import click
 
 from orchestrator import console
 from orchestrator.commands import Context, PlanOptions, run_apply, run_apply_file, run_plan
+from orchestrator.conventions import TerraformGroup, colour_refused, make_plain
 from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.example_policies import example, shown
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
 from orchestrator.reconcile.command import history, run
+from orchestrator.schemas import DOCUMENTS, document_schema
 
 T = TypeVar("T")
 
@@ -33,7 +35,7 @@ policy_args = click.argument(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TerraformGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--sandbox",
     type=click.Path(path_type=Path, file_okay=False),
@@ -48,6 +50,8 @@ def main(ctx: click.Context, sandbox: Path | None, no_colour: bool) -> None:
     """eastwest: one segment policy, compiled into every cloud's native controls and kept
     there."""
     ctx.obj = Context(sandbox, no_colour)
+    if colour_refused(no_colour):
+        make_plain(ctx)
 
 
 @main.command()
@@ -63,9 +67,17 @@ def validate(policies: tuple[Path, ...]) -> None:
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of the policy format."""
-    click.echo(json.dumps(policy_json_schema(), indent=2))
+@click.option(
+    "--document",
+    type=click.Choice(["policy", *DOCUMENTS]),
+    default="policy",
+    show_default=True,
+    help="The policy file, the plan of `plan --json`, or the report of `paths --json`.",
+)
+def schema(document: str) -> None:
+    """Print the JSON Schema of the policy format (or of a JSON document eastwest prints)."""
+    body = policy_json_schema() if document == "policy" else document_schema(document)
+    click.echo(json.dumps(body, indent=2))
 
 
 @main.command()

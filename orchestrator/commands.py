@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ import click
 
 from orchestrator import console
 from orchestrator.apply import ApplyReport, apply_plan, check_fresh
-from orchestrator.diagnostics import error
+from orchestrator.diagnostics import Diagnostic, error
 from orchestrator.errors import EastwestError, ProviderError
 from orchestrator.extras import require_cloud
 from orchestrator.pipeline import PlanResult, plan_policy
@@ -66,9 +66,15 @@ def make_plan_for(ctx: Context, loaded: LoadedPolicy, *, show_progress: bool = T
     adapters = AdapterCache(loaded.policy.name, ctx.sandbox())
     sink = console.progress if show_progress else console.quiet
     result = plan_policy(loaded.policy, adapters, sink)
-    # Only diagnostics about a field of the policy point into its files; a cloud error does not.
-    located = tuple(loaded.locate(d) if d.path else d for d in result.diagnostics)
-    return PlanResult(result.plan, result.desired, located)
+
+    def locate(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
+        # Only a diagnostic about a field of the policy points into its files; a cloud's not.
+        return tuple(loaded.locate(d) if d.path else d for d in diagnostics)
+
+    plan = result.plan
+    if plan is not None:  # so that `plan --json` and a saved plan carry file and line too
+        plan = replace(plan, diagnostics=locate(plan.diagnostics))
+    return PlanResult(plan, result.desired, locate(result.diagnostics))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from typing import Any
 
 from orchestrator.paths.check import PairResult, ScopeReport, Violation
 
-FORMAT_VERSION = 1
+# "major.minor" as the plan document's (2.0: was the number 1, a change a consumer trips over).
+FORMAT_VERSION = "2.0"
 
 
 def render_text(reports: Sequence[ScopeReport]) -> str:

@@ -11,14 +11,15 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-from prometheus_client import CONTENT_TYPE_LATEST
+from urllib.parse import urlsplit
 
 Readiness = Callable[[], tuple[bool, dict[str, object]]]
+# The Accept header of the scrape in; the body and its Content-Type out.
+Exposition = Callable[[str | None], tuple[bytes, str]]
 
 
 class HealthServer:
-    def __init__(self, host: str, port: int, metrics: Callable[[], bytes], ready: Readiness):
+    def __init__(self, host: str, port: int, metrics: Exposition, ready: Readiness):
         handler = _handler(metrics, ready)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
@@ -39,14 +40,15 @@ class HealthServer:
         self._server.server_close()
 
 
-def _handler(metrics: Callable[[], bytes], ready: Readiness) -> type[BaseHTTPRequestHandler]:
+def _handler(metrics: Exposition, ready: Readiness) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path == "/metrics":
-                self._send(200, metrics(), CONTENT_TYPE_LATEST)
-            elif self.path == "/healthz":
+            path = urlsplit(self.path).path  # a scrape config may add parameters
+            if path == "/metrics":
+                self._send(200, *metrics(self.headers.get("Accept")))
+            elif path == "/healthz":
                 self._send(200, b"ok\n", "text/plain")
-            elif self.path == "/readyz":
+            elif path == "/readyz":
                 ok, body = ready()
                 self._send(200 if ok else 503, json.dumps(body).encode(), "application/json")
             else:

@@ -2,12 +2,15 @@
 so tests and several reconcilers in one process do not collide).
 
 Names and labels are documented in docs/reconciler.md; ``kind`` is the neutral resource kind
-(``address_set``, ``firewall_group``, ``flow_rule``), never a cloud word.
+(``address_set``, ``firewall_group``, ``flow_rule``), never a cloud word. The text is
+prometheus_client's own, in the format the scraper's Accept header asks for (Prometheus text
+0.0.4 or OpenMetrics 1.0).
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
 
 from orchestrator.reconcile.once import Outcome, RunResult
 
@@ -35,6 +38,12 @@ class Metrics:
         self.drift = Counter(
             "eastwest_drift_changes", "Changes classified as drift.", ["cloud", "kind"], registry=r
         )
+        self.drift_now = Gauge(
+            "eastwest_drift_current",
+            "Drifted changes found by the partition's last plan (0 when in sync).",
+            ["cloud", "partition"],
+            registry=r,
+        )
         self.changes = Counter(
             "eastwest_planned_changes",
             "Changes planned (drift and policy).",
@@ -61,6 +70,9 @@ class Metrics:
         cloud, name = result.partition.cloud, result.partition.name
         self.duration.labels(cloud, name).observe(result.duration)
         self.runs.labels(cloud, name, str(result.mode), str(result.outcome)).inc()
+        if result.plan is not None:
+            # No plan (the observation failed) says nothing about drift: keep the last count.
+            self.drift_now.labels(cloud, name).set(result.drift)
         for change in result.plan.changes if result.plan is not None else ():
             self.changes.labels(cloud, change.resource.kind).inc()
             if change.drift:
@@ -70,5 +82,7 @@ class Metrics:
         if result.outcome in (Outcome.IN_SYNC, Outcome.PENDING, Outcome.APPLIED):
             self.last_success.labels(cloud, name).set(result.finished_at.timestamp())
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+    def exposition(self, accept: str | None) -> tuple[bytes, str]:
+        """The body and its Content-Type, for a request with this Accept header."""
+        encoder, content_type = choose_encoder(accept or "")
+        return encoder(self.registry), content_type

@@ -242,7 +242,9 @@ def _run_fields(result: RunResult) -> dict[str, object]:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, message (its first line), and a run's fields."""
+    """One JSON object per line: time, level, message (its first line), a run's fields, and
+    the traceback of a logged exception (``exc_info``) and ``stack_info`` when there are, so
+    a crash in a job is as diagnosable in JSON as in text."""
 
     def format(self, record: logging.LogRecord) -> str:
         body: dict[str, object] = {
@@ -254,6 +256,10 @@ class JsonFormatter(logging.Formatter):
         run = getattr(record, "run", None)
         if isinstance(run, dict):
             body["run"] = run
+        if record.exc_info:
+            body["exc_info"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            body["stack_info"] = self.formatStack(record.stack_info)
         return json.dumps(body)
 
 

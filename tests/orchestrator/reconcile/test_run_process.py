@@ -41,10 +41,11 @@ class Reconciler:
         with log.open("wb") as sink:
             self.proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
 
-    def get(self, path: str) -> tuple[int, str]:
+    def get(self, path: str, accept: str | None = None) -> tuple[int, str]:
         url = f"http://127.0.0.1:{self.port}{path}"
+        request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(request, timeout=2) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
@@ -154,6 +155,11 @@ def test_audit_reports_drift_and_writes_nothing(
     store = str(tmp_path / "history.sqlite3")
     run = start("--interval", "1s", "--mode", "audit")
     wait_for("two audit runs", lambda: len(open_store(store).runs()) >= 2 or None, 15, run)
+    status, metrics = run.get("/metrics", accept="application/openmetrics-text; version=1.0.0")
+    assert status == 200
+    assert metrics.endswith("# EOF\n")  # OpenMetrics, as asked
+    labels = 'cloud="aws",partition="aws/111111111111/us-east-1"'
+    assert f"eastwest_drift_current{{{labels}}} 2.0" in metrics  # standing, not corrected
     assert run.terminate()[0] == 0
     runs = open_store(store).runs()
     assert {(r.outcome, r.drift) for r in runs} == {("pending", 2)}

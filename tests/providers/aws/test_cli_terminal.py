@@ -1,57 +1,25 @@
 """What a person at a terminal sees: the confirmation prompt of `apply`, on a real pty; and the
-standard AWS configuration chain (no --sandbox), as the user's other AWS tools use it."""
+standard AWS configuration chain (no --sandbox), as the user's other AWS tools use it; a
+plan in colour only when the terminal allows it."""
 
 from __future__ import annotations
 
-import os
-import pty
-import select
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from moto_fixtures.aws import console
 from moto_fixtures.sandbox import load_sandbox
 from orchestrator.cli import main
 from tests.providers.aws.cloud import clear_calls, writes
+from tests.terminal import on_a_pty
 
 POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml")
 
 
-def _converse(args: list[str], answer: str, timeout: float = 60.0) -> tuple[int, str]:
-    """Run eastwest on a pty, type ``answer`` at the prompt, return exit code and screen."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        close_fds=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    os.close(follower)
-    screen, answered, deadline = b"", False, time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the child closed the pty
-                break
-            if not chunk:
-                break
-            screen += chunk
-        if not answered and b"Enter a value" in screen:
-            os.write(leader, answer.encode() + b"\n")
-            answered = True
-        if proc.poll() is not None and not ready:
-            break
-    code = proc.wait(timeout=10)
-    os.close(leader)
-    return code, screen.decode(errors="replace")
+def _converse(args: list[str], answer: str) -> tuple[int, str]:
+    return on_a_pty(args, {"NO_COLOR": "1"}, answer)
 
 
 def test_apply_asks_on_a_terminal_and_only_yes_applies(sandbox_dir: Path) -> None:
@@ -98,3 +66,19 @@ def test_without_sandbox_the_standard_chain_and_aws_endpoint_url_are_used(
     assert writes(sandbox_dir)  # it wrote, through the environment's endpoint
     again = CliRunner(env=env).invoke(main, ["plan", str(policy), "--detailed-exitcode"])
     assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "coloured"),
+    [
+        pytest.param([], {}, True, id="terminal"),
+        pytest.param(["--no-color"], {}, False, id="flag-after-the-command"),
+        pytest.param([], {"NO_COLOR": "1"}, False, id="NO_COLOR"),
+    ],
+)
+def test_the_plan_on_a_terminal_is_plain_when_asked(
+    sandbox_dir: Path, flags: list[str], env: dict[str, str], coloured: bool
+) -> None:
+    _, screen = on_a_pty(["--sandbox", str(sandbox_dir), "plan", *flags, POLICY], env)
+    assert "Plan:" in screen, screen
+    assert ("\x1b[" in screen) is coloured
