@@ -122,6 +122,12 @@ class AwsAccount(_Account):
 class AlibabaAccount(_Account):
     cloud: Literal["alibaba"]
     account_id: Annotated[str, StringConstraints(pattern=ALIBABA_ACCOUNT_PATTERN)]
+    profile: str | None = Field(
+        default=None,
+        min_length=1,
+        description="aliyun CLI profile name (~/.aliyun/config.json); default: the standard "
+        "credential chain (environment, OIDC/RRSA, CLI profile, ECS RAM role)",
+    )
 
 
 class AzureAccount(_Account):
