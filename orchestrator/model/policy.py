@@ -139,6 +139,11 @@ class AzureAccount(_Account):
         description="a member subnet that already has an NSG: 'conflict' leaves it alone "
         "(a warning), 'share' writes eastwest's rules into that NSG, by name, beside yours",
     )
+    azure_cloud: Literal["AZURE_PUBLIC_CLOUD", "AZURE_CHINA_CLOUD", "AZURE_US_GOVERNMENT"] = Field(
+        default="AZURE_PUBLIC_CLOUD",
+        description="the sovereign cloud of the subscription, named as azure-core's AzureClouds: "
+        "Resource Manager's endpoint and the sign-in authority follow it",
+    )
 
 
 Account = Annotated[AwsAccount | AlibabaAccount | AzureAccount, Field(discriminator="cloud")]
