@@ -34,6 +34,9 @@ PROTOCOL_PARAMS = frozenset(
         "SignatureNonce",
         "SignatureType",
         "Timestamp",
+        # Sent with STS credentials (a RAM role, RRSA, a StsToken profile): a common parameter
+        # of every RPC API, so no action's metadata lists it.
+        "SecurityToken",
     }
 )
 

@@ -67,6 +67,7 @@ def account_target(account: Account) -> Target:
             account.name,
             resource_group=account.resource_group,
             existing_nsgs=account.existing_nsgs,
+            azure_cloud=account.azure_cloud,
         )
     return Target(
         account.cloud, account.account_id, account.name, getattr(account, "profile", None)

@@ -122,6 +122,12 @@ class AwsAccount(_Account):
 class AlibabaAccount(_Account):
     cloud: Literal["alibaba"]
     account_id: Annotated[str, StringConstraints(pattern=ALIBABA_ACCOUNT_PATTERN)]
+    profile: str | None = Field(
+        default=None,
+        min_length=1,
+        description="aliyun CLI profile name (~/.aliyun/config.json); default: the standard "
+        "credential chain (environment, OIDC/RRSA, CLI profile, ECS RAM role)",
+    )
 
 
 class AzureAccount(_Account):
@@ -132,6 +138,11 @@ class AzureAccount(_Account):
         default="conflict",
         description="a member subnet that already has an NSG: 'conflict' leaves it alone "
         "(a warning), 'share' writes eastwest's rules into that NSG, by name, beside yours",
+    )
+    azure_cloud: Literal["AZURE_PUBLIC_CLOUD", "AZURE_CHINA_CLOUD", "AZURE_US_GOVERNMENT"] = Field(
+        default="AZURE_PUBLIC_CLOUD",
+        description="the sovereign cloud of the subscription, named as azure-core's AzureClouds: "
+        "Resource Manager's endpoint and the sign-in authority follow it",
     )
 
 

@@ -44,6 +44,7 @@ def _scope_to_json(sp: ScopePlan) -> dict[str, Any]:
             "profile": sp.target.profile,
             "resource_group": sp.target.resource_group,
             "existing_nsgs": sp.target.existing_nsgs,
+            "azure_cloud": sp.target.azure_cloud,
         },
         "fingerprint": sp.fingerprint,
         "skipped": sp.skipped,
@@ -116,6 +117,7 @@ def _scope_from_json(body: Mapping[str, Any]) -> ScopePlan:
         t.get("profile"),
         t.get("resource_group"),
         t.get("existing_nsgs", "conflict"),
+        t.get("azure_cloud", "AZURE_PUBLIC_CLOUD"),
     )
     changes = tuple(
         Change(

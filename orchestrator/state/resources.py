@@ -40,6 +40,8 @@ class Target:
     # Azure: the policy account's resource group, where eastwest reads and writes (None elsewhere).
     resource_group: str | None = None
     existing_nsgs: str = "conflict"  # Azure: 'conflict' or 'share' (docs/policy.md)
+    # Azure: azure-core's AzureClouds name of the account's cloud (public, China, US Gov).
+    azure_cloud: str = "AZURE_PUBLIC_CLOUD"
 
 
 @dataclass(frozen=True, slots=True)

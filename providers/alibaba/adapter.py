@@ -1,7 +1,8 @@
 """The Alibaba Cloud adapter: the provider contract (``providers/base.py``) over ECS and VPC.
 
 In: a ``Target`` (the policy's Alibaba account), the policy name and an ``Api`` (injected;
-``make_alibaba_adapter`` builds one from the environment or from a sandbox mapping). Out: the
+``make_alibaba_adapter`` builds one from the credential chain, or the account's profile, or
+from a sandbox mapping). Out: the
 inventory (VPCs, vSwitches), the owned security groups, rules and prefix lists of a scope, and
 the writes of a plan step. Always: ``ApiError`` never leaves this module untranslated; every
 message names the cloud, account, region and resource, never a credential.
@@ -141,5 +142,5 @@ def make_alibaba_adapter(
 ) -> AlibabaAdapter:
     """``api`` (tests) replaces the one built here from the sandbox or the environment."""
     if api is None:
-        api = sandbox_api(sandbox) if sandbox is not None else standard_api()
+        api = sandbox_api(sandbox) if sandbox is not None else standard_api(target.profile)
     return AlibabaAdapter(target, policy, api)

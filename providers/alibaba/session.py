@@ -1,6 +1,6 @@
 """The only module that imports the Alibaba Cloud SDK (``aliyunsdkcore``) at run time.
 
-In: credentials (the environment in production, the fixed fake keys of a sandbox mapping),
+In: credentials (a credential chain in production, the fixed fake keys of a sandbox mapping),
 an optional endpoint override, a ``Backoff``. Out: ``AlibabaApi.call(region, product, action,
 params)`` → the decoded JSON answer, or an ``ApiError`` (SDK exceptions never leave this
 module). Always: one ``AcsClient`` per region, made on first use and cached; every request is
@@ -8,11 +8,11 @@ an RPC ``POST`` with its parameters in the query string (as the product SDKs sen
 SDK's own retries are off and ``retry.with_retries`` decides instead; proxies are switched off
 for a loopback endpoint, because the SDK ignores ``NO_PROXY``.
 
-Credentials (production): ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``
-(optional ``ALIBABA_CLOUD_SECURITY_TOKEN``), else the Terraform provider's ``ALICLOUD_ACCESS_KEY``
-/ ``ALICLOUD_SECRET_KEY`` (optional ``ALICLOUD_SECURITY_TOKEN``). aliyunsdkcore 2.16 reads no
-environment variable itself, so eastwest does. Endpoints come from the SDK's built-in table
-(``ecs-<region>.aliyuncs.com``, ``vpc.aliyuncs.com``) over HTTPS.
+Credentials (production): the ``alibabacloud-credentials`` chain of ``credentials.py``
+(environment, OIDC/RRSA, the aliyun CLI's profiles, the ECS RAM role), resolved on the first call
+and asked again before each client is used, so an STS token the chain refreshes replaces the
+client's. Endpoints come from the SDK's built-in table (``ecs-<region>.aliyuncs.com``,
+``vpc.aliyuncs.com``) over HTTPS.
 
 Sandbox mapping (``sandbox.json``'s ``alibaba`` section)::
 
@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +34,12 @@ from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
 from orchestrator.errors import PermanentError
+from providers.alibaba.credentials import (
+    CredentialChain,
+    Credentials,
+    credential_chain,
+    credentials_from_env,
+)
 from providers.alibaba.errors import ApiError, redact
 from providers.alibaba.retry import Backoff, with_retries
 
@@ -45,14 +49,6 @@ PRODUCTS = {
     "vpc": ("Vpc", "2016-04-28"),
     "cbn": ("Cbn", "2017-09-12"),
 }
-ENV_KEYS = (
-    (
-        "ALIBABA_CLOUD_ACCESS_KEY_ID",
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-        "ALIBABA_CLOUD_SECURITY_TOKEN",
-    ),
-    ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"),
-)
 _NO_PROXY: dict[str, str | None] = {"http": None, "https": None}
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -65,30 +61,12 @@ logging.getLogger("aliyunsdkcore").propagate = False
 RequestHook = Callable[[str, str, Mapping[str, str]], None]
 
 
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    access_key_secret: str = ""
-    security_token: str = ""
-
-    def __repr__(self) -> str:  # never print the secret, not even in a traceback
-        return f"Credentials(access_key_id={self.access_key_id[:6]}…)"
-
-
-def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials | None:
-    env = os.environ if env is None else env
-    for key_id, secret, token in ENV_KEYS:
-        if env.get(key_id) and env.get(secret):
-            return Credentials(env[key_id], env[secret], env.get(token, ""))
-    return None
-
-
 class AlibabaApi:
-    """RPC calls for one account: one cached ``AcsClient`` per region."""
+    """RPC calls for one account: one cached ``AcsClient`` per region (and credentials)."""
 
     def __init__(
         self,
-        credentials: Credentials | None,
+        credentials: Credentials | CredentialChain,
         *,
         endpoint: str | None = None,
         backoff: Backoff | None = None,
@@ -98,7 +76,8 @@ class AlibabaApi:
         self._host, self._scheme = _endpoint(endpoint)
         self._backoff = backoff or Backoff()
         self._on_request = on_request
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, tuple[Credentials, Any]] = {}
+        self._in_use: Credentials | None = None
 
     def call(self, region: str, product: str, action: str, params: Mapping[str, str]) -> Any:
         """The JSON answer of ``action`` (typed ``Any``: the SDK has no stubs)."""
@@ -139,19 +118,22 @@ class AlibabaApi:
         return json.loads(body)
 
     def _secrets(self) -> tuple[str, ...]:
-        c = self._credentials
+        c = self._in_use
         return (c.access_key_secret, c.security_token) if c is not None else ()
 
+    def _current(self, region: str) -> Credentials:
+        if isinstance(self._credentials, Credentials):
+            return self._credentials
+        try:
+            return self._credentials.resolve()
+        except PermanentError as exc:
+            raise PermanentError(f"alibaba {region}: {exc}") from None
+
     def _client(self, region: str) -> Any:
-        if region not in self._clients:
-            creds = self._credentials
-            if creds is None:
-                raise PermanentError(
-                    f"alibaba {region}: no Alibaba Cloud credentials found: set "
-                    "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or "
-                    "ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY); for the local sandbox pass "
-                    "--sandbox DIR"
-                )
+        creds = self._current(region)
+        self._in_use = creds
+        made = self._clients.get(region)
+        if made is None or made[0] != creds:
             credential: Any = (
                 StsTokenCredential(
                     creds.access_key_id, creds.access_key_secret, creds.security_token
@@ -160,7 +142,7 @@ class AlibabaApi:
                 else AccessKeyCredential(creds.access_key_id, creds.access_key_secret)
             )
             loopback = self._host.split(":")[0] in _LOOPBACK if self._host else False
-            self._clients[region] = AcsClient(
+            client = AcsClient(
                 region_id=region,
                 credential=credential,
                 auto_retry=False,
@@ -168,7 +150,8 @@ class AlibabaApi:
                 timeout=30,
                 proxy=_NO_PROXY if loopback else None,
             )
-        return self._clients[region]
+            made = self._clients[region] = (creds, client)
+        return made[1]
 
 
 def _endpoint(url: str | None) -> tuple[str, str]:
@@ -180,9 +163,12 @@ def _endpoint(url: str | None) -> tuple[str, str]:
 
 
 def standard_api(
-    backoff: Backoff | None = None, on_request: RequestHook | None = None
+    profile: str | None = None,
+    backoff: Backoff | None = None,
+    on_request: RequestHook | None = None,
 ) -> AlibabaApi:
-    return AlibabaApi(credentials_from_env(), backoff=backoff, on_request=on_request)
+    """The account's ``profile`` (the policy's), else the whole chain of ``credentials.py``."""
+    return AlibabaApi(credential_chain(profile), backoff=backoff, on_request=on_request)
 
 
 def sandbox_api(
@@ -200,3 +186,6 @@ def sandbox_api(
     return AlibabaApi(
         credentials, endpoint=section["endpoint_url"], backoff=backoff, on_request=on_request
     )
+
+
+__all__ = ["AlibabaApi", "Credentials", "credentials_from_env", "sandbox_api", "standard_api"]

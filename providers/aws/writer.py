@@ -29,6 +29,7 @@ from orchestrator.state import (
 from orchestrator.state.resources import address_set_key, cidrs_digest
 from providers.aws import translate as tr
 from providers.aws.errors import error_code, translate, where
+from providers.aws.prefix_list_edits import ENTRIES_PER_CALL, chunks, prefix_list_edits
 from providers.aws.transit_read import TAG_ROUTES_DIGEST
 from providers.aws.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2.literals import ResourceTypeType
     from mypy_boto3_ec2.type_defs import TagSpecificationTypeDef
 
-_ENTRIES_PER_CALL = 100  # Create/ModifyManagedPrefixList accept at most 100 entries a call
 _SETTLE_TIMEOUT = 120.0
 
 
@@ -129,7 +129,7 @@ class AwsWriter:
 
     def _create_prefix_list(self, aset: AddressSet) -> NativeRef:
         cidrs = sorted(aset.cidrs)
-        first, rest = cidrs[:_ENTRIES_PER_CALL], cidrs[_ENTRIES_PER_CALL:]
+        first, rest = cidrs[:ENTRIES_PER_CALL], cidrs[ENTRIES_PER_CALL:]
         digest = cidrs_digest(aset.cidrs)
         tags = tr.ownership_tags(self.policy, aset.key, aset.segment)
         tags += [{"Key": tr.TAG_CIDRS_DIGEST, "Value": digest}]
@@ -150,7 +150,7 @@ class AwsWriter:
             ClientToken=token,
         )["PrefixList"]
         ref = self._settled(created["PrefixListId"])
-        for chunk in _chunks(rest):
+        for chunk in chunks(rest):
             ref = self._modify(ref, AddEntries=[{"Cidr": c} for c in chunk])
         if rest:
             self._tag_version(ref, digest)
@@ -159,16 +159,16 @@ class AwsWriter:
     def _modify_prefix_list(
         self, before: AddressSet, after: AddressSet, ref: NativeRef
     ) -> NativeRef:
-        add = sorted(after.cidrs - before.cidrs)
-        remove = sorted(before.cidrs - after.cidrs)
-        if after.max_entries > before.max_entries:  # grow before adding
-            ref = self._modify(ref, MaxEntries=after.max_entries, versioned=False)
-        for chunk in _chunks(add):
-            ref = self._modify(ref, AddEntries=[{"Cidr": c} for c in chunk])
-        for chunk in _chunks(remove):
-            ref = self._modify(ref, RemoveEntries=[{"Cidr": c} for c in chunk])
-        if after.max_entries < before.max_entries:  # shrink after removing
-            ref = self._modify(ref, MaxEntries=after.max_entries, versioned=False)
+        for edit in prefix_list_edits(before, after):
+            if edit.max_entries is not None:
+                ref = self._modify(ref, MaxEntries=edit.max_entries, versioned=False)
+                continue
+            changes: dict[str, Any] = {}
+            if edit.add:
+                changes["AddEntries"] = [{"Cidr": c} for c in edit.add]
+            if edit.remove:
+                changes["RemoveEntries"] = [{"Cidr": c} for c in edit.remove]
+            ref = self._modify(ref, **changes)
         self._tag_version(ref, cidrs_digest(after.cidrs))
         return ref
 
@@ -359,7 +359,3 @@ def _tag_spec(
 
 def _ok(rules: list[FlowRule]) -> list[ChangeResult]:
     return [ChangeResult(r.key, True) for r in rules]
-
-
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[i : i + _ENTRIES_PER_CALL] for i in range(0, len(items), _ENTRIES_PER_CALL)]

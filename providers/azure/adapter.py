@@ -188,12 +188,13 @@ def make_azure_adapter(
     tuning: Tuning | None = None,
     existing_nsgs: ExistingNsgs = "conflict",
 ) -> AzureAdapter:
-    """Production: ``DefaultAzureCredential`` (needs ``azure-identity``). Sandbox: the mapping's
+    """Production: ``DefaultAzureCredential`` (needs ``azure-identity``) in the account's cloud
+    (``target.azure_cloud``: public, China, US Gov). Sandbox: the mapping's
     ``azure`` section (``endpoint_url``, ``ca_bundle``; see ``session``)."""
     if target.cloud != "azure":
         raise ProviderError(f"make_azure_adapter got a {target.cloud} target")
     if sandbox is not None:
         clients = sandbox_clients(sandbox, target.account, tuning)
     else:
-        clients = standard_clients(target.account, tuning)
+        clients = standard_clients(target.account, tuning, cloud=target.azure_cloud)
     return AzureAdapter(target, policy, clients, existing_nsgs=existing_nsgs)

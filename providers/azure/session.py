@@ -1,7 +1,8 @@
 """SDK clients for Azure Resource Manager: the standard credential chain, or the local sandbox.
 
-In: a subscription, and either nothing (production: ``DefaultAzureCredential`` from
-``azure-identity``, imported only when needed) or the sandbox mapping's ``azure`` section::
+In: a subscription, and either its sovereign cloud (production: ``DefaultAzureCredential`` from
+``azure-identity``, imported only when needed, signing in at that cloud's authority for that
+cloud's Resource Manager) or the sandbox mapping's ``azure`` section::
 
     {"azure": {"endpoint_url": "https://127.0.0.1:PORT",   # the fake ARM's base URL
                "ca_bundle": "/path/to/ca.pem",             # its self-signed CA (TLS verify)
@@ -28,6 +29,53 @@ if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
 
 _SANDBOX_TOKEN = "eastwest-sandbox-token"  # noqa: S105 - opens nothing real
+
+
+@dataclass(frozen=True, slots=True)
+class AzureCloud:
+    """Where one Azure cloud's Resource Manager and sign-in live. ``name`` is azure-core's
+    ``AzureClouds`` member; the rest is what azure-mgmt-core's ``get_arm_endpoints`` and
+    azure-identity's ``AzureAuthorityHosts`` say for it (checked by a test), kept here so that
+    an older SDK without those helpers still reaches the right cloud."""
+
+    name: str
+    resource_manager: str
+    credential_scope: str  # the token's audience: ARM's, which differs from its URL in US Gov
+    authority: str
+
+
+CLOUDS = {
+    c.name: c
+    for c in (
+        AzureCloud(
+            "AZURE_PUBLIC_CLOUD",
+            "https://management.azure.com/",
+            "https://management.azure.com/.default",
+            "login.microsoftonline.com",
+        ),
+        AzureCloud(
+            "AZURE_CHINA_CLOUD",
+            "https://management.chinacloudapi.cn/",
+            "https://management.chinacloudapi.cn/.default",
+            "login.chinacloudapi.cn",
+        ),
+        AzureCloud(
+            "AZURE_US_GOVERNMENT",
+            "https://management.usgovcloudapi.net/",
+            "https://management.core.usgovcloudapi.net/.default",
+            "login.microsoftonline.us",
+        ),
+    )
+}
+PUBLIC = CLOUDS["AZURE_PUBLIC_CLOUD"]
+
+
+def azure_cloud(name: str) -> AzureCloud:
+    if name not in CLOUDS:
+        raise PermanentError(
+            f"azure: unknown cloud {name!r}; expected one of {', '.join(sorted(CLOUDS))}"
+        )
+    return CLOUDS[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +124,9 @@ class _StaticToken:
         return AccessToken(self._token, int(time.time()) + 3600)
 
 
-def default_credential() -> TokenCredential:
-    """``DefaultAzureCredential`` (environment, workload identity, managed identity, Azure CLI…)."""
+def default_credential(authority: str = PUBLIC.authority) -> TokenCredential:
+    """``DefaultAzureCredential`` (environment, workload identity, managed identity, Azure CLI…)
+    signing in at ``authority``, the cloud's Entra ID host."""
     try:
         from azure.identity import (  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
             DefaultAzureCredential,  # optional dependency, imported only when used
@@ -88,7 +137,7 @@ def default_credential() -> TokenCredential:
             "installed: run `pip install azure-identity` (or use --sandbox DIR for the local "
             "fake clouds)"
         ) from exc
-    credential: TokenCredential = DefaultAzureCredential()
+    credential: TokenCredential = DefaultAzureCredential(authority=authority)
     return credential
 
 
@@ -97,8 +146,12 @@ def client_factory(
     tuning: Tuning,
     *,
     base_url: str | None = None,
+    credential_scopes: list[str] | None = None,
     verify: str | bool = True,
+    transport: Any = None,
 ) -> ClientFactory:
+    """``transport`` (tests) replaces azure-core's HTTP transport, to see what would be sent."""
+
     def make(subscription: str) -> NetworkManagementClient:
         from azure.mgmt.network import NetworkManagementClient  # noqa: PLC0415 - heavy import
 
@@ -114,6 +167,10 @@ def client_factory(
             options["polling_interval"] = tuning.polling_interval
         if base_url is not None:
             options["base_url"] = base_url
+        if credential_scopes is not None:
+            options["credential_scopes"] = credential_scopes
+        if transport is not None:
+            options["transport"] = transport
         return NetworkManagementClient(credential(), subscription, **options)
 
     return make
@@ -134,9 +191,27 @@ class AzureClients:
         return self._network
 
 
-def standard_clients(subscription: str, tuning: Tuning | None = None) -> AzureClients:
+def standard_clients(
+    subscription: str,
+    tuning: Tuning | None = None,
+    *,
+    cloud: str = PUBLIC.name,
+    credential: Callable[[str], TokenCredential] = default_credential,
+    transport: Any = None,
+) -> AzureClients:
+    """``cloud``: the account's ``azure_cloud``; Resource Manager's URL, the token's audience
+    and the sign-in authority all follow it. ``credential`` (given the authority) and
+    ``transport`` are for tests."""
     tuning = tuning or Tuning()
-    return AzureClients(subscription, client_factory(default_credential, tuning), tuning)
+    where = azure_cloud(cloud)
+    factory = client_factory(
+        lambda: credential(where.authority),
+        tuning,
+        base_url=where.resource_manager,
+        credential_scopes=[where.credential_scope],
+        transport=transport,
+    )
+    return AzureClients(subscription, factory, tuning)
 
 
 def sandbox_clients(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from moto_fixtures.alibaba.server import AlibabaServer
@@ -110,18 +112,23 @@ def test_credentials_from_the_environment(
 
 
 def test_without_credentials_the_error_says_where_to_put_them(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     for name in (
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
         "ALICLOUD_ACCESS_KEY",
         "ALICLOUD_SECRET_KEY",
+        "ALIBABA_CLOUD_ROLE_ARN",
+        "ALIBABA_CLOUD_CREDENTIALS_FILE",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aliyun/config.json
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")  # not on ECS
     made = ADAPTERS["alibaba"](Target("alibaba", c.ACCOUNT, "x"), policy="p", sandbox=None)
-    with pytest.raises(PermanentError, match="ALIBABA_CLOUD_ACCESS_KEY_ID"):
+    with pytest.raises(PermanentError, match="ALIBABA_CLOUD_ACCESS_KEY_ID") as caught:
         made.check_identity("cn-hangzhou")
+    assert "alibaba cn-hangzhou: no Alibaba Cloud credentials found" in str(caught.value)
 
 
 def test_a_rerun_of_the_same_plan_converges_without_duplicates(
