@@ -14,6 +14,7 @@ file and line where it is written.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class LoadedPolicy:
     policy: Policy
     warnings: tuple[Diagnostic, ...]
     source_map: SourceMap = field(default_factory=SourceMap, repr=False, compare=False)
+    digest: str = ""  # of the files' bytes, in order: a saved plan names its policy by it
 
     def locate(self, diagnostic: Diagnostic) -> Diagnostic:
         """Fill file, line and column from ``diagnostic.path`` (e.g. ``segments[2].name``).
@@ -72,7 +74,13 @@ def load_policy(paths: Sequence[Path]) -> LoadedPolicy:
     ordered = _ordered(problems, paths)
     if policy is None or has_errors(ordered):
         raise PolicyError(ordered)
-    return LoadedPolicy(policy, ordered, source_map)
+    return LoadedPolicy(policy, ordered, source_map, policy_digest(sources))
+
+
+def policy_digest(sources: Sequence[Source]) -> str:
+    """One digest of several files, in order (theirs concatenated, so no file can shift)."""
+    whole = hashlib.sha256("\n".join(s.digest for s in sources).encode())
+    return f"sha256:{whole.hexdigest()}"
 
 
 def _read_all(paths: Sequence[Path]) -> tuple[list[Source], list[Diagnostic]]:

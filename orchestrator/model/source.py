@@ -12,6 +12,7 @@ Merge keys (``<<: *defaults``) are honoured, own keys winning, as YAML specifies
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -22,8 +23,17 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from orchestrator.diagnostics import Diagnostic, error
+from orchestrator.model.composer import compose
+
+# Limits that keep a hostile file from costing more than a fraction of a second (docs/policy.md,
+# "Limits"). 16 MiB holds a policy of 100,000 segments; alias expansion may add at most 100,000
+# values beyond those written, where `<<: *defaults` on every member of a large policy needs
+# a few each and a "billion laughs" file needs 10^9.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_ALIAS_VALUES = 100_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LAST_STEP = re.compile(r'(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])$')
 
@@ -89,26 +99,42 @@ class Source:
     file: str
     data: dict[object, object]
     map: SourceMap
+    digest: str = ""  # sha256 of the file's bytes: what a saved plan checks its policy by
 
 
 def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     """Read and parse one policy file; the file name in diagnostics is ``str(path)``."""
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, [_at(file, None, "file not found")]
-    except IsADirectoryError:
-        return None, [_at(file, None, "is a directory, not a policy file")]
-    except OSError as exc:
-        return None, [_at(file, None, f"cannot read the file: {exc.strerror or exc}")]
+    raw = _read_bounded(path)
+    if isinstance(raw, str):
+        return None, [_at(file, None, raw)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         where = _byte_location(file, raw, exc.start)
         summary = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         return None, [_at(file, where, summary)]
-    return parse_source(text, file)
+    source, problems = parse_source(text, file)
+    if source is not None:
+        source = replace(source, digest=hashlib.sha256(raw).hexdigest())
+    return source, problems
+
+
+def _read_bounded(path: Path) -> bytes | str:
+    """The file's bytes, or why they cannot be had; never more than ``MAX_FILE_BYTES`` + 1
+    are read, so a huge (or endless, /dev/zero) file costs no more than a large one."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return _too_large(path.stat().st_size)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return "file not found"
+    except IsADirectoryError:
+        return "is a directory, not a policy file"
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    return _too_large(len(raw)) if len(raw) > MAX_FILE_BYTES else raw
 
 
 def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]:
@@ -117,8 +143,10 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
     Duplicate keys give diagnostics *and* a Source (first value kept), so that the rest of
     the file is still checked and every problem is reported in one go.
     """
+    if len(text) > MAX_FILE_BYTES:
+        return None, [_at(file, None, _too_large(len(text.encode("utf-8"))))]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_error(file, exc)]
     except yaml.reader.ReaderError as exc:
@@ -128,11 +156,27 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
         return None, [_not_a_mapping(file, root)]
     builder = _Builder(file)
     builder.values[""] = _mark(file, root.start_mark)
-    data = builder.mapping(root, "", frozenset())
+    try:
+        data = builder.mapping(root, "", frozenset())
+    except _AliasBomb as exc:
+        return None, [exc.diagnostic]
     # A node reached again through an alias would report its problems again, under another path.
     unique = {(d.line, d.column, d.summary): d for d in reversed(builder.diagnostics)}
     problems = list(reversed(unique.values()))
-    return Source(file, data, SourceMap(builder.values, builder.keys)), problems
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Source(file, data, SourceMap(builder.values, builder.keys), digest), problems
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"the file is {size / 2**20:.1f} MiB; a policy file may be at most "
+        f"{MAX_FILE_BYTES // 2**20} MiB (split a larger policy into several files)"
+    )
+
+
+class _AliasBomb(Exception):  # noqa: N818 - a signal inside this module, never raised out of it
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
 
 
 def _not_a_mapping(file: str, root: yaml.Node | None) -> Diagnostic:
@@ -153,8 +197,11 @@ class _Builder:
         self.keys: dict[str, Location] = {}
         self.diagnostics: list[Diagnostic] = []
         self._scalars = SafeConstructor()
+        self._built: set[int] = set()
+        self._again = 0  # values built a second time or more, through an alias or a merge
 
     def build(self, node: yaml.Node, path: str, active: frozenset[int]) -> object:
+        self._count(node, path)
         self.values[path] = _mark(self.file, node.start_mark)
         if id(node) in active:
             self._problem(node, path, "an alias refers to the list or mapping that contains it")
@@ -217,7 +264,21 @@ class _Builder:
             first[key] = self.keys[child] = where
             result[key] = self.build(value_node, child, active)
 
+    def _count(self, node: yaml.Node, path: str) -> None:
+        if id(node) not in self._built:
+            self._built.add(id(node))
+            return
+        self._again += 1
+        if self._again > MAX_ALIAS_VALUES:
+            summary = (
+                f"aliases expand to more than {MAX_ALIAS_VALUES:,} values (an alias of an alias "
+                "of …, a 'billion laughs'); write the values out or use fewer aliases"
+            )
+            raise _AliasBomb(_at(self.file, _mark(self.file, node.start_mark), summary, path))
+
     def _scalar(self, node: yaml.Node, path: str) -> object:
+        if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # most values: skip the constructor's dispatch, same result
         try:
             return self._scalars.construct_object(node)
         except yaml.YAMLError as exc:
