@@ -169,3 +169,48 @@ def _compose(text: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]) 
     for event in yaml.parse(text, Loader=loader):
         composer.event(event)
     return composer.root
+
+
+def expansion(root: yaml.Node, allowed: int) -> tuple[int, int, yaml.Node | None]:
+    """(distinct values, values aliases add, the node to blame when they add more than
+    ``allowed``), counted on the node graph in linear time, before anything expands it."""
+    sizes: dict[int, int] = {}
+    _size(root, sizes)
+    extra = sizes[id(root)] - len(sizes)
+    culprit = _culprit(root, sizes, extra) if extra > allowed else None
+    return len(sizes), extra, culprit
+
+
+def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """The values ``node`` expands to (itself included). Recursion is bounded by MAX_DEPTH; an
+    alias to an enclosing node counts nothing here (the builder refuses it)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 0  # in progress: a cycle adds nothing
+    total = 1 + sum(_size(child, sizes) for child in _children(node))
+    sizes[id(node)] = total
+    return total
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _culprit(root: yaml.Node, sizes: dict[int, int], extra: int) -> yaml.Node:
+    """Down from the root along the largest child while it alone holds most of the excess
+    (each node at most once: an alias cycle ends the walk)."""
+    node, seen = root, {id(root)}
+    while True:
+        children = [c for c in _children(node) if id(c) not in seen]
+        if not children:
+            return node
+        biggest = max(children, key=lambda c: sizes[id(c)])
+        if sizes[id(biggest)] * 2 < extra:
+            return node
+        node = biggest
+        seen.add(id(node))

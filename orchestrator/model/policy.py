@@ -78,16 +78,24 @@ def _cidr_text(value: object) -> object:
             raise ValueError(f"expected a CIDR such as '10.0.0.0/16', got the number {value}")
         return value
     if "/" not in value:
-        # ipaddress reads a bare address as a /32 (or /128); a policy must say which it means.
-        raise ValueError(
-            f"'{value}' has no prefix length; write '{value}/32' for one address (IPv6: /128)"
-            " or the network it belongs to"
-        )
+        raise ValueError(_bare_address(value))
     try:
         ipaddress.ip_network(value, strict=True)
     except ValueError:
         raise ValueError(_cidr_problem(value)) from None
     return value
+
+
+def _bare_address(text: str) -> str:
+    """ipaddress reads a bare address as a /32 (or /128); a policy must say which it means."""
+    try:
+        longest = 32 if ipaddress.ip_address(text).version == 4 else 128
+    except ValueError:
+        return f"'{text}' is not a CIDR: '{text}' is not an IP address"
+    return (
+        f"'{text}' has no prefix length; write '{text}/{longest}' for this one address, or the "
+        "network it belongs to"
+    )
 
 
 def _cidr_problem(text: str) -> str:

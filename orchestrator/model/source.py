@@ -23,17 +23,22 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from orchestrator.diagnostics import Diagnostic, error
-from orchestrator.model.composer import compose
+from orchestrator.model.composer import compose, expansion
 
 # Limits that keep a hostile file from costing more than a fraction of a second (docs/policy.md,
-# "Limits"). 16 MiB holds a policy of 100,000 segments; alias expansion may add at most 100,000
-# values beyond those written, where `<<: *defaults` on every member of a large policy needs
-# a few each and a "billion laughs" file needs 10^9.
+# "Limits"). 16 MiB holds a policy of 100,000 segments. Aliases may add as many values as the
+# file writes, or 10,000 if that is more: `<<: *defaults` on every member of a large policy adds
+# a few per member, a 1 KB "billion laughs" file adds 10^9.
 MAX_FILE_BYTES = 16 * 1024 * 1024
-MAX_ALIAS_VALUES = 100_000
+MIN_ALIAS_VALUES = 10_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+# The YAML types a policy is written in (JSON's). Others are refused where they stand, not
+# coerced: !!binary would become text, !!timestamp a date, !!set a mapping, !!python/… nothing.
+_POLICY_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")
+)
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LAST_STEP = re.compile(r'(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])$')
 
@@ -156,10 +161,10 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
         return None, [_not_a_mapping(file, root)]
     builder = _Builder(file)
     builder.values[""] = _mark(file, root.start_mark)
-    try:
-        data = builder.mapping(root, "", frozenset())
-    except _AliasBomb as exc:
-        return None, [exc.diagnostic]
+    bomb = _alias_bomb(file, root)
+    if bomb is not None:
+        return None, [bomb]
+    data = builder.mapping(root, "", frozenset())
     # A node reached again through an alias would report its problems again, under another path.
     unique = {(d.line, d.column, d.summary): d for d in reversed(builder.diagnostics)}
     problems = list(reversed(unique.values()))
@@ -167,16 +172,28 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
     return Source(file, data, SourceMap(builder.values, builder.keys), digest), problems
 
 
+def _alias_bomb(file: str, root: yaml.Node) -> Diagnostic | None:
+    distinct, extra, culprit = expansion(root, MIN_ALIAS_VALUES)
+    allowed = max(MIN_ALIAS_VALUES, distinct)
+    if culprit is None or extra <= allowed:
+        return None
+    summary = (
+        f"aliases here expand the file's {distinct:,} values by {extra:,} more (an alias of an "
+        f"alias of …, a 'billion laughs'); at most {allowed:,} are allowed: write the values out"
+    )
+    return _at(file, _mark(file, culprit.start_mark), summary)
+
+
+def _foreign_tag(tag: str) -> str:
+    short = tag.replace("tag:yaml.org,2002:", "!!")
+    return f"the YAML type {short} is not used in policies; write plain text, numbers and lists"
+
+
 def _too_large(size: int) -> str:
     return (
         f"the file is {size / 2**20:.1f} MiB; a policy file may be at most "
         f"{MAX_FILE_BYTES // 2**20} MiB (split a larger policy into several files)"
     )
-
-
-class _AliasBomb(Exception):  # noqa: N818 - a signal inside this module, never raised out of it
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        self.diagnostic = diagnostic
 
 
 def _not_a_mapping(file: str, root: yaml.Node | None) -> Diagnostic:
@@ -197,12 +214,12 @@ class _Builder:
         self.keys: dict[str, Location] = {}
         self.diagnostics: list[Diagnostic] = []
         self._scalars = SafeConstructor()
-        self._built: set[int] = set()
-        self._again = 0  # values built a second time or more, through an alias or a merge
 
     def build(self, node: yaml.Node, path: str, active: frozenset[int]) -> object:
-        self._count(node, path)
         self.values[path] = _mark(self.file, node.start_mark)
+        if node.tag not in _POLICY_TAGS:
+            self._problem(node, path, _foreign_tag(node.tag))
+            return None
         if id(node) in active:
             self._problem(node, path, "an alias refers to the list or mapping that contains it")
             return None
@@ -254,6 +271,9 @@ class _Builder:
                 )
                 continue
             key = self._scalar(key_node, path)
+            if not isinstance(key, str):
+                self._problem(key_node, path, f"a mapping key must be a word, not {key!r}")
+                continue
             where = _mark(self.file, key_node.start_mark)
             child = key_path(path, key)
             if key in first:
@@ -263,18 +283,6 @@ class _Builder:
                 continue
             first[key] = self.keys[child] = where
             result[key] = self.build(value_node, child, active)
-
-    def _count(self, node: yaml.Node, path: str) -> None:
-        if id(node) not in self._built:
-            self._built.add(id(node))
-            return
-        self._again += 1
-        if self._again > MAX_ALIAS_VALUES:
-            summary = (
-                f"aliases expand to more than {MAX_ALIAS_VALUES:,} values (an alias of an alias "
-                "of …, a 'billion laughs'); write the values out or use fewer aliases"
-            )
-            raise _AliasBomb(_at(self.file, _mark(self.file, node.start_mark), summary, path))
 
     def _scalar(self, node: yaml.Node, path: str) -> object:
         if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
