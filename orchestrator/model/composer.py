@@ -65,6 +65,7 @@ class _Composer:
     anchors: dict[str, yaml.Node] = field(default_factory=dict)
     root: yaml.Node | None = None
     documents: int = 0
+    aliases: int = 0
 
     def event(self, event: Event) -> None:
         # By exact type: the isinstance chain was a fifth of composing a large policy.
@@ -92,6 +93,7 @@ class _Composer:
             )
 
     def _alias(self, event: Event) -> None:
+        self.aliases += 1
         node = self.anchors.get(str(event.anchor))
         if node is None:
             raise ComposerError(
@@ -151,9 +153,10 @@ class _Composer:
             frame.key = None
 
 
-def compose(text: str) -> yaml.Node | None:
-    """The document's root node (None for an empty stream). Raises ``yaml.MarkedYAMLError``
-    (syntax, undefined alias, too deep) or ``yaml.reader.ReaderError`` (a bad character)."""
+def compose(text: str) -> tuple[yaml.Node | None, int]:
+    """The document's root node (None for an empty stream) and how many aliases it holds.
+    Raises ``yaml.MarkedYAMLError`` (syntax, undefined alias, too deep) or
+    ``yaml.reader.ReaderError`` (a bad character)."""
     try:
         return _compose(text, _LOADER)
     except DepthError:
@@ -164,11 +167,13 @@ def compose(text: str) -> yaml.Node | None:
     return _compose(text, yaml.SafeLoader)  # raises the same problem, in PyYAML's words
 
 
-def _compose(text: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]) -> yaml.Node | None:
+def _compose(
+    text: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+) -> tuple[yaml.Node | None, int]:
     composer = _Composer()
     for event in yaml.parse(text, Loader=loader):
         composer.event(event)
-    return composer.root
+    return composer.root, composer.aliases
 
 
 def expansion(root: yaml.Node, allowed: int) -> tuple[int, int, yaml.Node | None]:

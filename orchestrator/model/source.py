@@ -12,12 +12,14 @@ Merge keys (``<<: *defaults``) are honoured, own keys winning, as YAML specifies
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -43,8 +45,10 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LAST_STEP = re.compile(r'(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])$')
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
+    """1-based. A named tuple, not a frozen dataclass: one is made per value of a policy, and
+    a frozen dataclass's __init__ was a tenth of loading a large one."""
+
     file: str
     line: int
     column: int
@@ -52,9 +56,15 @@ class Location:
 
 def key_path(parent: str, key: object) -> str:
     """``parent.key``, or ``parent["odd key"]`` when the key is not a plain word."""
-    if isinstance(key, str) and _PLAIN_KEY.fullmatch(key):
+    if isinstance(key, str) and _is_plain(key):
         return f"{parent}.{key}" if parent else key
     return f"{parent}[{json.dumps(str(key))}]"
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_plain(key: str) -> bool:
+    # Cached: a policy repeats a handful of keys (name, members, account, …) thousands of times.
+    return _PLAIN_KEY.fullmatch(key) is not None
 
 
 def index_path(parent: str, index: int) -> str:
@@ -151,7 +161,7 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
     if len(text) > MAX_FILE_BYTES:
         return None, [_at(file, None, _too_large(len(text.encode("utf-8"))))]
     try:
-        root = compose(text)
+        root, aliases = compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_error(file, exc)]
     except yaml.reader.ReaderError as exc:
@@ -161,7 +171,8 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
         return None, [_not_a_mapping(file, root)]
     builder = _Builder(file)
     builder.values[""] = _mark(file, root.start_mark)
-    bomb = _alias_bomb(file, root)
+    # Without an alias nothing expands: the count is skipped for the common case.
+    bomb = _alias_bomb(file, root) if aliases else None
     if bomb is not None:
         return None, [bomb]
     data = builder.mapping(root, "", frozenset())
