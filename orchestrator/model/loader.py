@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from orchestrator.model.source import (
     Source,
     SourceMap,
     key_path,
+    read_bounded,
     read_source,
 )
 
@@ -79,8 +80,23 @@ def load_policy(paths: Sequence[Path]) -> LoadedPolicy:
 
 def policy_digest(sources: Sequence[Source]) -> str:
     """One digest of several files, in order (theirs concatenated, so no file can shift)."""
-    whole = hashlib.sha256("\n".join(s.digest for s in sources).encode())
-    return f"sha256:{whole.hexdigest()}"
+    return _combined(s.digest for s in sources)
+
+
+def files_digest(paths: Sequence[Path]) -> str | None:
+    """``LoadedPolicy.digest`` of the files as they are now, without parsing them (None when
+    one cannot be read): how the reconciler tells an unchanged policy from a changed one."""
+    digests = []
+    for path in paths:
+        raw = read_bounded(Path(path))
+        if isinstance(raw, str):
+            return None
+        digests.append(hashlib.sha256(raw).hexdigest())
+    return _combined(digests)
+
+
+def _combined(digests: Iterable[str]) -> str:
+    return f"sha256:{hashlib.sha256(chr(10).join(digests).encode()).hexdigest()}"
 
 
 def _read_all(paths: Sequence[Path]) -> tuple[list[Source], list[Diagnostic]]:

@@ -120,7 +120,7 @@ class Source:
 def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     """Read and parse one policy file; the file name in diagnostics is ``str(path)``."""
     file = str(path)
-    raw = _read_bounded(path)
+    raw = read_bounded(path)
     if isinstance(raw, str):
         return None, [_at(file, None, raw)]
     try:
@@ -135,7 +135,7 @@ def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     return source, problems
 
 
-def _read_bounded(path: Path) -> bytes | str:
+def read_bounded(path: Path) -> bytes | str:
     """The file's bytes, or why they cannot be had; never more than ``MAX_FILE_BYTES`` + 1
     are read, so a huge (or endless, /dev/zero) file costs no more than a large one."""
     try:
