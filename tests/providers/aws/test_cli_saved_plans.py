@@ -162,3 +162,18 @@ def test_signed_plans(
         assert code == 1
         assert message in err
         assert writes(sandbox_dir) == []
+
+
+def test_an_honest_plan_re_derives_identically_in_all_three_clouds(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    # Re-derivation refuses any difference, so a plan that is not reproducible (an unordered
+    # set, a timestamp in a resource) would make every saved plan unusable: check all clouds.
+    policy = str(POLICY.with_name("sandbox-multicloud.yaml"))
+    plan_file = tmp_path / "plan.json"
+    assert run(sandbox_dir, "plan", policy, "--out", str(plan_file))[0] == 0
+    clouds = {s["target"]["cloud"] for s in json.loads(plan_file.read_text())["scopes"]}
+    assert clouds == {"aws", "alibaba", "azure"}
+    code, out, err = run(sandbox_dir, "apply", str(plan_file))
+    assert code == 0, err
+    assert "Apply complete!" in out
