@@ -23,7 +23,8 @@ from yaml.resolver import Resolver
 MAX_DEPTH = 32  # a policy is 7 levels deep (segments → members → tags → value); 32 is generous
 # libyaml's messages are terser than PyYAML's ("found character that cannot start any token"
 # for a tab): a broken file up to this size is parsed again in Python for the clearer message.
-_EXPLAIN_BYTES = 1024 * 1024
+# Small, because PyYAML's scanner takes about 4 µs a byte: 64 KiB stays well under a second.
+_EXPLAIN_BYTES = 64 * 1024
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = Resolver()

@@ -120,3 +120,15 @@ def test_ten_thousand_segments_validate_in_seconds(tmp_path: Path) -> None:
     assert not isinstance(outcome, PolicyError)
     assert len(outcome.policy.segments) == 10_000
     assert took < 4.0, f"{took:.2f}s"
+
+
+def test_a_syntax_error_at_the_end_of_a_large_file_is_found_fast(tmp_path: Path) -> None:
+    # libyaml finds it; PyYAML is asked for its clearer wording only on small files (a second
+    # pure-Python parse of this one would take seconds).
+    path = tmp_path / "late.yaml"
+    items = "".join(f"  - item-{i}\n" for i in range(60_000))
+    path.write_text(f"version: 1\nname: shop\nx:\n{items}  - [unclosed\n", encoding="utf-8")
+    took, outcome = _timed_load(path)
+    assert took < BUDGET
+    assert isinstance(outcome, PolicyError)
+    assert str(outcome.diagnostics[0]).startswith(f"{path}:60005:1: YAML syntax error:")
