@@ -177,3 +177,25 @@ def test_an_honest_plan_re_derives_identically_in_all_three_clouds(
     code, out, err = run(sandbox_dir, "apply", str(plan_file))
     assert code == 0, err
     assert "Apply complete!" in out
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        pytest.param(("plan",), 0, id="plan-warns"),
+        pytest.param(("plan", "--strict"), 1, id="plan-strict-refuses"),
+        pytest.param(("apply", "--auto-approve", "--strict"), 1, id="apply-strict-writes-nothing"),
+    ],
+)
+def test_an_external_range_over_member_vpcs_is_an_exposure(
+    sandbox_dir: Path, tmp_path: Path, command: tuple[str, ...], code: int
+) -> None:
+    # onprem 10.0.0.0/8 covers every spoke VPC of the sandbox: a rule from onprem reaches them.
+    policy = tmp_path / "exposed.yaml"
+    policy.write_text(POLICY.read_text().replace("172.16.0.0/12", "10.0.0.0/8"))
+    clear_calls(sandbox_dir)
+    got, _, err = run(sandbox_dir, *command, str(policy))
+    assert got == code
+    assert "10.0.0.0/8 of segment 'onprem' overlaps vpc-" in err
+    assert f"{policy}:" in err
+    assert writes(sandbox_dir) == []
