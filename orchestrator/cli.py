@@ -17,6 +17,7 @@ import click
 from orchestrator import console
 from orchestrator.commands import Context, PlanOptions, run_apply, run_apply_file, run_plan
 from orchestrator.conventions import TerraformGroup, colour_refused, make_plain
+from orchestrator.diagnostics import has_errors, strict
 from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.example_policies import example, shown
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
@@ -32,6 +33,12 @@ DEFAULT_SANDBOX_DIR = Path(".eastwest/sandbox")
 pass_context = click.make_pass_decorator(Context)
 policy_args = click.argument(
     "policies", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Warnings about exposure (very wide prefixes, external CIDRs over member networks) "
+    "are errors.",
 )
 
 
@@ -56,9 +63,10 @@ def main(ctx: click.Context, sandbox: Path | None, no_colour: bool) -> None:
 
 @main.command()
 @policy_args
-def validate(policies: tuple[Path, ...]) -> None:
+@strict_option
+def validate(policies: tuple[Path, ...], strict: bool) -> None:
     """Check policy files; print every problem with file, line and field."""
-    loaded = _load(policies)
+    loaded = _load(policies, strict_mode=strict)
     policy = loaded.policy
     click.echo(
         f"Policy {policy.name!r} is valid: {len(policy.accounts)} account(s), "
@@ -88,6 +96,7 @@ def schema(document: str) -> None:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
 )
+@strict_option
 @pass_context
 def plan(
     ctx: Context,
@@ -97,21 +106,26 @@ def plan(
     compact: bool,
     out: Path | None,
     detailed_exitcode: bool,
+    strict: bool,
 ) -> None:
     """Show what apply would change (reads the clouds, writes nothing)."""
-    options = PlanOptions(as_json=as_json, compact=compact, out=out, detailed=detailed_exitcode)
-    sys.exit(run_plan(ctx, _load(policies), options))
+    files = tuple(str(p) for p in policies)
+    options = PlanOptions(as_json, compact, out, detailed_exitcode, strict, files)
+    sys.exit(run_plan(ctx, _load(policies, strict_mode=strict), options))
 
 
 @main.command()
 @click.argument("target", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@strict_option
 @pass_context
-def apply(ctx: Context, target: tuple[Path, ...], auto_approve: bool) -> None:
-    """Apply POLICY… (after showing the plan) or a plan saved with `plan --out`."""
+def apply(ctx: Context, target: tuple[Path, ...], auto_approve: bool, strict: bool) -> None:
+    """Apply POLICY… (after showing the plan) or a plan saved with `plan --out`, which is
+    re-derived from its policy and the clouds and applied only if unchanged."""
     if len(target) == 1 and is_plan_file(target[0]):
-        sys.exit(run_apply_file(ctx, target[0]))
-    sys.exit(run_apply(ctx, _load(target), auto_approve=auto_approve))
+        sys.exit(run_apply_file(ctx, target[0], strict_mode=strict))
+    loaded = _load(target, strict_mode=strict)
+    sys.exit(run_apply(ctx, loaded, auto_approve=auto_approve, strict_mode=strict))
 
 
 @main.group()
@@ -174,9 +188,11 @@ def demo(ctx: Context, directory: Path, keep: bool) -> None:
     sys.exit(_guard(lambda: run_demo(directory, keep=keep, colour=ctx.colour)))
 
 
-def _load(paths: tuple[Path, ...]) -> LoadedPolicy:
+def _load(paths: tuple[Path, ...], *, strict_mode: bool = False) -> LoadedPolicy:
     try:
         loaded = load_policy(paths)
+        if strict_mode and has_errors(strict(loaded.warnings)):
+            raise PolicyError(strict(loaded.warnings))
     except PolicyError as exc:
         console.print_diagnostics(exc.diagnostics)
         click.echo(f"{len(exc.diagnostics)} problem(s); nothing was read or changed.", err=True)

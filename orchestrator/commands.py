@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -13,13 +14,15 @@ import click
 
 from orchestrator import console
 from orchestrator.apply import ApplyReport, apply_plan, check_fresh
-from orchestrator.diagnostics import Diagnostic, error
-from orchestrator.errors import EastwestError, ProviderError
+from orchestrator.diagnostics import Diagnostic, error, strict
+from orchestrator.errors import EastwestError, PlanFileError, PolicyError, ProviderError
 from orchestrator.extras import require_cloud
+from orchestrator.model import load_policy
 from orchestrator.pipeline import PlanResult, plan_policy
 from orchestrator.plan import Plan, ScopePlan
-from orchestrator.plan.document import plan_to_json, read_plan, write_plan
+from orchestrator.plan.document import SavedPlan, plan_to_json, read_plan, write_plan
 from orchestrator.plan.render import render_plan
+from orchestrator.plan.saved import PLAN_KEY_ENV, PolicyRef, check_rederived
 from orchestrator.state import Change, Target
 from providers.base import Adapter, ChangeResult
 
@@ -62,14 +65,22 @@ class AdapterCache:
         return self._adapters[target]
 
 
-def make_plan_for(ctx: Context, loaded: LoadedPolicy, *, show_progress: bool = True) -> PlanResult:
-    adapters = AdapterCache(loaded.policy.name, ctx.sandbox())
+def make_plan_for(
+    ctx: Context,
+    loaded: LoadedPolicy,
+    *,
+    show_progress: bool = True,
+    strict_mode: bool = False,
+    adapters: AdapterCache | None = None,
+) -> PlanResult:
+    adapters = adapters or AdapterCache(loaded.policy.name, ctx.sandbox())
     sink = console.progress if show_progress else console.quiet
     result = plan_policy(loaded.policy, adapters, sink)
 
     def locate(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
         # Only a diagnostic about a field of the policy points into its files; a cloud's not.
-        return tuple(loaded.locate(d) if d.path else d for d in diagnostics)
+        located = tuple(loaded.locate(d) if d.path else d for d in diagnostics)
+        return strict(located) if strict_mode else located
 
     plan = result.plan
     if plan is not None:  # so that `plan --json` and a saved plan carry file and line too
@@ -83,12 +94,19 @@ class PlanOptions:
     compact: bool = False
     out: Path | None = None
     detailed: bool = False
+    strict: bool = False
+    files: tuple[str, ...] = ()  # the policy files, as given: a saved plan names them
 
 
 def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
     as_json, out = options.as_json, options.out
     try:
-        result = make_plan_for(ctx, loaded, show_progress=not as_json or sys.stderr.isatty())
+        result = make_plan_for(
+            ctx,
+            loaded,
+            show_progress=not as_json or sys.stderr.isatty(),
+            strict_mode=options.strict,
+        )
     except EastwestError as exc:
         return _fail(str(exc))
     console.print_diagnostics(result.diagnostics)
@@ -99,7 +117,7 @@ def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
     else:
         click.echo(render_plan(result.plan, colour=ctx.colour, compact=options.compact), nl=False)
     if out is not None:
-        write_plan(result.plan, out)
+        write_plan(result.plan, out, PolicyRef(options.files, loaded.digest), plan_key())
         click.echo(
             f"\nSaved the plan to {out}. Apply exactly it with: eastwest apply {out}", err=True
         )
@@ -108,9 +126,11 @@ def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
     return EXIT_CHANGES if options.detailed and result.plan.has_changes else EXIT_OK
 
 
-def run_apply(ctx: Context, loaded: LoadedPolicy, *, auto_approve: bool) -> int:
+def run_apply(
+    ctx: Context, loaded: LoadedPolicy, *, auto_approve: bool, strict_mode: bool = False
+) -> int:
     try:
-        result = make_plan_for(ctx, loaded)
+        result = make_plan_for(ctx, loaded, strict_mode=strict_mode)
     except EastwestError as exc:
         return _fail(str(exc))
     console.print_diagnostics(result.diagnostics)
@@ -131,17 +151,52 @@ def run_apply(ctx: Context, loaded: LoadedPolicy, *, auto_approve: bool) -> int:
     return _execute(ctx, result.plan)
 
 
-def run_apply_file(ctx: Context, path: Path) -> int:
+def plan_key() -> bytes | None:
+    """The key saved plans are signed and checked with, when the environment sets one."""
+    key = os.environ.get(PLAN_KEY_ENV, "")
+    return key.encode() if key else None
+
+
+def run_apply_file(ctx: Context, path: Path, *, strict_mode: bool = False) -> int:
+    """Apply a saved plan only as the plan its policy and the clouds give now (DESIGN.md rule
+    9): what is written comes from the re-derived plan, never from the file."""
     try:
-        plan = read_plan(path)
-        adapters = AdapterCache(plan.policy, ctx.sandbox())
-        check_fresh(plan, _by_scope(adapters))
+        saved = read_plan(path, plan_key())
+        loaded = _policy_of(saved, path)
+        adapters = AdapterCache(loaded.policy.name, ctx.sandbox())
+        result = make_plan_for(ctx, loaded, strict_mode=strict_mode, adapters=adapters)
+    except PolicyError as exc:
+        console.print_diagnostics(exc.diagnostics)
+        return _fail("the policy files the plan names have errors; nothing was changed")
     except EastwestError as exc:
         return _fail(str(exc))
-    if not plan.has_changes:
+    console.print_diagnostics(result.diagnostics)
+    if result.plan is None or result.failed:
+        return _fail("the plan has errors; nothing was changed")
+    try:
+        check_rederived(saved.plan, result.plan)
+    except EastwestError as exc:
+        return _fail(str(exc))
+    if not result.plan.has_changes:
         click.echo("The saved plan has no changes.")
         return EXIT_OK
-    return _execute(ctx, plan, adapters)
+    return _execute(ctx, result.plan, adapters)
+
+
+def _policy_of(saved: SavedPlan, path: Path) -> LoadedPolicy:
+    ref = saved.policy
+    if ref is None or not ref.files:
+        raise PlanFileError(
+            f"{path}: the plan does not name the policy files it was made from (an older "
+            "eastwest wrote it); make it again with `eastwest plan POLICY… --out FILE`"
+        )
+    loaded = load_policy([Path(f) for f in ref.files])
+    if loaded.digest != ref.digest:
+        raise PlanFileError(
+            f"{path}: the policy files {', '.join(ref.files)} changed since the plan was made "
+            "(their digest differs); run `eastwest plan --out` again"
+        )
+    return loaded
 
 
 def _execute(ctx: Context, plan: Plan, adapters: AdapterCache | None = None) -> int:

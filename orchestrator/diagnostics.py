@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 class Severity(enum.StrEnum):
@@ -26,6 +26,7 @@ class Diagnostic:
     line: int | None = None
     column: int | None = None
     path: str = ""
+    code: str = ""  # set on warnings that ``strict`` turns into errors (see STRICT_CODES)
 
     def __str__(self) -> str:
         return self.format()
@@ -59,8 +60,25 @@ def error(summary: str, *, path: str = "", detail: str = "") -> Diagnostic:
     return Diagnostic(Severity.ERROR, summary, detail=detail, path=path)
 
 
-def warning(summary: str, *, path: str = "", detail: str = "") -> Diagnostic:
-    return Diagnostic(Severity.WARNING, summary, detail=detail, path=path)
+def warning(summary: str, *, path: str = "", detail: str = "", code: str = "") -> Diagnostic:
+    return Diagnostic(Severity.WARNING, summary, detail=detail, path=path, code=code)
+
+
+# Warnings about traffic a policy lets through without meaning to (docs/policy.md, "Strict"):
+# `--strict` and the reconciler's enforce mode refuse to go on with them.
+WIDE_PREFIX = "wide-prefix"
+EXTERNAL_OVERLAP = "external-overlap"
+STRICT_CODES = frozenset({WIDE_PREFIX, EXTERNAL_OVERLAP})
+
+
+def strict(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """The diagnostics with every warning of ``STRICT_CODES`` made an error."""
+    return tuple(
+        replace(d, severity=Severity.ERROR, summary=f"{d.summary} (an error in strict mode)")
+        if d.severity is Severity.WARNING and d.code in STRICT_CODES
+        else d
+        for d in diagnostics
+    )
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

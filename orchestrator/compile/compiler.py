@@ -30,6 +30,7 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from orchestrator.state.names import owned_name
 from orchestrator.state.resources import (
     Direction,
     address_set_key,
@@ -129,7 +130,7 @@ class _Builder:
             scope=scope,
             segment=seg,
             network=placement.network,
-            name=f"eastwest-{self.policy}-{seg}",
+            name=owned_name(self.policy, seg),
             description=f"eastwest: segment {seg} of policy {self.policy}",
         )
 
@@ -161,7 +162,7 @@ class _Builder:
             key=key,
             scope=scope,
             segment=segment,
-            name=f"eastwest-{self.policy}-{segment}",
+            name=owned_name(self.policy, segment),
             cidrs=cidrs,
             max_entries=max(1, len(cidrs)),
         )

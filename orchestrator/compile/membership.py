@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orchestrator.diagnostics import Diagnostic, error, warning
+from orchestrator.diagnostics import EXTERNAL_OVERLAP, Diagnostic, error, warning
 from orchestrator.model.policy import Member, Policy
 from orchestrator.state import Network, Scope, ScopeInventory
 
@@ -50,6 +50,7 @@ def resolve_membership(policy: Policy, inventory: Mapping[Scope, ScopeInventory]
             placements.extend(found)
             diags.extend(problems)
     diags.extend(_overlaps(placements))
+    diags.extend(_external_overlaps(policy, placements))
     cidrs = {s.name: _segment_cidrs(s.name, placements, s.cidrs) for s in policy.segments}
     for s_index, segment in enumerate(policy.segments):
         if not cidrs[segment.name]:
@@ -124,6 +125,32 @@ def _overlaps(placements: list[Placement]) -> list[Diagnostic]:
                     )
                 )
     return diags
+
+
+def _external_overlaps(policy: Policy, placements: list[Placement]) -> list[Diagnostic]:
+    """A segment's declared CIDRs that cover another segment's networks: every rule from it
+    then reaches them too, which the policy does not say (docs/policy.md, "Strict")."""
+    diags: list[Diagnostic] = []
+    for s_index, segment in enumerate(policy.segments):
+        for c_index, declared in enumerate(segment.cidrs):
+            hit = next(
+                (p for p in placements if p.segment != segment.name and _covers(declared, p)), None
+            )
+            if hit is None:
+                continue
+            summary = (
+                f"{declared} of segment {segment.name!r} overlaps {hit.network} of segment "
+                f"{hit.segment!r} in {hit.scope}: whatever is allowed from {segment.name!r} "
+                f"is also allowed from those addresses"
+            )
+            path = f"segments[{s_index}].cidrs[{c_index}]"
+            diags.append(warning(summary, path=path, code=EXTERNAL_OVERLAP))
+    return diags
+
+
+def _covers(declared: IPNetwork, placement: Placement) -> bool:
+    nets = (ipaddress.ip_network(c) for c in placement.cidrs)
+    return any(n.version == declared.version and n.overlaps(declared) for n in nets)
 
 
 def _first_overlap(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, str] | None:

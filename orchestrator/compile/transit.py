@@ -38,6 +38,7 @@ from orchestrator.state import (
     TransitInventory,
 )
 from orchestrator.state.addresses import collapse, within
+from orchestrator.state.names import owned_name
 from orchestrator.state.routes import (
     HubRole,
     appliance_key,
@@ -320,7 +321,7 @@ class _Hub:
                 self.hub.name,
                 role,
                 segment or "",
-                f"eastwest-{self.policy.name}-{segment or 'inspection'}",
+                owned_name(self.policy.name, segment or "inspection"),
             )
         )
         return key

@@ -16,13 +16,18 @@ import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import combinations
 
-from orchestrator.diagnostics import Diagnostic, error, warning
+from orchestrator.diagnostics import WIDE_PREFIX, Diagnostic, error, warning
+from orchestrator.model.limits import check_names
 from orchestrator.model.policy import AlibabaAccount, AwsAccount, AzureAccount, Member, Policy, Rule
 from orchestrator.model.ports import PortRange, parse_port_spec
+from orchestrator.model.regions import known_regions
 
 Account = AwsAccount | AlibabaAccount | AzureAccount
 _SELECTOR_FOR = {"aws": "vpc", "alibaba": "vpc", "azure": "vnet"}
 _NETWORK_WORD = {"vpc": "a VPC (AWS, Alibaba)", "vnet": "an Azure VNet"}
+# Shorter prefixes than these are a warning (an error with --strict): /8 is a large private
+# range an on-premises segment may well hold; anything wider is most of the internet.
+_WIDEST = {4: 8, 6: 16}
 
 
 def nearest(word: str, candidates: Iterable[str]) -> str | None:
@@ -35,12 +40,14 @@ def check_policy(policy: Policy) -> list[Diagnostic]:
     """Run every semantic check; errors and warnings together, in check order."""
     checks: Sequence[Callable[[Policy], Iterator[Diagnostic]]] = (
         _duplicate_names,
+        _regions,
         _references,
         _hubs,
         _members,
         _subnets,
         _cidrs,
         _rules,
+        check_names,
     )
     return [diagnostic for check in checks for diagnostic in check(policy)]
 
@@ -62,6 +69,17 @@ def _duplicate_names(policy: Policy) -> Iterator[Diagnostic]:
             first.setdefault(name, index)
 
 
+def _regions(policy: Policy) -> Iterator[Diagnostic]:
+    for a, account in enumerate(policy.accounts):
+        known = known_regions(account.cloud)
+        for r, region in enumerate(account.regions):
+            if region not in known:
+                guess = nearest(region, known)
+                hint = f"; did you mean '{guess}'?" if guess else ""
+                summary = f"'{region}' is not a region of {account.cloud}{hint}"
+                yield error(summary, path=f"accounts[{a}].regions[{r}]")
+
+
 def _unknown(kind: str, name: str, known: Sequence[str], path: str) -> Diagnostic:
     known = list(dict.fromkeys(known))  # duplicate names are reported on their own
     guess = nearest(name, known)
@@ -72,15 +90,17 @@ def _unknown(kind: str, name: str, known: Sequence[str], path: str) -> Diagnosti
 def _references(policy: Policy) -> Iterator[Diagnostic]:
     accounts = [a.name for a in policy.accounts]
     segments = [s.name for s in policy.segments]
+    # Sets for the lookups: a policy of 100,000 segments and rules is checked in linear time.
+    known_accounts, known_segments = set(accounts), set(segments)
     for h, hub in enumerate(policy.hubs):
-        if hub.account not in accounts:
+        if hub.account not in known_accounts:
             yield _unknown("account", hub.account, accounts, f"hubs[{h}].account")
     for path, member in _members_of(policy):
-        if member.account not in accounts:
+        if member.account not in known_accounts:
             yield _unknown("account", member.account, accounts, f"{path}.account")
     for r, rule in enumerate(policy.rules):
         for field, name in (("from", rule.from_), ("to", rule.to)):
-            if name not in segments:
+            if name not in known_segments:
                 yield _unknown("segment", name, segments, f"rules[{r}].{field}")
 
 
@@ -161,12 +181,25 @@ def _cidrs(policy: Policy) -> Iterator[Diagnostic]:
     for s, segment in enumerate(policy.segments):
         for c, network in enumerate(segment.cidrs):
             path = f"segments[{s}].cidrs[{c}]"
+            if network.prefixlen < _WIDEST[network.version]:
+                yield _wide(segment.name, network, path)
             if isinstance(network, ipaddress.IPv4Network):
                 declared.append((s, path, network))
             else:
                 summary = f"{network} is IPv6: accepted, but not compiled yet (IPv4 only for now)"
                 yield warning(summary, path=path)
     yield from _overlaps(policy, declared)
+
+
+def _wide(
+    segment: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network, path: str
+) -> Diagnostic:
+    whole = "every address" if network.prefixlen == 0 else f"{network.num_addresses:,} addresses"
+    summary = (
+        f"{network} is {whole}: every rule from segment '{segment}' admits all of them "
+        f"(prefixes shorter than /{_WIDEST[network.version]} are warned of)"
+    )
+    return warning(summary, path=path, code=WIDE_PREFIX)
 
 
 def _overlaps(

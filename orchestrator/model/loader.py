@@ -14,8 +14,9 @@ file and line where it is written.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from orchestrator.model.source import (
     Source,
     SourceMap,
     key_path,
+    read_bounded,
     read_source,
 )
 
@@ -45,6 +47,7 @@ class LoadedPolicy:
     policy: Policy
     warnings: tuple[Diagnostic, ...]
     source_map: SourceMap = field(default_factory=SourceMap, repr=False, compare=False)
+    digest: str = ""  # of the files' bytes, in order: a saved plan names its policy by it
 
     def locate(self, diagnostic: Diagnostic) -> Diagnostic:
         """Fill file, line and column from ``diagnostic.path`` (e.g. ``segments[2].name``).
@@ -72,7 +75,28 @@ def load_policy(paths: Sequence[Path]) -> LoadedPolicy:
     ordered = _ordered(problems, paths)
     if policy is None or has_errors(ordered):
         raise PolicyError(ordered)
-    return LoadedPolicy(policy, ordered, source_map)
+    return LoadedPolicy(policy, ordered, source_map, policy_digest(sources))
+
+
+def policy_digest(sources: Sequence[Source]) -> str:
+    """One digest of several files, in order (theirs concatenated, so no file can shift)."""
+    return _combined(s.digest for s in sources)
+
+
+def files_digest(paths: Sequence[Path]) -> str | None:
+    """``LoadedPolicy.digest`` of the files as they are now, without parsing them (None when
+    one cannot be read): how the reconciler tells an unchanged policy from a changed one."""
+    digests = []
+    for path in paths:
+        raw = read_bounded(Path(path))
+        if isinstance(raw, str):
+            return None
+        digests.append(hashlib.sha256(raw).hexdigest())
+    return _combined(digests)
+
+
+def _combined(digests: Iterable[str]) -> str:
+    return f"sha256:{hashlib.sha256(chr(10).join(digests).encode()).hexdigest()}"
 
 
 def _read_all(paths: Sequence[Path]) -> tuple[list[Source], list[Diagnostic]]:

@@ -18,6 +18,8 @@ from pydantic import (
     ConfigDict,
     Field,
     IPvAnyNetwork,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -56,6 +58,15 @@ TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 TagValue = Annotated[str, StringConstraints(max_length=256)]
 
 
+def _whole_number(value: object) -> object:
+    """Python counts ``true`` as 1 and ``1.0`` equals 1: a policy saying either meant something
+    else, so only a written whole number passes (``version: true`` is refused)."""
+    if isinstance(value, bool | float):
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ValueError(f"expected a whole number such as 1, got {shown}")
+    return value
+
+
 def _cidr_text(value: object) -> object:
     """Explain a bad CIDR in network terms before pydantic's generic "not a valid network".
 
@@ -66,11 +77,25 @@ def _cidr_text(value: object) -> object:
         if isinstance(value, int | float) and not isinstance(value, bool):
             raise ValueError(f"expected a CIDR such as '10.0.0.0/16', got the number {value}")
         return value
+    if "/" not in value:
+        raise ValueError(_bare_address(value))
     try:
         ipaddress.ip_network(value, strict=True)
     except ValueError:
         raise ValueError(_cidr_problem(value)) from None
     return value
+
+
+def _bare_address(text: str) -> str:
+    """ipaddress reads a bare address as a /32 (or /128); a policy must say which it means."""
+    try:
+        longest = 32 if ipaddress.ip_address(text).version == 4 else 128
+    except ValueError:
+        return f"'{text}' is not a CIDR: '{text}' is not an IP address"
+    return (
+        f"'{text}' has no prefix length; write '{text}/{longest}' for this one address, or the "
+        "network it belongs to"
+    )
 
 
 def _cidr_problem(text: str) -> str:
@@ -97,7 +122,7 @@ Cidr = Annotated[
 class Quotas(_Strict):
     """Per-account overrides of cloud limits checked at plan time."""
 
-    rules_per_group: int | None = Field(
+    rules_per_group: StrictInt | None = Field(
         default=None,
         ge=1,
         le=1000,
@@ -153,7 +178,9 @@ Cloud = Literal["aws", "alibaba", "azure"]
 class Firewall(_Strict):
     zone: str
     next_hop: str = Field(description="vpce-… / eni-… (AWS), eni-… (Alibaba), NVA IP (Azure)")
-    healthy: bool = Field(default=True, description="false sends this zone to another firewall")
+    healthy: StrictBool = Field(
+        default=True, description="false sends this zone to another firewall"
+    )
 
 
 class Inspection(_Strict):
@@ -221,12 +248,12 @@ class Rule(_Strict):
     from_: Name = Field(alias="from")
     to: Name
     ports: list[PortSpec] = Field(min_length=1)
-    inspect: bool = False
+    inspect: StrictBool = False
     description: str = ""
 
 
 class Policy(_Strict):
-    version: Literal[1]
+    version: Annotated[Literal[1], BeforeValidator(_whole_number)]
     name: Name
     accounts: list[Account] = Field(min_length=1)
     hubs: list[Hub] = []

@@ -12,24 +12,43 @@ Merge keys (``<<: *defaults``) are honoured, own keys winning, as YAML specifies
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
 
 from orchestrator.diagnostics import Diagnostic, error
+from orchestrator.model.composer import compose, expansion
+
+# Limits that keep a hostile file from costing more than a fraction of a second (docs/policy.md,
+# "Limits"). 16 MiB holds a policy of 100,000 segments. Aliases may add as many values as the
+# file writes, or 10,000 if that is more: `<<: *defaults` on every member of a large policy adds
+# a few per member, a 1 KB "billion laughs" file adds 10^9.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MIN_ALIAS_VALUES = 10_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+# The YAML types a policy is written in (JSON's). Others are refused where they stand, not
+# coerced: !!binary would become text, !!timestamp a date, !!set a mapping, !!python/… nothing.
+_POLICY_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")
+)
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LAST_STEP = re.compile(r'(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])$')
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
+    """1-based. A named tuple, not a frozen dataclass: one is made per value of a policy, and
+    a frozen dataclass's __init__ was a tenth of loading a large one."""
+
     file: str
     line: int
     column: int
@@ -37,9 +56,15 @@ class Location:
 
 def key_path(parent: str, key: object) -> str:
     """``parent.key``, or ``parent["odd key"]`` when the key is not a plain word."""
-    if isinstance(key, str) and _PLAIN_KEY.fullmatch(key):
+    if isinstance(key, str) and _is_plain(key):
         return f"{parent}.{key}" if parent else key
     return f"{parent}[{json.dumps(str(key))}]"
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_plain(key: str) -> bool:
+    # Cached: a policy repeats a handful of keys (name, members, account, …) thousands of times.
+    return _PLAIN_KEY.fullmatch(key) is not None
 
 
 def index_path(parent: str, index: int) -> str:
@@ -89,26 +114,42 @@ class Source:
     file: str
     data: dict[object, object]
     map: SourceMap
+    digest: str = ""  # sha256 of the file's bytes: what a saved plan checks its policy by
 
 
 def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     """Read and parse one policy file; the file name in diagnostics is ``str(path)``."""
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, [_at(file, None, "file not found")]
-    except IsADirectoryError:
-        return None, [_at(file, None, "is a directory, not a policy file")]
-    except OSError as exc:
-        return None, [_at(file, None, f"cannot read the file: {exc.strerror or exc}")]
+    raw = read_bounded(path)
+    if isinstance(raw, str):
+        return None, [_at(file, None, raw)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         where = _byte_location(file, raw, exc.start)
         summary = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         return None, [_at(file, where, summary)]
-    return parse_source(text, file)
+    source, problems = parse_source(text, file)
+    if source is not None:
+        source = replace(source, digest=hashlib.sha256(raw).hexdigest())
+    return source, problems
+
+
+def read_bounded(path: Path) -> bytes | str:
+    """The file's bytes, or why they cannot be had; never more than ``MAX_FILE_BYTES`` + 1
+    are read, so a huge (or endless, /dev/zero) file costs no more than a large one."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return _too_large(path.stat().st_size)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return "file not found"
+    except IsADirectoryError:
+        return "is a directory, not a policy file"
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    return _too_large(len(raw)) if len(raw) > MAX_FILE_BYTES else raw
 
 
 def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]:
@@ -117,8 +158,10 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
     Duplicate keys give diagnostics *and* a Source (first value kept), so that the rest of
     the file is still checked and every problem is reported in one go.
     """
+    if len(text) > MAX_FILE_BYTES:
+        return None, [_at(file, None, _too_large(len(text.encode("utf-8"))))]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root, aliases = compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_error(file, exc)]
     except yaml.reader.ReaderError as exc:
@@ -128,11 +171,40 @@ def parse_source(text: str, file: str) -> tuple[Source | None, list[Diagnostic]]
         return None, [_not_a_mapping(file, root)]
     builder = _Builder(file)
     builder.values[""] = _mark(file, root.start_mark)
+    # Without an alias nothing expands: the count is skipped for the common case.
+    bomb = _alias_bomb(file, root) if aliases else None
+    if bomb is not None:
+        return None, [bomb]
     data = builder.mapping(root, "", frozenset())
     # A node reached again through an alias would report its problems again, under another path.
     unique = {(d.line, d.column, d.summary): d for d in reversed(builder.diagnostics)}
     problems = list(reversed(unique.values()))
-    return Source(file, data, SourceMap(builder.values, builder.keys)), problems
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Source(file, data, SourceMap(builder.values, builder.keys), digest), problems
+
+
+def _alias_bomb(file: str, root: yaml.Node) -> Diagnostic | None:
+    distinct, extra, culprit = expansion(root, MIN_ALIAS_VALUES)
+    allowed = max(MIN_ALIAS_VALUES, distinct)
+    if culprit is None or extra <= allowed:
+        return None
+    summary = (
+        f"aliases here expand the file's {distinct:,} values by {extra:,} more (an alias of an "
+        f"alias of …, a 'billion laughs'); at most {allowed:,} are allowed: write the values out"
+    )
+    return _at(file, _mark(file, culprit.start_mark), summary)
+
+
+def _foreign_tag(tag: str) -> str:
+    short = tag.replace("tag:yaml.org,2002:", "!!")
+    return f"the YAML type {short} is not used in policies; write plain text, numbers and lists"
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"the file is {size / 2**20:.1f} MiB; a policy file may be at most "
+        f"{MAX_FILE_BYTES // 2**20} MiB (split a larger policy into several files)"
+    )
 
 
 def _not_a_mapping(file: str, root: yaml.Node | None) -> Diagnostic:
@@ -156,6 +228,9 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: str, active: frozenset[int]) -> object:
         self.values[path] = _mark(self.file, node.start_mark)
+        if node.tag not in _POLICY_TAGS:
+            self._problem(node, path, _foreign_tag(node.tag))
+            return None
         if id(node) in active:
             self._problem(node, path, "an alias refers to the list or mapping that contains it")
             return None
@@ -207,6 +282,9 @@ class _Builder:
                 )
                 continue
             key = self._scalar(key_node, path)
+            if not isinstance(key, str):
+                self._problem(key_node, path, f"a mapping key must be a word, not {key!r}")
+                continue
             where = _mark(self.file, key_node.start_mark)
             child = key_path(path, key)
             if key in first:
@@ -218,6 +296,8 @@ class _Builder:
             result[key] = self.build(value_node, child, active)
 
     def _scalar(self, node: yaml.Node, path: str) -> object:
+        if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # most values: skip the constructor's dispatch, same result
         try:
             return self._scalars.construct_object(node)
         except yaml.YAMLError as exc:

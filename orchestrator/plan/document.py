@@ -2,19 +2,24 @@
 
 ``format_version`` follows Terraform's rule: the minor number grows with additions, the major
 with anything a consumer could trip over. ``eastwest apply FILE`` reads this document back and
-refuses one whose major version or policy digest it does not know.
+refuses one whose major version it does not know, then re-derives it (``saved.py``).
+
+A saved file adds to the JSON view ``policy_files`` and ``policy_digest`` (what apply loads and
+checks again) and, when ``EASTWEST_PLAN_KEY`` is set, ``signature``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Severity
 from orchestrator.errors import PlanFileError
 from orchestrator.plan.planner import Plan, ScopePlan
+from orchestrator.plan.saved import PolicyRef, sign, verify
 from orchestrator.state import Action, Change, NativeRef, Scope, Target
 from orchestrator.state.codec import resource_from_json, resource_to_json
 
@@ -67,14 +72,30 @@ def _change_to_json(change: Change) -> dict[str, Any]:
     }
 
 
-def write_plan(plan: Plan, path: Path) -> None:
-    text = json.dumps(plan_to_json(plan), indent=2, sort_keys=False) + "\n"
+@dataclass(frozen=True, slots=True)
+class SavedPlan:
+    plan: Plan
+    policy: PolicyRef | None  # None in a file written before plans named their policy
+
+
+def write_plan(
+    plan: Plan, path: Path, policy: PolicyRef | None = None, key: bytes | None = None
+) -> None:
+    body = plan_to_json(plan)
+    if policy is not None:
+        body["policy_files"] = list(policy.files)
+        body["policy_digest"] = policy.digest
+    if key:
+        body["signature"] = sign(body, key)
+    text = json.dumps(body, indent=2, sort_keys=False) + "\n"
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
 
 
-def read_plan(path: Path) -> Plan:
+def read_plan(path: Path, key: bytes | None = None) -> SavedPlan:
+    """The plan and the policy it names. Raises ``PlanFileError`` for an unreadable file, an
+    unknown format, or (with ``key``) a missing or wrong signature."""
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -85,10 +106,20 @@ def read_plan(path: Path) -> Plan:
             f"{path}: plan format {version or 'unknown'} is not supported "
             f"(this eastwest writes {FORMAT_VERSION}); make the plan again"
         )
+    verify(body, key, str(path))
     try:
-        return _plan_from_json(body)
+        return SavedPlan(_plan_from_json(body), _policy_ref(body))
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanFileError(f"{path}: the plan is damaged ({exc!r})") from exc
+
+
+def _policy_ref(body: Mapping[str, Any]) -> PolicyRef | None:
+    files, digest = body.get("policy_files"), body.get("policy_digest")
+    if files is None and digest is None:
+        return None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise TypeError("policy_files must be a list of paths")
+    return PolicyRef(tuple(files), str(digest))
 
 
 def _plan_from_json(body: Mapping[str, Any]) -> Plan:

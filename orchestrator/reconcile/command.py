@@ -16,7 +16,7 @@ import click
 from orchestrator import console
 from orchestrator.commands import Context
 from orchestrator.errors import EastwestError, PolicyError
-from orchestrator.reconcile.store import DEFAULT_STORE, open_store
+from orchestrator.reconcile.store import default_store, lease_name, open_store
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "": 1.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|)\s*$")
@@ -60,9 +60,9 @@ class Listen(click.ParamType[tuple[str, int] | None]):
 store_option = click.option(
     "--store",
     envvar="EASTWEST_STORE",
-    default=DEFAULT_STORE,
-    show_default=True,
-    help="History: an SQLite file, or a postgresql:// URL (env: EASTWEST_STORE).",
+    default=default_store,
+    show_default="$XDG_STATE_HOME/eastwest/history.sqlite3",
+    help="History and leases: an SQLite file, or a postgresql:// URL (env: EASTWEST_STORE).",
 )
 policy_args = click.argument(
     "policies", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
@@ -139,7 +139,7 @@ def run(
     configure_logging(log_format)
     source = PolicySource(policies)
     try:
-        source.load()
+        policy_name = source.load().loaded.policy.name
         history = open_store(store)
         sandbox = ctx.sandbox()
     except PolicyError as exc:
@@ -154,6 +154,8 @@ def run(
         lease_period=lease_period,
         workers=workers,
         jitter=interval / 10 if jitter is None else jitter,
+        # Named at start: a renamed policy keeps the lease it was elected under until restart.
+        lease=lease_name(policy_name),
     )
     sys.exit(Service(settings, source, history, sandbox).run())
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from orchestrator.apply import ApplyReport, apply_plan
-from orchestrator.diagnostics import Diagnostic, Severity, has_errors
+from orchestrator.diagnostics import Diagnostic, Severity, has_errors, strict
 from orchestrator.errors import ObservationError, PolicyError, ProviderError, TemporaryError
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import AdapterFor, compile_for, observe_scopes, policy_scopes
@@ -113,6 +113,9 @@ def reconcile_once(
         return FencedAdapter(inner(target), tick.guard, failures)
 
     plan, diagnostics = plan_partition(view.loaded.policy, partition, adapter_for)
+    if tick.mode is Mode.ENFORCE:
+        # Enforce is strict: a policy exposing more than it says is not written to the clouds.
+        diagnostics = strict((*view.loaded.warnings, *diagnostics))
     run.plan = plan
     if plan is None or has_errors(diagnostics):
         retry = tick.backoff.delay(tick.attempt) if _transient(failures) else None

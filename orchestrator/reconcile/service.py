@@ -36,6 +36,7 @@ from orchestrator.reconcile.partition import Partition, partitions_of
 from orchestrator.reconcile.scheduler import Scheduler
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.reconcile.store import RunRecord, Store
+from orchestrator.reconcile.store.base import DEFAULT_LEASE
 
 log = logging.getLogger("eastwest.reconcile")
 
@@ -48,6 +49,7 @@ class Settings:
     lease_period: float
     workers: int = 8
     jitter: float = 0.0
+    lease: str = DEFAULT_LEASE  # the lease's name in the store: lease_name(policy) for `run`
 
 
 class Service:
@@ -64,7 +66,8 @@ class Service:
         self.sandbox = dict(sandbox) if sandbox is not None else None
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
-        self.keeper = Keeper(store.lease(self.holder, settings.lease_period), self.stopping)
+        lease = store.lease(self.holder, settings.lease_period, settings.lease)
+        self.keeper = Keeper(lease, self.stopping)
         self.metrics = Metrics()
         self.scheduler = Scheduler(
             interval=settings.interval, jitter=settings.jitter, workers=settings.workers

@@ -6,13 +6,25 @@ URL, so the default store costs no extra import.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from orchestrator.extras import require
-from orchestrator.reconcile.store.base import Lease, RunRecord, Store
+from orchestrator.reconcile.store.base import Lease, RunRecord, Store, lease_name
 
-DEFAULT_STORE = ".eastwest/history.sqlite3"
+STORE_FILE = "history.sqlite3"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def default_store(environ: Mapping[str, str] = os.environ) -> str:
+    """The store when none is given: one absolute path per user, whatever the working
+    directory, so that two ``eastwest run`` of one policy started from two directories meet
+    at the same lease (docs/reconciler.md). ``$XDG_STATE_HOME/eastwest``, else
+    ``~/.local/state/eastwest`` (the XDG base directory default)."""
+    state = environ.get("XDG_STATE_HOME", "")
+    base = Path(state) if Path(state).is_absolute() else Path.home() / ".local" / "state"
+    return str(base / "eastwest" / STORE_FILE)
 
 
 def open_store(spec: str) -> Store:
@@ -27,4 +39,4 @@ def open_store(spec: str) -> Store:
     return SqliteStore(Path(spec))
 
 
-__all__ = ["DEFAULT_STORE", "Lease", "RunRecord", "Store", "open_store"]
+__all__ = ["Lease", "RunRecord", "Store", "default_store", "lease_name", "open_store"]

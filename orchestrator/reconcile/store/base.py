@@ -28,6 +28,14 @@ COLUMNS = (
     "epoch",
 )
 DEFAULT_LIMIT = 50
+DEFAULT_LEASE = "reconciler"
+
+
+def lease_name(policy: str) -> str:
+    """One lease per policy: instances reconciling one policy elect one writer, and
+    instances of different policies sharing a store do not wait for each other (what a
+    policy writes is marked with its name, so two policies never write the same object)."""
+    return f"policy:{policy}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +97,8 @@ class Store(Protocol):
     def runs(self, *, partition: str | None = None, limit: int = DEFAULT_LIMIT) -> list[RunRecord]:
         """The latest runs, newest first."""
 
-    def lease(self, holder: str, period: float) -> Lease:
-        """The lease of this store for ``holder``; ``period`` is how long a grant lasts
-        without renewal."""
+    def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> Lease:
+        """The lease ``name`` of this store for ``holder``; ``period`` is how long a grant
+        lasts without renewal. Leases of different names are independent."""
 
     def close(self) -> None: ...

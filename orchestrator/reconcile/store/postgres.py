@@ -5,11 +5,11 @@ connection per operation (autocommit): a restarted server or a dropped connectio
 failed operation, not a stuck process. Lease times are the server's ``now()``, never a
 client's clock, so instances with skewed clocks still agree on who holds it.
 
-The lease row (``eastwest_lease``, one row named ``reconciler``): an instance takes it when it
-is free or expired, which increments ``epoch``; the holder renews it (same epoch) on every
-tick. Before each write step the holder checks that the row still carries its holder id and
-epoch and has not expired; a paused instance whose lease a standby took finds a newer epoch
-and writes nothing.
+The lease rows (``eastwest_lease``, one per lease name: ``policy:<name>`` for ``eastwest
+run``): an instance takes one when it is free or expired, which increments ``epoch``; the
+holder renews it (same epoch) on every tick. Before each write step the holder checks that the
+row still carries its holder id and epoch and has not expired; a paused instance whose lease a
+standby took finds a newer epoch and writes nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from orchestrator.errors import StoreError
-from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LIMIT, RunRecord
+from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LEASE, DEFAULT_LIMIT, RunRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS eastwest_runs (
@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS eastwest_lease (
 );
 """
 
+# Any fixed number: the advisory lock held while the schema is created ("eastwest" in ASCII).
+_SCHEMA_LOCK = 0x65617374_77657374
+
 # Built from the fixed column list, never from input; every value is a bound parameter.
 _MARKS = ", ".join(f"%({c})s" for c in COLUMNS)
 _INSERT = f"INSERT INTO eastwest_runs ({', '.join(COLUMNS)}) VALUES ({_MARKS})"  # noqa: S608
@@ -63,7 +66,7 @@ _SELECT = (
 # Take a free or expired lease (a new epoch), or renew our own (the same epoch).
 _ACQUIRE = """
 INSERT INTO eastwest_lease AS l (name, holder, epoch, expires_at)
-VALUES ('reconciler', %(holder)s, 1, now() + make_interval(secs => %(period)s))
+VALUES (%(name)s, %(holder)s, 1, now() + make_interval(secs => %(period)s))
 ON CONFLICT (name) DO UPDATE SET
     holder = excluded.holder,
     epoch = CASE WHEN l.holder = excluded.holder AND l.expires_at > now()
@@ -74,11 +77,11 @@ RETURNING epoch
 """
 _HOLDS = """
 SELECT 1 FROM eastwest_lease
-WHERE name = 'reconciler' AND holder = %(holder)s AND epoch = %(epoch)s AND expires_at > now()
+WHERE name = %(name)s AND holder = %(holder)s AND epoch = %(epoch)s AND expires_at > now()
 """
 _RELEASE = """
 UPDATE eastwest_lease SET expires_at = now()
-WHERE name = 'reconciler' AND holder = %(holder)s AND expires_at > now()
+WHERE name = %(name)s AND holder = %(holder)s AND expires_at > now()
 """
 
 
@@ -95,7 +98,15 @@ class PostgresStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.location = redact(url)
-        with self._db() as db:
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        """Idempotent under concurrency: two instances starting on a fresh database at once
+        both run ``CREATE … IF NOT EXISTS``, which PostgreSQL does not serialise (the loser
+        fails with UniqueViolation on its catalog). A transaction-scoped advisory lock makes
+        the second wait for the first and then find everything there."""
+        with self._db() as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             db.execute(_SCHEMA)
 
     @contextmanager
@@ -122,8 +133,8 @@ class PostgresStore:
             ).fetchall()
         return [_record(row) for row in rows]
 
-    def lease(self, holder: str, period: float) -> RowLease:
-        return RowLease(self, holder, period)
+    def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> RowLease:
+        return RowLease(self, holder, period, name)
 
     def close(self) -> None:
         """Nothing stays open between operations."""
@@ -135,20 +146,23 @@ class PostgresStore:
 
 
 class RowLease:
-    def __init__(self, store: PostgresStore, holder: str, period: float) -> None:
+    def __init__(self, store: PostgresStore, holder: str, period: float, name: str) -> None:
         self.store = store
         self.holder = holder
         self.period = period
+        self.name = name
 
     def acquire(self) -> int | None:
-        rows = self.store.query(_ACQUIRE, {"holder": self.holder, "period": self.period})
+        params = {"name": self.name, "holder": self.holder, "period": self.period}
+        rows = self.store.query(_ACQUIRE, params)
         return int(rows[0][0]) if rows else None
 
     def holds(self, epoch: int) -> bool:
-        return bool(self.store.query(_HOLDS, {"holder": self.holder, "epoch": epoch}))
+        params = {"name": self.name, "holder": self.holder, "epoch": epoch}
+        return bool(self.store.query(_HOLDS, params))
 
     def release(self) -> None:
-        self.store.query(_RELEASE, {"holder": self.holder})
+        self.store.query(_RELEASE, {"name": self.name, "holder": self.holder})
 
 
 def _params(run: RunRecord) -> dict[str, Any]:

@@ -10,6 +10,7 @@ cannot be shared safely across machines: use PostgreSQL for that.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import sqlite3
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import StoreError
-from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LIMIT, RunRecord
+from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LEASE, DEFAULT_LIMIT, RunRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS eastwest_runs (
@@ -89,30 +90,36 @@ class SqliteStore:
             rows = db.execute(_SELECT.format(where=where), [*args, limit]).fetchall()
         return [_record(row) for row in rows]
 
-    def lease(self, holder: str, period: float) -> FileLease:
+    def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> FileLease:
         # A file lock needs no period: the kernel ends it with the process.
         del period
-        return FileLease(self, holder)
+        return FileLease(self, holder, name)
 
     def close(self) -> None:
         """Nothing stays open between operations."""
 
-    def bump_epoch(self, holder: str) -> int:
+    def bump_epoch(self, holder: str, name: str = DEFAULT_LEASE) -> int:
         with self._db() as db:
             db.execute(
-                "INSERT INTO eastwest_lease (name, holder, epoch) VALUES ('reconciler', ?, 1) "
+                "INSERT INTO eastwest_lease (name, holder, epoch) VALUES (?, ?, 1) "
                 "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = epoch + 1",
-                (holder,),
+                (name, holder),
             )
-            (epoch,) = db.execute("SELECT epoch FROM eastwest_lease").fetchone()
+            (epoch,) = db.execute(
+                "SELECT epoch FROM eastwest_lease WHERE name = ?", (name,)
+            ).fetchone()
         return int(epoch)
 
 
 class FileLease:
-    def __init__(self, store: SqliteStore, holder: str) -> None:
+    def __init__(self, store: SqliteStore, holder: str, name: str = DEFAULT_LEASE) -> None:
         self.store = store
         self.holder = holder
-        self.path = store.path.with_name(store.path.name + ".lock")
+        self.name = name
+        # One lock file per lease; the name is hashed into it (a policy name is a safe word,
+        # but the file name should not depend on that).
+        tag = "" if name == DEFAULT_LEASE else "." + hashlib.sha256(name.encode()).hexdigest()[:16]
+        self.path = store.path.with_name(f"{store.path.name}{tag}.lock")
         self._fd: int | None = None
         self._epoch: int | None = None
 
@@ -129,7 +136,7 @@ class FileLease:
             os.close(fd)
             return None
         self._fd = fd
-        self._epoch = self.store.bump_epoch(self.holder)
+        self._epoch = self.store.bump_epoch(self.holder, self.name)
         return self._epoch
 
     def holds(self, epoch: int) -> bool:

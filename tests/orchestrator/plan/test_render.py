@@ -85,7 +85,7 @@ def test_plan_file_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     write_plan(plan, path)
     assert is_plan_file(path)
-    again = read_plan(path)
+    again = read_plan(path).plan
     assert again == plan
     assert plan_to_json(again) == plan_to_json(plan)
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from orchestrator.errors import AccountMismatchError, ObservationError
 from orchestrator.reconcile.backoff import Backoff
@@ -13,7 +14,7 @@ from orchestrator.reconcile.partition import Partition, partitions_of
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.state import Action, FlowRule, Scope, Step
 from tests.orchestrator.factories import SCOPE, policy
-from tests.orchestrator.reconcile.fakes import TARGET, FakeCloud, write_policy
+from tests.orchestrator.reconcile.fakes import POLICY_BODY, TARGET, FakeCloud, write_policy
 
 PARTITION = Partition(SCOPE, TARGET)
 
@@ -148,3 +149,49 @@ def test_times_come_from_the_injected_clock(source: PolicySource) -> None:
     tick = Tick(Mode.AUDIT, clock=lambda: next(moments))
     result = reconcile_once(PARTITION, source, FakeCloud.converged().adapters, tick)
     assert result.duration == 3.0
+
+
+def test_an_unchanged_policy_is_read_but_not_parsed_again(
+    source: PolicySource, tmp_path: Path
+) -> None:
+    first = source.load()
+    assert source.load() is first
+    assert source.parses == 1
+    path = tmp_path / "policy.yaml"
+    path.write_text(path.read_text().replace("tcp/5432", "tcp/5433"), encoding="utf-8")
+    assert source.load().loaded.policy.rules[0].ports == ["tcp/5433"]
+    assert source.parses == 2
+    path.write_text("version: 1\nname: [broken\n", encoding="utf-8")
+    broken = source.load()
+    assert broken.problems
+    assert source.load() is broken
+    assert source.parses == 3
+
+
+def _exposed(tmp_path: Path) -> PolicySource:
+    """onprem's 10.0.0.0/8 covers web's VPC (10.10.0.0/16): rules from onprem reach it."""
+    body = yaml.safe_load(yaml.safe_dump(POLICY_BODY))
+    body["segments"][2]["cidrs"] = ["10.0.0.0/8"]
+    body["rules"].append({"name": "vpn-to-db", "from": "onprem", "to": "db", "ports": ["tcp/22"]})
+    path = tmp_path / "exposed.yaml"
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    return PolicySource([path])
+
+
+@pytest.mark.parametrize(
+    ("mode", "outcome"),
+    [
+        pytest.param(Mode.AUDIT, Outcome.PENDING, id="audit-reports-with-a-warning"),
+        pytest.param(Mode.ENFORCE, Outcome.FAILED, id="enforce-refuses-to-write"),
+    ],
+)
+def test_enforce_mode_is_strict_about_exposure(
+    tmp_path: Path, mode: Mode, outcome: Outcome
+) -> None:
+    cloud = FakeCloud()
+    result = reconcile_once(PARTITION, _exposed(tmp_path), cloud.adapters, Tick(mode))
+    assert result.outcome is outcome
+    assert cloud.writes == []
+    if mode is Mode.ENFORCE:
+        assert any("10.0.0.0/8 of segment 'onprem' overlaps vpc-web" in e for e in result.errors)
+        assert all("exposed.yaml:" in e for e in result.errors)

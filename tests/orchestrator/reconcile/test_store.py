@@ -10,7 +10,7 @@ import pytest
 
 from orchestrator.errors import StoreError
 from orchestrator.reconcile.lease import Keeper, LeaseLostError, ShuttingDownError
-from orchestrator.reconcile.store import RunRecord, Store, open_store
+from orchestrator.reconcile.store import RunRecord, Store, default_store, lease_name, open_store
 from orchestrator.reconcile.store.postgres import redact
 
 START = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
@@ -120,3 +120,69 @@ def test_an_unreachable_store_means_standby_and_no_writes() -> None:
     keeper.epoch = 4  # held a moment ago; the store then went away
     with pytest.raises(LeaseLostError, match="cannot confirm"):
         keeper.guard()
+
+
+def test_leases_of_different_names_are_independent(store: Store) -> None:
+    a = store.lease("a", period=30, name=lease_name("shop"))
+    b_same = store.lease("b", period=30, name=lease_name("shop"))
+    b_other = store.lease("b", period=30, name=lease_name("lab"))
+    assert a.acquire() is not None
+    assert b_same.acquire() is None  # one writer per policy
+    assert b_other.acquire() is not None  # another policy on the same store is not held up
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        pytest.param({"XDG_STATE_HOME": "/srv/state"}, "/srv/state/eastwest", id="xdg"),
+        pytest.param({}, str(Path.home() / ".local/state/eastwest"), id="default"),
+        # The XDG spec: a relative path is invalid and ignored.
+        pytest.param(
+            {"XDG_STATE_HOME": "rel"}, str(Path.home() / ".local/state/eastwest"), id="rel"
+        ),
+    ],
+)
+def test_the_default_store_is_absolute_under_the_state_dir(
+    environ: dict[str, str], expected: str
+) -> None:
+    assert default_store(environ) == f"{expected}/history.sqlite3"
+
+
+def test_two_runs_from_two_directories_meet_at_one_lease(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environ = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    leases = []
+    for directory in ("checkout-a", "checkout-b"):
+        (tmp_path / directory).mkdir()
+        monkeypatch.chdir(tmp_path / directory)
+        store = open_store(default_store(environ))
+        leases.append(store.lease(directory, period=30, name=lease_name("shop")))
+    assert leases[0].acquire() is not None
+    assert leases[1].acquire() is None
+
+
+def test_instances_starting_at_once_on_a_fresh_postgres_all_open_it(pg_store: str) -> None:
+    import psycopg
+
+    def race() -> list[BaseException]:
+        start, failures = threading.Barrier(8), []
+
+        def open_one() -> None:
+            start.wait()
+            try:
+                open_store(pg_store)
+            except StoreError as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_one) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return failures
+
+    for _ in range(10):  # the race is narrow: several fresh starts make it show
+        with psycopg.connect(pg_store, autocommit=True) as db:
+            db.execute("DROP TABLE IF EXISTS eastwest_runs, eastwest_lease")
+        assert race() == []
