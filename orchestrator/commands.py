@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from orchestrator import console
-from orchestrator.apply import ApplyReport, apply_plan, check_fresh
+from orchestrator.apply import ApplyReport, apply_plan
 from orchestrator.diagnostics import Diagnostic, error, strict
 from orchestrator.errors import EastwestError, PlanFileError, PolicyError, ProviderError
 from orchestrator.extras import require_cloud
