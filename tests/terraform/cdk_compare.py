@@ -23,26 +23,27 @@ Files = Mapping[str, Json]
 
 
 def load_library(name: str) -> Any:
-    """The library, or a skip naming what is missing (node: jsii runs the library in it)."""
+    """The library, or a skip naming what is missing (node: jsii runs the library in it).
+    jsii starts node on the first import: its banner for Node 20 (past its end of life for
+    jsii) is silenced for that process."""
     if shutil.which("node") is None:
         pytest.skip("node is not on PATH: cdktf runs its JavaScript core in Node.js via jsii")
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        pytest.skip(f"{name} is not installed (pip install 'eastwest[cdktf]'; dev installs both)")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            pytest.skip(f"{name} is not installed (pip install 'eastwest[cdktf]'; dev has both)")
 
 
 def synth_stacks(name: str, out: Path, stacks: Mapping[str, Callable[[Any], object]]) -> Files:
-    """Stack name → its cdk.tf.json, with ``library`` ``name``: one app, one stack per entry,
-    each filled by its function. The library is loaded here, with jsii's Node 20 banner (past
-    Node 20's end of life for jsii) silenced."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-        lib = load_library(name)
-        app = lib.App(outdir=str(out))
-        for stack, fill in stacks.items():
-            fill(lib.TerraformStack(app, stack))
-        app.synth()
+    """Stack name → its cdk.tf.json, with library ``name``: one app, one stack per entry, each
+    filled by its function."""
+    lib = load_library(name)
+    app = lib.App(outdir=str(out))
+    for stack, fill in stacks.items():
+        fill(lib.TerraformStack(app, stack))
+    app.synth()
     return {
         stack: json.loads((out / "stacks" / stack / "cdk.tf.json").read_text(encoding="utf-8"))
         for stack in stacks
