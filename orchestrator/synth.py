@@ -1,7 +1,8 @@
 """What ``eastwest synth`` does: the desired state as Terraform JSON, with import blocks.
 
 In: a loaded policy, an output directory, and whether to adopt what exists. Out: the files
-``terraform.synthesize`` makes, written to the directory; the exit code.
+``terraform.synthesize`` makes, written to the directory; the exit code. ``synthesis_for`` hands
+a program of the user's own (a CDKTF app, ``terraform/cdktf.py``) the same inputs instead.
 Always: no write call reaches a cloud; with imports on, an owned resource that cannot be read
 stops the command (a configuration that misses an import would create a duplicate), and owned
 resources the policy no longer wants are named, as Terraform will not manage them, and so are
@@ -11,16 +12,18 @@ holds (Terraform would fail to create them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from orchestrator import console
 from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
 from orchestrator.diagnostics import Diagnostic, warning
-from orchestrator.errors import EastwestError, ObservationError
+from orchestrator.errors import EastwestError, ObservationError, PolicyError
+from orchestrator.model import load_policy
 from orchestrator.pipeline import Compiled, compile_for, observe_scopes
 from orchestrator.state import DesiredScope, DesiredState, ObservedScope, Scope, ScopeInventory
 from providers.base import RuleIdReader, TransitReader
@@ -35,27 +38,60 @@ if TYPE_CHECKING:
 _NEEDS_WORLD = frozenset({"azure"})
 
 
-def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> int:
+@dataclass(frozen=True, slots=True)
+class Synthesis:
+    """What ``synth`` synthesizes from; ``terraform.cdktf.add_to_stack`` takes the same."""
+
+    desired: DesiredState
+    world: World
+    native: dict[str, str]
+    sandbox: dict[str, Any] | None
+
+
+def prepare(ctx: Context, loaded: LoadedPolicy, *, imports: bool) -> Synthesis:
+    """Compile, and read what exists for import blocks; raises EastwestError when there is
+    nothing to synthesize (the diagnostics saying why are printed)."""
     shared = [a.name for a in loaded.policy.accounts if getattr(a, "existing_nsgs", "") == "share"]
     if shared:
         # The azurerm module would associate eastwest's NSG with subnets that hold the user's,
         # replacing it: refuse rather than hand Terraform that.
-        return _fail(
+        raise EastwestError(
             f"existing_nsgs: share (account {shared[0]!r}) is applied by `eastwest apply` and "
             "`eastwest run` only; synth cannot express rules inside NSGs eastwest does not own "
             "yet. Nothing was written."
         )
+    sandbox = ctx.sandbox()
+    adapters = AdapterCache(loaded.policy.name, sandbox)
+    compiled = compile_for(loaded.policy, adapters, console.progress)
+    console.print_diagnostics(loaded.locate(d) if d.path else d for d in compiled.diagnostics)
+    if compiled.desired is None or compiled.failed:
+        raise EastwestError("no configuration was made; nothing was written")
+    world = _world(compiled, compiled.desired, adapters)
+    native = _native_ids(compiled, compiled.desired, adapters, world) if imports else {}
+    return Synthesis(compiled.desired, world, native, sandbox)
+
+
+def synthesis_for(
+    policies: Sequence[Path], *, sandbox: Path | None = None, imports: bool = True
+) -> Synthesis:
+    """``prepare`` for a program of the user's own (a CDKTF app's ``main.py``): the policy
+    files are loaded here and their problems printed with file and line."""
     try:
-        sandbox = ctx.sandbox()
-        adapters = AdapterCache(loaded.policy.name, sandbox)
-        compiled = compile_for(loaded.policy, adapters, console.progress)
-        console.print_diagnostics(loaded.locate(d) if d.path else d for d in compiled.diagnostics)
-        if compiled.desired is None or compiled.failed:
-            return _fail("no configuration was made; nothing was written")
-        world = _world(compiled, compiled.desired, adapters)
-        native = _native_ids(compiled, compiled.desired, adapters, world) if imports else {}
-        files = synthesize(compiled.desired, native, sandbox, world)
-        console.print_diagnostics(caveats(compiled.desired))
+        loaded = load_policy(policies)
+    except PolicyError as exc:
+        console.print_diagnostics(exc.diagnostics)
+        raise
+    console.print_diagnostics(loaded.warnings)
+    made = prepare(Context(sandbox, no_colour=False), loaded, imports=imports)
+    console.print_diagnostics(caveats(made.desired))
+    return made
+
+
+def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> int:
+    try:
+        made = prepare(ctx, loaded, imports=imports)
+        files = synthesize(made.desired, made.native, made.sandbox, made.world)
+        console.print_diagnostics(caveats(made.desired))
     except (EastwestError, ValueError) as exc:
         return _fail(str(exc))
     problems = check_references(files)
