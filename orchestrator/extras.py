@@ -18,7 +18,13 @@ from orchestrator.errors import EastwestError
 # Keep in step with [project.optional-dependencies] in pyproject.toml: the import name of
 # each distribution an extra installs and eastwest imports.
 EXTRAS: Mapping[str, tuple[str, ...]] = {
-    "alibaba": ("aliyunsdkcore", "aliyunsdkecs", "aliyunsdkvpc", "aliyunsdkcbn"),
+    "alibaba": (
+        "aliyunsdkcore",
+        "aliyunsdkecs",
+        "aliyunsdkvpc",
+        "aliyunsdkcbn",
+        "alibabacloud_credentials",
+    ),
     "azure": ("azure.core", "azure.mgmt.network", "azure.identity"),
     "postgres": ("psycopg",),
     # The fakes (moto, the Azure fake's certificate) and the SDKs that seed them and that the

@@ -21,9 +21,11 @@ EXTRAS = {
         "aliyun-python-sdk-core",
         "aliyun-python-sdk-ecs",
         "aliyun-python-sdk-vpc",
+        "alibabacloud-credentials",
     },
     "azure": {"azure-core", "azure-identity", "azure-mgmt-network"},
     "postgres": {"psycopg"},
+    "cdktf": {"cdktf", "constructs"},
 }
 EXTRAS["sandbox"] = EXTRAS["alibaba"] | EXTRAS["azure"] | {"moto", "cryptography"}
 EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"]
