@@ -43,6 +43,7 @@ ALIBABA_ACTIONS: Mapping[str, tuple[str, ...]] = {
         "CreateSecurityGroup",
         "DeleteSecurityGroup",
         "DescribeInstances",
+        "DescribeNetworkInterfaceAttribute",
         "DescribeNetworkInterfaces",
         "DescribeSecurityGroupAttribute",
         "DescribeSecurityGroups",

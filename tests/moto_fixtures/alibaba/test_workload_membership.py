@@ -17,7 +17,6 @@ from aliyunsdkecs.request.v20140526 import (
 
 from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.alibaba.server import AlibabaServer
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.moto_fixtures.alibaba.workload_calls import (
     APP_ETH1,
     DB_H,
@@ -28,8 +27,6 @@ from tests.moto_fixtures.alibaba.workload_calls import (
     instances,
     send,
 )
-
-pytestmark = needs_metadata
 
 
 def test_join_and_leave_through_the_instance_and_through_an_eni(seeded: Seeded, acs: Any) -> None:

@@ -19,7 +19,6 @@ from aliyunsdkecs.request.v20140526 import (
 from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.alibaba.clients import acs_client
 from moto_fixtures.alibaba.server import AlibabaServer, start_alibaba_server
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.moto_fixtures.alibaba.workload_calls import (
     APP_ETH1,
     DB_H,
@@ -31,8 +30,6 @@ from tests.moto_fixtures.alibaba.workload_calls import (
     instances,
     send,
 )
-
-pytestmark = needs_metadata
 
 
 def test_an_instance_reads_back_with_its_vpc_groups_and_primary_eni(
