@@ -14,7 +14,7 @@ import click
 
 from orchestrator import console
 from orchestrator.apply import ApplyReport, apply_plan
-from orchestrator.diagnostics import Diagnostic, error, strict
+from orchestrator.diagnostics import Diagnostic, error, has_errors, strict
 from orchestrator.errors import EastwestError, PlanFileError, PolicyError, ProviderError
 from orchestrator.extras import require_cloud
 from orchestrator.model import load_policy
@@ -162,7 +162,7 @@ def run_apply_file(ctx: Context, path: Path, *, strict_mode: bool = False) -> in
     9): what is written comes from the re-derived plan, never from the file."""
     try:
         saved = read_plan(path, plan_key())
-        loaded = _policy_of(saved, path)
+        loaded = _policy_of(saved, path, strict_mode=strict_mode)
         adapters = AdapterCache(loaded.policy.name, ctx.sandbox())
         result = make_plan_for(ctx, loaded, strict_mode=strict_mode, adapters=adapters)
     except PolicyError as exc:
@@ -183,7 +183,8 @@ def run_apply_file(ctx: Context, path: Path, *, strict_mode: bool = False) -> in
     return _execute(ctx, result.plan, adapters)
 
 
-def _policy_of(saved: SavedPlan, path: Path) -> LoadedPolicy:
+def _policy_of(saved: SavedPlan, path: Path, *, strict_mode: bool) -> LoadedPolicy:
+    """The policy the plan names, as it is now; raises when it is not the one planned."""
     ref = saved.policy
     if ref is None or not ref.files:
         raise PlanFileError(
@@ -196,6 +197,10 @@ def _policy_of(saved: SavedPlan, path: Path) -> LoadedPolicy:
             f"{path}: the policy files {', '.join(ref.files)} changed since the plan was made "
             "(their digest differs); run `eastwest plan --out` again"
         )
+    warnings = strict(loaded.warnings) if strict_mode else loaded.warnings
+    if has_errors(warnings):
+        raise PolicyError(warnings)
+    console.print_diagnostics(warnings)
     return loaded
 
 

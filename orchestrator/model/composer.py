@@ -5,7 +5,8 @@ deeply nested brackets ends in ``RecursionError`` (or, in libyaml's composer, a 
 overflow), and the pure-Python scanner behind it is the slowest step of loading a large policy.
 Here libyaml scans and parses (C), and a loop with an explicit stack builds the same nodes
 PyYAML would, refusing a file nested deeper than ``MAX_DEPTH`` at the bracket that goes too
-deep. Alias expansion is bounded later, where aliases are expanded (``source._Builder``).
+deep. ``expansion`` then counts what aliases would expand to on the node graph, in linear
+time, so that the caller can refuse a "billion laughs" before anything is expanded.
 
 Same semantics as ``yaml.compose(text, Loader=yaml.SafeLoader)``: one document, implicit tags
 resolved by the safe resolver, anchors defined once, undefined aliases refused.

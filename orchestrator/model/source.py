@@ -25,7 +25,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from orchestrator.diagnostics import Diagnostic, error
-from orchestrator.model.composer import compose, expansion
+from orchestrator.model.composer import DepthError, compose, expansion
 
 # Limits that keep a hostile file from costing more than a fraction of a second (docs/policy.md,
 # "Limits"). 16 MiB holds a policy of 100,000 segments. Aliases may add as many values as the
@@ -312,6 +312,8 @@ def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     where = _mark(file, mark) if mark is not None else None
     problem = exc.problem or "not valid YAML"
+    if isinstance(exc, DepthError):
+        return _at(file, where, problem)  # valid YAML, refused for its depth
     if "'\\t'" in problem:
         return _at(file, where, "a tab character cannot indent YAML; indent with spaces")
     context = f"{exc.context}: " if exc.context else ""

@@ -199,3 +199,21 @@ def test_an_external_range_over_member_vpcs_is_an_exposure(
     assert "10.0.0.0/8 of segment 'onprem' overlaps vpc-" in err
     assert f"{policy}:" in err
     assert writes(sandbox_dir) == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "code"),
+    [pytest.param((), 0, id="applies-with-a-warning"), pytest.param(("--strict",), 1, id="strict")],
+)
+def test_apply_file_strict_checks_the_policy_it_names(
+    sandbox_dir: Path, tmp_path: Path, flags: tuple[str, ...], code: int
+) -> None:
+    policy = tmp_path / "wide.yaml"
+    policy.write_text(POLICY.read_text().replace("172.16.0.0/12", "0.0.0.0/0"))
+    plan_file = tmp_path / "plan.json"
+    assert run(sandbox_dir, "plan", str(policy), "--out", str(plan_file))[0] == 0
+    clear_calls(sandbox_dir)
+    got, _, err = run(sandbox_dir, "apply", *flags, str(plan_file))
+    assert got == code, err
+    assert "0.0.0.0/0 is every address" in err
+    assert (writes(sandbox_dir) == []) is bool(flags)
