@@ -17,7 +17,6 @@ from orchestrator.errors import AccountMismatchError, ObservationError
 from orchestrator.state import (
     Change,
     DesiredScope,
-    Interface,
     NativeRef,
     ObservedScope,
     RoutingModel,
@@ -35,11 +34,7 @@ from providers.aws.session import AwsClients, ClientHook, sandbox_clients, stand
 from providers.aws.transit_read import read_owned_routing, read_transit_inventory
 from providers.aws.writer import AwsWriter
 from providers.base import ChangeResult, Report
-from providers.core.attachment import observe_attachments
-
-# How long the interfaces read for the inventory also serve the observation that follows it
-# (one read per scope per plan); older, the observation reads them again.
-_INTERFACES_FRESH = 60.0
+from providers.core.attachment import InterfaceCache, observe_attachments
 
 
 class AwsAdapter:
@@ -48,7 +43,7 @@ class AwsAdapter:
         self.policy = policy
         self.clients = clients
         self._identity_checked = False
-        self._interfaces: dict[str, tuple[float, tuple[Interface, ...]]] = {}
+        self._interfaces = InterfaceCache(time.monotonic)
 
     def _where(self, region: str) -> str:
         return f"aws account {self.target.account} ({self.target.name}) {region}"
@@ -75,22 +70,16 @@ class AwsAdapter:
             interfaces = read_interfaces(ec2, self.policy)
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
-        self._interfaces[region] = (time.monotonic(), interfaces)
-        return replace(networks, interfaces=interfaces)
-
-    def _read_interfaces(self, region: str) -> tuple[Interface, ...]:
-        """The interfaces the inventory just read, once; else a fresh read."""
-        read_at, interfaces = self._interfaces.pop(region, (0.0, ()))
-        if time.monotonic() - read_at < _INTERFACES_FRESH:
-            return interfaces
-        return read_interfaces(self.clients.ec2(region), self.policy)
+        return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
         ec2 = self.clients.ec2(scope.region)
         try:
             security = read_owned(ec2, scope, self.policy, desired)
             routing = read_owned_routing(ec2, scope, self.policy, desired)
-            interfaces = self._read_interfaces(scope.region)
+            interfaces = self._interfaces.take(
+                scope.region, lambda: read_interfaces(ec2, self.policy)
+            )
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
         groups = {ref.id: k for k, ref in security.native.items() if "/fwgroup/" in k}

@@ -256,10 +256,7 @@ class AwsWriter:
         self, changes: Sequence[Change], ids: Mapping[str, NativeRef], report: Report
     ) -> dict[str, ChangeResult]:
         ops = AwsInterfaces(self.ec2, self.scope, self.policy)
-        results = apply_attachments(ops, self.policy, changes, ids)
-        for change in changes:
-            report(results[change.key])
-        return results
+        return apply_attachments(ops, self.policy, changes, ids, report)
 
     # -- rules ----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ another eastwest policy claims on the same interface are never taken off.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from orchestrator.state import GroupAttachment, Interface, Resource, Scope
@@ -175,3 +175,21 @@ def wanted_claim(change_after: Resource | None, group_ids: Mapping[str, str]) ->
     if not isinstance(change_after, GroupAttachment):
         return None
     return Claim(change_after.mode, group_ids[change_after.group])
+
+
+class InterfaceCache:
+    """The interfaces an adapter read for the inventory, kept for the observation that follows
+    (one read per scope per plan). Older than ``fresh`` seconds, or taken once, they are read
+    again: an adapter lives across reconciler ticks, and a tick must see new interfaces."""
+
+    def __init__(self, clock: Callable[[], float], fresh: float = 60.0) -> None:
+        self._clock, self._fresh = clock, fresh
+        self._kept: dict[str, tuple[float, tuple[Interface, ...]]] = {}
+
+    def keep(self, region: str, interfaces: tuple[Interface, ...]) -> tuple[Interface, ...]:
+        self._kept[region] = (self._clock(), interfaces)
+        return interfaces
+
+    def take(self, region: str, read: Callable[[], tuple[Interface, ...]]) -> tuple[Interface, ...]:
+        read_at, interfaces = self._kept.pop(region, (float("-inf"), ()))
+        return interfaces if self._clock() - read_at < self._fresh else read()

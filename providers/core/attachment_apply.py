@@ -16,7 +16,7 @@ from typing import Protocol
 
 from orchestrator.errors import ProviderError
 from orchestrator.state import Action, Change, GroupAttachment, Interface, NativeRef
-from providers.base import ChangeResult
+from providers.base import ChangeResult, Report
 from providers.core.attachment import Claim, Write, plan_write, wanted_claim
 
 
@@ -35,6 +35,21 @@ class InterfaceOps(Protocol):
 
 
 def apply_attachments(
+    ops: InterfaceOps,
+    policy: str,
+    changes: Sequence[Change],
+    ids: Mapping[str, NativeRef],
+    report: Report | None = None,
+) -> dict[str, ChangeResult]:
+    """``report`` hears every result, in the order of ``changes``."""
+    results = _apply(ops, policy, changes, ids)
+    for change in changes:
+        if report is not None:
+            report(results[change.key])
+    return results
+
+
+def _apply(
     ops: InterfaceOps, policy: str, changes: Sequence[Change], ids: Mapping[str, NativeRef]
 ) -> dict[str, ChangeResult]:
     group_ids = {k: ref.id for k, ref in ids.items()}
