@@ -183,3 +183,24 @@ def test_a_noop_plan_reads_the_interfaces_once_at_the_largest_page(
     assert {p["PageSize"] for p in reads} == {"1000"}
     assert {p["PageNumber"] for p in reads} == {"1"}  # one page (a throttled one is sent again)
     assert not [a for _, a, _ in sent if not a.startswith(("Describe", "List"))]
+
+
+def test_add_writes_once_per_interface_and_tags_once_per_group(
+    cloud: tuple[AlibabaServer, SeedReport],
+    adapter: AlibabaAdapter,
+    sent: list[tuple[str, str, dict[str, str]]],
+) -> None:
+    server, _ = cloud
+    in_scope = members(cloud)
+    primaries = {k for k in in_scope if enis(server)[k]["Type"] == "Primary"}
+    apply(adapter, mode("add"))
+    # Throttled calls are sent again: count distinct requests.
+    distinct = {(a, tuple(sorted(p.items()))) for _, a, p in sent}
+    by_action: dict[str, int] = {}
+    for action, params in distinct:
+        if dict(params).get("ResourceType", "eni") == "eni":
+            by_action[action] = by_action.get(action, 0) + 1
+    assert by_action["JoinSecurityGroup"] == len(primaries)
+    assert by_action["ModifyNetworkInterfaceAttribute"] == len(in_scope) - len(primaries)
+    assert by_action["TagResources"] == len(eastwest_groups(server))  # the ledger, per group
+    assert "LeaveSecurityGroup" not in by_action
