@@ -16,16 +16,17 @@ import click
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-# A sandbox AMI id: moto accepts any, and the sandbox has no image catalogue to pick from.
-_IMAGE = "ami-0eastwest0demo00"
 SUBNET = "spoke-web-1-workload-a"
+IMAGE = "golden-al2023"  # the image the sandbox registers for its workloads
 
 
 def launch(ec2: EC2Client, subnet_name: str = SUBNET) -> str:
     """Launch one instance in the named subnet; return its primary ENI."""
     subnets = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": [subnet_name]}])
     subnet = subnets["Subnets"][0]["SubnetId"]
-    made = ec2.run_instances(ImageId=_IMAGE, MinCount=1, MaxCount=1, SubnetId=subnet)
+    images = ec2.describe_images(Filters=[{"Name": "name", "Values": [IMAGE]}])["Images"]
+    image = images[0]["ImageId"]
+    made = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)
     instance = made["Instances"][0]
     eni = str(instance["NetworkInterfaces"][0]["NetworkInterfaceId"])
     click.echo(f"(console) someone launches {instance['InstanceId']} in {subnet_name}: {eni}")

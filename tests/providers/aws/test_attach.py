@@ -10,8 +10,11 @@ import pytest
 import yaml
 
 from moto_fixtures.aws import console
+from moto_fixtures.aws import landing_zone as lz
+from moto_fixtures.aws.seed import SeedReport
 from orchestrator.apply import apply_plan
 from orchestrator.diagnostics import Severity
+from orchestrator.model import load_policy
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import PlanResult, plan_policy
 from orchestrator.reconcile.once import Mode, Outcome, Tick, reconcile_once
@@ -48,10 +51,8 @@ def policy(**segment_fields: Any) -> Policy:
 
 
 class Estate:
-    """Two tagged VPCs, each with a subnet, a hand-made group and two interfaces using it.
-
-    The interfaces are made on their own: moto reports an instance's primary interface with the
-    union of its own groups and the instance's, so no group could ever leave it there."""
+    """Two tagged VPCs, each with a subnet, a hand-made group and two interfaces using it
+    (made on their own: ``detached``); ``launch`` adds instances (``instance``)."""
 
     def __init__(self, sandbox: dict[str, Any]) -> None:
         self.sandbox = sandbox
@@ -276,3 +277,43 @@ def test_apply_writes_once_per_changed_interface(sandbox: dict[str, Any]) -> Non
     # of the groups' rule digests.
     assert counter.calls["CreateTags"] == 4
     assert counter.calls["DescribeNetworkInterfaces"] == 1  # re-read before the merge
+
+
+SANDBOX_POLICY = Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml"
+
+
+def test_the_sandbox_policy_attaches_every_seeded_workload_and_no_excluded_eni(
+    seeded_aws: SeedReport, sandbox: dict[str, Any]
+) -> None:
+    """The landing zone's instances get their segment's group; the firewall ENI, the NAT
+    gateway's and the endpoint's (kinds excluded by default) are left byte-identical."""
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+
+    def enis() -> dict[str, dict[str, Any]]:
+        found = ec2.describe_network_interfaces()["NetworkInterfaces"]
+        return {e["NetworkInterfaceId"]: dict(e) for e in found}
+
+    before = enis()
+    pol = load_policy([SANDBOX_POLICY]).policy
+    adapter = make_aws_adapter(
+        Target("aws", ACCOUNT, "aws-sandbox"), policy=pol.name, sandbox=sandbox
+    )
+    result = plan_policy(pol, lambda _: adapter, lambda _: None)
+    assert result.plan is not None
+    assert apply_plan(result.plan, lambda _: adapter).ok
+    after = enis()
+    ours = {g["VpcId"]: g["GroupId"] for g in console.managed_groups(ec2)}
+    workloads = {
+        eni for name, eni in seeded_aws.network_interfaces.items() if name.endswith("-eth0")
+    }
+    assert len(workloads) == len(lz.SPOKES)
+    for eni_id in workloads:
+        groups = {g["GroupId"] for g in after[eni_id]["Groups"]}
+        old = {g["GroupId"] for g in before[eni_id]["Groups"]}
+        assert groups == old | {ours[after[eni_id]["VpcId"]]}
+    assert seeded_aws.excluded_interfaces
+    for eni_id in seeded_aws.excluded_interfaces.values():
+        assert after[eni_id] == before[eni_id]
+    again = plan_policy(pol, lambda _: adapter, lambda _: None).plan
+    assert again is not None
+    assert not again.has_changes
