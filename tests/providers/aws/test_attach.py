@@ -317,3 +317,38 @@ def test_the_sandbox_policy_attaches_every_seeded_workload_and_no_excluded_eni(
     again = plan_policy(pol, lambda _: adapter, lambda _: None).plan
     assert again is not None
     assert not again.has_changes
+
+
+def test_exclusive_on_the_sandbox_takes_the_permissive_group_off_and_puts_it_back(
+    seeded_aws: SeedReport, sandbox: dict[str, Any]
+) -> None:
+    """spoke-db-1's instance carries the hand-made ``pg-open-db-1`` (5432 from anywhere):
+    exclusive takes it off, and ``attach: none`` puts the interface back as it was."""
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    body = load_policy([SANDBOX_POLICY]).policy.model_dump(by_alias=True)
+    adapter = make_aws_adapter(
+        Target("aws", ACCOUNT, "aws-sandbox"), policy=body["name"], sandbox=sandbox
+    )
+
+    def run(attach: str) -> None:
+        pol = Policy.model_validate({**body, "attach": attach})
+        result = plan_policy(pol, lambda _: adapter, lambda _: None)
+        assert result.plan is not None
+        assert apply_plan(result.plan, lambda _: adapter).ok
+
+    def eni(eni_id: str) -> dict[str, Any]:
+        return dict(
+            ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+        )
+
+    permissive = seeded_aws.ids[lz.PERMISSIVE_GROUP]
+    target = next(
+        e
+        for e in seeded_aws.network_interfaces.values()
+        if any(g["GroupId"] == permissive for g in eni(e)["Groups"])
+    )
+    before = eni(target)
+    run("exclusive")
+    assert [g["GroupName"] for g in eni(target)["Groups"]] == ["eastwest-sandbox-db"]
+    run("none")
+    assert eni(target) == before
