@@ -100,7 +100,7 @@ class AlibabaAdapter:
             ) from exc
         groups = {ref.id: k for k, ref in security.native.items() if "/fwgroup/" in k}
         attached, claims = observe_attachments(scope, interfaces, self.policy, groups)
-        found = baseline_as_wanted({**security.resources, **routing.resources, **attached}, desired)
+        found = baseline_as_wanted({**security.resources, **routing.resources, **attached})
         return ObservedScope(
             scope,
             found,

@@ -24,7 +24,6 @@ from dataclasses import replace
 from typing import Any
 
 from orchestrator.state import (
-    DesiredScope,
     FirewallGroup,
     GroupAttachment,
     Interface,
@@ -156,22 +155,22 @@ class AlibabaInterfaces:
             raise translate(exc, self.where(what)) from exc
 
 
-def baseline_as_wanted(
-    resources: Mapping[str, Resource], desired: DesiredScope | None
-) -> dict[str, Resource]:
-    """A group attached in ``add`` mode (wanted so, or still so) has no baseline on purpose:
-    the reader's "baseline missing" mark is dropped for it, so no plan puts the baseline back
-    while the group sits beside other groups."""
-    wanted = desired.resources.values() if desired is not None else ()
+def baseline_as_wanted(resources: Mapping[str, Resource]) -> dict[str, Resource]:
+    """A group attached in ``add`` mode has no baseline on purpose: the reader's "baseline
+    missing" mark is dropped for it, and a baseline found there (put back by hand) is marked
+    unwanted, so the plan shows the group changed and the writer revokes it. Decided from what
+    is attached now, never from the policy, so a saved plan's check sees the same thing."""
     adding = {
-        r.group
-        for r in (*wanted, *resources.values())
-        if isinstance(r, GroupAttachment) and r.mode == "add"
+        r.group for r in resources.values() if isinstance(r, GroupAttachment) and r.mode == "add"
     }
     found = dict(resources)
     for key in adding:
         group = found.get(key)
-        if isinstance(group, FirewallGroup) and group.description.endswith(tr.BASELINE_MISSING):
+        if not isinstance(group, FirewallGroup):
+            continue
+        if group.description.endswith(tr.BASELINE_MISSING):
             description = group.description.removesuffix(tr.BASELINE_MISSING)
-            found[key] = replace(group, description=description)
+        else:
+            description = group.description + tr.BASELINE_UNWANTED
+        found[key] = replace(group, description=description)
     return found

@@ -235,21 +235,26 @@ class AlibabaWriter:
         self._baseline(gid)
         return gid
 
-    def _baseline(self, gid: str) -> None:
+    def _baseline(self, gid: str, action: str = "AuthorizeSecurityGroupEgress") -> None:
         """A basic group lets all egress out until it has an egress rule of its own: deny
-        it at the lowest priority (re-authorising an existing rule adds nothing)."""
+        it at the lowest priority (re-authorising an existing rule adds nothing). Revoked from
+        a group attached in add mode, where it would cut what other groups allow."""
         self._call(
             "ecs",
-            "AuthorizeSecurityGroupEgress",
+            action,
             {"SecurityGroupId": gid, **tr.flatten("Permissions", [tr.BASELINE])},
         )
 
     def _restore_group(self, before: FirewallGroup, after: FirewallGroup, gid: str) -> None:
-        if (
-            before.name == after.name
-            and before.description == after.description + tr.BASELINE_MISSING
+        if before.name == after.name and before.description == after.description + (
+            tr.BASELINE_MISSING
         ):
             self._baseline(gid)
+            return
+        if before.name == after.name and before.description == after.description + (
+            tr.BASELINE_UNWANTED
+        ):
+            self._baseline(gid, "RevokeSecurityGroupEgress")
             return
         raise PermanentError(
             "a security group's name or description cannot be changed in place by eastwest; "

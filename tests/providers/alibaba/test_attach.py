@@ -20,6 +20,7 @@ from orchestrator.model.policy import Policy
 from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Action
+from providers.alibaba import translate as tr
 from providers.alibaba.adapter import AlibabaAdapter
 from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.providers.alibaba import cloud as c
@@ -204,3 +205,24 @@ def test_add_writes_once_per_interface_and_tags_once_per_group(
     assert by_action["ModifyNetworkInterfaceAttribute"] == len(in_scope) - len(primaries)
     assert by_action["TagResources"] == len(eastwest_groups(server))  # the ledger, per group
     assert "LeaveSecurityGroup" not in by_action
+
+
+def test_a_drop_put_back_by_hand_on_an_added_group_is_planned_and_revoked(
+    server: AlibabaServer, adapter: AlibabaAdapter
+) -> None:
+    apply(adapter, mode("add"))
+    gid = c.owned_groups(server, NAME)[0]["SecurityGroupId"]
+    c.rpc(
+        server,
+        c.ECS,
+        "AuthorizeSecurityGroupEgress",
+        SecurityGroupId=gid,
+        **{f"Permissions.1.{k}": v for k, v in tr.BASELINE.items()},
+    )
+    changed = plan(adapter, mode("add"))
+    assert [(ch.action, ch.resource.kind) for ch in changed.changes] == [
+        (Action.UPDATE, "firewall_group")
+    ]
+    apply(adapter, mode("add"))
+    assert not [r for r in c.rules(server, gid) if r["Policy"].lower() == "drop"]
+    assert not plan(adapter, mode("add")).has_changes
