@@ -15,10 +15,12 @@ from orchestrator.state import (
     Change,
     DesiredScope,
     FlowRule,
+    GroupAttachment,
     ObservedScope,
     Resource,
     rules_digest,
 )
+from orchestrator.state.attachments import claim_digest
 from orchestrator.state.resources import cidrs_digest
 from orchestrator.state.routes import route_line, route_owner_of, routes_digest
 
@@ -57,7 +59,7 @@ def owner_key(resource: Resource | None) -> str:
         return ""
     if isinstance(resource, FlowRule):
         return resource.group
-    if isinstance(resource, AddressSet) or resource.kind == "firewall_group":
+    if isinstance(resource, AddressSet | GroupAttachment) or resource.kind == "firewall_group":
         return resource.key
     return route_owner_of(resource)
 
@@ -94,6 +96,9 @@ def owner_digests(resources: Mapping[str, Resource]) -> dict[str, str]:
             rules[res.group].append(res)
         elif isinstance(res, AddressSet):
             digests[res.key] = cidrs_digest(res.cidrs)
+        elif isinstance(res, GroupAttachment):
+            # An attachment is recorded in the interface's own ledger, so it is its own owner.
+            digests[res.key] = claim_digest(res.mode, res.group, res.others)
         elif res.kind != "firewall_group":
             lines[route_owner_of(res)].append(route_line(res))
     digests.update({group: rules_digest(members) for group, members in rules.items()})

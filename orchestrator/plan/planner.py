@@ -39,6 +39,7 @@ _KIND_ORDER = {
     "network_peering": 7,  # the peering a network's routes send traffic across
     "network_route": 8,
     "hub_route": 9,
+    "group_attachment": 10,  # after the group's rules: an attached group enforces at once
 }
 _REMOVE_ORDER = {
     "hub_route": 0,
@@ -46,6 +47,9 @@ _REMOVE_ORDER = {
     "hub_association": 2,
     "network_route": 3,
     "network_peering": 4,
+    # Detached before its group's rules go (an exclusive one puts the interface's own groups
+    # back first), so an interface never holds a half-emptied eastwest group.
+    "group_attachment": -1,
 }
 
 
