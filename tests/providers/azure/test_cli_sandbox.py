@@ -106,16 +106,22 @@ def test_existing_nsgs_share_writes_eastwests_rules_beside_the_users(
     ).replace("vnet: vnet-app,\n                           subnets: [snet-app-2]", "vnet: vnet-app")
     default = tmp_path / "default.yaml"
     default.write_text(whole)
-    code, _, err = run(sandbox_dir, "plan", str(default))
-    assert code == 0, err
-    assert "is not eastwest's" in err
+    azure = AzureConsole(load_sandbox(sandbox_dir)["azure"])
+    before = _user_rules(azure)
+    # Fail closed: the held subnets are not guarded, so the plan is an error (exit 1, also
+    # with --detailed-exitcode) and apply writes nothing.
+    code, _, err = run(sandbox_dir, "plan", str(default), "--detailed-exitcode")
+    assert code == 1, err
+    assert "the NSG nsg-web on member subnet vnet-web/snet-web is not eastwest's" in err
+    assert "policy is not enforced there" in err
+    code, _, err = run(sandbox_dir, "apply", str(default), "--auto-approve")
+    assert (code, "nothing was changed" in err) == (1, True), err
+    assert not azure.owned_nsgs("azonly")
 
     shared = tmp_path / "shared.yaml"
     shared.write_text(
         whole.replace("resource_group: rg-net,", "resource_group: rg-net, existing_nsgs: share,")
     )
-    azure = AzureConsole(load_sandbox(sandbox_dir)["azure"])
-    before = _user_rules(azure)
     plan_file = tmp_path / "plan.json"
     code, _, err = run(sandbox_dir, "plan", str(shared), "--out", str(plan_file))
     assert code == 0, err
