@@ -35,6 +35,7 @@ from providers.azure import peerings as pr
 from providers.azure import translate as tr
 from providers.azure import translate_routes as trr
 from providers.azure.conflicts import nsg_conflicts
+from providers.azure.records import recorded_groups
 from providers.azure.shared import Sharing, shared_problems
 
 if TYPE_CHECKING:
@@ -198,4 +199,7 @@ def observe_nsgs(
         digest = tr.tags_of(nsg).get(tr.TAG_RULES_DIGEST)
         if digest:
             applied[group.key] = digest
+    # A group whose NSG is gone is still known from its VNet's record: recreating it is drift.
+    for key, digest in recorded_groups(scope, policy, vnets.values()).items():
+        applied.setdefault(key, digest)
     return ObservedScope(scope, resources, native, applied)

@@ -48,6 +48,7 @@ from providers.azure import priorities
 from providers.azure import shared as sh
 from providers.azure import translate as tr
 from providers.azure.errors import is_not_found, is_retryable, retry_after, translate
+from providers.azure.records import GroupRecords, group_parts
 from providers.azure.session import Tuning
 from providers.base import ChangeResult, Report
 
@@ -270,6 +271,9 @@ class AzureWriter:
         except HttpResponseError as exc:
             if not is_not_found(exc):
                 raise
+        parts = group_parts(self.scope, tr.tags_of(nsg).get(tr.TAG_KEY, ""))
+        if parts is not None:
+            self._records().forget(*parts)
 
     def _repair(self, name: str, ids: Mapping[str, NativeRef]) -> None:
         """Put back what makes an NSG eastwest's beyond its allows: the deny rules, rules using
@@ -548,6 +552,10 @@ class AzureWriter:
             tags[tr.TAG_RULES_DIGEST] = digest
             name = str(nsg["name"])
             self._retry(partial(self._tag, name, tags))
+        self._records().record({k: d for k, d in applied.items() if k in ids})
+
+    def _records(self) -> GroupRecords:
+        return GroupRecords(self.client, self.rg, self.scope, self.policy, self._retry)
 
     def _tag(self, name: str, tags: dict[str, str]) -> None:
         self.client.network_security_groups.update_tags(self.rg, name, {"tags": tags})
