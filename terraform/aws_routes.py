@@ -47,7 +47,7 @@ TYPES = {
 }
 RECORD_TYPE = "aws_ec2_tag"
 # Kinds the module does not declare (the attachment is not eastwest's): see ``caveats``.
-NOT_GENERATED = frozenset({"appliance_mode"})
+NOT_GENERATED = frozenset({"appliance_mode", "group_attachment"})
 
 # The same names as providers/aws (transit_read.py, route_records.py); a test keeps them equal.
 TAG_ROUTES_DIGEST = "eastwest:routes-digest"

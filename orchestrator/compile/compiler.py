@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from orchestrator.compile.attachments import compile_attachments
 from orchestrator.compile.flows import Flow, collect_flows, merge_port_ranges
 from orchestrator.compile.membership import (
     Membership,
@@ -92,10 +93,22 @@ def compile_policy(
         builder.add_flow(flow)
     routes, route_diags = compile_transit(policy, membership, transit or {}, inventory)
     diags.extend(route_diags)
-    scopes = builder.scopes(routes)
+    attached, attach_diags = compile_attachments(policy, membership, inventory)
+    diags.extend(attach_diags)
+    scopes = builder.scopes(_merged(routes, attached))
     diags.extend(check_quotas(policy, scopes))
     targets = {s: t for s, t in scopes_to_read(policy).items() if s in scopes}
     return DesiredState(policy.name, scopes, targets, tuple(diags))
+
+
+def _merged(
+    *parts: Mapping[Scope, Mapping[str, Resource]],
+) -> dict[Scope, dict[str, Resource]]:
+    merged: dict[Scope, dict[str, Resource]] = {}
+    for part in parts:
+        for scope, found in part.items():
+            merged.setdefault(scope, {}).update(found)
+    return merged
 
 
 def _unsupported_clouds(policy: Policy) -> Iterable[Diagnostic]:

@@ -9,7 +9,7 @@ overlaps) live in ``checks.py`` so that all problems are reported together.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -190,12 +190,44 @@ class Member(_Strict):
         return self
 
 
+# How a segment's group reaches its workloads' network interfaces (docs/policy.md,
+# "Attachment"). 'add' is the default: it enforces eastwest's group without cutting what the
+# interface's other groups allow, so turning eastwest on never breaks a working flow by itself.
+AttachMode = Literal["add", "exclusive", "none"]
+# Interface kinds, as every cloud's translate.py names them. The infrastructure kinds in
+# DEFAULT_ATTACH_EXCLUDE never get a workload group: a segment's rules would cut the traffic
+# they forward (a firewall's, a load balancer's) or the cloud refuses the change (endpoints).
+InterfaceKind = Literal[
+    "instance",
+    "detached",
+    "container",
+    "function",
+    "managed",
+    "load_balancer",
+    "nat",
+    "endpoint",
+    "transit",
+    "firewall",
+]
+# The kinds after the workloads' four: every infrastructure kind.
+DEFAULT_ATTACH_EXCLUDE: tuple[InterfaceKind, ...] = get_args(InterfaceKind)[4:]
+
+
 class Segment(_Strict):
     name: Name
     description: str = ""
     members: list[Member] = []
     cidrs: list[Cidr] = Field(
         default=[], description="addresses of the segment besides its members' (external)"
+    )
+    attach: AttachMode | None = Field(
+        default=None,
+        description="put the segment's group on its members' network interfaces: 'add' beside "
+        "their other groups, 'exclusive' in place of them (restored on removal), 'none' not at "
+        "all; default: the policy's 'attach'",
+    )
+    attach_exclude: list[InterfaceKind] = Field(
+        default=[], description="interface kinds never attached, besides the policy's"
     )
 
     @model_validator(mode="after")
@@ -221,9 +253,23 @@ class Policy(_Strict):
     hubs: list[Hub] = []
     segments: list[Segment] = Field(min_length=1)
     rules: list[Rule] = []
+    attach: AttachMode = Field(
+        default="add", description="the 'attach' of every segment that gives none"
+    )
+    attach_exclude: list[InterfaceKind] = Field(
+        default=[],
+        description="interface kinds never attached, besides the default "
+        + ", ".join(DEFAULT_ATTACH_EXCLUDE),
+    )
 
     def account(self, name: str) -> AwsAccount | AlibabaAccount | AzureAccount:
         return next(a for a in self.accounts if a.name == name)
 
     def segment(self, name: str) -> Segment:
         return next(s for s in self.segments if s.name == name)
+
+    def attach_mode(self, segment: Segment) -> AttachMode:
+        return segment.attach if segment.attach is not None else self.attach
+
+    def attach_excluded(self, segment: Segment) -> frozenset[str]:
+        return frozenset((*DEFAULT_ATTACH_EXCLUDE, *self.attach_exclude, *segment.attach_exclude))

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from orchestrator.plan.drift import lines_digest, mark_drift, owner_lines, owner_of
+from orchestrator.plan.drift import lines_digest, mark_drift, own_digest, owner_lines, owner_of
 from orchestrator.state import (
     Action,
     AddressSet,
     Change,
     DesiredScope,
+    GroupAttachment,
     ObservedScope,
     Resource,
 )
-from orchestrator.state.resources import cidrs_digest
 
 
 def diff_scope(desired: DesiredScope | None, observed: ObservedScope) -> list[Change]:
@@ -53,11 +53,12 @@ def owner_key(resource: Resource | None) -> str:
 
 def owner_digests(resources: Mapping[str, Resource]) -> dict[str, str]:
     """Each owner's digest over what it holds: rules of groups, entries of address sets,
-    associations/propagations/routes of hub tables, eastwest's routes of route tables."""
+    associations/propagations/routes of hub tables, eastwest's routes of route tables, an
+    attachment's claim (recorded in the interface's own ledger, so it is its own owner)."""
     digests = {
         owner: lines_digest(lines) for owner, lines in owner_lines(resources.values()).items()
     }
-    digests.update(
-        {r.key: cidrs_digest(r.cidrs) for r in resources.values() if isinstance(r, AddressSet)}
-    )
+    for res in resources.values():
+        if isinstance(res, AddressSet | GroupAttachment):
+            digests[res.key] = own_digest(res)
     return digests

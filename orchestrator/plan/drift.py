@@ -22,7 +22,8 @@ then two…), so the usual cases cost a handful of digests. Then:
   record somewhere that outlives the group);
 - a group is drift when it was recorded and is now missing or differs (its own content, such
   as an NSG's association or deny rules, is not the policy's to change);
-- an address set is drift when what is observed (or its absence) is not what was recorded.
+- an address set, or an attachment of a group to an interface, is drift when what is observed
+  (or its absence: a group detached by hand) is not what was recorded.
 
 When no subset within ``SEARCH_LIMIT`` digests gives the record (a large policy change and
 outside edits on the same owner at once), every change of that owner is marked drift: somebody
@@ -42,9 +43,11 @@ from orchestrator.state import (
     Change,
     FirewallGroup,
     FlowRule,
+    GroupAttachment,
     ObservedScope,
     Resource,
 )
+from orchestrator.state.attachments import claim_digest
 from orchestrator.state.resources import cidrs_digest
 from orchestrator.state.routes import route_line, route_owner_of, routes_digest
 
@@ -56,16 +59,23 @@ def owner_of(resource: Resource) -> str:
     group or an address set, a hub table or route table or network for its routing."""
     if isinstance(resource, FlowRule):
         return resource.group
-    if isinstance(resource, AddressSet) or resource.kind == "firewall_group":
+    if isinstance(resource, AddressSet | GroupAttachment) or resource.kind == "firewall_group":
         return resource.key
     return route_owner_of(resource)
+
+
+def own_digest(resource: AddressSet | GroupAttachment) -> str:
+    """The digest of an owner that is one resource: its entries, or its claim."""
+    if isinstance(resource, AddressSet):
+        return cidrs_digest(resource.cidrs)
+    return claim_digest(resource.mode, resource.group, resource.others)
 
 
 def line_of(resource: Resource) -> str:
     """The resource's content relative to its owner, one line, as the owner's digest sees it."""
     if isinstance(resource, FlowRule):
         return resource.key.removeprefix(f"{resource.group}/")
-    if isinstance(resource, AddressSet | FirewallGroup):
+    if isinstance(resource, AddressSet | FirewallGroup | GroupAttachment):
         return ""  # an owner itself, never a line of one
     return route_line(resource)
 
@@ -74,7 +84,7 @@ def owner_lines(resources: Iterable[Resource]) -> dict[str, frozenset[str]]:
     """Each owner's lines (address sets and groups themselves are not lines of anything)."""
     lines: dict[str, set[str]] = defaultdict(set)
     for res in resources:
-        if not isinstance(res, AddressSet) and res.kind != "firewall_group":
+        if not isinstance(res, AddressSet | GroupAttachment) and res.kind != "firewall_group":
             lines[owner_of(res)].add(line_of(res))
     return {owner: frozenset(found) for owner, found in lines.items()}
 
@@ -123,9 +133,9 @@ def _is_drift(
     owner = owner_of(res)
     if owner not in observed.applied:
         return False  # never recorded: eastwest has not written it yet
-    if isinstance(res, AddressSet):
+    if isinstance(res, AddressSet | GroupAttachment):
         before = change.before
-        seen = cidrs_digest(before.cidrs) if isinstance(before, AddressSet) else None
+        seen = own_digest(before) if isinstance(before, AddressSet | GroupAttachment) else None
         return seen != observed.applied[owner]
     if res.kind == "firewall_group":
         # Recorded, yet gone (deleted by somebody), or changed itself (a group's own content

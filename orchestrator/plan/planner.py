@@ -39,6 +39,7 @@ _KIND_ORDER = {
     "network_peering": 7,  # the peering a network's routes send traffic across
     "network_route": 8,
     "hub_route": 9,
+    "group_attachment": 10,  # after the group's rules: an attached group enforces at once
 }
 _REMOVE_ORDER = {
     "hub_route": 0,
@@ -46,6 +47,9 @@ _REMOVE_ORDER = {
     "hub_association": 2,
     "network_route": 3,
     "network_peering": 4,
+    # Detached before its group's rules go (an exclusive one puts the interface's own groups
+    # back first), so an interface never holds a half-emptied eastwest group.
+    "group_attachment": -1,
 }
 
 
@@ -166,7 +170,7 @@ def _conflicts(scope: Scope, want: DesiredScope | None, seen: ObservedScope) -> 
 
 
 # Kinds that guard workloads: kept out, they leave a member open to what the policy denies.
-_GUARDS = frozenset({"firewall_group", "flow_rule", "address_set"})
+_GUARDS = frozenset({"firewall_group", "flow_rule", "address_set", "group_attachment"})
 _HELD = (
     "eastwest never overwrites what it does not own: remove or change that one by hand, and "
     "the next plan adds eastwest's"

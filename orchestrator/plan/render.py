@@ -10,7 +10,15 @@ from collections.abc import Iterator
 
 from orchestrator.plan.planner import Plan, ScopePlan
 from orchestrator.plan.render_routes import route_attributes, route_title
-from orchestrator.state import Action, AddressSet, Change, FirewallGroup, FlowRule, Resource
+from orchestrator.state import (
+    Action,
+    AddressSet,
+    Change,
+    FirewallGroup,
+    FlowRule,
+    GroupAttachment,
+    Resource,
+)
 
 _VERB = {
     Action.CREATE: "will be created",
@@ -118,6 +126,8 @@ def _title(res: Resource) -> str:
         return res.name
     if isinstance(res, FirewallGroup):
         return f"{res.segment}@{res.network}"
+    if isinstance(res, GroupAttachment):
+        return f"{res.interface} ← {res.group.rsplit('/', 1)[-1]}"
     if not isinstance(res, FlowRule):
         return route_title(res)
     arrow = "from" if res.direction == "ingress" else "to"
@@ -137,6 +147,9 @@ def _attributes(res: Resource) -> dict[str, object]:
             "segment": res.segment,
             "description": res.description,
         }
+    if isinstance(res, GroupAttachment):
+        others = {"other_groups": list(res.others)} if res.mode == "exclusive" else {}
+        return {"network": res.network, "mode": res.mode, **others}
     if not isinstance(res, FlowRule):
         return route_attributes(res)
     return {

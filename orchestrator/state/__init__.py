@@ -1,12 +1,14 @@
 """The neutral vocabulary shared by compile, plan, apply and the providers.
 
 In: nothing (pure values). Out: ``Scope``, the resources (``AddressSet``, ``FirewallGroup``,
-``FlowRule``), ``Inventory``, ``RoutingModel`` (what a path walk reads),
+``FlowRule``, ``GroupAttachment``), ``Inventory`` (with ``Interface``), ``RoutingModel`` (what
+a path walk reads),
 ``DesiredState``/``ObservedScope`` and ``Change``.
 Always: values are frozen; every resource has a stable ``key`` that starts with its scope, so
 diffs are set operations on keys and plans are reproducible. No cloud words here.
 """
 
+from orchestrator.state.attachments import GroupAttachment, Interface
 from orchestrator.state.change import Action, Change, Step
 from orchestrator.state.inventory import Network, ScopeInventory, Subnet
 from orchestrator.state.resources import (
@@ -51,12 +53,14 @@ __all__ = [
     "DesiredState",
     "FirewallGroup",
     "FlowRule",
+    "GroupAttachment",
     "HopKind",
     "HubAssociation",
     "HubInfo",
     "HubPropagation",
     "HubRoute",
     "HubTable",
+    "Interface",
     "NativeRef",
     "Network",
     "NetworkRoute",

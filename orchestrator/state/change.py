@@ -36,6 +36,7 @@ _MEMBERS = frozenset(
         "network_route",
         "appliance_mode",
         "network_peering",
+        "group_attachment",  # make before break: attached after its rules, detached before
     }
 )
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any, cast
 
+from orchestrator.state.attachments import GroupAttachment, Mode
 from orchestrator.state.resources import (
     AddressSet,
     Direction,
@@ -99,6 +100,16 @@ def resource_from_json(body: Mapping[str, Any]) -> Resource:
             to_port=int(body["to_port"]),
             peer=body["peer"],
             description=body.get("description", ""),
+        )
+    if kind == "group_attachment":
+        return GroupAttachment(
+            key=body["key"],
+            scope=scope,
+            interface=body["interface"],
+            network=body["network"],
+            group=body["group"],
+            mode=cast(Mode, _one_of(body["mode"], ("add", "exclusive"))),
+            others=tuple(str(o) for o in body.get("others", ())),
         )
     route_kind = _ROUTE_KINDS.get(kind)
     if route_kind is not None:

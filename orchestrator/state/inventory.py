@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orchestrator.state.attachments import Interface
 from orchestrator.state.scope import Scope
 
 
@@ -32,6 +33,8 @@ class ScopeInventory:
     scope: Scope
     networks: tuple[Network, ...] = ()
     subnets: tuple[Subnet, ...] = ()
+    # None: this cloud's adapter does not read interfaces (nothing can be attached there).
+    interfaces: tuple[Interface, ...] | None = None
 
     def network(self, network_id: str) -> Network | None:
         return next((n for n in self.networks if n.id == network_id), None)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from orchestrator.state.attachments import GroupAttachment
 from orchestrator.state.routes import (
     ApplianceMode,
     HubAssociation,
@@ -101,6 +102,7 @@ Resource = (
     | NetworkRoute
     | ApplianceMode
     | NetworkPeering
+    | GroupAttachment
 )
 
 
