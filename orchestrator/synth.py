@@ -21,6 +21,7 @@ from orchestrator import console
 from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
 from orchestrator.diagnostics import Diagnostic, warning
 from orchestrator.errors import EastwestError, ObservationError
+from orchestrator.model.policy import Policy
 from orchestrator.pipeline import Compiled, compile_for, observe_scopes
 from orchestrator.state import DesiredScope, DesiredState, ObservedScope, Scope, ScopeInventory
 from providers.base import RuleIdReader, TransitReader
@@ -35,6 +36,16 @@ if TYPE_CHECKING:
 _NEEDS_WORLD = frozenset({"azure"})
 
 
+def _azure_exclusive(policy: Policy) -> list[str]:
+    """Segments that would take the user's NSGs off Azure subnets."""
+    return [
+        s.name
+        for s in policy.segments
+        if policy.attach_mode(s) == "exclusive"
+        and any(policy.account(m.account).cloud == "azure" for m in s.members)
+    ]
+
+
 def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> int:
     shared = [a.name for a in loaded.policy.accounts if getattr(a, "existing_nsgs", "") == "share"]
     if shared:
@@ -44,6 +55,13 @@ def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> i
             f"existing_nsgs: share (account {shared[0]!r}) is applied by `eastwest apply` and "
             "`eastwest run` only; synth cannot express rules inside NSGs eastwest does not own "
             "yet. Nothing was written."
+        )
+    taken = _azure_exclusive(loaded.policy)
+    if taken:
+        return _fail(
+            f"attach: exclusive on Azure (segment {taken[0]!r}) is applied by `eastwest apply` "
+            "and `eastwest run` only: it records the NSG it takes off a subnet and puts it back "
+            "later, which Terraform cannot. Nothing was written."
         )
     try:
         sandbox = ctx.sandbox()

@@ -20,8 +20,8 @@ then two…), so the usual cases cost a handful of digests. Then:
 - a line desired but not observed is drift when it is in ``S`` (somebody removed it, or the
   whole owner: a group deleted in a console is recreated as drift, when its adapter keeps the
   record somewhere that outlives the group);
-- a group is drift when it was recorded and is now missing or differs (its own content, such
-  as an NSG's association or deny rules, is not the policy's to change);
+- a group is drift when it was recorded and is now missing, or differs only in what the cloud
+  holds (an NSG's associations or deny rules, said in its observed description);
 - an address set, or an attachment of a group to an interface, is drift when what is observed
   (or its absence: a group detached by hand) is not what was recorded.
 
@@ -38,7 +38,6 @@ from dataclasses import replace
 from itertools import combinations
 
 from orchestrator.state import (
-    Action,
     AddressSet,
     Change,
     FirewallGroup,
@@ -126,6 +125,16 @@ def last_written(have: frozenset[str], want: frozenset[str], digest: str) -> fro
     return None
 
 
+def _group_drift(change: Change) -> bool:
+    """Recorded, yet gone (deleted by somebody), or changed where only what the cloud holds
+    differs (a lost association or deny rule, said in the observed description): drift. A
+    change of what the policy says (Azure's attach mode) is the policy's."""
+    before, after = change.before, change.after
+    if not isinstance(before, FirewallGroup) or not isinstance(after, FirewallGroup):
+        return before is None
+    return replace(before, description=after.description) == after
+
+
 def _is_drift(
     change: Change, observed: ObservedScope, written: Mapping[str, frozenset[str] | None]
 ) -> bool:
@@ -137,10 +146,8 @@ def _is_drift(
         before = change.before
         seen = own_digest(before) if isinstance(before, AddressSet | GroupAttachment) else None
         return seen != observed.applied[owner]
-    if res.kind == "firewall_group":
-        # Recorded, yet gone (deleted by somebody), or changed itself (a group's own content
-        # is fixed by its key: a lost association or deny rule is somebody's edit).
-        return change.action is not Action.DELETE
+    if isinstance(res, FirewallGroup):
+        return _group_drift(change)
     lines = written.get(owner)
     if lines is None:
         return True

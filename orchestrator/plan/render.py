@@ -141,12 +141,13 @@ def _attributes(res: Resource) -> dict[str, object]:
     if isinstance(res, AddressSet):
         return {"segment": res.segment, "cidrs": sorted(res.cidrs), "max_entries": res.max_entries}
     if isinstance(res, FirewallGroup):
-        return {
+        shown: dict[str, object] = {
             "name": res.name,
             "network": res.network,
             "segment": res.segment,
             "description": res.description,
         }
+        return shown | ({"attach": res.attach} if res.attach else {})
     if isinstance(res, GroupAttachment):
         others = {"other_groups": list(res.others)} if res.mode == "exclusive" else {}
         return {"network": res.network, "mode": res.mode, **others}

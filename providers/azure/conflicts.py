@@ -41,6 +41,8 @@ def nsg_conflicts(
     prefixes = {a.segment: tuple(a.cidrs) for a in desired.of_kind(AddressSet)}
     held: dict[str, list[tuple[str, str]]] = {}
     for group in desired.of_kind(FirewallGroup):
+        if group.attach in ("exclusive", "none"):
+            continue  # exclusive takes the subnet over (recorded); none attaches nothing
         vnet = vnets.get(group.network)
         if vnet is None or group.segment not in prefixes:
             continue  # without the segment's prefixes, apply associates nothing either

@@ -31,6 +31,7 @@ from orchestrator.state import (
     ScopeInventory,
 )
 from orchestrator.state.routes import NetworkPeering, route_owner
+from providers.azure import attach as at
 from providers.azure import peerings as pr
 from providers.azure import translate as tr
 from providers.azure import translate_routes as trr
@@ -184,8 +185,8 @@ def observe_nsgs(
         vnet = vnets.get(view.group.network)
         if vnet is not None and view.group.segment in known:
             members = tr.member_subnets(vnet, known[view.group.segment])
-            problems.extend(tr.association_problems(nsg, members))
-            if sharing is not None:
+            problems.extend(at.problems(nsg, members))
+            if sharing is not None and at.mode_of(nsg) == "add":
                 problems.extend(shared_problems(nsg, members, view.group.segment, sharing))
         group = view.group
         if problems:

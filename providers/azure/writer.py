@@ -44,6 +44,7 @@ from orchestrator.state import (
     Step,
 )
 from orchestrator.state.resources import Direction
+from providers.azure import attach as at
 from providers.azure import priorities
 from providers.azure import shared as sh
 from providers.azure import translate as tr
@@ -155,6 +156,7 @@ class AzureWriter:
         out: dict[str, ChangeResult],
     ) -> None:
         repaired: dict[str, list[str]] = defaultdict(list)  # NSG name → keys of its changes
+        modes: dict[str, str] = {}  # NSG name → the attach mode its group wants
         for change in changes:
             after = change.after
             if isinstance(after, AddressSet):
@@ -169,11 +171,12 @@ class AzureWriter:
                 ref = ids.get(after.key)
                 name = ref.id if ref else tr.nsg_name(after)
                 repaired[name].append(change.key)
+                modes[name] = after.attach
             else:
                 why = f"{self.where(change.key)}: nothing to do for a {change.resource.kind}"
                 out[change.key] = ChangeResult(change.key, False, why)
         for name, keys in sorted(repaired.items()):
-            result = self._guard(keys[0], partial(self._repair, name, ids))
+            result = self._guard(keys[0], partial(self._repair, name, ids, modes.get(name, "")))
             for key in keys:
                 if not result.ok or key not in out:
                     out[key] = ChangeResult(key, result.ok, result.message)
@@ -263,8 +266,10 @@ class AzureWriter:
         if nsg is None:
             return
         self._unshare(nsg)
+        kept = at.priors(nsg)  # what an exclusive attachment took off: put back
         for ref in tr.props(nsg).get("subnets") or ():
-            self._set_subnet_nsg(str(ref["id"]), None, expected=str(nsg["id"]))
+            prior = kept.get(tr.name_of_id(str(ref["id"])))
+            self._set_subnet_nsg(str(ref["id"]), prior, expected=str(nsg["id"]))
         try:
             self._retry(lambda: self.client.network_security_groups.begin_delete(
                 self.rg, name).result())  # fmt: skip
@@ -275,10 +280,14 @@ class AzureWriter:
         if parts is not None:
             self._records().forget(*parts)
 
-    def _repair(self, name: str, ids: Mapping[str, NativeRef]) -> None:
+    def _repair(self, name: str, ids: Mapping[str, NativeRef], mode: str = "") -> None:
         """Put back what makes an NSG eastwest's beyond its allows: the deny rules, rules using
-        a segment's new prefixes, and the subnet associations."""
+        a segment's new prefixes, and the subnet associations (as ``mode`` now asks)."""
         known = _known(ids)
+        nsg = self._get_nsg(name)
+        if nsg is not None and mode and at.mode_of(nsg) != mode:
+            tags = {**tr.tags_of(nsg), at.TAG_ATTACH: mode}
+            self._retry(partial(self._tag, name, tags))
 
         def edit(rules: RuleSet) -> None:
             for rule in list(rules.after.values()):
@@ -385,32 +394,43 @@ class AzureWriter:
     # -- subnets ------------------------------------------------------------------------------
 
     def _associate(self, name: str, ids: Mapping[str, NativeRef]) -> None:
+        """The NSG's subnet associations as its attach mode asks (``attach.moves``): an
+        exclusive attachment records what it takes off a subnet before it does, and drops the
+        record only once that NSG is back."""
         nsg = self._get_nsg(name)
         found = self._members(nsg, ids)
         if nsg is None or found is None:
             return
         segment, members = found
+        todo, held = at.moves(nsg, members)
         shared = set()
-        if self.share:
+        if self.share and at.mode_of(nsg) == "add":
             sharing = self._sharing(members, nsg)
-            shared = {str(n["id"]).lower() for n in sh.shared_nsgs(nsg, members, segment, sharing)}
-        conflicts = []
-        for subnet in members:
-            current = tr.associated_nsg(subnet)
-            if current is None:
-                self._set_subnet_nsg(str(subnet["id"]), str(nsg["id"]), expected=None)
-            elif current.lower() != str(nsg["id"]).lower() and current.lower() not in shared:
-                conflicts.append(f"{subnet['name']} (NSG {tr.name_of_id(current)})")
-        member_ids = {str(s["id"]).lower() for s in members}
-        for ref in tr.props(nsg).get("subnets") or ():
-            if str(ref["id"]).lower() not in member_ids:
-                self._set_subnet_nsg(str(ref["id"]), None, expected=str(nsg["id"]))
+            shared = {
+                tr.name_of_id(str(n["id"])) for n in sh.shared_nsgs(nsg, members, segment, sharing)
+            }
+        record = {m.subnet: m.record for m in todo if m.record is not None}
+        if record:
+            self._priors(name, record, ())
+        for move in todo:
+            self._set_subnet_nsg(move.subnet_id, move.to, expected=move.expected)
+        forget = [m.subnet for m in todo if m.forget]
+        if forget:
+            self._priors(name, {}, forget)
+        conflicts = [
+            f"{subnet} (NSG {nsg_name})" for subnet, nsg_name in held if nsg_name not in shared
+        ]
         if conflicts:
             raise PermanentError(
                 f"member subnets already have an NSG that is not eastwest's: "
                 f"{', '.join(conflicts)}; eastwest leaves them alone (remove that NSG from the "
-                "subnet, or drop the subnet from the segment)"
+                "subnet, drop the subnet from the segment, or set attach: exclusive)"
             )
+
+    def _priors(self, name: str, record: Mapping[str, str], forget: Sequence[str]) -> None:
+        nsg = self._get_nsg(name)
+        if nsg is not None:
+            self._retry(partial(self._tag, name, at.with_priors(tr.tags_of(nsg), record, forget)))
 
     def _members(
         self, nsg: Payload | None, ids: Mapping[str, NativeRef]
@@ -434,8 +454,8 @@ class AzureWriter:
             return
         nsg = self._get_nsg(name)
         found = self._members(nsg, ids)
-        if nsg is None or found is None:
-            return
+        if nsg is None or found is None or at.mode_of(nsg) != "add":
+            return  # only add shares: exclusive takes the user's NSG off, none attaches nothing
         segment, members = found
         for shared in sh.shared_nsgs(nsg, members, segment, self._sharing(members, nsg)):
             self._copy_rules(str(shared["name"]), nsg, segment, present=True)

@@ -152,13 +152,31 @@ def _user_rules(azure: AzureConsole) -> dict[str, list[dict[str, object]]]:
     return found
 
 
-def test_synth_refuses_existing_nsgs_share(sandbox_dir: Path, tmp_path: Path) -> None:
-    shared = tmp_path / "shared.yaml"
-    shared.write_text(
-        POLICY.replace("resource_group: rg-net,", "resource_group: rg-net, existing_nsgs: share,")
-    )
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        pytest.param(
+            "resource_group: rg-net,",
+            "resource_group: rg-net, existing_nsgs: share,",
+            "existing_nsgs: share",
+            id="share",
+        ),
+        pytest.param(
+            "  - {name: web, members:",
+            "  - {name: web, attach: exclusive, members:",
+            "attach: exclusive on Azure",
+            id="exclusive",
+        ),
+    ],
+)
+def test_synth_refuses_what_terraform_cannot_put_back(
+    sandbox_dir: Path, tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    refused = tmp_path / "refused.yaml"
+    assert old in POLICY
+    refused.write_text(POLICY.replace(old, new))
     out = tmp_path / "tf"
-    code, _, err = run(sandbox_dir, "synth", str(shared), "--out", str(out))
+    code, _, err = run(sandbox_dir, "synth", str(refused), "--out", str(out))
     assert code == 1
-    assert "existing_nsgs: share" in err
+    assert said in err
     assert not out.exists()
