@@ -209,3 +209,87 @@ DeleteWithRouteEntry = _error(
 TrAttachmentNotFound = _error(
     "InvalidTransitRouterAttachmentId.NotFound", 400, "The attachment does not exist."
 )
+
+# ECS workloads: instances and ENIs (JoinSecurityGroup, LeaveSecurityGroup,
+# ModifyNetworkInterfaceAttribute). Codes and statuses from the metadata's errorCodes; where it
+# lists "%s" as the message, the message is the fake's own wording.
+InstanceNotFound = _error(
+    "InvalidInstanceId.NotFound", 404, "The specified InstanceId does not exist."
+)
+EniNotFound = _error(
+    "InvalidEniId.NotFound", 404, "The specified NetworkInterfaceId does not exist."
+)
+EniIdAndInstanceIdConflict = _error(
+    "InvalidParam.EniIdAndInstanceId.Conflict",
+    403,
+    "InstanceId and NetworkInterfaceId cannot be specified at the same time.",
+)
+IncorrectInstanceStatus = _error(
+    "IncorrectInstanceStatus",
+    403,
+    "The current status of the resource does not support this operation.",
+)
+InstanceGroupVpcMismatch = _error(
+    "InvalidInstanceId.Mismatch",
+    400,
+    "Specified instance and security group are not in the same VPC.",
+)
+EniGroupVpcMismatch = _error(
+    "InvalidOperation.VpcMismatch",
+    403,
+    "The specified network interface and security group are not in the same VPC.",
+)
+AlreadyInGroup = _error(
+    "InvalidInstanceId.AlreadyExists",
+    403,
+    "The specified instance already exists in the specified security group.",
+)
+InstanceGroupLimitExceeded = _error(
+    "InstanceSecurityGroupLimitExceeded",
+    400,
+    "Exceeding the allowed amount of security groups that an instance can be in.",
+)
+JoinedGroupLimitExceed = _error(
+    "JoinedGroupLimitExceed",
+    400,
+    "The number of security groups the network interface joins exceeds the quota.",
+)
+MultiGroupTypeJoin = _error(
+    "InvalidOperation.MultiGroupType",
+    400,
+    "The specified instance can't join different types of security group.",
+)
+MultiGroupTypeModify = _error(
+    "InvalidOperation.MultiGroupType",
+    403,
+    "The specified instance can't join different types of security group.",
+)
+NotInGroup = _error(
+    "InvalidSecurityGroupAssociation.NotFound",
+    400,
+    "The specified instance or network interface is not in the specified security group.",
+)
+InstanceLastGroup = _error(
+    "InstanceLastSecurityGroup",
+    403,
+    "The specified security group is the last security group for the instance.",
+)
+EniLastGroup = _error(
+    "InvalidOperation.AtLeastInOneGroup",
+    403,
+    "The network interface must be in at least one security group.",
+)
+EniServiceManaged = _error(
+    "InvalidOperation.EniServiceManaged",
+    403,
+    "The network interface is managed by a cloud service and cannot be changed.",
+)
+PrimaryEniOnlyNameAndDesc = _error(
+    "InvalidOperation.PrimaryEniOnlySupportModifyNameAndDesc",
+    404,
+    "Primary NetworkInterface is only allowed to modify name and description.",
+)
+EniDuplicateGroups = _error(
+    "InvalidParameter", 400, "The specified parameter SecurityGroupId.N has duplicate values."
+)
+InstanceStatusNotFound = _error("InvalidStatus.NotFound", 404, "The specified Status is not found.")

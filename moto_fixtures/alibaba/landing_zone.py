@@ -90,3 +90,39 @@ def firewall_eni_name(zone: str) -> str:
 def zone_suffix(zone: str) -> str:
     """``cn-hangzhou-h`` → ``h``."""
     return zone.rsplit("-", 1)[-1]
+
+
+# --- workloads (ECS instances and ENIs) ---
+
+
+# One instance per spoke and zone, in the spoke's vSwitch of that zone, in the spoke's hand-made
+# group: so every pair of segments has instances in the same zone and in different zones.
+def instance_name(spoke: Spoke, zone: str) -> str:
+    """``spoke-web-1`` in ``cn-hangzhou-h`` → ``spoke-web-1-vm-h``."""
+    return f"{spoke.name}-vm-{zone_suffix(zone)}"
+
+
+def eni_name(instance: str, index: int) -> str:
+    """An instance's ENIs: ``eth0`` is the primary one."""
+    return f"{instance}-eth{index}"
+
+
+# A hand-made permissive group (PostgreSQL open to the world), joined by one db instance: the
+# kind of group an `exclusive` attachment must take off and put back byte-identical.
+PERMISSIVE_SPOKE = "spoke-db-1"
+PERMISSIVE_GROUP = "spoke-db-1-pg-open"
+PERMISSIVE_INSTANCE = f"{PERMISSIVE_SPOKE}-vm-{zone_suffix(ZONES[0])}"
+# A secondary ENI attached to one app instance: workloads have more than their primary ENI.
+SECONDARY_INSTANCE = f"spoke-app-1-vm-{zone_suffix(ZONES[0])}"
+# An ENI a cloud service manages (a PrivateLink endpoint's, as DescribeNetworkInterfaces shows
+# it: ServiceManaged, a ServiceID, no InstanceId) in a member VPC: never a workload.
+ENDPOINT_SPOKE = "spoke-app-1"
+ENDPOINT_ENI = "spoke-app-1-endpoint-eni"
+ENDPOINT_SERVICE_ID = 12345678910
+# The VM-Series firewalls of the security VPC: a management (primary) ENI and the data ENI the
+# routes point at (``fw-eni-h``/``-i``), both in the hand-made group ``security-fw``.
+FIREWALL_GROUP = f"{SECURITY.name}-fw"
+
+
+def firewall_instance_name(zone: str) -> str:
+    return f"fw-vm-{zone_suffix(zone)}"

@@ -23,7 +23,11 @@ What gets built (``landing_zone.py`` holds the names and CIDRs):
 - unowned things eastwest must never touch: a hand-made group per spoke (``<spoke>-ops``, tag
   ``owner=netops``) with CIDR rules, a self-reference and an egress rule, and a hand-made route
   ``corp-onprem`` (172.16.0.0/12 → the spoke's TR attachment) in every spoke table and in the
-  security VPC's firewall table.
+  security VPC's firewall table;
+- workloads (``workloads.py``): an instance per spoke and zone in its spoke's ``-ops`` group,
+  one also in the permissive ``spoke-db-1-pg-open``, a secondary ENI on one app instance, and
+  interfaces no workload group may touch: the two VM-Series instances of the security VPC
+  (management ENI plus the data ENI ``fw-eni-<zone>``) and a service-managed endpoint ENI.
 """
 
 from __future__ import annotations
@@ -50,11 +54,7 @@ from aliyunsdkcbn.request.v20170912.ListTransitRouterRouteTableAssociationsReque
 from aliyunsdkcbn.request.v20170912.ListTransitRouterRouteTablePropagationsRequest import (
     ListTransitRouterRouteTablePropagationsRequest as ListPropagations,
 )
-from aliyunsdkecs.request.v20140526 import (
-    AuthorizeSecurityGroupEgressRequest,
-    AuthorizeSecurityGroupRequest,
-    CreateSecurityGroupRequest,
-)
+from aliyunsdkecs.request.v20140526 import AuthorizeSecurityGroupEgressRequest
 from aliyunsdkvpc.request.v20160428 import (
     AssociateRouteTableRequest,
     CreateRouteEntryRequest,
@@ -63,6 +63,12 @@ from aliyunsdkvpc.request.v20160428 import (
 
 from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.alibaba.clients import acs_client, call
+from moto_fixtures.alibaba.seed_workloads import (
+    SeededWorkloads,
+    hand_made_group,
+    rule,
+    seed_workloads,
+)
 from moto_fixtures.alibaba.server import AlibabaServer
 
 # An attachment settles after the server's async_delay; a seed waiting longer has hung.
@@ -94,6 +100,11 @@ class SeedReport:
     attachments: Mapping[str, str]
     security_groups: Mapping[str, str]  # the hand-made groups eastwest must not touch
     route_entries: Mapping[str, str]  # "<table name>/<route name>" → hand-made entry id
+    instances: Mapping[str, str]  # ECS instances: "<spoke>-vm-<zone>", "fw-vm-<zone>"
+    # Every seeded ENI: "<instance>-eth<N>" (eth0 the primary), the endpoint ENI; the firewall
+    # data ENIs are "fw-vm-<zone>-eth1" here and "fw-eni-<zone>" in firewall_enis.
+    network_interfaces: Mapping[str, str]
+    excluded_interfaces: Mapping[str, str]  # ENIs no workload group may ever touch
 
     @property
     def ids(self) -> Mapping[str, str]:
@@ -107,6 +118,8 @@ class SeedReport:
             self.attachments,
             self.security_groups,
             self.route_entries,
+            self.instances,
+            self.network_interfaces,
         ):
             merged.update(kind)
         return _frozen(merged)
@@ -126,7 +139,7 @@ def seed_alibaba(server: AlibabaServer) -> SeedReport:
     for spoke in lz.SPOKES:
         builder.unowned(spoke)
     builder.corp_route(lz.SECURITY_FW_TABLE, lz.SECURITY.attachment)
-    return builder.report()
+    return builder.report(builder.workloads())
 
 
 class _Builder:
@@ -141,7 +154,6 @@ class _Builder:
         self.vpcs: dict[str, str] = {}
         self.vswitches: dict[str, str] = {}
         self.route_tables: dict[str, str] = {}
-        self.enis: dict[str, str] = {}
         self.attachments: dict[str, str] = {}
         self.groups: dict[str, str] = {}
         self.entries: dict[str, str] = {}
@@ -186,8 +198,6 @@ class _Builder:
         for (tier, zone), cidr in lz.SECURITY_VSWITCHES.items():
             name = lz.security_vswitch_name(tier, zone)
             by_tier.setdefault(tier, {})[zone] = self._vswitch(vpc_id, zone, cidr, name)
-        for zone, vswitch_id in by_tier["fw"].items():
-            self.enis[lz.firewall_eni_name(zone)] = self.server.backend.vpc.add_eni(vswitch_id)
         for zone, vswitch_id in by_tier["tr"].items():
             self._route_table(vpc_id, lz.security_tr_table(zone), [vswitch_id])
         self._route_table(vpc_id, lz.SECURITY_FW_TABLE, list(by_tier["fw"].values()))
@@ -251,32 +261,28 @@ class _Builder:
         """The hand-made group and route of one spoke."""
         self.corp_route(spoke.route_table, spoke.attachment)
 
-        create = CreateSecurityGroupRequest.CreateSecurityGroupRequest()
-        create.set_VpcId(self.vpcs[spoke.name])
-        create.set_SecurityGroupName(spoke.security_group)
-        create.set_Description("ops access, made by hand")
-        create.set_Tags(
-            [{"Key": "owner", "Value": "netops"}, {"Key": "segment", "Value": spoke.segment}]
+        group_id = hand_made_group(
+            self._call,
+            self.vpcs[spoke.name],
+            spoke.security_group,
+            "ops access, made by hand",
+            {"owner": "netops", "segment": spoke.segment},
+            lambda group_id: [
+                rule("TCP", "22/22", "10", "ssh from corp", SourceCidrIp=lz.CORP_CIDR),
+                rule("TCP", "443/443", "20", "from firewalls", SourceCidrIp=lz.SECURITY.cidr),
+                rule("ALL", "-1/-1", "1", "within the group", SourceGroupId=group_id),
+            ],
         )
-        group_id = str(self._call(create)["SecurityGroupId"])
         self.groups[spoke.security_group] = group_id
-
-        ingress = AuthorizeSecurityGroupRequest.AuthorizeSecurityGroupRequest()
-        ingress.set_SecurityGroupId(group_id)
-        ingress.set_Permissions(
-            [
-                _rule("TCP", "22/22", "10", "ssh from corp", SourceCidrIp=lz.CORP_CIDR),
-                _rule("TCP", "443/443", "20", "from firewalls", SourceCidrIp=lz.SECURITY.cidr),
-                _rule("ALL", "-1/-1", "1", "within the group", SourceGroupId=group_id),
-            ]
-        )
-        self._call(ingress)
         egress = AuthorizeSecurityGroupEgressRequest.AuthorizeSecurityGroupEgressRequest()
         egress.set_SecurityGroupId(group_id)
-        egress.set_Permissions([_rule("TCP", "443/443", "1", "https out", DestCidrIp="0.0.0.0/0")])
+        egress.set_Permissions([rule("TCP", "443/443", "1", "https out", DestCidrIp="0.0.0.0/0")])
         self._call(egress)
 
-    def report(self) -> SeedReport:
+    def workloads(self) -> SeededWorkloads:
+        return seed_workloads(self.server, self._call, self.vpcs, self.vswitches, self.groups)
+
+    def report(self, workloads: SeededWorkloads) -> SeedReport:
         return SeedReport(
             account_id=lz.ACCOUNT_ID,
             region=lz.REGION,
@@ -286,21 +292,11 @@ class _Builder:
             vpcs=_frozen(self.vpcs),
             vswitches=_frozen(self.vswitches),
             route_tables=_frozen(self.route_tables),
-            firewall_enis=_frozen(self.enis),
+            firewall_enis=_frozen(workloads.firewall_enis),
             attachments=_frozen(self.attachments),
-            security_groups=_frozen(self.groups),
+            security_groups=_frozen({**self.groups, **workloads.groups}),
             route_entries=_frozen(self.entries),
+            instances=_frozen(workloads.instances),
+            network_interfaces=_frozen(workloads.enis),
+            excluded_interfaces=_frozen(workloads.excluded),
         )
-
-
-def _rule(
-    protocol: str, ports: str, priority: str, description: str, **peer: str
-) -> dict[str, str]:
-    return {
-        "IpProtocol": protocol,
-        "PortRange": ports,
-        "Priority": priority,
-        "Policy": "accept",
-        "Description": description,
-        **peer,
-    }

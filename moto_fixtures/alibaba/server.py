@@ -6,7 +6,9 @@ In: a port (0: any free one), the fake key pair, the CBN async delay and fault s
 authenticated, then checked against the metadata, then faults are applied, then the handler runs
 under the backend's lock; every call that names an action is logged when it arrives. Control
 endpoints: ``GET /_eastwest/health``, ``GET/DELETE /_eastwest/calls``, ``GET/POST
-/_eastwest/faults`` (JSON ``{"throttle", "unavailable", "latency_s"}``).
+/_eastwest/faults`` (JSON ``{"throttle", "unavailable", "latency_s"}``), ``POST
+/_eastwest/instances`` (JSON ``{"VSwitchId", "SecurityGroupIds", "InstanceName", "Tags"}``: a new
+instance with its primary ENI, as RunInstances would make it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from urllib.parse import urlsplit
 from moto_fixtures.alibaba import errors, metadata
 from moto_fixtures.alibaba.faults import FaultConfig, Faults
 from moto_fixtures.alibaba.models.backend import Backend
+from moto_fixtures.alibaba.models.workloads import Launch
 from moto_fixtures.alibaba.protocol import Authenticator, parse_params
 from moto_fixtures.alibaba.responses import Handler, handlers
 from moto_fixtures.aws.calls import Call, CallLog
@@ -125,8 +128,32 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, asdict(state.faults.set(json.loads(body or b"{}"))))
         elif path == "/_eastwest/faults":
             self._send(200, asdict(state.faults.config))
+        elif path == "/_eastwest/instances" and method == "POST":
+            self._launch(json.loads(body or b"{}"))
         else:
             self._send(404, {"Code": "NotFound", "Message": path})
+
+    def _launch(self, spec: dict[str, Any]) -> None:
+        """RunInstances is not in the metadata: a new instance (a scale-out) comes from here. It
+        is logged as a ``RunInstances`` call, so the sandbox's reset sees the fake was used."""
+        backend = self.state.backend
+        self.state.calls.record(Call(account=backend.account_id, action="RunInstances"))
+        launch = Launch(
+            str(spec.get("VSwitchId", "")),
+            tuple(str(g) for g in spec.get("SecurityGroupIds", [])),
+            str(spec.get("InstanceName", "")),
+            {str(k): str(v) for k, v in dict(spec.get("Tags", {})).items()},
+        )
+        try:
+            with backend.lock:
+                instance = backend.workloads.launch(launch)
+        except errors.AlibabaError as exc:
+            self._send(exc.status, {"Code": exc.code, "Message": exc.message})
+            return
+        self._send(
+            200,
+            {"InstanceId": instance.instance_id, "NetworkInterfaceId": instance.primary_eni},
+        )
 
     def _send(self, status: int, payload: Any) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()

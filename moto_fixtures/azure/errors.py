@@ -213,3 +213,58 @@ class InUseCannotBeDeletedError(ArmError):
             f"resources: {', '.join(users)}."
         )
         self.code = f"InUse{noun}CannotBeDeleted"
+
+
+class AllIpConfigurationsSameAsgsError(ArmError):
+    """NRP's wording (seen in azure-cli#21551): every IPv4 configuration of a NIC carries the
+    same application security groups."""
+
+    code = "AllIpConfigurationsOnANicMustBelongToTheSameApplicationSecurityGroups"
+
+    def __init__(self, first: str, first_asgs: str, other: str, other_asgs: str) -> None:
+        super().__init__(
+            "All IPConfigurations on a Network Interface should reference the same set of"
+            f" Application Security Groups. IPConfiguration {first} references ASG(s)"
+            f" {first_asgs}, wheras IPConfiguration {other} references ASG(s) {other_asgs}."
+        )
+
+
+class AsgInDifferentVnetError(ArmError):
+    """The members of an ASG live in one VNet (the documented rule); code and wording are the
+    fake's (unconfirmed)."""
+
+    code = "NetworkInterfaceAndApplicationSecurityGroupInDifferentVnet"
+
+    def __init__(self, ip_configuration: str, asg: str, vnet: str) -> None:
+        super().__init__(
+            f"IP configuration {ip_configuration} cannot join application security group {asg}:"
+            f" its network interfaces are in virtual network {vnet}. All network interfaces of"
+            " an application security group must be in the same virtual network."
+        )
+
+
+class PrivateIPAddressInUseError(ArmError):
+    code = "PrivateIPAddressInUse"
+
+    def __init__(self, address: str, ip_configuration: str, holder: str) -> None:
+        super().__init__(
+            f"IP configuration {ip_configuration} is using the private IP address {address}"
+            f" which is already allocated to resource {holder}."
+        )
+
+
+class PrivateIPAddressNotInSubnetError(ArmError):
+    code = "PrivateIPAddressNotInSubnet"
+
+    def __init__(self, address: str, ip_configuration: str, prefix: str) -> None:
+        super().__init__(
+            f"IP configuration {ip_configuration} has private IP address {address} which does"
+            f" not belong to the range of subnet prefix {prefix}."
+        )
+
+
+class SubnetIsFullError(ArmError):
+    code = "SubnetIsFull"
+
+    def __init__(self, subnet: str) -> None:
+        super().__init__(f"Subnet {subnet} has no free private IP address left.")

@@ -103,17 +103,20 @@ VNET: Mapping[str, Prop] = {  # subnets, virtualNetworkPeerings: children
     "enableVmProtection": _B,
 }
 ASG: Mapping[str, Prop] = {}
-# NetworkInterfacePropertiesFormat (read mostly: enough to seed NVAs and workloads)
+# NetworkInterfacePropertiesFormat (the writable parts a workload NIC uses)
 NIC: Mapping[str, Prop] = {
     "networkSecurityGroup": _REF,
     "ipConfigurations": _OBJ,
     "enableIPForwarding": _B,
     "enableAcceleratedNetworking": _B,
+    "disableTcpStateTracking": _B,
+    "nicType": Prop("enum", ("Standard", "Elastic"), "NetworkInterfaceNicType"),
 }
 # NetworkInterfaceIPConfigurationPropertiesFormat
 IP_CONFIGURATION: Mapping[str, Prop] = {
     "privateIPAddress": _S,
     "privateIPAllocationMethod": Prop("enum", ALLOCATION, "IPAllocationMethod"),
+    "privateIPAddressVersion": Prop("enum", ("IPv4", "IPv6"), "IPVersion"),
     "subnet": _REF,
     "primary": _B,
     "applicationSecurityGroups": _REFS,

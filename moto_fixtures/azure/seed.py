@@ -12,7 +12,9 @@ balancers); spokes ``vnet-web``/``vnet-app``/``vnet-db`` (tag ``segment``) with 
 subnet each, behind NSG ``nsg-<segment>`` and route table ``rt-<segment>`` (0.0.0.0/0 → the LB
 frontend) and a newer subnet ``snet-<segment>-2`` (10.x.2.0/24) with neither NSG nor route
 table: the one a policy can put eastwest's NSG (and route table) on (``free_subnets``); peerings
-hub↔spoke both ways (forwarded traffic allowed). Deterministic: two fresh servers seeded alike
+hub↔spoke both ways (forwarded traffic allowed); workload NICs (``seed_workloads.py``): two VM
+NICs per spoke, one with a hand-made permissive NSG and ASG, and the NVA NICs shown on their
+VMs. Deterministic: two fresh servers seeded alike
 hold the same names, ids and prefixes.
 """
 
@@ -28,6 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from moto_fixtures.azure.credential import FAKE_TOKEN
+from moto_fixtures.azure.seed_workloads import Scope, attach_nvas, seed_workloads
 from moto_fixtures.azure.server import AzureServer
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
@@ -52,6 +55,11 @@ class SeedReport:
     lb_frontend_ip: str
     unowned_rules: Mapping[str, tuple[str, ...]]  # NSG name → rules eastwest must not touch
     free_subnets: Mapping[str, str]  # "vnet/subnet" → id: spoke subnets without NSG or table
+    workload_nics: Mapping[str, str]  # NIC name → id: the spokes' VM NICs (seed_workloads.py)
+    excluded_nics: Mapping[str, str]  # NIC name → id: the NVAs' (IP forwarding), never a workload
+    virtual_machines: Mapping[str, str]  # NIC name → the id of the VM it is attached to
+    nic_nsgs: Mapping[str, str]  # hand-made NSGs on NICs (not subnets), name → id
+    asgs: Mapping[str, str]  # hand-made application security groups, name → id
 
 
 def seed_azure(server: AzureServer) -> SeedReport:
@@ -66,11 +74,13 @@ def seed_azure(server: AzureServer) -> SeedReport:
     hub = api.put("virtualNetworks/vnet-hub", _vnet("10.0.0.0/16", {"role": "hub"}, hub_subnets))
     vnets["vnet-hub"] = hub["id"]
     subnets.update({f"vnet-hub/{s['name']}": s["id"] for s in hub["properties"]["subnets"]})
-    nics = {}
+    nics, nva_ids = {}, {}
     for index, address in enumerate(NVA_ADDRESSES, start=1):
         name = f"nic-nva-{index}"
-        api.put(f"networkInterfaces/{name}", _nic(subnets["vnet-hub/snet-nva"], address))
-        nics[name] = address
+        nic = api.put(f"networkInterfaces/{name}", _nic(subnets["vnet-hub/snet-nva"], address))
+        nics[name], nva_ids[name] = address, nic["id"]
+    scope = Scope(SUBSCRIPTION, GROUP, REGION)
+    nva_vms = attach_nvas(server.store, scope, nva_ids)
     for segment, cidr in SEGMENTS.items():
         rules = _rules(segment)
         nsg = api.put(f"networkSecurityGroups/nsg-{segment}",
@@ -97,6 +107,8 @@ def seed_azure(server: AzureServer) -> SeedReport:
                 _peering(vnets[spoke], gateway_transit=True))  # fmt: skip
         api.put(f"virtualNetworks/{spoke}/virtualNetworkPeerings/{segment}-to-hub",
                 _peering(vnets["vnet-hub"], gateway_transit=False))  # fmt: skip
+    workloads = seed_workloads(api.put, server.store, scope, subnets, tuple(SEGMENTS))
+    unowned.update(workloads.nsg_rules)
     return SeedReport(
         subscription_id=SUBSCRIPTION,
         resource_group=GROUP,
@@ -109,6 +121,11 @@ def seed_azure(server: AzureServer) -> SeedReport:
         lb_frontend_ip=LB_FRONTEND_IP,
         unowned_rules=MappingProxyType(unowned),
         free_subnets=MappingProxyType(free),
+        workload_nics=MappingProxyType(workloads.nics),
+        excluded_nics=MappingProxyType(nva_ids),
+        virtual_machines=MappingProxyType({**nva_vms, **workloads.vms}),
+        nic_nsgs=MappingProxyType(workloads.nic_nsgs),
+        asgs=MappingProxyType(workloads.asgs),
     )
 
 
@@ -119,7 +136,9 @@ class _Api:
 
     def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         url = f"{self._base}/providers/Microsoft.Network/{path}?api-version={API_VERSION}"
-        _, headers = self._call("PUT", url, body)
+        answer, headers = self._call("PUT", url, body)
+        if answer["properties"]["provisioningState"] == "Succeeded":
+            return answer  # done at once (no async delay): no need to poll, nor to read back
         status_url = headers.get("Azure-AsyncOperation")
         while status_url:
             status, _ = self._call("GET", status_url, None)

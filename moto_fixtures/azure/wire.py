@@ -199,12 +199,21 @@ def _nic(resource: Resource, store: Store) -> dict[str, Any]:
         }
         for config in resource.properties.get("ipConfigurations", [])
     ]
-    return {
+    out: dict[str, Any] = {
         "resourceGuid": resource.guid,
         "enableIPForwarding": False,
         "enableAcceleratedNetworking": False,
+        "disableTcpStateTracking": False,
+        "nicType": "Standard",
+        "vnetEncryptionSupported": False,
+        "dnsSettings": {"dnsServers": [], "appliedDnsServers": []},
+        "hostedWorkloads": [],
+        "tapConfigurations": [],
         "ipConfigurations": configs,
     }
+    if "virtualMachine" in resource.properties:
+        out["primary"] = True  # the fake's VMs have one NIC each
+    return out
 
 
 def _asg(resource: Resource, store: Store) -> dict[str, Any]:

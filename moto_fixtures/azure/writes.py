@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from moto_fixtures.azure import schema
+from moto_fixtures.azure import nics, schema
 from moto_fixtures.azure.errors import (
     InUseCannotBeDeletedError,
     InvalidRequestFormatError,
@@ -62,6 +62,8 @@ class Writer:
         for ref_owner, ref_props in [(rid, props), *((cid, cp) for _, cid, cp in children)]:
             self._check_references(ref_owner, ref_props)
         old = self.store.get(rid)
+        if segment == "networkInterfaces":
+            nics.prepare(self.store, rid, props, old)
         resource = Resource(
             id=old.id if old else rid,
             kind=kind,

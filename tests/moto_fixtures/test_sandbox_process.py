@@ -127,8 +127,12 @@ def test_reset_reseeds_only_the_fakes_that_were_used(running: SandboxInfo) -> No
     assert _post(state["control_url"] + "/_eastwest/reset") == {"reset": []}
 
     alibaba = AlibabaConsole(state["alibaba"])
-    group = alibaba.groups()[0]
-    alibaba.call("2014-05-26", "DeleteSecurityGroup", SecurityGroupId=group["SecurityGroupId"])
+    # A group with instances in it cannot be deleted: take the permissive one off its instance.
+    seeded = state["alibaba"]["landing_zone"]
+    group = seeded["security_groups"]["spoke-db-1-pg-open"]
+    instance = seeded["instances"]["spoke-db-1-vm-h"]
+    alibaba.call("2014-05-26", "LeaveSecurityGroup", SecurityGroupId=group, InstanceId=instance)
+    alibaba.call("2014-05-26", "DeleteSecurityGroup", SecurityGroupId=group)
     assert _post(state["control_url"] + "/_eastwest/reset") == {"reset": ["alibaba"]}
 
     # Same ports, same ids, a CA bundle that still verifies: sandbox.json stays true. (New

@@ -1,4 +1,4 @@
-"""One account in one region: ECS, VPC and CBN state behind one lock."""
+"""One account in one region: ECS (groups, instances, ENIs), VPC and CBN state behind one lock."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from moto_fixtures.alibaba.models.cbn import Cbn
 from moto_fixtures.alibaba.models.common import Ids
 from moto_fixtures.alibaba.models.ecs import Ecs
 from moto_fixtures.alibaba.models.vpc import Vpcs
+from moto_fixtures.alibaba.models.workloads import Workloads
 
 ACCOUNT_ID = "5123456789012345"
 REGION = "cn-hangzhou"
@@ -19,7 +20,13 @@ class Backend:
         self.account_id = ACCOUNT_ID
         self.ids = Ids()
         self.vpc = Vpcs(self.ids)
-        self.ecs = Ecs(self.ids, lambda vpc_id: vpc_id in self.vpc.vpcs)
+        self.ecs = Ecs(
+            self.ids,
+            lambda vpc_id: vpc_id in self.vpc.vpcs,
+            lambda group_id: bool(self.workloads.members(group_id)),
+        )
+        self.workloads = Workloads(self.ids, self.vpc.vswitches, self.ecs.get, async_delay)
+        self.vpc.enis, self.vpc.instances = self.workloads.enis, self.workloads.instances
         self.cbn = Cbn(self.ids, async_delay)
         # (action, ClientToken) → the id the first request created: a replay answers it again.
         self.client_tokens: dict[tuple[str, str], str] = {}

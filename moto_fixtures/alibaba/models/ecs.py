@@ -73,9 +73,16 @@ class SecurityGroup:
 
 
 class Ecs:
-    def __init__(self, ids: Ids, vpc_exists: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        ids: Ids,
+        vpc_exists: Callable[[str], bool],
+        has_members: Callable[[str], bool] = lambda _group_id: False,
+    ) -> None:
         self._ids = ids
         self._vpc_exists = vpc_exists
+        # Whether an instance or ENI is still in the group: such a group cannot be deleted.
+        self._has_members = has_members
         self.groups: dict[str, SecurityGroup] = {}
 
     def create_group(
@@ -113,6 +120,8 @@ class Ecs:
             raise errors.DependencyViolation(
                 "The specified security group is referenced by another security group."
             )
+        if self._has_members(group_id):
+            raise errors.DependencyViolation()
         del self.groups[group_id]
 
     def make_rule(self, direction: str, permission: dict[str, str]) -> Rule:

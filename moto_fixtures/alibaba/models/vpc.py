@@ -9,6 +9,7 @@ table for at most one custom table of the same VPC (``ResourceAlreadyAssociated.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from moto_fixtures.alibaba import errors
@@ -96,8 +97,10 @@ class Vpcs:
         self._ids = ids
         self.vpcs: dict[str, Vpc] = {}
         self.vswitches: dict[str, VSwitch] = {}
-        self.enis: dict[str, str] = {}  # ENI id → vSwitch id
-        self.instances: set[str] = set()
+        # ENIs and instances live in the workloads model (the backend shares its maps here):
+        # route entries only check that a next hop exists.
+        self.enis: Mapping[str, object] = {}
+        self.instances: Mapping[str, object] = {}
         self.tables: dict[str, RouteTable] = {}
         self.prefix_lists: dict[str, PrefixList] = {}
 
@@ -129,11 +132,6 @@ class Vpcs:
         )
         self.vswitches[vsw.vswitch_id] = vsw
         return vsw
-
-    def add_eni(self, vswitch_id: str) -> str:
-        eni = self._ids.new("eni")
-        self.enis[eni] = vswitch_id
-        return eni
 
     def create_table(self, vpc_id: str, name: str) -> RouteTable:
         vpc = self.vpcs.get(vpc_id)

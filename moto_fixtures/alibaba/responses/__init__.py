@@ -18,9 +18,15 @@ Handler = Callable[[Backend, dict[str, str]], dict[str, Any]]
 
 
 def handlers() -> dict[tuple[str, str], Handler]:
-    from moto_fixtures.alibaba.responses import cbn, ecs, vpc  # noqa: PLC0415 (cycle: they import Handler)
+    from moto_fixtures.alibaba.responses import (  # noqa: PLC0415 (cycle: they import Handler)
+        cbn,
+        ecs,
+        ecs_workloads,
+        vpc,
+    )
 
     table: dict[tuple[str, str], Handler] = {}
-    for product, module in (("ecs", ecs), ("vpc", vpc), ("cbn", cbn)):
+    modules = (("ecs", ecs), ("ecs", ecs_workloads), ("vpc", vpc), ("cbn", cbn))
+    for product, module in modules:
         table.update({(product, action): h for action, h in module.HANDLERS.items()})
     return table

@@ -1,14 +1,16 @@
-"""ECS 2014-05-26: security groups, rules and tags on the wire."""
+"""ECS 2014-05-26: security groups, rules and tags (of groups, instances and ENIs) on the wire."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from moto_fixtures.alibaba import errors
 from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.models.common import int_param, page_by_number, page_by_token
 from moto_fixtures.alibaba.models.ecs import PEER_FIELDS, Rule, SecurityGroup
 from moto_fixtures.alibaba.protocol import flat_list, repeat_list, tags
+from moto_fixtures.alibaba.responses.ecs_workloads import tag_rows
 
 # Parameters that may stand alone instead of Permissions.N.* (the older single-rule form).
 _SINGLE = (
@@ -40,10 +42,6 @@ def _permissions(params: dict[str, str]) -> list[dict[str, str]]:
     return listed or ([single] if single else [])
 
 
-def _tags(tagged: dict[str, str], item: str = "Tag") -> dict[str, Any]:
-    return {item: [{"TagKey": k, "TagValue": v} for k, v in sorted(tagged.items())]}
-
-
 def create_security_group(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     token = ("CreateSecurityGroup", p.get("ClientToken", ""))
     if token[1] and b.client_tokens.get(token) in b.ecs.groups:
@@ -68,11 +66,15 @@ def _group(b: Backend, g: SecurityGroup) -> dict[str, Any]:
         "SecurityGroupType": g.group_type,
         "VpcId": g.vpc_id,
         "CreationTime": g.creation_time,
-        "EcsCount": 0,
+        "EcsCount": sum(
+            1
+            for i in b.workloads.instances.values()
+            if g.group_id in b.workloads.enis[i.primary_eni].groups
+        ),
         "AvailableInstanceAmount": 2000,
         "ResourceGroupId": "",
         "ServiceManaged": False,
-        "Tags": _tags(g.tags),
+        "Tags": tag_rows(g.tags),
     }
 
 
@@ -168,77 +170,69 @@ def delete_security_group(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     return {}
 
 
-def _tagged(b: Backend, p: dict[str, str]) -> list[SecurityGroup]:
-    if p["ResourceType"].lower() != "securitygroup":
-        raise errors.InvalidParameter("InvalidResourceType.NotFound: only securitygroup is faked.")
-    return [b.ecs.get(i) for i in repeat_list(p, "ResourceId")]
+class _Tagged(Protocol):
+    tags: dict[str, str]
+
+
+def _tagged_kind(b: Backend, p: dict[str, str]) -> tuple[str, Mapping[str, _Tagged]]:
+    """The resource type (lower case, as ListTagResources answers it) and its objects."""
+    kind = p["ResourceType"].lower()
+    kinds: dict[str, Mapping[str, _Tagged]] = {
+        "securitygroup": b.ecs.groups,
+        "instance": b.workloads.instances,
+        "eni": b.workloads.enis,
+    }
+    if kind not in kinds:
+        raise errors.InvalidParameter(
+            "InvalidResourceType.NotFound: only securitygroup, instance and eni are faked."
+        )
+    return kind, kinds[kind]
+
+
+def _tagged(b: Backend, p: dict[str, str]) -> list[tuple[str, _Tagged]]:
+    """The named resources; an unknown id answers its kind's not-found error."""
+    kind, _ = _tagged_kind(b, p)
+    lookup: dict[str, Callable[[str], _Tagged]] = {
+        "securitygroup": b.ecs.get,
+        "instance": b.workloads.instance,
+        "eni": b.workloads.eni,
+    }
+    return [(i, lookup[kind](i)) for i in repeat_list(p, "ResourceId")]
 
 
 def tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
-    for group in _tagged(b, p):
-        group.tags.update(tags(p))
+    for _, resource in _tagged(b, p):
+        resource.tags.update(tags(p))
     return {}
 
 
 def untag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     keys = repeat_list(p, "TagKey")
-    for group in _tagged(b, p):
-        group.tags = (
-            {} if p.get("All") == "true" else {k: v for k, v in group.tags.items() if k not in keys}
+    for _, resource in _tagged(b, p):
+        resource.tags = (
+            {}
+            if p.get("All") == "true"
+            else {k: v for k, v in resource.tags.items() if k not in keys}
         )
     return {}
 
 
 def list_tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
-    ids = repeat_list(p, "ResourceId")
-    groups = _tagged(b, p) if ids else sorted(b.ecs.groups.values(), key=lambda g: g.group_id)
+    kind, objects = _tagged_kind(b, p)
+    named = _tagged(b, p) if repeat_list(p, "ResourceId") else sorted(objects.items())
     wanted = tags(p)
     rows = [
-        {"ResourceType": "securitygroup", "ResourceId": g.group_id, "TagKey": k, "TagValue": v}
-        for g in groups
-        if all(g.tags.get(wk) == wv for wk, wv in wanted.items())
-        for k, v in sorted(g.tags.items())
+        {"ResourceType": kind, "ResourceId": rid, "TagKey": k, "TagValue": v}
+        for rid, resource in named
+        if all(resource.tags.get(wk) == wv for wk, wv in wanted.items())
+        for k, v in sorted(resource.tags.items())
     ]
     # ECS pages tag rows by 50 (the documented page size of ListTagResources).
     page, token = page_by_token(rows, p.get("NextToken"), 50, errors.InvalidNextTokenEcs)
     return {"TagResources": {"TagResource": page}, "NextToken": token}
 
 
-def describe_network_interfaces(b: Backend, p: dict[str, str]) -> dict[str, Any]:
-    """ENIs (seeded on the VPC model), ``MaxResults`` 10-500 with ``NextToken``: a smaller or
-    larger value is clamped, as the metadata says."""
-    ids = repeat_list(p, "NetworkInterfaceId")
-    rows = []
-    for eni, vswitch_id in sorted(b.vpc.enis.items()):
-        vsw = b.vpc.vswitches[vswitch_id]
-        if (ids and eni not in ids) or p.get("VSwitchId", vswitch_id) != vswitch_id:
-            continue
-        if p.get("VpcId", vsw.vpc_id) != vsw.vpc_id:
-            continue
-        rows.append(
-            {
-                "NetworkInterfaceId": eni,
-                "NetworkInterfaceName": "",
-                "VSwitchId": vswitch_id,
-                "VpcId": vsw.vpc_id,
-                "ZoneId": vsw.zone_id,
-                "Status": "InUse",
-                "Type": "Secondary",
-                "OwnerId": b.account_id,
-                "Tags": {"Tag": []},
-            }
-        )
-    size = min(max(int_param(p, "MaxResults", 10, -(2**31), None), 10), 500)
-    page, token = page_by_token(rows, p.get("NextToken"), size, errors.InvalidNextTokenEcs)
-    return {
-        "NextToken": token,
-        "TotalCount": len(rows),
-        "NetworkInterfaceSets": {"NetworkInterfaceSet": page},
-    }
-
-
 HANDLERS = {
-    "DescribeNetworkInterfaces": describe_network_interfaces,
     "CreateSecurityGroup": create_security_group,
     "DescribeSecurityGroups": describe_security_groups,
     "DescribeSecurityGroupAttribute": describe_security_group_attribute,

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aliyunsdkcbn.request.v20170912 import ListTransitRouterVpcAttachmentsRequest
 from aliyunsdkecs.request.v20140526 import (
+    DescribeNetworkInterfacesRequest,
     DescribeSecurityGroupAttributeRequest,
     DescribeSecurityGroupsRequest,
 )
@@ -36,7 +37,10 @@ def test_counts(seeded: Seeded) -> None:
         len(report.attachments),
         len(report.security_groups),
         len(report.route_entries),
-    ) == (7, 16, 9, 2, 7, 6, 7)
+        len(report.instances),
+        len(report.network_interfaces),
+        len(report.excluded_interfaces),
+    ) == (7, 16, 9, 2, 7, 8, 7, 14, 18, 5)
     assert (report.account_id, report.region) == ("5123456789012345", "cn-hangzhou")
 
 
@@ -78,12 +82,21 @@ def test_every_vpc_is_attached_to_the_transit_router(seeded: Seeded, acs: Any) -
     }
 
 
-def test_firewall_enis_sit_in_the_firewall_vswitches(seeded: Seeded) -> None:
+def test_firewall_enis_sit_in_the_firewall_vswitches(seeded: Seeded, acs: Any) -> None:
     server, report = seeded
-    assert {name: server.backend.vpc.enis[eni] for name, eni in report.firewall_enis.items()} == {
+    request = DescribeNetworkInterfacesRequest.DescribeNetworkInterfacesRequest()
+    request.set_NetworkInterfaceIds(list(report.firewall_enis.values()))
+    rows = call(acs, server, request)["NetworkInterfaceSets"]["NetworkInterfaceSet"]
+    names = {v: k for k, v in report.firewall_enis.items()}
+    assert {names[r["NetworkInterfaceId"]]: r["VSwitchId"] for r in rows} == {
         "fw-eni-h": report.vswitches["security-fw-h"],
         "fw-eni-i": report.vswitches["security-fw-i"],
     }
+    # The ids the example multi-cloud policy names as next hops.
+    assert sorted(report.firewall_enis.values()) == [
+        "eni-eastwest00000000llpu",
+        "eni-eastwest00000000lrtt",
+    ]
 
 
 def test_hand_made_groups_keep_cidr_and_group_references(seeded: Seeded, acs: Any) -> None:
@@ -92,7 +105,9 @@ def test_hand_made_groups_keep_cidr_and_group_references(seeded: Seeded, acs: An
     listing.set_Tags([{"Key": "owner", "Value": "netops"}])
     listing.set_PageSize(50)
     groups = call(acs, server, listing)["SecurityGroups"]["SecurityGroup"]
-    assert {g["SecurityGroupName"] for g in groups} == set(report.security_groups)
+    assert {g["SecurityGroupName"] for g in groups} == set(report.security_groups) - {
+        lz.PERMISSIVE_GROUP  # tagged owner=dba
+    }
     group_id = report.security_groups["spoke-db-1-ops"]
     request = DescribeSecurityGroupAttributeRequest.DescribeSecurityGroupAttributeRequest()
     request.set_SecurityGroupId(group_id)
@@ -172,3 +187,4 @@ def test_the_seed_waits_for_attachments_on_a_slow_transit_router() -> None:
         report = seed_alibaba(slow)
     assert {a.status for a in slow.backend.cbn.attachments.values()} == {"Attached"}
     assert len(report.attachments) == 7
+    assert {i.status for i in slow.backend.workloads.instances.values()} == {"Running"}
