@@ -21,7 +21,7 @@ the association is the attach.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,10 +63,14 @@ class Move:
     forget: bool = False
 
 
-def moves(nsg: Payload, members: Iterable[Payload]) -> tuple[list[Move], list[tuple[str, str]]]:
+def moves(
+    nsg: Payload, members: Iterable[Payload], eastwest: Collection[str] = ()
+) -> tuple[list[Move], list[tuple[str, str]]]:
     """What the NSG's mode asks of its member subnets (and of the subnets it is on that are no
-    members), and (subnet, NSG) of each member held by somebody else's NSG under ``add``."""
-    mode, ours, kept = mode_of(nsg), str(nsg["id"]), priors(nsg)
+    members), and (subnet, NSG) of each member held by somebody else's NSG under ``add``, or
+    by another eastwest policy's (``eastwest``: their ids, lower case) under ``exclusive``:
+    two policies taking a subnet from each other would fight on every tick."""
+    ours, kept = str(nsg["id"]), priors(nsg)
     found: list[Move] = []
     held: list[tuple[str, str]] = []
     names = set()
@@ -74,6 +78,8 @@ def moves(nsg: Payload, members: Iterable[Payload]) -> tuple[list[Move], list[tu
         name, current = str(subnet["name"]), tr.associated_nsg(subnet)
         names.add(name)
         mine = current is not None and current.lower() == ours.lower()
+        guarded = current is not None and not mine and current.lower() in eastwest
+        mode = "add" if guarded else mode_of(nsg)
         move = _member_move(mode, subnet, current, mine, ours, kept.get(name))
         if move is not None:
             found.append(move)
@@ -104,11 +110,11 @@ def _member_move(  # noqa: PLR0917 - one subnet's facts, called once
     return None
 
 
-def problems(nsg: Payload, members: Iterable[Payload]) -> list[str]:
+def problems(nsg: Payload, members: Iterable[Payload], eastwest: Collection[str] = ()) -> list[str]:
     """What apply will do, said in the group's observed description. A member held by somebody
     else's NSG under ``add`` is not among them: apply never takes it over, so as a problem it
     would show the group as changed in every plan (``conflicts`` reports it instead)."""
-    return [m.why for m in moves(nsg, members)[0]]
+    return [m.why for m in moves(nsg, members, eastwest)[0]]
 
 
 def with_priors(

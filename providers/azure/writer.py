@@ -402,7 +402,8 @@ class AzureWriter:
         if nsg is None or found is None:
             return
         segment, members = found
-        todo, held = at.moves(nsg, members)
+        eastwest = self._eastwest_nsgs() if at.mode_of(nsg) == "exclusive" else set()
+        todo, held = at.moves(nsg, members, eastwest)
         shared = set()
         if self.share and at.mode_of(nsg) == "add":
             sharing = self._sharing(members, nsg)
@@ -538,6 +539,11 @@ class AzureWriter:
             raise
         payload: Payload = found.as_dict()
         return payload
+
+    def _eastwest_nsgs(self) -> set[str]:
+        """Ids (lower case) of every eastwest policy's NSGs in the resource group."""
+        nsgs = self._retry(lambda: list(self.client.network_security_groups.list(self.rg)))
+        return {str(n.id).lower() for n in nsgs if (n.tags or {}).get(tr.TAG_MANAGED) == "true"}
 
     def _owned_nsg_names(self) -> list[str]:
         nsgs = self._retry(lambda: list(self.client.network_security_groups.list(self.rg)))

@@ -141,3 +141,27 @@ def test_back_to_add_puts_the_users_nsg_back_and_fails_closed(
     assert any(
         "the NSG nsg-web on member subnet vnet-web/snet-web is not eastwest's" in e for e in errors
     )
+
+
+def test_exclusive_never_takes_a_subnet_from_another_eastwest_policy(
+    server: AzureServer, seeded: SeedReport
+) -> None:
+    other = policy("other", [{"name": "web", "members": [member("vnet-web", "snet-web-2")]}], [])
+    _apply(other, adapter_for(server, "other"))
+    adapter = adapter_for(server, "acme")
+    before = _nsgs(server)
+    plan, diags = _plan(_policy("exclusive"), adapter)
+    errors = [d.summary for d in diags if d.severity is Severity.ERROR]
+    assert any(
+        "eastwest-other-web-vnet-web (another eastwest policy's: attach: exclusive never takes "
+        "it over) on member subnet vnet-web/snet-web-2" in e
+        for e in errors
+    ), errors
+    assert not [c for c in plan.changes if "/fwgroup/web@" in c.key]
+    report = apply_plan(plan, lambda _: adapter)
+    assert report.ok
+    assert (
+        _nsgs(server)
+        == before
+        == {"snet-web": "nsg-web", "snet-web-2": "eastwest-other-web-vnet-web"}
+    )
