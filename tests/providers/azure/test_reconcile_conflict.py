@@ -10,8 +10,10 @@ import yaml
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.pipeline import AdapterFor
+from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Mode, Outcome, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition
+from orchestrator.reconcile.service import record_of
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.state import Scope, Target
 from tests.providers.azure.conftest import REGION, RG, SUB, adapter_for, console, member
@@ -58,3 +60,38 @@ def test_a_member_subnet_with_a_foreign_nsg_is_a_conflict_on_every_tick(
     # enforce still applies what it can (app's group); the held group stays out
     assert owned == (["eastwest-acme-app-vnet-app"] if mode is Mode.ENFORCE else [])
     assert again.changes == (0 if mode is Mode.ENFORCE else first.changes)
+
+
+def test_an_nsg_deleted_in_the_console_is_counted_as_drift_in_history_and_metrics(
+    server: AzureServer, seeded: SeedReport, tmp_path: Path
+) -> None:
+    source = _source(tmp_path)
+
+    def adapters(policy: str) -> AdapterFor:
+        return lambda _target: adapter_for(server, policy)
+
+    reconcile_once(PARTITION, source, adapters, Tick(Mode.ENFORCE))  # app's group, applied
+    client = console(server)
+    nsg = "eastwest-acme-app-vnet-app"
+    subnet = client.subnets.get(RG, "vnet-app", "snet-app-2").as_dict()
+    del subnet["properties"]["networkSecurityGroup"]
+    client.subnets.begin_create_or_update(RG, "vnet-app", "snet-app-2", subnet).result()
+    client.network_security_groups.begin_delete(RG, nsg).result()
+
+    result = reconcile_once(PARTITION, source, adapters, Tick(Mode.AUDIT))
+    assert result.plan is not None
+    kinds = sorted(c.resource.kind for c in result.plan.changes if c.drift)
+    assert (kinds[0], set(kinds[1:])) == ("firewall_group", {"flow_rule"}), kinds
+    # The rest are Azure's address sets, which are the prefixes inside the rules (no write of
+    # their own): with their only NSG gone they read as new, and count as policy changes.
+    rest = {c.resource.kind for c in result.plan.changes if not c.drift}
+    assert rest == {"address_set"}
+    record = record_of(result, "test", None)
+    assert (record.outcome, record.drift) == ("conflict", result.drift)  # web is still held
+    metrics = Metrics()
+    metrics.observe(result)
+    text = metrics.exposition().decode()
+    assert 'eastwest_drift_changes_total{cloud="azure",kind="firewall_group"} 1.0' in text
+    assert (
+        f'eastwest_drift_changes_total{{cloud="azure",kind="flow_rule"}} {len(kinds) - 1}.0' in text
+    )
