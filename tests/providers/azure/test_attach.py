@@ -3,6 +3,7 @@ association is the attach. vnet-web's snet-web holds the user's nsg-web, snet-we
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from orchestrator.diagnostics import Diagnostic, Severity
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
+from orchestrator.plan.document import read_plan, write_plan
+from orchestrator.state import FirewallGroup
 from providers.azure.adapter import AzureAdapter
 from providers.azure.attach import prior_tag
 from tests.providers.azure.conftest import (
@@ -165,3 +168,14 @@ def test_exclusive_never_takes_a_subnet_from_another_eastwest_policy(
         == before
         == {"snet-web": "nsg-web", "snet-web-2": "eastwest-other-web-vnet-web"}
     )
+
+
+def test_a_saved_plan_keeps_the_mode(
+    server: AzureServer, seeded: SeedReport, tmp_path: Path
+) -> None:
+    plan, _ = _plan(_policy("exclusive"), adapter_for(server, "acme"))
+    write_plan(plan, tmp_path / "plan.json")
+    again = read_plan(tmp_path / "plan.json")
+    groups = [c.after for c in again.changes if isinstance(c.after, FirewallGroup)]
+    assert {(g.segment, g.attach) for g in groups} == {("web", "exclusive"), ("app", "add")}
+    assert again.changes == plan.changes
