@@ -51,6 +51,7 @@ from providers.azure import translate as tr
 from providers.azure.errors import is_not_found, is_retryable, retry_after, translate
 from providers.azure.records import GroupRecords, group_parts
 from providers.azure.session import Tuning
+from providers.azure.subnet_moves import SubnetMoves
 from providers.base import ChangeResult, Report
 
 T = TypeVar("T")
@@ -269,7 +270,7 @@ class AzureWriter:
         kept = at.priors(nsg)  # what an exclusive attachment took off: put back
         for ref in tr.props(nsg).get("subnets") or ():
             prior = kept.get(tr.name_of_id(str(ref["id"])))
-            self._set_subnet_nsg(str(ref["id"]), prior, expected=str(nsg["id"]))
+            self._subnets().set_nsg(str(ref["id"]), prior, expected=str(nsg["id"]))
         try:
             self._retry(lambda: self.client.network_security_groups.begin_delete(
                 self.rg, name).result())  # fmt: skip
@@ -402,7 +403,8 @@ class AzureWriter:
         if nsg is None or found is None:
             return
         segment, members = found
-        eastwest = self._eastwest_nsgs() if at.mode_of(nsg) == "exclusive" else set()
+        moving = self._subnets()
+        eastwest = moving.eastwest_nsgs() if at.mode_of(nsg) == "exclusive" else set()
         todo, held = at.moves(nsg, members, eastwest)
         shared = set()
         if self.share and at.mode_of(nsg) == "add":
@@ -410,14 +412,7 @@ class AzureWriter:
             shared = {
                 tr.name_of_id(str(n["id"])) for n in sh.shared_nsgs(nsg, members, segment, sharing)
             }
-        record = {m.subnet: m.record for m in todo if m.record is not None}
-        if record:
-            self._priors(name, record, ())
-        for move in todo:
-            self._set_subnet_nsg(move.subnet_id, move.to, expected=move.expected)
-        forget = [m.subnet for m in todo if m.forget]
-        if forget:
-            self._priors(name, {}, forget)
+        moving.run(name, todo)
         conflicts = [
             f"{subnet} (NSG {nsg_name})" for subnet, nsg_name in held if nsg_name not in shared
         ]
@@ -427,11 +422,6 @@ class AzureWriter:
                 f"{', '.join(conflicts)}; eastwest leaves them alone (remove that NSG from the "
                 "subnet, drop the subnet from the segment, or set attach: exclusive)"
             )
-
-    def _priors(self, name: str, record: Mapping[str, str], forget: Sequence[str]) -> None:
-        nsg = self._get_nsg(name)
-        if nsg is not None:
-            self._retry(partial(self._tag, name, at.with_priors(tr.tags_of(nsg), record, forget)))
 
     def _members(
         self, nsg: Payload | None, ids: Mapping[str, NativeRef]
@@ -505,25 +495,6 @@ class AzureWriter:
             ):
                 self._copy_rules(str(nsg["name"]), anchor, group.segment, present=False)
 
-    def _set_subnet_nsg(self, subnet_id: str, nsg_id: str | None, *, expected: str | None) -> None:
-        """Read-modify-write of one subnet, changing only its NSG, and only if it still holds
-        ``expected``."""
-        vnet, name = tr.vnet_of_subnet_id(subnet_id), tr.name_of_id(subnet_id)
-        subnet = self._retry(lambda: self.client.subnets.get(self.rg, vnet, name)).as_dict()
-        current = tr.associated_nsg(subnet)
-        if (current or "").lower() != (expected or "").lower():
-            return
-        body = {k: v for k, v in subnet.items() if k in ("name", "id", "properties")}
-        properties = {k: v for k, v in tr.props(subnet).items() if k != "provisioningState"}
-        if nsg_id is None:
-            properties.pop("networkSecurityGroup", None)
-        else:
-            properties["networkSecurityGroup"] = {"id": nsg_id}
-        body["properties"] = properties
-        headers = {"If-Match": str(subnet["etag"])} if subnet.get("etag") else {}
-        self._retry(lambda: self.client.subnets.begin_create_or_update(
-            self.rg, vnet, name, body, headers=headers).result())  # fmt: skip
-
     # -- reads and retries ----------------------------------------------------------------------
 
     def _get_nsg(self, name: str) -> Payload | None:
@@ -539,11 +510,6 @@ class AzureWriter:
             raise
         payload: Payload = found.as_dict()
         return payload
-
-    def _eastwest_nsgs(self) -> set[str]:
-        """Ids (lower case) of every eastwest policy's NSGs in the resource group."""
-        nsgs = self._retry(lambda: list(self.client.network_security_groups.list(self.rg)))
-        return {str(n.id).lower() for n in nsgs if (n.tags or {}).get(tr.TAG_MANAGED) == "true"}
 
     def _owned_nsg_names(self) -> list[str]:
         nsgs = self._retry(lambda: list(self.client.network_security_groups.list(self.rg)))
@@ -579,6 +545,9 @@ class AzureWriter:
             name = str(nsg["name"])
             self._retry(partial(self._tag, name, tags))
         self._records().record({k: d for k, d in applied.items() if k in ids})
+
+    def _subnets(self) -> SubnetMoves:
+        return SubnetMoves(self.client, self.rg, self._retry)
 
     def _records(self) -> GroupRecords:
         return GroupRecords(self.client, self.rg, self.scope, self.policy, self._retry)
