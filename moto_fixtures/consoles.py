@@ -2,16 +2,19 @@
 
 In: a section of ``sandbox.json`` (``alibaba`` or ``azure``). Out: what a user clicking in a
 console (or another tool) would do: list eastwest's groups/NSGs, delete one of its rules, add a
-rule of one's own, and a snapshot of everything that is *not* eastwest's to compare before and
-after. Always: every call goes through ``aliyunsdkcore`` or ``azure-mgmt-network`` against the
-fake's wire protocol, never through a fake's in-memory state, so an edit here is one a real user
-could make. ``moto_fixtures.aws.console`` is the same for AWS. Used by ``eastwest demo``.
+rule of one's own, list ENIs, launch an instance (Alibaba: through the fake's control endpoint,
+as RunInstances is not in the metadata it serves), and a snapshot of everything that is *not*
+eastwest's to compare before and after. Always: every call goes through ``aliyunsdkcore`` or
+``azure-mgmt-network`` against the fake's wire protocol, never through a fake's in-memory state,
+so an edit here is one a real user could make (the control endpoint aside).
+``moto_fixtures.aws.console`` is the same for AWS. Used by ``eastwest demo``.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -81,6 +84,35 @@ class AlibabaConsole:
             f"the {rule['IpProtocol']} {rule['PortRange']} ingress rule from {peer} "
             f"of {group['SecurityGroupName']} ({group_id})"
         )
+
+    def interfaces(self, **filters: str) -> list[dict[str, Any]]:
+        """Every ENI matching ``filters`` (``VpcId=…``, ``Type=Primary``…), page after page."""
+        found: list[dict[str, Any]] = []
+        token = ""
+        while True:
+            extra = {"NextToken": token} if token else {}
+            body = self.call(ECS, "DescribeNetworkInterfaces", MaxResults="500", **filters, **extra)
+            found += body["NetworkInterfaceSets"]["NetworkInterfaceSet"]
+            token = str(body.get("NextToken") or "")
+            if not token:
+                return found
+
+    def launch_instance(
+        self,
+        vswitch_id: str,
+        group_ids: list[str],
+        name: str,
+        tags: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        """A new instance (a scale-out) with its primary ENI. RunInstances is not in the
+        metadata the fake serves, so this goes through its control endpoint (docs/sandbox.md)."""
+        spec = {"VSwitchId": vswitch_id, "SecurityGroupIds": group_ids, "InstanceName": name}
+        data = json.dumps({**spec, "Tags": dict(tags or {})}).encode()
+        url = f"http://{self.host}/_eastwest/instances"
+        request = urllib.request.Request(url, data=data, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the fake)
+            launched: dict[str, str] = json.loads(response.read())
+        return launched
 
     def unowned_snapshot(self) -> str:
         """Every group without eastwest's tag with its rules, and every prefix list that is

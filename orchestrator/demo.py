@@ -2,8 +2,10 @@
 
 Start the fake clouds, validate the sandbox policy, plan, apply, show that a second plan is
 empty, make console-style edits (a rogue rule, a deleted managed rule), show them as drift,
-correct them, prove unowned resources were untouched, then run the reconciler for a few
-2-second intervals and watch it restore a console edit by itself. Then grow the same policy to
+correct them, prove unowned resources were untouched; launch an instance and watch its
+interface get its segment's group, take the group off in the console and watch it come back;
+then run the reconciler for a few 2-second intervals and watch it restore a console edit and
+attach a newly launched instance by itself. Then grow the same policy to
 three clouds (``sandbox-multicloud.yaml``: the segments gain Alibaba Cloud VPCs and Azure
 VNets), apply it, show an empty plan, edit Alibaba and Azure through their own SDKs, and show
 those edits as drift, corrected, with the unowned groups and NSGs untouched; stop the sandbox.
@@ -105,7 +107,8 @@ class _Demo:
             "Unowned security groups and prefix lists byte-for-byte unchanged: "
             + ("yes" if untouched else "NO")
         )
-        _step(9, "The reconciler: eastwest run restores the next console edit by itself")
+        workloads = self._workloads(ec2)
+        _step(10, "The reconciler: eastwest run restores the next console edit by itself")
         watched = self._reconcile(ec2)
         multicloud = self._multicloud()
         ok = (
@@ -113,6 +116,7 @@ class _Demo:
             and routed
             and not final.has_changes
             and untouched
+            and workloads
             and watched
             and multicloud
         )
@@ -124,15 +128,29 @@ class _Demo:
         )
         return 0 if ok else 1
 
+    def _workloads(self, ec2: EC2Client) -> bool:
+        """Step 9: a workload attached, its group taken off by hand and restored."""
+        from orchestrator import demo_workloads as w  # noqa: PLC0415 - sandbox only
+
+        _step(9, "Enforcement at the workload: every interface gets its segment's group")
+        eni = w.launch(ec2)
+        self._apply(self._plan(compact=True))
+        first = "eastwest-sandbox-web" in w.show_groups(ec2, eni)
+        w.detach_eastwest(ec2, eni)
+        self._apply(self._plan(compact=True))
+        restored = "eastwest-sandbox-web" in w.show_groups(ec2, eni)
+        click.echo("The group taken off by hand was drift, and is back: " + _yes(restored))
+        return first and restored
+
     def _multicloud(self) -> bool:
-        """Steps 10-13: the policy grown to Alibaba Cloud and Azure, applied, edited, restored."""
+        """Steps 11-14: the policy grown to Alibaba Cloud and Azure, applied, edited, restored."""
         from moto_fixtures.consoles import AlibabaConsole, AzureConsole  # noqa: PLC0415
 
         self.loaded = load_policy([MULTICLOUD])
         alibaba = AlibabaConsole(self.sandbox["alibaba"])
         azure = AzureConsole(self.sandbox["azure"])
         before = (alibaba.unowned_snapshot(), azure.unowned_snapshot())
-        _step(10, "Three clouds: the same segments in Alibaba Cloud and Azure")
+        _step(11, "Three clouds: the same segments in Alibaba Cloud and Azure")
         click.echo(f"{_shown(MULTICLOUD)} is the same policy with two more accounts:")
         for segment in self.loaded.policy.segments:
             clouds = sorted({self._cloud_of(m.account) for m in segment.members})
@@ -142,10 +160,10 @@ class _Demo:
         click.echo("security groups and prefix lists, Azure one NSG per member VNet.\n")
         click.echo(f"$ eastwest plan --compact {_shown(MULTICLOUD)}\n")
         self._apply(self._plan(compact=True))
-        _step(11, "Plan again: all three clouds match the policy, routes included")
+        _step(12, "Plan again: all three clouds match the policy, routes included")
         second = self._plan()
         routed = self._paths(MULTICLOUD)
-        _step(12, "Console edits in Alibaba Cloud and Azure")
+        _step(13, "Console edits in Alibaba Cloud and Azure")
         group = alibaba.owned_groups(self.loaded.policy.name)[0]
         click.echo("(aliyun SDK) someone deletes")
         click.echo(f"  {alibaba.delete_first_ingress_rule(group)},")
@@ -153,7 +171,7 @@ class _Demo:
         rule = azure.add_rogue_rule(str(nsg.name))
         click.echo(f"(azure-mgmt-network) someone adds {rule} (tcp/3389 from the Internet)")
         click.echo(f"to the NSG {nsg.name}.")
-        _step(13, "Plan, apply, check: the drift in both clouds is restored")
+        _step(14, "Plan, apply, check: the drift in both clouds is restored")
         self._apply(self._plan())
         final = self._plan()
         untouched = (alibaba.unowned_snapshot(), azure.unowned_snapshot()) == before
@@ -178,6 +196,7 @@ class _Demo:
         """``eastwest run`` as a subprocess for about three 2-second intervals: one in-sync
         tick, a console edit, the tick that corrects it, one more in-sync tick."""
         from moto_fixtures.aws import console  # noqa: PLC0415 - sandbox only
+        from orchestrator import demo_workloads as w  # noqa: PLC0415 - sandbox only
 
         directory = self.ctx.sandbox_dir
         assert directory is not None  # _Demo is built only once the sandbox runs
@@ -189,12 +208,14 @@ class _Demo:
             console.add_rogue_rule(ec2, group["GroupId"], port=3389)
             click.echo(f"\n(console) someone opens tcp/3389 to 0.0.0.0/0 on {group['GroupName']}\n")
             fixed = reconciler.wait_for("applied") and reconciler.wait_for("in_sync")
+            eni = w.launch(ec2)
+            click.echo("")
+            picked = reconciler.wait_for("applied") and w.attached(ec2, eni)
         click.echo(
-            "\nThe reconciler saw the edit as drift and removed it on its next tick."
-            if fixed
-            else "\nThe reconciler did not correct the edit in time; see above."
+            "\nThe reconciler saw the edit as drift and removed it on its next tick, and put "
+            "the new instance's interface in its segment's group: " + _yes(fixed and picked)
         )
-        return fixed
+        return fixed and picked
 
     def _console(self) -> EC2Client:
         from moto_fixtures.aws import console  # noqa: PLC0415 - sandbox only
@@ -241,6 +262,10 @@ class _Demo:
         )
         if not report.ok:
             raise EastwestError("the demo apply failed: " + "; ".join(report.errors))
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
 
 
 def _shown(path: Path) -> Path:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from orchestrator.diagnostics import Diagnostic
+from orchestrator.diagnostics import Diagnostic, warning
 from orchestrator.state import DesiredScope, DesiredState, ObservedScope
 from terraform import alibaba, aws, azure
 from terraform.world import World
@@ -100,7 +100,29 @@ def import_ids(
 def caveats(desired: DesiredState) -> list[Diagnostic]:
     """What the policy wants that the configuration does not declare, as warnings."""
     by_cloud = _by_cloud(desired)
-    return [d for cloud, scopes in by_cloud.items() for d in GENERATORS[cloud].caveats(scopes)]
+    found = [d for cloud, scopes in by_cloud.items() for d in GENERATORS[cloud].caveats(scopes)]
+    return found + _attachments(desired)
+
+
+def _attachments(desired: DesiredState) -> list[Diagnostic]:
+    """Group attachments are never declared: an interface is not eastwest's, and a Terraform
+    resource holding its group list would fight every other tool (and eastwest's ledger)."""
+    count = sum(
+        1
+        for s in desired.scopes.values()
+        for r in s.resources.values()
+        if r.kind == "group_attachment"
+    )
+    if not count:
+        return []
+    return [
+        warning(
+            f"{count} interface(s) should carry their segment's group, but the configuration "
+            "does not attach groups: until they do, these groups enforce nothing there",
+            detail="run `eastwest apply` (or `eastwest run`) for the attachments, or attach the "
+            "groups where the instances are declared",
+        )
+    ]
 
 
 def local_name(gen: CloudModule) -> str:

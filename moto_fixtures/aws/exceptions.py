@@ -147,3 +147,16 @@ class TransitGatewayRouteAlreadyExistsError(_EC2Error):
             "RouteAlreadyExists",
             f"Route {cidr} already exists in Transit Gateway Route Table {route_table_id}.",
         )
+
+
+class SecurityGroupsPerInterfaceLimitExceededError(_EC2Error):
+    def __init__(self) -> None:
+        super().__init__(
+            "SecurityGroupsPerInterfaceLimitExceeded",
+            "The maximum number of security groups per interface has been reached.",
+        )
+
+
+class InvalidParameterError(_EC2Error):
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidParameter", message)

@@ -71,3 +71,25 @@ OTHER_VPC = Spoke("other-web-1", "web", "10.10.0.0/16")
 def zone_suffix(zone: str) -> str:
     """``us-east-1a`` → ``a``."""
     return zone[-1]
+
+
+# --- workloads (instances and ENIs, seed_workloads.py) ---
+
+# One instance per spoke, alternating zones a and b (spoke-web-1 in a, spoke-web-2 in b…), in
+# its workload subnet and its VPC's default group: pairs of segments meet in one zone and across.
+WORKLOAD_ZONES = ZONES[:2]
+IMAGE_NAME = "golden-al2023"
+# A hand-made group that opens PostgreSQL to the world, on spoke-db-1's instance.
+PERMISSIVE_GROUP = "pg-open-db-1"
+PERMISSIVE_SPOKE = "spoke-db-1"
+# Interfaces no workload group may touch: a firewall's data ENI in the inspection VPC, a
+# private NAT gateway's and an interface endpoint's ENIs in spoke-app-1 (both service-managed).
+FIREWALL_ENI = "inspection-fw-eni-a"
+NAT_GATEWAY = "spoke-app-1-nat"
+ENDPOINT = "spoke-app-1-ssm-endpoint"
+ENDPOINT_SERVICE = "com.amazonaws.us-east-1.ssm"
+
+
+def instance_name(spoke: Spoke, index: int) -> str:
+    """``spoke-web-1`` (index 0) → ``spoke-web-1-vm-a``; the next spoke's is in zone b."""
+    return f"{spoke.name}-vm-{zone_suffix(WORKLOAD_ZONES[index % len(WORKLOAD_ZONES)])}"

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface, NetworkInterfaceBackend
+from moto.ec2.models.instances import InstanceBackend
 from moto.ec2.models.managed_prefixes import ManagedPrefixListBackend
+from moto.ec2.models.nat_gateways import NatGateway
 from moto.ec2.models.route_tables import RouteBackend
 from moto.ec2.models.security_groups import (
     SecurityGroup,
@@ -25,9 +28,11 @@ from moto.ec2.models.security_groups import (
 from moto.ec2.models.transit_gateway import TransitGateway, TransitGatewayBackend
 from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachmentBackend
 from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
+from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.responses import EC2Response
 
 from moto_fixtures.aws import authorize, pagination, prefix_lists, rule_descriptions, vpc_routes
+from moto_fixtures.aws import network_interfaces as enis
 from moto_fixtures.aws import transit_associations as tgw_associations
 from moto_fixtures.aws import transit_gateways as tgw
 from moto_fixtures.aws import transit_routes as tgw_routes
@@ -179,6 +184,20 @@ PATCHES: tuple[Patch, ...] = (
             ("describe_vpc_endpoints", "DescribeVpcEndpoints", "VpcEndpoints"),
         )
     ),
+    # Workload ENIs and their groups (network_interfaces.py).
+    Patch(
+        EC2Response,
+        "describe_network_interfaces",
+        lambda original: enis.ids_or_max_results(
+            pagination.paginate("DescribeNetworkInterfaces", "NetworkInterfaces")(original)
+        ),
+    ),
+    Patch(NetworkInterface, "group_set", enis.own_groups),
+    Patch(NetworkInterfaceBackend, "modify_network_interface_attribute", enis.modify_model),
+    Patch(NetworkInterfaceBackend, "create_network_interface", enis.create_model),
+    Patch(InstanceBackend, "modify_instance_security_groups", enis.instance_groups_model),
+    Patch(NatGateway, "__init__", enis.nat_gateway_model),
+    Patch(VPCBackend, "create_vpc_endpoint", enis.vpc_endpoint_model),
 )
 
 _lock = threading.Lock()

@@ -16,7 +16,9 @@ What gets built (``landing_zone.py`` holds the names and CIDRs):
 - a transit gateway ``tgw-hub`` attached to every VPC above (appliance mode off);
 - unowned security controls: the prefix list ``corp-vpn`` (``owner=netops``), hand-made groups
   (``bastion``, ``legacy-admin`` twice, ``dba-tools``) with CIDR, prefix-list and group
-  references, and a hand-added rule in spoke-db-1's default group.
+  references, and a hand-added rule in spoke-db-1's default group;
+- workloads (``seed_workloads.py``): an instance per spoke, one also in the permissive
+  ``pg-open-db-1``, and ENIs of kinds no workload group may touch.
 """
 
 from __future__ import annotations
@@ -29,15 +31,12 @@ from typing import TYPE_CHECKING, Any
 
 from moto_fixtures.aws import landing_zone as lz
 from moto_fixtures.aws.clients import ec2_client, elbv2_client
+from moto_fixtures.aws.seed_workloads import SeededWorkloads, seed_workloads
+from moto_fixtures.aws.seed_workloads import tag_spec as _tags
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
-    from mypy_boto3_ec2.literals import ResourceTypeType
-    from mypy_boto3_ec2.type_defs import (
-        IpPermissionTypeDef,
-        TagSpecificationTypeDef,
-        TagTypeDef,
-    )
+    from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
 
 def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
@@ -67,6 +66,10 @@ class SeedReport:
     prefix_lists: Mapping[str, str]  # the customer-managed lists eastwest must not touch
     default_security_groups: Mapping[str, str]  # VPC name → its default group
     other_accounts: Mapping[str, Mapping[str, str]]  # account id → Name → id seeded there
+    image: str  # the AMI the instances run
+    instances: Mapping[str, str]  # "<spoke>-vm-<zone>" → instance id
+    network_interfaces: Mapping[str, str]  # "<instance>-eth0", the excluded ENIs below
+    excluded_interfaces: Mapping[str, str]  # ENIs no workload group may touch (firewall, NAT…)
 
     @property
     def ids(self) -> Mapping[str, str]:
@@ -80,6 +83,8 @@ class SeedReport:
             self.gwlb_endpoints,
             self.security_groups,
             self.prefix_lists,
+            self.instances,
+            self.network_interfaces,
         ):
             merged.update(kind)
         return _frozen(merged)
@@ -109,7 +114,8 @@ def seed_landing_zone(endpoint_url: str, random_seed: int = lz.RANDOM_SEED) -> S
     builder.shared_services(tgw)
     builder.inspection(tgw, elbv2)
     builder.unowned_controls()
-    return builder.report(other_accounts={lz.OTHER_ACCOUNT_ID: _other_account(other)})
+    others = {lz.OTHER_ACCOUNT_ID: _other_account(other)}
+    return builder.report(seed_workloads(ec2, builder.vpcs, builder.subnets), others)
 
 
 def _post(endpoint_url: str, path: str) -> None:
@@ -119,14 +125,6 @@ def _post(endpoint_url: str, path: str) -> None:
     request = urllib.request.Request(url, method="POST")  # noqa: S310 (scheme checked above)
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (same)
         response.read()
-
-
-def _tags(
-    resource_type: ResourceTypeType, name: str, **extra: str
-) -> list[TagSpecificationTypeDef]:
-    tags: list[TagTypeDef] = [{"Key": "Name", "Value": name}]
-    tags += [{"Key": key, "Value": value} for key, value in extra.items()]
-    return [{"ResourceType": resource_type, "Tags": tags}]
 
 
 class _Builder:
@@ -347,7 +345,9 @@ class _Builder:
         else:
             self.ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=permissions)
 
-    def report(self, other_accounts: Mapping[str, Mapping[str, str]]) -> SeedReport:
+    def report(
+        self, workloads: SeededWorkloads, other_accounts: Mapping[str, Mapping[str, str]]
+    ) -> SeedReport:
         return SeedReport(
             account_id=lz.ACCOUNT_ID,
             region=lz.REGION,
@@ -360,12 +360,16 @@ class _Builder:
             endpoint_service_name=self.service_name,
             gwlb_endpoints=_frozen(self.endpoints),
             firewalls=_frozen(self.firewalls),
-            security_groups=_frozen(self.groups),
+            security_groups=_frozen({**self.groups, **workloads.groups}),
             prefix_lists=_frozen(self.prefix_lists),
             default_security_groups=_frozen({name: self.default_group(name) for name in self.vpcs}),
             other_accounts=MappingProxyType(
                 {account: _frozen(ids) for account, ids in other_accounts.items()}
             ),
+            image=workloads.image,
+            instances=_frozen(workloads.instances),
+            network_interfaces=_frozen(workloads.enis),
+            excluded_interfaces=_frozen(workloads.excluded),
         )
 
 

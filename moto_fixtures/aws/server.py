@@ -90,7 +90,7 @@ def _one_at_a_time(app: WsgiApp) -> WsgiApp:
 def start_aws_server(port: int = 0) -> AwsServer:
     """Start the patched moto server on 127.0.0.1:``port`` (0: any free port) in a thread."""
     # moto loads ~1,300 public AMIs (with volumes and snapshots) into every account it meets,
-    # which costs 0.1-0.3 s per account and per reset. eastwest never launches an instance.
+    # which costs 0.1-0.3 s per account and per reset. The seed registers the one image it needs.
     # setdefault: whoever sets the variable explicitly keeps the choice.
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     apply_patches()

@@ -14,7 +14,9 @@ A region showing neither holds nothing eastwest could change, and is refused all
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from orchestrator.errors import AccountMismatchError, ObservationError, PermanentError
@@ -30,6 +32,7 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from providers.alibaba.attach import baseline_as_wanted, read_interfaces
 from providers.alibaba.errors import ApiError, translate
 from providers.alibaba.reader import Api, InProgress, first_owner, read_inventory, read_owned
 from providers.alibaba.routing import read_routing
@@ -37,6 +40,7 @@ from providers.alibaba.session import sandbox_api, standard_api
 from providers.alibaba.transit_read import read_owned_routing, read_transit_inventory
 from providers.alibaba.writer import AlibabaWriter
 from providers.base import ChangeResult, Report
+from providers.core.attachment import InterfaceCache, observe_attachments
 
 
 class AlibabaAdapter:
@@ -45,6 +49,7 @@ class AlibabaAdapter:
         self.policy = policy
         self.api = api
         self._identity_checked = False
+        self._interfaces = InterfaceCache(time.monotonic)
 
     def _where(self, region: str) -> str:
         return f"alibaba account {self.target.account} ({self.target.name}) {region}"
@@ -73,14 +78,19 @@ class AlibabaAdapter:
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("alibaba", self.target.account, region)
         try:
-            return read_inventory(self.api, scope)
+            networks = read_inventory(self.api, scope)
+            interfaces = read_interfaces(self.api, region, self.policy)
         except ApiError as exc:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+        return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
         try:
             security = read_owned(self.api, scope, self.policy)
             routing = read_owned_routing(self.api, scope, self.policy, desired)
+            interfaces = self._interfaces.take(
+                scope.region, lambda: read_interfaces(self.api, scope.region, self.policy)
+            )
         except ApiError as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
         except InProgress as exc:
@@ -88,11 +98,14 @@ class AlibabaAdapter:
                 f"{self._where(scope.region)}: {exc}; an operation is in progress, plan again "
                 "in a minute"
             ) from exc
+        groups = {ref.id: k for k, ref in security.native.items() if "/fwgroup/" in k}
+        attached, claims = observe_attachments(scope, interfaces, self.policy, groups)
+        found = baseline_as_wanted({**security.resources, **routing.resources, **attached})
         return ObservedScope(
             scope,
-            {**security.resources, **routing.resources},
+            found,
             {**security.native, **routing.native},
-            {**security.applied, **routing.applied},
+            {**security.applied, **routing.applied, **claims},
             routing.foreign,
         )
 

@@ -36,14 +36,16 @@ class InProgress(Exception):  # noqa: N818 (a state, not a failure of eastwest)
 def numbered(
     api: Api, region: str, product: str, action: str, path: tuple[str, str], **params: str
 ) -> Iterator[Any]:
-    """Every item of a PageNumber/PageSize-paged describe."""
+    """Every item of a PageNumber/PageSize-paged describe; ``PageSize`` defaults to the
+    network calls' largest, 50."""
     number, seen = 1, 0
+    size = params.pop("PageSize", str(PAGE_NETWORKS))
     while True:
         body = api.call(
             region,
             product,
             action,
-            {**params, "PageNumber": str(number), "PageSize": str(PAGE_NETWORKS)},
+            {**params, "PageNumber": str(number), "PageSize": size},
         )
         items = body.get(path[0], {}).get(path[1], [])
         yield from items

@@ -46,6 +46,8 @@ BASELINE: dict[str, str] = {
     "Description": "eastwest: deny egress not allowed by the policy",
 }
 BASELINE_MISSING = " [eastwest: egress default-deny rule missing]"
+# A group attached in add mode holds no baseline (providers/alibaba/attach.py).
+BASELINE_UNWANTED = " [eastwest: egress drop present, attached in add mode]"
 
 Payload = Mapping[str, Any]
 

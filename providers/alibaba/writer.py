@@ -29,10 +29,12 @@ from orchestrator.state import (
 from orchestrator.state.resources import address_set_key
 from providers.alibaba import translate as tr
 from providers.alibaba import translate_routing as trr
+from providers.alibaba.attach import AlibabaInterfaces
 from providers.alibaba.errors import ApiError, translate
 from providers.alibaba.reader import Api
 from providers.alibaba.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
+from providers.core.attachment_apply import apply_attachments
 
 PER_CALL = 100  # Permissions.N and SecurityGroupRuleId.N: 1-100
 CREATE_ENTRIES = 50  # CreateVpcPrefixList: PrefixListEntries.N ≤ 50; the rest by Modify
@@ -72,10 +74,16 @@ class AlibabaWriter:
     ) -> list[ChangeResult]:
         sink = report or (lambda _: None)
         mine = [c for c in changes if c.resource.kind in _KINDS]
+        attaching = [c for c in changes if c.resource.kind == "group_attachment"]
+        results = {}
+        if attaching and step is Step.REMOVE_RULES:  # off the interfaces before rules go
+            results = self._attachments(attaching, ids, sink)
         if step in (Step.ADD_RULES, Step.REMOVE_RULES):
-            results = self._rules(step, mine, ids, sink)
+            results |= self._rules(step, mine, ids, sink)
         else:
-            results = self._containers(step, mine, ids, sink)
+            results |= self._containers(step, mine, ids, sink)
+        if attaching and step is Step.ADD_RULES:  # onto the interfaces once the rules are in
+            results |= self._attachments(attaching, ids, sink)
         routing = [c for c in changes if c.resource.kind in ROUTE_KINDS]
         if routing:
             transit = TransitWriter(self.api, self.scope, self.policy, self.run_id, self.sleep)
@@ -87,6 +95,12 @@ class AlibabaWriter:
                 results[change.key] = ChangeResult(change.key, False, why)
                 sink(results[change.key])
         return [results[c.key] for c in changes]
+
+    def _attachments(
+        self, changes: Sequence[Change], ids: Mapping[str, NativeRef], report: Report
+    ) -> dict[str, ChangeResult]:
+        ops = AlibabaInterfaces(self.api, self.scope, self.policy)
+        return apply_attachments(ops, self.policy, changes, ids, report)
 
     # -- containers -----------------------------------------------------------------------
 
@@ -221,21 +235,26 @@ class AlibabaWriter:
         self._baseline(gid)
         return gid
 
-    def _baseline(self, gid: str) -> None:
+    def _baseline(self, gid: str, action: str = "AuthorizeSecurityGroupEgress") -> None:
         """A basic group lets all egress out until it has an egress rule of its own: deny
-        it at the lowest priority (re-authorising an existing rule adds nothing)."""
+        it at the lowest priority (re-authorising an existing rule adds nothing). Revoked from
+        a group attached in add mode, where it would cut what other groups allow."""
         self._call(
             "ecs",
-            "AuthorizeSecurityGroupEgress",
+            action,
             {"SecurityGroupId": gid, **tr.flatten("Permissions", [tr.BASELINE])},
         )
 
     def _restore_group(self, before: FirewallGroup, after: FirewallGroup, gid: str) -> None:
-        if (
-            before.name == after.name
-            and before.description == after.description + tr.BASELINE_MISSING
+        if before.name == after.name and before.description == after.description + (
+            tr.BASELINE_MISSING
         ):
             self._baseline(gid)
+            return
+        if before.name == after.name and before.description == after.description + (
+            tr.BASELINE_UNWANTED
+        ):
+            self._baseline(gid, "RevokeSecurityGroupEgress")
             return
         raise PermanentError(
             "a security group's name or description cannot be changed in place by eastwest; "

@@ -6,7 +6,9 @@ credential chain, or from the sandbox description when one is given.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,6 +26,7 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from providers.aws.attach import read_interfaces
 from providers.aws.errors import translate
 from providers.aws.reader import read_inventory, read_owned, read_rule_ids
 from providers.aws.routing import read_routing
@@ -31,6 +34,7 @@ from providers.aws.session import AwsClients, ClientHook, sandbox_clients, stand
 from providers.aws.transit_read import read_owned_routing, read_transit_inventory
 from providers.aws.writer import AwsWriter
 from providers.base import ChangeResult, Report
+from providers.core.attachment import InterfaceCache, observe_attachments
 
 
 class AwsAdapter:
@@ -39,6 +43,7 @@ class AwsAdapter:
         self.policy = policy
         self.clients = clients
         self._identity_checked = False
+        self._interfaces = InterfaceCache(time.monotonic)
 
     def _where(self, region: str) -> str:
         return f"aws account {self.target.account} ({self.target.name}) {region}"
@@ -59,23 +64,31 @@ class AwsAdapter:
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("aws", self.target.account, region)
+        ec2 = self.clients.ec2(region)
         try:
-            return read_inventory(self.clients.ec2(region), scope)
+            networks = read_inventory(ec2, scope)
+            interfaces = read_interfaces(ec2, self.policy)
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+        return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
         ec2 = self.clients.ec2(scope.region)
         try:
             security = read_owned(ec2, scope, self.policy, desired)
             routing = read_owned_routing(ec2, scope, self.policy, desired)
+            interfaces = self._interfaces.take(
+                scope.region, lambda: read_interfaces(ec2, self.policy)
+            )
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
+        groups = {ref.id: k for k, ref in security.native.items() if "/fwgroup/" in k}
+        attached, claims = observe_attachments(scope, interfaces, self.policy, groups)
         return ObservedScope(
             scope,
-            {**security.resources, **routing.resources},
+            {**security.resources, **routing.resources, **attached},
             {**security.native, **routing.native},
-            {**security.applied, **routing.applied},
+            {**security.applied, **routing.applied, **claims},
             routing.foreign,
         )
 

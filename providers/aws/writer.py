@@ -28,10 +28,12 @@ from orchestrator.state import (
 )
 from orchestrator.state.resources import address_set_key, cidrs_digest
 from providers.aws import translate as tr
+from providers.aws.attach import AwsInterfaces
 from providers.aws.errors import error_code, translate, where
 from providers.aws.transit_read import TAG_ROUTES_DIGEST
 from providers.aws.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
+from providers.core.attachment_apply import apply_attachments
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -63,11 +65,18 @@ class AwsWriter:
         ``report`` hears each one as soon as it is known."""
         sink = report or (lambda _: None)
         routing = [c for c in changes if c.resource.kind in ROUTE_KINDS]
-        security = [c for c in changes if c.resource.kind not in ROUTE_KINDS]
-        if step is Step.ADD_RULES or step is Step.REMOVE_RULES:
-            results = self._rules(step, security, ids, sink)
+        attaching = [c for c in changes if c.resource.kind == "group_attachment"]
+        security = [c for c in changes if c not in routing and c not in attaching]
+        if attaching and step is Step.REMOVE_RULES:  # off the interfaces before rules go
+            results = self._attachments(attaching, ids, sink)
         else:
-            results = self._containers(step, security, ids, sink)
+            results = {}
+        if step is Step.ADD_RULES or step is Step.REMOVE_RULES:
+            results |= self._rules(step, security, ids, sink)
+        else:
+            results |= self._containers(step, security, ids, sink)
+        if attaching and step is Step.ADD_RULES:  # onto the interfaces once the rules are in
+            results |= self._attachments(attaching, ids, sink)
         if routing:
             transit = TransitWriter(self.ec2, self.scope, self.policy)
             results |= transit.apply(step, routing, ids, sink)
@@ -242,6 +251,12 @@ class AwsWriter:
                 f"exists in {group.network} and is not eastwest's; rename or remove it"
             )
         return mine[0]["GroupId"]
+
+    def _attachments(
+        self, changes: Sequence[Change], ids: Mapping[str, NativeRef], report: Report
+    ) -> dict[str, ChangeResult]:
+        ops = AwsInterfaces(self.ec2, self.scope, self.policy)
+        return apply_attachments(ops, self.policy, changes, ids, report)
 
     # -- rules ----------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from tests.providers.aws.estate import (
     ACCOUNT,
     CallCounter,
     attach_vpcs,
+    build_interfaces,
     build_vpcs,
     estate_policy,
 )
@@ -46,10 +47,7 @@ def make_plan(pol: Policy, ad: AwsAdapter) -> Plan:
 
 
 def measure(url: str, groups: int, *, transit: bool = False) -> dict[str, float]:
-    reset = urllib.request.Request(url + "/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=30):
-        pass
-    sandbox = {"aws": {"endpoint_url": url, "access_key_id": "AKIAB", "secret_access_key": "x"}}
+    sandbox = _reset(url)
     build_vpcs(sandbox, groups, SEGMENTS)
     hub = attach_vpcs(sandbox) if transit else None
     pol = estate_policy(SEGMENTS, name="bench", hub=hub)
@@ -82,6 +80,57 @@ def measure(url: str, groups: int, *, transit: bool = False) -> dict[str, float]
     }
 
 
+def measure_attachment(url: str, interfaces: int, groups: int = 50) -> dict[str, float]:
+    """An apply that attaches ``groups`` groups to ``interfaces`` ENIs, the no-op plan after
+    it, and the plan and apply that pick up one new ENI."""
+    sandbox = _reset(url)
+    build_vpcs(sandbox, groups, SEGMENTS)
+    build_interfaces(sandbox, interfaces)
+    pol = estate_policy(SEGMENTS, name="bench")
+    first = CallCounter()
+    ad = adapter(sandbox, first)
+    start = time.perf_counter()
+    report = apply_plan(make_plan(pol, ad), lambda _: ad)
+    apply_s = time.perf_counter() - start
+    if not report.ok:
+        raise SystemExit(f"apply failed: {report.errors}")
+    noop = CallCounter()
+    if make_plan(pol, adapter(sandbox, noop)).has_changes:
+        raise SystemExit("the second plan is not empty")
+    build_interfaces(sandbox, 1)
+    one = CallCounter()
+    ad = adapter(sandbox, one)
+    apply_plan(make_plan(pol, ad), lambda _: ad)
+    return {
+        "interfaces": interfaces,
+        "groups": groups,
+        "modify_calls": first.calls["ModifyNetworkInterfaceAttribute"],
+        "apply_writes": first.writes,
+        "noop_plan_calls": noop.total,
+        "noop_interface_reads": noop.calls["DescribeNetworkInterfaces"],
+        "new_interface_writes": one.writes,
+        "apply_s": apply_s,
+    }
+
+
+def _reset(url: str) -> dict[str, Any]:
+    reset = urllib.request.Request(url + "/moto-api/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=30):
+        pass
+    return {"aws": {"endpoint_url": url, "access_key_id": "AKIAB", "secret_access_key": "x"}}
+
+
+ATTACH_HEADER = (
+    "interfaces",
+    "groups",
+    "modify_calls",
+    "apply_writes",
+    "noop_plan_calls",
+    "noop_interface_reads",
+    "new_interface_writes",
+    "apply_s",
+)
+
 ROUTING_KINDS = ("hub_table", "hub_association", "hub_propagation", "hub_route", "network_route")
 HEADER = (
     "groups",
@@ -109,8 +158,11 @@ TRANSIT_HEADER = (
 def table(url: str, header: tuple[str, ...], sizes: tuple[int, ...], *, transit: bool) -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for groups in sizes:
-        row = measure(url, groups, transit=transit)
+    for size in sizes:
+        if header is ATTACH_HEADER:
+            row = measure_attachment(url, size)
+        else:
+            row = measure(url, size, transit=transit)
         cells = [
             f"{row[h]:.3f}" if h.endswith(("_s", "_rule")) else str(int(row[h])) for h in header
         ]
@@ -126,6 +178,8 @@ def main() -> None:
             "\nWith a hub: every VPC attached to one transit gateway, every segment pair direct:\n"
         )
         table(server.url, TRANSIT_HEADER, (10, 50, 250), transit=True)
+        print("\nAttachment: 50 groups on N interfaces (ENIs), then one new interface:\n")
+        table(server.url, ATTACH_HEADER, (100, 1000), transit=False)
     finally:
         server.stop()
 

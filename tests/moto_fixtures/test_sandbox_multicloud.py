@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -74,6 +75,32 @@ def test_console_edits_in_alibaba_and_azure_are_drift_and_restored(sandbox_dir: 
     assert run(sandbox_dir, "apply", POLICY, "--auto-approve")[0] == 0
     code, out, _ = run(sandbox_dir, "plan", POLICY, "--detailed-exitcode")
     assert (code, "No changes." in out) == (0, True)
+
+
+def test_every_in_scope_alibaba_interface_carries_its_segment_group(sandbox_dir: Path) -> None:
+    """Read back through the aliyun SDK: after one apply (attach: add, the default), every ENI
+    of a member VPC carries eastwest's group of that VPC beside its own, and the ENIs of the
+    security VPC and the service-managed endpoint ENI are left alone."""
+    alibaba = AlibabaConsole(load_sandbox(sandbox_dir)["alibaba"])
+    before = _enis(alibaba)
+    assert run(sandbox_dir, "apply", POLICY, "--auto-approve")[0] == 0
+    ours = {g["VpcId"]: g["SecurityGroupId"] for g in alibaba.owned_groups("sandbox")}
+    after = _enis(alibaba)
+    attached = 0
+    for eni_id, row in after.items():
+        groups = row["SecurityGroupIds"]["SecurityGroupId"]
+        old = before[eni_id]["SecurityGroupIds"]["SecurityGroupId"]
+        if row["VpcId"] in ours and not row.get("ServiceManaged"):
+            assert groups == [*old, ours[row["VpcId"]]], eni_id
+            attached += 1
+        else:
+            assert row == before[eni_id], eni_id
+    assert attached >= 12
+
+
+def _enis(alibaba: AlibabaConsole) -> dict[str, dict[str, Any]]:
+    body = alibaba.call("2014-05-26", "DescribeNetworkInterfaces", PageSize="1000")
+    return {r["NetworkInterfaceId"]: r for r in body["NetworkInterfaceSets"]["NetworkInterfaceSet"]}
 
 
 def test_the_next_test_starts_from_freshly_seeded_clouds(sandbox_dir: Path) -> None:

@@ -4,7 +4,7 @@ classes: shapes, filters, both paging styles and the membership rules with their
 from __future__ import annotations
 
 import json
-import urllib.request
+import urllib.error
 from typing import Any
 
 import pytest
@@ -21,12 +21,11 @@ from aliyunsdkecs.request.v20140526 import (
     TagResourcesRequest,
 )
 
-from moto_fixtures.alibaba import errors
 from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.alibaba.clients import acs_client, call
-from moto_fixtures.alibaba.models.workloads import Launch
 from moto_fixtures.alibaba.seed import SeedReport
 from moto_fixtures.alibaba.server import AlibabaServer, start_alibaba_server
+from moto_fixtures.consoles import AlibabaConsole
 from tests.moto_fixtures.alibaba.marks import needs_metadata
 
 pytestmark = needs_metadata
@@ -60,6 +59,17 @@ def error_of(
     with pytest.raises(ServerException) as caught:
         send(acs, server, request_class, **setters)
     return caught.value.get_error_code(), caught.value.get_http_status()
+
+
+def _console(server: AlibabaServer) -> AlibabaConsole:
+    """The console a user (or the demo) drives, from the fake's sandbox.json section."""
+    section = {
+        "endpoint_url": server.url,
+        "access_key_id": server.access_key_id,
+        "access_key_secret": server.access_key_secret,
+        "regions": [server.backend.region],
+    }
+    return AlibabaConsole(section)
 
 
 def groups_of(acs: Any, server: AlibabaServer, eni: str) -> list[str]:
@@ -510,22 +520,23 @@ def test_tags_on_instances_and_enis(
     assert {"TagKey": "segment", "TagValue": "web"} in [
         {"TagKey": r["TagKey"], "TagValue": r["TagValue"]} for r in rows
     ]
+    # The describe's Tag.N filter finds it too (and nothing else: no other resource has it).
+    if resource_type == "instance":
+        found = [r["InstanceId"] for r in instances(acs, server, Tags=tags)]
+    else:
+        found = [r["NetworkInterfaceId"] for r in enis(acs, server, Tags=tags)]
+    assert found == [resource]
 
 
 def test_a_launched_instance_is_pending_then_running_and_then_listed() -> None:
-    with start_alibaba_server(async_delay=0.3) as server:
+    # Long enough to read Pending on a loaded machine; the test then makes it Running itself.
+    with start_alibaba_server(async_delay=1.5) as server:
         backend = server.backend
         vpc = backend.vpc.add_vpc("v", "10.9.0.0/16", {"segment": "web"})
         vsw = backend.vpc.add_vswitch(vpc.vpc_id, lz.ZONES[0], "10.9.0.0/20", "v-h")
         group = backend.ecs.create_group("g", "", vpc.vpc_id, "normal", {}).group_id
-        body = json.dumps(
-            {"VSwitchId": vsw.vswitch_id, "SecurityGroupIds": [group], "InstanceName": "new"}
-        ).encode()
-        request = urllib.request.Request(
-            f"{server.url}/_eastwest/instances", data=body, method="POST"
-        )
-        with urllib.request.urlopen(request) as response:
-            launched = json.loads(response.read())
+        console = _console(server)
+        launched = console.launch_instance(vsw.vswitch_id, [group], "new", {"app": "web"})
         assert [c.action for c in server.calls.calls()] == ["RunInstances"]
         acs = acs_client(server)
         (row,) = instances(acs, server, VpcId=vpc.vpc_id)
@@ -537,7 +548,7 @@ def test_a_launched_instance_is_pending_then_running_and_then_listed() -> None:
         backend.workloads.instances[launched["InstanceId"]].ready_at = 0.0
         (row,) = instances(acs, server, VpcId=vpc.vpc_id)
         assert row["Status"] == "Running"
-        (eni,) = enis(acs, server, InstanceId=launched["InstanceId"])
+        (eni,) = console.interfaces(InstanceId=launched["InstanceId"])
         assert (eni["NetworkInterfaceId"], eni["Type"]) == (
             launched["NetworkInterfaceId"],
             "Primary",
@@ -546,6 +557,12 @@ def test_a_launched_instance_is_pending_then_running_and_then_listed() -> None:
 
 def test_launch_refuses_groups_of_another_vpc(seeded: Seeded) -> None:
     server, report = seeded
-    spec = Launch(report.vswitches["spoke-web-1-h"], (report.security_groups["spoke-db-1-ops"],))
-    with pytest.raises(errors.EniGroupVpcMismatch):
-        server.backend.workloads.launch(spec)
+    console = _console(server)
+    before = set(server.backend.workloads.instances)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        console.launch_instance(
+            report.vswitches["spoke-web-1-h"], [report.security_groups["spoke-db-1-ops"]], "x"
+        )
+    assert caught.value.code == 403
+    assert json.loads(caught.value.read())["Code"] == "InvalidOperation.VpcMismatch"
+    assert set(server.backend.workloads.instances) == before

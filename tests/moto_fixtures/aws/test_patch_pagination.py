@@ -1,4 +1,4 @@
-"""MaxResults / NextToken on the six describes eastwest pages through, as EC2 answers them."""
+"""MaxResults / NextToken on the describes eastwest pages through, as EC2 answers them."""
 
 from __future__ import annotations
 
@@ -74,6 +74,14 @@ def _entries(ec2: EC2Client) -> dict[str, Any]:
     return {"PrefixListId": prefix_list}
 
 
+def _enis(ec2: EC2Client) -> dict[str, Any]:
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    for _ in range(12):
+        ec2.create_network_interface(SubnetId=subnet)
+    return {"Filters": [{"Name": "subnet-id", "Values": [subnet]}]}
+
+
 CASES = [
     Case("describe_vpcs", "Vpcs", _vpcs, lambda i: i["VpcId"], (5, 1000)),
     Case("describe_subnets", "Subnets", _subnets, lambda i: i["SubnetId"], (5, 1000)),
@@ -93,6 +101,13 @@ CASES = [
         (1, 100),
     ),
     Case("get_managed_prefix_list_entries", "Entries", _entries, lambda i: i["Cidr"], (1, 100)),
+    Case(
+        "describe_network_interfaces",
+        "NetworkInterfaces",
+        _enis,
+        lambda i: i["NetworkInterfaceId"],
+        (5, 1000),
+    ),
 ]
 IDS = [case.operation for case in CASES]
 

@@ -95,12 +95,74 @@ def test_every_spoke_has_workload_and_transit_subnets_in_three_zones(
 def test_counts(report: SeedReport) -> None:
     kinds = (report.vpcs, report.subnets, report.route_tables, report.tgw_attachments)
     kinds += (report.gwlb_endpoints, report.security_groups, report.prefix_lists)
+    kinds += (report.instances, report.network_interfaces)
     assert len(report.ids) == 1 + sum(len(kind) for kind in kinds)  # names unique across kinds
     assert len(report.vpcs) == 8
     assert len(report.subnets) == 6 * 6 + 2 + 4
     assert len(report.tgw_attachments) == 8
     assert len(report.gwlb_endpoints) == 2
     assert len(report.route_tables) == 6 * 2 + 1 + 3
+    assert len(report.security_groups) == 5
+    assert (len(report.instances), len(report.network_interfaces)) == (6, 6 + 3)
+    assert len(report.excluded_interfaces) == 3
+
+
+def test_one_instance_per_spoke_alternating_zones_in_the_default_group(
+    ec2: EC2Client, report: SeedReport
+) -> None:
+    found = ec2.describe_instances(InstanceIds=list(report.instances.values()))
+    instances = _by_name([i for r in found["Reservations"] for i in r["Instances"]])
+    zones = {name: i["Placement"]["AvailabilityZone"] for name, i in instances.items()}
+    assert zones == {
+        "spoke-web-1-vm-a": "us-east-1a",
+        "spoke-web-2-vm-b": "us-east-1b",
+        "spoke-app-1-vm-a": "us-east-1a",
+        "spoke-app-2-vm-b": "us-east-1b",
+        "spoke-db-1-vm-a": "us-east-1a",
+        "spoke-db-2-vm-b": "us-east-1b",
+    }
+    for name, instance in instances.items():
+        spoke = name.rsplit("-vm-", 1)[0]
+        assert instance["VpcId"] == report.vpcs[spoke]
+        assert instance["SubnetId"] == report.subnets[f"{spoke}-workload-{name[-1]}"]
+        assert instance["ImageId"] == report.image
+        groups = [g["GroupId"] for g in instance["SecurityGroups"]]
+        assert groups[0] == report.default_security_groups[spoke]
+        (eni,) = instance["NetworkInterfaces"]
+        assert eni["NetworkInterfaceId"] == report.network_interfaces[f"{name}-eth0"]
+
+
+def test_the_permissive_group_opens_postgres_on_one_instance(
+    ec2: EC2Client, report: SeedReport
+) -> None:
+    group = report.security_groups[lz.PERMISSIVE_GROUP]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
+    ingress = [r for r in rules["SecurityGroupRules"] if not r["IsEgress"]]
+    assert [(r["CidrIpv4"], r["FromPort"], r["ToPort"]) for r in ingress] == [
+        ("0.0.0.0/0", 5432, 5432)
+    ]
+    carriers = ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [group]}])
+    assert [e["NetworkInterfaceId"] for e in carriers["NetworkInterfaces"]] == [
+        report.network_interfaces["spoke-db-1-vm-a-eth0"]
+    ]
+
+
+def test_excluded_interfaces_are_a_firewall_a_nat_gateway_and_an_endpoint(
+    ec2: EC2Client, report: SeedReport
+) -> None:
+    found = ec2.describe_network_interfaces(
+        NetworkInterfaceIds=list(report.excluded_interfaces.values())
+    )["NetworkInterfaces"]
+    kinds = {e["NetworkInterfaceId"]: (e["InterfaceType"], e["RequesterManaged"]) for e in found}
+    assert {name: kinds[eni] for name, eni in report.excluded_interfaces.items()} == {
+        lz.FIREWALL_ENI: ("interface", False),
+        f"{lz.NAT_GATEWAY}-eni": ("nat_gateway", True),
+        f"{lz.ENDPOINT}-eni": ("vpc_endpoint", True),
+    }
+    firewall = next(
+        e for e in found if e["NetworkInterfaceId"] == report.excluded_interfaces[lz.FIREWALL_ENI]
+    )
+    assert firewall["VpcId"] == report.vpcs[lz.INSPECTION_NAME]
 
 
 def test_every_vpc_is_attached_to_the_hub_without_appliance_mode(

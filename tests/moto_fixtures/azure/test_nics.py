@@ -10,10 +10,12 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.network.models import (
+    AddressSpace,
     ApplicationSecurityGroup,
     NetworkInterface,
     NetworkInterfaceIPConfiguration,
     Subnet,
+    VirtualNetwork,
 )
 
 from moto_fixtures.azure import AzureServer, seed_azure, start_azure_server
@@ -154,17 +156,18 @@ def test_a_new_nic_takes_the_next_free_address_and_leaves_with_its_delete(seeded
 
 
 def test_a_nic_write_is_a_long_running_operation() -> None:
-    with start_azure_server(retry_after=0, async_delay=0.5) as server:
-        report = seed_azure(server)
+    # Long enough to read the in-between state on a loaded machine (as test_network.py's).
+    with start_azure_server(retry_after=0, async_delay=1.5) as server:
         client = client_for(server)
-        poller = client.network_interfaces.begin_create_or_update(
-            RG,
-            "nic-slow",
-            NetworkInterface(
-                location="eastus",
-                ip_configurations=[_nic(report.subnets["vnet-db/snet-db-2"])],
-            ),
+        vnet = VirtualNetwork(
+            location="eastus",
+            address_space=AddressSpace(address_prefixes=["10.9.0.0/16"]),
+            subnets=[Subnet(name="s", address_prefix="10.9.1.0/24")],
         )
+        made = client.virtual_networks.begin_create_or_update(RG, "v", vnet).result()
+        subnet = (made.subnets or [])[0].id
+        nic = NetworkInterface(location="eastus", ip_configurations=[_nic(str(subnet))])
+        poller = client.network_interfaces.begin_create_or_update(RG, "nic-slow", nic)
         assert client.network_interfaces.get(RG, "nic-slow").provisioning_state == "Updating"
         assert poller.result().provisioning_state == "Succeeded"
         assert client.network_interfaces.get(RG, "nic-slow").provisioning_state == "Succeeded"

@@ -144,7 +144,10 @@ def test_a_rerun_of_the_same_plan_converges_without_duplicates(
 def test_deleting_what_is_already_gone_is_success(
     server: AlibabaServer, adapter: AlibabaAdapter
 ) -> None:
-    plan = plan_policy(policy(), lambda _: adapter, lambda _: None).plan
+    # Unattached groups (attach: none): ECS refuses to delete a group instances are in, so the
+    # console user below could not delete an attached one.
+    unattached = Policy.model_validate({**policy().model_dump(by_alias=True), "attach": "none"})
+    plan = plan_policy(unattached, lambda _: adapter, lambda _: None).plan
     assert plan is not None
     assert apply_plan(plan, lambda _: adapter).ok
     # The policy loses every segment member: everything owned is to be deleted.

@@ -10,6 +10,7 @@ from collections import Counter
 from moto_fixtures.alibaba import metadata
 from moto_fixtures.alibaba.server import AlibabaServer
 from orchestrator.apply import apply_plan
+from orchestrator.model.policy import Policy
 from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Action
@@ -22,11 +23,17 @@ pytestmark = needs_metadata
 READS = ("Describe", "List", "Get")
 
 
-def _plan(adapter: AlibabaAdapter) -> Plan:
-    result = plan_policy(policy(), lambda _: adapter, lambda _: None)
+def _plan(adapter: AlibabaAdapter, pol: Policy | None = None) -> Plan:
+    result = plan_policy(pol or policy(), lambda _: adapter, lambda _: None)
     assert result.plan is not None, result.diagnostics
     assert not [d for d in result.diagnostics if d.severity == "error"], result.diagnostics
     return result.plan
+
+
+def unattached() -> Policy:
+    """The policy with ``attach: none``: groups attached by nobody keep their egress baseline
+    (in ``add`` mode they have none, ``test_attach.py``)."""
+    return Policy.model_validate({**policy().model_dump(by_alias=True), "attach": "none"})
 
 
 def _apply(adapter: AlibabaAdapter, plan: Plan) -> None:
@@ -52,9 +59,12 @@ def test_apply_then_plan_is_empty_and_unowned_is_untouched(
     assert sleeps, "no call was retried: is the fault injection on?"
 
 
-def test_groups_hold_accepts_at_priority_1_and_one_drop_at_100(
+def test_groups_hold_accepts_at_priority_1_and_no_drop_in_add_mode(
     server: AlibabaServer, adapter: AlibabaAdapter
 ) -> None:
+    """The policy attaches in ``add`` mode (the default): a drop in eastwest's group would cut
+    what the interfaces' other groups allow, so there is none (``exclusive`` mode has one:
+    ``test_attach.py``)."""
     _apply(adapter, _plan(adapter))
     owned = c.owned_groups(server, "ali-test")
     assert len(owned) == 6
@@ -62,9 +72,7 @@ def test_groups_hold_accepts_at_priority_1_and_one_drop_at_100(
         rules = c.rules(server, group["SecurityGroupId"])
         drops = [r for r in rules if r["Policy"].lower() == "drop"]
         accepts = [r for r in rules if r["Policy"].lower() == "accept"]
-        assert [(d["Direction"], d["Priority"], d["DestCidrIp"]) for d in drops] == [
-            ("egress", "100", "0.0.0.0/0")
-        ]
+        assert drops == []
         assert accepts
         assert {a["Priority"] for a in accepts} == {"1"}
         # Peers that are segments go through prefix lists, external ones too.
@@ -75,7 +83,7 @@ def test_groups_hold_accepts_at_priority_1_and_one_drop_at_100(
 def test_drift_made_through_the_sdk_is_detected_and_restored(
     server: AlibabaServer, adapter: AlibabaAdapter
 ) -> None:
-    _apply(adapter, _plan(adapter))
+    _apply(adapter, _plan(adapter, unattached()))
     before_unowned = c.unowned_snapshot(server)
     web = next(
         g for g in c.owned_groups(server, "ali-test") if c.tags(g)["eastwest:segment"] == "web"
@@ -122,7 +130,7 @@ def test_drift_made_through_the_sdk_is_detected_and_restored(
         },
     )
 
-    drift = _plan(adapter)
+    drift = _plan(adapter, unattached())
     changes = {(ch.action, ch.resource.kind, ch.drift) for ch in drift.changes}
     assert (Action.CREATE, "flow_rule", True) in changes  # the deleted rule, marked as drift
     assert (Action.DELETE, "flow_rule", True) in changes  # the rogue rule
@@ -130,7 +138,7 @@ def test_drift_made_through_the_sdk_is_detected_and_restored(
     assert len(drift.changes) == 3, [(ch.action, ch.key) for ch in drift.changes]
 
     _apply(adapter, drift)
-    assert not _plan(adapter).has_changes
+    assert not _plan(adapter, unattached()).has_changes
     restored = sorted(
         (
             r["Direction"],
@@ -148,7 +156,7 @@ def test_drift_made_through_the_sdk_is_detected_and_restored(
 def test_a_missing_egress_baseline_alone_is_planned_and_restored(
     server: AlibabaServer, adapter: AlibabaAdapter
 ) -> None:
-    _apply(adapter, _plan(adapter))
+    _apply(adapter, _plan(adapter, unattached()))
     group = c.owned_groups(server, "ali-test")[0]
     gid = group["SecurityGroupId"]
     baseline = next(r for r in c.rules(server, gid) if r["Policy"].lower() == "drop")
@@ -159,12 +167,12 @@ def test_a_missing_egress_baseline_alone_is_planned_and_restored(
         SecurityGroupId=gid,
         **{"SecurityGroupRuleId.1": baseline["SecurityGroupRuleId"]},
     )
-    plan = _plan(adapter)
+    plan = _plan(adapter, unattached())
     assert [(ch.action, ch.resource.kind) for ch in plan.changes] == [
         (Action.UPDATE, "firewall_group")
     ]
     _apply(adapter, plan)
-    assert not _plan(adapter).has_changes
+    assert not _plan(adapter, unattached()).has_changes
     assert any(r["Policy"].lower() == "drop" for r in c.rules(server, gid))
 
 

@@ -101,3 +101,27 @@ def estate_policy(segments: int = 5, name: str = "budget", hub: str | None = Non
             "rules": rules,
         }
     )
+
+
+def build_interfaces(sandbox: dict[str, Any], total: int) -> list[str]:
+    """``total`` ENIs spread over the tagged VPCs, each in a subnet of the VPC's first /25 (made
+    on the first call) with the VPC's default group: workloads eastwest attaches groups to."""
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag-key", "Values": ["segment"]}])["Vpcs"]
+    subnets = [_workload_subnet(ec2, v["VpcId"], v["CidrBlock"]) for v in vpcs]
+    return [
+        ec2.create_network_interface(SubnetId=subnets[i % len(subnets)])["NetworkInterface"][
+            "NetworkInterfaceId"
+        ]
+        for i in range(total)
+    ]
+
+
+def _workload_subnet(ec2: Any, vpc: str, cidr: str) -> str:
+    block = cidr.replace(".0/24", ".0/25")
+    found = ec2.describe_subnets(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "cidr-block", "Values": [block]}]
+    )["Subnets"]
+    if found:
+        return str(found[0]["SubnetId"])
+    return str(ec2.create_subnet(VpcId=vpc, CidrBlock=block)["Subnet"]["SubnetId"])

@@ -20,6 +20,7 @@ from tests.providers.aws.estate import (
     ACCOUNT,
     CallCounter,
     attach_vpcs,
+    build_interfaces,
     build_vpcs,
     estate_policy,
 )
@@ -38,7 +39,7 @@ def _apply(plan: Plan, adapter: AwsAdapter) -> None:
     assert report.ok, [r.message for _, r in report.results if not r.ok] + list(report.errors)
 
 
-def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_7_calls(
+def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_8_calls(
     sandbox: dict[str, Any],
 ) -> None:
     build_vpcs(sandbox, 50)
@@ -56,14 +57,35 @@ def test_noop_plan_over_50_groups_of_20_rules_makes_at_most_7_calls(
     assert len(groups) == 50
     rule_counts = {len(_rules(g)) for g in groups}
     assert rule_counts == {20}, rule_counts
-    # Identity, VPCs, subnets, prefix lists, groups; and, for routing, the owned transit
-    # gateway route tables and the route tables carrying eastwest's route records (both read
-    # even without hubs: a policy that dropped its hubs must still find what it owned).
-    assert sum(counting.calls.values()) <= 7, counting.calls
+    # Identity, VPCs, subnets, interfaces, prefix lists, groups; and, for routing, the owned
+    # transit gateway route tables and the route tables carrying eastwest's route records (both
+    # read even without hubs: a policy that dropped its hubs must still find what it owned).
+    assert sum(counting.calls.values()) <= 8, counting.calls
+    assert counting.calls["DescribeNetworkInterfaces"] == 1  # shared by inventory and observe
     assert counting.writes == 0
 
 
-def test_noop_plan_with_a_hub_over_50_vpcs_makes_at_most_27_calls(
+def test_interfaces_cost_one_read_per_plan_and_one_write_per_changed_interface(
+    sandbox: dict[str, Any],
+) -> None:
+    build_vpcs(sandbox, 50)
+    build_interfaces(sandbox, 200)
+    policy = estate_policy()
+    applying = CallCounter()
+    adapter = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=applying)
+    _apply(_plan(policy, adapter), adapter)
+    assert applying.calls["ModifyNetworkInterfaceAttribute"] == 200
+    # One ledger tag call per group (its interfaces share the tag), one per rules digest.
+    assert applying.calls["CreateTags"] <= 50 + 5
+    counting = CallCounter()
+    again = make_aws_adapter(TARGET, policy="budget", sandbox=sandbox, on_client=counting)
+    assert not _plan(policy, again).has_changes
+    assert counting.calls["DescribeNetworkInterfaces"] == 1
+    assert sum(counting.calls.values()) <= 8, counting.calls
+    assert counting.writes == 0
+
+
+def test_noop_plan_with_a_hub_over_50_vpcs_makes_at_most_28_calls(
     sandbox: dict[str, Any],
 ) -> None:
     """Routing adds a flat cost: the transit inventory, the associations, and three reads per
@@ -77,7 +99,7 @@ def test_noop_plan_with_a_hub_over_50_vpcs_makes_at_most_27_calls(
     plan = _plan(policy, adapter)
 
     assert not plan.has_changes
-    assert sum(counting.calls.values()) <= 27, counting.calls
+    assert sum(counting.calls.values()) <= 28, counting.calls
     assert counting.calls["SearchTransitGatewayRoutes"] == 2 * 5  # IPv4 and IPv6, 5 tables
     assert counting.writes == 0
 
