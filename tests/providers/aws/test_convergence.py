@@ -142,8 +142,25 @@ def test_plan_apply_plan_converges_from_any_start(
     first, second, edits = scenario
     ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
     before = console.unowned_snapshot(ec2)
+    interfaces = _interfaces(ec2)
     assert not _plan(first, sandbox).has_changes
     _edit(ec2, first.name, edits)
     final = _plan(second, sandbox)
     assert not final.has_changes, [c.key for c in final.changes]
     assert console.unowned_snapshot(ec2) == before
+    # Each example lets go of everything, or the examples' groups would pile up on the shared
+    # cloud's interfaces (5 groups each at most); letting go restores the interfaces exactly.
+    assert not _plan(_without_members(second), sandbox).has_changes
+    assert _interfaces(ec2) == interfaces
+
+
+def _without_members(policy: Policy) -> Policy:
+    body = policy.model_dump(by_alias=True)
+    return Policy.model_validate(
+        {**body, "segments": [{"name": "onprem", "cidrs": [EXTERNAL["onprem"]]}], "rules": []}
+    )
+
+
+def _interfaces(ec2: Any) -> dict[str, Any]:
+    found = ec2.describe_network_interfaces()["NetworkInterfaces"]
+    return {e["NetworkInterfaceId"]: (e["Groups"], e.get("TagSet", [])) for e in found}
