@@ -24,6 +24,7 @@ from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
 from orchestrator.diagnostics import Diagnostic, warning
 from orchestrator.errors import EastwestError, ObservationError, PolicyError
 from orchestrator.model import load_policy
+from orchestrator.model.policy import Policy
 from orchestrator.pipeline import Compiled, compile_for, observe_scopes
 from orchestrator.state import DesiredScope, DesiredState, ObservedScope, Scope, ScopeInventory
 from providers.base import RuleIdReader, TransitReader
@@ -36,6 +37,16 @@ if TYPE_CHECKING:
 # Clouds whose Terraform module needs the subnets and their route tables (Azure: one
 # association resource per subnet).
 _NEEDS_WORLD = frozenset({"azure"})
+
+
+def _azure_exclusive(policy: Policy) -> list[str]:
+    """Segments that would take the user's NSGs off Azure subnets."""
+    return [
+        s.name
+        for s in policy.segments
+        if policy.attach_mode(s) == "exclusive"
+        and any(policy.account(m.account).cloud == "azure" for m in s.members)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,13 @@ def prepare(ctx: Context, loaded: LoadedPolicy, *, imports: bool) -> Synthesis:
             f"existing_nsgs: share (account {shared[0]!r}) is applied by `eastwest apply` and "
             "`eastwest run` only; synth cannot express rules inside NSGs eastwest does not own "
             "yet. Nothing was written."
+        )
+    taken = _azure_exclusive(loaded.policy)
+    if taken:
+        raise EastwestError(
+            f"attach: exclusive on Azure (segment {taken[0]!r}) is applied by `eastwest apply` "
+            "and `eastwest run` only: it records the NSG it takes off a subnet and puts it back "
+            "later, which Terraform cannot. Nothing was written."
         )
     sandbox = ctx.sandbox()
     adapters = AdapterCache(loaded.policy.name, sandbox)

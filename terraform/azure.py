@@ -108,7 +108,9 @@ def _security(policy: str, desired: DesiredScope, world: World) -> Iterator[Item
                 f"{nsg_id}/securityRules/{name}", partial(_deny, group.key, direction, rg),
                 partial(_lacks, group.key, (f"deny rule {name} is missing",)),
             )  # fmt: skip
-        for subnet in _members(desired, group.network, group.segment, world):
+        # attach: none associates nothing (the user's tooling does).
+        subnets = _members(desired, group.network, group.segment, world)
+        for subnet in subnets if group.attach != "none" else ():
             yield Item(
                 f"{group.key}/subnet/{subnet.id}", scope,
                 "azurerm_subnet_network_security_group_association",

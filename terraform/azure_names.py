@@ -23,6 +23,7 @@ TAG_NAME = "eastwest:name"
 TAG_DESCRIPTION = "eastwest:description"
 TAG_NETWORK = "eastwest:network"
 TAG_RULES_DIGEST = "eastwest:rules-digest"
+TAG_ATTACH = "eastwest:attach"
 
 RULE_PREFIX = "eastwest-"
 DENY_NAMES: Mapping[Direction, str] = {
@@ -63,6 +64,7 @@ def ownership_tags(policy: str, group: FirewallGroup) -> dict[str, str]:
         TAG_SEGMENT: group.segment,
         TAG_NAME: group.name,
         TAG_DESCRIPTION: group.description[:256],
+        TAG_ATTACH: group.attach or "add",
     }
 
 

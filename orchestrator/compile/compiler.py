@@ -88,7 +88,9 @@ def compile_policy(
     diags.extend(membership.diagnostics)
     flows, flow_diags = collect_flows(policy, membership)
     diags.extend(flow_diags)
-    builder = _Builder(policy.name, membership)
+    builder = _Builder(
+        policy.name, membership, {s.name: policy.attach_mode(s) for s in policy.segments}
+    )
     for placement in membership.placements:
         builder.add_group(placement)
     for flow in flows:
@@ -125,10 +127,15 @@ def _unsupported_clouds(policy: Policy) -> Iterable[Diagnostic]:
                 )
 
 
+# Clouds where a group is attached as part of itself (docs/azure.md, "Attachment").
+GROUP_ATTACHING_CLOUDS = frozenset({"azure"})
+
+
 @dataclass
 class _Builder:
     policy: str
     membership: Membership
+    attach: Mapping[str, str]  # segment → its attach mode
 
     def __post_init__(self) -> None:
         self._resources: dict[Scope, dict[str, Resource]] = defaultdict(dict)
@@ -145,6 +152,8 @@ class _Builder:
             network=placement.network,
             name=owned_name(self.policy, seg),
             description=f"eastwest: segment {seg} of policy {self.policy}",
+            # Azure attaches by the NSG's subnet associations, part of the group there.
+            attach=self.attach[seg] if scope.cloud in GROUP_ATTACHING_CLOUDS else "",
         )
 
     def add_flow(self, flow: Flow) -> None:

@@ -6,29 +6,23 @@ A desired key that the observation says is occupied by something eastwest does n
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 
+from orchestrator.plan.drift import lines_digest, mark_drift, own_digest, owner_lines, owner_of
 from orchestrator.state import (
     Action,
     AddressSet,
     Change,
     DesiredScope,
-    FlowRule,
     GroupAttachment,
     ObservedScope,
     Resource,
-    rules_digest,
 )
-from orchestrator.state.attachments import claim_digest
-from orchestrator.state.resources import cidrs_digest
-from orchestrator.state.routes import route_line, route_owner_of, routes_digest
 
 
 def diff_scope(desired: DesiredScope | None, observed: ObservedScope) -> list[Change]:
     want: Mapping[str, Resource] = desired.resources if desired is not None else {}
     have = observed.resources
-    drifted = _drifted(want, observed)
     changes: list[Change] = []
     for key in sorted(want.keys() | have.keys()):
         if key in observed.foreign and key not in have:
@@ -36,9 +30,8 @@ def diff_scope(desired: DesiredScope | None, observed: ObservedScope) -> list[Ch
         before, after = have.get(key), want.get(key)
         action = _action(before, after)
         if action is not None:
-            drift = owner_key(after or before) in drifted
-            changes.append(Change(action, before, after, drift=drift))
-    return changes
+            changes.append(Change(action, before, after))
+    return mark_drift(changes, want, observed)
 
 
 def _action(before: Resource | None, after: Resource | None) -> Action | None:
@@ -54,53 +47,18 @@ def _action(before: Resource | None, after: Resource | None) -> Action | None:
 def owner_key(resource: Resource | None) -> str:
     """Drift is recorded per owner: a group (for its rules), an address set, a hub table (for
     its associations, propagations and routes), a network route table (for eastwest's routes
-    in it)."""
-    if resource is None:
-        return ""
-    if isinstance(resource, FlowRule):
-        return resource.group
-    if isinstance(resource, AddressSet | GroupAttachment) or resource.kind == "firewall_group":
-        return resource.key
-    return route_owner_of(resource)
-
-
-def _drifted(want: Mapping[str, Resource], observed: ObservedScope) -> set[str]:
-    """Owners whose observed content no longer matches what eastwest last wrote, while the
-    policy's wish for them is still what it wrote: someone else changed them."""
-    have_digests = owner_digests(observed.resources)
-    want_digests = owner_digests(want)
-    return {
-        owner
-        for owner, applied in observed.applied.items()
-        if have_digests.get(owner, _empty(owner)) != applied
-        and want_digests.get(owner, _empty(owner)) == applied
-    }
-
-
-_EMPTY_RULES = rules_digest(())
-_EMPTY_ROUTES = routes_digest(())
-
-
-def _empty(owner: str) -> str:
-    return _EMPTY_RULES if "/fwgroup/" in owner else _EMPTY_ROUTES
+    in it); ``drift.mark_drift`` then tells which of an owner's changes are drift."""
+    return owner_of(resource) if resource is not None else ""
 
 
 def owner_digests(resources: Mapping[str, Resource]) -> dict[str, str]:
     """Each owner's digest over what it holds: rules of groups, entries of address sets,
-    associations/propagations/routes of hub tables, eastwest's routes of route tables."""
-    rules: dict[str, list[FlowRule]] = defaultdict(list)
-    lines: dict[str, list[str]] = defaultdict(list)
-    digests: dict[str, str] = {}
+    associations/propagations/routes of hub tables, eastwest's routes of route tables, an
+    attachment's claim (recorded in the interface's own ledger, so it is its own owner)."""
+    digests = {
+        owner: lines_digest(lines) for owner, lines in owner_lines(resources.values()).items()
+    }
     for res in resources.values():
-        if isinstance(res, FlowRule):
-            rules[res.group].append(res)
-        elif isinstance(res, AddressSet):
-            digests[res.key] = cidrs_digest(res.cidrs)
-        elif isinstance(res, GroupAttachment):
-            # An attachment is recorded in the interface's own ledger, so it is its own owner.
-            digests[res.key] = claim_digest(res.mode, res.group, res.others)
-        elif res.kind != "firewall_group":
-            lines[route_owner_of(res)].append(route_line(res))
-    digests.update({group: rules_digest(members) for group, members in rules.items()})
-    digests.update({owner: routes_digest(found) for owner, found in lines.items()})
+        if isinstance(res, AddressSet | GroupAttachment):
+            digests[res.key] = own_digest(res)
     return digests

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from orchestrator.diagnostics import Diagnostic, error, warning
+from orchestrator.diagnostics import Diagnostic, Severity, error, warning
 from orchestrator.errors import ObservationError
 from orchestrator.plan.diff import diff_scope, owner_digests, owner_key
 from orchestrator.state import (
@@ -74,6 +74,9 @@ class Plan:
     scopes: tuple[ScopePlan, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    # The errors among ``diagnostics`` that are members eastwest cannot guard (somebody
+    # else's group in its place): the reconciler reports them as ``conflict``.
+    conflicts: tuple[Diagnostic, ...] = ()
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -104,6 +107,7 @@ def make_plan(
 ) -> Plan:
     scopes: list[ScopePlan] = []
     diags = list(desired.diagnostics)
+    conflicts: list[Diagnostic] = []
     for scope in sorted(observed):
         seen = observed[scope]
         target = targets[scope]
@@ -113,13 +117,15 @@ def make_plan(
             scopes.append(ScopePlan(scope, target, (), None, skipped=reason))
             continue
         want = desired.scopes.get(scope)
-        diags.extend(_conflicts(scope, want, seen))
+        found = _conflicts(scope, want, seen)
+        diags.extend(found)
+        conflicts.extend(d for d in found if d.severity is Severity.ERROR)
         changes = order_changes(diff_scope(want, seen))
         applied = _applied(want.resources.values() if want else (), changes)
         scopes.append(
             ScopePlan(scope, target, tuple(changes), seen.fingerprint(), seen.native, applied)
         )
-    return Plan(desired.policy, tuple(scopes), tuple(diags))
+    return Plan(desired.policy, tuple(scopes), tuple(diags), conflicts=tuple(conflicts))
 
 
 def order_changes(changes: list[Change]) -> list[Change]:
@@ -134,8 +140,10 @@ def _order(change: Change) -> tuple[int, int, str]:
 
 
 def _conflicts(scope: Scope, want: DesiredScope | None, seen: ObservedScope) -> list[Diagnostic]:
-    """Desired resources whose place is taken by something eastwest does not own: one warning
-    per occupant, however many resources it keeps out."""
+    """Desired resources whose place is taken by something eastwest does not own: one
+    diagnostic per occupant, however many resources it keeps out. Where it keeps a segment's
+    groups or rules out, the members there are not guarded: an error (DESIGN.md rule 8: green
+    means enforced); a route or peering kept out is a warning (the path check says more)."""
     wanted = want.resources if want is not None else {}
     held: dict[str, list[str]] = defaultdict(list)
     for key, what in sorted(seen.foreign.items()):
@@ -151,14 +159,27 @@ def _conflicts(scope: Scope, want: DesiredScope | None, seen: ObservedScope) -> 
             consequence.append(f"{_title(wanted[left[0]])}{more} left out")
         if kept:
             consequence.append(f"{_title(wanted[kept[0]])} kept as it is, without it")
+        unguarded = any(wanted[k].kind in _GUARDS for k in keys)
         found.append(
-            warning(
+            (error if unguarded else warning)(
                 f"{scope}: {what} is not eastwest's; " + "; ".join(consequence),
-                detail="eastwest never overwrites what it does not own: remove or change that "
-                "one by hand, and the next plan adds eastwest's",
+                detail=_UNGUARDED if unguarded else _HELD,
             )
         )
     return found
+
+
+# Kinds that guard workloads: kept out, they leave a member open to what the policy denies.
+_GUARDS = frozenset({"firewall_group", "flow_rule", "address_set", "group_attachment"})
+_HELD = (
+    "eastwest never overwrites what it does not own: remove or change that one by hand, and "
+    "the next plan adds eastwest's"
+)
+_UNGUARDED = (
+    "the segment's policy is not enforced there, so this is an error: eastwest never "
+    "overwrites what it does not own; free that place by hand, leave it out of the member, or "
+    "let eastwest share it where the cloud allows (Azure: existing_nsgs: share)"
+)
 
 
 def _title(resource: Resource) -> str:

@@ -52,6 +52,11 @@ def render_plan(plan: Plan, *, colour: bool = False, compact: bool = False) -> s
 
 def summary_line(plan: Plan) -> str:
     counts = plan.counts()
+    if plan.conflicts:
+        # Green means enforced (DESIGN.md rule 8): never "the clouds match" with a member held.
+        held = f"{len(plan.conflicts)} conflict(s) above leave members unguarded"
+        if not plan.has_changes:
+            return f"No changes can be made, but the clouds do not match the policy: {held}."
     if not plan.has_changes:
         text = "No changes. The clouds match the policy."
         return text if plan.complete else text[:-1] + " in every scope that could be read."
@@ -62,6 +67,8 @@ def summary_line(plan: Plan) -> str:
     if counts["drift"]:
         n = counts["drift"]
         text = text[:-1] + f"; {n} of them restore{'s' if n == 1 else ''} drift."
+    if plan.conflicts:
+        text = text[:-1] + f"; {len(plan.conflicts)} conflict(s) above leave members unguarded."
     return text
 
 
@@ -141,12 +148,13 @@ def _attributes(res: Resource) -> dict[str, object]:
     if isinstance(res, AddressSet):
         return {"segment": res.segment, "cidrs": sorted(res.cidrs), "max_entries": res.max_entries}
     if isinstance(res, FirewallGroup):
-        return {
+        shown: dict[str, object] = {
             "name": res.name,
             "network": res.network,
             "segment": res.segment,
             "description": res.description,
         }
+        return shown | ({"attach": res.attach} if res.attach else {})
     if isinstance(res, GroupAttachment):
         others = {"other_groups": list(res.others)} if res.mode == "exclusive" else {}
         return {"network": res.network, "mode": res.mode, **others}

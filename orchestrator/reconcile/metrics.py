@@ -77,8 +77,8 @@ class Metrics:
             self.changes.labels(cloud, change.resource.kind).inc()
             if change.drift:
                 self.drift.labels(cloud, change.resource.kind).inc()
-        if result.report is not None and result.errors:
-            self.apply_errors.labels(cloud, name).inc(len(result.errors))
+        if result.report is not None and len(result.errors) > result.conflicts:
+            self.apply_errors.labels(cloud, name).inc(len(result.errors) - result.conflicts)
         if result.outcome in (Outcome.IN_SYNC, Outcome.PENDING, Outcome.APPLIED):
             self.last_success.labels(cloud, name).set(result.finished_at.timestamp())
 

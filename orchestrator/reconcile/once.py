@@ -40,6 +40,9 @@ class Outcome(enum.StrEnum):
     PENDING = "pending"  # audit mode: changes found and reported, not applied
     APPLIED = "applied"  # enforce mode: every change applied
     FAILED = "failed"  # the plan could not be made, or a change failed (see errors)
+    # A member eastwest cannot guard (somebody else's group in its place): never in_sync,
+    # whatever else was applied; the conflicts are among the errors.
+    CONFLICT = "conflict"
     SKIPPED = "skipped"  # not written: the lease was lost, shutdown, or no longer in the policy
 
 
@@ -55,6 +58,7 @@ class RunResult:
     report: ApplyReport | None = None
     retry_in: float | None = None  # seconds; set only after a transient error
     notes: tuple[str, ...] = field(default=())
+    conflicts: int = 0  # the first ``conflicts`` errors are conflicts, not failures
 
     @property
     def changes(self) -> int:
@@ -117,9 +121,12 @@ def reconcile_once(
         # Enforce is strict: a policy exposing more than it says is not written to the clouds.
         diagnostics = strict((*view.loaded.warnings, *diagnostics))
     run.plan = plan
-    if plan is None or has_errors(diagnostics):
+    held = plan.conflicts if plan is not None else ()
+    if plan is None or has_errors(d for d in diagnostics if d not in held):
         retry = tick.backoff.delay(tick.attempt) if _transient(failures) else None
         return run.done(Outcome.FAILED, errors=_errors(view, diagnostics), retry_in=retry)
+    # Conflicts keep only their own groups out of the plan; the rest still converges.
+    run.conflicts = tuple(d.format() for d in held)
     if not plan.has_changes or tick.mode is Mode.AUDIT:
         return run.done(Outcome.PENDING if plan.has_changes else Outcome.IN_SYNC)
     return _enforce(run, plan, adapter_for)
@@ -164,6 +171,7 @@ class _Run:
     started: datetime
     plan: Plan | None = None
     notes: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
 
     def done(
         self,
@@ -173,6 +181,8 @@ class _Run:
         report: ApplyReport | None = None,
         retry_in: float | None = None,
     ) -> RunResult:
+        if self.conflicts and outcome in (Outcome.IN_SYNC, Outcome.PENDING, Outcome.APPLIED):
+            outcome = Outcome.CONFLICT
         return RunResult(
             self.partition,
             self.tick.mode,
@@ -180,7 +190,8 @@ class _Run:
             self.tick.clock(),
             outcome,
             plan=self.plan,
-            errors=errors,
+            errors=(*self.conflicts, *errors),
+            conflicts=len(self.conflicts),
             report=report,
             retry_in=retry_in,
             notes=self.notes,

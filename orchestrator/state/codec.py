@@ -46,7 +46,7 @@ def resource_to_json(resource: Resource) -> dict[str, Any]:
             "network": resource.network,
             "name": resource.name,
             "description": resource.description,
-        }
+        } | ({"attach": resource.attach} if resource.attach else {})
     elif not isinstance(resource, FlowRule):
         body |= {
             f.name: getattr(resource, f.name)
@@ -88,6 +88,7 @@ def resource_from_json(body: Mapping[str, Any]) -> Resource:
             network=body["network"],
             name=body["name"],
             description=body["description"],
+            attach=str(body.get("attach", "")),
         )
     if kind == "flow_rule":
         return FlowRule(

@@ -69,6 +69,10 @@ class FirewallGroup:
     name: str
     description: str
     kind: Literal["firewall_group"] = "firewall_group"
+    # Where attaching the group is part of the group itself (Azure: its NSG's subnet
+    # associations), the segment's attach mode ('add', 'exclusive', 'none'); '' on clouds that
+    # attach per interface (``GroupAttachment``).
+    attach: str = ""
 
 
 @dataclass(frozen=True, slots=True)

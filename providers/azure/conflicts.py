@@ -32,7 +32,10 @@ def nsg_conflicts(
     vnets: Mapping[str, Payload],
     desired: DesiredScope | None,
     sharing: Sharing | None = None,
+    eastwest: Collection[str] = (),
 ) -> dict[str, str]:
+    """``eastwest``: ids (lower case) of every eastwest policy's NSGs, which even
+    ``attach: exclusive`` never takes over."""
     if desired is None:
         return {}
     owned = list(owned)
@@ -42,9 +45,12 @@ def nsg_conflicts(
     held: dict[str, list[tuple[str, str]]] = {}
     for group in desired.of_kind(FirewallGroup):
         vnet = vnets.get(group.network)
-        if vnet is None or group.segment not in prefixes:
-            continue  # without the segment's prefixes, apply associates nothing either
-        taken = held_subnets(vnet, prefixes[group.segment], group.segment, sharing, ours)
+        if group.attach == "none" or vnet is None or group.segment not in prefixes:
+            continue  # nothing attached, or no prefixes: apply associates nothing either
+        # exclusive takes a subnet over (recorded), unless another policy's NSG holds it
+        only = set(eastwest) - ours if group.attach == "exclusive" else None
+        shares = sharing if group.attach != "exclusive" else None
+        taken = held_subnets(vnet, prefixes[group.segment], group.segment, shares, ours, only=only)
         if taken:
             held[group.key] = taken
     foreign = {key: describe(taken) for key, taken in held.items()}
@@ -64,6 +70,8 @@ def held_subnets(
     segment: str = "",
     sharing: Sharing | None = None,
     ours: Collection[str] = (),
+    *,
+    only: Collection[str] | None = None,
 ) -> list[tuple[str, str]]:
     """(``vnet/subnet``, what holds it) of each member subnet whose NSG is somebody else's and
     may not be shared (with sharing on, what holds it says why)."""
@@ -72,12 +80,14 @@ def held_subnets(
     taken = []
     for subnet in members:
         nsg = tr.associated_nsg(subnet)
-        if nsg is None or nsg.lower() in ours:
+        if nsg is None or nsg.lower() in ours or (only is not None and nsg.lower() not in only):
             continue
         why = sharing.refusal(nsg, ids, segment) if sharing is not None else ""
         if why is None:
             continue
         holder = tr.name_of_id(nsg) + (f" (not shared: {why})" if why else "")
+        if only is not None:
+            holder += " (another eastwest policy's: attach: exclusive never takes it over)"
         taken.append((f"{vnet['name']}/{subnet['name']}", holder))
     return taken
 

@@ -17,7 +17,7 @@ any failed page fails the whole read (the SDK raises, the adapter turns it into 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +31,12 @@ from orchestrator.state import (
     ScopeInventory,
 )
 from orchestrator.state.routes import NetworkPeering, route_owner
+from providers.azure import attach as at
 from providers.azure import peerings as pr
 from providers.azure import translate as tr
 from providers.azure import translate_routes as trr
 from providers.azure.conflicts import nsg_conflicts
+from providers.azure.records import recorded_groups
 from providers.azure.shared import Sharing, shared_problems
 
 if TYPE_CHECKING:
@@ -84,7 +86,8 @@ def read_owned(
         for t in as_payloads(client.route_tables.list(group))
         if tr.region_of(str(t.get("location", ""))) == scope.region
     ]
-    observed = observe_nsgs(scope, policy, nsgs, vnets, sharing)
+    eastwest = {str(n["id"]).lower() for n in every if tr.tags_of(n).get(tr.TAG_MANAGED) == "true"}
+    observed = observe_nsgs(scope, policy, nsgs, vnets, sharing, eastwest=eastwest)
     routes = observe_routes(scope, policy, tables, vnets, tr.consensus(nsgs), desired)
     peerings = observe_peerings(scope, policy, vnets, desired)
     parts = (observed, routes, peerings)
@@ -96,7 +99,7 @@ def read_owned(
         {
             **routes.foreign,
             **peerings.foreign,
-            **nsg_conflicts(nsgs, vnets, desired, sharing),
+            **nsg_conflicts(nsgs, vnets, desired, sharing, eastwest),
         },
     )
 
@@ -166,9 +169,12 @@ def observe_nsgs(
     nsgs: list[Payload],
     vnets: dict[str, Payload],
     sharing: Sharing | None = None,
+    *,
+    eastwest: Collection[str] = (),
 ) -> ObservedScope:
     """Pure: owned NSGs (and the VNets they serve) as an observation; with ``sharing``, what
-    differs in the shared NSGs of a group is one of its problems (apply repairs it)."""
+    differs in the shared NSGs of a group is one of its problems (apply repairs it).
+    ``eastwest``: ids of every eastwest policy's NSGs (never taken over)."""
     known = tr.consensus(nsgs)
     resources: dict[str, Resource] = {}
     native: dict[str, NativeRef] = {}
@@ -183,8 +189,8 @@ def observe_nsgs(
         vnet = vnets.get(view.group.network)
         if vnet is not None and view.group.segment in known:
             members = tr.member_subnets(vnet, known[view.group.segment])
-            problems.extend(tr.association_problems(nsg, members))
-            if sharing is not None:
+            problems.extend(at.problems(nsg, members, eastwest))
+            if sharing is not None and at.mode_of(nsg) == "add":
                 problems.extend(shared_problems(nsg, members, view.group.segment, sharing))
         group = view.group
         if problems:
@@ -198,4 +204,7 @@ def observe_nsgs(
         digest = tr.tags_of(nsg).get(tr.TAG_RULES_DIGEST)
         if digest:
             applied[group.key] = digest
+    # A group whose NSG is gone is still known from its VNet's record: recreating it is drift.
+    for key, digest in recorded_groups(scope, policy, vnets.values()).items():
+        applied.setdefault(key, digest)
     return ObservedScope(scope, resources, native, applied)

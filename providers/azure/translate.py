@@ -33,6 +33,7 @@ TAG_SEGMENT = "eastwest:segment"
 TAG_NAME = "eastwest:name"
 TAG_DESCRIPTION = "eastwest:description"
 TAG_RULES_DIGEST = "eastwest:rules-digest"
+TAG_ATTACH = "eastwest:attach"  # the segment's attach mode (attach.py)
 
 RULE_PREFIX = "eastwest-"
 DENY_NAMES: Mapping[Direction, str] = {
@@ -119,6 +120,7 @@ def ownership_tags(policy: str, group: FirewallGroup) -> dict[str, str]:
         TAG_SEGMENT: group.segment,
         TAG_NAME: group.name,
         TAG_DESCRIPTION: group.description[:256],
+        TAG_ATTACH: group.attach or "add",
     }
 
 
@@ -260,6 +262,7 @@ def group_from_nsg(scope: Scope, nsg: Payload) -> FirewallGroup:
         network=network,
         name=tags.get(TAG_NAME) or str(nsg["name"]),
         description=tags.get(TAG_DESCRIPTION, ""),
+        attach=tags.get(TAG_ATTACH) or "add",  # written before modes existed: what it did
     )
 
 
@@ -428,21 +431,3 @@ def _inside(block: ipaddress.IPv4Network | ipaddress.IPv6Network, nets: list[Any
 def associated_nsg(subnet: Payload) -> str | None:
     ref = props(subnet).get("networkSecurityGroup") or {}
     return str(ref["id"]) if ref.get("id") else None
-
-
-def association_problems(nsg: Payload, members: list[Payload]) -> list[str]:
-    """What apply repairs: an association missing, or one with a subnet that is no member. A
-    member holding somebody else's NSG is not among them: apply never takes it over, so as a
-    "problem" it would show the group as changed in every plan (see ``conflicts``)."""
-    names = {str(s["name"]) for s in members}
-    problems = [
-        f"subnet {name_of_id(ref['id'])} is associated but not a member"
-        for ref in props(nsg).get("subnets") or ()
-        if name_of_id(str(ref.get("id", ""))) not in names
-    ]
-    problems.extend(
-        f"subnet {subnet['name']} is not associated"
-        for subnet in members
-        if associated_nsg(subnet) is None
-    )
-    return problems

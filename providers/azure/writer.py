@@ -44,11 +44,14 @@ from orchestrator.state import (
     Step,
 )
 from orchestrator.state.resources import Direction
+from providers.azure import attach as at
 from providers.azure import priorities
 from providers.azure import shared as sh
 from providers.azure import translate as tr
 from providers.azure.errors import is_not_found, is_retryable, retry_after, translate
+from providers.azure.records import GroupRecords, group_parts
 from providers.azure.session import Tuning
+from providers.azure.subnet_moves import SubnetMoves
 from providers.base import ChangeResult, Report
 
 T = TypeVar("T")
@@ -154,6 +157,7 @@ class AzureWriter:
         out: dict[str, ChangeResult],
     ) -> None:
         repaired: dict[str, list[str]] = defaultdict(list)  # NSG name → keys of its changes
+        modes: dict[str, str] = {}  # NSG name → the attach mode its group wants
         for change in changes:
             after = change.after
             if isinstance(after, AddressSet):
@@ -168,11 +172,12 @@ class AzureWriter:
                 ref = ids.get(after.key)
                 name = ref.id if ref else tr.nsg_name(after)
                 repaired[name].append(change.key)
+                modes[name] = after.attach
             else:
                 why = f"{self.where(change.key)}: nothing to do for a {change.resource.kind}"
                 out[change.key] = ChangeResult(change.key, False, why)
         for name, keys in sorted(repaired.items()):
-            result = self._guard(keys[0], partial(self._repair, name, ids))
+            result = self._guard(keys[0], partial(self._repair, name, ids, modes.get(name, "")))
             for key in keys:
                 if not result.ok or key not in out:
                     out[key] = ChangeResult(key, result.ok, result.message)
@@ -262,19 +267,28 @@ class AzureWriter:
         if nsg is None:
             return
         self._unshare(nsg)
+        kept = at.priors(nsg)  # what an exclusive attachment took off: put back
         for ref in tr.props(nsg).get("subnets") or ():
-            self._set_subnet_nsg(str(ref["id"]), None, expected=str(nsg["id"]))
+            prior = kept.get(tr.name_of_id(str(ref["id"])))
+            self._subnets().set_nsg(str(ref["id"]), prior, expected=str(nsg["id"]))
         try:
             self._retry(lambda: self.client.network_security_groups.begin_delete(
                 self.rg, name).result())  # fmt: skip
         except HttpResponseError as exc:
             if not is_not_found(exc):
                 raise
+        parts = group_parts(self.scope, tr.tags_of(nsg).get(tr.TAG_KEY, ""))
+        if parts is not None:
+            self._records().forget(*parts)
 
-    def _repair(self, name: str, ids: Mapping[str, NativeRef]) -> None:
+    def _repair(self, name: str, ids: Mapping[str, NativeRef], mode: str = "") -> None:
         """Put back what makes an NSG eastwest's beyond its allows: the deny rules, rules using
-        a segment's new prefixes, and the subnet associations."""
+        a segment's new prefixes, and the subnet associations (as ``mode`` now asks)."""
         known = _known(ids)
+        nsg = self._get_nsg(name)
+        if nsg is not None and mode and at.mode_of(nsg) != mode:
+            tags = {**tr.tags_of(nsg), at.TAG_ATTACH: mode}
+            self._retry(partial(self._tag, name, tags))
 
         def edit(rules: RuleSet) -> None:
             for rule in list(rules.after.values()):
@@ -381,31 +395,32 @@ class AzureWriter:
     # -- subnets ------------------------------------------------------------------------------
 
     def _associate(self, name: str, ids: Mapping[str, NativeRef]) -> None:
+        """The NSG's subnet associations as its attach mode asks (``attach.moves``): an
+        exclusive attachment records what it takes off a subnet before it does, and drops the
+        record only once that NSG is back."""
         nsg = self._get_nsg(name)
         found = self._members(nsg, ids)
         if nsg is None or found is None:
             return
         segment, members = found
+        moving = self._subnets()
+        eastwest = moving.eastwest_nsgs() if at.mode_of(nsg) == "exclusive" else set()
+        todo, held = at.moves(nsg, members, eastwest)
         shared = set()
-        if self.share:
+        if self.share and at.mode_of(nsg) == "add":
             sharing = self._sharing(members, nsg)
-            shared = {str(n["id"]).lower() for n in sh.shared_nsgs(nsg, members, segment, sharing)}
-        conflicts = []
-        for subnet in members:
-            current = tr.associated_nsg(subnet)
-            if current is None:
-                self._set_subnet_nsg(str(subnet["id"]), str(nsg["id"]), expected=None)
-            elif current.lower() != str(nsg["id"]).lower() and current.lower() not in shared:
-                conflicts.append(f"{subnet['name']} (NSG {tr.name_of_id(current)})")
-        member_ids = {str(s["id"]).lower() for s in members}
-        for ref in tr.props(nsg).get("subnets") or ():
-            if str(ref["id"]).lower() not in member_ids:
-                self._set_subnet_nsg(str(ref["id"]), None, expected=str(nsg["id"]))
+            shared = {
+                tr.name_of_id(str(n["id"])) for n in sh.shared_nsgs(nsg, members, segment, sharing)
+            }
+        moving.run(name, todo)
+        conflicts = [
+            f"{subnet} (NSG {nsg_name})" for subnet, nsg_name in held if nsg_name not in shared
+        ]
         if conflicts:
             raise PermanentError(
                 f"member subnets already have an NSG that is not eastwest's: "
                 f"{', '.join(conflicts)}; eastwest leaves them alone (remove that NSG from the "
-                "subnet, or drop the subnet from the segment)"
+                "subnet, drop the subnet from the segment, or set attach: exclusive)"
             )
 
     def _members(
@@ -430,8 +445,8 @@ class AzureWriter:
             return
         nsg = self._get_nsg(name)
         found = self._members(nsg, ids)
-        if nsg is None or found is None:
-            return
+        if nsg is None or found is None or at.mode_of(nsg) != "add":
+            return  # only add shares: exclusive takes the user's NSG off, none attaches nothing
         segment, members = found
         for shared in sh.shared_nsgs(nsg, members, segment, self._sharing(members, nsg)):
             self._copy_rules(str(shared["name"]), nsg, segment, present=True)
@@ -479,25 +494,6 @@ class AzureWriter:
                 str(r["name"]).startswith(mine) for r in tr.props(nsg).get("securityRules") or ()
             ):
                 self._copy_rules(str(nsg["name"]), anchor, group.segment, present=False)
-
-    def _set_subnet_nsg(self, subnet_id: str, nsg_id: str | None, *, expected: str | None) -> None:
-        """Read-modify-write of one subnet, changing only its NSG, and only if it still holds
-        ``expected``."""
-        vnet, name = tr.vnet_of_subnet_id(subnet_id), tr.name_of_id(subnet_id)
-        subnet = self._retry(lambda: self.client.subnets.get(self.rg, vnet, name)).as_dict()
-        current = tr.associated_nsg(subnet)
-        if (current or "").lower() != (expected or "").lower():
-            return
-        body = {k: v for k, v in subnet.items() if k in ("name", "id", "properties")}
-        properties = {k: v for k, v in tr.props(subnet).items() if k != "provisioningState"}
-        if nsg_id is None:
-            properties.pop("networkSecurityGroup", None)
-        else:
-            properties["networkSecurityGroup"] = {"id": nsg_id}
-        body["properties"] = properties
-        headers = {"If-Match": str(subnet["etag"])} if subnet.get("etag") else {}
-        self._retry(lambda: self.client.subnets.begin_create_or_update(
-            self.rg, vnet, name, body, headers=headers).result())  # fmt: skip
 
     # -- reads and retries ----------------------------------------------------------------------
 
@@ -548,6 +544,13 @@ class AzureWriter:
             tags[tr.TAG_RULES_DIGEST] = digest
             name = str(nsg["name"])
             self._retry(partial(self._tag, name, tags))
+        self._records().record({k: d for k, d in applied.items() if k in ids})
+
+    def _subnets(self) -> SubnetMoves:
+        return SubnetMoves(self.client, self.rg, self._retry)
+
+    def _records(self) -> GroupRecords:
+        return GroupRecords(self.client, self.rg, self.scope, self.policy, self._retry)
 
     def _tag(self, name: str, tags: dict[str, str]) -> None:
         self.client.network_security_groups.update_tags(self.rg, name, {"tags": tags})

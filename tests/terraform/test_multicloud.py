@@ -4,6 +4,7 @@ reference check, import ids, and the re-implemented names held equal to the adap
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,18 @@ def _golden(name: str) -> Any:
 def test_the_azure_module_of_a_small_state_is_this_json() -> None:
     state, world = ms.azure_state()
     assert synthesize(state, world=world)["azure/main.tf.json"] == _golden("azure_small.json")
+
+
+def test_an_azure_group_with_attach_none_is_associated_with_no_subnet() -> None:
+    state, world = ms.azure_state()
+    [desired] = state.scopes.values()
+    group = desired.resources[ms.AZ_GROUP]
+    assert isinstance(group, FirewallGroup)
+    resources = {**desired.resources, group.key: replace(group, attach="none")}
+    state = replace(state, scopes={desired.scope: replace(desired, resources=resources)})
+    text = json.dumps(synthesize(state, world=world)["azure/main.tf.json"])
+    assert "azurerm_network_security_group" in text
+    assert "azurerm_subnet_network_security_group_association" not in text
 
 
 def test_the_alibaba_module_of_a_small_state_is_this_json() -> None:

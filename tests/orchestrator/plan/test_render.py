@@ -112,3 +112,37 @@ def test_bad_plan_files_are_refused_clearly(tmp_path: Path, content: str, messag
     path.write_text(content)
     with pytest.raises(PlanFileError, match=message):
         read_plan(path)
+
+
+@pytest.mark.parametrize(
+    ("drop_group", "summary"),
+    [
+        pytest.param(
+            False,
+            "No changes can be made, but the clouds do not match the policy: 1 conflict(s) above "
+            "leave members unguarded.",
+            id="nothing-else",
+        ),
+        pytest.param(
+            True,
+            "Plan: 1 to add, 0 to change, 0 to destroy; 1 conflict(s) above leave members "
+            "unguarded.",
+            id="with-changes",
+        ),
+    ],
+)
+def test_a_plan_with_a_member_eastwest_cannot_guard_never_says_the_clouds_match(
+    drop_group: bool, summary: str
+) -> None:
+    state = compile_policy(policy(), inventory())
+    have = dict(state.scopes[SCOPE].resources)
+    held = f"{SCOPE}/fwgroup/db@vpc-db"
+    if drop_group:
+        del have[f"{SCOPE}/fwgroup/web@vpc-web"]
+    native = {k: NativeRef(f"id-{i}") for i, k in enumerate(have)}
+    seen = ObservedScope(SCOPE, have, native, {}, {held: "the group sg-theirs on vpc-db"})
+    plan = make_plan(state, {SCOPE: seen}, {SCOPE: TARGET})
+    assert len(plan.conflicts) == 1
+    text = render_plan(plan)
+    assert "The clouds match the policy" not in text
+    assert text.rstrip().endswith(summary)

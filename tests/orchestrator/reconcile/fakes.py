@@ -65,6 +65,7 @@ class FakeCloud:
 
     resources: dict[str, Resource] = field(default_factory=dict)
     applied: dict[str, str] = field(default_factory=dict)
+    foreign: dict[str, str] = field(default_factory=dict)  # desired key → what holds it
     writes: list[tuple[Step, tuple[str, ...]]] = field(default_factory=list)
     observe_error: ProviderError | None = None
     identity_error: ProviderError | None = None
@@ -103,7 +104,8 @@ class FakeAdapter:
         if self.cloud.observe_error is not None:
             raise self.cloud.observe_error
         native = {k: NativeRef(f"id-{k}") for k in self.cloud.resources}
-        return ObservedScope(scope, dict(self.cloud.resources), native, dict(self.cloud.applied))
+        resources, applied = dict(self.cloud.resources), dict(self.cloud.applied)
+        return ObservedScope(scope, resources, native, applied, dict(self.cloud.foreign))
 
     def apply(
         self,

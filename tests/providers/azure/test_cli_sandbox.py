@@ -106,16 +106,22 @@ def test_existing_nsgs_share_writes_eastwests_rules_beside_the_users(
     ).replace("vnet: vnet-app,\n                           subnets: [snet-app-2]", "vnet: vnet-app")
     default = tmp_path / "default.yaml"
     default.write_text(whole)
-    code, _, err = run(sandbox_dir, "plan", str(default))
-    assert code == 0, err
-    assert "is not eastwest's" in err
+    azure = AzureConsole(load_sandbox(sandbox_dir)["azure"])
+    before = _user_rules(azure)
+    # Fail closed: the held subnets are not guarded, so the plan is an error (exit 1, also
+    # with --detailed-exitcode) and apply writes nothing.
+    code, _, err = run(sandbox_dir, "plan", str(default), "--detailed-exitcode")
+    assert code == 1, err
+    assert "the NSG nsg-web on member subnet vnet-web/snet-web is not eastwest's" in err
+    assert "policy is not enforced there" in err
+    code, _, err = run(sandbox_dir, "apply", str(default), "--auto-approve")
+    assert (code, "nothing was changed" in err) == (1, True), err
+    assert not azure.owned_nsgs("azonly")
 
     shared = tmp_path / "shared.yaml"
     shared.write_text(
         whole.replace("resource_group: rg-net,", "resource_group: rg-net, existing_nsgs: share,")
     )
-    azure = AzureConsole(load_sandbox(sandbox_dir)["azure"])
-    before = _user_rules(azure)
     plan_file = tmp_path / "plan.json"
     code, _, err = run(sandbox_dir, "plan", str(shared), "--out", str(plan_file))
     assert code == 0, err
@@ -146,13 +152,31 @@ def _user_rules(azure: AzureConsole) -> dict[str, list[dict[str, object]]]:
     return found
 
 
-def test_synth_refuses_existing_nsgs_share(sandbox_dir: Path, tmp_path: Path) -> None:
-    shared = tmp_path / "shared.yaml"
-    shared.write_text(
-        POLICY.replace("resource_group: rg-net,", "resource_group: rg-net, existing_nsgs: share,")
-    )
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        pytest.param(
+            "resource_group: rg-net,",
+            "resource_group: rg-net, existing_nsgs: share,",
+            "existing_nsgs: share",
+            id="share",
+        ),
+        pytest.param(
+            "  - {name: web, members:",
+            "  - {name: web, attach: exclusive, members:",
+            "attach: exclusive on Azure",
+            id="exclusive",
+        ),
+    ],
+)
+def test_synth_refuses_what_terraform_cannot_put_back(
+    sandbox_dir: Path, tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    refused = tmp_path / "refused.yaml"
+    assert old in POLICY
+    refused.write_text(POLICY.replace(old, new))
     out = tmp_path / "tf"
-    code, _, err = run(sandbox_dir, "synth", str(shared), "--out", str(out))
+    code, _, err = run(sandbox_dir, "synth", str(refused), "--out", str(out))
     assert code == 1
-    assert "existing_nsgs: share" in err
+    assert said in err
     assert not out.exists()
