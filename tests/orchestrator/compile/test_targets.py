@@ -79,7 +79,7 @@ def test_a_saved_plan_keeps_the_azure_cloud(tmp_path: Path) -> None:
     scope = Scope("azure", SUB, "eastus")
     path = tmp_path / "plan.json"
     write_plan(Plan("p", (ScopePlan(scope, target, (), "f"),)), path)
-    assert read_plan(path).scopes[0].target == target
+    assert read_plan(path).plan.scopes[0].target == target
 
 
 def test_an_unknown_azure_cloud_is_a_validation_error() -> None:
