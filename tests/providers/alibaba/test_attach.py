@@ -22,11 +22,9 @@ from orchestrator.plan import Plan
 from orchestrator.state import Action
 from providers.alibaba import translate as tr
 from providers.alibaba.adapter import AlibabaAdapter
-from tests.moto_fixtures.alibaba.marks import needs_metadata
 from tests.providers.alibaba import cloud as c
 from tests.providers.alibaba.conftest import policy
 
-pytestmark = needs_metadata
 NAME = "ali-test"
 
 
