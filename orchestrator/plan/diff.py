@@ -65,6 +65,8 @@ def owner_key(resource: Resource | None) -> str:
 def _drifted(want: Mapping[str, Resource], observed: ObservedScope) -> set[str]:
     """Owners whose observed content no longer matches what eastwest last wrote, while the
     policy's wish for them is still what it wrote: someone else changed them."""
+    if not observed.applied:
+        return set()  # nothing recorded (a first plan): no digests to compute
     have_digests = owner_digests(observed.resources)
     want_digests = owner_digests(want)
     return {

@@ -123,10 +123,11 @@ def order_changes(changes: list[Change]) -> list[Change]:
 
 
 def _order(change: Change) -> tuple[int, int, str]:
-    kind = change.resource.kind
-    if change.step is Step.REMOVE_RULES and kind in _REMOVE_ORDER:
-        return (change.step, _REMOVE_ORDER[kind], change.key)
-    return (change.step, _KIND_ORDER[kind], change.key)
+    # Each property below derives the resource again: read once, for plans of 100k changes.
+    resource, step = change.resource, change.step
+    if step is Step.REMOVE_RULES and resource.kind in _REMOVE_ORDER:
+        return (step, _REMOVE_ORDER[resource.kind], resource.key)
+    return (step, _KIND_ORDER[resource.kind], resource.key)
 
 
 def _conflicts(scope: Scope, want: DesiredScope | None, seen: ObservedScope) -> list[Diagnostic]:
