@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestrator.plan import make_plan
@@ -78,6 +78,7 @@ def _scope_of(resources: list[Resource]) -> dict[str, Resource]:
     return {r.key: r for r in resources}
 
 
+@settings(deadline=None)  # a shared, loaded machine: what is tested is the result
 @given(st.lists(_RESOURCES, max_size=20), st.lists(_RESOURCES, max_size=20))
 def test_applied_digests_match_the_scan_of_every_change(
     wanted: list[Resource], seen: list[Resource]
