@@ -36,9 +36,11 @@ unit: $(STAMP)
 
 test: lint typecheck imports unit
 
-# API calls per plan/apply as the estate grows (docs/benchmarks.md).
+# API calls per plan/apply as the estate grows; compile and first-plan time and memory at
+# 1k-300k rules (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.api_calls
+	$(BIN)/python -m tests.benchmarks.compile_plan
 
 # The wheel in dist/; wheel-check installs it into fresh virtualenvs (no extras, then
 # [sandbox]) and runs the help, validate and the demo there (a few minutes).

@@ -96,6 +96,8 @@ def lines_digest(lines: Iterable[str]) -> str:
 def mark_drift(
     changes: Iterable[Change], want: Mapping[str, Resource], observed: ObservedScope
 ) -> list[Change]:
+    if not observed.applied:
+        return list(changes)  # nothing recorded (a first plan): nothing can be drift
     have = owner_lines(observed.resources.values())
     wanted = owner_lines(want.values())
     written = {

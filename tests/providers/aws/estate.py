@@ -35,19 +35,21 @@ class CallCounter:
         return sum(n for op, n in self.calls.items() if not op.startswith(READS))
 
 
-def build_vpcs(sandbox: dict[str, Any], count: int, segments: int = 5) -> None:
-    """``count`` VPCs with consecutive /24s per segment, so each segment aggregates to few
-    CIDRs and stays under the rule quota whatever ``count`` is."""
-    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+def vpc_layout(count: int, segments: int = 5) -> list[tuple[str, str]]:
+    """(CIDR, segment tag) of each of ``count`` VPCs: consecutive /24s per segment, so each
+    segment aggregates to few CIDRs and stays under the rule quota whatever ``count`` is."""
     per_segment = max(1, count // segments)
-    for i in range(count):
+    return [(f"10.{i // 250}.{i % 250}.0/24", f"s{i // per_segment}") for i in range(count)]
+
+
+def build_vpcs(sandbox: dict[str, Any], count: int, segments: int = 5) -> None:
+    """``count`` VPCs laid out by ``vpc_layout`` in the sandbox."""
+    ec2 = console.sandbox_ec2(sandbox, ACCOUNT)
+    for cidr, segment in vpc_layout(count, segments):
         ec2.create_vpc(
-            CidrBlock=f"10.{i // 250}.{i % 250}.0/24",
+            CidrBlock=cidr,
             TagSpecifications=[
-                {
-                    "ResourceType": "vpc",
-                    "Tags": [{"Key": "segment", "Value": f"s{i // per_segment}"}],
-                }
+                {"ResourceType": "vpc", "Tags": [{"Key": "segment", "Value": segment}]}
             ],
         )
 
