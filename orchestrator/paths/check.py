@@ -86,11 +86,21 @@ def check_scope(
     members: Sequence[Member],
     expected: Mapping[tuple[str, str], Expect],
     firewalls: frozenset[str],
+    *,
+    hub_keeps_flows: bool = False,
 ) -> ScopeReport:
-    """Every ordered pair of distinct segments with members here, walked and judged."""
+    """Every ordered pair of distinct segments with members here, walked and judged;
+    ``hub_keeps_flows``: the hub itself returns a flow through the firewall it went out by
+    (AWS appliance mode), so routes that could take either are not asymmetric."""
     segments = sorted({m.segment for m in members})
     pairs = tuple(
-        _check_pair(model, members, (a, b), expected.get((a, b), Expect.DENIED), firewalls)
+        _check_pair(
+            model,
+            members,
+            (a, b),
+            expected.get((a, b), Expect.DENIED),
+            (firewalls, not hub_keeps_flows),
+        )
         for a in segments
         for b in segments
         if a != b
@@ -103,8 +113,9 @@ def _check_pair(
     members: Sequence[Member],
     pair: tuple[str, str],
     expect: Expect,
-    firewalls: frozenset[str],
+    inspection: tuple[frozenset[str], bool],  # the firewalls; whether to judge symmetry
 ) -> PairResult:
+    firewalls, symmetry = inspection
     sources = _sources(model, [m for m in members if m.segment == pair[0]])
     targets = _targets(model, [m for m in members if m.segment == pair[1]])
     found: dict[tuple[str, tuple[str, ...]], Violation] = {}
@@ -116,7 +127,7 @@ def _check_pair(
                 violation = _judge(path, network, pair, expect)
                 if violation is not None:
                     _count(found, violation)
-    if expect is Expect.INSPECTED:
+    if expect is Expect.INSPECTED and symmetry:
         ends = (_places(model, members, pair[0]), _places(model, members, pair[1]))
         for violation in _asymmetries(model, ends, pair, firewalls):
             _count(found, violation)

@@ -37,7 +37,9 @@ def _pair_lines(pair: PairResult) -> list[str]:
 
 def _violation_line(v: Violation) -> str:
     times = f" ({v.count} paths)" if v.count > 1 else ""
-    route = " → ".join(v.tables) or "(no table)"
+    if not v.tables:  # a group or list decided it; the problem names it
+        return f"      {v.finding}: {v.problem}{times}; e.g. {v.example}"
+    route = " → ".join(v.tables)
     where = f"; wrong at {v.wrong_hop}" if v.wrong_hop else ""
     return f"      {v.finding}: {v.problem}{times}{where}; via {route}; e.g. {v.example}"
 

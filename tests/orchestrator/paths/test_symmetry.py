@@ -111,3 +111,11 @@ def test_a_direct_pair_is_not_judged_for_symmetry() -> None:
     direct = dict.fromkeys(INSPECTED, Expect.DIRECT)
     report = check_scope(_model(FW_A, FW_B), MEMBERS, direct, frozenset({FW_A, FW_B}))
     assert report.ok
+
+
+def test_a_hub_that_keeps_flows_on_one_firewall_is_not_judged_by_routes() -> None:
+    # AWS appliance mode: the transit gateway returns a flow through the endpoint it used.
+    report = check_scope(
+        _model(FW_A, FW_B), MEMBERS, INSPECTED, frozenset({FW_A, FW_B}), hub_keeps_flows=True
+    )
+    assert report.ok
