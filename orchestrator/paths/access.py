@@ -138,7 +138,7 @@ def _violation(
     verdicts: Sequence[Verdict],
 ) -> Violation:
     src, dst = ends
-    named = "; ".join(_name(v) for v in verdicts) or "nothing on the interfaces"
+    named = "; ".join(_name(v) for v in verdicts) or "nothing (no rule set on either end)"
     if passes:
         problem = f"{probe} reaches the workloads, but no rule allows it: opened by {named}"
         finding = Finding.OPEN

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from orchestrator.model.policy import Policy
 
 
-def run_paths(ctx: Context, loaded: LoadedPolicy, as_json: bool) -> int:
+def run_paths(
+    ctx: Context, loaded: LoadedPolicy, as_json: bool, *, routing_only: bool = False
+) -> int:
     policy = loaded.policy
     progress = console.quiet if as_json else console.progress
     try:
@@ -57,10 +59,10 @@ def run_paths(ctx: Context, loaded: LoadedPolicy, as_json: bool) -> int:
                 _check(policy, membership, scope, adapters(target), progress)
                 if scope in routed
                 else ScopeReport(scope, ()),
-                adapters(target),
+                None if routing_only else adapters(target),
             )
             for scope, target in sorted(scopes.items())
-            if scope in routed or _has_members(membership, scope)
+            if scope in routed or (_has_members(membership, scope) and not routing_only)
         ]
     except EastwestError as exc:
         return _fail(str(exc))

@@ -21,8 +21,9 @@ POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml
 pytestmark = pytest.mark.sandbox
 
 
-def _findings(sandbox_dir: Path) -> tuple[int, list[dict[str, Any]]]:
-    result = CliRunner().invoke(main, ["--sandbox", str(sandbox_dir), "paths", "--json", POLICY])
+def _findings(sandbox_dir: Path, *flags: str) -> tuple[int, list[dict[str, Any]]]:
+    args = ["--sandbox", str(sandbox_dir), "paths", "--json", *flags, POLICY]
+    result = CliRunner().invoke(main, args)
     doc = json.loads(result.stdout)
     found = [
         {"from": p["from"], "to": p["to"], **v}
@@ -57,6 +58,9 @@ def test_a_hand_made_permissive_group_is_named_and_removing_it_clears_it(
     }
     assert "allows tcp/5432 from 0.0.0.0/0" in opened[0]["problem"]
     assert "rule sgr-" in opened[0]["problem"]
+    _, routes = _findings(sandbox_dir, "--routing-only")
+    assert routes
+    assert [f for f in routes if not f["tables"]] == []  # no group was judged
     db = _eni(sandbox_dir, f"{lz.PERMISSIVE_SPOKE}-vm-a")
     default = [g["GroupId"] for g in db["Groups"] if g["GroupName"] == "default"]
     ec2_for(sandbox_dir).modify_network_interface_attribute(
