@@ -75,16 +75,16 @@ def flow(src: Workload, dst: Workload, probe: Probe) -> tuple[bool, list[Verdict
     steps += [(rs, True, src.address, probe) for rs in dst.rule_sets]
     steps += [(rs, False, src.address, reply) for rs in dst.rule_sets if not rs.stateful]
     steps += [(rs, True, dst.address, reply) for rs in src.rule_sets if not rs.stateful]
-    verdicts = [(decide(rs, ingress, peer, packet), ingress) for rs, ingress, peer, packet in steps]
-    blocked = [v for v, _ in verdicts if not v.allowed]
+    verdicts = [decide(rs, ingress, peer, packet) for rs, ingress, peer, packet in steps]
+    blocked = [v for v in verdicts if not v.allowed]
     if blocked:
         return False, blocked
     # What opens it: the destination's inbound verdicts on the packet itself, its groups first
     # (a subnet list that lets everything pass is named only when no group decided).
     start = len(src.rule_sets)
     inbound = list(zip(dst.rule_sets, verdicts[start : start + len(dst.rule_sets)], strict=True))
-    groups = [v for rs, (v, _) in inbound if rs.stateful and v.by is not None]
-    return True, groups or [v for _, (v, _) in inbound if v.by is not None]
+    groups = [v for rs, v in inbound if rs.stateful and v.by is not None]
+    return True, groups or [v for _, v in inbound if v.by is not None]
 
 
 def check_access(
