@@ -237,10 +237,16 @@ def synth(ctx: Context, policies: tuple[Path, ...], out: Path, no_imports: bool)
 @main.command()
 @policy_args
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--routing-only",
+    is_flag=True,
+    help="Prove the routes only; skip the groups, NSGs and ACLs at the workloads.",
+)
 @pass_context
-def paths(ctx: Context, policies: tuple[Path, ...], as_json: bool) -> None:
-    """Prove from the routes each hub's cloud holds (AWS, Alibaba Cloud, Azure) that every pair
-    of segments is routed as the rules say; reads only."""
+def paths(ctx: Context, policies: tuple[Path, ...], as_json: bool, routing_only: bool) -> None:
+    """Prove from the routes each hub's cloud holds (AWS, Alibaba Cloud, Azure), and from every
+    group, NSG and ACL at the workloads, that each pair of segments gets what the rules say
+    and no more; reads only."""
     from orchestrator.paths.command import run_paths  # noqa: PLC0415 - keeps the CLI start fast
 
-    sys.exit(run_paths(ctx, _load(policies), as_json))
+    sys.exit(run_paths(ctx, _load(policies), as_json, routing_only=routing_only))

@@ -29,6 +29,7 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from orchestrator.state.access import AccessModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,17 @@ class RoutingReader(Protocol):
     def routing(self, scope: Scope) -> RoutingModel:
         """The scope's routing, read completely. Never writes; raises ``ObservationError``
         rather than answering part of it."""
+
+
+@runtime_checkable
+class AccessReader(Protocol):
+    """An adapter that can read what decides a packet at the workload, for ``eastwest paths``:
+    every group and list on each workload interface and its subnet, owned or not, one paged
+    read per kind at the largest page size."""
+
+    def access(self, scope: Scope) -> AccessModel:
+        """The scope's workload interfaces and their rule sets, read completely. Never writes;
+        raises ``ObservationError`` rather than answering part of them."""
 
 
 @runtime_checkable

@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from orchestrator.compile.membership import Membership, Placement
+from orchestrator.compile.symmetry import pair_firewalls, zone_firewall
 from orchestrator.diagnostics import Diagnostic, error, warning
-from orchestrator.model.policy import Firewall, Hub, Policy
+from orchestrator.model.policy import Hub, Policy
 from orchestrator.state import (
     ApplianceMode,
     HubAssociation,
@@ -61,6 +62,9 @@ ROUTING_CLOUDS = frozenset(
 )
 # Clouds whose network routes into a hub name the network's attachment, not the hub.
 ATTACHMENT_NEXT_HOP = frozenset({"alibaba"})
+# Clouds whose inspection routes name one firewall per group of pairs across zones (the hub
+# keeps no flow on one firewall by itself); elsewhere each zone's own (AWS: appliance mode).
+PAIR_SYMMETRY = frozenset({"alibaba"})
 DIRECT = "direct"
 INSPECTED = "inspected"
 _LIVE = frozenset({"available", "pending", "modifying", "pendingAcceptance", ""})
@@ -385,36 +389,23 @@ class _Hub:
             if r.segment in segments:
                 self._propagate(table, r)
         cidrs = collapse(c for r in routed if r.segment in segments for c in r.cidrs)
-        self._firewall_routes(attachment, cidrs)
+        self._firewall_routes(attachment, cidrs, (inspected, routed))
         return attachment.id
 
-    def _firewall_routes(self, attachment: TransitAttachment, cidrs: list[str]) -> None:
-        """Transit subnets → the firewall of their zone; firewall subnets → back to the hub."""
+    def _firewall_routes(
+        self,
+        attachment: TransitAttachment,
+        cidrs: list[str],
+        pairs: tuple[set[tuple[str, str]], list[_Routed]],
+    ) -> None:
+        """Transit subnets → a firewall (of their zone, or of the pair: ``symmetry.py``);
+        firewall subnets → back to the hub."""
         inspection = self.hub.inspection
         assert inspection is not None
-        zones = {s.id: s.zone for s in self.inventory.subnets}
-        by_table: dict[str, set[str]] = defaultdict(set)
-        for subnet in attachment.subnets:
-            table = self.transit.subnet_tables.get(subnet)
-            if table is not None:
-                by_table[table].add(zones.get(subnet, ""))
-        for table, table_zones in sorted(by_table.items()):
-            if len(table_zones) > 1:
-                self.diags.append(
-                    error(
-                        f"hub {self.hub.name!r}: route table {table} serves the inspection "
-                        f"network's transit subnets in zones {', '.join(sorted(table_zones))}; "
-                        "each zone's traffic must go to its own firewall",
-                        path=f"{self.path}.inspection",
-                        detail="give each zone's transit subnet a route table of its own",
-                    )
-                )
-                continue
-            firewall = self._firewall_for(next(iter(table_zones)))
-            if firewall is None:
-                return
-            for cidr in cidrs:
-                self._route(table, inspection.vpc, cidr, firewall.next_hop)
+        if self.scope.cloud in PAIR_SYMMETRY:
+            self._pair_routes(attachment, *pairs)
+        else:
+            self._zone_routes(attachment, cidrs)
         for index, fw in enumerate(inspection.firewalls):
             hop = self.transit.next_hops.get(fw.next_hop)
             table = self.transit.subnet_tables.get(hop.subnet) if hop is not None else None
@@ -430,32 +421,52 @@ class _Hub:
             for cidr in cidrs:
                 self._route(table, inspection.vpc, cidr, self._into_hub(attachment.id))
 
-    def _firewall_for(self, zone: str) -> Firewall | None:
-        """The zone's own firewall while healthy; else the first healthy one elsewhere."""
-        inspection = self.hub.inspection
-        assert inspection is not None
-        own = next((f for f in inspection.firewalls if f.zone == zone), None)
-        if own is not None and own.healthy:
-            return own
-        spare = next((f for f in sorted(inspection.firewalls, key=_zone) if f.healthy), None)
-        if spare is None:
-            self.diags.append(
-                error(
-                    f"hub {self.hub.name!r}: no healthy firewall is left for zone {zone}",
-                    path=f"{self.path}.inspection.firewalls",
-                    detail="inspected traffic cannot be routed; mark a firewall healthy",
+    def _transit_tables(self, attachment: TransitAttachment) -> dict[str, set[str]]:
+        """The route tables of the inspection attachment's subnets, with their zones."""
+        zones = {s.id: s.zone for s in self.inventory.subnets}
+        by_table: dict[str, set[str]] = defaultdict(set)
+        for subnet in attachment.subnets:
+            table = self.transit.subnet_tables.get(subnet)
+            if table is not None:
+                by_table[table].add(zones.get(subnet, ""))
+        return by_table
+
+    def _zone_routes(self, attachment: TransitAttachment, cidrs: list[str]) -> None:
+        assert self.hub.inspection is not None
+        for table, table_zones in sorted(self._transit_tables(attachment).items()):
+            if len(table_zones) > 1:
+                self.diags.append(
+                    error(
+                        f"hub {self.hub.name!r}: route table {table} serves the inspection "
+                        f"network's transit subnets in zones {', '.join(sorted(table_zones))}; "
+                        "each zone's traffic must go to its own firewall",
+                        path=f"{self.path}.inspection",
+                        detail="give each zone's transit subnet a route table of its own",
+                    )
                 )
-            )
-            return None
-        why = "is unhealthy" if own is not None else "has no firewall"
-        self.diags.append(
-            warning(
-                f"hub {self.hub.name!r}: zone {zone} {why}; its inspected traffic goes to "
-                f"{spare.next_hop} in {spare.zone}",
-                path=f"{self.path}.inspection.firewalls",
-            )
-        )
-        return spare
+                continue
+            firewall, said = zone_firewall(self.hub, self.path, next(iter(table_zones)))
+            self.diags.extend(said)
+            if firewall is None:
+                return
+            for cidr in cidrs:
+                self._route(table, self.hub.inspection.vpc, cidr, firewall.next_hop)
+
+    def _pair_routes(
+        self, attachment: TransitAttachment, inspected: set[tuple[str, str]], routed: list[_Routed]
+    ) -> None:
+        """Every zone's transit table names one firewall per group of pairs: both directions
+        of a pair cross it, whichever zone each end enters from."""
+        assert self.hub.inspection is not None
+        cidrs: dict[str, list[str]] = defaultdict(list)
+        for r in routed:
+            cidrs[r.segment].extend(r.cidrs)
+        chosen, said = pair_firewalls(self.hub, self.path, inspected, cidrs)
+        self.diags.extend(said)
+        for table in sorted(self._transit_tables(attachment)):
+            for group, firewall in chosen:
+                for cidr in collapse(c for s in group for c in cidrs.get(s, ())):
+                    self._route(table, self.hub.inspection.vpc, cidr, firewall.next_hop)
 
     # -- network routes -------------------------------------------------------------------
 
@@ -480,7 +491,3 @@ class _Hub:
     def _route(self, table: str, network: str, cidr: str, target: str) -> None:
         key = network_route_key(self.scope, table, cidr)
         self._add(NetworkRoute(key, self.scope, table, network, cidr, target))
-
-
-def _zone(fw: Firewall) -> str:
-    return fw.zone

@@ -186,6 +186,11 @@ class Firewall(_Strict):
 class Inspection(_Strict):
     vpc: str
     firewalls: list[Firewall] = Field(min_length=1)
+    symmetry: Literal["per_pair", "havip", "gwlb"] | None = Field(
+        default=None,
+        description="Alibaba: how both directions of an inspected pair cross one firewall "
+        "('per_pair', the default there); AWS keeps appliance mode, Azure one NVA address",
+    )
 
 
 class Hub(_Strict):
@@ -281,6 +286,12 @@ class Rule(_Strict):
     to: Name
     ports: list[PortSpec] = Field(min_length=1)
     inspect: StrictBool = False
+    cross_cloud: Literal["refuse", "uninspected"] = Field(
+        default="refuse",
+        description="with inspect: true, flows between members in different clouds: 'refuse' "
+        "(an error: no inspection point between clouds exists yet) or 'uninspected' (allowed by "
+        "the firewall groups only, said as a warning)",
+    )
     description: str = ""
 
 

@@ -1,6 +1,7 @@
 """What ``eastwest paths`` does: read the routing of each scope whose cloud eastwest routes,
-walk it, judge it, report. Scopes no hub routes are not checked (a note says so): eastwest
-does not manage their routing.
+walk it, judge it; read the groups and lists on the workloads of every scope with members (clouds
+whose adapter is an ``AccessReader``), judge them per port; report. A scope no hub routes is
+not checked for routing (a note says so): eastwest does not manage its routing.
 
 In: a loaded policy and the CLI context. Out: the report (text or JSON) on stdout, diagnostics
 on stderr, and the exit code: 0 when every pair holds, 1 on a violation or an error.
@@ -11,7 +12,7 @@ completely fails the command rather than passing on part of the routes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -22,18 +23,22 @@ from orchestrator.compile.membership import Membership, resolve_membership
 from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope, pair_expectations
 from orchestrator.diagnostics import has_errors
 from orchestrator.errors import EastwestError, ProviderError
+from orchestrator.model.ports import PortRange, parse_port_spec
+from orchestrator.paths.access import Probe, check_access, merge_access
 from orchestrator.paths.check import Expect, Member, ScopeReport, check_scope
 from orchestrator.paths.render import render_text, report_json
 from orchestrator.pipeline import Progress, policy_scopes
 from orchestrator.state import Scope, ScopeInventory, Target
-from providers.base import RoutingReader
+from providers.base import AccessReader, RoutingReader
 
 if TYPE_CHECKING:
     from orchestrator.model import LoadedPolicy
     from orchestrator.model.policy import Policy
 
 
-def run_paths(ctx: Context, loaded: LoadedPolicy, as_json: bool) -> int:
+def run_paths(
+    ctx: Context, loaded: LoadedPolicy, as_json: bool, *, routing_only: bool = False
+) -> int:
     policy = loaded.policy
     progress = console.quiet if as_json else console.progress
     try:
@@ -46,11 +51,18 @@ def run_paths(ctx: Context, loaded: LoadedPolicy, as_json: bool) -> int:
         routed = routed_scopes(policy)
         for scope in sorted(s for s in scopes if s not in routed):
             if any(p.scope == scope for p in membership.placements):
-                progress(f"Not checking {scope}: no hub routes it")
+                progress(f"Not checking the routing of {scope}: no hub routes it")
         reports = [
-            _check(policy, membership, scope, adapters(target), progress)
+            _with_access(
+                policy,
+                _members(membership, scope),
+                _check(policy, membership, scope, adapters(target), progress)
+                if scope in routed
+                else ScopeReport(scope, ()),
+                None if routing_only else adapters(target),
+            )
             for scope, target in sorted(scopes.items())
-            if scope in routed
+            if scope in routed or (_has_members(membership, scope) and not routing_only)
         ]
     except EastwestError as exc:
         return _fail(str(exc))
@@ -79,12 +91,64 @@ def _check(
     if not isinstance(adapter, RoutingReader):
         raise ProviderError(f"the {scope.cloud} adapter cannot read routing")
     progress(f"Reading routing of {scope}")
-    members = [
+    return check_scope(
+        adapter.routing(scope),
+        _members(membership, scope),
+        expectations(policy),
+        firewalls(policy, scope),
+        hub_keeps_flows=scope.cloud in APPLIANCE_MODE,
+    )
+
+
+# Clouds whose hub returns a flow through the firewall it went out by, whatever the routes
+# allow: AWS appliance mode on the inspection attachment (eastwest's plan keeps it on and shows
+# it as drift when turned off; the walk itself does not read it).
+APPLIANCE_MODE = frozenset({"aws"})
+
+
+def _members(membership: Membership, scope: Scope) -> list[Member]:
+    return [
         Member(p.segment, p.network, p.cidrs) for p in membership.placements if p.scope == scope
     ]
-    return check_scope(
-        adapter.routing(scope), members, expectations(policy), firewalls(policy, scope)
+
+
+def _has_members(membership: Membership, scope: Scope) -> bool:
+    return any(p.scope == scope for p in membership.placements)
+
+
+def _with_access(
+    policy: Policy, members: Sequence[Member], report: ScopeReport, adapter: object
+) -> ScopeReport:
+    """The routing report with what the groups and lists at the workloads get wrong added."""
+    if not isinstance(adapter, AccessReader):
+        return report  # docs/paths.md: the clouds whose groups are read
+    probes, allowed = policy_probes(policy)
+    found = check_access(
+        adapter.access(report.scope), members, probes, allowed, expectations(policy)
     )
+    return merge_access(report, found, expectations(policy))
+
+
+def policy_probes(policy: Policy) -> tuple[list[Probe], dict[tuple[str, str], list[Probe]]]:
+    """One probe per port range of the policy (its first port), and per ordered pair the
+    probes its rules allow (from → to: replies pass by statefulness)."""
+    ranges = [(r.from_, r.to, parse_port_spec(spec)) for r in policy.rules for spec in r.ports]
+    probes = sorted({_probe(pr) for _, _, pr in ranges if pr.protocol != "all"})
+    allowed: dict[tuple[str, str], list[Probe]] = {}
+    for a, b, pr in ranges:
+        covered = [p for p in probes if _covers(pr, p)]
+        allowed.setdefault((a, b), []).extend(covered)
+    return probes, allowed
+
+
+def _probe(pr: PortRange) -> Probe:
+    return Probe("icmp") if pr.protocol == "icmp" else Probe(pr.protocol, pr.from_port)
+
+
+def _covers(pr: PortRange, probe: Probe) -> bool:
+    if pr.protocol in ("all", "icmp"):
+        return pr.protocol == "all" or probe.protocol == "icmp"
+    return pr.protocol == probe.protocol and pr.from_port <= probe.port <= pr.to_port
 
 
 def routed_scopes(policy: Policy) -> set[Scope]:

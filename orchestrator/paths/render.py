@@ -12,8 +12,9 @@ from typing import Any
 
 from orchestrator.paths.check import PairResult, ScopeReport, Violation
 
-# "major.minor" as the plan document's (2.0: was the number 1, a change a consumer trips over).
-FORMAT_VERSION = "2.0"
+# "major.minor" as the plan document's (2.0: was the number 1, a change a consumer trips over;
+# 2.1 added each violation's "finding").
+FORMAT_VERSION = "2.1"
 
 
 def render_text(reports: Sequence[ScopeReport]) -> str:
@@ -36,8 +37,11 @@ def _pair_lines(pair: PairResult) -> list[str]:
 
 def _violation_line(v: Violation) -> str:
     times = f" ({v.count} paths)" if v.count > 1 else ""
-    route = " → ".join(v.tables) or "(no table)"
-    return f"      {v.problem}{times}; wrong at {v.wrong_hop}; via {route}; e.g. {v.example}"
+    if not v.tables:  # a group or list decided it; the problem names it
+        return f"      {v.finding}: {v.problem}{times}; e.g. {v.example}"
+    route = " → ".join(v.tables)
+    where = f"; wrong at {v.wrong_hop}" if v.wrong_hop else ""
+    return f"      {v.finding}: {v.problem}{times}{where}; via {route}; e.g. {v.example}"
 
 
 def report_json(reports: Sequence[ScopeReport]) -> dict[str, Any]:
@@ -58,6 +62,7 @@ def _pair_json(pair: PairResult) -> dict[str, Any]:
         "paths": pair.walks,
         "violations": [
             {
+                "finding": str(v.finding),
                 "problem": v.problem,
                 "wrong_hop": v.wrong_hop,
                 "tables": list(v.tables),

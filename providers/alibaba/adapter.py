@@ -33,6 +33,8 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from orchestrator.state.access import AccessModel
+from providers.alibaba.access import read_access
 from providers.alibaba.attach import baseline_as_wanted, read_interfaces
 from providers.alibaba.errors import ApiError, translate
 from providers.alibaba.reader import Api, InProgress, first_owner, read_inventory, read_owned
@@ -115,6 +117,13 @@ class AlibabaAdapter:
             return read_transit_inventory(self.api, scope, next_hops)
         except ApiError as exc:
             where = f"{self._where(scope.region)} transit inventory"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def access(self, scope: Scope) -> AccessModel:
+        try:
+            return read_access(self.api, scope)
+        except ApiError as exc:
+            where = f"{self._where(scope.region)} security groups"
             raise ObservationError(str(translate(exc, where))) from exc
 
     def routing(self, scope: Scope) -> RoutingModel:

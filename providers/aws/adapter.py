@@ -26,6 +26,8 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from orchestrator.state.access import AccessModel
+from providers.aws.access import read_access
 from providers.aws.attach import read_interfaces
 from providers.aws.errors import translate
 from providers.aws.reader import read_inventory, read_owned, read_rule_ids
@@ -104,6 +106,13 @@ class AwsAdapter:
             return read_rule_ids(self.clients.ec2(observed.scope.region), observed)
         except (ClientError, BotoCoreError) as exc:
             where = f"{self._where(observed.scope.region)} rule ids"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def access(self, scope: Scope) -> AccessModel:
+        try:
+            return read_access(self.clients.ec2(scope.region), scope)
+        except (ClientError, BotoCoreError) as exc:
+            where = f"{self._where(scope.region)} groups and network ACLs"
             raise ObservationError(str(translate(exc, where))) from exc
 
     def routing(self, scope: Scope) -> RoutingModel:

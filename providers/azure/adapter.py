@@ -28,7 +28,9 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
+from orchestrator.state.access import AccessModel
 from orchestrator.state.routes import NetworkPeering
+from providers.azure.access import read_access
 from providers.azure.errors import translate
 from providers.azure.peering_writer import PeeringWriter
 from providers.azure.reader import read_inventory, read_owned
@@ -110,6 +112,13 @@ class AzureAdapter:
             )
         except AzureError as exc:
             where = f"{self._where(scope.region)} routing inventory"
+            raise ObservationError(str(translate(exc, where))) from exc
+
+    def access(self, scope: Scope) -> AccessModel:
+        try:
+            return read_access(self.clients.network(), self.resource_group, scope)
+        except AzureError as exc:
+            where = f"{self._where(scope.region)} network security groups"
             raise ObservationError(str(translate(exc, where))) from exc
 
     def routing(self, scope: Scope) -> RoutingModel:

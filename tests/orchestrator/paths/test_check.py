@@ -236,7 +236,7 @@ def test_renderers_name_the_tables() -> None:
     assert "wrong at tgw-rtb-default" in text
     assert text.endswith("2 violation(s).\n")
     doc = json.loads(json.dumps(report_json([report])))
-    assert doc["format_version"] == "2.0"
+    assert doc["format_version"] == "2.1"
     assert doc["ok"] is False
     assert doc["scopes"][0]["pairs"][0]["violations"][0]["tables"] == [
         "rtb-vpc-db",

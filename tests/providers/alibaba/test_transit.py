@@ -193,46 +193,90 @@ def test_apply_then_plan_is_empty_and_paths_hold(
     assert unowned(server, report) == before
 
 
-def test_every_inspected_path_crosses_the_firewall_of_its_zone(
+def _firewall_targets(ali: AlibabaAdapter, report: SeedReport) -> dict[str, set[str]]:
+    """Per zone, the firewall ENIs its transit vSwitch table sends inspected traffic to."""
+    model = ali.routing(SCOPE)
+    return {
+        zone: {
+            r.target
+            for r in model.tables[report.route_tables[lz.security_tr_table(zone)]].routes
+            if r.kind == "firewall"
+        }
+        for zone in lz.ZONES
+    }
+
+
+def test_every_inspected_pair_crosses_one_firewall_from_every_zone(
     ali: AlibabaAdapter, hub: Policy, cloud: tuple[AlibabaServer, SeedReport]
 ) -> None:
     _, report = cloud
     apply(ali, plan(ali, hub))
-    model = ali.routing(SCOPE)
-    tr_h = report.route_tables[lz.security_tr_table(lz.ZONES[0])]
-    tr_i = report.route_tables[lz.security_tr_table(lz.ZONES[1])]
-    targets = {
-        table: {r.target for r in model.tables[table].routes if r.kind == "firewall"}
-        for table in (tr_h, tr_i)
-    }
-    assert targets == {
-        tr_h: {report.firewall_enis["fw-eni-h"]},
-        tr_i: {report.firewall_enis["fw-eni-i"]},
-    }
+    targets = _firewall_targets(ali, report)
+    # per_pair: both zones' tables name the same ENI, so app (in both zones) → db (in both
+    # zones) and back cross one firewall whatever zone each end is in.
+    assert len({frozenset(t) for t in targets.values()}) == 1, targets
+    (only,) = targets[lz.ZONES[0]]
+    assert only in set(report.firewall_enis.values())
+    checked = paths(ali, hub)
+    assert checked.ok, checked
+    assert {p.walks > 0 for p in checked.pairs if p.expected == "inspected"} == {True}
 
 
-def test_an_unhealthy_firewall_sends_its_zone_to_the_other_and_back(
+def test_the_old_per_zone_layout_is_reported_asymmetric(
+    ali: AlibabaAdapter, hub: Policy, cloud: tuple[AlibabaServer, SeedReport]
+) -> None:
+    server, report = cloud
+    apply(ali, plan(ali, hub))
+    (chosen,) = _firewall_targets(ali, report)[lz.ZONES[0]]
+    # By hand through the SDK, as a console user would: the zone whose own ENI was not chosen
+    # gets it back, which is how each zone's table looked before per_pair.
+    zone, eni = next(
+        (z, report.firewall_enis[lz.firewall_eni_name(z)])
+        for z in lz.ZONES
+        if report.firewall_enis[lz.firewall_eni_name(z)] != chosen
+    )
+    table = report.route_tables[lz.security_tr_table(zone)]
+    entries = c.rpc(server, c.VPC, "DescribeRouteEntryList", RouteTableId=table)
+    for entry in entries["RouteEntrys"]["RouteEntry"]:
+        if any(h["NextHopId"] == chosen for h in entry["NextHops"]["NextHop"]):
+            c.rpc(
+                server,
+                c.VPC,
+                "ModifyRouteEntry",
+                RouteEntryId=entry["RouteEntryId"],
+                NewNextHopType="NetworkInterface",
+                NewNextHopId=eni,
+            )
+    assert _firewall_targets(ali, report)[zone] == {eni}
+    checked = paths(ali, hub)
+    assert not checked.ok
+    found = {(v.source, v.destination, v.finding) for p in checked.pairs for v in p.violations}
+    assert found == {("app", "db", "asymmetric"), ("db", "app", "asymmetric")}, checked
+    problems = {v.problem for p in checked.pairs for v in p.violations}
+    assert all(chosen in problem and eni in problem for problem in problems), problems
+    apply(ali, plan(ali, hub))  # restored as drift
+    assert paths(ali, hub).ok
+
+
+def test_an_unhealthy_firewall_sends_every_zone_to_another_and_back(
     ali: AlibabaAdapter, hub: Policy, cloud: tuple[AlibabaServer, SeedReport], tmp_path: Path
 ) -> None:
     _, report = cloud
     apply(ali, plan(ali, hub))
-    tr_h = report.route_tables[lz.security_tr_table(lz.ZONES[0])]
-    eni_h, eni_i = (report.firewall_enis[lz.firewall_eni_name(z)] for z in lz.ZONES)
-
-    def zone_h_targets() -> set[str]:
-        routes = ali.routing(SCOPE).tables[tr_h].routes
-        return {r.target for r in routes if r.kind == "firewall"}
-
-    down = write_policy(tmp_path, report, down=lz.ZONES[0])
+    (chosen,) = _firewall_targets(ali, report)[lz.ZONES[0]]
+    down_zone = next(z for z in lz.ZONES if report.firewall_enis[lz.firewall_eni_name(z)] == chosen)
+    (spare,) = set(report.firewall_enis.values()) - {chosen}
+    down = write_policy(tmp_path, report, down=down_zone)
     moved = plan(ali, down)
     assert {c.resource.kind for c in moved.changes} == {"network_route"}
-    assert {c.after.table for c in moved.changes if isinstance(c.after, NetworkRoute)} == {tr_h}
+    tables = {report.route_tables[lz.security_tr_table(z)] for z in lz.ZONES}
+    assert {c.after.table for c in moved.changes if isinstance(c.after, NetworkRoute)} == tables
     apply(ali, moved)
-    assert zone_h_targets() == {eni_i}
+    assert _firewall_targets(ali, report) == {z: {spare} for z in lz.ZONES}
     assert paths(ali, down).ok
     assert not plan(ali, down).has_changes
     apply(ali, plan(ali, hub))  # healthy again
-    assert zone_h_targets() == {eni_h}
+    assert _firewall_targets(ali, report) == {z: {chosen} for z in lz.ZONES}
     assert paths(ali, hub).ok
 
 

@@ -96,11 +96,11 @@ def applied(sandbox_dir: Path) -> Path:
 def test_apply_then_an_empty_plan_and_a_passing_path_check(sandbox_dir: Path) -> None:
     ec2 = ec2_for(sandbox_dir)
     before = unowned_routes(ec2)
-    code, _ = cli(sandbox_dir, "paths", str(POLICY))
+    code, _ = cli(sandbox_dir, "paths", "--routing-only", str(POLICY))
     assert code == 1  # the seeded default table lets every segment reach every other
     apply(sandbox_dir)
     assert not changes(plan_json(sandbox_dir))
-    code, out = cli(sandbox_dir, "paths", str(POLICY))
+    code, out = cli(sandbox_dir, "paths", "--routing-only", str(POLICY))
     assert code == 0, out
     assert "Every path holds." in out
     assert "app → db (inspected" in out
@@ -141,7 +141,7 @@ def test_switching_inspection_on_one_rule_touches_only_that_pairs_routes(
     assert max(added) < min(removed)
     apply(applied, policy)
     assert not changes(plan_json(applied, policy))
-    code, out = cli(applied, "paths", str(policy))
+    code, out = cli(applied, "paths", "--routing-only", str(policy))
     assert code == 0, out
     assert "web → app (inspected" in out
     # And back: direct again, with the propagations in before the static routes go.
@@ -150,7 +150,7 @@ def test_switching_inspection_on_one_rule_touches_only_that_pairs_routes(
     steps_out = {c["step"] for c in back if c["kind"] == "hub_route"}
     assert max(steps_in) < min(steps_out)
     apply(applied)
-    assert cli(applied, "paths", str(POLICY))[0] == 0
+    assert cli(applied, "paths", "--routing-only", str(POLICY))[0] == 0
 
 
 def _web_and_app(ec2: EC2Client) -> set[str]:
@@ -184,7 +184,7 @@ def test_a_deleted_route_and_association_show_as_drift_and_are_restored(applied:
     assert drift["hub_association"]["after"]["attachment"] == web_attachment
     apply(applied)
     assert not changes(plan_json(applied))
-    assert cli(applied, "paths", str(POLICY))[0] == 0
+    assert cli(applied, "paths", "--routing-only", str(POLICY))[0] == 0
 
 
 def test_a_deleted_vpc_route_shows_as_drift_and_is_restored(applied: Path) -> None:
@@ -311,7 +311,7 @@ def test_an_unhealthy_firewall_moves_its_zone_to_the_other_and_back(
     }
     assert {(c["before"]["target"], c["after"]["target"]) for c in moved} == {(zone_a, zone_b)}
     apply(applied, down)
-    code, out = cli(applied, "paths", str(down))
+    code, out = cli(applied, "paths", "--routing-only", str(down))
     assert code == 0, out
     apply(applied)  # healthy again: zone a goes back to its own firewall
     routes = _table(ec2, "inspection-tgw-a-rt")["Routes"]

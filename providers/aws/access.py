@@ -1,0 +1,148 @@
+"""Reading effective access on AWS: every security group rule on each workload ENI and the
+network ACL of its subnet, eastwest's or not, as neutral ``RuleSet``s.
+
+Read-only, each call paged at its largest size: ``DescribeNetworkInterfaces`` (1000),
+``DescribeSecurityGroups`` and ``DescribeSecurityGroupRules`` (1000), ``DescribeNetworkAcls``
+(1000), ``GetManagedPrefixListEntries`` (100) for prefix-list peers. Security groups on an ENI
+are one allow-only, stateful set (AWS unions them); the subnet's ACL is ordered by rule number
+and stateless, ending in the ``*`` rule (32767) that denies what nothing else matched. A rule
+naming a group as its peer stands for the addresses of the ENIs carrying that group.
+Workloads are ENIs of type ``interface`` that AWS does not manage for a service (requester-
+managed: NAT gateways, endpoints…).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.state import Scope
+from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
+from providers.aws.reader import pages, read_entries
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+
+PAGE = 1000
+_PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "tcp": "tcp", "udp": "udp"}
+_LAST_RULE = 32767  # the ACL's "*" rule: denies what no numbered rule matched
+
+
+def read_access(ec2: EC2Client, scope: Scope) -> AccessModel:
+    enis = [e for e in pages(ec2.describe_network_interfaces, "NetworkInterfaces",
+                             MaxResults=PAGE) if _is_workload(e)]  # fmt: skip
+    names = {
+        g["GroupId"]: _label(g)
+        for g in pages(ec2.describe_security_groups, "SecurityGroups", MaxResults=PAGE)
+    }
+    raw_rules = list(pages(ec2.describe_security_group_rules, "SecurityGroupRules",
+                           MaxResults=PAGE))  # fmt: skip
+    holders = _addresses_by_group(enis)
+    lists = {pl: tuple(read_entries(ec2, pl)) for pl in _prefix_lists(raw_rules)}
+    by_group: dict[str, list[EffectiveRule]] = defaultdict(list)
+    for raw in raw_rules:
+        rule = group_rule(raw, names, holders, lists)
+        if rule is not None:
+            by_group[raw["GroupId"]].append(rule)
+    acls = acl_sets(list(pages(ec2.describe_network_acls, "NetworkAcls", MaxResults=PAGE)))
+    workloads = tuple(_workload(e, names, by_group, acls) for e in enis)
+    return AccessModel(scope, workloads)
+
+
+def _is_workload(eni: Mapping[str, Any]) -> bool:
+    kind = eni.get("InterfaceType", "interface")
+    return kind == "interface" and not eni.get("RequesterManaged", False)
+
+
+def _label(group: Mapping[str, Any]) -> str:
+    tags = {t["Key"]: t["Value"] for t in group.get("Tags", [])}
+    return f"{group['GroupId']} ({tags.get('Name') or group.get('GroupName', '')})"
+
+
+def _addresses_by_group(enis: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for eni in enis:
+        for g in eni.get("Groups", []):
+            found[g["GroupId"]].append(f"{eni['PrivateIpAddress']}/32")
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _prefix_lists(raw_rules: Sequence[Mapping[str, Any]]) -> list[str]:
+    return sorted({r["PrefixListId"] for r in raw_rules if r.get("PrefixListId")})
+
+
+def group_rule(
+    raw: Mapping[str, Any],
+    names: Mapping[str, str],
+    holders: Mapping[str, tuple[str, ...]],
+    lists: Mapping[str, tuple[str, ...]],
+) -> EffectiveRule | None:
+    """One ``SecurityGroupRule`` as a neutral allow rule; None for a protocol not judged."""
+    protocol = _PROTOCOLS.get(str(raw.get("IpProtocol", "")))
+    if protocol is None:
+        return None
+    referenced = raw.get("ReferencedGroupInfo", {}).get("GroupId")
+    peers = (
+        (raw.get("CidrIpv4"),)
+        if raw.get("CidrIpv4")
+        else lists.get(raw.get("PrefixListId", ""), ())
+        if raw.get("PrefixListId")
+        else holders.get(referenced, ())
+        if referenced
+        else ()
+    )
+    low, high = _ports(raw.get("FromPort", -1), raw.get("ToPort", -1))
+    group = names.get(raw["GroupId"], raw["GroupId"])
+    return EffectiveRule(
+        group, raw.get("SecurityGroupRuleId", "?"), not raw.get("IsEgress", False), True,
+        protocol, low, high, tuple(p for p in peers if p),
+    )  # fmt: skip
+
+
+def acl_sets(acls: Sequence[Mapping[str, Any]]) -> dict[str, RuleSet]:
+    """Subnet → its network ACL as an ordered, stateless rule set."""
+    found: dict[str, RuleSet] = {}
+    for acl in acls:
+        found_rules = (_acl_rule(acl["NetworkAclId"], e) for e in acl.get("Entries", []))
+        rules = tuple(r for r in found_rules if r is not None)
+        rule_set = RuleSet(acl["NetworkAclId"], Combine.FIRST_MATCH, rules, stateful=False)
+        for assoc in acl.get("Associations", []):
+            found[assoc["SubnetId"]] = rule_set
+    return found
+
+
+def _acl_rule(acl: str, entry: Mapping[str, Any]) -> EffectiveRule | None:
+    protocol = _PROTOCOLS.get(str(entry.get("Protocol", "")))
+    cidr = entry.get("CidrBlock")
+    if protocol is None or not cidr:
+        return None
+    port = entry.get("PortRange", {})
+    low, high = _ports(port.get("From", -1), port.get("To", -1))
+    number = int(entry["RuleNumber"])
+    name = "*" if number == _LAST_RULE else str(number)
+    return EffectiveRule(
+        acl, name, not entry.get("Egress", False), entry.get("RuleAction") == "allow",
+        protocol, low, high, (cidr,), number,
+    )  # fmt: skip
+
+
+def _ports(low: int, high: int) -> tuple[int, int]:
+    return (0, 65535) if low in (-1, None) else (int(low), int(high))
+
+
+def _workload(
+    eni: Mapping[str, Any],
+    names: Mapping[str, str],
+    by_group: Mapping[str, Sequence[EffectiveRule]],
+    acls: Mapping[str, RuleSet],
+) -> Workload:
+    groups = [g["GroupId"] for g in eni.get("Groups", [])]
+    eni_id = eni["NetworkInterfaceId"]
+    labels = ", ".join(names.get(g, g) for g in groups) or "none"
+    rules = tuple(r for g in groups for r in by_group.get(g, ()))
+    sets = [RuleSet(f"groups {labels} on {eni_id}", Combine.ANY_ALLOW, rules)]
+    acl = acls.get(eni["SubnetId"])
+    if acl is not None:
+        sets.append(acl)
+    return Workload(eni_id, eni["VpcId"], eni["SubnetId"], eni["PrivateIpAddress"], tuple(sets))
