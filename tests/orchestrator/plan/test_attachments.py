@@ -126,4 +126,4 @@ def test_a_plan_with_attachments_round_trips(tmp_path: Path) -> None:
         {**_without_attachment(), KEY: replace(EXCLUSIVE, others=("sg-a",))}, {}, "exclusive"
     )
     write_plan(plan, tmp_path / "p.json")
-    assert read_plan(tmp_path / "p.json") == plan
+    assert read_plan(tmp_path / "p.json").plan == plan

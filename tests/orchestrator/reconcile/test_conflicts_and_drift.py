@@ -62,7 +62,7 @@ def test_a_conflict_is_counted_as_a_run_outcome_not_as_an_apply_error(tmp_path: 
     metrics.observe(
         reconcile_once(PARTITION, source, held_cloud(drop_rule=True).adapters, Tick(Mode.ENFORCE))
     )
-    text = metrics.exposition().decode()
+    text = metrics.exposition(None)[0].decode()
     assert 'outcome="conflict",partition="aws/111111111111/us-east-1"} 1.0' in text
     assert "eastwest_apply_errors_total{" not in text
     assert "eastwest_last_success_timestamp_seconds{" not in text
@@ -86,6 +86,6 @@ def test_a_rogue_rule_in_a_group_whose_policy_changed_is_counted_as_drift(tmp_pa
     result = reconcile_once(PARTITION, PolicySource([path]), cloud.adapters, Tick(Mode.AUDIT))
     metrics.observe(result)
     assert (result.outcome, result.changes, result.drift) == (Outcome.PENDING, 3, 1)
-    text = metrics.exposition().decode()
+    text = metrics.exposition(None)[0].decode()
     assert 'eastwest_drift_changes_total{cloud="aws",kind="flow_rule"} 1.0' in text
     assert 'eastwest_planned_changes_total{cloud="aws",kind="flow_rule"} 3.0' in text

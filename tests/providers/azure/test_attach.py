@@ -175,7 +175,7 @@ def test_a_saved_plan_keeps_the_mode(
 ) -> None:
     plan, _ = _plan(_policy("exclusive"), adapter_for(server, "acme"))
     write_plan(plan, tmp_path / "plan.json")
-    again = read_plan(tmp_path / "plan.json")
+    again = read_plan(tmp_path / "plan.json").plan
     groups = [c.after for c in again.changes if isinstance(c.after, FirewallGroup)]
     assert {(g.segment, g.attach) for g in groups} == {("web", "exclusive"), ("app", "add")}
     assert again.changes == plan.changes

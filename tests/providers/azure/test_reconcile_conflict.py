@@ -90,7 +90,7 @@ def test_an_nsg_deleted_in_the_console_is_counted_as_drift_in_history_and_metric
     assert (record.outcome, record.drift) == ("conflict", result.drift)  # web is still held
     metrics = Metrics()
     metrics.observe(result)
-    text = metrics.exposition().decode()
+    text = metrics.exposition(None)[0].decode()
     assert 'eastwest_drift_changes_total{cloud="azure",kind="firewall_group"} 1.0' in text
     assert (
         f'eastwest_drift_changes_total{{cloud="azure",kind="flow_rule"}} {len(kinds) - 1}.0' in text
