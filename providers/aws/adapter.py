@@ -76,7 +76,7 @@ class AwsAdapter:
             {**security.resources, **routing.resources},
             {**security.native, **routing.native},
             {**security.applied, **routing.applied},
-            routing.foreign,
+            {**security.foreign, **routing.foreign},
         )
 
     def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:

@@ -40,6 +40,7 @@ from providers.aws.route_records import encode_record, read_record, stale_keys
 from providers.aws.routing import PAGE_ROUTE_TABLES, PAGE_TRANSIT
 from providers.aws.transit_read import route_target
 from providers.base import ChangeResult, Report
+from providers.core.marks import Marks
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -159,7 +160,7 @@ class TransitWriter:
         )
         for t in raw:
             live = t.get("State") not in ("deleting", "deleted")
-            if live and tr.tags_of(t).get(tr.TAG_KEY) == table.key:
+            if live and Marks(self.policy, self.scope).owns(tr.tags_of(t), table.key):
                 return str(t["TransitGatewayRouteTableId"])
         return None
 

@@ -22,6 +22,7 @@ from orchestrator.state import NetworkRoute, Scope
 from orchestrator.state.names import owned_table_name
 from orchestrator.state.routes import cidr_label, network_route_key, route_owner
 from providers.azure import translate as tr
+from providers.core.marks import Marks
 
 BLACKHOLE = "blackhole"  # the compiler's word for a dropping route (hub_spoke.BLACKHOLE)
 TAG_NETWORK = "eastwest:network"
@@ -92,11 +93,8 @@ def same_route(route: Payload, properties: Mapping[str, Any]) -> bool:
 
 
 def is_owned_table(table: Payload, policy: str, scope: Scope) -> bool:
-    tags = tr.tags_of(table)
-    return (
-        tags.get(tr.TAG_MANAGED) == "true"
-        and tags.get(tr.TAG_POLICY) == policy
-        and tags.get(tr.TAG_KEY) == route_owner(scope, str(table.get("name", "")))
+    return Marks(policy, scope).owns(
+        tr.tags_of(table), route_owner(scope, str(table.get("name", "")))
     )
 
 

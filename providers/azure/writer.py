@@ -237,7 +237,7 @@ class AzureWriter:
         name = tr.nsg_name(group)
         existing = self._get_nsg(name)
         if existing is not None:
-            if tr.tags_of(existing).get(tr.TAG_KEY) != group.key:
+            if not tr.is_owned(existing, self.policy, self.scope, group.key):
                 raise PermanentError(
                     f"an NSG named {name!r} already exists in {self.rg} and is not eastwest's; "
                     "rename or remove it"
