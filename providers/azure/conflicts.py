@@ -32,30 +32,47 @@ def nsg_conflicts(
     vnets: Mapping[str, Payload],
     desired: DesiredScope | None,
     sharing: Sharing | None = None,
+    every: Iterable[Payload] = (),
 ) -> dict[str, str]:
+    """``every``: all NSGs of the resource group, for the names eastwest's would take."""
     if desired is None:
         return {}
     owned = list(owned)
     created = {tr.tags_of(n).get(tr.TAG_KEY) for n in owned}
     ours = {str(n.get("id", "")).lower() for n in owned}
     prefixes = {a.segment: tuple(a.cidrs) for a in desired.of_kind(AddressSet)}
-    held: dict[str, list[tuple[str, str]]] = {}
+    held: dict[str, str] = {}
     for group in desired.of_kind(FirewallGroup):
         vnet = vnets.get(group.network)
         if vnet is None or group.segment not in prefixes:
             continue  # without the segment's prefixes, apply associates nothing either
         taken = held_subnets(vnet, prefixes[group.segment], group.segment, sharing, ours)
         if taken:
-            held[group.key] = taken
-    foreign = {key: describe(taken) for key, taken in held.items()}
+            held[group.key] = describe(taken)
+    held |= names_taken(every, created, desired)
+    foreign = dict(held)
     new = {key for key in held if key not in created}
     rules = list(desired.of_kind(FlowRule))
-    foreign.update({r.key: describe(held[r.group]) for r in rules if r.group in new})
+    foreign.update({r.key: held[r.group] for r in rules if r.group in new})
     for aset in desired.of_kind(AddressSet):
         users = {r.group for r in rules if r.peer == f"set:{aset.segment}"}
         if users and users <= new:
-            foreign[aset.key] = describe(held[min(users)])  # said with one of its occupants
+            foreign[aset.key] = held[min(users)]  # said with one of its occupants
     return foreign
+
+
+def names_taken(
+    every: Iterable[Payload], created: Collection[str | None], desired: DesiredScope
+) -> dict[str, str]:
+    """Group key → the NSG holding its name without being it (names are unique in a resource
+    group: a decoy with eastwest's name and some of its marks is never adopted)."""
+    by_name = {str(n.get("name", "")).lower(): n for n in every}
+    taken: dict[str, str] = {}
+    for group in desired.of_kind(FirewallGroup):
+        name = tr.nsg_name(group)
+        if name.lower() in by_name and group.key not in created:
+            taken[group.key] = f"the NSG {name}, named as eastwest's without all of its marks,"
+    return taken
 
 
 def held_subnets(

@@ -96,7 +96,7 @@ def read_owned(
         {
             **routes.foreign,
             **peerings.foreign,
-            **nsg_conflicts(nsgs, vnets, desired, sharing),
+            **nsg_conflicts(nsgs, vnets, desired, sharing, every),
         },
     )
 

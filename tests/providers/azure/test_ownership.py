@@ -1,0 +1,92 @@
+"""Ownership by all of its marks, on the fake ARM: an NSG or a route table on the name eastwest
+would give its own, with only some of eastwest's marks (its key tag, or another policy's marks),
+is foreign: never adopted or rewritten, a conflict for that resource alone, and the rest of the
+plan applies and converges. Read back through the Azure SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from moto_fixtures.azure import AzureServer, SeedReport
+from orchestrator.apply import apply_plan
+from orchestrator.model.policy import Policy
+from orchestrator.pipeline import PlanResult, plan_policy
+from orchestrator.plan import Plan
+from orchestrator.state import FirewallGroup
+from providers.azure import translate as tr
+from providers.azure.adapter import AzureAdapter
+from tests.providers.azure.conftest import RG, adapter_for, console, member, policy
+
+POLICY: Policy = policy(
+    "acme",
+    [
+        {"name": "app", "members": [member("vnet-app", "snet-app-2")]},
+        {"name": "db", "members": [member("vnet-db", "snet-db-2")]},
+    ],
+    [{"name": "app-to-db", "from": "app", "to": "db", "ports": ["tcp/5432"]}],
+)
+
+
+def _plan(adapter: AzureAdapter) -> PlanResult:
+    result = plan_policy(POLICY, lambda _: adapter, lambda _: None)
+    assert result.plan is not None, result.diagnostics
+    return result
+
+
+def _tags(case: str, key: str) -> dict[str, str]:
+    if case == "key-only":
+        return {tr.TAG_KEY: key}
+    return {tr.TAG_MANAGED: "true", tr.TAG_POLICY: "other", tr.TAG_KEY: key}
+
+
+def _planted(server: AzureServer, case: str) -> tuple[AzureAdapter, Plan, FirewallGroup, str, Any]:
+    """A plan made on a clean cloud, then an NSG planted on the name of its first group: the
+    adapter, the plan, that group, the NSG's name and the NSG as ARM answers it."""
+    client = console(server)
+    adapter = adapter_for(server, "acme")
+    plan = _plan(adapter).plan
+    assert plan is not None
+    wanted = min(
+        (c.resource for c in plan.changes if isinstance(c.resource, FirewallGroup)),
+        key=lambda g: g.key,
+    )
+    name = tr.nsg_name(wanted)
+    body: Any = {"location": "eastus", "tags": _tags(case, wanted.key), "properties": {}}
+    client.network_security_groups.begin_create_or_update(RG, name, body).result()
+    return adapter, plan, wanted, name, client.network_security_groups.get(RG, name).as_dict()
+
+
+@pytest.mark.parametrize("case", ["key-only", "other-policy"])
+def test_an_nsg_with_some_of_the_marks_is_foreign_and_the_rest_converges(
+    server: AzureServer, seeded: SeedReport, case: str
+) -> None:
+    adapter, _, wanted, name, before = _planted(server, case)
+
+    result = _plan(adapter)
+    assert result.plan is not None
+    assert not [c.key for c in result.plan.changes if wanted.key in c.key]
+    assert any(name in d.summary and "not eastwest's" in d.summary for d in result.diagnostics)
+    report = apply_plan(result.plan, lambda _: adapter)
+    assert report.ok, [r.message for _, r in report.results if not r.ok]
+
+    assert report.results  # the other group was made
+    assert console(server).network_security_groups.get(RG, name).as_dict() == before
+    again = _plan(adapter)
+    assert again.plan is not None
+    assert not again.plan.has_changes, [c.key for c in again.plan.changes]
+
+
+@pytest.mark.parametrize("case", ["key-only", "other-policy"])
+def test_an_nsg_planted_after_the_plan_is_not_adopted_at_apply(
+    server: AzureServer, seeded: SeedReport, case: str
+) -> None:
+    adapter, plan, wanted, name, before = _planted(server, case)
+
+    report = apply_plan(plan, lambda _: adapter)
+
+    failed = {c.key: r.message for c, r in report.results if not r.ok}
+    assert list(failed) == [wanted.key]
+    assert "not eastwest's" in failed[wanted.key]
+    assert console(server).network_security_groups.get(RG, name).as_dict() == before
