@@ -98,6 +98,13 @@ def is_owned_table(table: Payload, policy: str, scope: Scope) -> bool:
     )
 
 
+def decoy_table(table: Payload, policy: str, scope: Scope) -> bool:
+    """Named as eastwest's own table without all of its marks: neither it nor the routes in it
+    named as eastwest's are eastwest's."""
+    name = str(table.get("name", ""))
+    return name.startswith(route_prefix(policy)) and not is_owned_table(table, policy, scope)
+
+
 def owned_table_tags(policy: str, scope: Scope, name: str, network: str) -> dict[str, str]:
     return {
         tr.TAG_MANAGED: "true",
@@ -163,6 +170,8 @@ def observed_routes(
     subnet of that VNet is left without a table (so the plan shows the routes and apply
     associates the table again)."""
     name = str(table["name"])
+    if decoy_table(table, policy, scope):
+        return []
     networks = table_networks(table)
     network = networks[0] if networks else ""
     if is_owned_table(table, policy, scope):

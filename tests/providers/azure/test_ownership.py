@@ -14,10 +14,11 @@ from orchestrator.apply import apply_plan
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import PlanResult, plan_policy
 from orchestrator.plan import Plan
-from orchestrator.state import FirewallGroup
+from orchestrator.state import FirewallGroup, NetworkRoute, Scope
+from orchestrator.state.routes import route_owner
 from providers.azure import translate as tr
 from providers.azure.adapter import AzureAdapter
-from tests.providers.azure.conftest import RG, adapter_for, console, member, policy
+from tests.providers.azure.conftest import RG, SUB, adapter_for, console, member, policy
 
 POLICY: Policy = policy(
     "acme",
@@ -90,3 +91,58 @@ def test_an_nsg_planted_after_the_plan_is_not_adopted_at_apply(
     assert list(failed) == [wanted.key]
     assert "not eastwest's" in failed[wanted.key]
     assert console(server).network_security_groups.get(RG, name).as_dict() == before
+
+
+ROUTED: Policy = Policy.model_validate(
+    {
+        "version": 1,
+        "name": "acme",
+        "accounts": [{"name": "az-prod", "cloud": "azure", "subscription_id": SUB,
+                      "resource_group": RG, "regions": ["eastus"]}],
+        "hubs": [{"name": "hub", "account": "az-prod", "region": "eastus", "transit": "vnet-hub",
+                  "inspection": {"vpc": "vnet-hub",
+                                 "firewalls": [{"zone": "1", "next_hop": "10.0.1.10"}]}}],
+        "segments": [{"name": s, "members": [member(f"vnet-{s}")]} for s in ("web", "app", "db")],
+        "rules": [
+            {"name": "web-to-app", "from": "web", "to": "app", "ports": ["tcp/443"],
+             "inspect": True},
+            {"name": "app-to-db", "from": "app", "to": "db", "ports": ["tcp/5432"]},
+        ],
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["key-only", "other-policy"])
+def test_a_route_table_with_some_of_the_marks_is_foreign_and_the_rest_converges(
+    server: AzureServer, seeded: SeedReport, case: str
+) -> None:
+    client = console(server)
+    for segment in ("web", "app", "db"):  # whole VNets as members: the users' NSGs go
+        subnet: Any = client.subnets.get(RG, f"vnet-{segment}", f"snet-{segment}").as_dict()
+        subnet["properties"].pop("networkSecurityGroup")
+        client.subnets.begin_create_or_update(
+            RG, f"vnet-{segment}", f"snet-{segment}", subnet
+        ).result()
+    adapter = adapter_for(server, "acme")
+    first = plan_policy(ROUTED, lambda _: adapter, lambda _: None).plan
+    assert first is not None
+    tables = [c.resource.table for c in first.changes if isinstance(c.resource, NetworkRoute)]
+    table = min(t for t in tables if t.startswith("eastwest-acme-"))
+    scope = Scope("azure", SUB, "eastus")
+    body: Any = {"location": "eastus", "tags": _tags(case, route_owner(scope, table))}
+    client.route_tables.begin_create_or_update(RG, table, body).result()
+    before = client.route_tables.get(RG, table).as_dict()
+
+    result = plan_policy(ROUTED, lambda _: adapter, lambda _: None)
+    assert result.plan is not None
+    tables = [c.resource.table for c in result.plan.changes if isinstance(c.resource, NetworkRoute)]
+    assert tables  # the other tables still get their routes
+    assert table not in tables
+    assert any(table in d.summary and "not eastwest's" in d.summary for d in result.diagnostics)
+    report = apply_plan(result.plan, lambda _: adapter)
+    assert report.ok, [r.message for _, r in report.results if not r.ok]
+
+    assert client.route_tables.get(RG, table).as_dict() == before
+    again = plan_policy(ROUTED, lambda _: adapter, lambda _: None).plan
+    assert again is not None
+    assert not again.has_changes, [c.key for c in again.changes]
