@@ -24,6 +24,7 @@ from orchestrator.state import (
 )
 from orchestrator.state.resources import cidrs_digest
 from providers.aws import translate as tr
+from providers.core.marks import check_unique
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -76,6 +77,7 @@ def read_owned(
     segment_of_list: dict[str, str] = {}
     for pl in _owned_prefix_lists(ec2, scope, policy):
         aset = _address_set(ec2, scope, pl, desired)
+        check_unique(native, aset.key, pl["PrefixListId"])
         resources[aset.key] = aset
         native[aset.key] = NativeRef(pl["PrefixListId"], int(pl["Version"]))
         segment_of_list[pl["PrefixListId"]] = aset.segment
@@ -87,6 +89,7 @@ def read_owned(
     groups = list(pages(ec2.describe_security_groups, "SecurityGroups", MaxResults=PAGE_GROUPS))
     for sg in (sg for sg in groups if tr.is_owned(sg, policy, scope)):
         group = tr.group_from_security_group(scope, sg)
+        check_unique(native, group.key, sg["GroupId"])
         resources[group.key] = group
         native[group.key] = NativeRef(sg["GroupId"])
         for rule in tr.rules_from_security_group(group, sg, segment_of_list):

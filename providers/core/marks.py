@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from orchestrator.state import Scope
+from orchestrator.errors import ObservationError
+from orchestrator.state import NativeRef, Scope
 
 TAG_MANAGED = "eastwest:managed"
 TAG_POLICY = "eastwest:policy"
@@ -49,4 +50,15 @@ class Marks:
             and found.startswith(f"{self.scope}/{kind}")
             and (key is None or found == key)
             and all(have == want for have, want in names)
+        )
+
+
+def check_unique(native: Mapping[str, NativeRef], key: str, found: str) -> None:
+    """Two objects carrying one key (a create sent twice after its answer was lost) are an
+    error for the scope, never one silently read over the other: deleting or changing either
+    by a guess could remove what is in use."""
+    if key in native and native[key].id != found:
+        raise ObservationError(
+            f"{key}: two objects carry this key, {native[key].id} and {found} (a create whose "
+            "answer was lost, made again); remove the one not in use, then plan again"
         )
