@@ -47,6 +47,7 @@ from orchestrator.state.resources import Direction
 from providers.azure import priorities
 from providers.azure import shared as sh
 from providers.azure import translate as tr
+from providers.azure.conflicts import tags_lost
 from providers.azure.errors import is_not_found, is_retryable, retry_after, translate
 from providers.azure.session import Tuning
 from providers.base import ChangeResult, Report
@@ -237,7 +238,9 @@ class AzureWriter:
         name = tr.nsg_name(group)
         existing = self._get_nsg(name)
         if existing is not None:
-            if not tr.is_owned(existing, self.policy, self.scope, group.key):
+            if tags_lost(existing, group):
+                self._retry(partial(self._tag, name, tr.ownership_tags(self.policy, group)))
+            elif not tr.is_owned(existing, self.policy, self.scope, group.key):
                 raise PermanentError(
                     f"an NSG named {name!r} already exists in {self.rg} and is not eastwest's; "
                     "rename or remove it"

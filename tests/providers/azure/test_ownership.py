@@ -18,6 +18,7 @@ from orchestrator.state import FirewallGroup, NetworkRoute, Scope
 from orchestrator.state.routes import route_owner
 from providers.azure import translate as tr
 from providers.azure.adapter import AzureAdapter
+from providers.azure.conflicts import tags_lost
 from tests.providers.azure.conftest import RG, SUB, adapter_for, console, member, policy
 
 POLICY: Policy = policy(
@@ -146,3 +147,71 @@ def test_a_route_table_with_some_of_the_marks_is_foreign_and_the_rest_converges(
     again = plan_policy(ROUTED, lambda _: adapter, lambda _: None).plan
     assert again is not None
     assert not again.has_changes, [c.key for c in again.changes]
+
+
+def test_an_owned_nsg_whose_tags_were_lost_is_adopted_again_by_its_name_marks(
+    server: AzureServer, seeded: SeedReport
+) -> None:
+    client = console(server)
+    adapter = adapter_for(server, "acme")
+    first = _plan(adapter).plan
+    assert first is not None
+    assert apply_plan(first, lambda _: adapter).ok
+    name = "eastwest-acme-app-vnet-app"
+    client.network_security_groups.update_tags(RG, name, {"tags": {}})
+
+    result = _plan(adapter)
+    assert result.plan is not None
+    assert result.plan.has_changes  # not "No changes": the NSG is eastwest's, by its name marks
+    report = apply_plan(result.plan, lambda _: adapter)
+    assert report.ok, [r.message for _, r in report.results if not r.ok]
+
+    nsg = client.network_security_groups.get(RG, name).as_dict()
+    assert nsg["tags"]["eastwest:policy"] == "acme"
+    assert [s["id"].rsplit("/", 1)[1] for s in nsg["properties"]["subnets"]] == ["snet-app-2"]
+    names = [str(n.name) for n in client.network_security_groups.list(RG)]
+    assert [n for n in names if n.startswith("eastwest")] == [name, "eastwest-acme-db-vnet-db"]
+    again = _plan(adapter)
+    assert again.plan is not None
+    assert not again.plan.has_changes, [c.key for c in again.plan.changes]
+
+
+_GROUP = FirewallGroup(
+    key="azure/s/eastus/fwgroup/app@vnet-app",
+    scope=Scope("azure", "s", "eastus"),
+    segment="app",
+    network="vnet-app",
+    name="eastwest-acme-app",
+    description="",
+)
+_SUBNET = (
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/{}/subnets/a"
+)
+_LOST: dict[str, Any] = {
+    "name": "eastwest-acme-app-vnet-app",
+    "properties": {
+        "securityRules": [{"name": n} for n in tr.DENY_NAMES.values()],
+        "subnets": [{"id": _SUBNET.format("vnet-app")}],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("nsg", "lost"),
+    [
+        (_LOST, True),
+        ({**_LOST, "tags": {tr.TAG_KEY: _GROUP.key}}, False),
+        ({**_LOST, "tags": {tr.TAG_POLICY: "acme"}}, False),
+        ({**_LOST, "name": "eastwest-acme-db-vnet-app"}, False),
+        ({**_LOST, "properties": {**_LOST["properties"], "securityRules": []}}, False),
+        ({**_LOST, "properties": {**_LOST["properties"], "subnets": []}}, False),
+        ({**_LOST, "properties": {**_LOST["properties"],
+                                  "subnets": [{"id": _SUBNET.format("vnet-db")}]}}, False),
+    ],
+    ids=["all-name-marks", "some-tag", "policy-tag", "other-name", "no-deny-rules",
+         "on-no-subnet", "other-vnet"],
+)  # fmt: skip
+def test_only_an_nsg_with_every_name_mark_and_no_tag_at_all_lost_its_tags(
+    nsg: dict[str, Any], lost: bool
+) -> None:
+    assert tags_lost(nsg, _GROUP) is lost
