@@ -21,7 +21,7 @@ from moto_fixtures.aws.seed import SeedReport
 from orchestrator.apply import ApplyReport, apply_plan
 from orchestrator.model import load_policy
 from orchestrator.pipeline import PlanResult, plan_policy
-from orchestrator.state import Target
+from orchestrator.state import Action, Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
 from providers.aws.route_records import read_record
 
@@ -185,9 +185,12 @@ def _open_egress(sandbox: dict[str, Any]) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("saved", [True, False], ids=["same-plan-again", "planned-again"])
 def test_a_run_killed_between_creating_a_group_and_closing_its_egress_is_closed_on_rerun(
-    seeded_aws: SeedReport, sandbox: dict[str, Any]
+    seeded_aws: SeedReport, sandbox: dict[str, Any], saved: bool
 ) -> None:
+    """Re-running the same plan adopts the group and closes it in the same step; a new plan
+    sees the open egress as drift on an owned group, and removes it."""
     plan = _plan(_adapter(sandbox)).plan
     assert plan is not None
     kill = KillAt("RevokeSecurityGroupEgress")
@@ -195,7 +198,12 @@ def test_a_run_killed_between_creating_a_group_and_closing_its_egress_is_closed_
         apply_plan(plan, lambda _: _adapter(sandbox, kill))
     assert _open_egress(sandbox)  # the state the crash left
 
-    report = apply_plan(plan, lambda _: _adapter(sandbox))  # the same plan, run again
+    if not saved:
+        plan = _plan(_adapter(sandbox)).plan
+        assert plan is not None
+        gone = [c.key for c in plan.changes if c.action is Action.DELETE]
+        assert [k for k in gone if k.endswith("/egress/any/cidr:0.0.0.0/0")], gone
+    report = apply_plan(plan, lambda _: _adapter(sandbox))
 
     assert report.ok, [r.message for _, r in report.results if not r.ok]
     assert _open_egress(sandbox) == []

@@ -9,8 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestrator.state import Scope
-from providers.core.marks import TAG_KEY, TAG_MANAGED, TAG_POLICY, TAG_SEGMENT, Marks
+from orchestrator.errors import ObservationError
+from orchestrator.state import NativeRef, Scope
+from providers.core.marks import (
+    TAG_KEY,
+    TAG_MANAGED,
+    TAG_POLICY,
+    TAG_SEGMENT,
+    Marks,
+    check_unique,
+)
 
 SCOPE = Scope("aws", "111111111111", "us-east-1")
 KEY = f"{SCOPE}/fwgroup/web@vpc-1"
@@ -93,3 +101,19 @@ def test_tags_carry_every_mark() -> None:
         for n in range(len(MARKS) + 1)
         for c in itertools.combinations({k: tags[k] for k in MARKS}.items(), n)
     )
+
+
+@pytest.mark.parametrize(
+    ("seen", "found", "fails"),
+    [({}, "sg-1", False), ({KEY: NativeRef("sg-1")}, "sg-1", False),
+     ({KEY: NativeRef("sg-1")}, "sg-2", True)],
+    ids=["first", "same-object-again", "second-object"],
+)  # fmt: skip
+def test_a_key_carried_by_two_objects_fails_the_observation(
+    seen: dict[str, NativeRef], found: str, fails: bool
+) -> None:
+    if fails:
+        with pytest.raises(ObservationError, match="two objects carry this key, sg-1 and sg-2"):
+            check_unique(seen, KEY, found)
+    else:
+        check_unique(seen, KEY, found)
