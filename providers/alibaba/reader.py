@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from orchestrator.state import NativeRef, ObservedScope, Resource, Scope, ScopeInventory
 from providers.alibaba import translate as tr
+from providers.core.marks import check_unique
 
 PAGE_NETWORKS = 50
 PAGE_GROUPS = 100
@@ -110,6 +111,7 @@ def read_owned(api: Api, scope: Scope, policy: str) -> ObservedScope:
     segment_of_list: dict[str, str] = {}
     for pl in owned_prefix_lists(api, scope, policy):
         aset = tr.address_set_from_prefix_list(scope, pl)
+        check_unique(native, aset.key, pl["PrefixListId"])
         resources[aset.key] = aset
         native[aset.key] = NativeRef(pl["PrefixListId"])
         segment_of_list[pl["PrefixListId"]] = aset.segment
@@ -128,6 +130,7 @@ def read_owned(api: Api, scope: Scope, policy: str) -> ObservedScope:
             continue
         perms = list(group_rules(api, scope.region, sg["SecurityGroupId"]))
         group = tr.group_from_security_group(scope, sg, any(tr.is_baseline(p) for p in perms))
+        check_unique(native, group.key, sg["SecurityGroupId"])
         resources[group.key] = group
         native[group.key] = NativeRef(sg["SecurityGroupId"])
         ids: dict[str, list[str]] = {}

@@ -49,6 +49,7 @@ from orchestrator.state.routes import (
 from providers.alibaba import translate as tr
 from providers.alibaba import translate_routing as trr
 from providers.alibaba.reader import Api, InProgress, numbered, tokens
+from providers.core.marks import check_unique
 
 PAGE_ROUTERS = 50
 PAGE_CBN = 100
@@ -226,6 +227,7 @@ def _table(found: OwnedRouting, raw: Mapping[str, Any]) -> HubTable:
         segment,
         raw.get("TransitRouterRouteTableName", ""),
     )
+    check_unique(found.native, key, raw["TransitRouterRouteTableId"])
     found.resources[key] = table
     found.native[key] = NativeRef(raw["TransitRouterRouteTableId"])
     if trr.TAG_ROUTES_DIGEST in tags:

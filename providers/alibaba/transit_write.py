@@ -43,6 +43,7 @@ from providers.alibaba.errors import ApiError, translate
 from providers.alibaba.reader import Api
 from providers.alibaba.transit_read import cbn_list, route_entries
 from providers.base import ChangeResult, Report
+from providers.core.marks import Marks
 
 ROUTE_KINDS = frozenset(
     {
@@ -185,7 +186,9 @@ class TransitWriter:
             TransitRouterId=table.hub,
             **tr.tag_params({tr.TAG_KEY: table.key, tr.TAG_POLICY: self.policy}),
         ):
-            if t.get("TransitRouterRouteTableStatus") not in ("Deleting", "Deleted"):
+            live = t.get("TransitRouterRouteTableStatus") not in ("Deleting", "Deleted")
+            # The tag filter narrows; ownership is still proven by all of the marks.
+            if live and Marks(self.policy, self.scope).owns(tr.tags_of(t), table.key):
                 table_id = str(t["TransitRouterRouteTableId"])
                 self._wait_table_active(table.hub, table_id)
                 return table_id

@@ -26,6 +26,7 @@ from typing import Any
 
 from orchestrator.state import AddressSet, FirewallGroup, FlowRule, Network, Scope, Subnet
 from orchestrator.state.resources import Direction, ports_label, rule_key
+from providers.core.marks import Marks
 
 TAG_MANAGED = "eastwest:managed"
 TAG_POLICY = "eastwest:policy"
@@ -76,11 +77,7 @@ def tags_of(item: Payload) -> dict[str, str]:
 def is_owned(tags: Mapping[str, str], policy: str, scope: Scope) -> bool:
     """Owned: managed by this policy, and carrying a key of this scope (a copied object with a
     foreign key stays read-only)."""
-    return (
-        tags.get(TAG_MANAGED) == "true"
-        and tags.get(TAG_POLICY) == policy
-        and tags.get(TAG_KEY, "").startswith(f"{scope}/")
-    )
+    return Marks(policy, scope).owns(tags)
 
 
 def ownership_tags(policy: str, key: str, segment: str) -> dict[str, str]:

@@ -91,7 +91,7 @@ class AwsAdapter:
             {**security.resources, **routing.resources, **attached},
             {**security.native, **routing.native},
             {**security.applied, **routing.applied, **claims},
-            routing.foreign,
+            {**security.foreign, **routing.foreign},
         )
 
     def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:

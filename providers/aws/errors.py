@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from orchestrator.errors import PermanentError, ProviderError, TemporaryError
@@ -47,3 +50,12 @@ def translate(exc: Exception, where: str) -> ProviderError:
     if isinstance(exc, BotoCoreError):
         return TemporaryError(f"{where}: {exc}", delay=2.0)
     return ProviderError(f"{where}: {exc}")
+
+
+def ignoring(codes: tuple[str, ...], call: Callable[..., Any], **kwargs: Any) -> None:
+    """``call``, with the error codes that mean it already happened counted as success."""
+    try:
+        call(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) not in codes:
+            raise

@@ -8,13 +8,14 @@ an unchanged version with the digest eastwest wants means the entries are exactl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.state import (
     AddressSet,
     DesiredScope,
     FirewallGroup,
+    FlowRule,
     NativeRef,
     ObservedScope,
     Resource,
@@ -23,6 +24,7 @@ from orchestrator.state import (
 )
 from orchestrator.state.resources import cidrs_digest
 from providers.aws import translate as tr
+from providers.core.marks import check_unique
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -75,20 +77,19 @@ def read_owned(
     segment_of_list: dict[str, str] = {}
     for pl in _owned_prefix_lists(ec2, scope, policy):
         aset = _address_set(ec2, scope, pl, desired)
+        check_unique(native, aset.key, pl["PrefixListId"])
         resources[aset.key] = aset
         native[aset.key] = NativeRef(pl["PrefixListId"], int(pl["Version"]))
         segment_of_list[pl["PrefixListId"]] = aset.segment
         digest = tr.tags_of(pl).get(tr.TAG_CIDRS_DIGEST)
         if digest:
             applied[aset.key] = digest
-    groups = pages(
-        ec2.describe_security_groups,
-        "SecurityGroups",
-        Filters=owned_filters(policy),
-        MaxResults=PAGE_GROUPS,
-    )
+    # Every group, not only tagged ones: one holding the name of a group eastwest wants without
+    # all of the marks (a decoy with a copied key tag) is a conflict for that group alone.
+    groups = list(pages(ec2.describe_security_groups, "SecurityGroups", MaxResults=PAGE_GROUPS))
     for sg in (sg for sg in groups if tr.is_owned(sg, policy, scope)):
         group = tr.group_from_security_group(scope, sg)
+        check_unique(native, group.key, sg["GroupId"])
         resources[group.key] = group
         native[group.key] = NativeRef(sg["GroupId"])
         for rule in tr.rules_from_security_group(group, sg, segment_of_list):
@@ -96,7 +97,31 @@ def read_owned(
         digest = tr.tags_of(sg).get(tr.TAG_RULES_DIGEST)
         if digest:
             applied[group.key] = digest
-    return ObservedScope(scope, resources, native, applied)
+    foreign = held_group_names(groups, resources, desired)
+    return ObservedScope(scope, resources, native, applied, foreign)
+
+
+def held_group_names(
+    groups: Iterable[Mapping[str, Any]],
+    owned: Mapping[str, Resource],
+    desired: DesiredScope | None,
+) -> dict[str, str]:
+    """Desired key → the unowned group holding its group's name in its VPC (names are unique
+    per VPC, so eastwest could not create it), for that group and its rules."""
+    if desired is None:
+        return {}
+    by_name = {(sg.get("VpcId", ""), sg.get("GroupName", "")): sg for sg in groups}
+    held: dict[str, str] = {}
+    for group in desired.of_kind(FirewallGroup):
+        sg = by_name.get((group.network, group.name))
+        if sg is not None and group.key not in owned:
+            held[group.key] = (
+                f"the security group {group.name} ({sg['GroupId']}) in {group.network}"
+            )
+    for rule in desired.of_kind(FlowRule):
+        if rule.group in held:
+            held[rule.key] = held[rule.group]
+    return held
 
 
 def _owned_prefix_lists(ec2: EC2Client, scope: Scope, policy: str) -> Iterator[Mapping[str, Any]]:

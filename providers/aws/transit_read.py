@@ -44,6 +44,7 @@ from providers.aws import translate_routing as trr
 from providers.aws.reader import PAGE_SUBNETS, owned_filters, pages
 from providers.aws.route_records import PREFIX, read_record
 from providers.aws.routing import PAGE_ROUTE_TABLES, PAGE_TRANSIT, next_hops_of, search_routes
+from providers.core.marks import check_unique
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -146,6 +147,7 @@ def _add_tables(found: OwnedRouting, raw: Iterable[Mapping[str, Any]]) -> list[H
             segment,
             tags.get("Name", ""),
         )
+        check_unique(found.native, key, t["TransitGatewayRouteTableId"])
         found.resources[key] = table
         found.native[key] = NativeRef(t["TransitGatewayRouteTableId"])
         if TAG_ROUTES_DIGEST in tags:

@@ -3,8 +3,9 @@
 In: routing changes of one step (hub tables, associations, propagations, static routes, VPC
 routes, appliance mode), the native ids known so far. Out: one ``ChangeResult`` per change.
 Always: idempotent ("already exists" on create and "not found" on delete are success; a table
-left by a crashed run is found by its key tag and adopted); a VPC route is claimed in its
-table's route record before it is created and released after it is deleted; an association
+left by a crashed run, or made twice by a create sent again after its answer was lost, is found
+by all of its marks: one is kept, the others deleted); VPC routes are written by
+``network_routes.py`` (claimed before created, released only when proven absent); an association
 is moved (disassociate, wait, associate) only from a table the plan showed; propagations are
 waited for until enabled, so the step after (removing static routes: an inspected pair
 turning direct) never leaves a pair without a route.
@@ -35,11 +36,11 @@ from orchestrator.state import (
 )
 from providers.aws import translate as tr
 from providers.aws.errors import error_code, translate, where
+from providers.aws.network_routes import NetworkRouteWriter
 from providers.aws.reader import owned_filters, pages
-from providers.aws.route_records import encode_record, read_record, stale_keys
-from providers.aws.routing import PAGE_ROUTE_TABLES, PAGE_TRANSIT
-from providers.aws.transit_read import route_target
+from providers.aws.routing import PAGE_TRANSIT
 from providers.base import ChangeResult, Report
+from providers.core.marks import Marks
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -55,7 +56,6 @@ ROUTE_KINDS = frozenset(
     }
 )
 _SETTLE_TIMEOUT = 300.0
-_FILTER_VALUES = 200
 
 
 class TransitWriter:
@@ -70,6 +70,7 @@ class TransitWriter:
         self.scope = scope
         self.policy = policy
         self.sleep = sleep
+        self._network_routes = NetworkRouteWriter(ec2, scope, policy)
 
     def where(self, key: str) -> str:
         return where(self.scope, key)
@@ -90,13 +91,13 @@ class TransitWriter:
         # out after them: VPC routes first when adding, last when removing.
         removing = step is Step.REMOVE_RULES
         if not removing:
-            self._network_routes(routes, results, report)
+            self._network_routes.apply(routes, results, report)
         for change in others:
             results[change.key] = self._guard(change, ids)
             report(results[change.key])
         self._settle_propagations(others, ids, results)
         if removing:
-            self._network_routes(routes, results, report)
+            self._network_routes.apply(routes, results, report)
         return results
 
     def _guard(self, change: Change, ids: MutableMapping[str, NativeRef]) -> ChangeResult:
@@ -150,31 +151,44 @@ class TransitWriter:
             )
 
     def _adopt_table(self, table: HubTable) -> str | None:
-        """A table of this key left by a crashed run is ours: no second one."""
+        """Tables of this key, all of whose marks are eastwest's: left by a crashed run, or made
+        twice when a create's answer was lost and it was sent again (the API takes no client
+        token). The first made is kept; the others, new and empty, are deleted."""
+        marks = Marks(self.policy, self.scope)
         raw = pages(
             self.ec2.describe_transit_gateway_route_tables,
             "TransitGatewayRouteTables",
             Filters=owned_filters(self.policy),
             MaxResults=PAGE_TRANSIT,
         )
-        for t in raw:
-            live = t.get("State") not in ("deleting", "deleted")
-            if live and tr.tags_of(t).get(tr.TAG_KEY) == table.key:
-                return str(t["TransitGatewayRouteTableId"])
-        return None
+        mine = sorted(
+            (str(t.get("CreationTime", "")), str(t["TransitGatewayRouteTableId"]))
+            for t in raw
+            if t.get("State") not in ("deleting", "deleted")
+            and marks.owns(tr.tags_of(t), table.key)
+        )
+        for _, extra in mine[1:]:
+            self._ignore(
+                ("InvalidRouteTableID.NotFound",),
+                self.ec2.delete_transit_gateway_route_table,
+                TransitGatewayRouteTableId=extra,
+            )
+        return mine[0][1] if mine else None
 
     def _create_table(self, table: HubTable) -> str:
         tags = [*tr.ownership_tags(self.policy, table.key, table.segment)]
         tags.append({"Key": "Name", "Value": table.name})
-        created = self.ec2.create_transit_gateway_route_table(
-            TransitGatewayId=table.hub,
-            TagSpecifications=[
-                {
-                    "ResourceType": "transit-gateway-route-table",
-                    "Tags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags],
-                }
-            ],
-        )["TransitGatewayRouteTable"]
+        spec: Any = [{"ResourceType": "transit-gateway-route-table", "Tags": tags}]
+        try:
+            created = self.ec2.create_transit_gateway_route_table(
+                TransitGatewayId=table.hub, TagSpecifications=spec
+            )["TransitGatewayRouteTable"]
+        except (ClientError, BotoCoreError):
+            # The table is born with its marks, so a create whose answer was lost is found.
+            adopted = self._adopt_table(table)
+            if adopted is None:
+                raise
+            return adopted
         table_id = str(created["TransitGatewayRouteTableId"])
         self._wait(
             lambda: (
@@ -185,7 +199,8 @@ class TransitWriter:
             ),
             f"{table.key} to become available",
         )
-        return table_id
+        # Sent again by botocore after a lost answer, the create made a second table.
+        return self._adopt_table(table) or table_id
 
     # -- associations ---------------------------------------------------------------------
 
@@ -325,129 +340,6 @@ class TransitWriter:
             Options={"ApplianceModeSupport": "enable" if res.enabled else "disable"},
         )
 
-    # -- VPC routes -----------------------------------------------------------------------
-
-    def _network_routes(
-        self,
-        changes: Sequence[Change],
-        results: MutableMapping[str, ChangeResult],
-        report: Report,
-    ) -> None:
-        by_table: dict[str, list[Change]] = defaultdict(list)
-        for change in changes:
-            res = change.resource
-            assert isinstance(res, NetworkRoute)
-            by_table[res.table].append(change)
-        if not by_table:
-            return
-        try:
-            tags = self._table_tags(sorted(by_table))
-        except (ClientError, BotoCoreError) as exc:
-            failed = str(translate(exc, self.where("route tables")))
-            for change in changes:
-                results[change.key] = ChangeResult(change.key, False, failed)
-                report(results[change.key])
-            return
-        for table_id, table_changes in sorted(by_table.items()):
-            for result in self._table_routes(table_id, tags.get(table_id, {}), table_changes):
-                results[result.key] = result
-                report(result)
-
-    def _table_tags(self, table_ids: list[str]) -> dict[str, dict[str, str]]:
-        found: dict[str, dict[str, str]] = {}
-        for start in range(0, len(table_ids), _FILTER_VALUES):
-            chunk = table_ids[start : start + _FILTER_VALUES]
-            for t in pages(
-                self.ec2.describe_route_tables,
-                "RouteTables",
-                Filters=[{"Name": "route-table-id", "Values": chunk}],
-                MaxResults=PAGE_ROUTE_TABLES,
-            ):
-                found[t["RouteTableId"]] = tr.tags_of(t)
-        return found
-
-    def _table_routes(
-        self, table_id: str, tags: Mapping[str, str], changes: list[Change]
-    ) -> list[ChangeResult]:
-        owned = read_record(tags, self.policy)
-        claims = {
-            c.after.destination: c.after.target
-            for c in changes
-            if isinstance(c.after, NetworkRoute)
-        }
-        try:
-            if claims:
-                self._write_record(table_id, tags, {**owned, **claims})
-        except (ClientError, BotoCoreError) as exc:
-            failed = str(translate(exc, self.where(f"route table {table_id}")))
-            return [ChangeResult(c.key, False, failed) for c in changes]
-        results = [self._route(table_id, c) for c in changes]
-        kept = dict(owned) | claims
-        for change, result in zip(changes, results, strict=True):
-            res = change.resource
-            assert isinstance(res, NetworkRoute)
-            if change.action is Action.DELETE and result.ok:
-                kept.pop(res.destination, None)
-            elif change.action is Action.CREATE and not result.ok:
-                kept.pop(res.destination, None)  # not ours after all: release the claim
-        if kept != {**owned, **claims}:
-            try:
-                self._write_record(table_id, self._table_tags([table_id]).get(table_id, {}), kept)
-            except (ClientError, BotoCoreError) as exc:
-                failed = str(translate(exc, self.where(f"route table {table_id} record")))
-                return [ChangeResult(r.key, False, failed) for r in results]
-        return results
-
-    def _write_record(self, table_id: str, tags: Mapping[str, str], owned: dict[str, str]) -> None:
-        written = encode_record(self.policy, owned)
-        if written:
-            self.ec2.create_tags(
-                Resources=[table_id], Tags=[{"Key": k, "Value": v} for k, v in written.items()]
-            )
-        stale = stale_keys(tags, self.policy, written)
-        if stale:
-            self.ec2.delete_tags(Resources=[table_id], Tags=[{"Key": k} for k in stale])
-
-    def _route(self, table_id: str, change: Change) -> ChangeResult:
-        res = change.resource
-        assert isinstance(res, NetworkRoute)
-        args: dict[str, Any] = {"RouteTableId": table_id, "DestinationCidrBlock": res.destination}
-        try:
-            if change.action is Action.DELETE:
-                self._ignore(("InvalidRoute.NotFound",), self.ec2.delete_route, **args)
-            elif change.action is Action.UPDATE:
-                self.ec2.replace_route(**args, **_target(res.target))
-            else:
-                self._create_route(res, args)
-        except (ClientError, BotoCoreError) as exc:
-            return ChangeResult(change.key, False, str(translate(exc, self.where(change.key))))
-        except ProviderError as exc:
-            return ChangeResult(change.key, False, str(exc))
-        return ChangeResult(change.key, True)
-
-    def _create_route(self, res: NetworkRoute, args: dict[str, Any]) -> None:
-        try:
-            self.ec2.create_route(**args, **_target(res.target))
-        except ClientError as exc:
-            if error_code(exc) != "RouteAlreadyExists":
-                raise
-            # Ours from a crashed run when it goes where eastwest sends it; else someone
-            # else's, added since the plan: left alone.
-            current = self._current_target(res.table, res.destination)
-            if current != res.target:
-                raise PermanentError(
-                    f"{self.where(res.key)}: a route to {res.destination} → {current} "
-                    f"already exists in {res.table} and is not eastwest's; it was left alone"
-                ) from exc
-
-    def _current_target(self, table_id: str, destination: str) -> str:
-        table = self.ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
-        route = next(
-            (r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == destination),
-            None,
-        )
-        return route_target(route) if route is not None else ""
-
     # -- helpers --------------------------------------------------------------------------
 
     def _ignore(self, codes: tuple[str, ...], call: Callable[..., Any], **kwargs: Any) -> None:
@@ -466,13 +358,3 @@ class TransitWriter:
                 )
             self.sleep(delay)
             delay = min(delay * 2, 5.0)
-
-
-def _target(target: str) -> dict[str, Any]:
-    if target.startswith("tgw-"):
-        return {"TransitGatewayId": target}
-    if target.startswith("vpce-"):
-        return {"VpcEndpointId": target}
-    if target.startswith("eni-"):
-        return {"NetworkInterfaceId": target}
-    raise PermanentError(f"{target!r} is not a next hop eastwest routes to")

@@ -19,6 +19,7 @@ from orchestrator.state import (
     Subnet,
 )
 from orchestrator.state.resources import Direction, ports_label, rule_key
+from providers.core.marks import Marks
 
 TAG_MANAGED = "eastwest:managed"
 TAG_POLICY = "eastwest:policy"
@@ -38,12 +39,7 @@ def tags_of(item: Payload) -> dict[str, str]:
 def is_owned(item: Payload, policy: str, scope: Scope) -> bool:
     """Owned: managed by this policy, and carrying a key of this scope (a copied object with a
     foreign key stays read-only)."""
-    tags = tags_of(item)
-    return (
-        tags.get(TAG_MANAGED) == "true"
-        and tags.get(TAG_POLICY) == policy
-        and tags.get(TAG_KEY, "").startswith(f"{scope}/")
-    )
+    return Marks(policy, scope).owns(tags_of(item))
 
 
 def ownership_tags(policy: str, key: str, segment: str) -> list[dict[str, str]]:

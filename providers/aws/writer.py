@@ -35,6 +35,7 @@ from providers.aws.transit_read import TAG_ROUTES_DIGEST
 from providers.aws.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
 from providers.core.attachment_apply import apply_attachments
+from providers.core.marks import Marks
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -226,8 +227,9 @@ class AwsWriter:
         except ClientError as exc:
             if error_code(exc) != "InvalidGroup.Duplicate":
                 raise
-            return self._adopt_group(group)
-        # A new group allows all egress; eastwest's groups allow only declared flows.
+            gid = self._adopt_group(group)
+        # A new group allows all egress; eastwest's allow only declared flows. Revoked on the
+        # adoption path too: a run that crashed between the create and this call left it open.
         self._ignore(
             ("InvalidPermission.NotFound",),
             self.ec2.revoke_security_group_egress,
@@ -237,20 +239,22 @@ class AwsWriter:
         return gid
 
     def _adopt_group(self, group: FirewallGroup) -> str:
-        """A group of that name exists: ours from a crashed run, or someone else's."""
+        """A group of that name exists: ours from a crashed run (all of its marks), or someone
+        else's (anything less, a decoy carrying eastwest's key tag included)."""
         found = self.ec2.describe_security_groups(
             Filters=[
                 {"Name": "vpc-id", "Values": [group.network]},
                 {"Name": "group-name", "Values": [group.name]},
             ]
         )["SecurityGroups"]
-        mine = [sg for sg in found if tr.tags_of(sg).get(tr.TAG_KEY) == group.key]
-        if not mine:
-            raise PermanentError(
-                f"{self.where(group.key)}: a security group named {group.name!r} already "
-                f"exists in {group.network} and is not eastwest's; rename or remove it"
-            )
-        return mine[0]["GroupId"]
+        marks = Marks(self.policy, self.scope)
+        for sg in found:
+            if marks.owns(tr.tags_of(sg), group.key, names=[(sg["GroupName"], group.name)]):
+                return str(sg["GroupId"])
+        raise PermanentError(
+            f"{self.where(group.key)}: a security group named {group.name!r} already "
+            f"exists in {group.network} and is not eastwest's; rename or remove it"
+        )
 
     def _attachments(
         self, changes: Sequence[Change], ids: Mapping[str, NativeRef], report: Report

@@ -32,17 +32,22 @@ def nsg_conflicts(
     vnets: Mapping[str, Payload],
     desired: DesiredScope | None,
     sharing: Sharing | None = None,
+    *,
     eastwest: Collection[str] = (),
+    every: Iterable[Payload] = (),
 ) -> dict[str, str]:
     """``eastwest``: ids (lower case) of every eastwest policy's NSGs, which even
-    ``attach: exclusive`` never takes over."""
+    ``attach: exclusive`` never takes over; ``every``: all NSGs of the resource group, for the
+    names eastwest's would take."""
     if desired is None:
         return {}
-    owned = list(owned)
+    every = list(every)
+    relost = tags_lost_in(every, desired)  # eastwest's, its subnets too: taken back, re-tagged
+    owned = [*owned, *relost.values()]
     created = {tr.tags_of(n).get(tr.TAG_KEY) for n in owned}
     ours = {str(n.get("id", "")).lower() for n in owned}
     prefixes = {a.segment: tuple(a.cidrs) for a in desired.of_kind(AddressSet)}
-    held: dict[str, list[tuple[str, str]]] = {}
+    held: dict[str, str] = {}
     for group in desired.of_kind(FirewallGroup):
         vnet = vnets.get(group.network)
         if group.attach == "none" or vnet is None or group.segment not in prefixes:
@@ -52,16 +57,57 @@ def nsg_conflicts(
         shares = sharing if group.attach != "exclusive" else None
         taken = held_subnets(vnet, prefixes[group.segment], group.segment, shares, ours, only=only)
         if taken:
-            held[group.key] = taken
-    foreign = {key: describe(taken) for key, taken in held.items()}
+            held[group.key] = describe(taken)
+    held |= names_taken(every, created | set(relost), desired)
+    foreign = dict(held)
     new = {key for key in held if key not in created}
     rules = list(desired.of_kind(FlowRule))
-    foreign.update({r.key: describe(held[r.group]) for r in rules if r.group in new})
+    foreign.update({r.key: held[r.group] for r in rules if r.group in new})
     for aset in desired.of_kind(AddressSet):
         users = {r.group for r in rules if r.peer == f"set:{aset.segment}"}
         if users and users <= new:
-            foreign[aset.key] = describe(held[min(users)])  # said with one of its occupants
+            foreign[aset.key] = held[min(users)]  # said with one of its occupants
     return foreign
+
+
+def names_taken(
+    every: Iterable[Payload], created: Collection[str | None], desired: DesiredScope
+) -> dict[str, str]:
+    """Group key → the NSG holding its name without being it (names are unique in a resource
+    group: a decoy with eastwest's name and some of its marks is never adopted)."""
+    by_name = {str(n.get("name", "")).lower(): n for n in every}
+    taken: dict[str, str] = {}
+    for group in desired.of_kind(FirewallGroup):
+        name = tr.nsg_name(group)
+        if name.lower() in by_name and group.key not in created:
+            taken[group.key] = f"the NSG {name}, named as eastwest's without all of its marks,"
+    return taken
+
+
+def tags_lost(nsg: Payload, group: FirewallGroup) -> bool:
+    """eastwest's NSG for ``group`` that lost its tags: no ``eastwest:`` tag at all (a decoy
+    with some of the marks stays foreign), and every name mark eastwest gives its NSGs (its
+    name and both deny rules), on subnets of the group's own VNet only. Taken back, re-tagged."""
+    rules = {str(r.get("name", "")) for r in tr.props(nsg).get("securityRules") or ()}
+    subnets = [str(s["id"]) for s in tr.props(nsg).get("subnets") or ()]
+    return (
+        not any(k.startswith("eastwest:") for k in tr.tags_of(nsg))
+        and str(nsg.get("name", "")).lower() == tr.nsg_name(group).lower()
+        and set(tr.DENY_NAMES.values()) <= rules
+        and bool(subnets)
+        and all(tr.vnet_of_subnet_id(s) == group.network for s in subnets)
+    )
+
+
+def tags_lost_in(every: Iterable[Payload], desired: DesiredScope) -> dict[str, Payload]:
+    """Group key → eastwest's NSG for it whose tags were lost (``tags_lost``)."""
+    by_name = {str(n.get("name", "")).lower(): n for n in every}
+    found: dict[str, Payload] = {}
+    for group in desired.of_kind(FirewallGroup):
+        nsg = by_name.get(tr.nsg_name(group).lower())
+        if nsg is not None and tags_lost(nsg, group):
+            found[group.key] = nsg
+    return found
 
 
 def held_subnets(

@@ -99,7 +99,7 @@ def read_owned(
         {
             **routes.foreign,
             **peerings.foreign,
-            **nsg_conflicts(nsgs, vnets, desired, sharing, eastwest),
+            **nsg_conflicts(nsgs, vnets, desired, sharing, eastwest=eastwest, every=every),
         },
     )
 
@@ -160,6 +160,9 @@ def observe_routes(  # noqa: PLR0917 - the pure half of read_owned, called once
         if digest:
             applied[route_owner(scope, name)] = digest
         foreign.update(trr.foreign_routes(table, policy, wanted.get(name, ())))
+        if trr.decoy_table(table, policy, scope):
+            what = f"the route table {name}, named as eastwest's without all of its marks,"
+            foreign.update({w.key: what for w in wanted.get(name, ())})
     return ObservedScope(scope, resources, native, applied, foreign)
 
 

@@ -73,6 +73,11 @@ class RouteWriter(AzureWriter):
             table = self._create_table(name, network, list(routes.values()))
             self._associate_table(table, network, ids)
             return
+        if trr.decoy_table(table, self.policy, self.scope):
+            raise PermanentError(
+                f"route table {name} is named as eastwest's but lacks some of its marks; "
+                "it is not eastwest's and was left alone"
+            )
         owned = trr.is_owned_table(table, self.policy, self.scope)
         before = {str(r["name"]): r for r in tr.props(table).get("routes") or ()}
         after: dict[str, Payload] = {n: trr.writable_route(r) for n, r in before.items()}

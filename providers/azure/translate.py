@@ -25,6 +25,7 @@ from typing import Any
 from orchestrator.state import AddressSet, FirewallGroup, FlowRule, Network, Scope, Subnet
 from orchestrator.state.names import bounded_name
 from orchestrator.state.resources import Direction, address_set_key, ports_label, rule_key
+from providers.core.marks import Marks
 
 TAG_MANAGED = "eastwest:managed"
 TAG_POLICY = "eastwest:policy"
@@ -102,13 +103,10 @@ def tags_of(item: Payload) -> dict[str, str]:
     return {str(k): str(v) for k, v in (item.get("tags") or {}).items()}
 
 
-def is_owned(nsg: Payload, policy: str, scope: Scope) -> bool:
-    tags = tags_of(nsg)
-    return (
-        tags.get(TAG_MANAGED) == "true"
-        and tags.get(TAG_POLICY) == policy
-        and tags.get(TAG_KEY, "").startswith(f"{scope}/fwgroup/")
-        and region_of(str(nsg.get("location", ""))) == scope.region
+def is_owned(nsg: Payload, policy: str, scope: Scope, key: str | None = None) -> bool:
+    """All of the marks, in this region; ``key``: the very key (adoption)."""
+    return Marks(policy, scope).owns(tags_of(nsg), key, kind="fwgroup/") and (
+        region_of(str(nsg.get("location", ""))) == scope.region
     )
 
 

@@ -22,6 +22,7 @@ from orchestrator.state import NetworkRoute, Scope
 from orchestrator.state.names import owned_table_name
 from orchestrator.state.routes import cidr_label, network_route_key, route_owner
 from providers.azure import translate as tr
+from providers.core.marks import Marks
 
 BLACKHOLE = "blackhole"  # the compiler's word for a dropping route (hub_spoke.BLACKHOLE)
 TAG_NETWORK = "eastwest:network"
@@ -92,12 +93,16 @@ def same_route(route: Payload, properties: Mapping[str, Any]) -> bool:
 
 
 def is_owned_table(table: Payload, policy: str, scope: Scope) -> bool:
-    tags = tr.tags_of(table)
-    return (
-        tags.get(tr.TAG_MANAGED) == "true"
-        and tags.get(tr.TAG_POLICY) == policy
-        and tags.get(tr.TAG_KEY) == route_owner(scope, str(table.get("name", "")))
+    return Marks(policy, scope).owns(
+        tr.tags_of(table), route_owner(scope, str(table.get("name", "")))
     )
+
+
+def decoy_table(table: Payload, policy: str, scope: Scope) -> bool:
+    """Named as eastwest's own table without all of its marks: neither it nor the routes in it
+    named as eastwest's are eastwest's."""
+    name = str(table.get("name", ""))
+    return name.startswith(route_prefix(policy)) and not is_owned_table(table, policy, scope)
 
 
 def owned_table_tags(policy: str, scope: Scope, name: str, network: str) -> dict[str, str]:
@@ -165,6 +170,8 @@ def observed_routes(
     subnet of that VNet is left without a table (so the plan shows the routes and apply
     associates the table again)."""
     name = str(table["name"])
+    if decoy_table(table, policy, scope):
+        return []
     networks = table_networks(table)
     network = networks[0] if networks else ""
     if is_owned_table(table, policy, scope):

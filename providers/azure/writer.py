@@ -48,6 +48,7 @@ from providers.azure import attach as at
 from providers.azure import priorities
 from providers.azure import shared as sh
 from providers.azure import translate as tr
+from providers.azure.conflicts import tags_lost
 from providers.azure.errors import is_not_found, is_retryable, retry_after, translate
 from providers.azure.records import GroupRecords, group_parts
 from providers.azure.session import Tuning
@@ -242,7 +243,9 @@ class AzureWriter:
         name = tr.nsg_name(group)
         existing = self._get_nsg(name)
         if existing is not None:
-            if tr.tags_of(existing).get(tr.TAG_KEY) != group.key:
+            if tags_lost(existing, group):
+                self._retry(partial(self._tag, name, tr.ownership_tags(self.policy, group)))
+            elif not tr.is_owned(existing, self.policy, self.scope, group.key):
                 raise PermanentError(
                     f"an NSG named {name!r} already exists in {self.rg} and is not eastwest's; "
                     "rename or remove it"

@@ -1,1 +1,2 @@
-"""Cloud-free logic the cloud packages share: no SDK, no cloud words, neutral values only."""
+"""Cloud-free pieces every provider shares. Imports ``orchestrator.state`` only: no SDK, no cloud
+package, so a rule written here holds the same way on AWS, Alibaba and Azure."""
