@@ -20,7 +20,6 @@ from orchestrator.compile.compiler import SUPPORTED_CLOUDS, account_target
 from orchestrator.compile.membership import member_scope
 from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope
 from orchestrator.diagnostics import (
-    SCOPE_SKIPPED,
     Diagnostic,
     Severity,
     has_blocking_errors,
@@ -94,11 +93,18 @@ class Compiled:
     notes: tuple[Diagnostic, ...]
     diagnostics: tuple[Diagnostic, ...]
     skipped: Mapping[Scope, str] = field(default_factory=dict)
-    causes: tuple[ProviderError, ...] = ()
 
     @property
     def failed(self) -> bool:
         return self.desired is None or has_blocking_errors(self.diagnostics)
+
+    def skips(self, leaving_out: Mapping[Scope, Target] | None = None) -> tuple[Diagnostic, ...]:
+        """One error per skipped scope (but those of ``leaving_out``), naming it and why."""
+        return tuple(
+            skipped_scope(f"{scope} ({self.scopes[scope].name}) skipped: {why}")
+            for scope, why in sorted(self.skipped.items())
+            if leaving_out is None or scope not in leaving_out
+        )
 
 
 def compile_for(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Compiled:
@@ -112,18 +118,8 @@ def compile_for(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> 
     desired = compile_policy(policy, inventory, transit)
     diags = _without_unread_members(policy, desired.diagnostics, set(reads.skipped))
     desired = replace(desired, diagnostics=diags)
-    skips = tuple(
-        skipped_scope(f"{scope} ({scopes[scope].name}) skipped: {why}")
-        for scope, why in sorted(reads.skipped.items())
-    )
-    return Compiled(
-        desired,
-        scopes,
-        tuple(notes),
-        (*notes, *skips, *diags),
-        dict(reads.skipped),
-        tuple(reads.causes),
-    )
+    compiled = Compiled(desired, scopes, tuple(notes), (*notes, *diags), dict(reads.skipped))
+    return replace(compiled, diagnostics=(*notes, *compiled.skips(), *diags))
 
 
 def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> PlanResult:
@@ -149,15 +145,10 @@ def plan_compiled(
     plan = make_plan(desired, observed, wanted)
     if compiled.skipped:
         plan = hold_back(plan, sorted(compiled.skipped))
-    elsewhere = tuple(
-        d for d in compiled.diagnostics if d.code == SCOPE_SKIPPED and not _names(d, wanted)
-    )
-    # The plan's own diagnostics start with the compiler's, so they are not repeated here.
+    # The plan says why each wanted scope was skipped; the others skipped are said here. Its
+    # own diagnostics start with the compiler's, so they are not repeated either.
+    elsewhere = compiled.skips(leaving_out=wanted)
     return PlanResult(plan, desired, (*compiled.notes, *elsewhere, *plan.diagnostics))
-
-
-def _names(diagnostic: Diagnostic, scopes: Mapping[Scope, Target]) -> bool:
-    return any(diagnostic.summary.startswith(f"{scope} ") for scope in scopes)
 
 
 class _Reads:
@@ -170,10 +161,8 @@ class _Reads:
         self.adapter_for = adapter_for
         self.progress = progress
         self.skipped: dict[Scope, str] = {}
-        self.causes: list[ProviderError] = []
 
     def _skip(self, scopes: list[Scope], what: str, exc: ProviderError) -> None:
-        self.causes.append(exc)
         for scope in scopes:
             self.skipped.setdefault(scope, f"reading {what} failed: {exc}")
 
