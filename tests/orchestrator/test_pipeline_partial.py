@@ -17,6 +17,7 @@ from orchestrator.diagnostics import SCOPE_SKIPPED
 from orchestrator.errors import AccountMismatchError, ObservationError, ProviderError
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import HELD_BACK, plan_policy
+from orchestrator.plan.document import plan_to_json
 from orchestrator.reconcile.once import Mode, Outcome, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition
 from orchestrator.reconcile.source import PolicySource
@@ -152,6 +153,9 @@ def test_an_unreadable_scope_is_skipped_and_the_other_planned(
     skips = [d for d in result.diagnostics if d.code == SCOPE_SKIPPED]
     assert [str(WEST) in d.summary and "(west)" in d.summary for d in skips] == [True]
     assert {c.action for c in east.changes} == {Action.CREATE}  # the new rule's both sides
+    document = plan_to_json(result.plan)
+    assert document["complete"] is False
+    assert [s["scope"] for s in document["scopes"] if s["skipped"]] == [str(WEST)]
 
 
 @pytest.mark.parametrize(
