@@ -250,3 +250,22 @@ def paths(ctx: Context, policies: tuple[Path, ...], as_json: bool, routing_only:
     from orchestrator.paths.command import run_paths  # noqa: PLC0415 - keeps the CLI start fast
 
     sys.exit(run_paths(ctx, _load(policies), as_json, routing_only=routing_only))
+
+
+@main.command()
+@policy_args
+@click.option(
+    "--cloud",
+    type=click.Choice(["aws", "alibaba", "azure"]),
+    help="Print only this cloud's document (without the cloud name around it).",
+)
+def permissions(policies: tuple[Path, ...], cloud: str | None) -> None:
+    """Print the least-privilege permission document per cloud of the policy: an AWS IAM
+    policy, an Alibaba Cloud RAM policy, an Azure custom role definition. Never reads a cloud."""
+    from orchestrator.permissions import documents  # noqa: PLC0415 - keeps the CLI start fast
+
+    found = documents(_load(policies).policy)
+    if cloud is not None and cloud not in found:
+        click.echo(f"Error: the policy has no {cloud} account", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(found[cloud] if cloud else found, indent=2))

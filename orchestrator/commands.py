@@ -116,14 +116,28 @@ def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
         click.echo(json.dumps(plan_to_json(result.plan), indent=2))
     else:
         click.echo(render_plan(result.plan, colour=ctx.colour, compact=options.compact), nl=False)
+        _say_partial(result.plan)
     if out is not None:
         write_plan(result.plan, out, PolicyRef(options.files, loaded.digest), plan_key())
         click.echo(
             f"\nSaved the plan to {out}. Apply exactly it with: eastwest apply {out}", err=True
         )
-    if result.failed:
+    if result.failed or result.partial:
         return EXIT_ERROR
     return EXIT_CHANGES if options.detailed and result.plan.has_changes else EXIT_OK
+
+
+def _say_partial(plan: Plan) -> bool:
+    """The line a partial plan ends with (exit 1 follows); False when nothing was skipped."""
+    skipped = [sp for sp in plan.scopes if sp.skipped is not None]
+    if not skipped:
+        return False
+    names = ", ".join(f"{sp.scope} ({sp.target.name})" for sp in skipped)
+    click.echo(
+        f"Partial: {len(skipped)} of {len(plan.scopes)} scope(s) could not be read and were "
+        f"skipped: {names}. The others are planned; exit code 1."
+    )
+    return True
 
 
 def run_apply(
@@ -137,8 +151,9 @@ def run_apply(
     if result.plan is None or result.failed:
         return _fail("the plan has errors; nothing was changed")
     click.echo(render_plan(result.plan, colour=ctx.colour), nl=False)
+    partial = _say_partial(result.plan)
     if not result.plan.has_changes:
-        return EXIT_OK
+        return EXIT_ERROR if partial else EXIT_OK
     if not auto_approve:
         if not sys.stdin.isatty():
             return _fail(
@@ -177,9 +192,10 @@ def run_apply_file(ctx: Context, path: Path, *, strict_mode: bool = False) -> in
         check_rederived(saved.plan, result.plan)
     except EastwestError as exc:
         return _fail(str(exc))
+    partial = _say_partial(result.plan)
     if not result.plan.has_changes:
         click.echo("The saved plan has no changes.")
-        return EXIT_OK
+        return EXIT_ERROR if partial else EXIT_OK
     return _execute(ctx, result.plan, adapters)
 
 
@@ -208,7 +224,11 @@ def _execute(ctx: Context, plan: Plan, adapters: AdapterCache | None = None) -> 
     cache = adapters or AdapterCache(plan.policy, ctx.sandbox())
     click.echo("")
     report = apply_plan(plan, _by_scope(cache), _report_result)
-    return _summarise(report)
+    code = _summarise(report)
+    if code == EXIT_OK and not plan.complete:
+        click.echo("Apply partial: the skipped scopes above were not changed.", err=True)
+        return EXIT_ERROR
+    return code
 
 
 def _by_scope(adapters: AdapterCache) -> Callable[[ScopePlan], Adapter]:

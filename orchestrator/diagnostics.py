@@ -83,3 +83,17 @@ def strict(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+# An error about one scope that could not be read: the scope is skipped, the others go on
+# (a partial plan, exit 1), so it does not stop a plan or an apply by itself.
+SCOPE_SKIPPED = "scope-skipped"
+
+
+def skipped_scope(summary: str) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, summary, code=SCOPE_SKIPPED)
+
+
+def has_blocking_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    """Errors other than skipped scopes: the plan as a whole cannot be trusted."""
+    return any(d.severity is Severity.ERROR and d.code != SCOPE_SKIPPED for d in diagnostics)

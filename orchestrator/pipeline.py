@@ -3,24 +3,36 @@
 In: a validated ``Policy`` and a way to get the adapter of an account. Out: a ``PlanResult``
 with the plan (when one could be made) and every diagnostic, unlocated (the caller locates
 them against the policy files).
-Always: no write call is made here; an inventory that cannot be read completely stops the
-plan (desired addresses would be wrong), an observation that cannot be read stops only its
-scope (which then gets no changes).
+Always: no write call is made here. A scope whose identity, inventory, transit routing or
+owned resources cannot be read is skipped with its reason (a ``scope-skipped`` error: the plan
+is partial) and the others are planned. While any inventory is missing, the desired state may
+lack that scope's addresses, so the other scopes get only creations: their deletions and
+updates are held back (DESIGN.md rule 2), each scope saying so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from orchestrator.compile import compile_policy
 from orchestrator.compile.compiler import SUPPORTED_CLOUDS, account_target
+from orchestrator.compile.membership import member_scope
 from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope
-from orchestrator.diagnostics import Diagnostic, error, has_errors, warning
+from orchestrator.diagnostics import (
+    Diagnostic,
+    Severity,
+    has_blocking_errors,
+    skipped_scope,
+    warning,
+)
 from orchestrator.errors import ObservationError, ProviderError
-from orchestrator.model.policy import Policy
-from orchestrator.plan import Plan, make_plan
+from orchestrator.model.policy import Hub, Policy
+from orchestrator.plan import Plan, ScopePlan, make_plan
+from orchestrator.plan.diff import owner_key
 from orchestrator.state import (
+    Action,
+    Change,
     DesiredState,
     ObservedScope,
     Scope,
@@ -32,6 +44,7 @@ from providers.base import Adapter, TransitReader
 
 Progress = Callable[[str], None]
 AdapterFor = Callable[[Target], Adapter]
+HELD_BACK = "held-back"  # the code of a warning saying which changes a partial plan holds back
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +55,12 @@ class PlanResult:
 
     @property
     def failed(self) -> bool:
-        return self.plan is None or has_errors(self.diagnostics)
+        """No plan, or errors beyond skipped scopes (a partial plan is not a failed one)."""
+        return self.plan is None or has_blocking_errors(self.diagnostics)
+
+    @property
+    def partial(self) -> bool:
+        return self.plan is not None and not self.plan.complete
 
 
 def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]]:
@@ -67,72 +85,181 @@ def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]
 @dataclass(frozen=True, slots=True)
 class Compiled:
     """The desired state and the scopes it governs, before anything owned is read.
-    ``notes`` are the policy-scope warnings; ``diagnostics`` holds them and the compiler's."""
+    ``notes`` are the policy-scope warnings; ``diagnostics`` holds them and the compiler's.
+    ``skipped`` maps each scope that could not be read to why; ``causes`` are the errors."""
 
     desired: DesiredState | None
     scopes: dict[Scope, Target]
     notes: tuple[Diagnostic, ...]
     diagnostics: tuple[Diagnostic, ...]
+    skipped: Mapping[Scope, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
-        return self.desired is None or has_errors(self.diagnostics)
+        return self.desired is None or has_blocking_errors(self.diagnostics)
+
+    def skips(self, leaving_out: Mapping[Scope, Target] | None = None) -> tuple[Diagnostic, ...]:
+        """One error per skipped scope (but those of ``leaving_out``), naming it and why."""
+        return tuple(
+            skipped_scope(f"{scope} ({self.scopes[scope].name}) skipped: {why}")
+            for scope, why in sorted(self.skipped.items())
+            if leaving_out is None or scope not in leaving_out
+        )
 
 
 def compile_for(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Compiled:
-    """Identity, inventory and compile: everything a plan or a synthesis starts from."""
+    """Identity, inventory and compile: everything a plan or a synthesis starts from. A scope
+    whose reads fail is left out (``skipped``); the policy is compiled from the others."""
     scopes, notes = policy_scopes(policy)
-    try:
-        for target in dict.fromkeys(scopes.values()):
-            first = next(s.region for s, t in scopes.items() if t == target)
-            adapter_for(target).check_identity(first)
-        inventory = _read_inventory(scopes, adapter_for, progress)
-        transit = _read_transit(policy, scopes, adapter_for, progress)
-    except ProviderError as exc:
-        return Compiled(None, scopes, tuple(notes), (*notes, error(str(exc))))
+    reads = _Reads(scopes, adapter_for, progress)
+    reads.check_identities()
+    inventory = reads.inventory()
+    transit = reads.transit(policy)
     desired = compile_policy(policy, inventory, transit)
-    return Compiled(desired, scopes, tuple(notes), (*notes, *desired.diagnostics))
+    diags = _without_unread_members(policy, desired.diagnostics, set(reads.skipped))
+    desired = replace(desired, diagnostics=diags)
+    compiled = Compiled(desired, scopes, tuple(notes), (*notes, *diags), dict(reads.skipped))
+    return replace(compiled, diagnostics=(*notes, *compiled.skips(), *diags))
 
 
 def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> PlanResult:
     compiled = compile_for(policy, adapter_for, progress)
+    return plan_compiled(compiled, compiled.scopes, adapter_for, progress)
+
+
+def plan_compiled(
+    compiled: Compiled,
+    wanted: dict[Scope, Target],
+    adapter_for: AdapterFor,
+    progress: Progress,
+) -> PlanResult:
+    """Observe and diff the ``wanted`` scopes of a compiled policy; skipped scopes are in the
+    plan with their reason and no changes."""
     desired = compiled.desired
     if desired is None or compiled.failed:
         return PlanResult(None, desired, compiled.diagnostics)
-    observed = observe_scopes(desired, compiled.scopes, adapter_for, progress)
-    plan = make_plan(desired, observed, compiled.scopes)
-    # The plan's own diagnostics start with the compiler's, so they are not repeated here.
-    return PlanResult(plan, desired, (*compiled.notes, *plan.diagnostics))
+    readable = {s: t for s, t in wanted.items() if s not in compiled.skipped}
+    observed = observe_scopes(desired, readable, adapter_for, progress)
+    for scope in wanted.keys() & compiled.skipped.keys():
+        observed[scope] = ObservationError(compiled.skipped[scope])
+    plan = make_plan(desired, observed, wanted)
+    if compiled.skipped:
+        plan = hold_back(plan, sorted(compiled.skipped))
+    # The plan says why each wanted scope was skipped; the others skipped are said here. Its
+    # own diagnostics start with the compiler's, so they are not repeated either.
+    elsewhere = compiled.skips(leaving_out=wanted)
+    return PlanResult(plan, desired, (*compiled.notes, *elsewhere, *plan.diagnostics))
 
 
-def _read_inventory(
-    scopes: dict[Scope, Target], adapter_for: AdapterFor, progress: Progress
-) -> dict[Scope, ScopeInventory]:
-    inventory: dict[Scope, ScopeInventory] = {}
-    for scope, target in scopes.items():
-        progress(f"Reading networks of {scope} ({target.name})")
-        inventory[scope] = adapter_for(target).inventory(scope.region)
-    return inventory
+class _Reads:
+    """Everything read before compiling, scope by scope; a failed read skips its scope."""
+
+    def __init__(
+        self, scopes: dict[Scope, Target], adapter_for: AdapterFor, progress: Progress
+    ) -> None:
+        self.scopes = scopes
+        self.adapter_for = adapter_for
+        self.progress = progress
+        self.skipped: dict[Scope, str] = {}
+
+    def _skip(self, scopes: list[Scope], what: str, exc: ProviderError) -> None:
+        for scope in scopes:
+            self.skipped.setdefault(scope, f"reading {what} failed: {exc}")
+
+    def readable(self) -> dict[Scope, Target]:
+        return {s: t for s, t in self.scopes.items() if s not in self.skipped}
+
+    def check_identities(self) -> None:
+        for target in dict.fromkeys(self.scopes.values()):
+            mine = [s for s, t in self.scopes.items() if t == target]
+            try:
+                self.adapter_for(target).check_identity(mine[0].region)
+            except ProviderError as exc:
+                self._skip(mine, f"the identity of account {target.name!r}", exc)
+
+    def inventory(self) -> dict[Scope, ScopeInventory]:
+        found: dict[Scope, ScopeInventory] = {}
+        for scope, target in self.readable().items():
+            self.progress(f"Reading networks of {scope} ({target.name})")
+            try:
+                found[scope] = self.adapter_for(target).inventory(scope.region)
+            except ProviderError as exc:
+                self._skip([scope], "its networks (inventory)", exc)
+        return found
+
+    def transit(self, policy: Policy) -> dict[Scope, TransitInventory]:
+        """What routing needs in the scope of each hub whose cloud eastwest routes. A hub
+        scope that cannot be read is skipped, never planned: routing compiled from nothing
+        would plan the removal of every route eastwest owns there."""
+        found: dict[Scope, TransitInventory] = {}
+        readable = self.readable()
+        for hub in policy.hubs:
+            scope = hub_scope(policy, hub)
+            if scope not in readable or scope.cloud not in ROUTING_CLOUDS:
+                continue
+            self.progress(f"Reading transit routing of {scope} (hub {hub.name})")
+            try:
+                found[scope] = _transit_of(self.adapter_for(readable[scope]), scope, hub)
+            except ProviderError as exc:
+                self._skip([scope], f"the transit routing of hub {hub.name!r}", exc)
+        return found
 
 
-def _read_transit(
-    policy: Policy, scopes: dict[Scope, Target], adapter_for: AdapterFor, progress: Progress
-) -> dict[Scope, TransitInventory]:
-    """What routing needs in the scope of each hub whose cloud eastwest routes. An adapter of
-    such a cloud that cannot read it is an error, never a silent skip: routing compiled from
-    nothing would plan the removal of every route eastwest owns."""
-    transit: dict[Scope, TransitInventory] = {}
-    for hub in policy.hubs:
-        scope = hub_scope(policy, hub)
-        if scope not in scopes or scope.cloud not in ROUTING_CLOUDS:
+def _transit_of(adapter: Adapter, scope: Scope, hub: Hub) -> TransitInventory:
+    if not isinstance(adapter, TransitReader):
+        raise ProviderError(f"the {scope.cloud} adapter cannot read transit routing")
+    firewalls = [fw.next_hop for fw in hub.inspection.firewalls] if hub.inspection else []
+    return adapter.transit_inventory(scope, firewalls)
+
+
+def _without_unread_members(
+    policy: Policy, diagnostics: tuple[Diagnostic, ...], skipped: set[Scope]
+) -> tuple[Diagnostic, ...]:
+    """The compiler's errors about members it could not place for want of an inventory that
+    a skipped scope did not give: the skip says it once, with its cause."""
+    unread = tuple(
+        f"segments[{s}].members[{m}]"
+        for s, segment in enumerate(policy.segments)
+        for m, member in enumerate(segment.members)
+        if member_scope(policy, member) in skipped
+    )
+    return tuple(
+        d
+        for d in diagnostics
+        if not (d.severity is Severity.ERROR and unread and d.path.startswith(unread))
+    )
+
+
+def hold_back(plan: Plan, skipped: list[Scope]) -> Plan:
+    """Only creations in the scopes that were read: with an inventory missing, a shrunken
+    address set or a rule gone may only mean addresses not read, so deletions and updates
+    wait for a complete plan (DESIGN.md rule 2)."""
+    scopes: list[ScopePlan] = []
+    notes: list[Diagnostic] = []
+    unread = ", ".join(str(s) for s in skipped)
+    for sp in plan.scopes:
+        held = [c for c in sp.changes if c.action is not Action.CREATE]
+        if not held:
+            scopes.append(sp)
             continue
-        adapter = adapter_for(scopes[scope])
-        if not isinstance(adapter, TransitReader):
-            raise ProviderError(f"the {scope.cloud} adapter cannot read transit routing")
-        progress(f"Reading transit routing of {scope} (hub {hub.name})")
-        firewalls = [fw.next_hop for fw in hub.inspection.firewalls] if hub.inspection else []
-        transit[scope] = adapter.transit_inventory(scope, firewalls)
-    return transit
+        owners = {owner_key(c.before or c.after) for c in held}
+        kept = tuple(c for c in sp.changes if c.action is Action.CREATE)
+        applied = {k: v for k, v in sp.applied.items() if k not in owners}
+        scopes.append(replace(sp, changes=kept, applied=applied))
+        notes.append(_held_note(sp, held, unread))
+    return replace(plan, scopes=tuple(scopes), diagnostics=(*plan.diagnostics, *notes))
+
+
+def _held_note(sp: ScopePlan, held: list[Change], unread: str) -> Diagnostic:
+    return warning(
+        code=HELD_BACK,
+        summary=f"{sp.scope} ({sp.target.name}): {len(held)} deletion(s) or update(s) held back "
+        f"because {unread} could not be read",
+        detail="the addresses of an unread scope are unknown, so only creations are planned "
+        "elsewhere; the next complete plan makes the rest: "
+        + ", ".join(c.key.removeprefix(f"{sp.scope}/") for c in held[:5])
+        + (f" and {len(held) - 5} more" if len(held) > 5 else ""),
+    )
 
 
 def observe_scopes(
@@ -149,4 +276,6 @@ def observe_scopes(
             observed[scope] = adapter_for(target).observe(scope, desired.scopes.get(scope))
         except ObservationError as exc:
             observed[scope] = exc
+        except ProviderError as exc:  # throttled past the retries, refused: the same skip
+            observed[scope] = ObservationError(str(exc))
     return observed

@@ -84,6 +84,12 @@ def prepare(ctx: Context, loaded: LoadedPolicy, *, imports: bool) -> Synthesis:
     console.print_diagnostics(loaded.locate(d) if d.path else d for d in compiled.diagnostics)
     if compiled.desired is None or compiled.failed:
         raise EastwestError("no configuration was made; nothing was written")
+    if compiled.skipped:
+        # Terraform made from part of the clouds would destroy what the unread part holds.
+        raise EastwestError(
+            f"{len(compiled.skipped)} scope(s) could not be read; no configuration was made, "
+            "nothing was written"
+        )
     world = _world(compiled, compiled.desired, adapters)
     native = _native_ids(compiled, compiled.desired, adapters, world) if imports else {}
     return Synthesis(compiled.desired, world, native, sandbox)

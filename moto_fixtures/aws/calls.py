@@ -61,7 +61,7 @@ class CallLog:
         def middleware(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
             if environ.get("PATH_INFO") == PATH:
                 return self._serve(environ, start_response)
-            action = _action(environ)
+            action = action_of(environ)
             if action is not None:
                 account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT
                 self.record(Call(account=account, action=action))
@@ -86,7 +86,8 @@ class CallLog:
         return [body]
 
 
-def _action(environ: Environ) -> str | None:
+def action_of(environ: Environ) -> str | None:
+    """The API action a request calls, or None for a request that is no API call."""
     query = parse_qs(str(environ.get("QUERY_STRING", "")))
     if "Action" in query:
         return query["Action"][0]

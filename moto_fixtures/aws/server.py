@@ -4,7 +4,8 @@ In: a port (0 picks a free one). Out: an ``AwsServer`` serving every moto servic
 from a background thread until ``.stop()``. Always: the patches of ``patches.py`` are installed
 before the first request; moto's public AMIs are not loaded (see ``start_aws_server``); no
 request is logged to stderr (werkzeug's per-request lines would drown the CLI's output); server
-errors still reach the ``moto_fixtures.aws.server`` logger.
+errors still reach the ``moto_fixtures.aws.server`` logger. Faults on demand (throttling, 500s,
+latency, lost responses) come from ``faults.py`` through ``/_eastwest/faults``.
 
 The same function serves the tests (in-process, one server per session) and the sandbox daemon
 (``moto_fixtures.daemon``, a separate process).
@@ -25,7 +26,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from moto_fixtures.aws.calls import CallLog, Environ, StartResponse, WsgiApp
+from moto_fixtures.aws.calls import CallLog, Environ, StartResponse, WsgiApp, action_of
+from moto_fixtures.aws.faults import FaultInjector
 from moto_fixtures.aws.patches import apply_patches
 from moto_fixtures.serving import BackgroundServer
 
@@ -49,9 +51,16 @@ class _QuietHandler(MotoRequestHandler):
 class AwsServer(BackgroundServer):
     """A running local AWS endpoint. Stop it with ``stop()`` or by leaving a ``with`` block."""
 
-    def __init__(self, server: BaseWSGIServer, thread: threading.Thread, calls: CallLog) -> None:
+    def __init__(
+        self,
+        server: BaseWSGIServer,
+        thread: threading.Thread,
+        calls: CallLog,
+        faults: FaultInjector,
+    ) -> None:
         super().__init__(server, thread)
         self.calls = calls
+        self.faults = faults
         self.host = HOST
         self.port: int = server.server_address[1]
         self.url = f"http://{HOST}:{self.port}"
@@ -94,9 +103,10 @@ def start_aws_server(port: int = 0) -> AwsServer:
     # setdefault: whoever sets the variable explicitly keeps the choice.
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     apply_patches()
-    calls = CallLog()
+    calls, faults = CallLog(), FaultInjector()
     moto = _one_at_a_time(DomainDispatcherApplication(create_backend_app))
-    app = _with_health(calls.wrap(moto))
+    # The call log sits before the faults: a faulted call was still attempted.
+    app = _with_health(calls.wrap(faults.wrap(moto, action_of)))
     server = make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(
         target=server.serve_forever,
@@ -105,4 +115,4 @@ def start_aws_server(port: int = 0) -> AwsServer:
         daemon=True,
     )
     thread.start()
-    return AwsServer(server, thread, calls)
+    return AwsServer(server, thread, calls, faults)

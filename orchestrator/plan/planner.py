@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from orchestrator.diagnostics import Diagnostic, Severity, error, warning
+from orchestrator.diagnostics import Diagnostic, Severity, error, skipped_scope, warning
 from orchestrator.errors import ObservationError
 from orchestrator.plan.diff import diff_scope, owner_digests, owner_key
 from orchestrator.state import (
@@ -113,7 +113,9 @@ def make_plan(
         target = targets[scope]
         if isinstance(seen, ObservationError):
             reason = f"could not be read completely: {seen}"
-            diags.append(error(f"{scope} ({target.name}) {reason}; no changes planned for it"))
+            diags.append(
+                skipped_scope(f"{scope} ({target.name}) {reason}; no changes planned for it")
+            )
             scopes.append(ScopePlan(scope, target, (), None, skipped=reason))
             continue
         want = desired.scopes.get(scope)

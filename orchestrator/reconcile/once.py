@@ -14,11 +14,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from orchestrator.apply import ApplyReport, apply_plan
-from orchestrator.diagnostics import Diagnostic, Severity, has_errors, strict
+from orchestrator.diagnostics import (
+    SCOPE_SKIPPED,
+    Diagnostic,
+    Severity,
+    has_blocking_errors,
+    strict,
+)
 from orchestrator.errors import ObservationError, PolicyError, ProviderError, TemporaryError
 from orchestrator.model.policy import Policy
-from orchestrator.pipeline import AdapterFor, compile_for, observe_scopes, policy_scopes
-from orchestrator.plan import Plan, make_plan
+from orchestrator.pipeline import (
+    HELD_BACK,
+    AdapterFor,
+    compile_for,
+    plan_compiled,
+    policy_scopes,
+)
+from orchestrator.plan import Plan
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import FencedAdapter, Guard
 from orchestrator.reconcile.partition import Partition
@@ -43,6 +55,9 @@ class Outcome(enum.StrEnum):
     # A member eastwest cannot guard (somebody else's group in its place): never in_sync,
     # whatever else was applied; the conflicts are among the errors.
     CONFLICT = "conflict"
+    # another scope could not be read: only creations were planned (and, in enforce mode,
+    # applied) here; the skipped scopes and what was held back are in the notes
+    PARTIAL = "partial"
     SKIPPED = "skipped"  # not written: the lease was lost, shutdown, or no longer in the policy
 
 
@@ -122,14 +137,29 @@ def reconcile_once(
         diagnostics = strict((*view.loaded.warnings, *diagnostics))
     run.plan = plan
     held = plan.conflicts if plan is not None else ()
-    if plan is None or has_errors(d for d in diagnostics if d not in held):
-        retry = tick.backoff.delay(tick.attempt) if _transient(failures) else None
+    blocking = tuple(d for d in diagnostics if d not in held)
+    retry = tick.backoff.delay(tick.attempt) if _transient(failures) else None
+    if plan is None or has_blocking_errors(blocking) or not plan.complete:
         return run.done(Outcome.FAILED, errors=_errors(view, diagnostics), retry_in=retry)
     # Conflicts keep only their own groups out of the plan; the rest still converges.
     run.conflicts = tuple(d.format() for d in held)
+    partial = any(d.code == SCOPE_SKIPPED for d in diagnostics)
+    if partial:  # another scope was skipped: the plan here holds only creations
+        run.notes += _errors(view, blocking) + _held(diagnostics)
+        run.retry_in = retry
     if not plan.has_changes or tick.mode is Mode.AUDIT:
-        return run.done(Outcome.PENDING if plan.has_changes else Outcome.IN_SYNC)
-    return _enforce(run, plan, adapter_for)
+        return run.done(_quiet_outcome(plan, partial=partial))
+    return _enforce(run, plan, adapter_for, partial=partial)
+
+
+def _quiet_outcome(plan: Plan, *, partial: bool) -> Outcome:
+    if partial:
+        return Outcome.PARTIAL
+    return Outcome.PENDING if plan.has_changes else Outcome.IN_SYNC
+
+
+def _held(diagnostics: tuple[Diagnostic, ...]) -> tuple[str, ...]:
+    return tuple(d.format() for d in diagnostics if d.code == HELD_BACK)
 
 
 def plan_partition(
@@ -139,16 +169,12 @@ def plan_partition(
     policy compiled: a segment's addresses span scopes, so a partial inventory would make
     wrong addresses (and wrong deletions)."""
     compiled = compile_for(policy, adapter_for, _quiet)
-    if compiled.desired is None or compiled.failed:
-        return None, compiled.diagnostics
     wanted = {partition.scope: compiled.scopes[partition.scope]}
-    observed = observe_scopes(compiled.desired, wanted, adapter_for, _quiet)
-    plan = make_plan(compiled.desired, observed, wanted)
-    # As in plan_policy: the plan's diagnostics start with the compiler's.
-    return plan, (*compiled.notes, *plan.diagnostics)
+    result = plan_compiled(compiled, wanted, adapter_for, _quiet)
+    return result.plan, result.diagnostics
 
 
-def _enforce(run: _Run, plan: Plan, adapter_for: AdapterFor) -> RunResult:
+def _enforce(run: _Run, plan: Plan, adapter_for: AdapterFor, *, partial: bool) -> RunResult:
     guard = run.tick.guard
     try:
         guard()  # the lease may have gone (or a shutdown begun) while the plan was made
@@ -157,9 +183,8 @@ def _enforce(run: _Run, plan: Plan, adapter_for: AdapterFor) -> RunResult:
         return run.done(Outcome.SKIPPED)
     report = apply_plan(plan, lambda sp: adapter_for(sp.target))
     failures = tuple(report.errors) + tuple(r.message for _, r in report.results if not r.ok)
-    return run.done(
-        Outcome.APPLIED if report.ok else Outcome.FAILED, errors=failures, report=report
-    )
+    done = Outcome.PARTIAL if partial else Outcome.APPLIED
+    return run.done(done if report.ok else Outcome.FAILED, errors=failures, report=report)
 
 
 @dataclass(slots=True)
@@ -172,6 +197,7 @@ class _Run:
     plan: Plan | None = None
     notes: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+    retry_in: float | None = None
 
     def done(
         self,
@@ -181,7 +207,9 @@ class _Run:
         report: ApplyReport | None = None,
         retry_in: float | None = None,
     ) -> RunResult:
-        if self.conflicts and outcome in (Outcome.IN_SYNC, Outcome.PENDING, Outcome.APPLIED):
+        # A member left unguarded outranks every quieter outcome, a partial one included.
+        quiet = (Outcome.IN_SYNC, Outcome.PENDING, Outcome.APPLIED, Outcome.PARTIAL)
+        if self.conflicts and outcome in quiet:
             outcome = Outcome.CONFLICT
         return RunResult(
             self.partition,
@@ -193,7 +221,7 @@ class _Run:
             errors=(*self.conflicts, *errors),
             conflicts=len(self.conflicts),
             report=report,
-            retry_in=retry_in,
+            retry_in=retry_in if retry_in is not None else self.retry_in,
             notes=self.notes,
         )
 

@@ -41,7 +41,9 @@ def test_another_account_is_refused_before_any_write(
         lambda _: other,
         lambda _: None,
     )
-    assert result.plan is None
+    assert result.plan is not None  # a partial plan: the account's scope skipped, no change
+    assert result.plan.changes == ()
+    assert all(sp.skipped for sp in result.plan.scopes)
     assert any("5123456789012345" in d.summary for d in result.diagnostics)
     with pytest.raises(AccountMismatchError, match="5123456789012345"):
         other.check_identity("cn-hangzhou")

@@ -177,7 +177,9 @@ def test_credentials_of_another_account_change_nothing(sandbox: dict[str, Any]) 
     clients = sandbox_clients(sandbox, "999999999999", counting)
     adapter = AwsAdapter(TARGET, "budget", clients)
     result = plan_policy(policy, lambda _: adapter, lambda _: None)
-    assert result.plan is None
+    assert result.plan is not None  # a partial plan: the account's scopes skipped, no change
+    assert result.plan.changes == ()
+    assert all(sp.skipped for sp in result.plan.scopes)
     assert any("belong to account 999999999999" in d.summary for d in result.diagnostics)
     assert counting.writes == 0
     with pytest.raises(AccountMismatchError):

@@ -1,0 +1,233 @@
+"""Least-privilege permission documents: what eastwest may call for one policy, per cloud.
+
+In: a ``Policy``. Out: per cloud the policy uses, the document that cloud's access management
+takes: an AWS IAM policy, an Alibaba Cloud RAM policy, an Azure custom role definition.
+Always: the actions come from the tables below, one per provider and feature, and only the
+features the policy uses are granted (transit and inspection only where it declares a hub of
+that cloud). The tables are checked against every call the sandbox sees eastwest make
+(tests/orchestrator/test_permissions.py): a call missing from a table fails the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from orchestrator.compile.transit import ROUTING_CLOUDS
+from orchestrator.model.policy import AzureAccount, Policy
+
+Table = Mapping[str, tuple[str, ...]]
+
+# Feature → actions. "base": identity and inventory; "groups": firewall groups, address sets
+# and the attachment of the groups to workload interfaces; "transit": hub route tables,
+# associations, propagations and the network routes to the hub; "inspection": the firewall
+# next hops and the appliance mode of the inspection attachment.
+AWS: Table = {
+    "base": ("sts:GetCallerIdentity", "ec2:DescribeVpcs", "ec2:DescribeSubnets"),
+    "groups": (
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSecurityGroupRules",
+        "ec2:CreateSecurityGroup",
+        "ec2:DeleteSecurityGroup",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupEgress",
+        "ec2:DescribeManagedPrefixLists",
+        "ec2:GetManagedPrefixListEntries",
+        "ec2:CreateManagedPrefixList",
+        "ec2:ModifyManagedPrefixList",
+        "ec2:DeleteManagedPrefixList",
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:ModifyNetworkInterfaceAttribute",
+    ),
+    "transit": (
+        "ec2:DescribeTransitGateways",
+        "ec2:DescribeTransitGatewayAttachments",
+        "ec2:DescribeTransitGatewayVpcAttachments",
+        "ec2:DescribeTransitGatewayRouteTables",
+        "ec2:GetTransitGatewayRouteTableAssociations",
+        "ec2:GetTransitGatewayRouteTablePropagations",
+        "ec2:SearchTransitGatewayRoutes",
+        "ec2:CreateTransitGatewayRouteTable",
+        "ec2:DeleteTransitGatewayRouteTable",
+        "ec2:AssociateTransitGatewayRouteTable",
+        "ec2:DisassociateTransitGatewayRouteTable",
+        "ec2:EnableTransitGatewayRouteTablePropagation",
+        "ec2:DisableTransitGatewayRouteTablePropagation",
+        "ec2:CreateTransitGatewayRoute",
+        "ec2:ReplaceTransitGatewayRoute",
+        "ec2:DeleteTransitGatewayRoute",
+        "ec2:DescribeRouteTables",
+        "ec2:CreateRoute",
+        "ec2:ReplaceRoute",
+        "ec2:DeleteRoute",
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+    ),
+    "inspection": (
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:ModifyTransitGatewayVpcAttachment",
+    ),
+}
+
+ALIBABA: Table = {
+    "base": ("vpc:DescribeVpcs", "vpc:DescribeVSwitches"),
+    "groups": (
+        "ecs:DescribeSecurityGroups",
+        "ecs:DescribeSecurityGroupAttribute",
+        "ecs:CreateSecurityGroup",
+        "ecs:DeleteSecurityGroup",
+        "ecs:AuthorizeSecurityGroup",
+        "ecs:AuthorizeSecurityGroupEgress",
+        "ecs:RevokeSecurityGroup",
+        "ecs:RevokeSecurityGroupEgress",
+        "ecs:TagResources",
+        "vpc:ListPrefixLists",
+        "vpc:CreateVpcPrefixList",
+        "vpc:ModifyVpcPrefixList",
+        "vpc:DeleteVpcPrefixList",
+        "ecs:DescribeInstances",
+        "ecs:DescribeNetworkInterfaces",
+        "ecs:JoinSecurityGroup",
+        "ecs:LeaveSecurityGroup",
+        "ecs:ModifyNetworkInterfaceAttribute",
+    ),
+    "transit": (
+        "cen:ListTransitRouters",
+        "cen:ListTransitRouterVpcAttachments",
+        "cen:ListTransitRouterRouteTables",
+        "cen:ListTransitRouterRouteTableAssociations",
+        "cen:ListTransitRouterRouteTablePropagations",
+        "cen:ListTransitRouterRouteEntries",
+        "cen:CreateTransitRouterRouteTable",
+        "cen:DeleteTransitRouterRouteTable",
+        "cen:AssociateTransitRouterAttachmentWithRouteTable",
+        "cen:DissociateTransitRouterAttachmentFromRouteTable",
+        "cen:EnableTransitRouterRouteTablePropagation",
+        "cen:DisableTransitRouterRouteTablePropagation",
+        "cen:CreateTransitRouterRouteEntry",
+        "cen:DeleteTransitRouterRouteEntry",
+        "cen:TagResources",
+        "vpc:DescribeRouteTableList",
+        "vpc:DescribeRouteEntryList",
+        "vpc:CreateRouteEntry",
+        "vpc:ModifyRouteEntry",
+        "vpc:DeleteRouteEntry",
+        "vpc:TagResources",
+    ),
+    "inspection": ("ecs:DescribeNetworkInterfaces",),
+}
+
+_NET = "Microsoft.Network/"
+AZURE: Table = {
+    "base": (
+        _NET + "virtualNetworks/read",
+        _NET + "virtualNetworks/subnets/read",
+        _NET + "locations/operations/read",
+        _NET + "locations/operationResults/read",
+    ),
+    "groups": (
+        _NET + "networkSecurityGroups/read",
+        _NET + "networkSecurityGroups/write",
+        _NET + "networkSecurityGroups/delete",
+        _NET + "networkSecurityGroups/join/action",
+        _NET + "networkSecurityGroups/securityRules/read",
+        _NET + "networkSecurityGroups/securityRules/write",
+        _NET + "networkSecurityGroups/securityRules/delete",
+        _NET + "virtualNetworks/subnets/write",
+        _NET + "networkInterfaces/read",
+        _NET + "networkInterfaces/write",
+        _NET + "applicationSecurityGroups/read",
+        _NET + "applicationSecurityGroups/write",
+        _NET + "applicationSecurityGroups/joinIpConfiguration/action",
+    ),
+    "transit": (
+        _NET + "routeTables/read",
+        _NET + "routeTables/write",
+        _NET + "routeTables/delete",
+        _NET + "routeTables/join/action",
+        _NET + "routeTables/routes/read",
+        _NET + "routeTables/routes/write",
+        _NET + "routeTables/routes/delete",
+        _NET + "virtualNetworks/subnets/write",
+        _NET + "virtualNetworks/write",
+        _NET + "virtualNetworks/virtualNetworkPeerings/read",
+        _NET + "virtualNetworks/virtualNetworkPeerings/write",
+        _NET + "virtualNetworks/virtualNetworkPeerings/delete",
+        _NET + "virtualNetworks/peer/action",
+    ),
+    "inspection": (_NET + "networkInterfaces/read",),
+}
+
+TABLES: Mapping[str, Table] = {"aws": AWS, "alibaba": ALIBABA, "azure": AZURE}
+
+
+def features(policy: Policy, cloud: str) -> tuple[str, ...]:
+    """The features of ``policy`` in ``cloud``, in table order."""
+    accounts = {a.name for a in policy.accounts if a.cloud == cloud}
+    if not accounts:
+        return ()
+    used = ["base", "groups"]
+    hubs = [h for h in policy.hubs if h.account in accounts]
+    if hubs and cloud in ROUTING_CLOUDS:
+        used.append("transit")
+        if any(h.inspection for h in hubs):
+            used.append("inspection")
+    return tuple(used)
+
+
+def actions(policy: Policy, cloud: str) -> tuple[str, ...]:
+    """Every action eastwest may call in ``cloud`` for ``policy``: sorted, each once."""
+    table = TABLES[cloud]
+    return tuple(sorted({a for f in features(policy, cloud) for a in table[f]}))
+
+
+def documents(policy: Policy) -> dict[str, dict[str, Any]]:
+    """Cloud → its permission document, for every supported cloud the policy has an account in."""
+    makers = {"aws": _iam, "alibaba": _ram, "azure": _azure_role}
+    return {
+        cloud: make(policy, actions(policy, cloud))
+        for cloud, make in makers.items()
+        if features(policy, cloud)
+    }
+
+
+def _iam(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
+    reads = [a for a in granted if a.split(":", 1)[1].startswith(("Describe", "Get", "Search"))]
+    writes = [a for a in granted if a not in reads]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "EastwestRead", "Effect": "Allow", "Action": reads, "Resource": "*"},
+            {"Sid": "EastwestWrite", "Effect": "Allow", "Action": writes, "Resource": "*"},
+        ],
+    }
+
+
+def _ram(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
+    statement = {"Effect": "Allow", "Action": list(granted), "Resource": "*"}
+    return {"Version": "1", "Statement": [statement]}
+
+
+def _azure_role(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
+    scopes = sorted(
+        {
+            f"/subscriptions/{a.subscription_id}/resourceGroups/{a.resource_group}"
+            for a in policy.accounts
+            if isinstance(a, AzureAccount)
+        }
+    )
+    return {
+        "Name": f"eastwest-{policy.name}",
+        "IsCustom": True,
+        "Description": f"What eastwest calls to enforce the policy {policy.name}",
+        "Actions": list(granted),
+        "NotActions": [],
+        "DataActions": [],
+        "NotDataActions": [],
+        "AssignableScopes": scopes,
+    }
