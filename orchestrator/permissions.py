@@ -42,6 +42,7 @@ AWS: Table = {
         "ec2:DeleteTags",
         "ec2:DescribeNetworkInterfaces",
         "ec2:ModifyNetworkInterfaceAttribute",
+        "ec2:DescribeNetworkAcls",  # eastwest paths: the subnets' ACLs decide effective access
     ),
     "transit": (
         "ec2:DescribeTransitGateways",
@@ -87,10 +88,10 @@ ALIBABA: Table = {
         "ecs:RevokeSecurityGroupEgress",
         "ecs:TagResources",
         "vpc:ListPrefixLists",
+        "vpc:GetVpcPrefixListEntries",  # eastwest paths: a rule's prefix list, resolved
         "vpc:CreateVpcPrefixList",
         "vpc:ModifyVpcPrefixList",
         "vpc:DeleteVpcPrefixList",
-        "ecs:DescribeInstances",
         "ecs:DescribeNetworkInterfaces",
         "ecs:JoinSecurityGroup",
         "ecs:LeaveSecurityGroup",

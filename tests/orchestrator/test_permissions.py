@@ -20,16 +20,6 @@ from orchestrator.permissions import TABLES, actions, documents, features
 
 EXAMPLES = Path(__file__).parents[2] / "policies" / "examples"
 ROOT = Path(__file__).parents[2]
-# Listed ahead of the workload-attachment code (branch h-attach), which calls them.
-ATTACHMENT = {
-    "ec2:ModifyNetworkInterfaceAttribute",
-    "ecs:DescribeInstances",
-    "ecs:JoinSecurityGroup",
-    "ecs:LeaveSecurityGroup",
-    "ecs:ModifyNetworkInterfaceAttribute",
-}
-
-
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout
@@ -88,7 +78,7 @@ def test_every_listed_action_is_called_by_the_provider(cloud: str) -> None:
     (a boto3 method name for AWS, an action string for Alibaba, whose writer adds "Egress"
     to the ingress action's name)."""
     source = "\n".join(p.read_text() for p in (ROOT / "providers" / cloud).rglob("*.py"))
-    listed = {a for table in TABLES[cloud].values() for a in table} - ATTACHMENT
+    listed = {a for table in TABLES[cloud].values() for a in table}
     missing = []
     for action in sorted(listed):
         name = action.split(":", 1)[1]
@@ -143,7 +133,9 @@ def test_the_documents_cover_every_call_of_plan_apply_and_paths(
     steps = (["plan", path], ["apply", path, "--auto-approve"], ["plan", path], ["paths", path])
     for args in steps:
         code, out = run("--sandbox", str(sandbox_dir), *args)
-        assert code == 0, out
+        # paths finds the hand-made permissive groups the sandbox seeds (exit 1): its reads
+        # are what this test is about.
+        assert code == (1 if args[0] == "paths" else 0), out
     loaded = load_policy([EXAMPLES / policy])
     for cloud in ("aws", "alibaba", "azure"):
         granted = actions(loaded.policy, cloud)
