@@ -20,6 +20,8 @@ from orchestrator.permissions import TABLES, actions, documents, features
 
 EXAMPLES = Path(__file__).parents[2] / "policies" / "examples"
 ROOT = Path(__file__).parents[2]
+
+
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout
