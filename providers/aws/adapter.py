@@ -17,6 +17,7 @@ from orchestrator.errors import AccountMismatchError, ObservationError
 from orchestrator.state import (
     Change,
     DesiredScope,
+    GroupAttachment,
     NativeRef,
     ObservedScope,
     RoutingModel,
@@ -91,7 +92,7 @@ class AwsAdapter:
             {**security.resources, **routing.resources, **attached},
             {**security.native, **routing.native},
             {**security.applied, **routing.applied, **claims},
-            {**security.foreign, **routing.foreign},
+            {**security.foreign, **routing.foreign, **_held_attachments(desired, security.foreign)},
         )
 
     def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
@@ -159,3 +160,11 @@ def make_aws_adapter(
     else:
         clients = standard_clients(target.profile, on_client)
     return AwsAdapter(target, policy, clients)
+
+
+def _held_attachments(desired: DesiredScope | None, foreign: Mapping[str, str]) -> dict[str, str]:
+    """A group somebody else holds cannot be attached either: its attachments are held too."""
+    if desired is None:
+        return {}
+    wanted = (r for r in desired.resources.values() if isinstance(r, GroupAttachment))
+    return {a.key: foreign[a.group] for a in wanted if a.group in foreign}
