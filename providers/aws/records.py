@@ -9,7 +9,6 @@ group's deletion in a console plans as a plain create, as before.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -17,12 +16,11 @@ from botocore.exceptions import ClientError
 
 from orchestrator.state import Scope
 from providers.aws.errors import error_code
-from providers.core.group_records import group_parts, record_tag
+from providers.core.group_records import record_tag, records_to_write
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-MAX_KEY = 128  # EC2's tag key limit; the value (a 16-hex digest) is far under 256
 _SKIPPED = ("TagLimitExceeded", "InvalidVpcID.NotFound")
 
 
@@ -33,13 +31,7 @@ class VpcRecords:
     def record(self, applied: Mapping[str, str]) -> None:
         """Each group's digest on its VPC: one call per segment and digest (a tag is set on
         many VPCs at once), VPC by VPC only when one of them is full."""
-        by_tag: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for key, digest in applied.items():
-            parts = group_parts(self.scope, key)
-            tag = record_tag(self.policy, parts[0]) if parts else ""
-            if parts is not None and len(tag) <= MAX_KEY:
-                by_tag[(tag, digest)].append(parts[1])
-        for (tag, digest), vpcs in sorted(by_tag.items()):
+        for (tag, digest), vpcs in records_to_write(self.scope, self.policy, applied).items():
             try:
                 self._tag(sorted(vpcs), tag, digest)
             except ClientError as exc:

@@ -14,12 +14,14 @@ recorded and is gone, and marks its re-creation, rules and all, as drift
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 
 from orchestrator.state import Network, Scope
 from orchestrator.state.resources import group_key
 
 RECORD_PREFIX = "eastwest:rules-digest"
+MAX_KEY = 128  # EC2's and Alibaba's tag key limit; a longer record is not written
 
 
 def record_tag(policy: str, segment: str) -> str:
@@ -35,6 +37,20 @@ def group_parts(scope: Scope, key: str) -> tuple[str, str] | None:
     if head != str(scope) or not segment or not network or "/" in network:
         return None
     return segment, network
+
+
+def records_to_write(
+    scope: Scope, policy: str, applied: Mapping[str, str]
+) -> dict[tuple[str, str], list[str]]:
+    """(record tag, digest) → the networks to carry it, from the applied groups' digests: one
+    tag call can set a segment's record on all its networks at once."""
+    by_tag: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key, digest in sorted(applied.items()):
+        parts = group_parts(scope, key)
+        tag = record_tag(policy, parts[0]) if parts else ""
+        if parts is not None and len(tag) <= MAX_KEY:
+            by_tag[(tag, digest)].append(parts[1])
+    return dict(sorted(by_tag.items()))
 
 
 def recorded_groups(scope: Scope, policy: str, networks: Iterable[Network]) -> dict[str, str]:

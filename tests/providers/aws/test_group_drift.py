@@ -10,7 +10,6 @@ from typing import Any
 import yaml
 
 from orchestrator.model.policy import Policy
-from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Mode, Outcome, RunResult, Tick, reconcile_once
 from orchestrator.reconcile.partition import partitions_of
 from orchestrator.reconcile.source import PolicySource
@@ -19,6 +18,7 @@ from providers.aws.adapter import make_aws_adapter
 from providers.core.group_records import record_tag
 from tests.providers.aws.estate import CallCounter
 from tests.providers.aws.test_attach import NAME, TARGET, Estate, apply, plan, policy
+from tests.providers.core.group_drift import assert_recreated_as_drift
 
 
 def _vpc_tags(estate: Estate, segment: str) -> dict[str, str]:
@@ -111,15 +111,6 @@ def test_the_reconciler_counts_a_deleted_group_as_drift(
     _delete_in_console(estate, "db")
 
     result = tick()
-    assert result.outcome is Outcome.APPLIED, result.errors
-    assert result.plan is not None
-    kinds = sorted(c.resource.kind for c in result.plan.changes if c.drift)
-    assert kinds.count("firewall_group") == 1, kinds
-    assert "flow_rule" in kinds, kinds
-    assert result.drift == len(kinds)
-    metrics = Metrics()
-    metrics.observe(result)
-    text = metrics.exposition(None)[0].decode()
-    assert 'eastwest_drift_changes_total{cloud="aws",kind="firewall_group"} 1.0' in text
+    assert_recreated_as_drift(result, "aws")
     again = tick()
     assert again.outcome is Outcome.IN_SYNC
