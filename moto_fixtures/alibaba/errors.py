@@ -172,6 +172,7 @@ InvalidInstanceIdsNotFound = _error(
 InvalidInstanceTypeNotFound = _error(
     "InvalidInstanceType.NotFound", 400, "The specified resource type is not supported."
 )
+TagQuotaExceeded = _error("QuotaExceeded.TagNum", 400, "Custom Tags quota exceeded")
 RouteEntryIdNotFound = _error(
     "InvalidRouteEntryId.NotFound", 400, "The specified route entry id does not exist."
 )

@@ -44,6 +44,7 @@ from providers.alibaba.transit_read import read_owned_routing, read_transit_inve
 from providers.alibaba.writer import AlibabaWriter
 from providers.base import ChangeResult, Report
 from providers.core.attachment import InterfaceCache, observe_attachments
+from providers.core.group_records import NetworkCache, recorded_groups
 
 
 class AlibabaAdapter:
@@ -53,6 +54,7 @@ class AlibabaAdapter:
         self.api = api
         self._identity_checked = False
         self._interfaces = InterfaceCache(time.monotonic)
+        self._networks = NetworkCache(time.monotonic)
 
     def _where(self, region: str) -> str:
         return f"alibaba account {self.target.account} ({self.target.name}) {region}"
@@ -85,6 +87,7 @@ class AlibabaAdapter:
             interfaces = read_interfaces(self.api, region, self.policy)
         except ApiError as exc:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+        self._networks.keep(region, networks.networks)
         return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
@@ -93,6 +96,9 @@ class AlibabaAdapter:
             routing = read_owned_routing(self.api, scope, self.policy, desired)
             interfaces = self._interfaces.take(
                 scope.region, lambda: read_interfaces(self.api, scope.region, self.policy)
+            )
+            vpcs = self._networks.take(
+                scope.region, lambda: read_inventory(self.api, scope).networks
             )
         except ApiError as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
@@ -103,12 +109,14 @@ class AlibabaAdapter:
             ) from exc
         groups = {ref.id: k for k, ref in security.native.items() if "/fwgroup/" in k}
         attached, claims = observe_attachments(scope, interfaces, self.policy, groups)
+        # A group whose security group is gone is still known from its VPC's record: drift.
+        records = recorded_groups(scope, self.policy, vpcs)
         found = baseline_as_wanted({**security.resources, **routing.resources, **attached})
         return ObservedScope(
             scope,
             found,
             {**security.native, **routing.native},
-            {**security.applied, **routing.applied, **claims},
+            {**records, **security.applied, **routing.applied, **claims},
             routing.foreign,
         )
 

@@ -32,6 +32,7 @@ from providers.alibaba import translate_routing as trr
 from providers.alibaba.attach import AlibabaInterfaces
 from providers.alibaba.errors import ApiError, translate
 from providers.alibaba.reader import Api
+from providers.alibaba.records import VpcRecords
 from providers.alibaba.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
 from providers.core.attachment_apply import apply_attachments
@@ -145,6 +146,7 @@ class AlibabaWriter:
             self._ignore(
                 _GROUP_GONE, "ecs", "DeleteSecurityGroup", SecurityGroupId=ids[before.key].id
             )
+            VpcRecords(self._call, self.scope, self.policy).forget(before.segment, before.network)
         elif change.action is Action.DELETE and isinstance(before, AddressSet):
             self._ignore(_LIST_GONE, "vpc", "DeleteVpcPrefixList", PrefixListId=ids[before.key].id)
         else:
@@ -366,6 +368,8 @@ class AlibabaWriter:
                     **tr.tag_params({tr.TAG_RULES_DIGEST: digest}),
                 }
                 self._call("ecs", "TagResources", params)
+        recorded = {k: d for k, d in applied.items() if "/fwgroup/" in k and k in ids}
+        VpcRecords(self._call, self.scope, self.policy).record(recorded)
 
     def _tag_all(
         self, product: str, kind: str, by_digest: Mapping[str, list[str]], tag: str, per_call: int

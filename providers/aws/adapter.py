@@ -38,6 +38,7 @@ from providers.aws.transit_read import read_owned_routing, read_transit_inventor
 from providers.aws.writer import AwsWriter
 from providers.base import ChangeResult, Report
 from providers.core.attachment import InterfaceCache, observe_attachments
+from providers.core.group_records import NetworkCache, recorded_groups
 
 
 class AwsAdapter:
@@ -47,6 +48,7 @@ class AwsAdapter:
         self.clients = clients
         self._identity_checked = False
         self._interfaces = InterfaceCache(time.monotonic)
+        self._networks = NetworkCache(time.monotonic)
 
     def _where(self, region: str) -> str:
         return f"aws account {self.target.account} ({self.target.name}) {region}"
@@ -73,6 +75,7 @@ class AwsAdapter:
             interfaces = read_interfaces(ec2, self.policy)
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+        self._networks.keep(region, networks.networks)
         return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
@@ -83,15 +86,18 @@ class AwsAdapter:
             interfaces = self._interfaces.take(
                 scope.region, lambda: read_interfaces(ec2, self.policy)
             )
+            vpcs = self._networks.take(scope.region, lambda: read_inventory(ec2, scope).networks)
         except (ClientError, BotoCoreError) as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
         groups = {ref.id: k for k, ref in security.native.items() if "/fwgroup/" in k}
         attached, claims = observe_attachments(scope, interfaces, self.policy, groups)
+        # A group whose security group is gone is still known from its VPC's record: drift.
+        records = recorded_groups(scope, self.policy, vpcs)
         return ObservedScope(
             scope,
             {**security.resources, **routing.resources, **attached},
             {**security.native, **routing.native},
-            {**security.applied, **routing.applied, **claims},
+            {**records, **security.applied, **routing.applied, **claims},
             {**security.foreign, **routing.foreign, **_held_attachments(desired, security.foreign)},
         )
 

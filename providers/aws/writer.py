@@ -31,6 +31,7 @@ from providers.aws import translate as tr
 from providers.aws.attach import AwsInterfaces
 from providers.aws.errors import error_code, translate, where
 from providers.aws.prefix_list_edits import ENTRIES_PER_CALL, chunks, prefix_list_edits
+from providers.aws.records import VpcRecords
 from providers.aws.transit_read import TAG_ROUTES_DIGEST
 from providers.aws.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
@@ -123,6 +124,7 @@ class AwsWriter:
                 self.ec2.delete_security_group,
                 GroupId=ids[before.key].id,
             )
+            VpcRecords(self.ec2, self.scope, self.policy).forget(before.segment, before.network)
         elif change.action is Action.DELETE and isinstance(before, AddressSet):
             self._ignore(
                 ("InvalidPrefixListID.NotFound",),
@@ -365,6 +367,8 @@ class AwsWriter:
             by_tag[(tag, digest)].append(ids[key].id)
         for (tag, digest), resources in sorted(by_tag.items()):
             self.ec2.create_tags(Resources=sorted(resources), Tags=[{"Key": tag, "Value": digest}])
+        groups = {k: d for k, d in applied.items() if "/fwgroup/" in k and k in ids}
+        VpcRecords(self.ec2, self.scope, self.policy).record(groups)
 
 
 def _tag_spec(

@@ -25,14 +25,11 @@ from orchestrator.state import Scope
 from orchestrator.state.resources import group_key
 from providers.azure import translate as tr
 from providers.azure.errors import is_not_found
+from providers.core.group_records import group_parts, record_tag
+
+__all__ = ["GroupRecords", "group_parts", "record_tag", "recorded_groups"]
 
 Payload = Mapping[str, Any]
-
-
-def record_tag(policy: str, segment: str) -> str:
-    # ':' separates: policy and segment names are [a-z0-9-] (NAME_PATTERN), so policy "acme"
-    # segment "prod-web" and policy "acme-prod" segment "web" never share a tag.
-    return f"{tr.TAG_RULES_DIGEST}:{policy}:{segment}"
 
 
 def recorded_groups(scope: Scope, policy: str, vnets: Iterable[Payload]) -> dict[str, str]:
@@ -45,15 +42,6 @@ def recorded_groups(scope: Scope, policy: str, vnets: Iterable[Payload]) -> dict
             if tag.startswith(prefix) and segment and ":" not in segment:
                 found[group_key(scope, segment, str(vnet["name"]))] = digest
     return found
-
-
-def group_parts(scope: Scope, key: str) -> tuple[str, str] | None:
-    """(segment, VNet) of a group key of this scope, else None."""
-    head, _, rest = key.partition("/fwgroup/")
-    segment, _, vnet = rest.partition("@")
-    if head != str(scope) or not segment or not vnet or "/" in vnet:
-        return None
-    return segment, vnet
 
 
 def _merge(records: Mapping[str, str], tags: dict[str, str]) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from moto_fixtures.alibaba import errors
 from moto_fixtures.alibaba.models.common import Ids, iso_now
 
+TAGS_PER_RESOURCE = 20  # TagResources (VPC API): at most 20 tags on one resource
 NEXT_HOP_TYPES = (
     "Instance",
     "HaVip",
@@ -239,6 +240,16 @@ class Vpcs:
             raise errors.InvalidInstanceIdsNotFound()
         for table_id in table_ids:
             self.tables[table_id].tags.update(tags)
+
+    def tag_vpcs(self, vpc_ids: list[str], tags: dict[str, str]) -> None:
+        """All or nothing, as the real call: an unknown id, or a VPC that would carry more than
+        TAGS_PER_RESOURCE tags, refuses the whole call."""
+        if any(v not in self.vpcs for v in vpc_ids):
+            raise errors.InvalidInstanceIdsNotFound()
+        if any(len(self.vpcs[v].tags | tags) > TAGS_PER_RESOURCE for v in vpc_ids):
+            raise errors.TagQuotaExceeded()
+        for vpc_id in vpc_ids:
+            self.vpcs[vpc_id].tags.update(tags)
 
     def delete_entry(self, params: dict[str, str]) -> None:
         entry_id = params.get("RouteEntryId")

@@ -171,11 +171,13 @@ def modify_route_entry(b: Backend, p: dict[str, str]) -> dict[str, Any]:
 
 
 def tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
-    if p["ResourceType"].upper() != "ROUTETABLE":
+    kind = p["ResourceType"].upper()
+    if kind not in {"ROUTETABLE", "VPC"}:
         raise errors.InvalidInstanceTypeNotFound(
-            f"The fake tags only ROUTETABLE in VPC, not {p['ResourceType']}."
+            f"The fake tags only ROUTETABLE and VPC in VPC, not {p['ResourceType']}."
         )
-    b.vpc.tag_tables(repeat_list(p, "ResourceId"), tags(p))
+    tag = b.vpc.tag_tables if kind == "ROUTETABLE" else b.vpc.tag_vpcs
+    tag(repeat_list(p, "ResourceId"), tags(p))
     return {}
 
 

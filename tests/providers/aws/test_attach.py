@@ -273,9 +273,9 @@ def test_apply_writes_once_per_changed_interface(sandbox: dict[str, Any]) -> Non
     counter = CallCounter()
     apply(policy(), sandbox, counter)
     assert counter.calls["ModifyNetworkInterfaceAttribute"] == 10
-    # Two ledger calls (one per eastwest group: its interfaces share the tag) and two records
-    # of the groups' rule digests.
-    assert counter.calls["CreateTags"] == 4
+    # Two ledger calls (one per eastwest group: its interfaces share the tag), two records
+    # of the groups' rule digests, and two of them on the groups' VPCs.
+    assert counter.calls["CreateTags"] == 6
     assert counter.calls["DescribeNetworkInterfaces"] == 1  # re-read before the merge
 
 
