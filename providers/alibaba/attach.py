@@ -13,12 +13,16 @@ a tie. eastwest's accepts sit at 1 and its egress baseline (drop everything else
 ``add`` mode that baseline would cut egress the ENI's other groups allow at priority 100, or by
 a basic group's implicit allow, so a group attached in ``add`` mode carries no baseline
 (``prepare`` revokes it before the group goes on); in ``exclusive`` mode it does (authorised
-before), as the group is then the ENI's only one.
+before), as the group is then the ENI's only one. A group taken off its last ENI in ``add``
+mode (``attach: none``, or its members gone) gets its baseline back in the same apply, right
+after that ENI's write (``set_groups``): the group then guards nothing, so the drop cuts
+nobody, and the next plan finds it whole.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -83,6 +87,7 @@ class AlibabaInterfaces:
     def __init__(self, api: Api, scope: Scope, policy: str) -> None:
         self.api, self.scope, self.policy = api, scope, policy
         self._instance: dict[str, str] = {}  # primary ENI → its instance
+        self._carriers: dict[str, set[str]] | None = None  # group → ENIs, read when first needed
 
     def where(self, key: str) -> str:
         return (
@@ -105,13 +110,12 @@ class AlibabaInterfaces:
         return list(numbered(self.api, region, "ecs", "DescribeNetworkInterfaces", _PATH, **params))
 
     def prepare(self, claim: Claim) -> None:
-        action = (
-            "AuthorizeSecurityGroupEgress"
-            if claim.mode == "exclusive"
-            else ("RevokeSecurityGroupEgress")
-        )
-        params = {"SecurityGroupId": claim.group, **tr.flatten("Permissions", [tr.BASELINE])}
-        self._guard(f"group {claim.group}", lambda: self._call(action, params))
+        self._baseline(claim.group, authorize=claim.mode == "exclusive")
+
+    def _baseline(self, group: str, *, authorize: bool) -> None:
+        action = "AuthorizeSecurityGroupEgress" if authorize else "RevokeSecurityGroupEgress"
+        params = {"SecurityGroupId": group, **tr.flatten("Permissions", [tr.BASELINE])}
+        self._guard(f"group {group}", lambda: self._call(action, params))
 
     def tag(self, interface_ids: Sequence[str], tags: Mapping[str, str]) -> None:
         params = {
@@ -130,6 +134,10 @@ class AlibabaInterfaces:
         self._guard("network interfaces", lambda: self._call("UntagResources", params))
 
     def set_groups(self, iface: Interface, groups: tuple[str, ...]) -> None:
+        self._write_groups(iface, groups)
+        self._released(iface, groups)
+
+    def _write_groups(self, iface: Interface, groups: tuple[str, ...]) -> None:
         where = f"attach/{iface.id}"
         instance = self._instance.get(iface.id)
         if instance is None:
@@ -140,6 +148,26 @@ class AlibabaInterfaces:
             self._member(where, "JoinSecurityGroup", group, instance)
         for group in (g for g in iface.groups if g not in groups):
             self._member(where, "LeaveSecurityGroup", group, instance)
+
+    def _released(self, iface: Interface, groups: tuple[str, ...]) -> None:
+        """Give an ``add`` group its baseline back once no ENI carries it any more. Which ENIs
+        carry it is read once per apply (one paged read of the region, as the observation
+        does), then kept up to date with this apply's own writes."""
+        claim = read_claim(iface.tags, self.policy)
+        if claim is None or claim.mode != "add" or claim.group in groups:
+            return
+        if self._carriers is None:
+            self._carriers = defaultdict(set)
+            for other in self._guard("network interfaces", self._region_interfaces):
+                for group in other.groups:
+                    self._carriers[group].add(other.id)
+        carriers = self._carriers[claim.group]
+        carriers.discard(iface.id)
+        if not carriers:
+            self._baseline(claim.group, authorize=True)
+
+    def _region_interfaces(self) -> tuple[Interface, ...]:
+        return read_interfaces(self.api, self.scope.region, self.policy)
 
     def _member(self, where: str, action: str, group: str, instance: str) -> None:
         params = {"SecurityGroupId": group, "InstanceId": instance}

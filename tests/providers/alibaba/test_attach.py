@@ -224,3 +224,17 @@ def test_a_drop_put_back_by_hand_on_an_added_group_is_planned_and_revoked(
     apply(adapter, mode("add"))
     assert not [r for r in c.rules(server, gid) if r["Policy"].lower() == "drop"]
     assert not plan(adapter, mode("add")).has_changes
+
+
+def test_add_to_none_converges_in_one_apply(
+    cloud: tuple[AlibabaServer, SeedReport], adapter: AlibabaAdapter
+) -> None:
+    """The group guards nothing once detached, so its egress baseline comes back in the same
+    apply (before, the plan after showed every group ``~`` "baseline missing")."""
+    server, _ = cloud
+    before = enis(server)
+    apply(adapter, mode("add"))
+    apply(adapter, mode("none"))
+    pending = plan(adapter, mode("none"))
+    assert [(ch.action, ch.resource.kind) for ch in pending.changes] == []
+    assert enis(server) == before
