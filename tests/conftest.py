@@ -10,6 +10,9 @@
   boto3 EC2 clients aimed at ``aws_endpoint`` with the account header set on ``before-send``.
 - ``aws_calls`` (function): ``aws_calls()`` returns the calls recorded so far as
   ``[{"account": …, "action": …}]``, read over HTTP like any client would.
+- ``unowned`` (function): ``sandbox_dir`` plus an ``OwnershipGuard`` (``tests/ownership.py``)
+  holding a snapshot of everything eastwest does not own in the three clouds, taken before the
+  test and compared with the clouds when it ends (DESIGN.md rule 1).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from moto_fixtures.aws.calls import PATH as CALLS_PATH
 from moto_fixtures.aws.landing_zone import ACCOUNT_ID, REGION
 from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
 from moto_fixtures.sandbox import load_sandbox, sandbox_down, sandbox_up
+from tests.ownership import OwnershipGuard
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -122,3 +126,11 @@ def sandbox_dir(live_sandbox: Path) -> Path:
     ):
         pass
     return live_sandbox
+
+
+@pytest.fixture
+def unowned(sandbox_dir: Path) -> Iterator[OwnershipGuard]:
+    # On the session's daemon, freshly reset: one snapshot before and one after (SDK reads).
+    guard = OwnershipGuard(load_sandbox(sandbox_dir))
+    yield guard
+    guard.check()

@@ -1,0 +1,215 @@
+"""Everything in the three sandbox clouds that eastwest does not own, read through the SDKs.
+
+In: a sandbox directory's ``sandbox.json`` (what ``moto_fixtures.sandbox.load_sandbox`` reads).
+Out: ``Snapshot(strict, memberships)``, two canonical JSON texts per cloud:
+
+- ``strict``: every group, rule, prefix list and route eastwest does not own (AWS security
+  groups, managed prefix lists, VPC route tables' routes, unowned TGW tables' static routes;
+  Alibaba security groups and their rules, prefix lists, VPC route entries, unowned TR tables'
+  static entries; Azure NSGs and route tables). Must be byte-identical before and after
+  anything eastwest does (DESIGN.md rule 1).
+- ``memberships``: which groups other than eastwest's each interface (AWS and Alibaba ENIs,
+  Azure NICs) and each Azure subnet carries, and their tags but eastwest's ledger. eastwest
+  changes these on purpose in ``attach: exclusive`` only (and puts them back when it lets go),
+  so they are compared separately.
+
+Always: every read goes through boto3, aliyunsdkcore or azure-mgmt-network against the fakes'
+wire protocols, never through a fake's memory, and eastwest's own marks (tags and routes
+named ``eastwest…``, eastwest's route records) are left out of what is kept, since eastwest
+writes them on objects it does not own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from moto_fixtures.aws import console as aws_console
+from moto_fixtures.aws.landing_zone import ACCOUNT_ID, OTHER_ACCOUNT_ID
+from moto_fixtures.consoles import VPC, AlibabaConsole, AzureConsole
+
+PREFIX = "eastwest"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    strict: dict[str, str]
+    memberships: dict[str, str]
+
+
+def snapshot(sandbox: dict[str, Any]) -> Snapshot:
+    alibaba, azure = AlibabaConsole(sandbox["alibaba"]), AzureConsole(sandbox["azure"])
+    strict = {
+        **{f"aws/{a}": _aws_strict(sandbox, a) for a in (ACCOUNT_ID, OTHER_ACCOUNT_ID)},
+        "alibaba": _dump([_alibaba_groups(alibaba), _alibaba_routes(alibaba)]),
+        "azure": azure.unowned_snapshot(),
+    }
+    memberships = {
+        **{f"aws/{a}": _aws_members(sandbox, a) for a in (ACCOUNT_ID, OTHER_ACCOUNT_ID)},
+        "alibaba": _alibaba_members(alibaba),
+        "azure": _azure_members(azure),
+    }
+    return Snapshot(strict, memberships)
+
+
+def differences(before: Snapshot, after: Snapshot, *, memberships: bool = True) -> list[str]:
+    """The sections that changed, named (``strict aws/111111111111``…); empty when none."""
+    pairs = [("strict", before.strict, after.strict)]
+    if memberships:
+        pairs.append(("memberships", before.memberships, after.memberships))
+    return [
+        f"{kind} {cloud}"
+        for kind, old, new in pairs
+        for cloud in sorted(old.keys() | new.keys())
+        if old.get(cloud) != new.get(cloud)
+    ]
+
+
+def _dump(body: Any) -> str:
+    return json.dumps(body, sort_keys=True, default=str)
+
+
+def _theirs(tags: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in tags.items() if not k.startswith(PREFIX)}
+
+
+# -- AWS --------------------------------------------------------------------------------------
+
+
+def _aws_strict(sandbox: dict[str, Any], account: str) -> str:
+    ec2 = aws_console.sandbox_ec2(sandbox, account)
+    tables = []
+    for table in ec2.describe_route_tables()["RouteTables"]:
+        tags = {t["Key"]: t["Value"] for t in table.get("Tags", [])}
+        # eastwest's routes in a user's table are the destinations its record tags name.
+        claimed = {
+            pair.partition("=")[0]
+            for k, v in tags.items()
+            if k.startswith(f"{PREFIX}:routes")
+            for pair in v.split()
+        }
+        routes = [r for r in table["Routes"] if _aws_destination(r) not in claimed]
+        tables.append({**table, "Tags": _theirs(tags), "Routes": routes})
+    static = {}
+    for tgw_table in ec2.describe_transit_gateway_route_tables()["TransitGatewayRouteTables"]:
+        if not any(t["Key"] == aws_console.MANAGED_TAG for t in tgw_table.get("Tags", [])):
+            tid = tgw_table["TransitGatewayRouteTableId"]
+            found = ec2.search_transit_gateway_routes(
+                TransitGatewayRouteTableId=tid, Filters=[{"Name": "type", "Values": ["static"]}]
+            )
+            static[tid] = {"table": tgw_table, "routes": found["Routes"]}
+    strict = [aws_console.unowned_snapshot(ec2), tables, static]
+    return _dump(strict)
+
+
+def _aws_destination(route: Mapping[str, Any]) -> str:
+    return str(route.get("DestinationCidrBlock") or route.get("DestinationPrefixListId", ""))
+
+
+def _aws_members(sandbox: dict[str, Any], account: str) -> str:
+    ec2 = aws_console.sandbox_ec2(sandbox, account)
+    owned = {g["GroupId"] for g in aws_console.managed_groups(ec2)}
+    rows = {}
+    for eni in ec2.describe_network_interfaces()["NetworkInterfaces"]:
+        groups = [g["GroupId"] for g in eni.get("Groups", []) if g["GroupId"] not in owned]
+        tags = _theirs({t["Key"]: t["Value"] for t in eni.get("TagSet", [])})
+        rows[eni["NetworkInterfaceId"]] = {"groups": groups, "tags": tags}
+    return _dump(rows)
+
+
+# -- Alibaba Cloud ------------------------------------------------------------------------------
+
+
+def _alibaba_groups(alibaba: AlibabaConsole) -> dict[str, Any]:
+    """The console's snapshot but each group's ``EcsCount``: how many instances carry the group
+    is a membership (``_alibaba_members`` has the memberships themselves)."""
+    found: dict[str, Any] = json.loads(alibaba.unowned_snapshot())
+    for body in found.values():
+        if isinstance(body, dict):
+            body["group"].pop("EcsCount", None)
+    return found
+
+
+def _alibaba_routes(alibaba: AlibabaConsole) -> dict[str, Any]:
+    tables: dict[str, Any] = {}
+    body = alibaba.call(VPC, "DescribeRouteTableList", PageSize="50")
+    for table in body["RouterTableList"]["RouterTableListType"]:
+        tid = str(table["RouteTableId"])
+        entries = alibaba.call(VPC, "DescribeRouteEntryList", RouteTableId=tid, MaxResult="100")
+        rows = entries["RouteEntrys"]["RouteEntry"]
+        theirs = [e for e in rows if not str(e.get("RouteEntryName", "")).startswith(PREFIX)]
+        tags = {t["Key"]: t["Value"] for t in table.get("Tags", {}).get("Tag", [])}
+        tables[tid] = {**table, "Tags": _theirs(tags), "entries": theirs}
+    return tables
+
+
+def _alibaba_members(alibaba: AlibabaConsole) -> str:
+    owned = {g["SecurityGroupId"] for g in alibaba.groups() if _ali_managed(g)}
+    rows = {}
+    for eni in alibaba.interfaces():
+        groups = [g for g in eni["SecurityGroupIds"]["SecurityGroupId"] if g not in owned]
+        tags = {t["TagKey"]: t["TagValue"] for t in eni.get("Tags", {}).get("Tag", [])}
+        rows[eni["NetworkInterfaceId"]] = {"groups": groups, "tags": _theirs(tags)}
+    return _dump(rows)
+
+
+def _ali_managed(group: dict[str, Any]) -> bool:
+    return any(t["TagKey"] == f"{PREFIX}:managed" for t in group.get("Tags", {}).get("Tag", []))
+
+
+# -- Azure ------------------------------------------------------------------------------------
+
+
+def _azure_members(azure: AzureConsole) -> str:
+    network, group = azure.network, azure.group
+    owned = {str(n.id).lower() for n in network.network_security_groups.list(group) if _az_owned(n)}
+    owned |= {
+        str(a.id).lower() for a in network.application_security_groups.list(group) if _az_owned(a)
+    }
+    owned |= {str(t.id).lower() for t in network.route_tables.list(group) if _az_owned(t)}
+    subnets = {}
+    for vnet in network.virtual_networks.list(group):
+        for subnet in vnet.subnets or []:
+            refs = (subnet.network_security_group, subnet.route_table)
+            subnets[f"{vnet.name}/{subnet.name}"] = [_theirs_ref(r, owned) for r in refs]
+    nics = {}
+    for nic in network.network_interfaces.list(group):
+        configs = [
+            [_theirs_ref(a, owned) for a in c.application_security_groups or []]
+            for c in nic.ip_configurations or []
+        ]
+        nsg = _theirs_ref(nic.network_security_group, owned)
+        nics[str(nic.name)] = {"nsg": nsg, "asgs": configs, "tags": _theirs(nic.tags or {})}
+    return _dump({"subnets": subnets, "nics": nics})
+
+
+def _az_owned(resource: Any) -> bool:
+    return (resource.tags or {}).get(f"{PREFIX}:managed") == "true"
+
+
+def _theirs_ref(ref: Any, owned: set[str]) -> str | None:
+    """A sub-resource reference, or None when absent or eastwest's (its own, documented)."""
+    if ref is None or str(ref.id).lower() in owned:
+        return None
+    return str(ref.id).lower()
+
+
+class OwnershipGuard:
+    """The snapshot taken when a sandbox test starts, checked against the clouds again by
+    ``check`` (and by the ``unowned`` fixture when the test ends)."""
+
+    def __init__(self, sandbox: dict[str, Any]) -> None:
+        self.sandbox = sandbox
+        self.before = snapshot(sandbox)
+        # A test that leaves an exclusive attachment in place sets this: the groups it took
+        # off are documented to be away until eastwest lets go.
+        self.memberships_held = False
+
+    def changed(self, *, memberships: bool = True) -> list[str]:
+        return differences(self.before, snapshot(self.sandbox), memberships=memberships)
+
+    def check(self) -> None:
+        changed = self.changed(memberships=not self.memberships_held)
+        assert not changed, f"eastwest changed what it does not own: {changed}"
