@@ -12,7 +12,7 @@ Priorities: ECS merges the rules of every group on an ENI by priority (1 first),
 a tie. eastwest's accepts sit at 1 and its egress baseline (drop everything else) at 100. In
 ``add`` mode that baseline would cut egress the ENI's other groups allow at priority 100, or by
 a basic group's implicit allow, so a group attached in ``add`` mode carries no baseline
-(``prepare`` revokes it before the group goes on); in ``exclusive`` mode it does (authorised
+(``prepare`` revokes it, where a read finds it, before the group goes on); in ``exclusive`` mode it does (authorised
 before), as the group is then the ENI's only one. A group taken off its last ENI in ``add``
 mode (``attach: none``, or its members gone) gets its baseline back in the same apply, right
 after that ENI's write (``set_groups``): the group then guards nothing, so the drop cuts
@@ -110,7 +110,19 @@ class AlibabaInterfaces:
         return list(numbered(self.api, region, "ecs", "DescribeNetworkInterfaces", _PATH, **params))
 
     def prepare(self, claim: Claim) -> None:
-        self._baseline(claim.group, authorize=claim.mode == "exclusive")
+        # Read first: a group already attached in the same mode holds what it needs, and a
+        # read costs less than a write (writes are what ECS throttles per account), so a new
+        # ENI of an attached segment costs its own write only.
+        authorize = claim.mode == "exclusive"
+        if self._has_baseline(claim.group) != authorize:
+            self._baseline(claim.group, authorize=authorize)
+
+    def _has_baseline(self, group: str) -> bool:
+        params = {"SecurityGroupId": group, "Direction": "egress"}
+        body = self._guard(
+            f"group {group}", lambda: self._call("DescribeSecurityGroupAttribute", params)
+        )
+        return any(tr.is_baseline(p) for p in body["Permissions"]["Permission"])
 
     def _baseline(self, group: str, *, authorize: bool) -> None:
         action = "AuthorizeSecurityGroupEgress" if authorize else "RevokeSecurityGroupEgress"

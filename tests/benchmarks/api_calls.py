@@ -21,6 +21,7 @@ from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
+from tests.benchmarks import interfaces
 from tests.providers.aws.estate import (
     ACCOUNT,
     CallCounter,
@@ -182,6 +183,8 @@ def main() -> None:
         table(server.url, ATTACH_HEADER, (100, 1000), transit=False)
     finally:
         server.stop()
+    print("\nAttachment on Alibaba Cloud: the seeded landing zone's 6 member VPCs, N ENIs:\n")
+    interfaces.table((100, 1000))
 
 
 if __name__ == "__main__":
