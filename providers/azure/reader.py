@@ -34,6 +34,7 @@ from orchestrator.state.routes import NetworkPeering, route_owner
 from providers.azure import attach as at
 from providers.azure import peerings as pr
 from providers.azure import translate as tr
+from providers.azure import translate_nsg as trn
 from providers.azure import translate_routes as trr
 from providers.azure.conflicts import nsg_conflicts
 from providers.azure.records import recorded_groups
@@ -88,7 +89,7 @@ def read_owned(
     ]
     eastwest = {str(n["id"]).lower() for n in every if tr.tags_of(n).get(tr.TAG_MANAGED) == "true"}
     observed = observe_nsgs(scope, policy, nsgs, vnets, sharing, eastwest=eastwest)
-    routes = observe_routes(scope, policy, tables, vnets, tr.consensus(nsgs), desired)
+    routes = observe_routes(scope, policy, tables, vnets, trn.consensus(nsgs), desired)
     peerings = observe_peerings(scope, policy, vnets, desired)
     parts = (observed, routes, peerings)
     return ObservedScope(
@@ -178,7 +179,7 @@ def observe_nsgs(
     """Pure: owned NSGs (and the VNets they serve) as an observation; with ``sharing``, what
     differs in the shared NSGs of a group is one of its problems (apply repairs it).
     ``eastwest``: ids of every eastwest policy's NSGs (never taken over)."""
-    known = tr.consensus(nsgs)
+    known = trn.consensus(nsgs)
     resources: dict[str, Resource] = {}
     native: dict[str, NativeRef] = {}
     applied: dict[str, str] = {}
@@ -187,7 +188,7 @@ def observe_nsgs(
         resources[aset.key] = aset
         native[aset.key] = NativeRef(tr.encode_prefixes(prefixes))
     for nsg in sorted(nsgs, key=lambda n: str(n["name"])):
-        view = tr.read_nsg(scope, nsg, known)
+        view = trn.read_nsg(scope, nsg, known)
         problems = list(view.problems)
         vnet = vnets.get(view.group.network)
         if vnet is not None and view.group.segment in known:

@@ -32,7 +32,8 @@ from orchestrator.state.routes import routes_digest
 from providers.azure import translate as tr
 from providers.azure import translate_routes as trr
 from providers.azure.errors import is_not_found
-from providers.azure.writer import AzureWriter, _known
+from providers.azure.nsg_rules import known_prefixes
+from providers.azure.writer import AzureWriter
 from providers.base import ChangeResult
 
 Payload = dict[str, Any]
@@ -168,7 +169,7 @@ class RouteWriter(AzureWriter):
 
     def _associate_table(self, table: Payload, network: str, ids: Mapping[str, NativeRef]) -> None:
         """Give eastwest's table to the segment's subnets of the network that have none."""
-        known = _known(ids)
+        known = known_prefixes(ids)
         segment = trr.owned_table_segment(str(table["name"]), self.policy, network, known)
         if segment is None:
             raise PermanentError(

@@ -12,6 +12,7 @@ from azure.core.rest import HttpRequest
 from orchestrator.errors import PermanentError, TemporaryError
 from orchestrator.state import FlowRule, Scope
 from providers.azure import translate as tr
+from providers.azure import translate_nsg as trn
 from providers.azure.errors import translate
 from providers.azure.reader import observe_nsgs
 
@@ -115,7 +116,7 @@ WELL_FORMED = _rule("eastwest-in-onprem-tcp-443")
 def test_rules_read_back_with_their_source_as_peer_and_their_name_in_the_key(
     rule: dict[str, Any], peer: str, key_peer: str
 ) -> None:
-    view = tr.read_nsg(SCOPE, _nsg(rule, _deny("Inbound"), _deny("Outbound")),
+    view = trn.read_nsg(SCOPE, _nsg(rule, _deny("Inbound"), _deny("Outbound")),
                        {"onprem": ("172.16.0.0/12",)})  # fmt: skip
     assert [n.rule.peer for n in view.rules] == [peer]
     assert [n.rule.key.rsplit("/", 1)[1] for n in view.rules] == [key_peer]
@@ -127,7 +128,7 @@ def test_hand_made_rules_alike_but_for_their_names_keep_apart() -> None:
     source in on the same port never collapse into one key (one of them would never go)."""
     first = _rule("allow-rdp", destinationPortRange="3389", priority=200)
     second = _rule("allow-rdp-too", destinationPortRange="3389", priority=210)
-    view = tr.read_nsg(SCOPE, _nsg(first, second, _deny("Inbound"), _deny("Outbound")), {})
+    view = trn.read_nsg(SCOPE, _nsg(first, second, _deny("Inbound"), _deny("Outbound")), {})
     assert [n.rule.peer for n in view.rules] == ["cidr:172.16.0.0/12"] * 2
     assert len({n.rule.key for n in view.rules}) == 2
 
@@ -137,15 +138,15 @@ def test_what_eastwest_writes_reads_back_with_the_same_key() -> None:
                     "set:db", "eastwest:app-to-db")  # fmt: skip
     native = {"name": tr.rule_name(rule),
               "properties": tr.rule_properties(rule, ["10.3.2.0/24"], 110)}  # fmt: skip
-    view = tr.read_nsg(SCOPE, _nsg(native), {"db": ("10.3.2.0/24",)})
+    view = trn.read_nsg(SCOPE, _nsg(native), {"db": ("10.3.2.0/24",)})
     assert [n.rule for n in view.rules] == [rule]
     assert [n.rule.key for n in view.rules] == [rule.key]
 
 
 def test_deny_rules_are_part_of_the_group() -> None:
-    view = tr.read_nsg(SCOPE, _nsg(WELL_FORMED, _deny("Outbound")), {"onprem": ("172.16.0.0/12",)})
+    view = trn.read_nsg(SCOPE, _nsg(WELL_FORMED, _deny("Outbound")), {"onprem": ("172.16.0.0/12",)})
     assert view.problems == ("deny rule eastwest-deny-vnet-in is missing",)
-    above = tr.read_nsg(SCOPE, _nsg(WELL_FORMED, _deny("Inbound", 99), _deny("Outbound")),
+    above = trn.read_nsg(SCOPE, _nsg(WELL_FORMED, _deny("Inbound", 99), _deny("Outbound")),
                         {"onprem": ("172.16.0.0/12",)})  # fmt: skip
     assert above.problems == ("deny rule eastwest-deny-vnet-in is above an allow",)
 
@@ -154,7 +155,7 @@ def test_consensus_outvotes_one_edited_rule() -> None:
     odd = _rule("eastwest-out-onprem-tcp-443", direction="Outbound",
                 destinationAddressPrefixes=["0.0.0.0/0"])  # fmt: skip
     third = _rule("eastwest-in-onprem-tcp-8443", destinationPortRange="8443")
-    assert tr.consensus([_nsg(WELL_FORMED, odd, third)]) == {"onprem": ("172.16.0.0/12",)}
+    assert trn.consensus([_nsg(WELL_FORMED, odd, third)]) == {"onprem": ("172.16.0.0/12",)}
 
 
 def test_observation_reports_unassociated_member_subnets() -> None:
