@@ -12,11 +12,11 @@ Priorities: ECS merges the rules of every group on an ENI by priority (1 first),
 a tie. eastwest's accepts sit at 1 and its egress baseline (drop everything else) at 100. In
 ``add`` mode that baseline would cut egress the ENI's other groups allow at priority 100, or by
 a basic group's implicit allow, so a group attached in ``add`` mode carries no baseline
-(``prepare`` revokes it, where a read finds it, before the group goes on); in ``exclusive`` mode it does (authorised
-before), as the group is then the ENI's only one. A group taken off its last ENI in ``add``
-mode (``attach: none``, or its members gone) gets its baseline back in the same apply, right
-after that ENI's write (``set_groups``): the group then guards nothing, so the drop cuts
-nobody, and the next plan finds it whole.
+(``prepare`` revokes it, where a read finds it, before the group goes on); in ``exclusive``
+mode it does (authorised before), as the group is then the ENI's only one. A group taken off
+its last ENI in ``add`` mode (``attach: none``, or its members gone) gets its baseline back in
+the same apply, right after that ENI's write (``set_groups``): the group then guards nothing,
+so the drop cuts nobody, and the next plan finds it whole.
 """
 
 from __future__ import annotations

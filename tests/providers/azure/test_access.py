@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from azure.mgmt.network import NetworkManagementClient
 
 from moto_fixtures.azure import AzureServer, SeedReport
-from moto_fixtures.azure.seed_workloads import PERMISSIVE_NIC, PERMISSIVE_NSG
+from moto_fixtures.azure.seed_workloads import LEGACY_ASG, PERMISSIVE_NIC, PERMISSIVE_NSG
 from orchestrator.compile.membership import resolve_membership
 from orchestrator.model.policy import Policy
 from orchestrator.paths.access import check_access
@@ -75,3 +76,24 @@ def test_the_hand_made_nic_nsg_is_named_above_a_deny_and_removing_it_clears_it(
     nic["properties"].pop("networkSecurityGroup")
     client.network_interfaces.begin_create_or_update(RG, PERMISSIVE_NIC, nic).result()
     assert [v for v in _found(server) if PERMISSIVE_NSG in v.problem] == []
+
+
+@pytest.mark.parametrize(
+    ("side", "opened"),
+    [("destination", {("web", "db")}), ("source", set())],
+    ids=["to-the-asg-of-the-db-nic", "from-the-asg-of-the-db-nic"],
+)
+def test_a_rule_naming_an_asg_applies_to_the_asgs_member_nics_only(
+    server: AzureServer, seeded: SeedReport, side: str, opened: set[tuple[str, str]]
+) -> None:
+    """The hand-made allow with ``asg-db-legacy`` (whose only member is the db NIC) in place
+    of ``*``: as its destination it still opens web → db (the NIC is a member); as its source it
+    opens nothing from web (no web NIC is). (The NIC NSG's default ``AllowVnetInBound`` may
+    still open it: that finding names another rule.)"""
+    rule = _rule("allow-pg-from-anywhere", "Allow", 100)
+    rule["properties"].pop(f"{side}AddressPrefix")
+    rule["properties"][f"{side}ApplicationSecurityGroups"] = [{"id": seeded.asgs[LEGACY_ASG]}]
+    _set_rules(console(server), rule)
+    named = f"{PERMISSIVE_NSG} rule allow-pg-from-anywhere"
+    found = [v for v in _found(server) if named in v.problem]
+    assert {(v.source, v.destination) for v in found} == opened, [v.problem for v in found]
