@@ -12,7 +12,9 @@ from moto_fixtures.consoles import AlibabaConsole, AzureConsole
 from moto_fixtures.sandbox import load_sandbox
 from orchestrator.cli import main
 
-pytestmark = pytest.mark.sandbox
+# Every test here ends with the unowned groups, rules, routes and memberships of the three
+# clouds as seeded (tests/ownership.py).
+pytestmark = [pytest.mark.sandbox, pytest.mark.usefixtures("unowned")]
 
 POLICY = str(Path(__file__).parents[2] / "policies" / "examples" / "sandbox-multicloud.yaml")
 

@@ -15,7 +15,9 @@ from moto_fixtures.consoles import AzureConsole
 from moto_fixtures.sandbox import load_sandbox
 from orchestrator.cli import main
 
-pytestmark = pytest.mark.sandbox
+# Every test here ends with the unowned groups, rules, routes and memberships of the three
+# clouds as seeded (tests/ownership.py).
+pytestmark = [pytest.mark.sandbox, pytest.mark.usefixtures("unowned")]
 
 POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox-multicloud.yaml")
 MEMBER_SUBNETS = {"snet-web-2", "snet-app-2", "snet-db-2"}  # the policy's Azure members
