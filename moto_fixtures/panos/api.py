@@ -33,6 +33,7 @@ class Api:
         self.device = device
         self.users = dict(users)
         self.keys = {self.key_for(user): user for user in self.users}
+        self.calls = 0  # API requests answered: a used firewall is reset by the sandbox
 
     def key_for(self, user: str) -> str:
         digest = hashlib.sha256(f"{user}:{self.users[user]}:{self.device.serial}".encode())
@@ -41,6 +42,7 @@ class Api:
     def handle(self, params: Params, header_key: str | None) -> tuple[int, bytes]:
         try:
             with self.device.lock:
+                self.calls += 1
                 self.device.settle()
                 return 200, _success(*self._dispatch(params, header_key))
         except PanosError as exc:
