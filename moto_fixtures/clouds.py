@@ -3,8 +3,8 @@
 In: the sandbox directory and ports (0: any free one). Out: ``Clouds`` holding the patched moto
 server (AWS), the Alibaba RPC fake and the Azure ARM fake, the last two seeded with their landing
 zones (``seed_alibaba``, ``seed_azure``, called as they are; the AWS landing zone is seeded over
-HTTP by ``sandbox up``), and ``describe()``: what ``daemon.json`` records of them; beside them, one fake
-PAN-OS firewall per hub firewall zone (``moto_fixtures.panos.fleet``). Always: the
+HTTP by ``sandbox up``), and ``describe()``: what ``daemon.json`` records of them; beside
+them, one fake PAN-OS per hub firewall zone (``moto_fixtures.panos.fleet``). Always: the
 Azure fake's CA bundle is copied to ``DIR/azure-ca.pem``, because the fake removes its own copy
 when it stops; a reset restarts a fake on the same port with a fresh state and seeds it again,
 so ids, ports and the CA bundle's path stay what ``sandbox.json`` says (the bundle's content
