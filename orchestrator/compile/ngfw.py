@@ -212,3 +212,31 @@ def _name_lengths(policy: Policy) -> Iterator[Diagnostic]:
                 "for a name; shorten the policy's name or this one",
                 path=path,
             )
+
+
+def check_catalogue(
+    policy: Policy, label: str, applications: frozenset[str], profiles: frozenset[str]
+) -> list[Diagnostic]:
+    """Every application and profile group an inspected rule names, against what firewall
+    ``label`` knows: an unknown one is an error at the rule's field, before any write."""
+    diags = []
+    for r, rule in enumerate(policy.rules):
+        if not rule.inspect:
+            continue
+        for a, app in enumerate(rule.applications):
+            if app not in applications:
+                diags.append(
+                    error(
+                        f"firewall {label} does not know the application '{app}'",
+                        path=f"rules[{r}].applications[{a}]",
+                        detail="App-ID names are the firewall's catalogue (its content release)",
+                    )
+                )
+        if rule.profile and rule.profile not in profiles:
+            diags.append(
+                error(
+                    f"firewall {label} has no security profile group '{rule.profile}'",
+                    path=f"rules[{r}].profile",
+                )
+            )
+    return diags
