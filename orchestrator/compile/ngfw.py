@@ -22,6 +22,7 @@ from orchestrator.model.ngfw import DAY_NAMES
 from orchestrator.model.policy import Hub, Policy, Rule
 from orchestrator.model.ports import PortRange, parse_port_spec
 from orchestrator.state.ngfw import (
+    OWNER_TAG,
     FirewallState,
     NgfwAddressGroup,
     NgfwResource,
@@ -34,7 +35,6 @@ from orchestrator.state.ngfw import (
     section_key,
 )
 
-OWNER_TAG = "eastwest"
 NAME_LIMIT = 63  # PAN-OS object and rule names
 
 

@@ -11,11 +11,12 @@ rules out of order.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from orchestrator.state.change import Action
 from orchestrator.state.ngfw import (
     FirewallState,
+    NgfwChange,
     NgfwResource,
     NgfwSection,
     content_digest,
@@ -29,21 +30,6 @@ _ORDER = {
     "ngfw_rule": 4,
     "ngfw_section": 5,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class NgfwChange:
-    action: Action
-    before: NgfwResource | None
-    after: NgfwResource | None
-    drift: bool = False
-
-    @property
-    def resource(self) -> NgfwResource:
-        found = self.after if self.after is not None else self.before
-        if found is None:
-            raise ValueError("a change needs a before or an after")
-        return found
 
 
 def diff_firewall(desired: FirewallState, observed: FirewallState) -> list[NgfwChange]:

@@ -14,6 +14,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from orchestrator.state.change import Action
+
+OWNER_TAG = "eastwest"  # with the name prefix, the mark of everything eastwest owns there
+
 
 @dataclass(frozen=True, slots=True)
 class NgfwTag:
@@ -98,10 +102,41 @@ NGFW_KINDS = (NgfwTag, NgfwAddressGroup, NgfwService, NgfwSchedule, NgfwRule, Ng
 
 @dataclass(frozen=True, slots=True)
 class FirewallState:
-    """Everything eastwest owns (or wants) on one firewall, by key."""
+    """Everything eastwest owns (or wants) on one firewall, by key. Observed, ``foreign``
+    names what carries eastwest's name prefix without its tag: never written over."""
 
     firewall: str
     resources: Mapping[str, NgfwResource] = field(default_factory=dict)
+    foreign: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallCatalogue:
+    """Which of the applications and profile groups a plan names the firewall knows."""
+
+    applications: frozenset[str]
+    profiles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallApplied:
+    job: str  # the commit job, "" when nothing was committed
+    edits: int  # sub-requests of the one batched request
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwChange:
+    action: Action
+    before: NgfwResource | None
+    after: NgfwResource | None
+    drift: bool = False
+
+    @property
+    def resource(self) -> NgfwResource:
+        found = self.after if self.after is not None else self.before
+        if found is None:
+            raise ValueError("a change needs a before or an after")
+        return found
 
 
 def ngfw_key(firewall: str, kind: str, name: str) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -33,10 +32,17 @@ from panos.objects import (
 from panos.policies import Rulebase, SecurityRule
 
 from orchestrator.errors import ObservationError, PermanentError, TemporaryError
-from orchestrator.plan.ngfw import NgfwChange
 from orchestrator.state.change import Action
-from orchestrator.state.ngfw import NgfwAddressGroup, NgfwResource, NgfwSection
-from providers.panos.translate import Observed, address_name, from_objects, to_objects
+from orchestrator.state.ngfw import (
+    FirewallApplied,
+    FirewallCatalogue,
+    FirewallState,
+    NgfwAddressGroup,
+    NgfwChange,
+    NgfwResource,
+    NgfwSection,
+)
+from providers.panos.translate import address_name, from_objects, to_objects
 
 PARTIAL_COMMIT_SINCE = (8, 0, 0)  # <commit><partial><admin>
 PARTIAL_REVERT_SINCE = (8, 1, 0)  # <revert><config><partial><admin>
@@ -49,18 +55,6 @@ _KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    applications: frozenset[str]
-    profiles: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Applied:
-    job: str  # "" when nothing was committed
-    edits: int  # sub-requests of the one multi-config request
-
-
 class PanosAdapter:
     def __init__(
         self, firewall: Firewall, label: str, prefix: str, *, admin: str, poll: float = 0.5
@@ -68,7 +62,7 @@ class PanosAdapter:
         self.firewall, self.label, self.prefix = firewall, label, prefix
         self.admin, self.poll = admin, poll
 
-    def observe(self) -> Observed:
+    def observe(self) -> FirewallState:
         """Everything eastwest owns on the firewall, from its running configuration."""
         with self._translated("read the rulebase of", ObservationError):
             self.firewall.refresh_system_info()
@@ -82,14 +76,16 @@ class PanosAdapter:
             self.firewall.remove(rulebase)
         return from_objects(self.label, self.prefix, found)
 
-    def catalogue(self, applications: Iterable[str], profiles: Iterable[str]) -> Catalogue:
+    def catalogue(self, applications: Iterable[str], profiles: Iterable[str]) -> FirewallCatalogue:
         """Which of ``applications`` (App-ID, or the vsys' own) and ``profiles`` exist."""
         wanted = sorted(set(applications) - {"any"})
         with self._translated("read the catalogue of", ObservationError):
             known = set(self._names("/config/predefined/application", wanted))
             known |= set(self._names(self._vsys_xpath() + "/application", wanted))
             groups = SecurityProfileGroup.refreshall(self.firewall, running_config=False, add=False)
-        return Catalogue(frozenset(known), frozenset(g.name for g in groups) & set(profiles))
+        return FirewallCatalogue(
+            frozenset(known), frozenset(g.name for g in groups) & set(profiles)
+        )
 
     def _names(self, xpath: str, names: Sequence[str]) -> list[str]:
         if not names:
@@ -102,18 +98,18 @@ class PanosAdapter:
         vsys = self.firewall.vsys or "vsys1"
         return f"/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='{vsys}']"
 
-    def apply(self, changes: Sequence[NgfwChange]) -> Applied:
+    def apply(self, changes: Sequence[NgfwChange]) -> FirewallApplied:
         """Write ``changes`` in one request and commit them; nothing to do, nothing sent."""
         requests = list(self._requests(changes))
         if not requests:
-            return Applied("", 0)
+            return FirewallApplied("", 0)
         self._lock()
         try:
             self._send(requests)
             job = self._commit()
         finally:
             self._unlock()
-        return Applied(job, len(requests))
+        return FirewallApplied(job, len(requests))
 
     def _lock(self) -> None:
         try:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from panos.objects import AddressGroup, AddressObject, ScheduleObject, ServiceObject, Tag
 from panos.policies import SecurityRule
 
-from orchestrator.compile.ngfw import OWNER_TAG
 from orchestrator.state.ngfw import (
+    OWNER_TAG,
+    FirewallState,
     NgfwAddressGroup,
     NgfwResource,
     NgfwRule,
@@ -111,13 +112,7 @@ def _rule(resource: NgfwRule) -> SecurityRule:
     )
 
 
-@dataclass(frozen=True)
-class Observed:
-    resources: dict[str, NgfwResource]
-    foreign: frozenset[str]  # eastwest's prefix without its tag: never written over
-
-
-def from_objects(firewall: str, prefix: str, found: Mapping[str, Sequence[Any]]) -> Observed:
+def from_objects(firewall: str, prefix: str, found: Mapping[str, Sequence[Any]]) -> FirewallState:
     """Owned resources from what was refreshed, keyed by kind: ``tags``, ``addresses``,
     ``groups``, ``services``, ``schedules``, ``rules`` (the whole rulebase, in order)."""
     resources: dict[str, NgfwResource] = {}
@@ -151,7 +146,7 @@ def from_objects(firewall: str, prefix: str, found: Mapping[str, Sequence[Any]])
     for rule in (r for r in rules if owned(r)):
         resources.update(_observed_rule(firewall, rule))
     resources.update(_section(firewall, prefix, rules, foreign))
-    return Observed(resources, frozenset(foreign))
+    return FirewallState(firewall, resources, frozenset(foreign))
 
 
 def _group(firewall: str, group: Any, cidrs: Mapping[str, str]) -> dict[str, NgfwResource]:

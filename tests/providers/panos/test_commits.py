@@ -13,10 +13,10 @@ from moto_fixtures.panos import PanosServer
 from moto_fixtures.panos.server import OTHER_PASSWORD, OTHER_USERNAME
 from orchestrator.compile.membership import resolve_membership
 from orchestrator.errors import PermanentError, TemporaryError
+from orchestrator.firewalls import RulebasePlan, apply_rulebase, plan_rulebase
 from orchestrator.model.policy import Policy
 from orchestrator.state import Network, ScopeInventory
 from providers.panos.adapter import PanosAdapter
-from providers.panos.rulebase import RulebasePlan, apply_rulebase, plan_rulebase
 
 from . import conftest
 from .conftest import LABEL, POLICY, load, membership_of

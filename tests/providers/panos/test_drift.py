@@ -12,9 +12,9 @@ from panos.objects import AddressGroup
 from panos.policies import Rulebase, SecurityRule
 
 from moto_fixtures.panos import PanosServer
+from orchestrator.firewalls import apply_rulebase, plan_rulebase
 from orchestrator.state.change import Action
 from providers.panos.adapter import PanosAdapter
-from providers.panos.rulebase import apply_rulebase, plan_rulebase
 
 from .conftest import LABEL, POLICY, load, membership_of
 

@@ -11,9 +11,10 @@ from panos.objects import AddressGroup, AddressObject, ScheduleObject, ServiceOb
 from panos.policies import Rulebase, SecurityRule
 
 from moto_fixtures.panos import PanosServer
+from moto_fixtures.panos.fleet import describe_fleet
 from orchestrator.compile.ngfw import compile_firewalls
-from orchestrator.plan.ngfw import NgfwChange, diff_firewall
-from orchestrator.state.ngfw import FirewallState
+from orchestrator.plan.ngfw import diff_firewall
+from orchestrator.state.ngfw import FirewallState, NgfwChange
 from providers.panos.adapter import PanosAdapter
 
 from .conftest import LABEL, load, membership_of
@@ -121,3 +122,13 @@ def test_nothing_outside_eastwests_section_changes(
     adapter.apply(plan(adapter, states.get(LABEL, FirewallState(LABEL))))
     assert _rest(panos_server) == before
     assert not [r for r in running_rules(panos_server) if r.name.startswith(PREFIX)]
+
+
+def test_the_registry_makes_the_adapter_lazily(panos_server: PanosServer) -> None:
+    from providers import panos_adapter
+
+    sandbox = {"panos": describe_fleet({LABEL: panos_server})}
+    made = panos_adapter(LABEL, policy="acme", sandbox=sandbox)
+    assert isinstance(made, PanosAdapter)
+    assert (made.prefix, made.admin) == (PREFIX, "admin")
+    assert made.observe().resources == {}

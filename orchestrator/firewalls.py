@@ -1,22 +1,41 @@
-"""Plan and apply eastwest's section of one firewall's rulebase.
+"""Plan and apply eastwest's section of one firewall's rulebase (docs/panos.md).
 
-In: the policy, its membership, the firewall's label and its ``PanosAdapter``. Out: a
+In: the policy, its membership, the firewall's label and its adapter (``FirewallAdapter``:
+``providers.panos.adapter.PanosAdapter``, made by ``providers.panos_adapter``). Out: a
 ``RulebasePlan`` (changes in apply order, diagnostics) and, from ``apply_rulebase``, the
-``Applied`` outcome. Always: a plan with an error (an application or profile group the firewall
-does not know, a name of eastwest's taken by an object without its tag) writes nothing.
+``FirewallApplied`` outcome. Always: a plan with an error (an application or profile group
+the firewall does not know, a name of eastwest's taken by an object without its tag) writes
+nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from orchestrator.compile.membership import Membership
 from orchestrator.compile.ngfw import check_catalogue, compile_firewalls
 from orchestrator.diagnostics import Diagnostic, Severity, error
 from orchestrator.model.policy import Policy
-from orchestrator.plan.ngfw import NgfwChange, diff_firewall
-from orchestrator.state.ngfw import FirewallState, NgfwRule
-from providers.panos.adapter import Applied, PanosAdapter
+from orchestrator.plan.ngfw import diff_firewall
+from orchestrator.state.ngfw import (
+    FirewallApplied,
+    FirewallCatalogue,
+    FirewallState,
+    NgfwChange,
+    NgfwRule,
+)
+
+
+class FirewallAdapter(Protocol):
+    def observe(self) -> FirewallState: ...
+
+    def catalogue(
+        self, applications: Iterable[str], profiles: Iterable[str]
+    ) -> FirewallCatalogue: ...
+
+    def apply(self, changes: Sequence[NgfwChange]) -> FirewallApplied: ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +50,7 @@ class RulebasePlan:
 
 
 def plan_rulebase(
-    policy: Policy, membership: Membership, label: str, adapter: PanosAdapter
+    policy: Policy, membership: Membership, label: str, adapter: FirewallAdapter
 ) -> RulebasePlan:
     states, diags = compile_firewalls(policy, membership)
     want = states.get(label, FirewallState(label))
@@ -52,7 +71,7 @@ def plan_rulebase(
     return RulebasePlan(label, tuple(changes), tuple(diags))
 
 
-def apply_rulebase(plan: RulebasePlan, adapter: PanosAdapter) -> Applied:
+def apply_rulebase(plan: RulebasePlan, adapter: FirewallAdapter) -> FirewallApplied:
     if plan.failed:
         raise ValueError(f"the plan for firewall {plan.firewall} has errors: nothing to apply")
     return adapter.apply(plan.changes)
