@@ -6,7 +6,8 @@ In: API calls already authenticated to an admin name (``server.py``). Out: resul
 partial commit (``<commit><partial><admin>``) installs exactly that admin's changes; a commit is
 a job that is ``ACT`` for ``commit_seconds`` and then ``FIN`` with ``OK`` (the running
 configuration replaced) or ``FAIL`` (running unchanged, the candidate left as it was, as on the
-firewall); jobs are settled lazily, on the next call, under the device's lock.
+firewall), releasing its admin's commit lock either way; jobs are settled lazily, on the next
+call, under the device's lock.
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ class Device:
     def _finish(self, job: Job) -> None:
         job.status = "FIN"
         self.commits += 1
+        # The firewall removes a commit lock once its holder's commit completes.
+        if self.commit_lock is not None and self.commit_lock[0] == job.user:
+            self.commit_lock = None
         errors = commit_errors(job.installed)
         if self.faults.fail_commits > 0:
             self.faults.fail_commits -= 1

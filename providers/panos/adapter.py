@@ -121,8 +121,9 @@ class PanosAdapter:
             raise PermanentError(message) from None
 
     def _unlock(self) -> None:
+        # The firewall drops the lock itself once our commit completes: none left is no error.
         try:
-            self.firewall.remove_commit_lock()
+            self.firewall.remove_commit_lock(exceptions=False)
         except (PanDeviceError, PanXapiError) as exc:
             message = f"panos/{self.label}: releasing the commit lock failed: {exc}"
             raise TemporaryError(message) from None

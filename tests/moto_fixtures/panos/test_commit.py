@@ -167,3 +167,10 @@ def test_a_firewall_that_is_down_answers_503(firewall: Firewall, panos_server: P
     panos_server.device.faults.down = True
     with pytest.raises(PanURLError, match="503"):
         firewall.refresh_system_info()
+
+
+def test_the_holders_commit_releases_the_commit_lock(firewall: Firewall) -> None:
+    assert firewall.add_commit_lock("eastwest")
+    firewall.add(Tag("eastwest")).create()
+    assert firewall.commit(sync=True)["success"]
+    assert not firewall.check_commit_locks()
