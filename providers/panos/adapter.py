@@ -46,6 +46,7 @@ from providers.panos.translate import address_name, from_objects, to_objects
 
 PARTIAL_COMMIT_SINCE = (8, 0, 0)  # <commit><partial><admin>
 PARTIAL_REVERT_SINCE = (8, 1, 0)  # <revert><config><partial><admin>
+_SERVING = frozenset({"active", "active-primary", "active-secondary"})
 _KINDS = {
     "tags": Tag,
     "addresses": AddressObject,
@@ -75,6 +76,23 @@ class PanosAdapter:
             found["rules"] = SecurityRule.refreshall(rulebase, running_config=True, add=False)
             self.firewall.remove(rulebase)
         return from_objects(self.label, self.prefix, found)
+
+    def probe(self) -> tuple[bool, str]:
+        """Whether the firewall passes traffic, and why not: its management plane answers,
+        its system is in normal operational mode, and it is not a passive or failed HA
+        member. Two calls; never raises."""
+        try:
+            system = self.firewall.show_system_info()["system"]
+            state = self.firewall.op("show high-availability state")
+        except (PanDeviceError, PanXapiError) as exc:
+            return False, f"unreachable: {exc}"
+        mode = system.get("operational-mode", "normal")
+        if mode != "normal":
+            return False, f"operational mode {mode}"
+        if state.findtext("./result/enabled") == "no":
+            return True, "standalone"
+        local = state.findtext("./result/group/local-info/state") or "unknown"
+        return (local in _SERVING, f"HA state {local}")
 
     def catalogue(self, applications: Iterable[str], profiles: Iterable[str]) -> FirewallCatalogue:
         """Which of ``applications`` (App-ID, or the vsys' own) and ``profiles`` exist."""
