@@ -50,6 +50,7 @@ def describe_fleet(fleet: Mapping[str, PanosServer]) -> dict[str, Any]:
                 "username": server.username,
                 "password": server.password,
                 "serial": server.device.serial,
+                "ca_bundle": server.ca_bundle,  # pan-os-python does not check it by default
             }
             for label, server in fleet.items()
         }

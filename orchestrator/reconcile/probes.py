@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from orchestrator.compile.ngfw import firewall_labels
 from orchestrator.errors import EastwestError
-from orchestrator.reconcile.failover import Failover, FirewallHealthSource, Probe
+from orchestrator.reconcile.failover import Failover, FirewallHealthSource, Hysteresis, Probe
 from orchestrator.reconcile.source import PolicySource
 
 
@@ -22,7 +22,11 @@ class _Probing(Protocol):
 
 
 def with_firewall_health(
-    source: PolicySource, policy: str, sandbox: Mapping[str, Any] | None, interval: float
+    source: PolicySource,
+    policy: str,
+    sandbox: Mapping[str, Any] | None,
+    interval: float,
+    hysteresis: Hysteresis | None = None,
 ) -> FirewallHealthSource:
     adapters: dict[str, _Probing] = {}
 
@@ -37,4 +41,5 @@ def with_firewall_health(
         up, reason = adapters[label].probe()
         return Probe(up, reason)
 
-    return FirewallHealthSource(source, Failover(probe), firewall_labels, every=interval)
+    failover = Failover(probe, hysteresis or Hysteresis())
+    return FirewallHealthSource(source, failover, firewall_labels, every=interval)
