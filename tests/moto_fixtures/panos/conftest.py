@@ -1,27 +1,20 @@
-"""One fake firewall per test (fresh state: a few milliseconds to start), and pan-os-python
-pointed at it, unpatched."""
+"""pan-os-python, unpatched, pointed at the test's fake firewall (``panos_server``,
+tests/conftest.py: fresh per test, a few milliseconds to start), and a raw client of its wire."""
 
 from __future__ import annotations
 
 import ssl
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from moto_fixtures.panos import PanosServer, start_panos_server
+from moto_fixtures.panos import PanosServer
 
 pytest.importorskip("panos")
 from panos.firewall import Firewall
-
-
-@pytest.fixture
-def panos_server() -> Iterator[PanosServer]:
-    with start_panos_server() as server:
-        server.device.faults.commit_seconds = 0.05
-        yield server
 
 
 @pytest.fixture

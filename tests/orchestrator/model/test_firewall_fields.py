@@ -10,20 +10,11 @@ import pytest
 
 from orchestrator.errors import PolicyError
 from orchestrator.model import load_policy
+from tests.providers.panos.policies import inspected_hub
 
-POLICY = """\
-version: 1
-name: acme
-accounts:
-  - {name: aws-prod, cloud: aws, account_id: "111111111111", regions: [us-east-1]}
-hubs:
-  - name: use1
-    account: aws-prod
-    region: us-east-1
-    transit: tgw-1
-    inspection:
-      vpc: vpc-insp
-      firewalls: [{zone: us-east-1a, next_hop: vpce-1}]
+POLICY = (
+    inspected_hub()
+    + """\
 segments:
   - {name: web, members: [{account: aws-prod, region: us-east-1, vpc: vpc-1}]}
   - {name: db, members: [{account: aws-prod, region: us-east-1, vpc: vpc-2}]}
@@ -35,6 +26,8 @@ rules:
     inspect: true
     FIELD
 """
+)
+FIELD_LINE = POLICY.splitlines().index("    FIELD") + 1
 GOOD = """applications: [postgres, ssl]
     users: ['ACME\\alice', bob@acme.example]
     groups: ['cn=dba,ou=groups,dc=acme,dc=example']
@@ -78,7 +71,7 @@ def test_an_uninspected_rule_may_not_carry_them(tmp_path: Path, field: str, name
         load_policy([_write(tmp_path, field, inspect=False)])
     [problem] = caught.value.diagnostics
     assert problem.path == f"rules[0].{name}"
-    assert problem.line == 22
+    assert problem.line == FIELD_LINE
     assert "set 'inspect: true'" in problem.summary
 
 
@@ -112,5 +105,5 @@ def test_bad_values_are_located(tmp_path: Path, field: str, path: str, message: 
         load_policy([_write(tmp_path, field)])
     [problem] = caught.value.diagnostics
     assert problem.path == path
-    assert problem.line == 22
+    assert problem.line == FIELD_LINE
     assert message in problem.summary

@@ -12,28 +12,18 @@ import pytest
 from orchestrator.compile.ngfw import firewall_labels
 from orchestrator.reconcile.failover import Failover, FirewallHealthSource, Hysteresis, Probe
 from orchestrator.reconcile.source import PolicySource
+from tests.providers.panos.policies import inspected_hub
 
-POLICY = """\
-version: 1
-name: acme
-accounts:
-  - {name: aws-prod, cloud: aws, account_id: "111111111111", regions: [us-east-1]}
-hubs:
-  - name: use1
-    account: aws-prod
-    region: us-east-1
-    transit: tgw-1
-    inspection:
-      vpc: vpc-insp
-      firewalls:
-        - {zone: us-east-1a, next_hop: vpce-a}
-        - {zone: us-east-1b, next_hop: vpce-b}
+POLICY = (
+    inspected_hub("us-east-1a", "us-east-1b")
+    + """\
 segments:
   - {name: web, members: [{account: aws-prod, region: us-east-1, vpc: vpc-1}]}
   - {name: db, members: [{account: aws-prod, region: us-east-1, vpc: vpc-2}]}
 rules:
   - {name: web-to-db, from: web, to: db, ports: [tcp/5432], inspect: true}
 """
+)
 A, B = "aws/us-east-1a", "aws/us-east-1b"
 
 

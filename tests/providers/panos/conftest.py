@@ -5,14 +5,13 @@ builds them (``session.make_firewall`` from a sandbox section)."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("panos")
 
-from moto_fixtures.panos import PanosServer, start_panos_server
+from moto_fixtures.panos import PanosServer
 from moto_fixtures.panos.fleet import describe_fleet
 from orchestrator.compile.membership import Membership, resolve_membership
 from orchestrator.model import load_policy
@@ -21,21 +20,13 @@ from orchestrator.state import Network, Scope, ScopeInventory
 from providers.panos.adapter import PanosAdapter
 from providers.panos.session import make_firewall
 
+from .policies import inspected_hub
+
 LABEL = "aws/us-east-1a"
 SCOPE = Scope("aws", "111111111111", "us-east-1")
-POLICY = """\
-version: 1
-name: acme
-accounts:
-  - {name: aws-prod, cloud: aws, account_id: "111111111111", regions: [us-east-1]}
-hubs:
-  - name: use1
-    account: aws-prod
-    region: us-east-1
-    transit: tgw-1
-    inspection:
-      vpc: vpc-insp
-      firewalls: [{zone: us-east-1a, next_hop: vpce-1}]
+POLICY = (
+    inspected_hub()
+    + """\
 segments:
   - {name: web, members: [{account: aws-prod, region: us-east-1, vpc: vpc-web}]}
   - {name: db, members: [{account: aws-prod, region: us-east-1, vpc: vpc-db}]}
@@ -54,6 +45,7 @@ rules:
   - {name: ops-to-web, from: ops, to: web, ports: [tcp/22, tcp/8000-8100], inspect: true}
   - {name: ops-to-db, from: ops, to: db, ports: [tcp/5432]}
 """
+)
 INVENTORY = ScopeInventory(
     SCOPE,
     networks=(
@@ -72,13 +64,6 @@ def load(tmp_path: Path, text: str = POLICY) -> Policy:
 
 def membership_of(policy: Policy) -> Membership:
     return resolve_membership(policy, {SCOPE: INVENTORY})
-
-
-@pytest.fixture
-def panos_server() -> Iterator[PanosServer]:
-    with start_panos_server() as server:
-        server.device.faults.commit_seconds = 0.05
-        yield server
 
 
 @pytest.fixture
