@@ -10,6 +10,7 @@ firewall it concerns). Always: the member networks are read from the clouds the 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,13 +43,16 @@ def plan_command(ctx: Context, policies: tuple[Path, ...], detailed_exitcode: bo
 
 @firewalls.command("apply")
 @click.argument("policies", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.pass_obj
-def apply_command(ctx: Context, policies: tuple[Path, ...]) -> None:
+def apply_command(ctx: Context, policies: tuple[Path, ...], auto_approve: bool) -> None:
     """Write eastwest's section of each hub firewall's rulebase and commit it."""
-    raise SystemExit(_run(ctx, policies, apply=True, detailed=False))
+    raise SystemExit(_run(ctx, policies, apply=True, detailed=False, approved=auto_approve))
 
 
-def _run(ctx: Context, paths: tuple[Path, ...], *, apply: bool, detailed: bool) -> int:
+def _run(
+    ctx: Context, paths: tuple[Path, ...], *, apply: bool, detailed: bool, approved: bool = False
+) -> int:
     try:
         loaded = load_policy(list(paths))
     except PolicyError as exc:
@@ -65,6 +69,10 @@ def _run(ctx: Context, paths: tuple[Path, ...], *, apply: bool, detailed: bool) 
         if plan.failed:
             status = EXIT_ERROR
         elif apply and plan.changes:
+            if not approved and not _confirmed():
+                click.echo(f"firewall {plan.firewall}: not applied; nothing was changed.", err=True)
+                status = EXIT_ERROR
+                continue
             status = max(status, _apply(plan, adapter))
         elif plan.changes and detailed and status == EXIT_OK:
             status = EXIT_CHANGES
@@ -98,6 +106,14 @@ def _apply(plan: RulebasePlan, adapter: FirewallAdapter) -> int:
         return _fail(str(exc))
     click.echo(f"firewall {plan.firewall}: {applied.edits} edits committed (job {applied.job})")
     return EXIT_OK
+
+
+def _confirmed() -> bool:
+    """As ``eastwest apply``: a terminal to say 'yes' on, or ``--auto-approve``."""
+    if not sys.stdin.isatty():
+        _fail("refusing to apply without a terminal to confirm on; pass --auto-approve")
+        return False
+    return console.confirm_apply()
 
 
 def _fail(message: str) -> int:

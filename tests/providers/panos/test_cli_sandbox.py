@@ -48,7 +48,11 @@ def test_plan_apply_plan_on_both_hub_firewalls(sandbox_dir: Path, tmp_path: Path
     assert code == 2, err
     assert "firewall aws/us-east-1a:" in out
     assert "+ ngfw_rule eastwest-sandbox-app-to-db" in out
-    code, out, err = run(sandbox_dir, "firewalls", "apply", policy)
+    code, _, err = run(sandbox_dir, "firewalls", "apply", policy)
+    assert code == 1  # no terminal to confirm on, no --auto-approve: nothing written
+    assert "pass --auto-approve" in err
+    assert not [r for r in _rules(sandbox_dir, "aws/us-east-1a") if r.name.startswith("eastwest")]
+    code, out, err = run(sandbox_dir, "firewalls", "apply", policy, "--auto-approve")
     assert code == 0, err
     assert out.count("edits committed") == 2
     for label in ("aws/us-east-1a", "aws/us-east-1b"):
@@ -70,7 +74,7 @@ def test_an_unknown_application_is_a_located_error_and_writes_nothing(
     policy = _policy(tmp_path)
     text = Path(policy).read_text(encoding="utf-8").replace("[postgres]", "[postgress]")
     Path(policy).write_text(text, encoding="utf-8")
-    code, _, err = run(sandbox_dir, "firewalls", "apply", policy)
+    code, _, err = run(sandbox_dir, "firewalls", "apply", policy, "--auto-approve")
     assert code == 1
     assert "does not know the application 'postgress'" in err
     assert "sandbox.yaml:" in err  # located: file and line
