@@ -1,9 +1,10 @@
-"""The sandbox daemon's three fakes in one process: start, seed, describe, reset, stop.
+"""The sandbox daemon's fakes in one process: start, seed, describe, reset, stop.
 
 In: the sandbox directory and ports (0: any free one). Out: ``Clouds`` holding the patched moto
 server (AWS), the Alibaba RPC fake and the Azure ARM fake, the last two seeded with their landing
 zones (``seed_alibaba``, ``seed_azure``, called as they are; the AWS landing zone is seeded over
-HTTP by ``sandbox up``), and ``describe()``: what ``daemon.json`` records of them. Always: the
+HTTP by ``sandbox up``), and ``describe()``: what ``daemon.json`` records of them; beside
+them, one fake PAN-OS per hub firewall zone (``moto_fixtures.panos.fleet``). Always: the
 Azure fake's CA bundle is copied to ``DIR/azure-ca.pem``, because the fake removes its own copy
 when it stops; a reset restarts a fake on the same port with a fresh state and seeds it again,
 so ids, ports and the CA bundle's path stay what ``sandbox.json`` says (the bundle's content
@@ -25,11 +26,12 @@ if TYPE_CHECKING:
     from moto_fixtures.alibaba.server import AlibabaServer
     from moto_fixtures.aws.server import AwsServer
     from moto_fixtures.azure.server import AzureServer
+    from moto_fixtures.panos.server import PanosServer
     from moto_fixtures.serving import BackgroundServer
 
 AZURE_CA_FILE = "azure-ca.pem"
-NAMES = ("aws", "alibaba", "azure")
-TITLES = {"aws": "AWS", "alibaba": "Alibaba Cloud", "azure": "Azure"}
+NAMES = ("aws", "alibaba", "azure", "panos")
+TITLES = {"aws": "AWS", "alibaba": "Alibaba Cloud", "azure": "Azure", "panos": "PAN-OS"}
 
 
 class CloudStartError(RuntimeError):
@@ -44,6 +46,7 @@ class Clouds:
         self.aws = aws
         self.alibaba: AlibabaServer | None = None
         self.azure: AzureServer | None = None
+        self.panos: dict[str, PanosServer] = {}  # the hub firewalls, by label (panos/fleet.py)
         self.sections: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()  # one reset at a time
 
@@ -59,9 +62,10 @@ class Clouds:
         """``{"aws": "ok", "alibaba": "stopped", …}``: whether each fake's server thread runs."""
         with self._lock:  # a fake being reset is not a fake that stopped
             servers = self.servers()
-        return {
-            name: "ok" if name in servers and servers[name].alive else "stopped" for name in NAMES
-        }
+            firewalls = list(self.panos.values())
+        alive = {name: name in servers and servers[name].alive for name in NAMES}
+        alive["panos"] = bool(firewalls) and all(f.alive for f in firewalls)
+        return {name: "ok" if alive[name] else "stopped" for name in NAMES}
 
     def describe(self) -> dict[str, Any]:
         """What ``daemon.json`` records: the AWS port and the Alibaba and Azure sections."""
@@ -111,6 +115,13 @@ class Clouds:
             "landing_zone": _jsonable(report),
         }
 
+    def start_panos(self) -> None:
+        with _blamed("panos", "start"):
+            from moto_fixtures.panos.fleet import describe_fleet, start_fleet  # noqa: PLC0415
+
+            self.panos = start_fleet({label: f.port for label, f in self.panos.items()})
+            self.sections["panos"] = describe_fleet(self.panos)
+
     def reset_used(self) -> list[str]:
         """Restart and re-seed the Alibaba and Azure fakes that received calls since their seed;
         return their names. (AWS is reset through moto's own ``/moto-api/reset``.)"""
@@ -126,9 +137,16 @@ class Clouds:
                 self.azure.stop()
                 self.start_azure(port)
                 reset.append("azure")
+            if any(f.api.calls for f in self.panos.values()):
+                for firewall in self.panos.values():
+                    firewall.stop()
+                self.start_panos()
+                reset.append("panos")
             return reset
 
     def stop(self) -> None:
+        for firewall in self.panos.values():
+            firewall.stop()
         for server in reversed(list(self.servers().values())):
             server.stop()
         (self.directory / AZURE_CA_FILE).unlink(missing_ok=True)
@@ -143,6 +161,7 @@ def start_clouds(directory: Path, aws_port: int = 0) -> Clouds:
     try:
         clouds.start_alibaba()
         clouds.start_azure()
+        clouds.start_panos()
     except BaseException:
         clouds.stop()
         raise

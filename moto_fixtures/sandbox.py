@@ -21,7 +21,7 @@ the daemon is to blame.
                  "landing_zone": {<seed_alibaba's report>, "ids": {Name: id}}},
      "azure": {"endpoint_url": "https://127.0.0.1:PORT", "ca_bundle": "/abs/DIR/azure-ca.pem",
                "subscriptions": [...], "resource_groups": [...], "regions": [...],
-               "landing_zone": {<seed_azure's report>}}}
+               "landing_zone": {<seed_azure's report>}}, "panos": {<describe_fleet's>}}
 
 POSIX only (fork, sessions, flock).
 """
@@ -39,7 +39,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ class SandboxInfo:
     control_url: str
     alibaba: dict[str, Any]  # sandbox.json's sections, as written
     azure: dict[str, Any]
+    panos: dict[str, Any] = field(default_factory=dict)
 
     @property
     def state_file(self) -> Path:
@@ -115,6 +116,7 @@ def sandbox_up(directory: Path) -> SandboxInfo:
             control_url=f"http://127.0.0.1:{daemon.control_port}",
             alibaba=daemon.alibaba,
             azure=daemon.azure,
+            panos=daemon.panos,
         )
         _write_atomically(directory / STATE_FILE, _state(info))
     return info
@@ -199,6 +201,7 @@ class _Daemon:
     control_port: int
     alibaba: dict[str, Any]
     azure: dict[str, Any]
+    panos: dict[str, Any]
 
 
 def _start_daemon(directory: Path) -> _Daemon:
@@ -237,6 +240,7 @@ def _start_daemon(directory: Path) -> _Daemon:
             control_port=int(daemon["control_port"]),
             alibaba=dict(daemon["alibaba"]),
             azure=dict(daemon["azure"]),
+            panos=dict(daemon.get("panos", {})),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SandboxError(
@@ -349,6 +353,7 @@ def _state(info: SandboxInfo) -> dict[str, Any]:
         "control_url": info.control_url,
         "alibaba": info.alibaba,
         "azure": info.azure,
+        "panos": info.panos,
         "aws": {
             "endpoint_url": info.aws_endpoint,
             "access_key_id": ACCESS_KEY_ID,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from orchestrator.extras import require
 from orchestrator.state import Target
 from providers.base import Adapter, AdapterFactory
 
@@ -37,10 +38,21 @@ def _azure(target: Target, *, policy: str, sandbox: Mapping[str, Any] | None) ->
     )
 
 
+def panos_adapter(label: str, *, policy: str, sandbox: Mapping[str, Any] | None) -> Any:
+    """The adapter of hub firewall ``label`` (``<cloud>/<zone>``): a ``PanosAdapter``, made
+    on first use so that a policy without inspection never imports pan-os-python."""
+    require("panos", f"the PAN-OS firewall {label}")
+    from providers.panos.adapter import PanosAdapter  # noqa: PLC0415 - lazy SDK import
+    from providers.panos.session import make_firewall  # noqa: PLC0415
+
+    firewall, admin = make_firewall(label, sandbox=sandbox)
+    return PanosAdapter(firewall, label, f"eastwest-{policy}-", admin=admin)
+
+
 ADAPTERS: Mapping[str, AdapterFactory] = {
     "alibaba": _alibaba,
     "aws": _aws,
     "azure": _azure,
 }
 
-__all__ = ["ADAPTERS", "Adapter", "AdapterFactory"]
+__all__ = ["ADAPTERS", "Adapter", "AdapterFactory", "panos_adapter"]

@@ -8,6 +8,8 @@
   so it holds only what the test itself does.
 - ``ec2_client`` (function): a factory ``ec2_client(account="111111111111", region=…)`` of
   boto3 EC2 clients aimed at ``aws_endpoint`` with the account header set on ``before-send``.
+- ``panos_server`` (function): a fresh fake PAN-OS firewall (``moto_fixtures.panos``), its
+  commits taking 50 ms.
 - ``aws_calls`` (function): ``aws_calls()`` returns the calls recorded so far as
   ``[{"account": …, "action": …}]``, read over HTTP like any client would.
 - ``unowned`` (function): ``sandbox_dir`` plus an ``OwnershipGuard`` (``tests/ownership.py``)
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
 
     from moto_fixtures.aws.server import AwsServer
+    from moto_fixtures.panos import PanosServer
 
 
 def _request(url: str, method: str) -> bytes:
@@ -134,3 +137,12 @@ def unowned(sandbox_dir: Path) -> Iterator[OwnershipGuard]:
     guard = OwnershipGuard(load_sandbox(sandbox_dir))
     yield guard
     guard.check()
+
+
+@pytest.fixture
+def panos_server() -> Iterator[PanosServer]:
+    from moto_fixtures.panos import start_panos_server
+
+    with start_panos_server() as server:
+        server.device.faults.commit_seconds = 0.05
+        yield server

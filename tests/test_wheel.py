@@ -25,10 +25,11 @@ EXTRAS = {
     },
     "azure": {"azure-core", "azure-identity", "azure-mgmt-network"},
     "postgres": {"psycopg"},
+    "panos": {"pan-os-python"},
     "cdktf": {"cdktf", "constructs"},
 }
 EXTRAS["sandbox"] = EXTRAS["alibaba"] | EXTRAS["azure"] | {"moto", "cryptography"}
-EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"]
+EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"] | EXTRAS["panos"]
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,7 @@ def check_policy(policy: Policy) -> list[Diagnostic]:
         _subnets,
         _cidrs,
         _rules,
+        _firewall_fields,
         _cross_cloud_inspection,
         _symmetry,
         check_names,
@@ -238,6 +239,24 @@ def _rules(policy: Policy) -> Iterator[Diagnostic]:
             summary = f"rule '{rule.name}' allows the same flow as rule '{name}'{differs}"
             yield warning(summary, path=f"rules[{r}]")
         first.setdefault(flow, (rule.name, rule.inspect))
+
+
+# The fields only an inspecting firewall can decide (docs/panos.md): a cloud's groups see
+# addresses and ports, so on an uninspected rule they would silently mean nothing.
+FIREWALL_FIELDS = ("applications", "users", "groups", "schedule", "category", "profile")
+
+
+def _firewall_fields(policy: Policy) -> Iterator[Diagnostic]:
+    for r, rule in enumerate(policy.rules):
+        if rule.inspect:
+            continue
+        for name in FIREWALL_FIELDS:
+            if getattr(rule, name) not in (None, []):
+                summary = (
+                    f"'{name}' is decided by the hub's firewall, which sees only inspected "
+                    f"flows: set 'inspect: true' on rule '{rule.name}' or remove '{name}'"
+                )
+                yield error(summary, path=f"rules[{r}].{name}")
 
 
 def _rule_ports(rule: Rule, path: str) -> Iterator[Diagnostic]:

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from orchestrator.model.ngfw import Application, ObjectName, Principal, Schedule
 from orchestrator.model.ports import check_port_spec
 
 
@@ -293,6 +294,13 @@ class Rule(_Strict):
         "the firewall groups only, said as a warning)",
     )
     description: str = ""
+    # Inspected rules only: what the hub's PAN-OS firewall decides besides ports (docs/panos.md).
+    applications: list[Application] = Field(default=[], description="App-IDs; none: any")
+    users: list[Principal] = Field(default=[], description="User-ID users; none: any user")
+    groups: list[Principal] = Field(default=[], description="User-ID groups (e.g. an LDAP DN)")
+    schedule: Schedule | None = Field(default=None, description="when the flow is allowed")
+    category: ObjectName | None = Field(default=None, description="why: a tag on the rule")
+    profile: ObjectName | None = Field(default=None, description="how: a profile group")
 
 
 class Policy(_Strict):

@@ -116,6 +116,11 @@ policy_args = click.argument(
     show_default=True,
     help="Partitions reconciled at once.",
 )
+@click.option(
+    "--probe-firewalls",
+    is_flag=True,
+    help="Probe each hub's PAN-OS firewalls every interval and route around unhealthy ones.",
+)
 @click.pass_obj
 def run(
     ctx: Context,
@@ -129,6 +134,7 @@ def run(
     lease_period: float,
     jitter: float | None,
     workers: int,
+    probe_firewalls: bool = False,
 ) -> None:
     """Reconcile POLICY… on a schedule: report drift (audit) or correct it (enforce)."""
     # Deferred: APScheduler, psycopg and prometheus-client are loaded only by this command.
@@ -142,6 +148,10 @@ def run(
         policy_name = source.load().loaded.policy.name
         history = open_store(store)
         sandbox = ctx.sandbox()
+        if probe_firewalls:
+            from orchestrator.reconcile.probes import with_firewall_health  # noqa: PLC0415
+
+            source = with_firewall_health(source, policy_name, sandbox, interval)
     except PolicyError as exc:
         console.print_diagnostics(exc.diagnostics)
         _exit(f"{len(exc.diagnostics)} problem(s) in the policy; nothing to reconcile towards")

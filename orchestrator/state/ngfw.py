@@ -1,0 +1,153 @@
+"""The firewall's own rulebase as neutral values: what eastwest owns on one NGFW.
+
+In: nothing (pure values). Out: ``NgfwTag``, ``NgfwAddressGroup``, ``NgfwService``,
+``NgfwSchedule``, ``NgfwRule`` and ``NgfwSection`` (the order of eastwest's rules, its terminal
+deny last), gathered per firewall in a ``FirewallState``. Always: keys are
+``ngfw/<firewall>/<kind>/<name>`` (a firewall is ``<cloud>/<zone>`` of a hub), values are
+frozen and compare by everything the firewall stores, so an edit made by hand is a difference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from orchestrator.state.change import Action
+
+OWNER_TAG = "eastwest"  # with the name prefix, the mark of everything eastwest owns there
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwTag:
+    key: str
+    firewall: str
+    name: str
+    kind: Literal["ngfw_tag"] = "ngfw_tag"
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwAddressGroup:
+    """A segment's addresses: a static group of one address object per CIDR."""
+
+    key: str
+    firewall: str
+    name: str
+    segment: str
+    cidrs: tuple[str, ...]  # sorted
+    # The digest eastwest wrote beside the object (its description) when it last applied it:
+    # an object whose content no longer matches was changed by hand (drift).
+    recorded: str = field(default="", compare=False)
+    kind: Literal["ngfw_address_group"] = "ngfw_address_group"
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwService:
+    key: str
+    firewall: str
+    name: str
+    protocol: str  # tcp or udp
+    ports: str  # '5432' or '8000-8100'
+    recorded: str = field(default="", compare=False)
+    kind: Literal["ngfw_service"] = "ngfw_service"
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwSchedule:
+    key: str
+    firewall: str
+    name: str
+    days: tuple[str, ...]  # monday … sunday; empty: daily
+    hours: tuple[str, ...]
+    kind: Literal["ngfw_schedule"] = "ngfw_schedule"
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwRule:
+    """One security rule; ``any`` stands for an empty match list, as the firewall writes it."""
+
+    key: str
+    firewall: str
+    name: str
+    source: tuple[str, ...]
+    destination: tuple[str, ...]
+    applications: tuple[str, ...]
+    services: tuple[str, ...]
+    users: tuple[str, ...]
+    action: str  # allow or deny
+    tags: tuple[str, ...]
+    schedule: str = ""
+    profile: str = ""
+    description: str = ""
+    recorded: str = field(default="", compare=False)
+    kind: Literal["ngfw_rule"] = "ngfw_rule"
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwSection:
+    """Where eastwest's rules stand: at the top of the rulebase, in this order, nothing else
+    among them. An observed section lists every rule down to eastwest's last one, foreign
+    rules included, so a rule slipped in by hand is a difference too."""
+
+    key: str
+    firewall: str
+    order: tuple[str, ...]
+    kind: Literal["ngfw_section"] = "ngfw_section"
+
+
+NgfwResource = NgfwTag | NgfwAddressGroup | NgfwService | NgfwSchedule | NgfwRule | NgfwSection
+NGFW_KINDS = (NgfwTag, NgfwAddressGroup, NgfwService, NgfwSchedule, NgfwRule, NgfwSection)
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallState:
+    """Everything eastwest owns (or wants) on one firewall, by key. Observed, ``foreign``
+    names what carries eastwest's name prefix without its tag: never written over."""
+
+    firewall: str
+    resources: Mapping[str, NgfwResource] = field(default_factory=dict)
+    foreign: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallCatalogue:
+    """Which of the applications and profile groups a plan names the firewall knows."""
+
+    applications: frozenset[str]
+    profiles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallApplied:
+    job: str  # the commit job, "" when nothing was committed
+    edits: int  # sub-requests of the one batched request
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwChange:
+    action: Action
+    before: NgfwResource | None
+    after: NgfwResource | None
+    drift: bool = False
+
+    @property
+    def resource(self) -> NgfwResource:
+        found = self.after if self.after is not None else self.before
+        if found is None:
+            raise ValueError("a change needs a before or an after")
+        return found
+
+
+def ngfw_key(firewall: str, kind: str, name: str) -> str:
+    return f"ngfw/{firewall}/{kind.removeprefix('ngfw_')}/{name}"
+
+
+def section_key(firewall: str) -> str:
+    return ngfw_key(firewall, "ngfw_section", "eastwest")
+
+
+def content_digest(resource: NgfwResource) -> str:
+    """A short digest of what the firewall stores of ``resource`` (not where it was read)."""
+    body = {k: v for k, v in asdict(resource).items() if k not in ("key", "firewall", "recorded")}
+    return hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest()[:12]
