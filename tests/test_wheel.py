@@ -25,10 +25,11 @@ EXTRAS = {
     },
     "azure": {"azure-core", "azure-identity", "azure-mgmt-network"},
     "postgres": {"psycopg"},
+    "flows": {"duckdb"},
     "cdktf": {"cdktf", "constructs"},
 }
 EXTRAS["sandbox"] = EXTRAS["alibaba"] | EXTRAS["azure"] | {"moto", "cryptography"}
-EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"]
+EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"] | EXTRAS["flows"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,159 @@
+"""The flow store: one DuckDB file holding every ingested flow, aggregated by hour.
+
+In: ``Parsed`` files. Out: hourly rows of conversations (client, server, protocol, server
+port, action) with record, packet and byte counts and first/last seen.
+Always: a file is identified by the digest of its content, so ingesting it again changes
+nothing; a file is stored whole in one transaction or not at all; a record is turned into a
+conversation by its ports (the lower port is the server's, the usual ephemeral-port rule), so
+the two directions of one connection count as one conversation.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.extras import require
+from orchestrator.flows.records import FlowError, FlowRecord, Parsed
+
+if TYPE_CHECKING:
+    import duckdb
+
+DEFAULT_STORE = Path(".eastwest/flows.duckdb")
+HOUR = 3600
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files(
+  digest VARCHAR PRIMARY KEY, path VARCHAR, format VARCHAR, ingested_at BIGINT,
+  records BIGINT, malformed BIGINT, no_data BIGINT);
+CREATE TABLE IF NOT EXISTS hourly(
+  hour BIGINT, client VARCHAR, server VARCHAR, proto INTEGER, port INTEGER, action VARCHAR,
+  records BIGINT, packets BIGINT, bytes BIGINT, first_seen BIGINT, last_seen BIGINT,
+  PRIMARY KEY (hour, client, server, proto, port, action));
+"""
+_COLUMNS = (
+    "{'src': 'VARCHAR', 'dst': 'VARCHAR', 'sport': 'INTEGER', 'dport': 'INTEGER', "
+    "'proto': 'INTEGER', 'packets': 'BIGINT', 'bytes': 'BIGINT', 'start_s': 'BIGINT', "
+    "'end_s': 'BIGINT', 'action': 'VARCHAR', 'iface': 'VARCHAR'}"
+)
+# Ports tell the server: TCP and UDP only; other protocols keep their direction, port 0.
+_SERVER_SIDE = "proto IN (6, 17) AND sport < dport"
+_MERGE = f"""
+INSERT INTO hourly
+SELECT start_s // {HOUR} * {HOUR} AS hour,
+  CASE WHEN {_SERVER_SIDE} THEN dst ELSE src END AS client,
+  CASE WHEN {_SERVER_SIDE} THEN src ELSE dst END AS server,
+  proto,
+  CASE WHEN proto NOT IN (6, 17) THEN 0 WHEN {_SERVER_SIDE} THEN sport ELSE dport END AS port,
+  action, count(*), sum(packets), sum(bytes), min(start_s), max(greatest(end_s, start_s))
+FROM batch GROUP BY ALL
+ON CONFLICT DO UPDATE SET
+  records = records + excluded.records, packets = packets + excluded.packets,
+  bytes = bytes + excluded.bytes, first_seen = least(first_seen, excluded.first_seen),
+  last_seen = greatest(last_seen, excluded.last_seen)
+"""  # noqa: S608 - built from constants only
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    parsed: Parsed
+    stored: bool  # False: the same content was ingested before
+
+
+def connect_memory() -> duckdb.DuckDBPyConnection:
+    require("flows", "eastwest flows")
+    import duckdb  # noqa: PLC0415 - the flows extra, imported only when flows are used
+
+    return duckdb.connect(":memory:")
+
+
+class FlowStore:
+    def __init__(self, path: Path) -> None:
+        require("flows", "eastwest flows")
+        import duckdb  # noqa: PLC0415 - the flows extra, imported only when flows are used
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = duckdb.connect(str(path))
+            self.db.execute(_SCHEMA)
+        except duckdb.Error as exc:
+            raise FlowError(f"the flow store {path} cannot be opened: {exc}") from None
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> FlowStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def seen(self, digest: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM files WHERE digest = ?", [digest]).fetchall())
+
+    def add(self, parsed: Parsed, digest: str, now: int | None = None) -> bool:
+        """Store one parsed file unless its content is stored already; True when stored."""
+        if self.seen(digest):
+            return False
+        with tempfile.TemporaryDirectory(dir=self.path.parent) as tmp:
+            batch = Path(tmp) / "batch.csv"
+            _write_csv(batch, parsed.records)
+            self._merge(batch, parsed, digest, int(time.time()) if now is None else now)
+        return True
+
+    def _merge(self, batch: Path, parsed: Parsed, digest: str, now: int) -> None:
+        db = self.db
+        db.execute("BEGIN TRANSACTION")
+        try:
+            db.execute(
+                "CREATE TEMP TABLE batch AS SELECT * FROM read_csv(?, header=false, "  # noqa: S608 - constants
+                f"columns={_COLUMNS}, quote='\"', escape='\"')",
+                [str(batch)],
+            )
+            db.execute(_MERGE)
+            db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    digest,
+                    parsed.file,
+                    parsed.format,
+                    now,
+                    len(parsed.records),
+                    len(parsed.malformed),
+                    parsed.no_data,
+                ],
+            )
+            db.execute("DROP TABLE batch")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def prune(self, older_than_s: int, now: int | None = None) -> int:
+        """Delete the hours that ended more than ``older_than_s`` ago; how many rows went."""
+        cutoff = (int(time.time()) if now is None else now) - older_than_s
+        rows = self.db.execute("DELETE FROM hourly WHERE hour + ? <= ?", [HOUR, cutoff])
+        return int(rows.fetchone()[0])  # type: ignore[index]
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, list(params)).fetchall()
+
+
+def digest_of(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _write_csv(path: Path, records: list[FlowRecord]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(records)
