@@ -20,6 +20,7 @@ from orchestrator.conventions import TerraformGroup, colour_refused, make_plain
 from orchestrator.diagnostics import has_errors, strict
 from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.example_policies import example, shown
+from orchestrator.flows.command import flows
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
 from orchestrator.reconcile.command import history, run
@@ -211,6 +212,7 @@ def _guard(work: Callable[[], T]) -> T:
 
 main.add_command(run)
 main.add_command(history)
+main.add_command(flows)
 
 
 @main.command()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.extras import require
-from orchestrator.flows.records import FlowError, FlowRecord, Parsed
+from orchestrator.flows.records import FlowError, Parsed
 
 if TYPE_CHECKING:
     import duckdb
@@ -102,21 +102,14 @@ class FlowStore:
         """Store one parsed file unless its content is stored already; True when stored."""
         if self.seen(digest):
             return False
-        with tempfile.TemporaryDirectory(dir=self.path.parent) as tmp:
-            batch = Path(tmp) / "batch.csv"
-            _write_csv(batch, parsed.records)
-            self._merge(batch, parsed, digest, int(time.time()) if now is None else now)
+        self._merge(parsed, digest, int(time.time()) if now is None else now)
         return True
 
-    def _merge(self, batch: Path, parsed: Parsed, digest: str, now: int) -> None:
+    def _merge(self, parsed: Parsed, digest: str, now: int) -> None:
         db = self.db
         db.execute("BEGIN TRANSACTION")
         try:
-            db.execute(
-                "CREATE TEMP TABLE batch AS SELECT * FROM read_csv(?, header=false, "  # noqa: S608 - constants
-                f"columns={_COLUMNS}, quote='\"', escape='\"')",
-                [str(batch)],
-            )
+            self.load_table("batch", _COLUMNS, parsed.records)
             db.execute(_MERGE)
             db.execute(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -136,6 +129,20 @@ class FlowStore:
             db.execute("ROLLBACK")
             raise
 
+    def load_table(self, name: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """A temporary table ``name`` (``columns`` as read_csv takes them) holding ``rows``:
+        through a CSV file, DuckDB's fast path, where row-by-row inserts crawl."""
+        with tempfile.TemporaryDirectory(dir=self.path.parent) as tmp:
+            path = Path(tmp) / f"{name}.csv"
+            with path.open("w", newline="", encoding="utf-8") as out:
+                csv.writer(out).writerows(rows)
+            self.db.execute(f"DROP TABLE IF EXISTS {name}")
+            self.db.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv(?, header=false, "  # noqa: S608 - names from code
+                f"columns={columns}, quote='\"', escape='\"')",
+                [str(path)],
+            )
+
     def prune(self, older_than_s: int, now: int | None = None) -> int:
         """Delete the hours that ended more than ``older_than_s`` ago; how many rows went."""
         cutoff = (int(time.time()) if now is None else now) - older_than_s
@@ -152,8 +159,3 @@ def digest_of(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             sha.update(block)
     return sha.hexdigest()
-
-
-def _write_csv(path: Path, records: list[FlowRecord]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as out:
-        csv.writer(out).writerows(records)
