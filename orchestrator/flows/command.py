@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -26,14 +26,21 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 DAY = 86400
 
-store_option = click.option(
-    "--store",
-    type=click.Path(path_type=Path, dir_okay=False),
-    envvar="EASTWEST_FLOWS_STORE",
-    default=Path(".eastwest/flows.duckdb"),
-    show_default=True,
-    help="The flow store, a DuckDB file (env: EASTWEST_FLOWS_STORE).",
-)
+
+def flow_store_option(name: str, dest: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """The option naming the flow store (``--store`` here, ``--flows-store`` on ``plan``)."""
+    return click.option(
+        name,
+        dest,
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="EASTWEST_FLOWS_STORE",
+        default=Path(".eastwest/flows.duckdb"),
+        show_default=True,
+        help="The flow store, a DuckDB file (env: EASTWEST_FLOWS_STORE).",
+    )
+
+
+store_option = flow_store_option("--store", "store")
 policy_args = click.argument(
     "policies", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
 )
@@ -153,19 +160,35 @@ def _observe(
         return view, observe(db, view.attribution, view.judge, since, top)
 
 
-def policy_view(loaded: LoadedPolicy) -> PolicyView:
+def policy_view(loaded: LoadedPolicy, sandbox: dict[str, Any] | None = None) -> PolicyView:
     """The policy's membership from the inventory of its clouds (the sandbox's with
-    ``--sandbox``)."""
+    ``--sandbox``, found on the click context when not given)."""
     from orchestrator import console  # noqa: PLC0415
     from orchestrator.commands import AdapterCache, Context  # noqa: PLC0415
     from orchestrator.flows.context import read_inventory, view_of  # noqa: PLC0415
 
-    ctx = click.get_current_context().find_object(Context)
-    sandbox = ctx.sandbox() if ctx is not None else None
+    if sandbox is None:
+        ctx = click.get_current_context().find_object(Context)
+        sandbox = ctx.sandbox() if ctx is not None else None
     adapters = AdapterCache(loaded.policy.name, sandbox)
     view = view_of(loaded.policy, read_inventory(loaded.policy, adapters))
     console.print_diagnostics(loaded.locate(d) if d.path else d for d in view.diagnostics)
     return view
+
+
+def plan_flows(
+    loaded: LoadedPolicy, sandbox: dict[str, Any] | None, store: Path, top: int
+) -> dict[str, Any]:
+    """``plan --flows``: the dry run of the planned policy over the store's flows. Raises
+    ``EastwestError`` (a store or inventory that cannot be read)."""
+    from orchestrator.flows.analysis import observe  # noqa: PLC0415
+    from orchestrator.flows.dryrun import dry_run  # noqa: PLC0415
+    from orchestrator.flows.store import FlowStore  # noqa: PLC0415
+
+    view = policy_view(loaded, sandbox)
+    with FlowStore(store) as db:
+        observed = observe(db, view.attribution, view.judge)
+    return dry_run(observed, view.policy, top)
 
 
 def load(paths: tuple[Path, ...]) -> LoadedPolicy:

@@ -1,0 +1,90 @@
+"""VPC Flow Logs for the sandbox's AWS landing zone: what its workloads would log.
+
+In: a seed. Out: the lines of an AWS flow-log file in the default format (version 2), both
+directions of each connection, ENIs named by workload; or the file itself.
+Always: the same seed gives the same file. The traffic is what a three-tier estate carries:
+the flows the example policy (policies/examples/sandbox.yaml) allows, traffic inside a
+segment, the office VPN and the internet reaching the web tier, flows that policy denies (web
+to db directly, ssh from app to web, db calling app), and two malformed records (a truncated
+line, a record of version 9), so that a demo shows each case.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from pathlib import Path
+
+from moto_fixtures.aws import landing_zone as lz
+
+# (client, server, protocol number, port, connections): clients and servers by place name.
+ALLOWED = (
+    ("web", "app", 6, 8080, 40),
+    ("app", "db", 6, 5432, 30),
+    ("web", "shared", 17, 53, 20),
+    ("app", "shared", 17, 53, 20),
+    ("db", "shared", 6, 443, 5),
+    ("app", "shared", 6, 443, 10),
+    ("onprem", "web", 6, 443, 15),
+    ("web", "web", 6, 80, 6),
+)
+DENIED = (
+    ("web", "db", 6, 5432, 4),
+    ("app", "web", 6, 22, 2),
+    ("db", "app", 6, 8080, 3),
+)
+INTERNET = (("internet", "web", 6, 443, 8),)
+PLACES = {
+    "onprem": "172.16.4.0/24",  # the corp-vpn pool, in the example policy's onprem segment
+    "internet": "203.0.113.0/24",
+}
+START = 1_764_547_200  # 2025-12-01T00:00:00Z
+
+
+def _hosts(place: str) -> list[str]:
+    if place in PLACES:
+        net = ipaddress.ip_network(PLACES[place])
+        return [str(net[10]), str(net[11])]
+    spokes = [s for s in (*lz.SPOKES, lz.SHARED) if s.segment == place]
+    return [str(ipaddress.ip_network(s.workload_cidr(0))[10]) for s in spokes]
+
+
+def flow_lines(seed: int = 20261205) -> list[str]:
+    rng = random.Random(seed)  # noqa: S311 - a reproducible fake, not a secret
+    lines: list[str] = []
+    clock = START
+    for client_place, server_place, proto, port, count in (*ALLOWED, *DENIED, *INTERNET):
+        for _ in range(count):
+            client = rng.choice(_hosts(client_place))
+            server = rng.choice([h for h in _hosts(server_place) if h != client] or [client])
+            lines += _connection(rng, client, server, proto, port, at=clock)
+            clock += rng.randint(5, 90)
+    lines.insert(len(lines) // 2, lines[0].rsplit(" ", 5)[0])  # truncated: 9 fields
+    lines.append("9" + lines[1][1:])  # another format version
+    return lines
+
+
+def _connection(
+    rng: random.Random, client: str, server: str, proto: int, port: int, *, at: int
+) -> list[str]:
+    account = lz.ACCOUNT_ID
+    eph = rng.randint(32768, 60999)
+    sent, back = rng.randint(1, 40), rng.randint(1, 40)
+    out_bytes, back_bytes = sent * rng.randint(60, 1400), back * rng.randint(60, 1400)
+    end = at + rng.randint(1, 59)
+    return [
+        f"2 {account} {_eni(client)} {client} {server} {eph} {port} {proto} {sent} "
+        f"{out_bytes} {at} {end} ACCEPT OK",
+        f"2 {account} {_eni(server)} {server} {client} {port} {eph} {proto} {back} "
+        f"{back_bytes} {at} {end} ACCEPT OK",
+    ]
+
+
+def _eni(address: str) -> str:
+    return "eni-" + "".join(f"{int(x):02x}" for x in address.split(".")) + "0" * 9
+
+
+def write_flow_logs(path: Path, seed: int = 20261205) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(flow_lines(seed)) + "\n", encoding="utf-8")
+    return path
