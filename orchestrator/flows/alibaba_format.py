@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable
 
 from orchestrator.flows.fields import NotAFlow, read_lines, record
-from orchestrator.flows.records import FlowRecord, Parsed
+from orchestrator.flows.records import FlowRecord, Parsed, Sink
 
 VERSIONS = frozenset({"1"})
 NO_DATA = frozenset({"NODATA", "SKIPDATA"})
@@ -30,8 +30,8 @@ def looks_like(first_line: str) -> bool:
     return first_line.lstrip().startswith("{") and '"srcaddr"' in first_line
 
 
-def parse_lines(name: str, lines: Iterable[tuple[int, str | None]]) -> Parsed:
-    return read_lines(Parsed(name, "alibaba"), lines, _read)
+def parse_lines(name: str, lines: Iterable[tuple[int, str | None]], sink: Sink = None) -> Parsed:
+    return read_lines(Parsed(name, "alibaba", sink=sink), lines, _read)
 
 
 def _read(text: str) -> FlowRecord | NotAFlow:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 
 from orchestrator.flows.fields import NotAFlow, read_lines, record
-from orchestrator.flows.records import FlowRecord, Parsed
+from orchestrator.flows.records import FlowRecord, Parsed, Sink
 
 DEFAULT_FIELDS = (
     "version",
@@ -93,12 +93,15 @@ def is_header(line: str) -> bool:
 
 
 def parse_lines(
-    name: str, lines: Iterable[tuple[int, str | None]], fields: tuple[str, ...] | None = None
+    name: str,
+    lines: Iterable[tuple[int, str | None]],
+    fields: tuple[str, ...] | None = None,
+    sink: Sink = None,
 ) -> Parsed:
     """``lines`` are (line number, text). The first line may be the S3 header naming the
     fields; otherwise ``fields`` (default: the default format) applies."""
     reader = _Reader(fields or DEFAULT_FIELDS)
-    return read_lines(Parsed(name, "aws"), lines, reader.read)
+    return read_lines(Parsed(name, "aws", sink=sink), lines, reader.read)
 
 
 class _Reader:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from orchestrator.flows.fields import COUNT_MAX, PORT_MAX, TIME_MAX, address, number
-from orchestrator.flows.records import FlowRecord, Parsed
+from orchestrator.flows.records import FlowRecord, Parsed, Sink
 
 TUPLE_FIELDS = 13
 NSG_V1_FIELDS = 8
@@ -34,15 +34,15 @@ def looks_like(head: str) -> bool:
     return head.lstrip().startswith("{") and '"records"' in head
 
 
-def parse_document(name: str, text: str) -> Parsed:
+def parse_document(name: str, text: str, sink: Sink = None) -> Parsed:
     body = json.loads(text)
     records = body.get("records") if isinstance(body, dict) else None
     if not isinstance(records, list):
         raise ValueError("no 'records' list: not an Azure flow log")
-    parsed = Parsed(name, "azure")
+    parsed = Parsed(name, "azure", sink=sink)
     for kind, mac, tuple_text in _tuples(records):
         try:
-            parsed.records.append(_read(kind, mac, tuple_text))
+            parsed.add(_read(kind, mac, tuple_text))
         except ValueError as exc:
             parsed.refuse(_line_of(text, tuple_text), str(exc))
     return parsed

@@ -86,12 +86,13 @@ def ingest(paths: tuple[Path, ...], aws_format: str | None, store: Path) -> None
 @click.option("--older-than", "days", type=click.IntRange(min=1), required=True, metavar="DAYS")
 @store_option
 def prune(days: int, store: Path) -> None:
-    """Delete the flows of the hours that ended more than DAYS days ago."""
+    """Delete the flows of the hours that ended more than DAYS days ago, and fold what is
+    left into one row per conversation and hour."""
     from orchestrator.flows.store import FlowStore  # noqa: PLC0415 - CLI start stays fast
 
     with _guard(lambda: FlowStore(store)) as db:
-        gone = db.prune(days * DAY)
-    click.echo(f"Deleted {gone} hourly row(s) older than {days} day(s).")
+        gone, left = db.prune(days * DAY)
+    click.echo(f"Deleted {gone} hourly row(s) older than {days} day(s); {left} row(s) left.")
 
 
 @flows.command("map")

@@ -15,10 +15,20 @@ from orchestrator.flows.records import NOT_UTF8, FlowRecord, Parsed
 
 
 def address(text: str, what: str) -> str:
+    # Nearly every address is a plain IPv4 one: checked here at a tenth of ipaddress's cost.
+    parts = text.split(".")
+    if len(parts) == 4 and all(_octet(p) for p in parts):
+        return text
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
         raise ValueError(f"{what} {text!r} is not an IP address") from None
+
+
+def _octet(text: str) -> bool:
+    return (
+        text.isascii() and text.isdigit() and int(text) <= 255 and (text[0] != "0" or text == "0")
+    )
 
 
 def number(text: str, what: str, upper: int) -> int:
@@ -84,5 +94,5 @@ def read_lines(
         if found == "no-data":
             parsed.no_data += 1
         elif found != "header":
-            parsed.records.append(found)
+            parsed.add(found)
     return parsed

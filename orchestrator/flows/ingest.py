@@ -22,20 +22,21 @@ class IngestReport:
     stored: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # "path: why"
-    malformed: list[Malformed] = field(default_factory=list)
+    malformed: list[Malformed] = field(default_factory=list)  # the first ones of each file
+    malformed_count: int = 0
     records: int = 0
     no_data: int = 0
 
     def lines(self, limit: int = 20) -> list[str]:
         out = [
             f"Ingested {len(self.stored)} file(s): {self.records} flow record(s), "
-            f"{len(self.malformed)} malformed, {self.no_data} no-data; "
+            f"{self.malformed_count} malformed, {self.no_data} no-data; "
             f"{len(self.skipped)} already ingested, {len(self.rejected)} rejected."
         ]
         out += [f"  rejected: {why}" for why in self.rejected]
         out += [f"  malformed: {m}" for m in self.malformed[:limit]]
-        if len(self.malformed) > limit:
-            out.append(f"  … and {len(self.malformed) - limit} more malformed record(s)")
+        if self.malformed_count > limit:
+            out.append(f"  … and {self.malformed_count - limit} more malformed record(s)")
         return out
 
 
@@ -61,12 +62,14 @@ def _ingest_one(
     if store.seen(digest):
         report.skipped.append(str(path))
         return
-    parsed = read_file(path, aws_fields)
-    store.add(parsed, digest)
+    with store.staging() as staged:
+        parsed = read_file(path, aws_fields, sink=staged.write)
+        store.add(parsed, digest, staged)
     report.stored.append(str(path))
-    report.records += len(parsed.records)
+    report.records += parsed.count
     report.no_data += parsed.no_data
     report.malformed.extend(parsed.malformed)
+    report.malformed_count += parsed.malformed_count
 
 
 def _files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from orchestrator.flows import aws_format
-from orchestrator.flows.records import FlowError, Parsed
+from orchestrator.flows.records import FlowError, Parsed, Sink
 from orchestrator.flows.store import connect_memory
 
 
-def read_parquet(path: Path) -> Parsed:
+def read_parquet(path: Path, sink: Sink = None) -> Parsed:
     db = connect_memory()
     import duckdb  # noqa: PLC0415 - connect_memory checked the flows extra
 
@@ -31,7 +31,7 @@ def read_parquet(path: Path) -> Parsed:
     unknown = [n for n in names if n not in aws_format.KNOWN_FIELDS]
     if unknown:
         raise FlowError(f"{path}: Parquet columns {unknown} are not AWS flow-log fields")
-    parsed = aws_format.parse_lines(str(path), _as_lines(rows), names)
+    parsed = aws_format.parse_lines(str(path), _as_lines(rows), names, sink)
     parsed.format = "aws-parquet"
     return parsed
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from orchestrator.flows import alibaba_format, aws_format, azure_format
-from orchestrator.flows.records import FlowError, Parsed
+from orchestrator.flows.records import FlowError, Parsed, Sink
 
 _GZIP = b"\x1f\x8b"
 _PARQUET = b"PAR1"
@@ -26,32 +26,34 @@ _PARQUET = b"PAR1"
 JSON_LIMIT = 256 * 2**20
 
 
-def read_file(path: Path, aws_fields: tuple[str, ...] | None = None) -> Parsed:
+def read_file(path: Path, aws_fields: tuple[str, ...] | None = None, sink: Sink = None) -> Parsed:
     try:
         with path.open("rb") as raw:
             magic = raw.read(4)
         if magic == _PARQUET:
             from orchestrator.flows.parquet import read_parquet  # noqa: PLC0415 - duckdb
 
-            return read_parquet(path)
-        return _read_stream(path, magic[:2] == _GZIP, aws_fields)
+            return read_parquet(path, sink)
+        return _read_stream(path, magic[:2] == _GZIP, aws_fields, sink)
     except (OSError, EOFError, zlib.error) as exc:
         raise FlowError(f"{path}: cannot be read ({exc}); nothing of it was stored") from None
 
 
-def _read_stream(path: Path, gzipped: bool, aws_fields: tuple[str, ...] | None) -> Parsed:
+def _read_stream(
+    path: Path, gzipped: bool, aws_fields: tuple[str, ...] | None, sink: Sink
+) -> Parsed:
     with _open(path, gzipped) as stream:
         head = stream.read(4096)
         stream.seek(0)
         text_head = head.decode("utf-8", errors="replace")
         if azure_format.looks_like(text_head) and not alibaba_format.looks_like(text_head):
-            return _azure(path, stream)
+            return _azure(path, stream, sink)
         lines = _lines(stream)
         if alibaba_format.looks_like(text_head):
-            return alibaba_format.parse_lines(str(path), lines)
+            return alibaba_format.parse_lines(str(path), lines, sink)
         if text_head.strip() and not _looks_aws(text_head):
             raise FlowError(f"{path}: not a flow log of a known format")
-        return aws_format.parse_lines(str(path), lines, aws_fields)
+        return aws_format.parse_lines(str(path), lines, aws_fields, sink)
 
 
 def _open(path: Path, gzipped: bool) -> IO[bytes]:
@@ -73,11 +75,11 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str | None]]:
             yield lineno, None  # the parsers refuse it by number
 
 
-def _azure(path: Path, stream: IO[bytes]) -> Parsed:
+def _azure(path: Path, stream: IO[bytes], sink: Sink) -> Parsed:
     body = stream.read(JSON_LIMIT + 1)
     if len(body) > JSON_LIMIT:
         raise FlowError(f"{path}: a JSON flow log over {JSON_LIMIT >> 20} MiB is not read")
     try:
-        return azure_format.parse_document(str(path), body.decode("utf-8"))
+        return azure_format.parse_document(str(path), body.decode("utf-8"), sink)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FlowError(f"{path}: not a readable Azure flow log ({exc})") from None

@@ -9,6 +9,7 @@ Always: times are Unix seconds, ``action`` is ``ACCEPT``, ``REJECT`` or ``""`` (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -46,17 +47,35 @@ class Malformed:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+Sink = Callable[[FlowRecord], object] | None
+# A file of garbage must not fill memory with its refusals: the first ones are kept, all counted.
+MALFORMED_KEPT = 1000
+
+
 @dataclass(slots=True)
 class Parsed:
     """What one file gave. ``no_data`` counts the records a cloud writes for a quiet or
     overloaded capture window (AWS and Alibaba ``NODATA``/``SKIPDATA``): not flows, not
-    errors."""
+    errors. With a ``sink`` each record goes there as it is read (a file of any size streams
+    into the store) and ``records`` stays empty; ``count`` counts them either way."""
 
     file: str
     format: str
     records: list[FlowRecord] = field(default_factory=list)
     malformed: list[Malformed] = field(default_factory=list)
     no_data: int = 0
+    count: int = 0
+    malformed_count: int = 0
+    sink: Sink = None
+
+    def add(self, record: FlowRecord) -> None:
+        self.count += 1
+        if self.sink is None:
+            self.records.append(record)
+        else:
+            self.sink(record)
 
     def refuse(self, line: int, reason: str) -> None:
-        self.malformed.append(Malformed(self.file, line, reason))
+        self.malformed_count += 1
+        if len(self.malformed) < MALFORMED_KEPT:
+            self.malformed.append(Malformed(self.file, line, reason))

@@ -217,3 +217,25 @@ def test_parquet_delivery_reads_like_text(tmp_path: Path) -> None:
     assert [(m.line, m.reason) for m in parsed.malformed] == [
         (len(text.records) + 2, "srcaddr 'x' is not an IP address")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        pytest.param("10.0.0.1", "10.0.0.1", id="ipv4"),
+        pytest.param("255.255.255.255", "255.255.255.255", id="ipv4-top"),
+        pytest.param("2001:DB8::1", "2001:db8::1", id="ipv6-normalised"),
+        pytest.param("10.0.0.256", None, id="octet-too-big"),
+        pytest.param("10.0.0.01", None, id="leading-zero"),
+        pytest.param("10.0.0", None, id="three-octets"),
+        pytest.param("\uff110.0.0.1", None, id="non-ascii-digit"),
+    ],
+)
+def test_addresses_are_checked_fast_and_exactly(text: str, ok: str | None) -> None:
+    from orchestrator.flows.fields import address
+
+    if ok is None:
+        with pytest.raises(ValueError, match="is not an IP address"):
+            address(text, "srcaddr")
+    else:
+        assert address(text, "srcaddr") == ok

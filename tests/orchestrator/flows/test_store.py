@@ -88,8 +88,23 @@ def test_retention_deletes_hours_older_than_the_age(
         + _line("10.0.0.1", "10.0.1.1", 40000, 443, now - HOUR)
     )
     ingest_paths(store, [path])
-    store.prune(days * 24 * HOUR, now=now)
+    deleted, kept = store.prune(days * 24 * HOUR, now=now)
+    assert (deleted, kept) == (2 - left, left)
     assert store.rows("SELECT count(*) FROM hourly")[0][0] == left
+
+
+def test_prune_folds_the_rows_several_files_left_for_one_hour(
+    store: FlowStore, tmp_path: Path
+) -> None:
+    for index in range(3):
+        path = tmp_path / f"part-{index}.log"
+        path.write_text(_line("10.0.0.1", "10.0.1.1", 40000 + index, 443, 7200 + index))
+        ingest_paths(store, [path])
+    before = store.rows(TOTALS)
+    assert before[0][0] == 3
+    assert store.prune(365 * 24 * HOUR, now=8000) == (0, 1)
+    assert store.rows(TOTALS) == [(1, before[0][1], before[0][2])]
+    assert store.rows("SELECT first_seen, last_seen FROM hourly") == [(7200, 7207)]
 
 
 def test_a_store_reopened_keeps_what_was_ingested(tmp_path: Path) -> None:
