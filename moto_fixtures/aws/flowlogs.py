@@ -13,9 +13,23 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import time
 from pathlib import Path
+from typing import Any
+
+import boto3
 
 from moto_fixtures.aws import landing_zone as lz
+from moto_fixtures.aws.clients import (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    add_account_header,
+    ec2_client,
+)
+
+LOG_GROUP = "eastwest-sandbox-vpc-flow-logs"
+# A role ARN EC2 wants for delivery to CloudWatch Logs; moto checks its form, not the role.
+DELIVERY_ROLE = f"arn:aws:iam::{lz.ACCOUNT_ID}:role/flow-logs-delivery"
 
 # (client, server, protocol number, port, connections): clients and servers by place name.
 ALLOWED = (
@@ -88,3 +102,43 @@ def write_flow_logs(path: Path, seed: int = 20261205) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(flow_lines(seed)) + "\n", encoding="utf-8")
     return path
+
+
+def publish(endpoint_url: str, seed: int = 20261205) -> int:
+    """Flow logs on every spoke VPC of the landing zone into ``LOG_GROUP`` on the local AWS;
+    returns the number of events put."""
+    ec2 = ec2_client(endpoint_url, lz.ACCOUNT_ID, lz.REGION)
+    logs = _logs_client(endpoint_url)
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag-key", "Values": ["segment"]}])["Vpcs"]
+    ec2.create_flow_logs(
+        ResourceIds=[v["VpcId"] for v in vpcs],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName=LOG_GROUP,
+        DeliverLogsPermissionArn=DELIVERY_ROLE,
+    )
+    logs.create_log_group(logGroupName=LOG_GROUP)
+    by_stream: dict[str, list[str]] = {}
+    for line in flow_lines(seed):
+        words = line.split(" ")
+        stream = f"{words[2]}-all" if len(words) > 2 else "eni-unknown-all"
+        by_stream.setdefault(stream, []).append(line)
+    # CloudWatch keeps events of the last 14 days only: they are stamped now, in order.
+    now = int(time.time() * 1000) - len(by_stream) * 1000
+    for index, (stream, lines) in enumerate(sorted(by_stream.items())):
+        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=stream)
+        events = [{"timestamp": now + index, "message": m} for m in lines]
+        logs.put_log_events(logGroupName=LOG_GROUP, logStreamName=stream, logEvents=events)
+    return sum(len(v) for v in by_stream.values())
+
+
+def _logs_client(endpoint_url: str) -> Any:  # the logs stubs are not among the dev dependencies
+    session = boto3.session.Session(
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+        region_name=lz.REGION,
+    )
+    client = session.client("logs", endpoint_url=endpoint_url)
+    add_account_header(client, lz.ACCOUNT_ID)
+    return client

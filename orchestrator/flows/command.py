@@ -21,6 +21,7 @@ from orchestrator.errors import EastwestError
 if TYPE_CHECKING:
     from orchestrator.flows.analysis import Observed
     from orchestrator.flows.context import PolicyView
+    from orchestrator.flows.ingest import IngestReport
     from orchestrator.model import LoadedPolicy
 
 T = TypeVar("T")
@@ -58,15 +59,26 @@ def flows() -> None:
 @flows.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option(
+    "--from",
+    "cloud",
+    type=click.Choice(["aws"]),
+    help="Read the flow logs the clouds hold instead of files: PATHS are then policy files, "
+    "whose AWS accounts' VPC flow logs in CloudWatch Logs are read (from where the last "
+    "ingest stopped).",
+)
+@click.option(
     "--aws-format",
     metavar="FORMAT",
     help="The custom format of AWS records without a header line (CloudWatch Logs), as "
     "given to the API: '${version} ${srcaddr} …'.",
 )
 @store_option
-def ingest(paths: tuple[Path, ...], aws_format: str | None, store: Path) -> None:
+def ingest(paths: tuple[Path, ...], cloud: str | None, aws_format: str | None, store: Path) -> None:
     """Read flow-log files or folders (AWS text or Parquet, Alibaba SLS JSON lines, Azure
     VNet or NSG JSON; gzip or not) into the store; a file already ingested is skipped."""
+    if cloud is not None:
+        _pull(paths, store)
+        return
     from orchestrator.flows import aws_format as aws  # noqa: PLC0415 - CLI start stays fast
     from orchestrator.flows.ingest import ingest_paths  # noqa: PLC0415
     from orchestrator.flows.store import FlowStore  # noqa: PLC0415
@@ -77,9 +89,31 @@ def ingest(paths: tuple[Path, ...], aws_format: str | None, store: Path) -> None
         raise click.BadParameter(str(exc), param_hint="--aws-format") from None
     with _guard(lambda: FlowStore(store)) as db:
         report = ingest_paths(db, paths, fields)
+    _finish(report)
+
+
+def _pull(policies: tuple[Path, ...], store: Path) -> None:
+    from orchestrator.flows.cloud import ingest_aws  # noqa: PLC0415
+    from orchestrator.flows.store import FlowStore  # noqa: PLC0415
+
+    loaded = load(policies)
+    with _guard(lambda: FlowStore(store)) as db:
+        report = ingest_aws(loaded.policy, _sandbox(), db)
+    _finish(report)
+
+
+def _finish(report: IngestReport) -> None:
     for line in report.lines():
         click.echo(line)
     sys.exit(1 if report.rejected else 0)
+
+
+def _sandbox() -> dict[str, Any] | None:
+    """The sandbox of ``--sandbox``/``EASTWEST_SANDBOX``, if any."""
+    from orchestrator.commands import Context  # noqa: PLC0415
+
+    ctx = click.get_current_context().find_object(Context)
+    return ctx.sandbox() if ctx is not None else None
 
 
 @flows.command()
@@ -165,12 +199,11 @@ def policy_view(loaded: LoadedPolicy, sandbox: dict[str, Any] | None = None) -> 
     """The policy's membership from the inventory of its clouds (the sandbox's with
     ``--sandbox``, found on the click context when not given)."""
     from orchestrator import console  # noqa: PLC0415
-    from orchestrator.commands import AdapterCache, Context  # noqa: PLC0415
+    from orchestrator.commands import AdapterCache  # noqa: PLC0415
     from orchestrator.flows.context import read_inventory, view_of  # noqa: PLC0415
 
     if sandbox is None:
-        ctx = click.get_current_context().find_object(Context)
-        sandbox = ctx.sandbox() if ctx is not None else None
+        sandbox = _sandbox()
     adapters = AdapterCache(loaded.policy.name, sandbox)
     view = view_of(loaded.policy, read_inventory(loaded.policy, adapters))
     console.print_diagnostics(loaded.locate(d) if d.path else d for d in view.diagnostics)

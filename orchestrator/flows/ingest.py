@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator.flows.reader import read_file
-from orchestrator.flows.records import FlowError, Malformed
+from orchestrator.flows.records import FlowError, Malformed, Parsed
 from orchestrator.flows.store import FlowStore, digest_of
 
 
@@ -26,6 +26,14 @@ class IngestReport:
     malformed_count: int = 0
     records: int = 0
     no_data: int = 0
+
+    def count(self, parsed: Parsed) -> None:
+        """One more source stored."""
+        self.stored.append(parsed.file)
+        self.records += parsed.count
+        self.no_data += parsed.no_data
+        self.malformed.extend(parsed.malformed)
+        self.malformed_count += parsed.malformed_count
 
     def lines(self, limit: int = 20) -> list[str]:
         out = [
@@ -65,11 +73,7 @@ def _ingest_one(
     with store.staging() as staged:
         parsed = read_file(path, aws_fields, sink=staged.write)
         store.add(parsed, digest, staged)
-    report.stored.append(str(path))
-    report.records += parsed.count
-    report.no_data += parsed.no_data
-    report.malformed.extend(parsed.malformed)
-    report.malformed_count += parsed.malformed_count
+    report.count(parsed)
 
 
 def _files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -36,6 +36,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files(
   digest VARCHAR PRIMARY KEY, path VARCHAR, format VARCHAR, ingested_at BIGINT,
   records BIGINT, malformed BIGINT, no_data BIGINT);
+CREATE TABLE IF NOT EXISTS cursors(source VARCHAR PRIMARY KEY, last_ms BIGINT);
 CREATE TABLE IF NOT EXISTS hourly(
   hour BIGINT, client VARCHAR, server VARCHAR, proto INTEGER, port INTEGER, action VARCHAR,
   records BIGINT, packets BIGINT, bytes BIGINT, first_seen BIGINT, last_seen BIGINT);
@@ -114,9 +115,16 @@ class FlowStore:
             with path.open("w", newline="", encoding="utf-8") as out:
                 yield Staging(path, out, csv.writer(out).writerow)
 
-    def add(self, parsed: Parsed, digest: str, staged: Staging, now: int | None = None) -> bool:
+    def add(
+        self,
+        parsed: Parsed,
+        digest: str,
+        staged: Staging,
+        cursor: tuple[str, int] | None = None,
+    ) -> bool:
         """Store one parsed file (its records in ``staged``) unless its content is stored
-        already; True when stored. All of it or nothing: one transaction."""
+        already; True when stored. All of it or nothing: one transaction, which also moves
+        a cloud source's ``cursor`` (source, last event time) when given."""
         if self.seen(digest):
             return False
         staged.stream.flush()
@@ -125,15 +133,20 @@ class FlowStore:
         try:
             self._load_csv("batch", _COLUMNS, staged.path)
             db.execute(_MERGE)
-            row = (parsed.file, parsed.format, int(time.time()) if now is None else now)
+            row = (parsed.file, parsed.format, int(time.time()))
             counts = (parsed.count, parsed.malformed_count, parsed.no_data)
             db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", [digest, *row, *counts])
             db.execute("DROP TABLE batch")
+            if cursor is not None:
+                db.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", list(cursor))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return True
+
+    def cursors(self) -> dict[str, int]:
+        return {source: int(ms) for source, ms in self.rows("SELECT * FROM cursors")}
 
     def load_table(self, name: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """A temporary table ``name`` (``columns`` as read_csv takes them) holding ``rows``."""

@@ -79,3 +79,28 @@ def test_plan_text_names_the_blocked_flows(sandbox_dir: Path, tmp_path: Path) ->
     assert code == 0
     assert f"block {DENIED_RECORDS} record(s) in {len(DENIED)} conversation(s)" in out
     assert "blocked: web -> db tcp/5432: 8 record(s)" in out
+
+
+def test_ingest_from_aws_reads_the_flow_logs_in_cloudwatch_once(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    from moto_fixtures.sandbox import load_sandbox
+
+    endpoint = load_sandbox(sandbox_dir)["aws"]["endpoint_url"]
+    events = flowlogs.publish(endpoint)
+    lines = flowlogs.flow_lines()
+    store = str(tmp_path / "flows.duckdb")
+
+    code, out, _ = run(sandbox_dir, "flows", "ingest", "--from", "aws", POLICY, "--store", store)
+    assert code == 0, out
+    assert events == len(lines)
+    assert f"{len(lines) - 2} flow record(s), 2 malformed" in out
+    assert "cloudwatch:eastwest-sandbox-vpc-flow-logs:" in out  # refusals name the log group
+
+    again = run(sandbox_dir, "flows", "ingest", "--from", "aws", POLICY, "--store", store)
+    assert again[0] == 0
+    assert "Ingested 0 file(s): 0 flow record(s)" in again[1]
+
+    code, out, _ = run(sandbox_dir, "flows", "map", POLICY, "--format", "json", "--store", store)
+    denied = {(e["source"], e["target"]) for e in _json(out)["edges"] if e["verdict"] == "denied"}
+    assert denied == DENIED
