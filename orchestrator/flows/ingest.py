@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestrator.flows.fast_aws import ingest_aws_text
 from orchestrator.flows.reader import read_file
 from orchestrator.flows.records import FlowError, Malformed, Parsed
 from orchestrator.flows.store import FlowStore, digest_of
@@ -69,6 +70,10 @@ def _ingest_one(
         raise FlowError(f"{path}: cannot be read ({exc})") from None
     if store.seen(digest):
         report.skipped.append(str(path))
+        return
+    fast = ingest_aws_text(store, path, digest, aws_fields) if store.fast else None
+    if fast is not None:
+        report.count(fast)
         return
     with store.staging() as staged:
         parsed = read_file(path, aws_fields, sink=staged.write)
