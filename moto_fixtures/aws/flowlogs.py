@@ -14,6 +14,8 @@ from __future__ import annotations
 import ipaddress
 import random
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,42 +57,87 @@ PLACES = {
 START = 1_764_547_200  # 2025-12-01T00:00:00Z
 
 
-def _hosts(place: str) -> list[str]:
-    if place in PLACES:
-        net = ipaddress.ip_network(PLACES[place])
-        return [str(net[10]), str(net[11])]
+@dataclass(frozen=True)
+class Connection:
+    """One connection, as every cloud's flow log sees it: what went each way."""
+
+    client: str
+    server: str
+    proto: int
+    port: int
+    eph: int  # the client's ephemeral port
+    sent: tuple[int, int]  # packets, bytes client → server
+    back: tuple[int, int]  # packets, bytes server → client
+    start: int
+    end: int
+
+
+def aws_hosts(place: str) -> list[str]:
+    """Two workload addresses of a segment of the AWS landing zone (or of a place outside)."""
     spokes = [s for s in (*lz.SPOKES, lz.SHARED) if s.segment == place]
-    return [str(ipaddress.ip_network(s.workload_cidr(0))[10]) for s in spokes]
+    return outside_hosts(place) or [
+        str(ipaddress.ip_network(s.workload_cidr(0))[10]) for s in spokes
+    ]
+
+
+def outside_hosts(place: str) -> list[str]:
+    if place not in PLACES:
+        return []
+    net = ipaddress.ip_network(PLACES[place])
+    return [str(net[10]), str(net[11])]
+
+
+def connections(
+    hosts: Callable[[str], list[str]], seed: int = 20261205, places: frozenset[str] | None = None
+) -> list[Connection]:
+    """The estate's traffic between the hosts ``hosts`` gives for each place (web, app, db,
+    shared, onprem, internet); a conversation whose places have no host is left out, as are
+    places outside ``places`` when given."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible fake, not a secret
+    found: list[Connection] = []
+    clock = START
+    for client_place, server_place, proto, port, count in (*ALLOWED, *DENIED, *INTERNET):
+        if places is not None and not {client_place, server_place} <= places:
+            continue
+        clients, servers = hosts(client_place), hosts(server_place)
+        for _ in range(count if clients and servers else 0):
+            client = rng.choice(clients)
+            server = rng.choice([h for h in servers if h != client] or [client])
+            found.append(_connection(rng, client, server, (proto, port), clock))
+            clock += rng.randint(5, 90)
+    return found
+
+
+def _connection(
+    rng: random.Random, client: str, server: str, service: tuple[int, int], at: int
+) -> Connection:
+    sent, back = rng.randint(1, 40), rng.randint(1, 40)
+    return Connection(
+        client,
+        server,
+        *service,
+        eph=rng.randint(32768, 60999),
+        sent=(sent, sent * rng.randint(60, 1400)),
+        back=(back, back * rng.randint(60, 1400)),
+        start=at,
+        end=at + rng.randint(1, 59),
+    )
 
 
 def flow_lines(seed: int = 20261205) -> list[str]:
-    rng = random.Random(seed)  # noqa: S311 - a reproducible fake, not a secret
-    lines: list[str] = []
-    clock = START
-    for client_place, server_place, proto, port, count in (*ALLOWED, *DENIED, *INTERNET):
-        for _ in range(count):
-            client = rng.choice(_hosts(client_place))
-            server = rng.choice([h for h in _hosts(server_place) if h != client] or [client])
-            lines += _connection(rng, client, server, proto, port, at=clock)
-            clock += rng.randint(5, 90)
+    lines = [line for c in connections(aws_hosts, seed) for line in _records(c)]
     lines.insert(len(lines) // 2, lines[0].rsplit(" ", 5)[0])  # truncated: 9 fields
     lines.append("9" + lines[1][1:])  # another format version
     return lines
 
 
-def _connection(
-    rng: random.Random, client: str, server: str, proto: int, port: int, *, at: int
-) -> list[str]:
+def _records(c: Connection) -> list[str]:
     account = lz.ACCOUNT_ID
-    eph = rng.randint(32768, 60999)
-    sent, back = rng.randint(1, 40), rng.randint(1, 40)
-    out_bytes, back_bytes = sent * rng.randint(60, 1400), back * rng.randint(60, 1400)
-    end = at + rng.randint(1, 59)
     return [
-        f"2 {account} {_eni(client)} {client} {server} {eph} {port} {proto} {sent} "
-        f"{out_bytes} {at} {end} ACCEPT OK",
-        f"2 {account} {_eni(server)} {server} {client} {port} {eph} {proto} {back} "
-        f"{back_bytes} {at} {end} ACCEPT OK",
+        f"2 {account} {_eni(c.client)} {c.client} {c.server} {c.eph} {c.port} {c.proto} "
+        f"{c.sent[0]} {c.sent[1]} {c.start} {c.end} ACCEPT OK",
+        f"2 {account} {_eni(c.server)} {c.server} {c.client} {c.port} {c.eph} {c.proto} "
+        f"{c.back[0]} {c.back[1]} {c.start} {c.end} ACCEPT OK",
     ]
 
 

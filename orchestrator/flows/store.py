@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DEFAULT_STORE = Path(".eastwest/flows.duckdb")
+MEMORY_LIMIT = "640MB"
 HOUR = 3600
 
 _SCHEMA = """
@@ -93,6 +94,10 @@ class FlowStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = duckdb.connect(str(path))
+            # A bound, so that a month of flows ingests in under 1 GiB (DuckDB spills past it
+            # to a folder beside the store); DuckDB's own default is 80% of the machine.
+            self.db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            self.db.execute("SET temp_directory = ?", [str(path.parent / ".flows-spill")])
             self.db.execute(_SCHEMA)
         except duckdb.Error as exc:
             raise FlowError(f"the flow store {path} cannot be opened: {exc}") from None

@@ -104,3 +104,30 @@ def test_ingest_from_aws_reads_the_flow_logs_in_cloudwatch_once(
     code, out, _ = run(sandbox_dir, "flows", "map", POLICY, "--format", "json", "--store", store)
     denied = {(e["source"], e["target"]) for e in _json(out)["edges"] if e["verdict"] == "denied"}
     assert denied == DENIED
+
+
+def test_the_three_clouds_flow_logs_map_onto_the_multicloud_segments(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    from moto_fixtures.alibaba import flowlogs as alibaba_logs
+    from moto_fixtures.azure import flowlogs as azure_logs
+
+    multicloud = POLICY.replace("sandbox.yaml", "sandbox-multicloud.yaml")
+    folder = tmp_path / "logs"
+    flowlogs.write_flow_logs(folder / "aws.log")
+    alibaba_logs.write_flow_logs(folder / "alibaba.jsonl")
+    azure_logs.write_flow_logs(folder / "azure.json")
+    store = str(tmp_path / "flows.duckdb")
+
+    code, out, _ = run(sandbox_dir, "flows", "ingest", str(folder), "--store", store)
+    assert code == 0, out
+    assert "Ingested 3 file(s)" in out
+    assert "4 malformed, 1 no-data" in out  # AWS 2, Alibaba 1, Azure 1
+
+    code, out, _ = run(sandbox_dir, "plan", multicloud, "--json", "--flows",
+                       "--flows-store", store)  # fmt: skip
+    assert code == 0, out
+    dry = _json(out)["flows"]
+    # Per denied connection: two records in AWS and in Alibaba Cloud, one tuple in Azure.
+    assert dry["blocked_records"] == 5 * sum(n for *_, n in flowlogs.DENIED)
+    assert {(b["from"], b["to"]) for b in dry["blocked"]} == DENIED
