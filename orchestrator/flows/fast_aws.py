@@ -92,9 +92,23 @@ class _Load:
         return parsed
 
     def _load(self, *, header: bool, gzipped: bool) -> Parsed | None:
-        """The file read as text, then each row typed (``TRY_CAST``: a bad field gives NULL,
-        not an error), with whether it is a flow (``flow``: not a no-data record), of a known
-        version (``known``) and whether every check of the Python parser holds (``ok``)."""
+        """The file read as text, then each row typed and checked; None when any row fails a
+        check (the Python parser will name it)."""
+        self._read_text(header=header, gzipped=gzipped)
+        self._type_rows()
+        (flows, no_data, bad), *_ = self.store.rows(
+            "SELECT count(*) FILTER (flow), count(*) FILTER (NOT flow), "
+            "count(*) FILTER (NOT known OR (flow AND NOT ok)) FROM batch"
+        )
+        if bad:
+            return None
+        parsed = Parsed(str(self.path), "aws", sink=lambda _: None)
+        parsed.count, parsed.no_data = flows, no_data
+        self._refusals(parsed)
+        self.store.merge_batch(where="flow")
+        return parsed
+
+    def _read_text(self, *, header: bool, gzipped: bool) -> None:
         db = self.store.db
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in self.col.values()) + "}"
         for table in ("raw", "batch", "raw_rejects", "raw_scans"):
@@ -108,25 +122,19 @@ class _Load:
             f"rejects_scan='raw_scans', compression='{'gzip' if gzipped else 'none'}')",
             [str(self.path)],
         )
+
+    def _type_rows(self) -> None:
+        """``batch``: the records typed (``TRY_CAST``: a bad field gives NULL, not an error),
+        with whether each is a flow (not a no-data record), of a known version, and passes
+        every check of the Python parser (``ok``)."""
         version, status = self._get("version", "'2'"), self._get("log-status", "'OK'")
-        db.execute(
+        self.store.db.execute(
             f"CREATE TEMP TABLE batch AS SELECT {self._columns()}, "  # noqa: S608 - names from code
             f"coalesce({status} NOT IN ('NODATA', 'SKIPDATA'), true) AS flow, "
             f"coalesce({version} IN ('2', '3', '4', '5'), false) AS known, "
             f"coalesce({self._valid()}, false) AS ok FROM raw"
         )
-        db.execute("DROP TABLE raw")
-        (flows, no_data, bad), *_ = self.store.rows(
-            "SELECT count(*) FILTER (flow), count(*) FILTER (NOT flow), "
-            "count(*) FILTER (NOT known OR (flow AND NOT ok)) FROM batch"
-        )
-        if bad:
-            return None
-        parsed = Parsed(str(self.path), "aws", sink=lambda _: None)
-        parsed.count, parsed.no_data = flows, no_data
-        self._refusals(parsed)
-        self.store.merge_batch(where="flow")
-        return parsed
+        self.store.db.execute("DROP TABLE raw")
 
     def _valid(self) -> str:
         checks = [f"regexp_full_match({self._get(a)}, '{_IPV4}')" for a in ("srcaddr", "dstaddr")]
