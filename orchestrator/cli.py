@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +22,7 @@ from orchestrator.diagnostics import has_errors, strict
 from orchestrator.errors import EastwestError, PolicyError
 from orchestrator.example_policies import example, shown
 from orchestrator.firewall_command import firewalls
+from orchestrator.flows.command import flow_store_option, flows
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
 from orchestrator.reconcile.command import history, run
@@ -98,6 +100,14 @@ def schema(document: str) -> None:
     "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
 )
 @strict_option
+@click.option(
+    "--flows",
+    "with_flows",
+    is_flag=True,
+    help="Dry run over observed flows: those the planned state would block, and the rules "
+    "no flow used (docs/flows.md).",
+)
+@flow_store_option("--flows-store", "flows_store")
 @pass_context
 def plan(
     ctx: Context,
@@ -108,10 +118,14 @@ def plan(
     out: Path | None,
     detailed_exitcode: bool,
     strict: bool,
+    with_flows: bool,
+    flows_store: Path,
 ) -> None:
     """Show what apply would change (reads the clouds, writes nothing)."""
     files = tuple(str(p) for p in policies)
     options = PlanOptions(as_json, compact, out, detailed_exitcode, strict, files)
+    if with_flows:
+        options = replace(options, flows=flows_store)
     sys.exit(run_plan(ctx, _load(policies, strict_mode=strict), options))
 
 
@@ -213,6 +227,7 @@ def _guard(work: Callable[[], T]) -> T:
 main.add_command(run)
 main.add_command(history)
 main.add_command(firewalls)
+main.add_command(flows)
 
 
 @main.command()

@@ -96,6 +96,8 @@ class PlanOptions:
     detailed: bool = False
     strict: bool = False
     files: tuple[str, ...] = ()  # the policy files, as given: a saved plan names them
+    flows: Path | None = None  # the flow store of `plan --flows` (orchestrator/flows)
+    flows_top: int = 10
 
 
 def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
@@ -112,11 +114,22 @@ def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
     console.print_diagnostics(result.diagnostics)
     if result.plan is None:
         return _fail("no plan was made; nothing was changed")
+    try:
+        flows = _flows_report(ctx, loaded, options)
+    except EastwestError as exc:
+        return _fail(str(exc))
     if as_json:
-        click.echo(json.dumps(plan_to_json(result.plan), indent=2))
+        document = plan_to_json(result.plan)
+        click.echo(
+            json.dumps(document if flows is None else {**document, "flows": flows}, indent=2)
+        )
     else:
         click.echo(render_plan(result.plan, colour=ctx.colour, compact=options.compact), nl=False)
         _say_partial(result.plan)
+        if flows is not None:
+            from orchestrator.flows.dryrun import render_text  # noqa: PLC0415
+
+            click.echo("\n".join(render_text(flows)))
     if out is not None:
         write_plan(result.plan, out, PolicyRef(options.files, loaded.digest), plan_key())
         click.echo(
@@ -125,6 +138,16 @@ def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
     if result.failed or result.partial:
         return EXIT_ERROR
     return EXIT_CHANGES if options.detailed and result.plan.has_changes else EXIT_OK
+
+
+def _flows_report(
+    ctx: Context, loaded: LoadedPolicy, options: PlanOptions
+) -> dict[str, Any] | None:
+    if options.flows is None:
+        return None
+    from orchestrator.flows.command import plan_flows  # noqa: PLC0415 - DuckDB only here
+
+    return plan_flows(loaded, ctx.sandbox(), options.flows, options.flows_top)
 
 
 def _say_partial(plan: Plan) -> bool:

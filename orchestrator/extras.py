@@ -28,6 +28,7 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
     "azure": ("azure.core", "azure.mgmt.network", "azure.identity"),
     "postgres": ("psycopg",),
     "panos": ("panos", "pan.xapi"),
+    "flows": ("duckdb",),
     # terraform/cdktf.py imports the user's own CDK library (cdktf or cdktn) and says so itself.
     "cdktf": ("cdktf", "constructs"),
     # The fakes (moto, the Azure fake's certificate) and the SDKs that seed them and that the

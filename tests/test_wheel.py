@@ -26,10 +26,11 @@ EXTRAS = {
     "azure": {"azure-core", "azure-identity", "azure-mgmt-network"},
     "postgres": {"psycopg"},
     "panos": {"pan-os-python"},
+    "flows": {"duckdb"},
     "cdktf": {"cdktf", "constructs"},
 }
 EXTRAS["sandbox"] = EXTRAS["alibaba"] | EXTRAS["azure"] | {"moto", "cryptography"}
-EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"] | EXTRAS["panos"]
+EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"] | EXTRAS["panos"] | EXTRAS["flows"]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ tools reach. With a sandbox, they point at its moto server and name the account 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -54,6 +54,14 @@ class AwsClients:
     def sts(self, region: str) -> STSClient:
         client = self._session.client(
             "sts", region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
+        )
+        self._prepare(client)
+        return client
+
+    def client(self, service: Literal["logs"], region: str) -> Any:
+        """A client of another service (CloudWatch Logs, for flow logs), prepared alike."""
+        client = self._session.client(
+            service, region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
         )
         self._prepare(client)
         return client

@@ -1,0 +1,66 @@
+"""Ingest from the clouds themselves: the flow logs the policy's AWS accounts deliver to
+CloudWatch Logs (``eastwest flows ingest --from aws POLICY…``).
+
+In: a ``Policy``, the sandbox description (or None for the real clouds) and an open
+``FlowStore``. Out: an ``IngestReport`` like a file ingest's, one "file" per log group read.
+Always: incremental: each log group is read from the last event stored before (a cursor
+kept in the store, moved in the same transaction as the records), so pulling twice stores
+nothing twice; a log group that cannot be read is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.errors import ProviderError
+from orchestrator.flows import aws_format
+from orchestrator.flows.ingest import IngestReport
+from orchestrator.flows.store import FlowStore
+from orchestrator.model.policy import Policy
+
+if TYPE_CHECKING:
+    from providers.aws.flows import LogBatch
+
+
+def ingest_aws(policy: Policy, sandbox: dict[str, Any] | None, store: FlowStore) -> IngestReport:
+    from providers.aws.flows import account_clients, read_flow_logs  # noqa: PLC0415 - boto3
+
+    report = IngestReport()
+    for account, profile, region in _aws_scopes(policy):
+        clients = account_clients(account, profile, sandbox)
+        try:
+            read = read_flow_logs(clients, account, region, store.cursors())
+        except ProviderError as exc:
+            report.rejected.append(str(exc))
+            continue
+        report.rejected += [f"{item}: not read here (ingest its files)" for item in read.elsewhere]
+        for batch in read.batches:
+            _store_batch(store, batch, report)
+    return report
+
+
+def _aws_scopes(policy: Policy) -> Iterator[tuple[str, str | None, str]]:
+    for account in policy.accounts:
+        if account.cloud == "aws":
+            for region in account.regions:
+                yield account.account_id, getattr(account, "profile", None), region
+
+
+def _store_batch(store: FlowStore, batch: LogBatch, report: IngestReport) -> None:
+    if not batch.lines:
+        return
+    try:
+        fields = aws_format.parse_format(batch.log_format) if batch.log_format else None
+    except ValueError as exc:
+        report.rejected.append(f"{batch.source}: its LogFormat is not read: {exc}")
+        return
+    digest = hashlib.sha256("\n".join([batch.source, *batch.lines]).encode()).hexdigest()
+    with store.staging() as staged:
+        numbered = list(enumerate(batch.lines, start=1))
+        parsed = aws_format.parse_lines(batch.source, numbered, fields, staged.write)
+        if not store.add(parsed, digest, staged, cursor=(batch.source, batch.last_ms)):
+            report.skipped.append(batch.source)
+            return
+    report.count(parsed)

@@ -1,0 +1,103 @@
+"""``flows recommend``: a policy proposed from observed flows.
+
+In: the policy given (its accounts, hubs and segments are kept as written), its ``PolicyView``
+and the ``Observed`` services. Out: the text of a policy file whose rules are the fewest that
+allow every conversation seen between two segments: one rule per ordered pair, its ports
+merged into ranges the way the compiler merges them, each rule preceded by its evidence (flow
+records, bytes, first and last seen, per port).
+Always: traffic inside a segment needs no rule; conversations with an end in no segment
+(``ext:`` groups) or between two external segments are left out, named in the header; a rule
+keeps ``inspect: true`` where the given policy inspects that pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestrator.compile.flows import merge_port_ranges
+from orchestrator.flows.analysis import Observed, Service
+from orchestrator.flows.context import PolicyView
+from orchestrator.flows.graph import human_size
+from orchestrator.model.ports import PortRange
+
+_KEPT = "external"  # the verdict of conversations the policy cannot govern
+
+
+def recommend_policy(sources: Iterable[Path], view: PolicyView, observed: Observed) -> str:
+    body = view.policy.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    body.pop("rules", None)
+    pairs = {p: s for p, s in observed.pairs().items() if p[0] != p[1]}
+    governed = {p: s for p, s in pairs.items() if all(x.verdict != _KEPT for x in s)}
+    inspected = {(r.from_, r.to) for r in view.policy.rules if r.inspect}
+    head = [
+        f"# Proposed by `eastwest flows recommend` from observed flows, {_when(None)}.",
+        f"# Accounts, hubs and segments as in: {', '.join(str(p) for p in sources)}.",
+        f"# {len(governed)} rule(s) cover every flow seen between two segments;",
+        "# traffic inside a segment needs none.",
+        *_left_out(pairs, governed),
+    ]
+    rules = [
+        _rule(pair, services, pair in inspected) for pair, services in sorted(governed.items())
+    ]
+    text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return "\n".join([*head, text.rstrip(), "rules:" if rules else "rules: []", *rules]) + "\n"
+
+
+def _left_out(
+    pairs: dict[tuple[str, str], list[Service]], governed: dict[tuple[str, str], list[Service]]
+) -> list[str]:
+    skipped = sorted(p for p in pairs if p not in governed)
+    if not skipped:
+        return []
+    listed = ", ".join(f"{a} -> {b}" for a, b in skipped[:10])
+    more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+    return [f"# Left out (an end outside every managed segment): {listed}{more}."]
+
+
+def _rule(pair: tuple[str, str], services: list[Service], inspect: bool) -> str:
+    source, target = pair
+    ports = [str(p) for p in merge_port_ranges(_ranges(services))]
+    records = sum(s.records for s in services)
+    volume = sum(s.bytes for s in services)
+    first = min(s.first_seen for s in services)
+    last = max(s.last_seen for s in services)
+    per_port = ", ".join(f"{s.label} ({s.records})" for s in sorted(services, key=_order))
+    entry: dict[str, Any] = {"name": f"{source}-to-{target}"[:63].rstrip("-")}
+    entry |= {"from": source, "to": target, "ports": ports}
+    if inspect:
+        entry["inspect"] = True
+    lines = [
+        f"  # evidence: {records} flow record(s), {human_size(volume)}, first seen "
+        f"{_when(first)}, last seen {_when(last)}",
+        f"  # per port: {per_port}",
+    ]
+    dumped = yaml.safe_dump([entry], sort_keys=False, default_flow_style=None).rstrip()
+    return "\n".join([*lines, *("  " + line for line in dumped.splitlines())])
+
+
+def _ranges(services: list[Service]) -> list[PortRange]:
+    ranges: list[PortRange] = []
+    for service in services:
+        if service.proto == 6 and service.port:
+            ranges.append(PortRange("tcp", service.port, service.port))
+        elif service.proto == 17 and service.port:
+            ranges.append(PortRange("udp", service.port, service.port))
+        elif service.proto in (1, 58):
+            ranges.append(PortRange("icmp"))
+        else:  # another protocol (GRE, ESP, …) or port 0: only 'any' allows it
+            ranges.append(PortRange("all"))
+    return ranges
+
+
+def _order(service: Service) -> tuple[int, int]:
+    return service.proto, service.port
+
+
+def _when(epoch: int | None) -> str:
+    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
