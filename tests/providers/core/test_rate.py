@@ -10,6 +10,8 @@ import pytest
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.transport import HttpRequest
 
+from moto_fixtures.alibaba.server import start_alibaba_server
+from providers.alibaba.session import ALIBABA_READS, AlibabaApi, Credentials
 from providers.aws.session import EC2_READS, EC2_WRITES, AwsClients
 from providers.azure.session import RatePolicy
 from providers.core.rate import Buckets, Limit, TokenBucket, is_read, sandbox_buckets
@@ -111,3 +113,18 @@ def test_every_arm_attempt_takes_a_token_of_its_subscriptions_bucket(
         for k in ("read", "write", "delete")
     }
     assert taken == {k: int(k == kind) for k in taken}
+
+
+def test_every_alibaba_attempt_takes_a_token_of_its_regions_bucket() -> None:
+    buckets = Buckets()
+    with start_alibaba_server() as server:
+        creds = Credentials(server.access_key_id, server.access_key_secret)
+        api = AlibabaApi(creds, endpoint=server.url, buckets=buckets)
+        api.call("cn-hangzhou", "vpc", "DescribeVpcs", {})
+        api.call("cn-hangzhou", "vpc", "DescribeVpcs", {})
+        api.call("cn-shanghai", "vpc", "DescribeVpcs", {})
+    key = ("alibaba", server.access_key_id)
+    reads = buckets.bucket((*key, "cn-hangzhou", "read"), ALIBABA_READS)
+    elsewhere = buckets.bucket((*key, "cn-shanghai", "read"), ALIBABA_READS)
+    writes = buckets.bucket((*key, "cn-hangzhou", "write"), ALIBABA_READS)
+    assert (reads.taken, elsewhere.taken, writes.taken) == (2, 1, 0)
