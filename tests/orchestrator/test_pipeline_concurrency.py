@@ -4,7 +4,9 @@ one scope's failure stays that scope's."""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import threading
 import time
 from typing import Any
@@ -135,3 +137,25 @@ def test_scopes_are_applied_side_by_side_and_reported_in_the_plans_order() -> No
     assert not any(overlapping)  # the printer is called one change at a time
     steps = estate.total("apply")
     assert took < steps * 0.05 / 4, f"{took:.2f}s for {steps} steps of 50 ms"
+
+
+def test_ctrl_c_interrupts_the_wait_at_once_and_starts_no_new_scope() -> None:
+    """As in a sequential run, Ctrl-C (SIGINT: KeyboardInterrupt in the main thread) stops the
+    command at once; the scopes not yet started are never started."""
+    started: list[int] = []
+
+    def work(item: int) -> int:
+        started.append(item)
+        time.sleep(0.05)
+        return item
+
+    timer = threading.Timer(0.12, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    began = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        fan_out(range(40), work, 2)
+    interrupted_after = time.perf_counter() - began
+    time.sleep(0.5)  # the calls in flight end; nothing new begins (else 10 more would)
+
+    assert interrupted_after < 0.5
+    assert len(started) < 12
