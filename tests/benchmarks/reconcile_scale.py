@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from moto_fixtures.aws.clients import ec2_client
+from moto_fixtures.aws.many import ScopeVpc, seed_vpcs
 from moto_fixtures.aws.server import AwsServer, start_aws_server
 from orchestrator.commands import AdapterCache
 from orchestrator.fanout import fan_out
@@ -117,14 +117,9 @@ def prepare(server: AwsServer, scopes: int) -> dict[str, Any]:
     url = server.url
     _post(f"{url}/moto-api/reset")
     calm(url)
-    for i in range(scopes):
-        account, region = _scope(i)
-        ec2_client(url, account, region).create_vpc(
-            CidrBlock=_cidr(i),
-            TagSpecifications=[
-                {"ResourceType": "vpc", "Tags": [{"Key": "segment", "Value": _segment(i)}]}
-            ],
-        )
+    seed_vpcs(
+        url, (ScopeVpc(*_scope(i), _cidr(i), {"segment": _segment(i)}) for i in range(scopes))
+    )
     _post(f"{url}/_eastwest/faults", {"latency": LATENCY})
     _post(f"{url}/_eastwest/limits", {"published": True})
     server.calls.clear()
