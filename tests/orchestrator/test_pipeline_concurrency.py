@@ -149,12 +149,18 @@ def test_ctrl_c_interrupts_the_wait_at_once_and_starts_no_new_scope() -> None:
         time.sleep(0.05)
         return item
 
+    # Python's own SIGINT handler, whatever an earlier test of the session installed.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.12, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    began = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        fan_out(range(40), work, 2)
-    interrupted_after = time.perf_counter() - began
+    try:
+        timer.start()
+        began = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            fan_out(range(40), work, 2)
+        interrupted_after = time.perf_counter() - began
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     time.sleep(0.5)  # the calls in flight end; nothing new begins (else 10 more would)
 
     assert interrupted_after < 0.5
