@@ -37,10 +37,12 @@ unit: $(STAMP)
 test: lint typecheck imports unit
 
 # API calls per plan/apply as the estate grows; compile and first-plan time and memory at
-# 1k-300k rules (docs/benchmarks.md).
+# 1k-300k rules; plans and reconciler intervals over 10-1,000 scopes on the latency-injected
+# sandbox (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.api_calls
 	$(BIN)/python -m tests.benchmarks.compile_plan
+	$(BIN)/python -m tests.benchmarks.reconcile_scale
 
 # The wheel in dist/; wheel-check installs it into fresh virtualenvs (no extras, then
 # [sandbox]) and runs the help, validate and the demo there (a few minutes).

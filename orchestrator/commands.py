@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,8 +53,13 @@ class AdapterCache:
         self.policy = policy
         self.sandbox = sandbox
         self._adapters: dict[Target, Adapter] = {}
+        self._lock = threading.Lock()  # scopes are read and applied on several threads
 
     def __call__(self, target: Target) -> Adapter:
+        with self._lock:
+            return self._adapter(target)
+
+    def _adapter(self, target: Target) -> Adapter:
         if target not in self._adapters:
             from providers import ADAPTERS  # noqa: PLC0415 - keeps the CLI start fast
 

@@ -7,7 +7,10 @@ Always: no write call is made here. A scope whose identity, inventory, transit r
 owned resources cannot be read is skipped with its reason (a ``scope-skipped`` error: the plan
 is partial) and the others are planned. While any inventory is missing, the desired state may
 lack that scope's addresses, so the other scopes get only creations: their deletions and
-updates are held back (DESIGN.md rule 2), each scope saying so.
+updates are held back (DESIGN.md rule 2), each scope saying so. Scopes (and accounts, and hubs)
+are read side by side on up to ``workers`` threads (``orchestrator/fanout.py``), each account
+and region under its cloud's token bucket; the results are gathered in the sequential order, so
+the plan is the same whatever order the clouds answered in.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from orchestrator.diagnostics import (
     warning,
 )
 from orchestrator.errors import ObservationError, ProviderError
+from orchestrator.fanout import SCOPE_WORKERS, fan_out
 from orchestrator.model.policy import Hub, Policy
 from orchestrator.plan import Plan, ScopePlan, make_plan
 from orchestrator.plan.diff import owner_key
@@ -107,11 +111,13 @@ class Compiled:
         )
 
 
-def compile_for(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Compiled:
+def compile_for(
+    policy: Policy, adapter_for: AdapterFor, progress: Progress, *, workers: int = SCOPE_WORKERS
+) -> Compiled:
     """Identity, inventory and compile: everything a plan or a synthesis starts from. A scope
     whose reads fail is left out (``skipped``); the policy is compiled from the others."""
     scopes, notes = policy_scopes(policy)
-    reads = _Reads(scopes, adapter_for, progress)
+    reads = _Reads(scopes, adapter_for, progress, workers)
     reads.check_identities()
     inventory = reads.inventory()
     transit = reads.transit(policy)
@@ -122,9 +128,11 @@ def compile_for(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> 
     return replace(compiled, diagnostics=(*notes, *compiled.skips(), *diags))
 
 
-def plan_policy(policy: Policy, adapter_for: AdapterFor, progress: Progress) -> PlanResult:
-    compiled = compile_for(policy, adapter_for, progress)
-    return plan_compiled(compiled, compiled.scopes, adapter_for, progress)
+def plan_policy(
+    policy: Policy, adapter_for: AdapterFor, progress: Progress, *, workers: int = SCOPE_WORKERS
+) -> PlanResult:
+    compiled = compile_for(policy, adapter_for, progress, workers=workers)
+    return plan_compiled(compiled, compiled.scopes, adapter_for, progress, workers=workers)
 
 
 def plan_compiled(
@@ -132,6 +140,8 @@ def plan_compiled(
     wanted: dict[Scope, Target],
     adapter_for: AdapterFor,
     progress: Progress,
+    *,
+    workers: int = SCOPE_WORKERS,
 ) -> PlanResult:
     """Observe and diff the ``wanted`` scopes of a compiled policy; skipped scopes are in the
     plan with their reason and no changes."""
@@ -139,7 +149,7 @@ def plan_compiled(
     if desired is None or compiled.failed:
         return PlanResult(None, desired, compiled.diagnostics)
     readable = {s: t for s, t in wanted.items() if s not in compiled.skipped}
-    observed = observe_scopes(desired, readable, adapter_for, progress)
+    observed = observe_scopes(desired, readable, adapter_for, progress, workers=workers)
     for scope in wanted.keys() & compiled.skipped.keys():
         observed[scope] = ObservationError(compiled.skipped[scope])
     plan = make_plan(desired, observed, wanted)
@@ -152,14 +162,20 @@ def plan_compiled(
 
 
 class _Reads:
-    """Everything read before compiling, scope by scope; a failed read skips its scope."""
+    """Everything read before compiling, scopes side by side; a failed read skips its scope.
+    Only the calling thread writes ``skipped``, in the scopes' order, after the reads."""
 
     def __init__(
-        self, scopes: dict[Scope, Target], adapter_for: AdapterFor, progress: Progress
+        self,
+        scopes: dict[Scope, Target],
+        adapter_for: AdapterFor,
+        progress: Progress,
+        workers: int = SCOPE_WORKERS,
     ) -> None:
         self.scopes = scopes
         self.adapter_for = adapter_for
         self.progress = progress
+        self.workers = workers
         self.skipped: dict[Scope, str] = {}
 
     def _skip(self, scopes: list[Scope], what: str, exc: ProviderError) -> None:
@@ -170,38 +186,64 @@ class _Reads:
         return {s: t for s, t in self.scopes.items() if s not in self.skipped}
 
     def check_identities(self) -> None:
-        for target in dict.fromkeys(self.scopes.values()):
-            mine = [s for s, t in self.scopes.items() if t == target]
+        by_target: dict[Target, list[Scope]] = {}
+        for scope, target in self.scopes.items():
+            by_target.setdefault(target, []).append(scope)
+
+        def check(target: Target) -> ProviderError | None:
             try:
-                self.adapter_for(target).check_identity(mine[0].region)
+                self.adapter_for(target).check_identity(by_target[target][0].region)
             except ProviderError as exc:
-                self._skip(mine, f"the identity of account {target.name!r}", exc)
+                return exc
+            return None
+
+        for target, failed in zip(by_target, fan_out(by_target, check, self.workers), strict=True):
+            if failed is not None:
+                self._skip(by_target[target], f"the identity of account {target.name!r}", failed)
 
     def inventory(self) -> dict[Scope, ScopeInventory]:
-        found: dict[Scope, ScopeInventory] = {}
-        for scope, target in self.readable().items():
+        def read(item: tuple[Scope, Target]) -> ScopeInventory | ProviderError:
+            scope, target = item
             self.progress(f"Reading networks of {scope} ({target.name})")
             try:
-                found[scope] = self.adapter_for(target).inventory(scope.region)
+                return self.adapter_for(target).inventory(scope.region)
             except ProviderError as exc:
-                self._skip([scope], "its networks (inventory)", exc)
+                return exc
+
+        found: dict[Scope, ScopeInventory] = {}
+        readable = list(self.readable().items())
+        for (scope, _), got in zip(readable, fan_out(readable, read, self.workers), strict=True):
+            if isinstance(got, ProviderError):
+                self._skip([scope], "its networks (inventory)", got)
+            else:
+                found[scope] = got
         return found
 
     def transit(self, policy: Policy) -> dict[Scope, TransitInventory]:
         """What routing needs in the scope of each hub whose cloud eastwest routes. A hub
         scope that cannot be read is skipped, never planned: routing compiled from nothing
         would plan the removal of every route eastwest owns there."""
-        found: dict[Scope, TransitInventory] = {}
         readable = self.readable()
-        for hub in policy.hubs:
-            scope = hub_scope(policy, hub)
-            if scope not in readable or scope.cloud not in ROUTING_CLOUDS:
-                continue
+        hubs = [
+            (hub_scope(policy, hub), hub)
+            for hub in policy.hubs
+            if hub_scope(policy, hub) in readable and hub_scope(policy, hub).cloud in ROUTING_CLOUDS
+        ]
+
+        def read(item: tuple[Scope, Hub]) -> TransitInventory | ProviderError:
+            scope, hub = item
             self.progress(f"Reading transit routing of {scope} (hub {hub.name})")
             try:
-                found[scope] = _transit_of(self.adapter_for(readable[scope]), scope, hub)
+                return _transit_of(self.adapter_for(readable[scope]), scope, hub)
             except ProviderError as exc:
-                self._skip([scope], f"the transit routing of hub {hub.name!r}", exc)
+                return exc
+
+        found: dict[Scope, TransitInventory] = {}
+        for (scope, hub), got in zip(hubs, fan_out(hubs, read, self.workers), strict=True):
+            if isinstance(got, ProviderError):
+                self._skip([scope], f"the transit routing of hub {hub.name!r}", got)
+            else:
+                found[scope] = got
         return found
 
 
@@ -267,15 +309,21 @@ def observe_scopes(
     scopes: dict[Scope, Target],
     adapter_for: AdapterFor,
     progress: Progress,
+    *,
+    workers: int = SCOPE_WORKERS,
 ) -> dict[Scope, ObservedScope | ObservationError]:
     """Each scope's owned resources, or the error that kept it from being read completely."""
-    observed: dict[Scope, ObservedScope | ObservationError] = {}
-    for scope, target in scopes.items():
+
+    def observe(item: tuple[Scope, Target]) -> ObservedScope | ObservationError:
+        scope, target = item
         progress(f"Reading what eastwest owns in {scope} ({target.name})")
         try:
-            observed[scope] = adapter_for(target).observe(scope, desired.scopes.get(scope))
+            return adapter_for(target).observe(scope, desired.scopes.get(scope))
         except ObservationError as exc:
-            observed[scope] = exc
+            return exc
         except ProviderError as exc:  # throttled past the retries, refused: the same skip
-            observed[scope] = ObservationError(str(exc))
-    return observed
+            return ObservationError(str(exc))
+
+    items = list(scopes.items())
+    found = fan_out(items, observe, workers)
+    return {scope: got for (scope, _), got in zip(items, found, strict=True)}

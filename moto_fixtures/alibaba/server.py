@@ -6,7 +6,8 @@ In: a port (0: any free one), the fake key pair, the CBN async delay and fault s
 authenticated, then checked against the metadata, then faults are applied, then the handler runs
 under the backend's lock; every call that names an action is logged when it arrives. Control
 endpoints: ``GET /_eastwest/health``, ``GET/DELETE /_eastwest/calls``, ``GET/POST
-/_eastwest/faults`` (JSON ``{"throttle", "unavailable", "latency_s"}``), ``POST
+/_eastwest/faults`` (JSON ``{"throttle", "unavailable", "latency_s"}``), ``GET/POST/DELETE
+/_eastwest/limits`` (per-account rate limits, ``latency.py``), ``POST
 /_eastwest/instances`` (JSON ``{"VSwitchId", "SecurityGroupIds", "InstanceName", "Tags"}``: a new
 instance with its primary ENI, as RunInstances would make it).
 """
@@ -23,13 +24,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from moto_fixtures.alibaba import errors, metadata
+from moto_fixtures.alibaba import errors, latency, metadata
 from moto_fixtures.alibaba.faults import FaultConfig, Faults
 from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.models.workloads import Launch
 from moto_fixtures.alibaba.protocol import Authenticator, parse_params
 from moto_fixtures.alibaba.responses import Handler, handlers
 from moto_fixtures.aws.calls import Call, CallLog
+from moto_fixtures.limits import RateLimits
 from moto_fixtures.serving import BackgroundServer
 
 HOST = "127.0.0.1"
@@ -48,6 +50,7 @@ class _State:
     ) -> None:
         self.auth, self.backend, self.faults = auth, backend, faults
         self.calls = CallLog()
+        self.limits = RateLimits("alibaba")
         self.handlers: dict[tuple[str, str], Handler] = dict(handlers() if table is None else table)
 
 
@@ -128,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         if problems:
             raise errors.InvalidParameter(problems[0])
         self.state.faults.apply()
+        latency.check(self.state.limits, self.state.backend.account_id, params)
         with self.state.backend.lock:
             self.state.backend.cbn.settle()
             return handler(self.state.backend, params)
@@ -145,6 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, asdict(state.faults.set(json.loads(body or b"{}"))))
         elif path == "/_eastwest/faults":
             self._send(200, asdict(state.faults.config))
+        elif path == "/_eastwest/limits":
+            self._send(*latency.control(state.limits, method, body))
         elif path == "/_eastwest/instances" and method == "POST":
             self._launch(json.loads(body or b"{}"))
         else:
@@ -193,6 +199,7 @@ class AlibabaServer(BackgroundServer):
         self.endpoint = f"{HOST}:{self.port}"
         self.url = f"http://{self.endpoint}"
         self.backend, self.calls, self.faults = state.backend, state.calls, state.faults
+        self.limits = state.limits
         # The fake's own key pair: clients (the seed, tests) sign with it; it opens nothing real.
         self.access_key_id = state.auth.access_key_id
         self.access_key_secret = state.auth.access_key_secret

@@ -5,7 +5,8 @@ from a background thread until ``.stop()``. Always: the patches of ``patches.py`
 before the first request; moto's public AMIs are not loaded (see ``start_aws_server``); no
 request is logged to stderr (werkzeug's per-request lines would drown the CLI's output); server
 errors still reach the ``moto_fixtures.aws.server`` logger. Faults on demand (throttling, 500s,
-latency, lost responses) come from ``faults.py`` through ``/_eastwest/faults``.
+latency, lost responses) come from ``faults.py`` through ``/_eastwest/faults``; per-account
+rate limits from ``latency.py`` through ``/_eastwest/limits``.
 
 The same function serves the tests (in-process, one server per session) and the sandbox daemon
 (``moto_fixtures.daemon``, a separate process).
@@ -28,7 +29,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moto_fixtures.aws.calls import CallLog, Environ, StartResponse, WsgiApp, action_of
 from moto_fixtures.aws.faults import FaultInjector
+from moto_fixtures.aws.latency import with_limits
 from moto_fixtures.aws.patches import apply_patches
+from moto_fixtures.limits import RateLimits
 from moto_fixtures.serving import BackgroundServer
 
 HOST = "127.0.0.1"
@@ -57,10 +60,12 @@ class AwsServer(BackgroundServer):
         thread: threading.Thread,
         calls: CallLog,
         faults: FaultInjector,
+        limits: RateLimits | None = None,
     ) -> None:
         super().__init__(server, thread)
         self.calls = calls
         self.faults = faults
+        self.limits = limits or RateLimits("aws")
         self.host = HOST
         self.port: int = server.server_address[1]
         self.url = f"http://{HOST}:{self.port}"
@@ -106,7 +111,8 @@ def start_aws_server(port: int = 0) -> AwsServer:
     calls, faults = CallLog(), FaultInjector()
     moto = _one_at_a_time(DomainDispatcherApplication(create_backend_app))
     # The call log sits before the faults: a faulted call was still attempted.
-    app = _with_health(calls.wrap(faults.wrap(moto, action_of)))
+    limits = RateLimits("aws")
+    app = _with_health(calls.wrap(faults.wrap(with_limits(limits, moto, action_of), action_of)))
     server = make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(
         target=server.serve_forever,
@@ -115,4 +121,4 @@ def start_aws_server(port: int = 0) -> AwsServer:
         daemon=True,
     )
     thread.start()
-    return AwsServer(server, thread, calls, faults)
+    return AwsServer(server, thread, calls, faults, limits)

@@ -3,7 +3,8 @@
 In: a port (0 picks a free one), the operation delay, page size, ``Retry-After`` and faults. Out:
 an ``AzureServer`` serving ARM at ``.url`` from a background thread until ``.stop()``, with
 ``.ca_bundle`` for clients' ``connection_verify``. Control endpoints (no token needed):
-``GET /_eastwest/health``, ``GET|DELETE /_eastwest/calls``, ``GET|POST /_eastwest/faults``.
+``GET /_eastwest/health``, ``GET|DELETE /_eastwest/calls``, ``GET|POST /_eastwest/faults``,
+``GET|POST|DELETE /_eastwest/limits`` (per-subscription rate limits, ``latency.py``).
 Always: HTTPS with a certificate made at start-up (azure-core sends bearer tokens over HTTPS
 only); no request is logged to stderr; the TLS handshake runs in the request's own thread, so a
 stalled client cannot block the accept loop.
@@ -24,10 +25,12 @@ from socket import socket
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from moto_fixtures.azure import latency
 from moto_fixtures.azure.arm import Arm, Reply, Request
 from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.azure.control import Call, Control, Faults
 from moto_fixtures.azure.state import Store
+from moto_fixtures.limits import RateLimits
 from moto_fixtures.serving import BackgroundServer
 
 HOST = "127.0.0.1"
@@ -39,6 +42,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     arm: Arm
     control: Control
+    limits: RateLimits
     base_url: str
     tls: ssl.SSLContext
 
@@ -70,7 +74,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if url.path.startswith(CONTROL):
-            self._send(self._control(url.path, body))
+            limits = self.server.limits
+            if url.path == latency.PATH:
+                self._send(Reply(*latency.control(limits, self.command, body)))
+            else:
+                self._send(self._control(url.path, body))
             return
         request = Request(
             method=self.command,
@@ -97,6 +105,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(control.faults.latency)
         parts = request.path.split("/")
         fault = control.fault(request.method, parts[2] if len(parts) > 2 else "")
+        if fault is None:
+            retry = control.faults.retry_after
+            fault = latency.check(self.server.limits, request.method, request.path, retry)
         if fault is None:
             return None
         return Reply(fault.status, fault.body(), dict(fault.headers))
@@ -143,6 +154,7 @@ class AzureServer(BackgroundServer):
         self.url = f"https://{HOST}:{self.port}"
         self.store = server.arm.store
         self.control = server.control
+        self.limits = server.limits
 
     def stop(self) -> None:
         """Stop serving, release the port and remove the certificates; safe to call twice."""
@@ -171,6 +183,7 @@ def start_azure_server(
     server.tls = tls
     server.base_url = f"https://{HOST}:{server.server_address[1]}"
     server.arm = Arm(Store(), async_delay, retry_after, page_size)
+    server.limits = RateLimits("azure")
     server.control = Control(faults or Faults(retry_after=max(retry_after, 1)))
     thread = threading.Thread(
         target=server.serve_forever,

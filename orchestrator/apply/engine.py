@@ -1,11 +1,19 @@
-"""The apply engine."""
+"""The apply engine: each scope's steps in order (make before break), scopes side by side.
+
+Scopes are applied on up to ``workers`` threads (``orchestrator/fanout.py``); each scope's
+steps keep their order and a failed step still stops that scope's later ones. The report lists
+results in the plan's order whatever order the scopes finished in, and ``on_result`` is called
+under a lock, one change at a time.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from orchestrator.errors import ProviderError, StalePlanError
+from orchestrator.fanout import SCOPE_WORKERS, fan_out
 from orchestrator.plan import Plan, ScopePlan
 from orchestrator.state import Action, Change, NativeRef, Step
 from providers.base import Adapter, ChangeResult
@@ -47,26 +55,49 @@ def check_fresh(plan: Plan, adapter_for: Callable[[ScopePlan], Adapter]) -> None
             )
 
 
+ScopeOutcome = tuple[list[tuple[Change, ChangeResult]], list[Change]] | ProviderError
+
+
 def apply_plan(
     plan: Plan,
     adapter_for: Callable[[ScopePlan], Adapter],
     on_result: OnResult | None = None,
+    *,
+    workers: int = SCOPE_WORKERS,
 ) -> ApplyReport:
+    relay = _serialised(on_result)
+
+    def apply(sp: ScopePlan) -> ScopeOutcome:
+        try:
+            return _apply_scope(sp, adapter_for(sp), relay)
+        except ProviderError as exc:
+            return exc
+
+    scopes = [sp for sp in plan.scopes if sp.changes]
     results: list[tuple[Change, ChangeResult]] = []
     skipped: list[Change] = []
     errors: list[str] = []
-    for sp in plan.scopes:
-        if not sp.changes:
-            continue
-        try:
-            scope_results, scope_skipped = _apply_scope(sp, adapter_for(sp), on_result)
-        except ProviderError as exc:
-            errors.append(str(exc))
+    for sp, outcome in zip(scopes, fan_out(scopes, apply, workers), strict=True):
+        if isinstance(outcome, ProviderError):
+            errors.append(str(outcome))
             skipped.extend(sp.changes)
             continue
-        results.extend(scope_results)
-        skipped.extend(scope_skipped)
+        results.extend(outcome[0])
+        skipped.extend(outcome[1])
     return ApplyReport(tuple(results), tuple(skipped), tuple(errors))
+
+
+def _serialised(on_result: OnResult | None) -> OnResult | None:
+    """``on_result`` for callers that print: one change at a time, lines never interleaved."""
+    if on_result is None:
+        return None
+    lock = threading.Lock()
+
+    def relay(change: Change, result: ChangeResult) -> None:
+        with lock:
+            on_result(change, result)
+
+    return relay
 
 
 def _apply_scope(

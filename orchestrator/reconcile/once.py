@@ -26,6 +26,8 @@ from orchestrator.model.policy import Policy
 from orchestrator.pipeline import (
     HELD_BACK,
     AdapterFor,
+    Compiled,
+    Progress,
     compile_for,
     plan_compiled,
     policy_scopes,
@@ -40,6 +42,9 @@ from providers.base import Adapter
 
 Clock = Callable[[], datetime]
 Adapters = Callable[[str], AdapterFor]
+# Reads every scope's inventory and compiles the policy: ``compile_for``, or a snapshot of it
+# shared by the ticks of a process (``snapshot.SharedCompile``).
+CompileFn = Callable[[Policy, AdapterFor, Progress], Compiled]
 
 
 class Mode(enum.StrEnum):
@@ -109,6 +114,7 @@ class Tick:
     attempt: int = 0  # consecutive transient failures of this partition so far
     backoff: Backoff = field(default_factory=Backoff)
     clock: Clock = _now
+    compile: CompileFn = compile_for
 
 
 def reconcile_once(
@@ -131,7 +137,7 @@ def reconcile_once(
     def adapter_for(target: Target) -> Adapter:
         return FencedAdapter(inner(target), tick.guard, failures)
 
-    plan, diagnostics = plan_partition(view.loaded.policy, partition, adapter_for)
+    plan, diagnostics = plan_partition(view.loaded.policy, partition, adapter_for, tick.compile)
     if tick.mode is Mode.ENFORCE:
         # Enforce is strict: a policy exposing more than it says is not written to the clouds.
         diagnostics = strict((*view.loaded.warnings, *diagnostics))
@@ -163,12 +169,16 @@ def _held(diagnostics: tuple[Diagnostic, ...]) -> tuple[str, ...]:
 
 
 def plan_partition(
-    policy: Policy, partition: Partition, adapter_for: AdapterFor
+    policy: Policy,
+    partition: Partition,
+    adapter_for: AdapterFor,
+    compile_fn: CompileFn = compile_for,
 ) -> tuple[Plan | None, tuple[Diagnostic, ...]]:
-    """``plan_policy`` for one scope. The inventory of every scope is still read and the whole
-    policy compiled: a segment's addresses span scopes, so a partial inventory would make
-    wrong addresses (and wrong deletions)."""
-    compiled = compile_for(policy, adapter_for, _quiet)
+    """``plan_policy`` for one scope. The desired state comes from the inventory of every scope
+    and the whole policy (a segment's addresses span scopes, so a partial inventory would make
+    wrong addresses and wrong deletions); ``compile_fn`` may share that between ticks. Only the
+    partition's own scope is observed."""
+    compiled = compile_fn(policy, adapter_for, _quiet)
     wanted = {partition.scope: compiled.scopes[partition.scope]}
     result = plan_compiled(compiled, wanted, adapter_for, _quiet)
     return result.plan, result.diagnostics

@@ -34,6 +34,7 @@ from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Mode, RunResult, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition, partitions_of
 from orchestrator.reconcile.scheduler import Scheduler
+from orchestrator.reconcile.snapshot import SharedCompile
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.reconcile.store import RunRecord, Store
 from orchestrator.reconcile.store.base import DEFAULT_LEASE
@@ -74,8 +75,11 @@ class Service:
         )
         self.backoff = Backoff(base=min(1.0, settings.interval / 4), cap=settings.interval)
         self._attempts: dict[str, int] = {}
-        self._caches: dict[str, AdapterCache] = {}
+        self._cache: AdapterCache | None = None
+        self._cache_lock = threading.Lock()
         self._scheduled: set[str] = set()
+        # Inventory and transit read once per interval for all partitions (snapshot.py).
+        self.shared = SharedCompile(max_age=settings.interval)
 
     def run(self) -> int:
         """Until a signal; returns the exit code."""
@@ -152,7 +156,9 @@ class Service:
             return None
         epoch = self.keeper.epoch
         attempt = self._attempts.get(partition.name, 0)
-        tick = Tick(self.settings.mode, self.keeper.guard, attempt, self.backoff)
+        tick = Tick(
+            self.settings.mode, self.keeper.guard, attempt, self.backoff, compile=self.shared
+        )
         try:
             result = reconcile_once(partition, self.source, self._adapters(partition), tick)
         except EastwestError as exc:
@@ -167,14 +173,16 @@ class Service:
         return result.retry_in
 
     def _adapters(self, partition: Partition) -> Callable[[str], AdapterFor]:
-        """One adapter cache per partition (its runs never overlap, so it needs no lock),
-        rebuilt if the policy is renamed (adapters tag what they own with the name)."""
+        """One adapter per account for the whole process (the shared snapshot reads every
+        scope through it; a per-partition cache would hold P adapters per partition), rebuilt
+        if the policy is renamed (adapters tag what they own with the name). AdapterCache is
+        thread-safe, and an adapter's state is kept per region."""
 
         def for_policy(name: str) -> AdapterFor:
-            cache = self._caches.get(partition.name)
-            if cache is None or cache.policy != name:
-                cache = self._caches[partition.name] = AdapterCache(name, self.sandbox)
-            return cache
+            with self._cache_lock:
+                if self._cache is None or self._cache.policy != name:
+                    self._cache = AdapterCache(name, self.sandbox)
+                return self._cache
 
         return for_policy
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,14 @@ from providers.alibaba.credentials import (
 )
 from providers.alibaba.errors import ApiError, redact
 from providers.alibaba.retry import Backoff, with_retries
+from providers.core.rate import (
+    PROCESS_BUCKETS,
+    Buckets,
+    Limit,
+    TokenBucket,
+    is_read,
+    sandbox_buckets,
+)
 
 # product → (SDK product code for endpoint resolution, API version)
 PRODUCTS = {
@@ -49,6 +58,11 @@ PRODUCTS = {
     "vpc": ("Vpc", "2016-04-28"),
     "cbn": ("Cbn", "2017-09-12"),
 }
+# Alibaba Cloud publishes flow control per API and account (each API's page in the quota
+# centre, commonly tens of calls per second), not one figure: one conservative bucket for the
+# reads and one for the writes of each account and region keep every API under its own.
+ALIBABA_READS = Limit(size=50, rate=20)
+ALIBABA_WRITES = Limit(size=20, rate=10)
 _NO_PROXY: dict[str, str | None] = {"http": None, "https": None}
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -71,21 +85,27 @@ class AlibabaApi:
         endpoint: str | None = None,
         backoff: Backoff | None = None,
         on_request: RequestHook | None = None,
+        buckets: Buckets = PROCESS_BUCKETS,
     ) -> None:
         self._credentials = credentials
         self._host, self._scheme = _endpoint(endpoint)
         self._backoff = backoff or Backoff()
         self._on_request = on_request
+        self._buckets = buckets
         self._clients: dict[str, tuple[Credentials, Any]] = {}
         self._in_use: Credentials | None = None
+        # Regions of one account are read concurrently; clients are made and replaced here.
+        self._lock = threading.Lock()
 
     def call(self, region: str, product: str, action: str, params: Mapping[str, str]) -> Any:
         """The JSON answer of ``action`` (typed ``Any``: the SDK has no stubs)."""
         client = self._client(region)
         code, version = PRODUCTS[product]
         sent = {"RegionId": region, **params}
+        bucket = self._bucket(region, action)
 
         def once() -> Any:
+            bucket.take()  # every attempt, so retries stay under the account's flow control
             request = CommonRequest(product=code, version=version, action_name=action)
             request.set_method("POST")
             request.set_protocol_type(self._scheme)
@@ -117,6 +137,14 @@ class AlibabaApi:
             ) from None
         return json.loads(body)
 
+    def _bucket(self, region: str, action: str) -> TokenBucket:
+        """The account's bucket, keyed by the key id that signs (the account, as the SDK has no
+        identity call; two RAM users of one account get a bucket each)."""
+        account = self._in_use.access_key_id if self._in_use is not None else ""
+        if is_read(action):
+            return self._buckets.bucket(("alibaba", account, region, "read"), ALIBABA_READS)
+        return self._buckets.bucket(("alibaba", account, region, "write"), ALIBABA_WRITES)
+
     def _secrets(self) -> tuple[str, ...]:
         c = self._in_use
         return (c.access_key_secret, c.security_token) if c is not None else ()
@@ -131,6 +159,10 @@ class AlibabaApi:
 
     def _client(self, region: str) -> Any:
         creds = self._current(region)
+        with self._lock:
+            return self._cached_client(region, creds)
+
+    def _cached_client(self, region: str, creds: Credentials) -> Any:
         self._in_use = creds
         made = self._clients.get(region)
         if made is None or made[0] != creds:
@@ -184,7 +216,11 @@ def sandbox_api(
         )
     credentials = Credentials(section["access_key_id"], section["access_key_secret"])
     return AlibabaApi(
-        credentials, endpoint=section["endpoint_url"], backoff=backoff, on_request=on_request
+        credentials,
+        endpoint=section["endpoint_url"],
+        backoff=backoff,
+        on_request=on_request,
+        buckets=sandbox_buckets(sandbox),
     )
 
 

@@ -8,19 +8,29 @@ tools reach. With a sandbox, they point at its moto server and name the account 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config
 
+from providers.core.rate import PROCESS_BUCKETS, Buckets, Limit, is_read, sandbox_buckets
+
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_sts import STSClient
 
-# Standard mode retries throttling and 5xx with jittered backoff; the real limit of this job
-# is the EC2 request-rate budget, so give it room before an error surfaces.
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, user_agent_extra="eastwest")
+# Adaptive mode is standard mode (throttling and 5xx retried with jittered backoff) plus a
+# client-side rate limiter that slows down when EC2 throttles; the real limit of this job is
+# the EC2 request-rate budget, so give it room before an error surfaces.
+_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, user_agent_extra="eastwest")
+
+# EC2's published request-rate buckets per account and region ("Request throttling for the
+# Amazon EC2 API"): non-mutating actions 100 tokens refilled at 20/s, mutating ones 50 at 5/s.
+# The per-API buckets of EC2 are at least these; one bucket for all reads keeps us under all.
+EC2_READS = Limit(size=100, rate=20)
+EC2_WRITES = Limit(size=50, rate=5)
 
 ClientHook = Callable[[Any], None]
 
@@ -35,36 +45,57 @@ class AwsClients:
         endpoint_url: str | None = None,
         account_header: str | None = None,
         on_client: ClientHook | None = None,
+        account: str = "default",
+        buckets: Buckets = PROCESS_BUCKETS,
     ) -> None:
         self._session = session
         self._endpoint_url = endpoint_url
         self._account_header = account_header
         self._on_client = on_client
+        self._account = account  # the buckets' key: the account, or the profile naming it
+        self._buckets = buckets
         self._ec2: dict[str, EC2Client] = {}
+        # Scopes of one account are read concurrently, and a boto3 Session is not thread-safe.
+        self._lock = threading.Lock()
 
     def ec2(self, region: str) -> EC2Client:
-        if region not in self._ec2:
-            client = self._session.client(
-                "ec2", region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
-            )
-            self._prepare(client)
-            self._ec2[region] = client
-        return self._ec2[region]
+        with self._lock:
+            if region not in self._ec2:
+                client = self._session.client(
+                    "ec2", region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
+                )
+                self._prepare(client)
+                self._limit(client, region)
+                self._ec2[region] = client
+            return self._ec2[region]
 
     def sts(self, region: str) -> STSClient:
-        client = self._session.client(
-            "sts", region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
-        )
+        with self._lock:
+            client = self._session.client(
+                "sts", region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
+            )
         self._prepare(client)
         return client
 
     def client(self, service: Literal["logs"], region: str) -> Any:
         """A client of another service (CloudWatch Logs, for flow logs), prepared alike."""
-        client = self._session.client(
-            service, region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
-        )
+        with self._lock:
+            client = self._session.client(
+                service, region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG
+            )
         self._prepare(client)
         return client
+
+    def _limit(self, client: Any, region: str) -> None:
+        """Every attempt (``before-send`` fires per retry too) takes a token of the region's
+        read or write bucket."""
+        reads = self._buckets.bucket(("aws", self._account, region, "read"), EC2_READS)
+        writes = self._buckets.bucket(("aws", self._account, region, "write"), EC2_WRITES)
+
+        def take(event_name: str = "", **_: Any) -> None:
+            (reads if is_read(event_name.rsplit(".", 1)[-1]) else writes).take()
+
+        client.meta.events.register("before-send.ec2.*", take)
 
     def _prepare(self, client: Any) -> None:
         if self._account_header is not None:
@@ -79,7 +110,9 @@ class AwsClients:
 
 
 def standard_clients(profile: str | None, on_client: ClientHook | None = None) -> AwsClients:
-    return AwsClients(boto3.Session(profile_name=profile), on_client=on_client)
+    return AwsClients(
+        boto3.Session(profile_name=profile), on_client=on_client, account=profile or "default"
+    )
 
 
 def sandbox_clients(
@@ -91,5 +124,10 @@ def sandbox_clients(
         aws_secret_access_key=aws["secret_access_key"],
     )
     return AwsClients(
-        session, endpoint_url=aws["endpoint_url"], account_header=account, on_client=on_client
+        session,
+        endpoint_url=aws["endpoint_url"],
+        account_header=account,
+        on_client=on_client,
+        account=account,
+        buckets=sandbox_buckets(sandbox),
     )

@@ -16,19 +16,30 @@ tests says otherwise; credentials are never put in messages.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from orchestrator.errors import PermanentError, ProviderError
+from providers.core.rate import PROCESS_BUCKETS, Buckets, Limit, sandbox_buckets
 
 if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
 
 _SANDBOX_TOKEN = "eastwest-sandbox-token"  # noqa: S105 - opens nothing real
+
+# Resource Manager's token buckets per subscription ("Understand how Azure Resource Manager
+# throttles requests", the 2024 algorithm): reads 250 refilled at 25/s, writes and deletes
+# 200 refilled at 10/s each.
+ARM_READS = Limit(size=250, rate=25)
+ARM_WRITES = Limit(size=200, rate=10)
+ARM_DELETES = Limit(size=200, rate=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +125,26 @@ FAST = Tuning(
 ClientFactory = Callable[[str], "NetworkManagementClient"]
 
 
+class RatePolicy(SansIOHTTPPolicy[Any, Any]):
+    """Takes a token of the subscription's bucket for the request's method. Placed after the
+    retry policy, so that every attempt, retries included, takes one."""
+
+    def __init__(self, subscription: str, buckets: Buckets) -> None:
+        key = ("azure", subscription)
+        self._reads = buckets.bucket((*key, "read"), ARM_READS)
+        self._writes = buckets.bucket((*key, "write"), ARM_WRITES)
+        self._deletes = buckets.bucket((*key, "delete"), ARM_DELETES)
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        method = request.http_request.method.upper()
+        if method in ("GET", "HEAD"):
+            self._reads.take()
+        elif method == "DELETE":
+            self._deletes.take()
+        else:
+            self._writes.take()
+
+
 class _StaticToken:
     """A bearer token for the sandbox's fake ARM, which accepts any token."""
 
@@ -149,6 +180,7 @@ def client_factory(
     credential_scopes: list[str] | None = None,
     verify: str | bool = True,
     transport: Any = None,
+    buckets: Buckets = PROCESS_BUCKETS,
 ) -> ClientFactory:
     """``transport`` (tests) replaces azure-core's HTTP transport, to see what would be sent."""
 
@@ -162,6 +194,7 @@ def client_factory(
             "retry_backoff_max": tuning.retry_backoff_max,
             "connection_verify": verify,
             "user_agent": "eastwest",
+            "per_retry_policies": [RatePolicy(subscription, buckets)],
         }
         if tuning.polling_interval is not None:
             options["polling_interval"] = tuning.polling_interval
@@ -184,11 +217,13 @@ class AzureClients:
         self.tuning = tuning
         self._factory = factory
         self._network: NetworkManagementClient | None = None
+        self._lock = threading.Lock()  # regions of one subscription are read concurrently
 
     def network(self) -> NetworkManagementClient:
-        if self._network is None:
-            self._network = self._factory(self.subscription)
-        return self._network
+        with self._lock:
+            if self._network is None:
+                self._network = self._factory(self.subscription)
+            return self._network
 
 
 def standard_clients(
@@ -230,5 +265,6 @@ def sandbox_clients(
         tuning,
         base_url=str(section["endpoint_url"]),
         verify=str(section["ca_bundle"]) if section.get("ca_bundle") else True,
+        buckets=sandbox_buckets(sandbox),
     )
     return AzureClients(subscription, factory, tuning)

@@ -1,0 +1,88 @@
+"""What every partition's tick starts from, read and compiled once per interval for them all.
+
+A partition's desired state depends on the inventory of every scope (a segment's addresses
+span scopes) and on the transit routing of every hub. Read per tick, that is P scopes read by
+each of P partitions: O(P²) calls per interval. Here it is one snapshot per process: the
+identities, inventories and transit routing of all scopes, and the desired state compiled from
+them (``pipeline.Compiled``), kept with the time it was read and shared by every tick while it is
+younger than ``max_age`` (the interval). A tick then reads only its own scope (``observe``) and
+applies only there, so the calls per partition per interval are constant in P.
+
+Always: one refresh at a time (the ticks that ask meanwhile wait for it rather than read again);
+a new policy (another ``Policy`` object from ``PolicySource``, which keeps the same one while the
+files' digest holds) is compiled afresh at once; a snapshot in which a scope could not be read
+lives only ``retry_age`` seconds, so a transient failure holds the other scopes' deletions back
+(DESIGN.md rule 2) for a short while, not a whole interval. Addresses in other scopes may be up
+to ``max_age`` old: a VPC added in one scope reaches the address sets of the others within one
+interval, as it would have with per-tick reads started an interval apart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orchestrator.model.policy import Policy
+from orchestrator.pipeline import AdapterFor, Compiled, Progress, compile_for
+
+Clock = Callable[[], float]
+CompileFn = Callable[[Policy, AdapterFor, Progress], Compiled]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    policy: Policy
+    compiled: Compiled
+    read_at: float  # the clock's time when the reads started
+
+    def age(self, now: float) -> float:
+        return now - self.read_at
+
+
+class SharedCompile:
+    """A ``CompileFn`` for ``Tick.compile``: ``compile_for``, shared by every tick of a process."""
+
+    def __init__(
+        self,
+        max_age: float,
+        *,
+        retry_age: float | None = None,
+        clock: Clock = time.monotonic,
+        compile_fn: CompileFn = compile_for,
+    ) -> None:
+        self.max_age = max_age
+        self.retry_age = max_age / 4 if retry_age is None else retry_age
+        self._clock = clock
+        self._compile = compile_fn
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self.refreshes = 0  # how many snapshots were read (for tests and benchmarks)
+
+    def __call__(self, policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Compiled:
+        with self._lock:  # one refresh at a time; the others wait and share its result
+            snapshot = self._snapshot
+            if snapshot is None or not self._fresh(snapshot, policy):
+                snapshot = self._refresh(policy, adapter_for, progress)
+            return snapshot.compiled
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self._snapshot
+
+    def age(self) -> float | None:
+        """Seconds since the snapshot in use was read, or None before the first."""
+        snapshot = self._snapshot
+        return None if snapshot is None else snapshot.age(self._clock())
+
+    def _fresh(self, snapshot: Snapshot, policy: Policy) -> bool:
+        limit = self.retry_age if snapshot.compiled.skipped else self.max_age
+        return snapshot.policy is policy and snapshot.age(self._clock()) < limit
+
+    def _refresh(self, policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Snapshot:
+        read_at = self._clock()
+        snapshot = Snapshot(policy, self._compile(policy, adapter_for, progress), read_at)
+        self._snapshot = snapshot
+        self.refreshes += 1
+        return snapshot

@@ -1,0 +1,25 @@
+"""Smoke test of the many-scopes benchmark at a small size, on the session's local AWS with 50 ms
+per call and the published limits: counts only, no timings asserted (docs/benchmarks.md holds
+the figures)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from orchestrator.pipeline import compile_for
+from orchestrator.reconcile.snapshot import SharedCompile
+from tests.benchmarks.reconcile_scale import measure_interval
+
+if TYPE_CHECKING:
+    from moto_fixtures.aws.server import AwsServer
+
+
+def test_a_shared_snapshot_reads_each_scope_once_per_interval(aws_server: AwsServer) -> None:
+    shared = measure_interval(aws_server, 4, SharedCompile(300.0))
+    per_tick = measure_interval(aws_server, 4, compile_for)
+
+    assert shared["outcomes"] == {"pending": 4} == per_tick["outcomes"]
+    assert shared["throttled"] == 0
+    # Every tick of the per-tick compile reads all 4 inventories; the snapshot reads them once.
+    assert per_tick["calls"] - shared["calls"] >= 3 * 4 * 2
+    assert shared["calls_per_partition"] <= 9
