@@ -97,3 +97,18 @@ def _must_plan(p: Policy, adapter: AzureAdapter) -> Plan:
     assert not result.failed, result.diagnostics
     assert result.plan.access.ran
     return result.plan
+
+
+def test_a_member_vnet_without_nics_is_judged_on_its_subnets_nsgs(
+    server: AzureServer, sharing: AzureAdapter
+) -> None:
+    client = console(server)
+    for nic in ("nic-vm-db-1", "nic-vm-db-2"):  # vnet-db keeps no workload
+        client.network_interfaces.begin_delete(RG, nic).result()
+    assert MATCH in render_plan(_must_plan(_spokes(), sharing))
+    _set(server, "nsg-db", _allow("dba-pg-any", "Inbound", "5432"))
+    _set(server, "nsg-web", _allow("allow-any-out", "Outbound", "*"))
+    [finding] = _must_plan(_spokes(), sharing).access.findings
+    assert (finding.source, finding.destination) == ("web", "db")
+    assert "opened by nsg-db rule dba-pg-any" in finding.problem
+    assert "vnet-db/snet-db (no interface)" in finding.example  # snet-db's first host
