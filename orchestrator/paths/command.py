@@ -1,10 +1,12 @@
 """What ``eastwest paths`` does: read the routing of each scope whose cloud eastwest routes,
-walk it, judge it; read the groups and lists on the workloads of every scope with members (clouds
-whose adapter is an ``AccessReader``), judge them per port; report. A scope no hub routes is
-not checked for routing (a note says so): eastwest does not manage its routing.
+walk it, judge it; read the groups and lists on the workloads of every scope with members
+(``effect.scope_access``, the check plan and the reconciler run too), judge them per port;
+report. A scope no hub routes is not checked for routing (a note says so): eastwest does not
+manage its routing.
 
-In: a loaded policy and the CLI context. Out: the report (text or JSON) on stdout, diagnostics
-on stderr, and the exit code: 0 when every pair holds, 1 on a violation or an error.
+In: a loaded policy and a way to build the adapters. Out: the report (text or JSON) on
+stdout, diagnostics on stderr, and the exit code: 0 when every pair holds, 1 on a violation
+or an error.
 Always: read-only (identity, inventory, routing reads); a scope whose routing cannot be read
 completely fails the command rather than passing on part of the routes.
 """
