@@ -6,6 +6,7 @@ Exit codes follow Terraform: 0 success / no changes, 1 error, 2 changes present 
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -16,7 +17,14 @@ from typing import TypeVar
 import click
 
 from orchestrator import console
-from orchestrator.commands import Context, PlanOptions, run_apply, run_apply_file, run_plan
+from orchestrator.commands import (
+    AdapterCache,
+    Context,
+    PlanOptions,
+    run_apply,
+    run_apply_file,
+    run_plan,
+)
 from orchestrator.conventions import TerraformGroup, colour_refused, make_plain
 from orchestrator.diagnostics import has_errors, strict
 from orchestrator.errors import EastwestError, PolicyError
@@ -97,7 +105,15 @@ def schema(document: str) -> None:
 @click.option("--compact", is_flag=True, help="One line per change instead of one block.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan.")
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 2 with changes, 3 with none but findings at the workloads, "
+    "1 on error.",
+)
+@click.option(
+    "--no-access-check",
+    is_flag=True,
+    help="Skip the groups and lists at the workloads (routing-only estates).",
 )
 @strict_option
 @click.option(
@@ -117,13 +133,17 @@ def plan(
     compact: bool,
     out: Path | None,
     detailed_exitcode: bool,
+    no_access_check: bool,
     strict: bool,
     with_flows: bool,
     flows_store: Path,
 ) -> None:
-    """Show what apply would change (reads the clouds, writes nothing)."""
+    """Show what apply would change (reads the clouds, writes nothing), and whether the policy
+    holds at the workloads (every group and list on their interfaces, owned or not)."""
     files = tuple(str(p) for p in policies)
-    options = PlanOptions(as_json, compact, out, detailed_exitcode, strict, files)
+    options = PlanOptions(
+        as_json, compact, out, detailed_exitcode, strict, files, not no_access_check
+    )
     if with_flows:
         options = replace(options, flows=flows_store)
     sys.exit(run_plan(ctx, _load(policies, strict_mode=strict), options))
@@ -266,7 +286,13 @@ def paths(ctx: Context, policies: tuple[Path, ...], as_json: bool, routing_only:
     and no more; reads only."""
     from orchestrator.paths.command import run_paths  # noqa: PLC0415 - keeps the CLI start fast
 
-    sys.exit(run_paths(ctx, _load(policies), as_json, routing_only=routing_only))
+    loaded = _load(policies)
+    adapters = functools.partial(_adapters, ctx, loaded.policy.name)
+    sys.exit(run_paths(adapters, loaded, as_json, routing_only=routing_only))
+
+
+def _adapters(ctx: Context, policy: str) -> AdapterCache:
+    return AdapterCache(policy, ctx.sandbox())
 
 
 @main.command()

@@ -19,9 +19,11 @@ from orchestrator.diagnostics import Diagnostic, error, has_errors, strict
 from orchestrator.errors import EastwestError, PlanFileError, PolicyError, ProviderError
 from orchestrator.extras import require_cloud
 from orchestrator.model import load_policy
+from orchestrator.paths.effect import with_access_check
 from orchestrator.pipeline import PlanResult, plan_policy
 from orchestrator.plan import Plan, ScopePlan
 from orchestrator.plan.document import SavedPlan, plan_to_json, read_plan, write_plan
+from orchestrator.plan.findings import AccessCheck
 from orchestrator.plan.render import render_plan
 from orchestrator.plan.saved import PLAN_KEY_ENV, PolicyRef, check_rederived
 from orchestrator.state import Change, Target
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
     from orchestrator.model import LoadedPolicy
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+# With --detailed-exitcode: no changes eastwest can make, yet flows at the workloads are not as
+# the policy says (groups or lists it does not own open or block them): not green, not an error.
+EXIT_FINDINGS = 3
+NOT_ASKED = AccessCheck(skipped="--no-access-check")
 
 
 class Context:
@@ -78,10 +84,15 @@ def make_plan_for(
     show_progress: bool = True,
     strict_mode: bool = False,
     adapters: AdapterCache | None = None,
+    access_check: bool = False,
 ) -> PlanResult:
+    """``access_check``: also evaluate the groups and lists at the workloads (docs/paths.md),
+    so that "no changes" is said only where the policy holds (DESIGN.md rule 8)."""
     adapters = adapters or AdapterCache(loaded.policy.name, ctx.sandbox())
     sink = console.progress if show_progress else console.quiet
     result = plan_policy(loaded.policy, adapters, sink)
+    if access_check:
+        result = with_access_check(result, loaded.policy, adapters, sink)
 
     def locate(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
         # Only a diagnostic about a field of the policy points into its files; a cloud's not.
@@ -91,7 +102,7 @@ def make_plan_for(
     plan = result.plan
     if plan is not None:  # so that `plan --json` and a saved plan carry file and line too
         plan = replace(plan, diagnostics=locate(plan.diagnostics))
-    return PlanResult(plan, result.desired, locate(result.diagnostics))
+    return replace(result, plan=plan, diagnostics=locate(result.diagnostics))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,7 @@ class PlanOptions:
     detailed: bool = False
     strict: bool = False
     files: tuple[str, ...] = ()  # the policy files, as given: a saved plan names them
+    access_check: bool = True  # False: --no-access-check (routing-only estates)
     flows: Path | None = None  # the flow store of `plan --flows` (orchestrator/flows)
     flows_top: int = 10
 
@@ -114,36 +126,52 @@ def run_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions) -> int:
             loaded,
             show_progress=not as_json or sys.stderr.isatty(),
             strict_mode=options.strict,
+            access_check=options.access_check,
         )
     except EastwestError as exc:
         return _fail(str(exc))
     console.print_diagnostics(result.diagnostics)
-    if result.plan is None:
+    plan = result.plan
+    if plan is None:
         return _fail("no plan was made; nothing was changed")
+    if not options.access_check:
+        plan = replace(plan, access=NOT_ASKED)
     try:
-        flows = _flows_report(ctx, loaded, options)
+        _show_plan(ctx, loaded, options, plan)
     except EastwestError as exc:
         return _fail(str(exc))
-    if as_json:
-        document = plan_to_json(result.plan)
-        click.echo(
-            json.dumps(document if flows is None else {**document, "flows": flows}, indent=2)
-        )
-    else:
-        click.echo(render_plan(result.plan, colour=ctx.colour, compact=options.compact), nl=False)
-        _say_partial(result.plan)
-        if flows is not None:
-            from orchestrator.flows.dryrun import render_text  # noqa: PLC0415
-
-            click.echo("\n".join(render_text(flows)))
     if out is not None:
-        write_plan(result.plan, out, PolicyRef(options.files, loaded.digest), plan_key())
+        write_plan(plan, out, PolicyRef(options.files, loaded.digest), plan_key())
         click.echo(
             f"\nSaved the plan to {out}. Apply exactly it with: eastwest apply {out}", err=True
         )
     if result.failed or result.partial:
         return EXIT_ERROR
-    return EXIT_CHANGES if options.detailed and result.plan.has_changes else EXIT_OK
+    return _detailed_exit(plan) if options.detailed else EXIT_OK
+
+
+def _detailed_exit(plan: Plan) -> int:
+    """``--detailed-exitcode``: 2 changes, 3 nothing to change but findings, 0 true."""
+    if plan.has_changes:
+        return EXIT_CHANGES
+    return EXIT_FINDINGS if plan.access.findings else EXIT_OK
+
+
+def _show_plan(ctx: Context, loaded: LoadedPolicy, options: PlanOptions, plan: Plan) -> None:
+    """Print the plan (text or JSON), with the flow dry run of ``plan --flows`` if asked."""
+    flows = _flows_report(ctx, loaded, options)
+    if options.as_json:
+        document = plan_to_json(plan)
+        click.echo(
+            json.dumps(document if flows is None else {**document, "flows": flows}, indent=2)
+        )
+        return
+    click.echo(render_plan(plan, colour=ctx.colour, compact=options.compact), nl=False)
+    _say_partial(plan)
+    if flows is not None:
+        from orchestrator.flows.dryrun import render_text  # noqa: PLC0415
+
+        click.echo("\n".join(render_text(flows)))
 
 
 def _flows_report(
@@ -173,7 +201,7 @@ def run_apply(
     ctx: Context, loaded: LoadedPolicy, *, auto_approve: bool, strict_mode: bool = False
 ) -> int:
     try:
-        result = make_plan_for(ctx, loaded, strict_mode=strict_mode)
+        result = make_plan_for(ctx, loaded, strict_mode=strict_mode, access_check=True)
     except EastwestError as exc:
         return _fail(str(exc))
     console.print_diagnostics(result.diagnostics)

@@ -1,14 +1,17 @@
 """``eastwest demo``: the whole product on the local sandbox, narrated for a new user.
 
-Start the fake clouds, validate the sandbox policy, plan, apply, show that a second plan is
-empty, make console-style edits (a rogue rule, a deleted managed rule), show them as drift,
+Start the fake clouds, validate the sandbox policy, plan, apply, show that a second plan has
+nothing left to change yet names the DBA's hand-made group that opens PostgreSQL (the
+effective-access check), take it off by hand and show the plan and ``eastwest paths`` clear,
+make console-style edits (a rogue rule, a deleted managed rule), show them as drift,
 correct them, prove unowned resources were untouched; launch an instance and watch its
 interface get its segment's group, take the group off in the console and watch it come back;
 then run the reconciler for a few 2-second intervals and watch it restore a console edit and
-attach a newly launched instance by itself. Then grow the same policy to
-three clouds (``sandbox-multicloud.yaml``: the segments gain Alibaba Cloud VPCs and Azure
-VNets), apply it, show an empty plan, edit Alibaba and Azure through their own SDKs, and show
-those edits as drift, corrected, with the unowned groups and NSGs untouched; stop the sandbox.
+attach a newly launched instance by itself. Then grow the same policy to three clouds
+(``sandbox-multicloud.yaml``: the segments gain Alibaba Cloud VPCs and Azure VNets), apply it,
+show the Alibaba DBA's group found and taken off, edit Alibaba and Azure through their own
+SDKs, and show those edits as drift, corrected, with the unowned groups and NSGs untouched;
+stop the sandbox.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from orchestrator import demo_access as access
 from orchestrator.apply import apply_plan
 from orchestrator.commands import AdapterCache, Context, make_plan_for
 from orchestrator.errors import EastwestError
@@ -93,7 +97,11 @@ class _Demo:
         _step(3, "Plan: what eastwest would create (nothing is written yet)")
         click.echo(f"$ eastwest plan --compact {shown(POLICY)}\n")
         self._apply(self._plan(compact=True))
-        _step(4, "Plan again: the clouds now match the policy, and the routes prove it")
+        _step(4, "Plan again: nothing left to change, but is the policy enforced?")
+        self._plan()
+        click.echo("\nThe DBA's hand-made group (eastwest never touches it) still opens PostgreSQL")
+        click.echo("to everyone. Its owner takes it off the database's interface:")
+        access.take_off_aws(ec2)
         second = self._plan()
         routed = self._paths(POLICY)
         _step(5, "A console edit at 3 a.m.")
@@ -115,6 +123,7 @@ class _Demo:
         multicloud = self._multicloud()
         ok = (
             not second.has_changes
+            and not second.access.findings
             and routed
             and not final.has_changes
             and untouched
@@ -162,7 +171,11 @@ class _Demo:
         click.echo("security groups and prefix lists, Azure one NSG per member VNet.\n")
         click.echo(f"$ eastwest plan --compact {shown(MULTICLOUD)}\n")
         self._apply(self._plan(compact=True))
-        _step(12, "Plan again: all three clouds match the policy, routes included")
+        _step(12, "Plan again: Alibaba Cloud has a hand-made group of its own")
+        self._plan()
+        before_dba = alibaba.unowned_snapshot()
+        access.take_off_alibaba(alibaba)
+        after_dba = alibaba.unowned_snapshot()
         second = self._plan()
         routed = self._paths(MULTICLOUD)
         _step(13, "Console edits in Alibaba Cloud and Azure")
@@ -176,21 +189,25 @@ class _Demo:
         _step(14, "Plan, apply, check: the drift in both clouds is restored")
         self._apply(self._plan())
         final = self._plan()
-        untouched = (alibaba.unowned_snapshot(), azure.unowned_snapshot()) == before
+        # Unowned as they were, but for the DBA's own change (the group's instance count).
+        untouched = before_dba == before[0] and (
+            (alibaba.unowned_snapshot(), azure.unowned_snapshot()) == (after_dba, before[1])
+        )
         click.echo(
             "Unowned Alibaba security groups and prefix lists, Azure NSGs and route tables "
             "unchanged: " + ("yes" if untouched else "NO")
         )
-        return not second.has_changes and routed and not final.has_changes and untouched
+        clear = not second.has_changes and not second.access.findings
+        return clear and routed and not final.has_changes and untouched
 
     def _paths(self, policy: Path) -> bool:
-        """``eastwest paths``: every pair walked through the routes the clouds now hold."""
+        """``eastwest paths``: every pair walked through the routes the clouds now hold, and
+        every port of the policy through the groups and lists at the workloads."""
         from orchestrator.paths.command import run_paths  # noqa: PLC0415 - demo only
 
-        # Routes only: the demo's groups are not on the workloads' interfaces yet, and the
-        # sandbox seeds hand-made groups that open PostgreSQL, which a full check reports.
-        click.echo(f"\n$ eastwest paths --routing-only {shown(policy)}")
-        return run_paths(self.ctx, self.loaded, as_json=False, routing_only=True) == 0
+        click.echo(f"\n$ eastwest paths {shown(policy)}")
+        adapters = AdapterCache(self.loaded.policy.name, self.sandbox)
+        return run_paths(lambda: adapters, self.loaded, as_json=False) == 0
 
     def _cloud_of(self, account: str) -> str:
         found = next(a for a in self.loaded.policy.accounts if a.name == account)
@@ -250,7 +267,7 @@ class _Demo:
         click.echo(f"and someone else deleted {gone}.")
 
     def _plan(self, *, compact: bool = False) -> Plan:
-        result = make_plan_for(self.ctx, self.loaded, show_progress=False)
+        result = make_plan_for(self.ctx, self.loaded, show_progress=False, access_check=True)
         if result.plan is None:
             raise EastwestError("the demo plan failed: " + "; ".join(map(str, result.diagnostics)))
         click.echo(render_plan(result.plan, colour=self.ctx.colour, compact=compact), nl=False)

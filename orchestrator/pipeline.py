@@ -56,6 +56,8 @@ class PlanResult:
     plan: Plan | None
     desired: DesiredState | None
     diagnostics: tuple[Diagnostic, ...]
+    # What was read before compiling: the effective-access check places workloads with it.
+    inventory: Mapping[Scope, ScopeInventory] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -97,6 +99,7 @@ class Compiled:
     notes: tuple[Diagnostic, ...]
     diagnostics: tuple[Diagnostic, ...]
     skipped: Mapping[Scope, str] = field(default_factory=dict)
+    inventory: Mapping[Scope, ScopeInventory] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -124,7 +127,9 @@ def compile_for(
     desired = compile_policy(policy, inventory, transit)
     diags = _without_unread_members(policy, desired.diagnostics, set(reads.skipped))
     desired = replace(desired, diagnostics=diags)
-    compiled = Compiled(desired, scopes, tuple(notes), (*notes, *diags), dict(reads.skipped))
+    compiled = Compiled(
+        desired, scopes, tuple(notes), (*notes, *diags), dict(reads.skipped), inventory
+    )
     return replace(compiled, diagnostics=(*notes, *compiled.skips(), *diags))
 
 
@@ -147,7 +152,7 @@ def plan_compiled(
     plan with their reason and no changes."""
     desired = compiled.desired
     if desired is None or compiled.failed:
-        return PlanResult(None, desired, compiled.diagnostics)
+        return PlanResult(None, desired, compiled.diagnostics, compiled.inventory)
     readable = {s: t for s, t in wanted.items() if s not in compiled.skipped}
     observed = observe_scopes(desired, readable, adapter_for, progress, workers=workers)
     for scope in wanted.keys() & compiled.skipped.keys():
@@ -158,7 +163,8 @@ def plan_compiled(
     # The plan says why each wanted scope was skipped; the others skipped are said here. Its
     # own diagnostics start with the compiler's, so they are not repeated either.
     elsewhere = compiled.skips(leaving_out=wanted)
-    return PlanResult(plan, desired, (*compiled.notes, *elsewhere, *plan.diagnostics))
+    diagnostics = (*compiled.notes, *elsewhere, *plan.diagnostics)
+    return PlanResult(plan, desired, diagnostics, compiled.inventory)
 
 
 class _Reads:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from orchestrator.compile.membership import Membership, Placement
+from orchestrator.compile.symmetry import one_appliance
 from orchestrator.compile.transit import HubContext
 from orchestrator.diagnostics import Diagnostic, error, warning
 from orchestrator.model.policy import Firewall
@@ -231,6 +232,10 @@ class _HubSpoke:
                     )
                 )
                 return None
+        several = one_appliance(self.ctx.hub, self.ctx.path)
+        if several:
+            self.diags.extend(several)
+            return None
         ordered = sorted(inspection.firewalls, key=lambda f: f.zone)
         chosen = next((f for f in ordered if f.healthy), None)
         if chosen is None:

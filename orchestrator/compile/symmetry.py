@@ -56,6 +56,29 @@ def pair_firewalls(
     return [(g, fw) for g, fw in chosen if any(cidrs.get(s) for s in g)], []
 
 
+def one_appliance(hub: Hub, path: str) -> list[Diagnostic]:
+    """Azure hub-spoke: every route names one appliance address, so both directions of a flow
+    cross the same NVA only when that address is one NVA, or one internal load balancer with
+    HA ports in front of several (it keeps a flow on one backend both ways). Several healthy
+    next hops would be several NVAs used as one: an error. Unhealthy entries are the standby
+    list failover picks from (``hub_spoke.py``), one at a time."""
+    assert hub.inspection is not None
+    healthy = sorted({f.next_hop for f in hub.inspection.firewalls if f.healthy})
+    if len(healthy) < 2:
+        return []
+    return [
+        error(
+            f"hub {hub.name!r}: {len(healthy)} healthy appliance addresses "
+            f"({', '.join(healthy)}): several NVAs without one internal load balancer in front "
+            "of them do not keep both directions of a flow on one NVA",
+            path=f"{path}.inspection.firewalls",
+            detail="name the frontend address of an internal load balancer with HA ports "
+            "(protocol All, ports 0) as the only healthy next_hop, or one NVA; mark the "
+            "others healthy: false to keep them as standbys",
+        )
+    ]
+
+
 def _groups(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
     """Connected segments, each group sorted, groups in order of their first segment."""
     parent: dict[str, str] = {}

@@ -17,7 +17,15 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from orchestrator.paths.check import Expect, Finding, Member, PairResult, ScopeReport, Violation
+from orchestrator.paths.check import (
+    Expect,
+    Finding,
+    Member,
+    PairResult,
+    ScopeReport,
+    Violation,
+    first_host,
+)
 from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
 from orchestrator.state.addresses import within
 
@@ -94,8 +102,10 @@ def check_access(
     allowed: Mapping[tuple[str, str], Sequence[Probe]],
     expected: Mapping[tuple[str, str], Expect],
 ) -> dict[tuple[str, str], tuple[Violation, ...]]:
-    """Per ordered pair of segments with workloads here, what the groups and lists get wrong."""
-    placed = _placed(model.workloads, members)
+    """Per ordered pair of segments with workloads here, what the groups and lists get wrong.
+    A member network without a workload interface is judged per member subnet, on the sets
+    of the subnet (``stand_ins``)."""
+    placed, unjudged = _everyone(model, members)
     segments = sorted(placed)
     found: dict[tuple[str, str], tuple[Violation, ...]] = {}
     for a in segments:
@@ -106,12 +116,25 @@ def check_access(
             kind = expected.get(pair, Expect.DENIED)
             wanted = set(allowed.get(pair, ()))
             seen: dict[tuple[str, str], Violation] = {}
-            for v in _pair(placed[a], placed[b], probes, wanted, (a, b, kind)):
+            for v in _pair(placed[a], placed[b], probes, wanted, (a, b, kind), unjudged=unjudged):
                 key = (v.problem, v.wrong_hop)
                 old = seen.get(key)
                 seen[key] = v if old is None else _counted(old)
             found[pair] = tuple(seen.values())
     return found
+
+
+def _everyone(
+    model: AccessModel, members: Sequence[Member]
+) -> tuple[dict[str, list[Workload]], set[str]]:
+    """Segment → its workloads and stand-ins; the stand-ins whose passing proves nothing
+    (where a subnet's sets do not decide alone, groups on the interface would too)."""
+    placed = _placed(model.workloads, members)
+    standing = stand_ins(model, members, placed)
+    for segment, extra in standing.items():
+        placed.setdefault(segment, []).extend(extra)
+    unjudged = set() if model.subnets_decide else {w.id for ws in standing.values() for w in ws}
+    return placed, unjudged
 
 
 def _pair(
@@ -120,12 +143,16 @@ def _pair(
     probes: Sequence[Probe],
     wanted: set[Probe],
     pair: tuple[str, str, Expect],
+    *,
+    unjudged: set[str],
 ) -> Iterator[Violation]:
     for probe in probes:
         for src in sources:
             for dst in targets:
                 passes, verdicts = flow(src, dst, probe)
                 if passes == (probe in wanted):
+                    continue
+                if passes and {src.id, dst.id} & unjudged:
                     continue
                 yield _violation(pair, probe, (src, dst), passes, verdicts)
 
@@ -167,6 +194,23 @@ def _placed(workloads: Sequence[Workload], members: Sequence[Member]) -> dict[st
                 placed.setdefault(m.segment, []).append(w)
                 break
     return placed
+
+
+def stand_ins(
+    model: AccessModel, members: Sequence[Member], placed: Mapping[str, Sequence[Workload]]
+) -> dict[str, list[Workload]]:
+    """Segment → one stand-in per member subnet of each member network holding none of its
+    workloads: at the subnet's first host, with the subnet's sets (no interface, no group)."""
+    found: dict[str, list[Workload]] = {}
+    for m in members:
+        if any(w.network == m.network for w in placed.get(m.segment, ())):
+            continue
+        for s in model.subnets:
+            if s.network == m.network and within(s.cidr, m.cidrs):
+                stand_in = Workload(f"{s.id} (no interface)", s.network, s.id,
+                                    first_host(s.cidr), s.rule_sets)  # fmt: skip
+                found.setdefault(m.segment, []).append(stand_in)
+    return found
 
 
 def merge_access(

@@ -177,8 +177,8 @@ def _asymmetries(
     firewall, or not arriving, is ``_judge``'s to report."""
     for s in ends[0]:
         for t in ends[1]:
-            out = walk(model, s.id, _first_host(t.cidr), firewalls)
-            back = walk(model, t.id, _first_host(s.cidr), firewalls)
+            out = walk(model, s.id, first_host(t.cidr), firewalls)
+            back = walk(model, t.id, first_host(s.cidr), firewalls)
             went, came = _crossed(out), _crossed(back)
             if not went or not came or (went == came and len(went) == 1):
                 continue
@@ -233,7 +233,7 @@ def _targets(model: RoutingModel, members: Sequence[Member]) -> list[tuple[str, 
     found: list[tuple[str, str]] = []
     for m in members:
         cidrs = sorted(s.cidr for s in _member_subnets(model, m)) or list(m.cidrs)
-        found.extend((_first_host(c), m.network) for c in cidrs)
+        found.extend((first_host(c), m.network) for c in cidrs)
     return found
 
 
@@ -249,7 +249,7 @@ def _member_subnets(model: RoutingModel, member: Member) -> list[SubnetPlace]:
     return [s for s in inside if s.id not in infra] or inside
 
 
-def _first_host(cidr: str) -> str:
+def first_host(cidr: str) -> str:
     net = ipaddress.ip_network(cidr, strict=False)
     # The network address itself is not a host; a /32 has nothing else.
     return str(net.network_address + 1 if net.num_addresses > 1 else net.network_address)

@@ -1,10 +1,12 @@
 """What ``eastwest paths`` does: read the routing of each scope whose cloud eastwest routes,
-walk it, judge it; read the groups and lists on the workloads of every scope with members (clouds
-whose adapter is an ``AccessReader``), judge them per port; report. A scope no hub routes is
-not checked for routing (a note says so): eastwest does not manage its routing.
+walk it, judge it; read the groups and lists on the workloads of every scope with members
+(``effect.scope_access``, the check plan and the reconciler run too), judge them per port;
+report. A scope no hub routes is not checked for routing (a note says so): eastwest does not
+manage its routing.
 
-In: a loaded policy and the CLI context. Out: the report (text or JSON) on stdout, diagnostics
-on stderr, and the exit code: 0 when every pair holds, 1 on a violation or an error.
+In: a loaded policy and a way to build the adapters. Out: the report (text or JSON) on
+stdout, diagnostics on stderr, and the exit code: 0 when every pair holds, 1 on a violation
+or an error.
 Always: read-only (identity, inventory, routing reads); a scope whose routing cannot be read
 completely fails the command rather than passing on part of the routes.
 """
@@ -12,37 +14,47 @@ completely fails the command rather than passing on part of the routes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import click
 
 from orchestrator import console
-from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
 from orchestrator.compile.membership import Membership, resolve_membership
-from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope, pair_expectations
+from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope
 from orchestrator.diagnostics import has_errors
 from orchestrator.errors import EastwestError, ProviderError
-from orchestrator.model.ports import PortRange, parse_port_spec
-from orchestrator.paths.access import Probe, check_access, merge_access
-from orchestrator.paths.check import Expect, Member, ScopeReport, check_scope
+from orchestrator.paths.access import merge_access
+from orchestrator.paths.check import Member, ScopeReport, check_scope
+from orchestrator.paths.effect import expectations, members_in, policy_probes, scope_access
 from orchestrator.paths.render import render_text, report_json
-from orchestrator.pipeline import Progress, policy_scopes
+from orchestrator.pipeline import AdapterFor, Progress, policy_scopes
 from orchestrator.state import Scope, ScopeInventory, Target
-from providers.base import AccessReader, RoutingReader
+from providers.base import RoutingReader
 
 if TYPE_CHECKING:
     from orchestrator.model import LoadedPolicy
     from orchestrator.model.policy import Policy
 
 
+# As orchestrator.commands's, a layer above (it runs plans, which run this check).
+EXIT_OK, EXIT_ERROR = 0, 1
+__all__ = ["expectations", "firewalls", "policy_probes", "run_paths"]
+
+
 def run_paths(
-    ctx: Context, loaded: LoadedPolicy, as_json: bool, *, routing_only: bool = False
+    adapters_of: Callable[[], AdapterFor],
+    loaded: LoadedPolicy,
+    as_json: bool,
+    *,
+    routing_only: bool = False,
 ) -> int:
+    """``adapters_of`` builds the adapter lookup (it may read the sandbox description, so it
+    is called where its errors are reported)."""
     policy = loaded.policy
     progress = console.quiet if as_json else console.progress
     try:
-        adapters = AdapterCache(policy.name, ctx.sandbox())
+        adapters = adapters_of()
         scopes = policy_scopes(policy)[0]
         membership = resolve_membership(policy, _inventory(scopes, adapters, progress))
         console.print_diagnostics(loaded.locate(d) if d.path else d for d in membership.diagnostics)
@@ -55,7 +67,7 @@ def run_paths(
         reports = [
             _with_access(
                 policy,
-                _members(membership, scope),
+                members_in(membership, scope),
                 _check(policy, membership, scope, adapters(target), progress)
                 if scope in routed
                 else ScopeReport(scope, ()),
@@ -74,7 +86,7 @@ def run_paths(
 
 
 def _inventory(
-    scopes: Mapping[Scope, Target], adapters: AdapterCache, progress: Progress
+    scopes: Mapping[Scope, Target], adapters: AdapterFor, progress: Progress
 ) -> dict[Scope, ScopeInventory]:
     inventory: dict[Scope, ScopeInventory] = {}
     for scope, target in scopes.items():
@@ -93,7 +105,7 @@ def _check(
     progress(f"Reading routing of {scope}")
     return check_scope(
         adapter.routing(scope),
-        _members(membership, scope),
+        members_in(membership, scope),
         expectations(policy),
         firewalls(policy, scope),
         hub_keeps_flows=scope.cloud in APPLIANCE_MODE,
@@ -106,12 +118,6 @@ def _check(
 APPLIANCE_MODE = frozenset({"aws"})
 
 
-def _members(membership: Membership, scope: Scope) -> list[Member]:
-    return [
-        Member(p.segment, p.network, p.cidrs) for p in membership.placements if p.scope == scope
-    ]
-
-
 def _has_members(membership: Membership, scope: Scope) -> bool:
     return any(p.scope == scope for p in membership.placements)
 
@@ -119,36 +125,12 @@ def _has_members(membership: Membership, scope: Scope) -> bool:
 def _with_access(
     policy: Policy, members: Sequence[Member], report: ScopeReport, adapter: object
 ) -> ScopeReport:
-    """The routing report with what the groups and lists at the workloads get wrong added."""
-    if not isinstance(adapter, AccessReader):
-        return report  # docs/paths.md: the clouds whose groups are read
-    probes, allowed = policy_probes(policy)
-    found = check_access(
-        adapter.access(report.scope), members, probes, allowed, expectations(policy)
-    )
+    """The routing report with what the groups and lists at the workloads get wrong added;
+    ``adapter`` None: routing only (``--routing-only``)."""
+    if adapter is None:
+        return report
+    found = scope_access(policy, members, adapter, report.scope)
     return merge_access(report, found, expectations(policy))
-
-
-def policy_probes(policy: Policy) -> tuple[list[Probe], dict[tuple[str, str], list[Probe]]]:
-    """One probe per port range of the policy (its first port), and per ordered pair the
-    probes its rules allow (from → to: replies pass by statefulness)."""
-    ranges = [(r.from_, r.to, parse_port_spec(spec)) for r in policy.rules for spec in r.ports]
-    probes = sorted({_probe(pr) for _, _, pr in ranges if pr.protocol != "all"})
-    allowed: dict[tuple[str, str], list[Probe]] = {}
-    for a, b, pr in ranges:
-        covered = [p for p in probes if _covers(pr, p)]
-        allowed.setdefault((a, b), []).extend(covered)
-    return probes, allowed
-
-
-def _probe(pr: PortRange) -> Probe:
-    return Probe("icmp") if pr.protocol == "icmp" else Probe(pr.protocol, pr.from_port)
-
-
-def _covers(pr: PortRange, probe: Probe) -> bool:
-    if pr.protocol in ("all", "icmp"):
-        return pr.protocol == "all" or probe.protocol == "icmp"
-    return pr.protocol == probe.protocol and pr.from_port <= probe.port <= pr.to_port
 
 
 def routed_scopes(policy: Policy) -> set[Scope]:
@@ -158,12 +140,6 @@ def routed_scopes(policy: Policy) -> set[Scope]:
         for hub in policy.hubs
         if hub_scope(policy, hub).cloud in ROUTING_CLOUDS
     }
-
-
-def expectations(policy: Policy) -> dict[tuple[str, str], Expect]:
-    """Each ordered pair a rule allows, both ways; a pair with any inspected rule is inspected
-    (the same reading the route compiler makes)."""
-    return {pair: Expect(kind) for pair, kind in pair_expectations(policy).items()}
 
 
 def firewalls(policy: Policy, scope: Scope) -> frozenset[str]:

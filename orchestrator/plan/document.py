@@ -23,7 +23,8 @@ from orchestrator.plan.saved import PolicyRef, sign, verify
 from orchestrator.state import Action, Change, NativeRef, Scope, Target
 from orchestrator.state.codec import resource_from_json, resource_to_json
 
-FORMAT_VERSION = "1.0"
+# 1.1 added "access" (the effective-access check and its findings).
+FORMAT_VERSION = "1.1"
 _ACTION_NAMES = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete"}
 
 
@@ -36,6 +37,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "complete": plan.complete,
         "scopes": [_scope_to_json(s) for s in plan.scopes],
         "diagnostics": [d.to_json() for d in plan.diagnostics],
+        "access": plan.access.to_json(),
     }
 
 

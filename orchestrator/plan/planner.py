@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from orchestrator.diagnostics import Diagnostic, Severity, error, skipped_scope, warning
 from orchestrator.errors import ObservationError
 from orchestrator.plan.diff import diff_scope, owner_digests, owner_key
+from orchestrator.plan.findings import AccessCheck
 from orchestrator.state import (
     Action,
     AddressSet,
@@ -77,6 +78,9 @@ class Plan:
     # The errors among ``diagnostics`` that are members eastwest cannot guard (somebody
     # else's group in its place): the reconciler reports them as ``conflict``.
     conflicts: tuple[Diagnostic, ...] = ()
+    # What the groups and lists at the workloads do, evaluated after the diff (by the caller:
+    # it reads the clouds again); a plan nobody checked says nothing about effect.
+    access: AccessCheck = field(default_factory=AccessCheck)
 
     @property
     def changes(self) -> tuple[Change, ...]:

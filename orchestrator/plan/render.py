@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orchestrator.plan.planner import Plan, ScopePlan
+from orchestrator.plan.render_access import no_change_lines, with_changes_line
 from orchestrator.plan.render_routes import route_attributes, route_title
 from orchestrator.state import (
     Action,
@@ -47,10 +48,15 @@ def render_plan(plan: Plan, *, colour: bool = False, compact: bool = False) -> s
     for scope_plan in plan.scopes:
         lines += list(_scope_lines(scope_plan, paint, compact))
     lines.append(summary_line(plan))
+    if plan.has_changes:
+        lines += with_changes_line(plan)
+    elif plan.access.findings:  # summary_line said the head, unless conflicts took its place
+        lines += no_change_lines(plan)[0 if plan.conflicts else 1 :]
     return "\n".join(lines) + "\n"
 
 
 def summary_line(plan: Plan) -> str:
+    """The plan's first closing line; what the access check found follows it."""
     counts = plan.counts()
     if plan.conflicts:
         # Green means enforced (DESIGN.md rule 8): never "the clouds match" with a member held.
@@ -58,8 +64,7 @@ def summary_line(plan: Plan) -> str:
         if not plan.has_changes:
             return f"No changes can be made, but the clouds do not match the policy: {held}."
     if not plan.has_changes:
-        text = "No changes. The clouds match the policy."
-        return text if plan.complete else text[:-1] + " in every scope that could be read."
+        return no_change_lines(plan)[0]
     text = (
         f"Plan: {counts['add']} to add, {counts['change']} to change, "
         f"{counts['destroy']} to destroy."

@@ -14,6 +14,12 @@ from prometheus_client.exposition import choose_encoder
 
 from orchestrator.reconcile.once import Outcome, RunResult
 
+# A run that ended without error; open access findings are not errors of the run (the
+# gauge below counts them), a conflict is.
+_SUCCEEDED = (Outcome.IN_SYNC, Outcome.FINDINGS, Outcome.PENDING, Outcome.APPLIED)
+# The finding as the check words it → the gauge's ``kind`` label.
+_KINDS = {"open beyond policy": "open_beyond_policy", "blocked but allowed": "blocked_but_allowed"}
+
 # Sandbox runs take well under a second; a large estate, minutes.
 _BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
@@ -62,6 +68,12 @@ class Metrics:
             ["cloud", "partition"],
             registry=r,
         )
+        self.findings = Gauge(
+            "eastwest_access_findings",
+            "Flows at the workloads not as the policy says, by the partition's last check.",
+            ["policy", "scope", "kind"],
+            registry=r,
+        )
         self.active = Gauge(
             "eastwest_lease_active", "1 while this instance holds the store's lease.", registry=r
         )
@@ -79,8 +91,20 @@ class Metrics:
                 self.drift.labels(cloud, change.resource.kind).inc()
         if result.report is not None and len(result.errors) > result.conflicts:
             self.apply_errors.labels(cloud, name).inc(len(result.errors) - result.conflicts)
-        if result.outcome in (Outcome.IN_SYNC, Outcome.PENDING, Outcome.APPLIED):
+        if result.outcome in _SUCCEEDED:
             self.last_success.labels(cloud, name).set(result.finished_at.timestamp())
+        self._findings(result)
+
+    def _findings(self, result: RunResult) -> None:
+        """Open findings per kind, 0 for a kind none is left of; a run whose check did not
+        run (no plan, or it failed) says nothing: the last values stay."""
+        plan = result.plan
+        if plan is None or not plan.access.ran:
+            return
+        scope = result.partition.name
+        for finding, kind in _KINDS.items():
+            n = sum(1 for f in plan.access.findings if f.finding == finding and f.scope == scope)
+            self.findings.labels(plan.policy, scope, kind).set(n)
 
     def exposition(self, accept: str | None) -> tuple[bytes, str]:
         """The body and its Content-Type, for a request with this Accept header."""

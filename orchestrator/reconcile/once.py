@@ -23,6 +23,7 @@ from orchestrator.diagnostics import (
 )
 from orchestrator.errors import ObservationError, PolicyError, ProviderError, TemporaryError
 from orchestrator.model.policy import Policy
+from orchestrator.paths.effect import with_access_check
 from orchestrator.pipeline import (
     HELD_BACK,
     AdapterFor,
@@ -33,6 +34,7 @@ from orchestrator.pipeline import (
     policy_scopes,
 )
 from orchestrator.plan import Plan
+from orchestrator.plan.findings import AccessFinding
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import FencedAdapter, Guard
 from orchestrator.reconcile.partition import Partition
@@ -53,7 +55,10 @@ class Mode(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    IN_SYNC = "in_sync"  # nothing to change
+    IN_SYNC = "in_sync"  # nothing to change, and the policy holds at the workloads
+    # Nothing eastwest can change, but flows at the workloads are not as the policy says
+    # (groups or lists it does not own open or block them): never in_sync (DESIGN.md rule 8).
+    FINDINGS = "findings"
     PENDING = "pending"  # audit mode: changes found and reported, not applied
     APPLIED = "applied"  # enforce mode: every change applied
     FAILED = "failed"  # the plan could not be made, or a change failed (see errors)
@@ -83,6 +88,10 @@ class RunResult:
     @property
     def changes(self) -> int:
         return len(self.plan.changes) if self.plan is not None else 0
+
+    @property
+    def findings(self) -> tuple[AccessFinding, ...]:
+        return self.plan.access.findings if self.plan is not None else ()
 
     @property
     def drift(self) -> int:
@@ -137,7 +146,11 @@ def reconcile_once(
     def adapter_for(target: Target) -> Adapter:
         return FencedAdapter(inner(target), tick.guard, failures)
 
-    plan, diagnostics = plan_partition(view.loaded.policy, partition, adapter_for, tick.compile)
+    # The access check reads through the plain adapters: it only reads, and the fence guards
+    # writes; its failures become an error diagnostic (the run fails, never in_sync).
+    plan, diagnostics = plan_partition(
+        view.loaded.policy, partition, adapter_for, tick.compile, access_for=inner
+    )
     if tick.mode is Mode.ENFORCE:
         # Enforce is strict: a policy exposing more than it says is not written to the clouds.
         diagnostics = strict((*view.loaded.warnings, *diagnostics))
@@ -153,6 +166,7 @@ def reconcile_once(
     if partial:  # another scope was skipped: the plan here holds only creations
         run.notes += _errors(view, blocking) + _held(diagnostics)
         run.retry_in = retry
+    run.notes += tuple(f.line() for f in plan.access.findings)
     if not plan.has_changes or tick.mode is Mode.AUDIT:
         return run.done(_quiet_outcome(plan, partial=partial))
     return _enforce(run, plan, adapter_for, partial=partial)
@@ -161,7 +175,9 @@ def reconcile_once(
 def _quiet_outcome(plan: Plan, *, partial: bool) -> Outcome:
     if partial:
         return Outcome.PARTIAL
-    return Outcome.PENDING if plan.has_changes else Outcome.IN_SYNC
+    if plan.has_changes:
+        return Outcome.PENDING
+    return Outcome.FINDINGS if plan.access.findings else Outcome.IN_SYNC
 
 
 def _held(diagnostics: tuple[Diagnostic, ...]) -> tuple[str, ...]:
@@ -173,14 +189,18 @@ def plan_partition(
     partition: Partition,
     adapter_for: AdapterFor,
     compile_fn: CompileFn = compile_for,
+    access_for: AdapterFor | None = None,
 ) -> tuple[Plan | None, tuple[Diagnostic, ...]]:
     """``plan_policy`` for one scope. The desired state comes from the inventory of every scope
     and the whole policy (a segment's addresses span scopes, so a partial inventory would make
     wrong addresses and wrong deletions); ``compile_fn`` may share that between ticks. Only the
-    partition's own scope is observed."""
+    partition's own scope is observed. With ``access_for``, the effective-access check of the
+    scope follows (docs/reconciler.md), read through those adapters."""
     compiled = compile_fn(policy, adapter_for, _quiet)
     wanted = {partition.scope: compiled.scopes[partition.scope]}
     result = plan_compiled(compiled, wanted, adapter_for, _quiet)
+    if access_for is not None:
+        result = with_access_check(result, policy, access_for, _quiet)
     return result.plan, result.diagnostics
 
 
@@ -218,7 +238,13 @@ class _Run:
         retry_in: float | None = None,
     ) -> RunResult:
         # A member left unguarded outranks every quieter outcome, a partial one included.
-        quiet = (Outcome.IN_SYNC, Outcome.PENDING, Outcome.APPLIED, Outcome.PARTIAL)
+        quiet = (
+            Outcome.IN_SYNC,
+            Outcome.FINDINGS,
+            Outcome.PENDING,
+            Outcome.APPLIED,
+            Outcome.PARTIAL,
+        )
         if self.conflicts and outcome in quiet:
             outcome = Outcome.CONFLICT
         return RunResult(

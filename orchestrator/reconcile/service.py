@@ -215,11 +215,12 @@ def report(result: RunResult) -> None:
     """One log record per run; the text form lists each change, marked drift or policy."""
     summary = (
         f"{result.partition.name} [{result.mode}] {result.outcome} in {result.duration:.2f}s: "
-        f"{result.drift} drift, {result.changes} change(s), {len(result.errors)} error(s)"
+        f"{result.drift} drift, {result.changes} change(s), {len(result.errors)} error(s), "
+        f"{len(result.findings)} access finding(s)"
     )
     lines = [summary, *_change_lines(result.plan), *(f"  ! {e}" for e in result.errors)]
     lines += [f"  note: {n}" for n in result.notes]
-    level = logging.WARNING if result.errors or result.drift else logging.INFO
+    level = logging.WARNING if result.errors or result.drift or result.findings else logging.INFO
     log.log(level, "\n".join(lines), extra={"run": _run_fields(result)})
 
 
@@ -243,6 +244,7 @@ def _run_fields(result: RunResult) -> dict[str, object]:
         "duration": round(result.duration, 3),
         "drift": result.drift,
         "changes": result.changes,
+        "findings": len(result.findings),
         "errors": list(result.errors),
         "notes": list(result.notes),
         "planned": [

@@ -3,7 +3,8 @@
 In: nothing (pure values), filled by a provider's access reader. Out: ``AccessModel``: the
 workload interfaces (network, subnet, address) and, per interface, the ``RuleSet``s every packet
 to or from it must pass: the groups on the interface and the lists on its subnet, owned by
-eastwest or not, each with its ``EffectiveRule``s and how the cloud combines them (``Combine``).
+eastwest or not, each with its ``EffectiveRule``s and how the cloud combines them (``Combine``);
+and per subnet the lists on it (``SubnetSets``), which judge a member network with no workload.
 Always: frozen; peers are CIDRs (a reader resolves group references and address sets first);
 names are the cloud's own ids and names, so a finding can name the group and rule. No cloud
 words in the types.
@@ -68,6 +69,22 @@ class Workload:
 
 
 @dataclass(frozen=True, slots=True)
+class SubnetSets:
+    """What every interface of a subnet passes whatever groups it carries (an AWS network ACL,
+    an Azure subnet NSG): what judges a member network that has no workload interface yet."""
+
+    id: str
+    network: str
+    cidr: str
+    rule_sets: tuple[RuleSet, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AccessModel:
     scope: Scope
     workloads: tuple[Workload, ...]
+    subnets: tuple[SubnetSets, ...] = ()
+    # Whether a subnet's sets alone decide a packet to an interface that has none of its own
+    # (Azure: a NIC without an NSG), or groups on the interface decide too (AWS): then what the
+    # subnet's sets let through proves nothing, and only what they stop is a finding.
+    subnets_decide: bool = False

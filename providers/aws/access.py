@@ -3,7 +3,8 @@ network ACL of its subnet, eastwest's or not, as neutral ``RuleSet``s.
 
 Read-only, each call paged at its largest size: ``DescribeNetworkInterfaces`` (1000),
 ``DescribeSecurityGroups`` and ``DescribeSecurityGroupRules`` (1000), ``DescribeNetworkAcls``
-(1000), ``GetManagedPrefixListEntries`` (100) for prefix-list peers. Security groups on an ENI
+(1000), ``DescribeSubnets`` (1000, for the ACL of a subnet without ENIs),
+``GetManagedPrefixListEntries`` (100) for prefix-list peers. Security groups on an ENI
 are one allow-only, stateful set (AWS unions them); the subnet's ACL is ordered by rule number
 and stateless, ending in the ``*`` rule (32767) that denies what nothing else matched. A rule
 naming a group as its peer stands for the addresses of the ENIs carrying that group.
@@ -14,11 +15,18 @@ managed: NAT gateways, endpoints…).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.state import Scope
-from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
+from orchestrator.state.access import (
+    AccessModel,
+    Combine,
+    EffectiveRule,
+    RuleSet,
+    SubnetSets,
+    Workload,
+)
 from providers.aws.reader import pages, read_entries
 
 if TYPE_CHECKING:
@@ -47,7 +55,20 @@ def read_access(ec2: EC2Client, scope: Scope) -> AccessModel:
             by_group[raw["GroupId"]].append(rule)
     acls = acl_sets(list(pages(ec2.describe_network_acls, "NetworkAcls", MaxResults=PAGE)))
     workloads = tuple(_workload(e, names, by_group, acls) for e in enis)
-    return AccessModel(scope, workloads)
+    subnets = pages(ec2.describe_subnets, "Subnets", MaxResults=PAGE)
+    return AccessModel(scope, workloads, subnet_sets(subnets, acls))
+
+
+def subnet_sets(
+    subnets: Iterable[Mapping[str, Any]], acls: Mapping[str, RuleSet]
+) -> tuple[SubnetSets, ...]:
+    """Each subnet's network ACL: what judges a member VPC with no workload ENI. Its groups
+    are not known before an ENI exists, so only what the ACL stops proves anything."""
+    return tuple(
+        SubnetSets(s["SubnetId"], s["VpcId"], s["CidrBlock"], (acls[s["SubnetId"]],))
+        for s in subnets
+        if s["SubnetId"] in acls and s.get("CidrBlock")
+    )
 
 
 def _is_workload(eni: Mapping[str, Any]) -> bool:

@@ -16,13 +16,21 @@ the NIC's address does not apply to it. Workloads are NICs without IP forwarding
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.state import Scope
-from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
+from orchestrator.state.access import (
+    AccessModel,
+    Combine,
+    EffectiveRule,
+    RuleSet,
+    SubnetSets,
+    Workload,
+)
 from orchestrator.state.addresses import within
 from providers.azure import translate as tr
 from providers.azure.reader import as_payloads, list_nsgs, list_vnets
@@ -58,13 +66,32 @@ def read_access(client: NetworkManagementClient, group: str, scope: Scope) -> Ac
     }
     spaces = _virtual_network(vnets, list_route_tables(client, group, scope.region))
     members = _asg_members(nics)
-    workloads = []
-    for nic in nics:
+
+    def sets_of(nic: _Nic) -> tuple[RuleSet, ...]:
         tags = {**_TAGS, "VirtualNetwork": spaces.get(nic.vnet, ())}
         names = (subnet_nsg.get(nic.subnet, ""), nic.nsg)
-        sets = [_rule_set(nsgs[n], nic, tags, members) for n in names if n in nsgs]
-        workloads.append(Workload(nic.id, nic.vnet, nic.subnet, nic.address, tuple(sets)))
-    return AccessModel(scope, tuple(workloads))
+        return tuple(_rule_set(nsgs[n], nic, tags, members) for n in names if n in nsgs)
+
+    workloads = tuple(Workload(n.id, n.vnet, n.subnet, n.address, sets_of(n)) for n in nics)
+    subnets = tuple(SubnetSets(s.subnet, s.vnet, cidr, sets_of(s)) for s, cidr in _stand_ins(vnets))
+    # A NIC without an NSG of its own passes what its subnet's NSG lets through (no NSG: all).
+    return AccessModel(scope, workloads, subnets, subnets_decide=True)
+
+
+def _stand_ins(vnets: Sequence[Payload]) -> list[tuple[_Nic, str]]:
+    """Per subnet, a NIC without an NSG at its first host: what a member VNet without NICs
+    is judged on (the subnet's NSG, as it applies to that address)."""
+    found = []
+    for v in vnets:
+        for s in tr.props(v).get("subnets") or ():
+            cidr = str(tr.props(s).get("addressPrefix") or "")
+            if not cidr:
+                continue
+            net = ipaddress.ip_network(cidr, strict=False)
+            host = str(net.network_address + 1 if net.num_addresses > 1 else net.network_address)
+            subnet = f"{v['name']}/{s['name']}"
+            found.append((_Nic(subnet, str(v["name"]), subnet, host, "", ()), cidr))
+    return found
 
 
 def _nics(raw: Payload) -> list[_Nic]:

@@ -35,7 +35,9 @@ def test_the_completion_script_is_produced(shell: str, marker: str) -> None:
     ("words", "expected"),
     [
         pytest.param("eastwest pl", {"plan"}, id="command"),
-        pytest.param("eastwest plan --no", {"--no-color"}, id="option-after-the-command"),
+        pytest.param(
+            "eastwest plan --no", {"--no-access-check", "--no-color"}, id="option-after-the-command"
+        ),
         pytest.param("eastwest --no", {"--no-color"}, id="global-option"),
         pytest.param("eastwest schema --document ", {"policy", "plan", "paths"}, id="choice"),
         pytest.param("eastwest sandbox ", {"up", "down"}, id="subcommand"),

@@ -23,6 +23,7 @@ from orchestrator.paths.check import Expect, PairResult, ScopeReport, Violation
 from orchestrator.paths.render import report_json
 from orchestrator.plan import Plan, ScopePlan
 from orchestrator.plan.document import plan_to_json
+from orchestrator.plan.findings import AccessCheck, AccessFinding
 from orchestrator.schemas import DOCUMENTS, document_schema
 from orchestrator.state import Action, Change, Target
 from tests.orchestrator.factories import SCOPE, inventory, policy
@@ -48,7 +49,9 @@ def plan_document() -> dict[str, Any]:
     located = Diagnostic(Severity.WARNING, "x", "", "p.yaml", 12, 7, "segments[1]")
     diagnostics = (located, warning("no path", detail="d"))
     scope_plan = ScopePlan(SCOPE, TARGET, tuple(changes), "fp", {}, {"g": "digest"})
-    return plan_to_json(Plan("test", (scope_plan,), diagnostics))
+    finding = AccessFinding(str(SCOPE), "web", "db", "open beyond policy", "opened", "a → b", 2)
+    access = AccessCheck(ran=True, findings=(finding,))
+    return plan_to_json(Plan("test", (scope_plan,), diagnostics, access=access))
 
 
 def paths_document() -> dict[str, Any]:
@@ -121,6 +124,8 @@ def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
         pytest.param("plan", _set("diagnostics.0.line", "12"), id="plan-line-a-string"),
         pytest.param("plan", _set("scopes.0.scope", "gcp/x/y"), id="plan-unknown-cloud"),
         pytest.param("plan", _set("extra", True), id="plan-unknown-field"),
+        pytest.param("plan", _set("access.findings.0.finding", "fine"), id="plan-finding-kind"),
+        pytest.param("plan", _set("access.checked", "yes"), id="plan-access-checked"),
         pytest.param("paths", _set("format_version", 1), id="paths-version-a-number"),
         pytest.param("paths", _set("scopes.0.pairs.0.expected", "maybe"), id="paths-expected"),
         pytest.param("paths", _set("scopes.0.pairs.0.violations.0.count", 0), id="paths-count"),

@@ -33,6 +33,7 @@ from orchestrator.state import (
     Step,
     Target,
 )
+from orchestrator.state.access import AccessModel
 from providers.base import Adapter, ChangeResult, Report
 from tests.orchestrator.reconcile.fakes import applied_digests
 
@@ -103,6 +104,11 @@ class FakeAdapter:
         held = self.clouds.resources.get(scope, {})
         native = {k: NativeRef(f"id-{k}") for k in held}
         return ObservedScope(scope, dict(held), native, applied_digests(held))
+
+    def access(self, scope: Scope) -> AccessModel:
+        """No workload interfaces: the access check has nothing to judge (and no finding)."""
+        self.clouds.read(scope, "access")
+        return AccessModel(scope, ())
 
     def apply(
         self,

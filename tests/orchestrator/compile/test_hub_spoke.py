@@ -172,8 +172,12 @@ def test_a_spoke_the_hub_cannot_reach_gets_no_routes_and_a_warning(
         (None, "has no inspection section"),
         ([{"zone": "1", "next_hop": "192.168.0.1"}], "is not an address of a subnet of vnet-hub"),
         ([{"zone": "1", "next_hop": NVA, "healthy": False}], "no healthy firewall is left"),
+        (
+            [{"zone": "1", "next_hop": "10.0.1.4"}, {"zone": "2", "next_hop": "10.0.1.5"}],
+            "several NVAs without one internal load balancer in front of them",
+        ),
     ],
-    ids=["no-inspection", "appliance-elsewhere", "none-healthy"],
+    ids=["no-inspection", "appliance-elsewhere", "none-healthy", "two-healthy-nvas"],
 )
 def test_routes_cannot_be_made_without_a_usable_appliance(
     firewalls: list[dict[str, Any]] | None, expected: str
@@ -189,8 +193,13 @@ def test_an_unhealthy_appliance_fails_over_to_a_healthy_one() -> None:
     routes, diags = _compile(_policy([WEB_APP], firewalls=two))
     assert {t for t in routes.values() if t != BLACKHOLE} == {"10.0.1.5"}
     assert any("10.0.1.4 is unhealthy" in d.summary for d in diags)
-    healthy, _ = _compile(_policy([WEB_APP], firewalls=[{**two[0], "healthy": True}, two[1]]))
-    assert {t for t in healthy.values() if t != BLACKHOLE} == {"10.0.1.4"}
+    # Both healthy: two NVAs used as one, with no load balancer to keep a flow on one of them
+    # both ways (issue 15): refused where the policy names them, and nothing is routed.
+    both, diags = _compile(_policy([WEB_APP], firewalls=[{**two[0], "healthy": True}, two[1]]))
+    assert {t for t in both.values() if t != BLACKHOLE} == set()
+    [refused] = [d for d in diags if d.severity is Severity.ERROR]
+    assert refused.path.endswith("inspection.firewalls")
+    assert "10.0.1.4, 10.0.1.5" in refused.summary
 
 
 def test_without_rules_between_spokes_only_drops_are_routed() -> None:

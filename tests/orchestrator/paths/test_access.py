@@ -10,7 +10,14 @@ import pytest
 from orchestrator.paths.access import Probe, check_access, decide, flow
 from orchestrator.paths.check import Expect, Finding, Member
 from orchestrator.state import Scope
-from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
+from orchestrator.state.access import (
+    AccessModel,
+    Combine,
+    EffectiveRule,
+    RuleSet,
+    SubnetSets,
+    Workload,
+)
 
 PG = Probe("tcp", 5432)
 WEB_IP, DB_IP = "10.1.0.4", "10.2.0.4"
@@ -172,3 +179,47 @@ def test_check_access(
     got = [v.finding for v in found[("web", "db")]]
     assert got == ([finding] if finding else [])
     assert found[("db", "web")] == ()  # web's group admits nothing inbound
+
+
+# db's VPC has no workload interface: it is judged on its member subnets' sets (stand-ins at
+# each subnet's first host). Where those sets decide alone (Azure: a subnet NSG, a NIC without
+# one), what passes is open; where groups on a future interface decide too (AWS: a network
+# ACL), only what the sets stop is a finding.
+DB_SUBNET = "10.2.1.0/24"
+PG_DENIED = _acl(
+    rule("50", allow=False, priority=50),
+    rule("100", priority=100, protocol="all"),
+    rule("100", priority=100, protocol="all", ingress=False),
+)
+
+
+@pytest.mark.parametrize(
+    ("db_sets", "decide_alone", "allowed", "finding"),
+    [
+        pytest.param((OPEN_ACL,), False, (), None, id="aws-acl-lets-through-proves-nothing"),
+        pytest.param((PG_DENIED,), False, (PG,), Finding.BLOCKED, id="aws-acl-blocks-allowed"),
+        pytest.param((), True, (), Finding.OPEN, id="azure-no-nsg-opens-a-denied-pair"),
+        pytest.param((PG_DENIED,), True, (), None, id="azure-nsg-denies-a-denied-pair"),
+        pytest.param((PG_DENIED,), True, (PG,), Finding.BLOCKED, id="azure-nsg-blocks-allowed"),
+    ],
+)
+def test_a_member_network_without_interfaces_is_judged_per_subnet(
+    db_sets: tuple[RuleSet, ...],
+    decide_alone: bool,
+    allowed: tuple[Probe, ...],
+    finding: Finding | None,
+) -> None:
+    subnets = (
+        SubnetSets("subnet-db-1", "vpc-db", DB_SUBNET, db_sets),
+        SubnetSets("subnet-other", "vpc-other", "10.9.0.0/24", ()),  # not a member network
+    )
+    web = _workload("web", WEB_IP, _groups(), OPEN_ACL)
+    model = AccessModel(Scope("aws", "111111111111", "us-east-1"), (web,), subnets, decide_alone)
+    members = (Member("web", "vpc-web", ("10.1.0.0/16",)), Member("db", "vpc-db", ("10.2.0.0/16",)))
+    expect = Expect.DIRECT if allowed else Expect.DENIED
+    found = check_access(model, members, [PG], {("web", "db"): allowed}, {("web", "db"): expect})
+    got = found[("web", "db")]
+    assert [v.finding for v in got] == ([finding] if finding else [])
+    for v in got:
+        assert "subnet-db-1 (no interface) (10.2.1.1)" in v.example
+        assert v.finding is Finding.OPEN or "rule 50: denies tcp/5432" in v.problem

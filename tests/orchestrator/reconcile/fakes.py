@@ -25,6 +25,7 @@ from orchestrator.state import (
     Target,
     rules_digest,
 )
+from orchestrator.state.access import AccessModel, Workload
 from providers.base import Adapter, ChangeResult, Report
 from tests.orchestrator.factories import ACCOUNT, SCOPE, inventory, policy
 
@@ -69,6 +70,9 @@ class FakeCloud:
     writes: list[tuple[Step, tuple[str, ...]]] = field(default_factory=list)
     observe_error: ProviderError | None = None
     identity_error: ProviderError | None = None
+    # The workload interfaces the access check reads (none: nothing to judge).
+    workloads: tuple[Workload, ...] = ()
+    access_error: ProviderError | None = None
 
     @classmethod
     def converged(cls) -> FakeCloud:
@@ -106,6 +110,11 @@ class FakeAdapter:
         native = {k: NativeRef(f"id-{k}") for k in self.cloud.resources}
         resources, applied = dict(self.cloud.resources), dict(self.cloud.applied)
         return ObservedScope(scope, resources, native, applied, dict(self.cloud.foreign))
+
+    def access(self, scope: Scope) -> AccessModel:
+        if self.cloud.access_error is not None:
+            raise self.cloud.access_error
+        return AccessModel(scope, self.cloud.workloads)
 
     def apply(
         self,

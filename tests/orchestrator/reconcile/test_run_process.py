@@ -119,7 +119,8 @@ def test_enforce_restores_console_drift_within_three_intervals_and_exits_on_sigt
 ) -> None:
     store = str(tmp_path / "history.sqlite3")
     run = start("--interval", "2s", "--mode", "enforce")
-    wait_for("the first apply", lambda: latest(store, lambda r: r.outcome == "in_sync"), 20, run)
+    # Converged but for the seeded DBA group that opens web → db: "findings", never in_sync.
+    wait_for("the first apply", lambda: latest(store, lambda r: r.outcome == "findings"), 20, run)
     make_drift(sandbox_dir)
     injected = time.monotonic()
     fixed = wait_for(
@@ -131,13 +132,17 @@ def test_enforce_restores_console_drift_within_three_intervals_and_exits_on_sigt
     restored_after = time.monotonic() - injected
     assert restored_after <= 3 * INTERVAL, f"restored after {restored_after:.1f}s"
     assert fixed.drift == fixed.changes == 2  # the rogue rule out, the deleted rule back
-    assert plan_exit(sandbox_dir) == 0  # the clouds match the policy again
+    assert plan_exit(sandbox_dir) == 3  # nothing to change; the DBA group is still a finding
 
     status, metrics = run.get("/metrics")
     assert status == 200
     assert 'eastwest_drift_changes_total{cloud="aws",kind="flow_rule"} 2.0' in metrics
     assert 'outcome="applied"' in metrics
-    assert 'outcome="in_sync"' in metrics
+    assert 'outcome="findings"' in metrics
+    assert (
+        'eastwest_access_findings{kind="open_beyond_policy",policy="sandbox",'
+        'scope="aws/111111111111/us-east-1"} 1.0'
+    ) in metrics
     assert run.get("/healthz") == (200, "ok\n")
 
     code, took = run.terminate()

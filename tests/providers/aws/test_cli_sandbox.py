@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from moto_fixtures.aws import console
 from orchestrator.cli import main
+from orchestrator.demo_access import take_off_aws
 from tests.providers.aws.cloud import clear_calls, ec2_for, writes
 
 POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml")
@@ -34,9 +35,21 @@ def test_plan_apply_plan_converges_without_touching_unowned(sandbox_dir: Path) -
     assert code == 0, err
     assert "Apply complete!" in out
 
+    # The seeded DBA group (tcp/5432 from 0.0.0.0/0 on db-1's ENI) opens web → db: nothing
+    # eastwest can change, and not green either (DESIGN.md rule 8).
     code, out, _ = run(sandbox_dir, "plan", POLICY, "--detailed-exitcode")
-    assert code == 0
-    assert "No changes." in out
+    assert code == 3, out
+    assert "No changes eastwest can make, but 1 flow(s) are not as the policy says:" in out
+    assert "web → db: open beyond policy: tcp/5432" in out
+    assert "(pg-open-db-1) rule sgr-" in out
+    assert "allows tcp/5432 from 0.0.0.0/0" in out
+    assert "match the policy" not in out
+    code, out, _ = run(sandbox_dir, "paths", POLICY)
+    assert (code, "(pg-open-db-1) rule sgr-" in out) == (1, True), out
+    assert take_off_aws(ec2) == 1  # its owner takes it off the interface
+    code, out, _ = run(sandbox_dir, "plan", POLICY, "--detailed-exitcode")
+    assert (code, "No changes. The clouds match the policy." in out) == (0, True), out
+    assert run(sandbox_dir, "paths", POLICY)[0] == 0
 
     clear_calls(sandbox_dir)
     code, out, _ = run(sandbox_dir, "apply", POLICY, "--auto-approve")
@@ -66,7 +79,8 @@ def test_drift_is_shown_and_restored(sandbox_dir: Path) -> None:
     assert "1 to add, 0 to change, 1 to destroy; 2 of them restore drift." in out
 
     assert run(sandbox_dir, "apply", POLICY, "--auto-approve")[0] == 0
-    assert run(sandbox_dir, "plan", POLICY, "--detailed-exitcode")[0] == 0
+    # No changes left; the seeded DBA group still opens web → db (3, not 0).
+    assert run(sandbox_dir, "plan", POLICY, "--detailed-exitcode")[0] == 3
 
 
 def test_saved_plan_applies_exactly_and_a_stale_one_is_refused(
@@ -76,7 +90,7 @@ def test_saved_plan_applies_exactly_and_a_stale_one_is_refused(
     code, _, _ = run(sandbox_dir, "plan", POLICY, "--out", str(plan_file))
     assert code == 0
     body = json.loads(plan_file.read_text())
-    assert body["format_version"] == "1.0"
+    assert body["format_version"] == "1.1"
     added, changed = body["summary"]["add"], body["summary"]["change"]
 
     code, out, err = run(sandbox_dir, "apply", str(plan_file))
