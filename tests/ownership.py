@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import ssl
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,6 +216,15 @@ class OwnershipGuard:
 
     def changed(self, *, memberships: bool = True) -> list[str]:
         return differences(self.before, snapshot(self.sandbox), memberships=memberships)
+
+    def hand_edit(self, edit: Callable[[], object]) -> None:
+        """A test's own console edit (a DBA's, by hand): what eastwest did so far is checked
+        first, then the edit is made and the snapshot taken again, so that only eastwest's
+        later changes count."""
+        changed = self.changed(memberships=not self.memberships_held)
+        assert not changed, f"eastwest changed what it does not own: {changed}"
+        edit()
+        self.before = snapshot(self.sandbox)
 
     def check(self) -> None:
         used = _calls(self.sandbox, "GET")

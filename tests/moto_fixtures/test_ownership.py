@@ -54,7 +54,9 @@ def apply(directory: Path, policy: str) -> None:
     code, out = run(directory, "apply", policy, "--auto-approve")
     assert code == 0, out
     code, out = run(directory, "plan", policy, "--detailed-exitcode")
-    assert code == 0, out
+    # Converged: nothing left to change. 3 says the seeded DBA groups (not eastwest's) still
+    # open flows the policy does not allow, which ``add`` leaves in place.
+    assert code in (0, 3), out
 
 
 def test_plan_writes_nothing(unowned: OwnershipGuard, sandbox_dir: Path) -> None:

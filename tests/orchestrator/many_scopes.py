@@ -26,6 +26,7 @@ from orchestrator.state import (
     Step,
     Target,
 )
+from orchestrator.state.access import AccessModel
 from providers.base import Adapter, ChangeResult, Report
 
 REGION = "us-east-1"
@@ -139,6 +140,11 @@ class ScopeAdapter:
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
         self.estate.call("observe", scope)
         return ObservedScope(scope, {}, {})
+
+    def access(self, scope: Scope) -> AccessModel:
+        # The effective-access check's read (no workloads here): one call per tick.
+        self.estate.call("access", scope)
+        return AccessModel(scope, ())
 
     def apply(
         self,

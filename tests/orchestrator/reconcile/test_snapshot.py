@@ -56,9 +56,10 @@ def test_calls_per_tick_are_flat_in_the_number_of_partitions(
     runs = _interval(_source(tmp_path, partitions), estate, SharedCompile(300.0, clock=Clock()))
 
     assert {r.outcome for r in runs} == {Outcome.PENDING}
-    # One identity, one inventory and one observation per scope (one account per scope here):
-    # 3 calls per tick whatever P is.
-    assert estate.total() == 3 * partitions
+    # One identity, one inventory, one observation and one access read (the audit's
+    # effective-access check) per scope (one account per scope here): 4 calls per tick
+    # whatever P is.
+    assert estate.total() == 4 * partitions
     assert {n for (what, _), n in estate.calls.items()} == {1}
     assert estate.total("observe") == partitions
 
@@ -66,10 +67,10 @@ def test_calls_per_tick_are_flat_in_the_number_of_partitions(
 @pytest.mark.parametrize("partitions", [10, 40])
 def test_without_the_snapshot_every_tick_reads_every_scope(tmp_path: Path, partitions: int) -> None:
     """The budget above can fail: compiling per tick reads all P inventories in each of the P
-    ticks (P identities + P inventories + 1 observation per tick)."""
+    ticks (P identities + P inventories + 1 observation + 1 access read per tick)."""
     estate = Estate()
     _interval(_source(tmp_path, partitions), estate, compile_for)
-    assert estate.total() == partitions * (2 * partitions + 1)
+    assert estate.total() == partitions * (2 * partitions + 2)
 
 
 def test_ticks_running_at_once_share_one_refresh(tmp_path: Path) -> None:
