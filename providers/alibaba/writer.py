@@ -36,6 +36,7 @@ from providers.alibaba.records import VpcRecords
 from providers.alibaba.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
 from providers.core.attachment_apply import apply_attachments
+from providers.core.prefix_list_edits import prefix_list_edits
 
 PER_CALL = 100  # Permissions.N and SecurityGroupRuleId.N: 1-100
 CREATE_ENTRIES = 50  # CreateVpcPrefixList: PrefixListEntries.N ≤ 50; the rest by Modify
@@ -182,18 +183,13 @@ class AlibabaWriter:
         return pl_id
 
     def _modify_prefix_list(self, before: AddressSet, after: AddressSet, pl_id: str) -> None:
-        add = sorted(after.cidrs - before.cidrs)
-        remove = sorted(before.cidrs - after.cidrs)
-        if after.max_entries > before.max_entries:  # grow before adding
-            self._modify(pl_id, {"MaxEntries": str(after.max_entries)})
-        for start in range(0, len(add), PER_CALL):
-            entries = [{"Cidr": c} for c in add[start : start + PER_CALL]]
-            self._modify(pl_id, tr.flatten("AddPrefixListEntry", entries))
-        for start in range(0, len(remove), PER_CALL):
-            entries = [{"Cidr": c} for c in remove[start : start + PER_CALL]]
-            self._modify(pl_id, tr.flatten("RemovePrefixListEntry", entries))
-        if after.max_entries < before.max_entries:  # shrink after removing
-            self._modify(pl_id, {"MaxEntries": str(after.max_entries)})
+        for edit in prefix_list_edits(before, after):
+            params: dict[str, str] = {}
+            if edit.max_entries is not None:
+                params["MaxEntries"] = str(edit.max_entries)
+            params |= tr.flatten("AddPrefixListEntry", [{"Cidr": c} for c in edit.add])
+            params |= tr.flatten("RemovePrefixListEntry", [{"Cidr": c} for c in edit.remove])
+            self._modify(pl_id, params)
 
     def _modify(self, pl_id: str, params: Mapping[str, str]) -> None:
         self._call("vpc", "ModifyVpcPrefixList", {"PrefixListId": pl_id, **params})

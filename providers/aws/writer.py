@@ -30,13 +30,13 @@ from orchestrator.state.resources import address_set_key, cidrs_digest
 from providers.aws import translate as tr
 from providers.aws.attach import AwsInterfaces
 from providers.aws.errors import error_code, translate, where
-from providers.aws.prefix_list_edits import ENTRIES_PER_CALL, chunks, prefix_list_edits
 from providers.aws.records import VpcRecords
 from providers.aws.transit_read import TAG_ROUTES_DIGEST
 from providers.aws.transit_write import ROUTE_KINDS, TransitWriter
 from providers.base import ChangeResult, Report
 from providers.core.attachment_apply import apply_attachments
 from providers.core.marks import Marks
+from providers.core.prefix_list_edits import ENTRIES_PER_CALL, chunks, prefix_list_edits
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
