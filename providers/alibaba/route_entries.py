@@ -17,6 +17,7 @@ from typing import Any
 
 from orchestrator.errors import PermanentError
 from orchestrator.state import Change, NativeRef, NetworkRoute, Scope
+from providers.alibaba import translate as tr
 from providers.alibaba import translate_routing as trr
 from providers.alibaba.errors import AlibabaCloud
 from providers.alibaba.reader import Api
@@ -35,6 +36,7 @@ class RouteEntryWriter:
     def __init__(self, api: Api, scope: Scope, policy: str, run_id: str = "") -> None:
         self.api, self.scope, self.policy, self.run_id = api, scope, policy, run_id
         self.cloud = AlibabaCloud(scope)
+        self._claimed: set[str] = set()
 
     def _call(self, action: str, params: Mapping[str, str]) -> Any:
         return self.api.call(self.scope.region, "vpc", action, params)
@@ -63,6 +65,7 @@ class RouteEntryWriter:
             return
         kind = trr.hop_type(after.target)
         if entry is None:
+            self._claim(after.table)
             created = self._call(
                 "CreateRouteEntry",
                 {
@@ -85,6 +88,19 @@ class RouteEntryWriter:
                     "NewNextHopId": after.target,
                 },
             )
+
+    def _claim(self, table_id: str) -> None:
+        """Tag the table before eastwest's first entry there: the reader reads only the tables
+        it governs, and an entry whose digest was never recorded must still be found."""
+        if table_id in self._claimed:
+            return
+        params = {
+            "ResourceType": "ROUTETABLE",
+            "ResourceId.1": table_id,
+            **tr.tag_params({trr.claim_tag(self.policy): "true"}),
+        }
+        self._call("TagResources", params)
+        self._claimed.add(table_id)
 
     def _vpc_entry(self, table_id: str, destination: str) -> Mapping[str, Any] | None:
         for e in route_entries(

@@ -309,15 +309,20 @@ def _system_associations(
 def _network_routes(
     api: Api, found: OwnedRouting, scope: Scope, policy: str, wanted: Mapping[str, Resource]
 ) -> None:
-    """Every table's entries named for this policy; in tables eastwest wants routes in, every
-    entry (an unowned one on a wanted destination is a conflict)."""
+    """The entries named for this policy in every governed table; in tables eastwest wants
+    routes in, every entry (an unowned one on a wanted destination is a conflict). Governed:
+    wanted, or tagged by eastwest (its routes' digest, or the claim written before its first
+    entry there): one ``DescribeRouteEntryList`` per governed table, none for the others."""
     wanted_tables = {r.table for r in wanted.values() if isinstance(r, NetworkRoute)}
     name = trr.entry_name(policy)
     for table in route_tables(api, scope.region):
         table_id, vpc = table["RouteTableId"], table.get("VpcId", "")
-        digest = tr.tags_of(table).get(trr.routes_tag(policy))
+        tags = tr.tags_of(table)
+        digest = tags.get(trr.routes_tag(policy))
         if digest:
             found.applied[route_owner(scope, table_id)] = digest
+        if table_id not in wanted_tables and not digest and trr.claim_tag(policy) not in tags:
+            continue
         filters = {} if table_id in wanted_tables else {"RouteEntryName": name}
         for entry in route_entries(api, scope.region, table_id, **filters):
             destination = entry.get("DestinationCidrBlock")
