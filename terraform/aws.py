@@ -29,7 +29,8 @@ from orchestrator.state import (
     Resource,
 )
 from orchestrator.state.resources import address_set_key
-from terraform import aws_routes
+from terraform import aws_lists, aws_routes
+from terraform.aws_lists import ListTag
 from terraform.aws_routes import RecordTag
 from terraform.names import provider_alias, unique_names
 from terraform.world import World
@@ -49,12 +50,13 @@ TAG_SEGMENT = "eastwest:segment"
 # or a plan after `eastwest apply` would propose removing them.
 BOOKKEEPING_TAGS = {
     "aws_security_group": ("eastwest:rules-digest",),
-    "aws_ec2_managed_prefix_list": ("eastwest:cidrs-digest", "eastwest:version"),
+    # Declared as aws_ec2_tag resources instead (aws_lists.py): the proof of the entries.
+    "aws_ec2_managed_prefix_list": (aws_lists.TAG_CIDRS_DIGEST, aws_lists.TAG_VERSION),
     "aws_ec2_transit_gateway_route_table": (aws_routes.TAG_ROUTES_DIGEST,),
 }
 
 Json = dict[str, Any]
-Generated = Resource | RecordTag
+Generated = Resource | RecordTag | ListTag
 
 
 def resource_type(resource: Generated) -> str:
@@ -64,7 +66,7 @@ def resource_type(resource: Generated) -> str:
         return "aws_security_group"
     if isinstance(resource, FlowRule):
         return f"aws_vpc_security_group_{resource.direction}_rule"
-    if isinstance(resource, RecordTag):
+    if isinstance(resource, RecordTag | ListTag):
         return aws_routes.RECORD_TYPE
     if resource.kind in aws_routes.TYPES:
         return aws_routes.TYPES[resource.kind]
@@ -80,6 +82,7 @@ def generated(policy: str, scopes: Iterable[DesiredScope]) -> dict[str, Generate
             k: r for k, r in desired.resources.items() if r.kind not in aws_routes.NOT_GENERATED
         }
         found |= {r.key: r for r in aws_routes.record_tags(policy, desired)}
+        found |= {t.key: t for t in aws_lists.list_tags(desired)}
     return found
 
 
@@ -119,6 +122,8 @@ def _body(policy: str, res: Generated, where: Mapping[str, str]) -> Json:
         body |= _rule(res, where)
     elif isinstance(res, HubTable):
         body |= _hub_table(policy, res)
+    elif isinstance(res, ListTag):
+        body |= aws_lists.body(res, where)
     else:
         body |= aws_routes.body(res, where)
     return body
@@ -231,7 +236,7 @@ def import_ids(
     policy: str, desired: DesiredScope, seen: ObservedScope, world: World | None = None
 ) -> dict[str, str]:
     """Import ids that are not one native id: those of the routing resources."""
-    return aws_routes.import_ids(policy, desired, seen)
+    return aws_routes.import_ids(policy, desired, seen) | aws_lists.import_ids(desired, seen)
 
 
 def caveats(scopes: list[DesiredScope]) -> list[Diagnostic]:

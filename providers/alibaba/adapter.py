@@ -15,21 +15,17 @@ A region showing neither holds nothing eastwest could change, and is refused all
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from orchestrator.errors import AccountMismatchError, ObservationError, PermanentError
+from orchestrator.errors import ObservationError, PermanentError, ProviderError
 from orchestrator.state import (
-    Change,
     DesiredScope,
-    NativeRef,
     ObservedScope,
     RoutingModel,
     Scope,
     ScopeInventory,
-    Step,
     Target,
     TransitInventory,
 )
@@ -42,125 +38,82 @@ from providers.alibaba.routing import read_routing
 from providers.alibaba.session import sandbox_api, standard_api
 from providers.alibaba.transit_read import read_owned_routing, read_transit_inventory
 from providers.alibaba.writer import AlibabaWriter
-from providers.base import ChangeResult, Report
-from providers.core.attachment import InterfaceCache, observe_attachments
-from providers.core.group_records import NetworkCache, recorded_groups
+from providers.core.adapter import AdapterShell, merge_observed
 
 
-class AlibabaAdapter:
+class AlibabaAdapter(AdapterShell):
+    cloud, label = "alibaba", "Alibaba Cloud"
+    errors = (ApiError,)
+
     def __init__(self, target: Target, policy: str, api: Api) -> None:
-        self.target = target
-        self.policy = policy
+        super().__init__(target, policy)
         self.api = api
-        self._identity_checked = False
-        self._interfaces = InterfaceCache(time.monotonic)
-        self._networks = NetworkCache(time.monotonic)
 
-    def _where(self, region: str) -> str:
-        return f"alibaba account {self.target.account} ({self.target.name}) {region}"
+    def _translate(self, exc: Exception, where: str) -> ProviderError:
+        assert isinstance(exc, ApiError)  # the only class in ``errors``
+        return translate(exc, where)
 
-    def check_identity(self, region: str = "cn-hangzhou") -> None:
-        if self._identity_checked:
-            return
-        try:
-            owner = first_owner(self.api, region)
-        except ApiError as exc:
-            raise translate(exc, f"{self._where(region)}: checking the account") from exc
+    def _account(self, region: str) -> str:
+        owner = first_owner(self.api, region)
         if owner is None:
             raise PermanentError(
                 f"{self._where(region)}: cannot prove which account the credentials belong to: "
                 "they see no VPC and no prefix list in this region (eastwest reads the OwnerId "
                 "of either); nothing was changed"
             )
-        if owner != self.target.account:
-            raise AccountMismatchError(
-                f"the Alibaba Cloud credentials in use belong to account {owner}, but the "
-                f"policy's account {self.target.name!r} is {self.target.account}; nothing was "
-                "changed"
-            )
-        self._identity_checked = True
+        return owner
+
+    def _writer(self, scope: Scope, run_id: str = "") -> AlibabaWriter:
+        return AlibabaWriter(self.api, scope, self.policy, run_id)
+
+    def check_identity(self, region: str = "cn-hangzhou") -> None:
+        super().check_identity(region)
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("alibaba", self.target.account, region)
-        try:
-            networks = read_inventory(self.api, scope)
-            interfaces = read_interfaces(self.api, region, self.policy)
-        except ApiError as exc:
-            raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
+        networks, interfaces = self._read(
+            region,
+            "inventory",
+            lambda: (
+                read_inventory(self.api, scope),
+                read_interfaces(self.api, region, self.policy),
+            ),
+        )
         self._networks.keep(region, networks.networks)
         return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
+        r = scope.region
         try:
-            security = read_owned(self.api, scope, self.policy)
-            routing = read_owned_routing(self.api, scope, self.policy, desired)
-            interfaces = self._interfaces.take(
-                scope.region, lambda: read_interfaces(self.api, scope.region, self.policy)
+            security, routing, interfaces, vpcs = self._read(
+                r,
+                "",
+                lambda: (
+                    read_owned(self.api, scope, self.policy),
+                    read_owned_routing(self.api, scope, self.policy, desired),
+                    self._interfaces.take(r, lambda: read_interfaces(self.api, r, self.policy)),
+                    self._networks.take(r, lambda: read_inventory(self.api, scope).networks),
+                ),
             )
-            vpcs = self._networks.take(
-                scope.region, lambda: read_inventory(self.api, scope).networks
-            )
-        except ApiError as exc:
-            raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
         except InProgress as exc:
             raise ObservationError(
-                f"{self._where(scope.region)}: {exc}; an operation is in progress, plan again "
-                "in a minute"
+                f"{self._where(r)}: {exc}; an operation is in progress, plan again in a minute"
             ) from exc
-        groups = {ref.id: k for k, ref in security.native.items() if "/fwgroup/" in k}
-        attached, claims = observe_attachments(scope, interfaces, self.policy, groups)
-        # A group whose security group is gone is still known from its VPC's record: drift.
-        records = recorded_groups(scope, self.policy, vpcs)
-        found = baseline_as_wanted({**security.resources, **routing.resources, **attached})
-        return ObservedScope(
-            scope,
-            found,
-            {**security.native, **routing.native},
-            {**records, **security.applied, **routing.applied, **claims},
-            routing.foreign,
-        )
+        seen = merge_observed(scope, self.policy, [security, routing], (interfaces, vpcs), {})
+        return replace(seen, resources=baseline_as_wanted(seen.resources), foreign=routing.foreign)
 
     def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
-        try:
-            return read_transit_inventory(self.api, scope, next_hops)
-        except ApiError as exc:
-            where = f"{self._where(scope.region)} transit inventory"
-            raise ObservationError(str(translate(exc, where))) from exc
+        return self._read(
+            scope.region,
+            "transit inventory",
+            lambda: read_transit_inventory(self.api, scope, next_hops),
+        )
 
     def access(self, scope: Scope) -> AccessModel:
-        try:
-            return read_access(self.api, scope)
-        except ApiError as exc:
-            where = f"{self._where(scope.region)} security groups"
-            raise ObservationError(str(translate(exc, where))) from exc
+        return self._read(scope.region, "security groups", lambda: read_access(self.api, scope))
 
     def routing(self, scope: Scope) -> RoutingModel:
-        try:
-            return read_routing(self.api, scope)
-        except ApiError as exc:
-            where = f"{self._where(scope.region)} routing"
-            raise ObservationError(str(translate(exc, where))) from exc
-
-    def apply(
-        self,
-        scope: Scope,
-        step: Step,
-        changes: Sequence[Change],
-        ids: MutableMapping[str, NativeRef],
-        *,
-        run_id: str = "",
-        report: Report | None = None,
-    ) -> list[ChangeResult]:
-        self.check_identity(scope.region)
-        return AlibabaWriter(self.api, scope, self.policy, run_id).apply(step, changes, ids, report)
-
-    def record_applied(
-        self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
-    ) -> None:
-        try:
-            AlibabaWriter(self.api, scope, self.policy).record_applied(applied, ids)
-        except ApiError as exc:
-            raise translate(exc, f"{self._where(scope.region)} recording applied state") from exc
+        return self._read(scope.region, "routing", lambda: read_routing(self.api, scope))
 
 
 def make_alibaba_adapter(

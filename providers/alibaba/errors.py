@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from orchestrator.errors import PermanentError, ProviderError, TemporaryError
+from orchestrator.state import Scope
 
 # Throttling and server-side trouble: the request was not carried out, or may be again safely.
 THROTTLING = frozenset({"Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable"})
@@ -92,3 +93,26 @@ def translate(error: ApiError, where: str) -> ProviderError:
     if is_retryable(error):
         return TemporaryError(text, delay=2.0)
     return PermanentError(text)
+
+
+class AlibabaCloud:
+    """How the writers name places and read errors on Alibaba Cloud
+    (``providers.core.engine.Cloud``)."""
+
+    caught: tuple[type[BaseException], ...] = (ApiError, ProviderError, ValueError)
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def where(self, key: str) -> str:
+        return (
+            f"alibaba {self.scope.account} {self.scope.region} {key.removeprefix(f'{self.scope}/')}"
+        )
+
+    def code(self, exc: BaseException) -> str | None:
+        return exc.code if isinstance(exc, ApiError) else None
+
+    def failure(self, key: str, exc: BaseException) -> str:
+        if isinstance(exc, ApiError):
+            return str(translate(exc, self.where(key)))
+        return f"{self.where(key)}: {exc}"

@@ -21,7 +21,6 @@ Page sizes (API metadata): ``ListTransitRouters`` ``PageSize`` ≤ 50; CBN ``Lis
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.state import (
@@ -49,7 +48,7 @@ from orchestrator.state.routes import (
 from providers.alibaba import translate as tr
 from providers.alibaba import translate_routing as trr
 from providers.alibaba.reader import Api, InProgress, numbered, tokens
-from providers.core.marks import check_unique
+from providers.core.transit import OwnedRouting, RawTable, add_hub_table
 
 PAGE_ROUTERS = 50
 PAGE_CBN = 100
@@ -164,14 +163,6 @@ def read_transit_inventory(api: Api, scope: Scope, next_hops: Sequence[str]) -> 
 # -- what eastwest owns ---------------------------------------------------------------------
 
 
-@dataclass
-class OwnedRouting:
-    resources: dict[str, Resource] = field(default_factory=dict)
-    native: dict[str, NativeRef] = field(default_factory=dict)
-    applied: dict[str, str] = field(default_factory=dict)
-    foreign: dict[str, str] = field(default_factory=dict)
-
-
 def owned_tables(api: Api, scope: Scope, policy: str, router: str) -> list[Mapping[str, Any]]:
     raw = cbn_list(
         api,
@@ -213,26 +204,18 @@ def _busy(status: object, what: str) -> None:
 
 
 def _table(found: OwnedRouting, raw: Mapping[str, Any]) -> HubTable:
-    tags = tr.tags_of(raw)
     _busy(raw.get("TransitRouterRouteTableStatus"), raw["TransitRouterRouteTableId"])
-    key = tags[tr.TAG_KEY]
-    hub_name, _, tail = key.partition("/hubtable/")[2].partition("/")
-    segment = tail.removeprefix("segment:") if tail.startswith("segment:") else ""
-    table = HubTable(
-        key,
-        Scope.parse(key.split("/hubtable/")[0]),
-        raw["TransitRouterId"],
-        hub_name,
-        "segment" if segment else "inspection",
-        segment,
-        raw.get("TransitRouterRouteTableName", ""),
+    tags = tr.tags_of(raw)
+    return add_hub_table(
+        found,
+        RawTable(
+            tags[tr.TAG_KEY],
+            raw["TransitRouterRouteTableId"],
+            raw["TransitRouterId"],
+            raw.get("TransitRouterRouteTableName", ""),
+            tags.get(trr.TAG_ROUTES_DIGEST),
+        ),
     )
-    check_unique(found.native, key, raw["TransitRouterRouteTableId"])
-    found.resources[key] = table
-    found.native[key] = NativeRef(raw["TransitRouterRouteTableId"])
-    if trr.TAG_ROUTES_DIGEST in tags:
-        found.applied[key] = tags[trr.TAG_ROUTES_DIGEST]
-    return table
 
 
 def _read_table(
@@ -326,15 +309,20 @@ def _system_associations(
 def _network_routes(
     api: Api, found: OwnedRouting, scope: Scope, policy: str, wanted: Mapping[str, Resource]
 ) -> None:
-    """Every table's entries named for this policy; in tables eastwest wants routes in, every
-    entry (an unowned one on a wanted destination is a conflict)."""
+    """The entries named for this policy in every governed table; in tables eastwest wants
+    routes in, every entry (an unowned one on a wanted destination is a conflict). Governed:
+    wanted, or tagged by eastwest (its routes' digest, or the claim written before its first
+    entry there): one ``DescribeRouteEntryList`` per governed table, none for the others."""
     wanted_tables = {r.table for r in wanted.values() if isinstance(r, NetworkRoute)}
     name = trr.entry_name(policy)
     for table in route_tables(api, scope.region):
         table_id, vpc = table["RouteTableId"], table.get("VpcId", "")
-        digest = tr.tags_of(table).get(trr.routes_tag(policy))
+        tags = tr.tags_of(table)
+        digest = tags.get(trr.routes_tag(policy))
         if digest:
             found.applied[route_owner(scope, table_id)] = digest
+        if table_id not in wanted_tables and not digest and trr.claim_tag(policy) not in tags:
+            continue
         filters = {} if table_id in wanted_tables else {"RouteEntryName": name}
         for entry in route_entries(api, scope.region, table_id, **filters):
             destination = entry.get("DestinationCidrBlock")

@@ -18,51 +18,38 @@ firewall failover never leaves the zone without a route.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from functools import partial
 from typing import Any
 
-from orchestrator.errors import PermanentError, ProviderError
+from orchestrator.errors import PermanentError
 from orchestrator.state import (
     Action,
-    ApplianceMode,
     Change,
     HubAssociation,
     HubPropagation,
     HubRoute,
     HubTable,
     NativeRef,
-    NetworkRoute,
     Scope,
     Step,
 )
 from providers.alibaba import translate as tr
-from providers.alibaba import translate_routing as trr
-from providers.alibaba.errors import ApiError, translate
+from providers.alibaba.errors import AlibabaCloud
 from providers.alibaba.reader import Api
-from providers.alibaba.transit_read import cbn_list, route_entries
+from providers.alibaba.route_entries import RouteEntryWriter
+from providers.alibaba.transit_read import cbn_list
 from providers.base import ChangeResult, Report
+from providers.core import transit
+from providers.core.engine import client_token, guard, ignoring
 from providers.core.marks import Marks
+from providers.core.settle import wait_until
+from providers.core.transit import Ids
 
-ROUTE_KINDS = frozenset(
-    {
-        "hub_table",
-        "hub_association",
-        "hub_propagation",
-        "hub_route",
-        "network_route",
-        "appliance_mode",
-    }
-)
 SETTLE_TIMEOUT = 120.0
 _TABLE_GONE = ("InvalidTransitRouterRouteTableId.NotFound", "InvalidRouteTableId.NotFound")
 _ENTRY_GONE = ("InvalidDestinationCidrBlock.NotFound", *_TABLE_GONE)
-_VPC_ENTRY_GONE = (
-    "InvalidRouteEntry.NotFound",
-    "InvalidRouteEntryId.NotFound",
-    "InvalidRouteTableId.NotFound",
-)
 
 
 class TransitWriter:
@@ -76,10 +63,11 @@ class TransitWriter:
     ) -> None:
         self.api, self.scope, self.policy, self.run_id = api, scope, policy, run_id
         self.sleep = sleep
+        self.cloud = AlibabaCloud(scope)
+        self._entries = RouteEntryWriter(api, scope, policy, run_id)
 
     def where(self, key: str) -> str:
-        rel = key.removeprefix(f"{self.scope}/")
-        return f"alibaba {self.scope.account} {self.scope.region} {rel}"
+        return self.cloud.where(key)
 
     def _call(self, product: str, action: str, params: Mapping[str, str]) -> Any:
         return self.api.call(self.scope.region, product, action, params)
@@ -92,59 +80,25 @@ class TransitWriter:
         report: Report,
     ) -> dict[str, ChangeResult]:
         results: dict[str, ChangeResult] = {}
-        routes = [c for c in changes if isinstance(c.resource, NetworkRoute)]
-        others = [c for c in changes if not isinstance(c.resource, NetworkRoute)]
-        removing = step is Step.REMOVE_RULES
-        ordered = [*others, *routes] if removing else [*routes, *others]
-        for change in ordered:
-            results[change.key] = self._guard(change, ids)
+        routes, others = transit.split_routes(changes)
+        for change in [*routes, *others] if transit.routes_first(step) else [*others, *routes]:
+            results[change.key] = guard(self.cloud, change.key, partial(self._one, change, ids))
             report(results[change.key])
         return results
 
-    def _guard(self, change: Change, ids: MutableMapping[str, NativeRef]) -> ChangeResult:
-        try:
-            self._one(change, ids)
-        except ApiError as exc:
-            return ChangeResult(change.key, False, str(translate(exc, self.where(change.key))))
-        except ProviderError as exc:
-            return ChangeResult(change.key, False, f"{self.where(change.key)}: {exc}")
-        except ValueError as exc:
-            return ChangeResult(change.key, False, f"{self.where(change.key)}: {exc}")
-        return ChangeResult(change.key, True)
-
-    def _one(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
-        res = change.resource
-        if isinstance(res, HubTable):
-            self._table(change, ids)
-        elif isinstance(res, HubAssociation):
-            self._association(change, ids)
-        elif isinstance(res, HubPropagation):
-            self._propagation(change, ids)
-        elif isinstance(res, HubRoute):
-            self._hub_route(change, ids)
-        elif isinstance(res, NetworkRoute):
-            self._network_route(change, ids)
-        elif isinstance(res, ApplianceMode):
-            return  # nothing to set on Alibaba (see transit_read)
-        else:
-            raise PermanentError("not a routing change")
+    def _one(self, change: Change, ids: Ids) -> None:
+        transit.dispatch(change, self, ids)
 
     def _table_id(self, key: str, ids: Mapping[str, NativeRef]) -> str:
-        if key.startswith("ref:"):
-            return key.removeprefix("ref:")
-        if key not in ids:
-            raise PermanentError(
-                "the transit router route table does not exist (its creation failed)"
-            )
-        return ids[key].id
+        why = "the transit router route table does not exist (its creation failed)"
+        return transit.table_id(key, ids, why)
 
     def _token(self, key: str, extra: str = "") -> str:
-        seed = f"{self.policy}|{key}|{extra}|{self.run_id}"
-        return hashlib.sha256(seed.encode()).hexdigest()[:64]
+        return client_token(self.policy, key, extra, self.run_id)
 
     # -- transit router route tables -------------------------------------------------------
 
-    def _table(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
+    def table(self, change: Change, ids: Ids) -> None:
         before, after = change.before, change.after
         if change.action is Action.DELETE and isinstance(before, HubTable):
             table_id = ids[before.key].id
@@ -216,7 +170,7 @@ class TransitWriter:
 
     # -- associations ---------------------------------------------------------------------
 
-    def _association(self, change: Change, ids: Mapping[str, NativeRef]) -> None:
+    def association(self, change: Change, ids: Ids) -> None:
         before, after = change.before, change.after
         if isinstance(before, HubAssociation):
             table_id = self._table_id(before.table, ids)
@@ -286,7 +240,7 @@ class TransitWriter:
 
     # -- propagations ---------------------------------------------------------------------
 
-    def _propagation(self, change: Change, ids: Mapping[str, NativeRef]) -> None:
+    def propagation(self, change: Change, ids: Ids) -> None:
         res = change.resource
         assert isinstance(res, HubPropagation)
         table_id = self._table_id(res.table, ids)
@@ -311,7 +265,7 @@ class TransitWriter:
 
     # -- static entries in transit router route tables ---------------------------------------
 
-    def _hub_route(self, change: Change, ids: Mapping[str, NativeRef]) -> None:
+    def hub_route(self, change: Change, ids: Ids) -> None:
         res = change.resource
         assert isinstance(res, HubRoute)
         table_id = self._table_id(res.table, ids)
@@ -378,82 +332,19 @@ class TransitWriter:
 
     # -- VPC route entries ----------------------------------------------------------------
 
-    def _network_route(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
-        res = change.resource
-        assert isinstance(res, NetworkRoute)
-        entry = self._vpc_entry(res.table, res.destination)
-        name = trr.entry_name(self.policy)
-        if entry is not None and entry.get("RouteEntryName") != name:
-            _, hop = trr.next_hop(entry)
-            raise PermanentError(
-                f"a route to {res.destination} → {hop} in {res.table} is not eastwest's; "
-                "it was left alone"
-            )
-        after = change.after if isinstance(change.after, NetworkRoute) else None
-        if after is None:
-            if entry is not None:
-                self._ignore_vpc(
-                    _VPC_ENTRY_GONE, "DeleteRouteEntry", {"RouteEntryId": entry["RouteEntryId"]}
-                )
-            return
-        kind = trr.hop_type(after.target)
-        if entry is None:
-            created = self._call(
-                "vpc",
-                "CreateRouteEntry",
-                {
-                    "RouteTableId": after.table,
-                    "DestinationCidrBlock": after.destination,
-                    "NextHopType": kind,
-                    "NextHopId": after.target,
-                    "RouteEntryName": name,
-                    "Description": f"eastwest {self.policy}: do not edit",
-                    "ClientToken": self._token(after.key, after.target),
-                },
-            )
-            ids[after.key] = NativeRef(str(created["RouteEntryId"]))
-        elif trr.next_hop(entry) != (kind, after.target):
-            self._call(
-                "vpc",
-                "ModifyRouteEntry",
-                {
-                    "RouteEntryId": entry["RouteEntryId"],
-                    "NewNextHopType": kind,
-                    "NewNextHopId": after.target,
-                },
-            )
+    def appliance(self, change: Change, ids: Ids) -> None:
+        """Nothing to set on Alibaba (see transit_read)."""
 
-    def _vpc_entry(self, table_id: str, destination: str) -> Mapping[str, Any] | None:
-        for e in route_entries(
-            self.api, self.scope.region, table_id, DestinationCidrBlock=destination
-        ):
-            if e.get("Type") != "System":
-                return e
-        return None
+    def network_route(self, change: Change, ids: Ids) -> None:
+        self._entries.write(change, ids)
 
     # -- helpers --------------------------------------------------------------------------
 
     def _ignore(self, codes: tuple[str, ...], action: str, params: Mapping[str, str]) -> None:
-        try:
-            self._call("cbn", action, params)
-        except ApiError as exc:
-            if exc.code not in codes:
-                raise
-
-    def _ignore_vpc(self, codes: tuple[str, ...], action: str, params: Mapping[str, str]) -> None:
-        try:
-            self._call("vpc", action, params)
-        except ApiError as exc:
-            if exc.code not in codes:
-                raise
+        ignoring(self.cloud, codes, partial(self._call, "cbn", action, params))
 
     def _wait(self, done: Callable[[], bool], what: str) -> None:
-        deadline, delay = time.monotonic() + SETTLE_TIMEOUT, 0.1
-        while not done():
-            if time.monotonic() > deadline:
-                raise PermanentError(f"gave up waiting for {what} after {SETTLE_TIMEOUT:.0f}s")
-            self.sleep(delay)
-            delay = min(delay * 2, 5.0)
+        wait_until(done, what, timeout=SETTLE_TIMEOUT, sleep=self.sleep, first=0.1)
 
 
 def _tr_hop(entry: Mapping[str, Any]) -> str | None:

@@ -25,8 +25,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from orchestrator.state import AddressSet, FirewallGroup, FlowRule, Network, Scope, Subnet
-from orchestrator.state.resources import Direction, ports_label, rule_key
+from orchestrator.state.resources import Direction
 from providers.core.marks import Marks
+from providers.core.rules import Ports, observed_rule
 
 TAG_MANAGED = "eastwest:managed"
 TAG_POLICY = "eastwest:policy"
@@ -181,17 +182,8 @@ def rules_from_permissions(
         priority = str(perm.get("Priority", ACCEPT_PRIORITY))
         if policy != "accept" or priority != ACCEPT_PRIORITY:
             peer = f"ref:{policy}@{priority}:{peer.removeprefix('ref:')}"
-        rule = FlowRule(
-            key=rule_key(group.key, direction, ports_label(protocol, lo, hi), peer),
-            scope=group.scope,
-            group=group.key,
-            direction=direction,
-            protocol=protocol,
-            from_port=lo,
-            to_port=hi,
-            peer=peer,
-            description=str(perm.get("Description", "")),
-        )
+        description = str(perm.get("Description", ""))
+        rule = observed_rule(group, direction, Ports(protocol, lo, hi), peer, description)
         yield rule, str(perm.get("SecurityGroupRuleId", ""))
 
 

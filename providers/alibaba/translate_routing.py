@@ -30,6 +30,9 @@ Payload = Mapping[str, Any]
 
 TAG_ROUTES_DIGEST = "eastwest:routes-digest"  # on an owned transit router route table
 ROUTES_TAG_PREFIX = "eastwest:routes:"  # + policy: on a VPC route table, the routes' digest
+# + policy: on a VPC route table eastwest wrote an entry in, tagged before the first entry, so
+# the table stays governed (read) even when no digest was recorded (transit_read.py).
+CLAIM_TAG_PREFIX = "eastwest:routes-claim:"
 # States of an operation under way: never drift, observe again once it has ended.
 BUSY = frozenset(
     {
@@ -55,6 +58,10 @@ def entry_name(policy: str) -> str:
 
 def routes_tag(policy: str) -> str:
     return f"{ROUTES_TAG_PREFIX}{policy}"
+
+
+def claim_tag(policy: str) -> str:
+    return f"{CLAIM_TAG_PREFIX}{policy}"
 
 
 def hop_type(target: str) -> str:

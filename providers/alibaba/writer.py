@@ -10,14 +10,12 @@ a ``ClientToken`` replays a create) and "not found" on delete are success.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 
-from orchestrator.errors import PermanentError, ProviderError
+from orchestrator.errors import PermanentError
 from orchestrator.state import (
-    Action,
     AddressSet,
     Change,
     FirewallGroup,
@@ -26,16 +24,19 @@ from orchestrator.state import (
     Scope,
     Step,
 )
-from orchestrator.state.resources import address_set_key
 from providers.alibaba import translate as tr
 from providers.alibaba import translate_routing as trr
 from providers.alibaba.attach import AlibabaInterfaces
-from providers.alibaba.errors import ApiError, translate
+from providers.alibaba.errors import AlibabaCloud, ApiError
 from providers.alibaba.reader import Api
 from providers.alibaba.records import VpcRecords
-from providers.alibaba.transit_write import ROUTE_KINDS, TransitWriter
+from providers.alibaba.transit_write import TransitWriter
 from providers.base import ChangeResult, Report
+from providers.core import engine as core
 from providers.core.attachment_apply import apply_attachments
+from providers.core.prefix_list_edits import prefix_list_edits
+from providers.core.settle import wait_until
+from providers.core.transit import ROUTE_KINDS
 
 PER_CALL = 100  # Permissions.N and SecurityGroupRuleId.N: 1-100
 CREATE_ENTRIES = 50  # CreateVpcPrefixList: PrefixListEntries.N ≤ 50; the rest by Modify
@@ -43,7 +44,6 @@ TAG_RESOURCES = 50  # TagResources: ResourceId.N ≤ 50
 _GROUP_GONE = ("InvalidSecurityGroup.NotFound", "InvalidSecurityGroupId.NotFound")
 _LIST_GONE = ("ResourceNotFound.PrefixList",)
 _SETTLE_TIMEOUT = 120.0
-_KINDS = frozenset({"address_set", "firewall_group", "flow_rule"})
 
 
 class AlibabaWriter:
@@ -57,10 +57,10 @@ class AlibabaWriter:
     ) -> None:
         self.api, self.scope, self.policy, self.run_id = api, scope, policy, run_id
         self.sleep = sleep
+        self.cloud = AlibabaCloud(scope)
 
     def where(self, key: str) -> str:
-        rel = key.removeprefix(f"{self.scope}/")
-        return f"alibaba {self.scope.account} {self.scope.region} {rel}"
+        return self.cloud.where(key)
 
     def _call(self, product: str, action: str, params: Mapping[str, str]) -> dict[str, object]:
         body: dict[str, object] = self.api.call(self.scope.region, product, action, params)
@@ -73,29 +73,34 @@ class AlibabaWriter:
         ids: MutableMapping[str, NativeRef],
         report: Report | None = None,
     ) -> list[ChangeResult]:
-        sink = report or (lambda _: None)
-        mine = [c for c in changes if c.resource.kind in _KINDS]
-        attaching = [c for c in changes if c.resource.kind == "group_attachment"]
-        results = {}
-        if attaching and step is Step.REMOVE_RULES:  # off the interfaces before rules go
-            results = self._attachments(attaching, ids, sink)
-        if step in (Step.ADD_RULES, Step.REMOVE_RULES):
-            results |= self._rules(step, mine, ids, sink)
-        else:
-            results |= self._containers(step, mine, ids, sink)
-        if attaching and step is Step.ADD_RULES:  # onto the interfaces once the rules are in
-            results |= self._attachments(attaching, ids, sink)
-        routing = [c for c in changes if c.resource.kind in ROUTE_KINDS]
-        if routing:
-            transit = TransitWriter(self.api, self.scope, self.policy, self.run_id, self.sleep)
-            results |= transit.apply(step, routing, ids, sink)
-        for change in changes:
-            if change.key not in results:
-                kind = change.resource.kind
-                why = f"{self.where(change.key)}: {kind} is not supported on Alibaba yet"
-                results[change.key] = ChangeResult(change.key, False, why)
-                sink(results[change.key])
-        return [results[c.key] for c in changes]
+        return core.apply_step(self._kinds(), step, changes, ids, report)
+
+    def _kinds(self) -> core.Kinds:
+        transit = TransitWriter(self.api, self.scope, self.policy, self.run_id, self.sleep)
+        return core.Kinds(
+            cloud=self.cloud,
+            label="Alibaba",
+            containers={
+                "address_set": core.ContainerKind(
+                    lambda aset: NativeRef(self._create_prefix_list(aset)),
+                    self._modify_prefix_list,
+                    lambda _, ref: self._ignore(
+                        _LIST_GONE, "vpc", "DeleteVpcPrefixList", PrefixListId=ref.id
+                    ),
+                ),
+                "firewall_group": core.ContainerKind(
+                    lambda group: NativeRef(self._create_group(group)),
+                    self._restore_group,
+                    self._delete_group,
+                ),
+            },
+            rules=core.RuleKind(
+                self._write_rules, per_call=PER_CALL, parent_gone=frozenset(_GROUP_GONE)
+            ),
+            attachments=self._attachments,
+            transit=transit.apply,
+            transit_kinds=ROUTE_KINDS,
+        )
 
     def _attachments(
         self, changes: Sequence[Change], ids: Mapping[str, NativeRef], report: Report
@@ -103,62 +108,12 @@ class AlibabaWriter:
         ops = AlibabaInterfaces(self.api, self.scope, self.policy)
         return apply_attachments(ops, self.policy, changes, ids, report)
 
-    # -- containers -----------------------------------------------------------------------
-
-    def _containers(
-        self,
-        step: Step,
-        changes: Sequence[Change],
-        ids: MutableMapping[str, NativeRef],
-        report: Report,
-    ) -> dict[str, ChangeResult]:
-        # Groups go before prefix lists when deleting (their rules reference the lists), after
-        # them when creating.
-        order = {"address_set": 0, "firewall_group": 1}
-        if step is Step.DELETE_CONTAINERS:
-            order = {"firewall_group": 0, "address_set": 1}
-        results: dict[str, ChangeResult] = {}
-        for change in sorted(changes, key=lambda c: order.get(c.resource.kind, 2)):
-            results[change.key] = self._guard(change, ids)
-            report(results[change.key])
-        return results
-
-    def _guard(self, change: Change, ids: MutableMapping[str, NativeRef]) -> ChangeResult:
-        try:
-            self._container(change, ids)
-        except ApiError as exc:
-            return ChangeResult(change.key, False, str(translate(exc, self.where(change.key))))
-        except (ProviderError, ValueError) as exc:
-            return ChangeResult(change.key, False, f"{self.where(change.key)}: {exc}")
-        return ChangeResult(change.key, True)
-
-    def _container(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
-        before, after = change.before, change.after
-        if isinstance(after, AddressSet) and change.action is Action.CREATE:
-            ids[after.key] = NativeRef(self._create_prefix_list(after))
-        elif isinstance(after, AddressSet) and isinstance(before, AddressSet):
-            self._modify_prefix_list(before, after, ids[after.key].id)
-        elif isinstance(after, FirewallGroup) and change.action is Action.CREATE:
-            ids[after.key] = NativeRef(self._create_group(after))
-        elif isinstance(after, FirewallGroup) and isinstance(before, FirewallGroup):
-            self._restore_group(before, after, ids[after.key].id)
-        elif change.action is Action.DELETE and isinstance(before, FirewallGroup):
-            self._ignore(
-                _GROUP_GONE, "ecs", "DeleteSecurityGroup", SecurityGroupId=ids[before.key].id
-            )
-            VpcRecords(self._call, self.scope, self.policy).forget(before.segment, before.network)
-        elif change.action is Action.DELETE and isinstance(before, AddressSet):
-            self._ignore(_LIST_GONE, "vpc", "DeleteVpcPrefixList", PrefixListId=ids[before.key].id)
-        else:
-            raise PermanentError(
-                f"{self.where(change.key)}: no way to {change.action.name.lower()} it"
-            )
+    def _delete_group(self, group: FirewallGroup, ref: NativeRef) -> None:
+        self._ignore(_GROUP_GONE, "ecs", "DeleteSecurityGroup", SecurityGroupId=ref.id)
+        VpcRecords(self._call, self.scope, self.policy).forget(group.segment, group.network)
 
     def _token(self, key: str, extra: str = "") -> str:
-        # A replay (a retry, or a re-run of the same plan after a crash) returns what the first
-        # request created; the run id keeps a later plan from getting a deleted object back.
-        seed = f"{self.policy}|{key}|{extra}|{self.run_id}"
-        return hashlib.sha256(seed.encode()).hexdigest()[:64]
+        return core.client_token(self.policy, key, extra, self.run_id)
 
     # -- prefix lists -----------------------------------------------------------------------
 
@@ -181,19 +136,17 @@ class AlibabaWriter:
             self._modify(pl_id, tr.flatten("AddPrefixListEntry", [{"Cidr": c} for c in chunk]))
         return pl_id
 
-    def _modify_prefix_list(self, before: AddressSet, after: AddressSet, pl_id: str) -> None:
-        add = sorted(after.cidrs - before.cidrs)
-        remove = sorted(before.cidrs - after.cidrs)
-        if after.max_entries > before.max_entries:  # grow before adding
-            self._modify(pl_id, {"MaxEntries": str(after.max_entries)})
-        for start in range(0, len(add), PER_CALL):
-            entries = [{"Cidr": c} for c in add[start : start + PER_CALL]]
-            self._modify(pl_id, tr.flatten("AddPrefixListEntry", entries))
-        for start in range(0, len(remove), PER_CALL):
-            entries = [{"Cidr": c} for c in remove[start : start + PER_CALL]]
-            self._modify(pl_id, tr.flatten("RemovePrefixListEntry", entries))
-        if after.max_entries < before.max_entries:  # shrink after removing
-            self._modify(pl_id, {"MaxEntries": str(after.max_entries)})
+    def _modify_prefix_list(
+        self, before: AddressSet, after: AddressSet, ref: NativeRef
+    ) -> NativeRef:
+        for edit in prefix_list_edits(before, after):
+            params: dict[str, str] = {}
+            if edit.max_entries is not None:
+                params["MaxEntries"] = str(edit.max_entries)
+            params |= tr.flatten("AddPrefixListEntry", [{"Cidr": c} for c in edit.add])
+            params |= tr.flatten("RemovePrefixListEntry", [{"Cidr": c} for c in edit.remove])
+            self._modify(ref.id, params)
+        return ref
 
     def _modify(self, pl_id: str, params: Mapping[str, str]) -> None:
         self._call("vpc", "ModifyVpcPrefixList", {"PrefixListId": pl_id, **params})
@@ -202,25 +155,17 @@ class AlibabaWriter:
     def _settled(self, pl_id: str) -> None:
         """Wait (bounded) until the list is ``Created`` again: a modify is asynchronous, and a
         second one while it runs answers ``IncorrectStatus.PrefixList``."""
-        deadline, delay = time.monotonic() + _SETTLE_TIMEOUT, 0.2
-        while True:
+
+        def created() -> bool:
             body = self._call(
                 "vpc", "ListPrefixLists", {"PrefixListIds.1": pl_id, "MaxResults": "1"}
             )
             found = body.get("PrefixLists") or []
-            status = (
-                found[0].get("PrefixListStatus", "Created")
-                if isinstance(found, list) and found
-                else "Created"
-            )
-            if status == "Created":
-                return
-            if time.monotonic() > deadline:
-                raise PermanentError(
-                    f"prefix list {pl_id} still {status} after {_SETTLE_TIMEOUT:.0f}s"
-                )
-            self.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            if not isinstance(found, list) or not found:
+                return True
+            return bool(found[0].get("PrefixListStatus", "Created") == "Created")
+
+        wait_until(created, f"prefix list {pl_id}", timeout=_SETTLE_TIMEOUT, sleep=self.sleep)
 
     # -- security groups ----------------------------------------------------------------------
 
@@ -247,17 +192,19 @@ class AlibabaWriter:
             {"SecurityGroupId": gid, **tr.flatten("Permissions", [tr.BASELINE])},
         )
 
-    def _restore_group(self, before: FirewallGroup, after: FirewallGroup, gid: str) -> None:
+    def _restore_group(
+        self, before: FirewallGroup, after: FirewallGroup, ref: NativeRef
+    ) -> NativeRef:
         if before.name == after.name and before.description == after.description + (
             tr.BASELINE_MISSING
         ):
-            self._baseline(gid)
-            return
+            self._baseline(ref.id)
+            return ref
         if before.name == after.name and before.description == after.description + (
             tr.BASELINE_UNWANTED
         ):
-            self._baseline(gid, "RevokeSecurityGroupEgress")
-            return
+            self._baseline(ref.id, "RevokeSecurityGroupEgress")
+            return ref
         raise PermanentError(
             "a security group's name or description cannot be changed in place by eastwest; "
             "delete the group in the console or rename the segment"
@@ -265,54 +212,18 @@ class AlibabaWriter:
 
     # -- rules ----------------------------------------------------------------------------
 
-    def _rules(
-        self, step: Step, changes: Sequence[Change], ids: Mapping[str, NativeRef], report: Report
-    ) -> dict[str, ChangeResult]:
-        batches: dict[tuple[str, str], list[FlowRule]] = defaultdict(list)
-        for change in changes:
-            if isinstance(change.resource, FlowRule):
-                batches[(change.resource.group, change.resource.direction)].append(change.resource)
-        results: dict[str, ChangeResult] = {}
-        for (group, direction), rules in sorted(batches.items()):
-            for start in range(0, len(rules), PER_CALL):
-                chunk = rules[start : start + PER_CALL]
-                for result in self._batch(step, group, direction, chunk, ids):
-                    results[result.key] = result
-                    report(result)
-        return results
-
-    def _batch(
-        self,
-        step: Step,
-        group: str,
-        direction: str,
-        rules: list[FlowRule],
-        ids: Mapping[str, NativeRef],
-    ) -> list[ChangeResult]:
-        if group not in ids:
-            why = f"{self.where(group)}: the security group does not exist (its creation failed)"
-            return [ChangeResult(r.key, False, why) for r in rules]
-        gid = ids[group].id
-        suffix = "Egress" if direction == "egress" else ""
-        try:
-            if step is Step.ADD_RULES:
-                perms = [tr.permission(r, self._peer_id(r, ids)) for r in rules]
-                params = {"SecurityGroupId": gid, **tr.flatten("Permissions", perms)}
-                self._call("ecs", f"AuthorizeSecurityGroup{suffix}", params)
-            else:
-                self._revoke(suffix, gid, rules, ids)
-        except ApiError as exc:
-            if step is Step.REMOVE_RULES and exc.code in _GROUP_GONE:
-                return [ChangeResult(r.key, True) for r in rules]  # gone with its group
-            text = str(translate(exc, self.where(group)))
-            return [ChangeResult(r.key, False, text) for r in rules]
-        except ValueError as exc:
-            return [ChangeResult(r.key, False, f"{self.where(r.key)}: {exc}") for r in rules]
-        return [ChangeResult(r.key, True) for r in rules]
-
-    def _revoke(
-        self, suffix: str, gid: str, rules: list[FlowRule], ids: Mapping[str, NativeRef]
+    def _write_rules(
+        self, adding: bool, gid: str, direction: str, rules: Sequence[FlowRule], ids: core.Ids
     ) -> None:
+        suffix = "Egress" if direction == "egress" else ""
+        if not adding:
+            self._revoke(suffix, gid, rules, ids)
+            return
+        perms = [tr.permission(r, core.peer_id(self.scope, r, ids)) for r in rules]
+        params = {"SecurityGroupId": gid, **tr.flatten("Permissions", perms)}
+        self._call("ecs", f"AuthorizeSecurityGroup{suffix}", params)
+
+    def _revoke(self, suffix: str, gid: str, rules: Sequence[FlowRule], ids: core.Ids) -> None:
         rule_ids = sorted({i for r in rules if r.key in ids for i in ids[r.key].id.split(",") if i})
         unknown = [r for r in rules if r.key not in ids]
         action = f"RevokeSecurityGroup{suffix}"
@@ -322,15 +233,8 @@ class AlibabaWriter:
                 "ecs", action, {"SecurityGroupId": gid, **tr.repeat("SecurityGroupRuleId", chunk)}
             )
         if unknown:  # by content: only rules eastwest wrote itself can be named this way
-            perms = [tr.permission(r, self._peer_id(r, ids)) for r in unknown]
+            perms = [tr.permission(r, core.peer_id(self.scope, r, ids)) for r in unknown]
             self._call("ecs", action, {"SecurityGroupId": gid, **tr.flatten("Permissions", perms)})
-
-    def _peer_id(self, rule: FlowRule, ids: Mapping[str, NativeRef]) -> str | None:
-        kind, _, segment = rule.peer.partition(":")
-        if kind != "set":
-            return None
-        ref = ids.get(address_set_key(self.scope, segment))
-        return ref.id if ref is not None else None
 
     def _ignore(self, codes: tuple[str, ...], product: str, action: str, **params: str) -> None:
         try:

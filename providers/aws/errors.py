@@ -59,3 +59,23 @@ def ignoring(codes: tuple[str, ...], call: Callable[..., Any], **kwargs: Any) ->
     except ClientError as exc:
         if error_code(exc) not in codes:
             raise
+
+
+class AwsCloud:
+    """How the writers name places and read errors on AWS (``providers.core.engine.Cloud``)."""
+
+    caught: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, ProviderError)
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def where(self, key: str) -> str:
+        return where(self.scope, key)
+
+    def code(self, exc: BaseException) -> str | None:
+        return error_code(exc) if isinstance(exc, ClientError) else None
+
+    def failure(self, key: str, exc: BaseException) -> str:
+        if isinstance(exc, ProviderError):
+            return str(exc)
+        return str(translate(exc, self.where(key))) if isinstance(exc, Exception) else str(exc)

@@ -14,7 +14,6 @@ and as a conflict otherwise (eastwest leaves it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.state import (
@@ -25,7 +24,6 @@ from orchestrator.state import (
     HubPropagation,
     HubRoute,
     HubTable,
-    NativeRef,
     NetworkRoute,
     Resource,
     Scope,
@@ -44,7 +42,7 @@ from providers.aws import translate_routing as trr
 from providers.aws.reader import PAGE_SUBNETS, owned_filters, pages
 from providers.aws.route_records import PREFIX, read_record
 from providers.aws.routing import PAGE_ROUTE_TABLES, PAGE_TRANSIT, next_hops_of, search_routes
-from providers.core.marks import check_unique
+from providers.core.transit import OwnedRouting, RawTable, add_hub_table
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -94,14 +92,6 @@ def _hub_info(tgw: Mapping[str, Any]) -> HubInfo:
     )
 
 
-@dataclass
-class OwnedRouting:
-    resources: dict[str, Resource] = field(default_factory=dict)
-    native: dict[str, NativeRef] = field(default_factory=dict)
-    applied: dict[str, str] = field(default_factory=dict)
-    foreign: dict[str, str] = field(default_factory=dict)
-
-
 def read_owned_routing(
     ec2: EC2Client, scope: Scope, policy: str, desired: DesiredScope | None
 ) -> OwnedRouting:
@@ -132,28 +122,19 @@ def _owned_tables(ec2: EC2Client, scope: Scope, policy: str) -> list[Mapping[str
 
 
 def _add_tables(found: OwnedRouting, raw: Iterable[Mapping[str, Any]]) -> list[HubTable]:
-    tables: list[HubTable] = []
-    for t in raw:
-        tags = tr.tags_of(t)
-        key = tags[tr.TAG_KEY]
-        hub_name, _, tail = key.partition("/hubtable/")[2].partition("/")
-        segment = tail.removeprefix("segment:") if tail.startswith("segment:") else ""
-        table = HubTable(
-            key,
-            Scope.parse(key.split("/hubtable/")[0]),
-            t["TransitGatewayId"],
-            hub_name,
-            "segment" if segment else "inspection",
-            segment,
-            tags.get("Name", ""),
+    return [
+        add_hub_table(
+            found,
+            RawTable(
+                tr.tags_of(t)[tr.TAG_KEY],
+                t["TransitGatewayRouteTableId"],
+                t["TransitGatewayId"],
+                tr.tags_of(t).get("Name", ""),
+                tr.tags_of(t).get(TAG_ROUTES_DIGEST),
+            ),
         )
-        check_unique(found.native, key, t["TransitGatewayRouteTableId"])
-        found.resources[key] = table
-        found.native[key] = NativeRef(t["TransitGatewayRouteTableId"])
-        if TAG_ROUTES_DIGEST in tags:
-            found.applied[key] = tags[TAG_ROUTES_DIGEST]
-        tables.append(table)
-    return tables
+        for t in raw
+    ]
 
 
 def _read_table(

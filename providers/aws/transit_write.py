@@ -16,11 +16,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.errors import PermanentError, ProviderError
+from orchestrator.errors import PermanentError
 from orchestrator.state import (
     Action,
     ApplianceMode,
@@ -30,31 +31,24 @@ from orchestrator.state import (
     HubRoute,
     HubTable,
     NativeRef,
-    NetworkRoute,
     Scope,
     Step,
 )
 from providers.aws import translate as tr
-from providers.aws.errors import error_code, translate, where
+from providers.aws.errors import AwsCloud, error_code, ignoring, where
 from providers.aws.network_routes import NetworkRouteWriter
 from providers.aws.reader import owned_filters, pages
 from providers.aws.routing import PAGE_TRANSIT
 from providers.base import ChangeResult, Report
+from providers.core import transit
+from providers.core.engine import guard
 from providers.core.marks import Marks
+from providers.core.settle import wait_until
+from providers.core.transit import Ids
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-ROUTE_KINDS = frozenset(
-    {
-        "hub_table",
-        "hub_association",
-        "hub_propagation",
-        "hub_route",
-        "network_route",
-        "appliance_mode",
-    }
-)
 _SETTLE_TIMEOUT = 300.0
 
 
@@ -71,6 +65,7 @@ class TransitWriter:
         self.policy = policy
         self.sleep = sleep
         self._network_routes = NetworkRouteWriter(ec2, scope, policy)
+        self.cloud = AwsCloud(scope)
 
     def where(self, key: str) -> str:
         return where(self.scope, key)
@@ -85,60 +80,30 @@ class TransitWriter:
         """Changes are done in the order given (the planner's), VPC routes of one table
         together; results are reported as they are known."""
         results: dict[str, ChangeResult] = {}
-        routes = [c for c in changes if isinstance(c.resource, NetworkRoute)]
-        others = [c for c in changes if not isinstance(c.resource, NetworkRoute)]
-        # The return path goes in before the routes that send traffic into it, and comes
-        # out after them: VPC routes first when adding, last when removing.
-        removing = step is Step.REMOVE_RULES
-        if not removing:
+        routes, others = transit.split_routes(changes)
+        if transit.routes_first(step):
             self._network_routes.apply(routes, results, report)
         for change in others:
-            results[change.key] = self._guard(change, ids)
+            results[change.key] = guard(self.cloud, change.key, partial(self._one, change, ids))
             report(results[change.key])
         self._settle_propagations(others, ids, results)
-        if removing:
+        if not transit.routes_first(step):
             self._network_routes.apply(routes, results, report)
         return results
 
-    def _guard(self, change: Change, ids: MutableMapping[str, NativeRef]) -> ChangeResult:
-        try:
-            self._one(change, ids)
-        except (ClientError, BotoCoreError) as exc:
-            return ChangeResult(change.key, False, str(translate(exc, self.where(change.key))))
-        except ProviderError as exc:
-            return ChangeResult(change.key, False, str(exc))
-        return ChangeResult(change.key, True)
-
-    def _one(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
-        res = change.resource
-        if isinstance(res, HubTable):
-            self._table(change, ids)
-        elif isinstance(res, HubAssociation):
-            self._association(change, ids)
-        elif isinstance(res, HubPropagation):
-            self._propagation(change, ids)
-        elif isinstance(res, HubRoute):
-            self._hub_route(change, ids)
-        elif isinstance(res, ApplianceMode):
-            self._appliance(change)
-        else:
-            raise PermanentError(f"{self.where(change.key)}: not a routing change")
+    def _one(self, change: Change, ids: Ids) -> None:
+        transit.dispatch(change, self, ids)
 
     def _table_id(self, key: str, ids: Mapping[str, NativeRef]) -> str:
-        if key.startswith("ref:"):
-            return key.removeprefix("ref:")
-        if key not in ids:
-            raise PermanentError(
-                f"{self.where(key)}: the hub table does not exist (its creation failed)"
-            )
-        return ids[key].id
+        why = f"{self.where(key)}: the hub table does not exist (its creation failed)"
+        return transit.table_id(key, ids, why)
 
     # -- hub tables -----------------------------------------------------------------------
 
-    def _table(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
+    def table(self, change: Change, ids: Ids) -> None:
         before, after = change.before, change.after
         if change.action is Action.DELETE and isinstance(before, HubTable):
-            self._ignore(
+            ignoring(
                 ("InvalidRouteTableID.NotFound",),
                 self.ec2.delete_transit_gateway_route_table,
                 TransitGatewayRouteTableId=ids[before.key].id,
@@ -168,7 +133,7 @@ class TransitWriter:
             and marks.owns(tr.tags_of(t), table.key)
         )
         for _, extra in mine[1:]:
-            self._ignore(
+            ignoring(
                 ("InvalidRouteTableID.NotFound",),
                 self.ec2.delete_transit_gateway_route_table,
                 TransitGatewayRouteTableId=extra,
@@ -204,10 +169,10 @@ class TransitWriter:
 
     # -- associations ---------------------------------------------------------------------
 
-    def _association(self, change: Change, ids: Mapping[str, NativeRef]) -> None:
+    def association(self, change: Change, ids: Ids) -> None:
         before, after = change.before, change.after
         if isinstance(before, HubAssociation):
-            self._ignore(
+            ignoring(
                 ("InvalidAssociation.NotFound", "InvalidRouteTableID.NotFound"),
                 self.ec2.disassociate_transit_gateway_route_table,
                 TransitGatewayRouteTableId=self._table_id(before.table, ids),
@@ -246,7 +211,7 @@ class TransitWriter:
 
     # -- propagations ---------------------------------------------------------------------
 
-    def _propagation(self, change: Change, ids: Mapping[str, NativeRef]) -> None:
+    def propagation(self, change: Change, ids: Ids) -> None:
         res = change.resource
         assert isinstance(res, HubPropagation)
         call: Callable[..., Any] = self.ec2.enable_transit_gateway_route_table_propagation
@@ -257,7 +222,7 @@ class TransitWriter:
                 "TransitGatewayRouteTablePropagation.NotFound",
                 "InvalidRouteTableID.NotFound",
             )
-        self._ignore(
+        ignoring(
             benign,
             call,
             TransitGatewayRouteTableId=self._table_id(res.table, ids),
@@ -297,12 +262,12 @@ class TransitWriter:
 
     # -- static routes in hub tables -------------------------------------------------------
 
-    def _hub_route(self, change: Change, ids: Mapping[str, NativeRef]) -> None:
+    def hub_route(self, change: Change, ids: Ids) -> None:
         res = change.resource
         assert isinstance(res, HubRoute)
         table_id = self._table_id(res.table, ids)
         if change.action is Action.DELETE:
-            self._ignore(
+            ignoring(
                 ("InvalidRoute.NotFound", "InvalidRouteTableID.NotFound"),
                 self.ec2.delete_transit_gateway_route,
                 TransitGatewayRouteTableId=table_id,
@@ -331,7 +296,10 @@ class TransitWriter:
 
     # -- appliance mode -------------------------------------------------------------------
 
-    def _appliance(self, change: Change) -> None:
+    def network_route(self, change: Change, _: Ids) -> None:
+        raise PermanentError(f"{self.where(change.key)}: VPC routes go by table, not one by one")
+
+    def appliance(self, change: Change, _: Ids) -> None:
         res = change.after
         if not isinstance(res, ApplianceMode):
             return  # never turned off: the attachment is not eastwest's
@@ -340,21 +308,6 @@ class TransitWriter:
             Options={"ApplianceModeSupport": "enable" if res.enabled else "disable"},
         )
 
-    # -- helpers --------------------------------------------------------------------------
-
-    def _ignore(self, codes: tuple[str, ...], call: Callable[..., Any], **kwargs: Any) -> None:
-        try:
-            call(**kwargs)
-        except ClientError as exc:
-            if error_code(exc) not in codes:
-                raise
-
     def _wait(self, done: Callable[[], bool], what: str) -> None:
-        deadline, delay = time.monotonic() + _SETTLE_TIMEOUT, 0.2
-        while not done():
-            if time.monotonic() > deadline:
-                raise PermanentError(
-                    f"aws {self.scope}: gave up waiting for {what} after {_SETTLE_TIMEOUT:.0f}s"
-                )
-            self.sleep(delay)
-            delay = min(delay * 2, 5.0)
+        where = f"aws {self.scope}: "
+        wait_until(done, what, timeout=_SETTLE_TIMEOUT, sleep=self.sleep, where=where)

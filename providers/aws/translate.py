@@ -18,8 +18,9 @@ from orchestrator.state import (
     Scope,
     Subnet,
 )
-from orchestrator.state.resources import Direction, ports_label, rule_key
+from orchestrator.state.resources import Direction
 from providers.core.marks import Marks
+from providers.core.rules import Ports, observed_rule
 
 TAG_MANAGED = "eastwest:managed"
 TAG_POLICY = "eastwest:policy"
@@ -132,17 +133,7 @@ def _rule(
 ) -> FlowRule:
     protocol = _protocol(str(perm.get("IpProtocol", "-1")))
     lo, hi = (-1, -1) if protocol == "all" else (perm.get("FromPort", -1), perm.get("ToPort", -1))
-    return FlowRule(
-        key=rule_key(group.key, direction, ports_label(protocol, lo, hi), peer),
-        scope=group.scope,
-        group=group.key,
-        direction=direction,
-        protocol=protocol,
-        from_port=lo,
-        to_port=hi,
-        peer=peer,
-        description=description,
-    )
+    return observed_rule(group, direction, Ports(protocol, lo, hi), peer, description)
 
 
 def _protocol(raw: str) -> str:

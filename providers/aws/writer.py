@@ -7,17 +7,14 @@ part of it already happened is retried rule by rule with the same rule.
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from orchestrator.errors import PermanentError, ProviderError
+from orchestrator.errors import PermanentError
 from orchestrator.state import (
-    Action,
     AddressSet,
     Change,
     FirewallGroup,
@@ -26,17 +23,20 @@ from orchestrator.state import (
     Scope,
     Step,
 )
-from orchestrator.state.resources import address_set_key, cidrs_digest
+from orchestrator.state.resources import cidrs_digest
 from providers.aws import translate as tr
 from providers.aws.attach import AwsInterfaces
-from providers.aws.errors import error_code, translate, where
-from providers.aws.prefix_list_edits import ENTRIES_PER_CALL, chunks, prefix_list_edits
+from providers.aws.errors import AwsCloud, error_code, ignoring, where
 from providers.aws.records import VpcRecords
 from providers.aws.transit_read import TAG_ROUTES_DIGEST
-from providers.aws.transit_write import ROUTE_KINDS, TransitWriter
+from providers.aws.transit_write import TransitWriter
 from providers.base import ChangeResult, Report
+from providers.core import engine as core
 from providers.core.attachment_apply import apply_attachments
 from providers.core.marks import Marks
+from providers.core.prefix_list_edits import ENTRIES_PER_CALL, chunks, prefix_list_edits
+from providers.core.settle import wait_until
+from providers.core.transit import ROUTE_KINDS
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -52,6 +52,7 @@ class AwsWriter:
         self.scope = scope
         self.policy = policy
         self.run_id = run_id
+        self.cloud = AwsCloud(scope)
 
     def where(self, key: str) -> str:
         return where(self.scope, key)
@@ -63,79 +64,52 @@ class AwsWriter:
         ids: MutableMapping[str, NativeRef],
         report: Report | None = None,
     ) -> list[ChangeResult]:
-        """Results come back in the order of ``changes`` whatever order the work is done in;
-        ``report`` hears each one as soon as it is known."""
-        sink = report or (lambda _: None)
-        routing = [c for c in changes if c.resource.kind in ROUTE_KINDS]
-        attaching = [c for c in changes if c.resource.kind == "group_attachment"]
-        security = [c for c in changes if c not in routing and c not in attaching]
-        if attaching and step is Step.REMOVE_RULES:  # off the interfaces before rules go
-            results = self._attachments(attaching, ids, sink)
-        else:
-            results = {}
-        if step is Step.ADD_RULES or step is Step.REMOVE_RULES:
-            results |= self._rules(step, security, ids, sink)
-        else:
-            results |= self._containers(step, security, ids, sink)
-        if attaching and step is Step.ADD_RULES:  # onto the interfaces once the rules are in
-            results |= self._attachments(attaching, ids, sink)
-        if routing:
-            transit = TransitWriter(self.ec2, self.scope, self.policy)
-            results |= transit.apply(step, routing, ids, sink)
-        return [results[c.key] for c in changes]
+        return core.apply_step(self._kinds(), step, changes, ids, report)
 
-    def _containers(
-        self,
-        step: Step,
-        changes: Sequence[Change],
-        ids: MutableMapping[str, NativeRef],
-        report: Report,
-    ) -> dict[str, ChangeResult]:
-        # Groups go before address sets when deleting: their rules may reference the sets.
-        order = {"firewall_group": 0, "address_set": 1}
-        if step is Step.CREATE_CONTAINERS:
-            order = {"address_set": 0, "firewall_group": 1}
-        results: dict[str, ChangeResult] = {}
-        for change in sorted(changes, key=lambda c: order[c.resource.kind]):
-            results[change.key] = self._guard(change, ids)
-            report(results[change.key])
-        return results
+    def _kinds(self) -> core.Kinds:
+        transit = TransitWriter(self.ec2, self.scope, self.policy)
+        return core.Kinds(
+            cloud=self.cloud,
+            label="AWS",
+            containers={
+                "address_set": core.ContainerKind(
+                    self._create_prefix_list, self._modify_prefix_list, self._delete_prefix_list
+                ),
+                "firewall_group": core.ContainerKind(
+                    lambda g: NativeRef(self._create_group(g)),
+                    self._refuse_group_change,
+                    self._delete_group,
+                ),
+            },
+            rules=core.RuleKind(
+                self._write_rules,
+                per_call=0,  # EC2 takes a group's new rules in one call
+                exists=frozenset({"InvalidPermission.Duplicate"}),
+                gone=frozenset({"InvalidPermission.NotFound"}),
+            ),
+            attachments=self._attachments,
+            transit=transit.apply,
+            transit_kinds=ROUTE_KINDS,
+        )
 
-    def _guard(self, change: Change, ids: MutableMapping[str, NativeRef]) -> ChangeResult:
-        try:
-            self._container(change, ids)
-        except (ClientError, BotoCoreError) as exc:
-            return ChangeResult(change.key, False, str(translate(exc, self.where(change.key))))
-        except ProviderError as exc:
-            return ChangeResult(change.key, False, str(exc))
-        return ChangeResult(change.key, True)
+    def _delete_group(self, group: FirewallGroup, ref: NativeRef) -> None:
+        ignoring(("InvalidGroup.NotFound",), self.ec2.delete_security_group, GroupId=ref.id)
+        VpcRecords(self.ec2, self.scope, self.policy).forget(group.segment, group.network)
 
-    def _container(self, change: Change, ids: MutableMapping[str, NativeRef]) -> None:
-        before, after = change.before, change.after
-        if isinstance(after, AddressSet) and change.action is Action.CREATE:
-            ids[after.key] = self._create_prefix_list(after)
-        elif isinstance(after, AddressSet) and isinstance(before, AddressSet):
-            ids[after.key] = self._modify_prefix_list(before, after, ids[after.key])
-        elif isinstance(after, FirewallGroup) and change.action is Action.CREATE:
-            ids[after.key] = NativeRef(self._create_group(after))
-        elif change.action is Action.DELETE and isinstance(before, FirewallGroup):
-            self._ignore(
-                ("InvalidGroup.NotFound",),
-                self.ec2.delete_security_group,
-                GroupId=ids[before.key].id,
-            )
-            VpcRecords(self.ec2, self.scope, self.policy).forget(before.segment, before.network)
-        elif change.action is Action.DELETE and isinstance(before, AddressSet):
-            self._ignore(
-                ("InvalidPrefixListID.NotFound",),
-                self.ec2.delete_managed_prefix_list,
-                PrefixListId=ids[before.key].id,
-            )
-        else:
-            raise PermanentError(
-                f"{self.where(change.key)}: a security group cannot be changed in place; "
-                "delete it in the console or rename the segment"
-            )
+    def _delete_prefix_list(self, _: AddressSet, ref: NativeRef) -> None:
+        ignoring(
+            ("InvalidPrefixListID.NotFound",),
+            self.ec2.delete_managed_prefix_list,
+            PrefixListId=ref.id,
+        )
+
+    def _refuse_group_change(
+        self, _: FirewallGroup, after: FirewallGroup, __: NativeRef
+    ) -> NativeRef:
+        raise PermanentError(
+            f"{self.where(after.key)}: a security group cannot be changed in place; "
+            "delete it in the console or rename the segment"
+        )
 
     # -- address sets (managed prefix lists) ---------------------------------------------
 
@@ -147,12 +121,8 @@ class AwsWriter:
         tags += [{"Key": tr.TAG_CIDRS_DIGEST, "Value": digest}]
         if not rest:
             tags += [{"Key": tr.TAG_VERSION, "Value": "1"}]  # a new list is version 1
-        # The client token makes a retry, or a re-run of the same plan after a crash, return the
-        # same list rather than a second one. EC2 remembers tokens long after a delete, so the
-        # plan's run id keeps a later plan that re-creates the list from getting the deleted
-        # one back; keys repeat across policies in one account, so the policy name is in too.
-        seed = f"{self.policy}|{aset.key}|{digest}|{self.run_id}"
-        token = hashlib.sha256(seed.encode()).hexdigest()[:64]
+        # EC2 remembers client tokens long after a delete: the run id in the token matters.
+        token = core.client_token(self.policy, aset.key, digest, self.run_id)
         created = self.ec2.create_managed_prefix_list(
             PrefixListName=aset.name,
             MaxEntries=aset.max_entries,
@@ -194,17 +164,20 @@ class AwsWriter:
 
     def _settled(self, pl_id: str) -> NativeRef:
         """Wait until a create/modify has finished; return the list's id and new version."""
-        deadline, delay = time.monotonic() + _SETTLE_TIMEOUT, 0.2
-        while True:
+        seen: list[Any] = []
+
+        def done() -> bool:
             pl = self.ec2.describe_managed_prefix_lists(PrefixListIds=[pl_id])["PrefixLists"][0]
+            seen.append(pl)
             state = pl.get("State", "")
-            if state.endswith("-complete"):
-                return NativeRef(pl_id, int(pl["Version"]))
-            if state.endswith("-failed") or time.monotonic() > deadline:
-                reason = pl.get("StateMessage", "") or f"still {state} after {_SETTLE_TIMEOUT:.0f}s"
+            if state.endswith("-failed"):
+                reason = pl.get("StateMessage", "")
                 raise PermanentError(f"{self.where(pl_id)}: prefix list {state}: {reason}")
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            return state.endswith("-complete")
+
+        what = f"prefix list {pl_id} to settle"
+        wait_until(done, what, timeout=_SETTLE_TIMEOUT, where=f"{self.where(pl_id)}: ")
+        return NativeRef(pl_id, int(seen[-1]["Version"]))
 
     def _tag_version(self, ref: NativeRef, digest: str) -> None:
         self.ec2.create_tags(
@@ -232,7 +205,7 @@ class AwsWriter:
             gid = self._adopt_group(group)
         # A new group allows all egress; eastwest's allow only declared flows. Revoked on the
         # adoption path too: a run that crashed between the create and this call left it open.
-        self._ignore(
+        ignoring(
             ("InvalidPermission.NotFound",),
             self.ec2.revoke_security_group_egress,
             GroupId=gid,
@@ -266,65 +239,11 @@ class AwsWriter:
 
     # -- rules ----------------------------------------------------------------------------
 
-    def _rules(
-        self,
-        step: Step,
-        changes: Sequence[Change],
-        ids: Mapping[str, NativeRef],
-        report: Report,
-    ) -> dict[str, ChangeResult]:
-        batches: dict[tuple[str, str], list[FlowRule]] = defaultdict(list)
-        for change in changes:
-            rule = change.resource
-            if isinstance(rule, FlowRule):
-                batches[(rule.group, rule.direction)].append(rule)
-        results: dict[str, ChangeResult] = {}
-        for (group, direction), rules in sorted(batches.items()):
-            for result in self._batch(step, group, direction, rules, ids):
-                results[result.key] = result
-                report(result)
-        return results
-
-    def _batch(
-        self,
-        step: Step,
-        group: str,
-        direction: str,
-        rules: list[FlowRule],
-        ids: Mapping[str, NativeRef],
-    ) -> list[ChangeResult]:
-        if group not in ids:
-            why = f"{self.where(group)}: the security group does not exist (its creation failed)"
-            return [ChangeResult(r.key, False, why) for r in rules]
-        adding = step is Step.ADD_RULES
-        call = self._call(adding, direction)
-        benign = "InvalidPermission.Duplicate" if adding else "InvalidPermission.NotFound"
-        try:
-            perms = [tr.ip_permission(r, self._peer_id(r, ids)) for r in rules]
-            call(GroupId=ids[group].id, IpPermissions=perms)
-        except ClientError as exc:
-            if error_code(exc) != benign or len(rules) == 1:
-                return self._failed(rules, exc) if error_code(exc) != benign else _ok(rules)
-            # Part of the batch already happened (a re-run after a crash): go rule by rule.
-            return [self._single(call, benign, ids[group].id, r, ids) for r in rules]
-        except ValueError as exc:
-            return [ChangeResult(r.key, False, f"{self.where(r.key)}: {exc}") for r in rules]
-        return _ok(rules)
-
-    def _single(
-        self,
-        call: Callable[..., Any],
-        benign: str,
-        gid: str,
-        rule: FlowRule,
-        ids: Mapping[str, NativeRef],
-    ) -> ChangeResult:
-        try:
-            call(GroupId=gid, IpPermissions=[tr.ip_permission(rule, self._peer_id(rule, ids))])
-        except ClientError as exc:
-            if error_code(exc) != benign:
-                return ChangeResult(rule.key, False, str(translate(exc, self.where(rule.key))))
-        return ChangeResult(rule.key, True)
+    def _write_rules(
+        self, adding: bool, gid: str, direction: str, rules: Sequence[FlowRule], ids: core.Ids
+    ) -> None:
+        perms = [tr.ip_permission(r, core.peer_id(self.scope, r, ids)) for r in rules]
+        self._call(adding, direction)(GroupId=gid, IpPermissions=perms)
 
     def _call(self, adding: bool, direction: str) -> Callable[..., Any]:
         if adding:
@@ -334,23 +253,6 @@ class AwsWriter:
         if direction == "ingress":
             return self.ec2.revoke_security_group_ingress
         return self.ec2.revoke_security_group_egress
-
-    def _peer_id(self, rule: FlowRule, ids: Mapping[str, NativeRef]) -> str | None:
-        kind, _, segment = rule.peer.partition(":")
-        if kind != "set":
-            return None
-        ref = ids.get(address_set_key(self.scope, segment))
-        return ref.id if ref is not None else None
-
-    def _failed(self, rules: list[FlowRule], exc: ClientError) -> list[ChangeResult]:
-        return [ChangeResult(r.key, False, str(translate(exc, self.where(r.group)))) for r in rules]
-
-    def _ignore(self, codes: tuple[str, ...], call: Callable[..., Any], **kwargs: Any) -> None:
-        try:
-            call(**kwargs)
-        except ClientError as exc:
-            if error_code(exc) not in codes:
-                raise
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -378,7 +280,3 @@ def _tag_spec(
         "ResourceType": resource_type,
         "Tags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags],
     }
-
-
-def _ok(rules: list[FlowRule]) -> list[ChangeResult]:
-    return [ChangeResult(r.key, True) for r in rules]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from orchestrator.state import FlowRule
+from orchestrator.state.resources import cidrs_digest
 from providers.aws import transit_read, translate
 from terraform import aws, synthesize
 from tests.terraform.states import ADDRSET, GROUP, SCOPE, small_state
@@ -56,6 +57,21 @@ EXPECTED_MODULE: dict[str, Any] = {
                     ]
                 },
             }
+        },
+        # The proof of the list's entries (terraform/aws_lists.py): a no-op plan reads none.
+        "aws_ec2_tag": {
+            "addrset_web_eastwest_cidrs_digest_3b54042d": {
+                "provider": ALIAS,
+                "resource_id": f"${{{PL}.id}}",
+                "key": "eastwest:cidrs-digest",
+                "value": cidrs_digest(["10.10.0.0/15"]),
+            },
+            "addrset_web_eastwest_version_a7b38f0d": {
+                "provider": ALIAS,
+                "resource_id": f"${{{PL}.id}}",
+                "key": "eastwest:version",
+                "value": f"${{{PL}.version}}",
+            },
         },
         "aws_security_group": {
             "fwgroup_db_vpc_0db_27d3ba95": {

@@ -1,13 +1,16 @@
-"""The ModifyManagedPrefixList calls that take a prefix list from one address set to another.
+"""The modify calls that take a prefix list from one address set to another, on any cloud.
 
-Pure: in, the observed and the desired ``AddressSet``; out, the calls in order. EC2 sets three
-rules this follows:
+Pure: in, the observed and the desired ``AddressSet``; out, the calls in order. AWS
+(``ModifyManagedPrefixList``) sets three rules, and Alibaba's ``ModifyVpcPrefixList`` is held to
+the same ones (it refuses a call that leaves more entries than ``MaxEntries`` just the same):
 
 - a call changes the entries or the size (``MaxEntries``), never both
-  (``InvalidParameterCombination``), so a resize is a call of its own, and the writer waits for
-  ``modify-complete`` before the next;
+  (``InvalidParameterCombination`` on AWS), so a resize is a call of its own, and the writer
+  waits for the list to settle before the next;
 - a list never holds more entries than its size, checked on the result of each call, so the
-  size grows before the entries that need it and shrinks only once they are gone;
+  size grows before the entries that need it and shrinks only once they are gone (the compiler
+  sizes a list to its CIDRs: a member swapped for another, added before the old one goes, would
+  overflow it);
 - a call carries at most 100 entries.
 
 Make before break: a CIDR that leaves the list goes in the same call as the entries that

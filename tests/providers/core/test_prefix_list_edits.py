@@ -10,7 +10,7 @@ import ipaddress
 import pytest
 
 from orchestrator.state import AddressSet, Scope
-from providers.aws.prefix_list_edits import ENTRIES_PER_CALL, PrefixListEdit, prefix_list_edits
+from providers.core.prefix_list_edits import ENTRIES_PER_CALL, PrefixListEdit, prefix_list_edits
 
 SCOPE = Scope("aws", "111111111111", "us-east-1")
 
