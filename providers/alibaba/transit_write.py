@@ -242,14 +242,17 @@ class TransitWriter:
                     "does not own; it was left there"
                 )
             if current is None:
-                self._call(
-                    "cbn",
-                    "AssociateTransitRouterAttachmentWithRouteTable",
-                    {
-                        "TransitRouterAttachmentId": after.attachment,
-                        "TransitRouterRouteTableId": table_id,
-                        "ClientToken": self._token(after.key, table_id),
-                    },
+                self._unless_done(
+                    lambda: self._call(
+                        "cbn",
+                        "AssociateTransitRouterAttachmentWithRouteTable",
+                        {
+                            "TransitRouterAttachmentId": after.attachment,
+                            "TransitRouterRouteTableId": table_id,
+                            "ClientToken": self._token(after.key, table_id),
+                        },
+                    ),
+                    lambda: self._associated(after.attachment) == table_id,
                 )
             self._wait(
                 lambda: self._link_status("association", after.attachment, table_id) == "Active",
@@ -302,7 +305,12 @@ class TransitWriter:
             return
         if status is None:
             token = {"ClientToken": self._token(res.key)}
-            self._call("cbn", "EnableTransitRouterRouteTablePropagation", {**args, **token})
+            self._unless_done(
+                lambda: self._call(
+                    "cbn", "EnableTransitRouterRouteTablePropagation", {**args, **token}
+                ),
+                lambda: self._link_status("propagation", res.attachment, table_id) is not None,
+            )
         # Its routes must exist before the static routes it replaces are removed next step.
         self._wait(
             lambda: self._link_status("propagation", res.attachment, table_id) == "Active",
@@ -398,19 +406,24 @@ class TransitWriter:
             return
         kind = trr.hop_type(after.target)
         if entry is None:
-            created = self._call(
-                "vpc",
-                "CreateRouteEntry",
-                {
-                    "RouteTableId": after.table,
-                    "DestinationCidrBlock": after.destination,
-                    "NextHopType": kind,
-                    "NextHopId": after.target,
-                    "RouteEntryName": name,
-                    "Description": f"eastwest {self.policy}: do not edit",
-                    "ClientToken": self._token(after.key, after.target),
-                },
+            params = {
+                "RouteTableId": after.table,
+                "DestinationCidrBlock": after.destination,
+                "NextHopType": kind,
+                "NextHopId": after.target,
+                "RouteEntryName": name,
+                "Description": f"eastwest {self.policy}: do not edit",
+                "ClientToken": self._token(after.key, after.target),
+            }
+            created = self._unless_done(
+                lambda: self._call("vpc", "CreateRouteEntry", params),
+                lambda: self._vpc_entry(after.table, after.destination),
             )
+            # A create's own answer has no next hop; one read back must be ours, as wanted.
+            wanted = ((kind, after.target), ("", ""))
+            if created.get("RouteEntryName", name) != name or trr.next_hop(created) not in wanted:
+                self._network_route(change, ids)  # read back: not eastwest's, or another hop
+                return
             ids[after.key] = NativeRef(str(created["RouteEntryId"]))
         elif trr.next_hop(entry) != (kind, after.target):
             self._call(
@@ -432,6 +445,17 @@ class TransitWriter:
         return None
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _unless_done(self, call: Callable[[], Any], done: Callable[[], Any]) -> Any:
+        """``call``'s answer; when it fails, what ``done`` reads back if that is true: a write
+        whose answer was lost and whose retry is refused as already made (or in progress)."""
+        try:
+            return call()
+        except ApiError:
+            found = done()
+            if not found:
+                raise
+            return found
 
     def _ignore(self, codes: tuple[str, ...], action: str, params: Mapping[str, str]) -> None:
         try:

@@ -5,13 +5,19 @@ not fail the group (and every rule of it) nor make a second one."""
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 
+from moto_fixtures.alibaba.seed import SeedReport
 from moto_fixtures.alibaba.server import AlibabaServer
 from orchestrator.apply import apply_plan
 from orchestrator.pipeline import plan_policy
 from providers.alibaba.adapter import AlibabaAdapter
-from tests.providers.alibaba.conftest import policy
+from tests.providers.alibaba.conftest import Sent, adapter_for, policy
+from tests.providers.alibaba.test_transit import POLICY as HUB_POLICY
+from tests.providers.alibaba.test_transit import write_policy
 
 
 @pytest.mark.parametrize(
@@ -37,5 +43,44 @@ def test_a_group_whose_create_answers_were_all_lost_is_found_by_its_marks(
     assert sorted(by_key) == sorted(g.key for g in groups)
     assert all(len(ids) == 1 for ids in by_key.values()), by_key
     again = plan_policy(policy(), lambda _: adapter, lambda _: None).plan
+    assert again is not None
+    assert not again.has_changes, [c.key for c in again.changes]
+
+
+def _first_lost_then_answered(share: float) -> int:
+    """A seed whose first draw loses the answer and whose second does not: the retry of the
+    write reaches the fake, which refuses it as already made."""
+    return next(
+        seed
+        for seed in range(1000)
+        if (draws := random.Random(seed)) and draws.random() < share <= draws.random()
+    )
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "JoinSecurityGroup",
+        "CreateRouteEntry",
+        "AssociateTransitRouterAttachmentWithRouteTable",
+        "EnableTransitRouterRouteTablePropagation",
+    ],
+)
+def test_a_write_retried_after_its_answer_was_lost_is_not_a_failure(
+    cloud: tuple[AlibabaServer, SeedReport], sent: Sent, tmp_path: Path, action: str
+) -> None:
+    server, report = cloud
+    ali = adapter_for(server, HUB_POLICY, sent, [])
+    hub = write_policy(tmp_path, report)
+    seed = _first_lost_then_answered(0.5)
+    server.faults.set({"throttle": 0.0, "lost": 0.5, "actions": [action], "seed": seed})
+    result = plan_policy(hub, lambda _: ali, lambda _: None)
+    assert result.plan is not None, result.diagnostics
+    applied = apply_plan(result.plan, lambda _: ali)
+
+    assert [c for c in server.calls.calls() if c.action == action]  # the fault was reachable
+    assert applied.ok, [r.message for _, r in applied.results if not r.ok]
+    server.faults.clear()
+    again = plan_policy(hub, lambda _: ali, lambda _: None).plan
     assert again is not None
     assert not again.has_changes, [c.key for c in again.changes]
