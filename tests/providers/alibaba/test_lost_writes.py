@@ -64,6 +64,7 @@ def _first_lost_then_answered(share: float) -> int:
         "CreateRouteEntry",
         "AssociateTransitRouterAttachmentWithRouteTable",
         "EnableTransitRouterRouteTablePropagation",
+        "CreateTransitRouterRouteTable",
     ],
 )
 def test_a_write_retried_after_its_answer_was_lost_is_not_a_failure(
