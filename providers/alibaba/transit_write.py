@@ -221,13 +221,19 @@ class TransitWriter:
         if isinstance(before, HubAssociation):
             table_id = self._table_id(before.table, ids)
             if self._link_status("association", before.attachment, table_id) is not None:
-                self._call(
-                    "cbn",
-                    "DissociateTransitRouterAttachmentFromRouteTable",
-                    {
-                        "TransitRouterAttachmentId": before.attachment,
-                        "TransitRouterRouteTableId": table_id,
-                    },
+                self._unless_done(
+                    lambda: self._call(
+                        "cbn",
+                        "DissociateTransitRouterAttachmentFromRouteTable",
+                        {
+                            "TransitRouterAttachmentId": before.attachment,
+                            "TransitRouterRouteTableId": table_id,
+                        },
+                    ),
+                    lambda: (
+                        self._link_status("association", before.attachment, table_id)
+                        in (None, "Dissociating")
+                    ),
                 )
                 self._wait(
                     lambda: self._link_status("association", before.attachment, table_id) is None,
@@ -350,16 +356,17 @@ class TransitWriter:
                 if after.attachment
                 else {"TransitRouterRouteEntryNextHopType": "BlackHole"}
             )
-            self._call(
-                "cbn",
-                "CreateTransitRouterRouteEntry",
-                {
-                    "TransitRouterRouteTableId": table_id,
-                    "TransitRouterRouteEntryDestinationCidrBlock": after.destination,
-                    "TransitRouterRouteEntryName": f"eastwest-{self.policy}",
-                    "ClientToken": self._token(after.key, after.attachment or "blackhole"),
-                    **hop,
-                },
+            name = f"eastwest-{self.policy}"
+            params = {
+                "TransitRouterRouteTableId": table_id,
+                "TransitRouterRouteEntryDestinationCidrBlock": after.destination,
+                "TransitRouterRouteEntryName": name,
+                "ClientToken": self._token(after.key, after.attachment or "blackhole"),
+                **hop,
+            }
+            self._unless_done(
+                lambda: self._call("cbn", "CreateTransitRouterRouteEntry", params),
+                lambda: _made_by(self._tr_entry(table_id, after.destination), name, after),
             )
         self._wait(
             lambda: (
@@ -484,3 +491,12 @@ def _tr_hop(entry: Mapping[str, Any]) -> str | None:
     if entry.get("TransitRouterRouteEntryNextHopType") == "BlackHole":
         return None
     return str(entry.get("TransitRouterRouteEntryNextHopId") or "") or None
+
+
+def _made_by(entry: Mapping[str, Any] | None, name: str, route: HubRoute) -> bool:
+    """The static entry read back is the one a lost create of ``route`` made."""
+    return (
+        entry is not None
+        and entry.get("TransitRouterRouteEntryName") == name
+        and _tr_hop(entry) == (route.attachment or None)
+    )

@@ -64,6 +64,8 @@ def _first_lost_then_answered(share: float) -> int:
         "CreateRouteEntry",
         "AssociateTransitRouterAttachmentWithRouteTable",
         "EnableTransitRouterRouteTablePropagation",
+        "DissociateTransitRouterAttachmentFromRouteTable",
+        "CreateTransitRouterRouteEntry",
         "CreateTransitRouterRouteTable",
     ],
 )
