@@ -6,26 +6,34 @@ version, over the whole policy and 20 seeds, is ``make chaos`` (docs/reliability
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from moto_fixtures.sandbox import load_sandbox
-from tests.chaos.decoys import set_faults
+from moto_fixtures.sandbox import sandbox_down, sandbox_up
 from tests.chaos.run import chaos_run, trimmed_policy
 
 pytestmark = pytest.mark.sandbox
 
 
+@pytest.fixture
+def own_sandbox(tmp_path: Path) -> Iterator[Path]:
+    """A sandbox of the test's own: faults, kills and decoys never reach the session's."""
+    directory = tmp_path / "sandbox"
+    sandbox_up(directory)
+    try:
+        yield directory
+    finally:
+        sandbox_down(directory)
+
+
 @pytest.mark.parametrize("seed", [7], ids=["seed-7-killed"])
 def test_faults_kills_and_decoys_leave_every_invariant_holding(
-    sandbox_dir: Path, tmp_path: Path, seed: int
+    own_sandbox: Path, tmp_path: Path, seed: int
 ) -> None:
-    try:
-        policy, log = trimmed_policy(tmp_path), tmp_path / "apply.log"
-        outcome = chaos_run(sandbox_dir, seed, log, policy, kill_window=(1.0, 10.0))
-    finally:
-        set_faults(load_sandbox(sandbox_dir), 0, {})  # the session's sandbox serves other tests
+    policy, log = trimmed_policy(tmp_path), tmp_path / "apply.log"
+    outcome = chaos_run(own_sandbox, seed, log, policy, kill_window=(1.0, 10.0))
     assert outcome.killed_after is not None  # the seed was chosen for a kill
     assert outcome.exits[0] == -9, outcome.exits
     assert outcome.applies_to_converge is not None, log.read_text()[-3000:]
