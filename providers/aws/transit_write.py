@@ -342,6 +342,14 @@ class TransitWriter:
 
     # -- helpers --------------------------------------------------------------------------
 
+    def _read(self, done: Callable[[], bool], what: str) -> bool:
+        """A read failing while waiting (its answer lost on every retry) fails the step, as
+        a failed write does, instead of escaping the adapter untranslated."""
+        try:
+            return done()
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"aws {self.scope}: waiting for {what}") from exc
+
     def _ignore(self, codes: tuple[str, ...], call: Callable[..., Any], **kwargs: Any) -> None:
         try:
             call(**kwargs)
@@ -351,7 +359,7 @@ class TransitWriter:
 
     def _wait(self, done: Callable[[], bool], what: str) -> None:
         deadline, delay = time.monotonic() + _SETTLE_TIMEOUT, 0.2
-        while not done():
+        while not self._read(done, what):
             if time.monotonic() > deadline:
                 raise PermanentError(
                     f"aws {self.scope}: gave up waiting for {what} after {_SETTLE_TIMEOUT:.0f}s"
