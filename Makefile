@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck imports unit install bench clean wheel wheel-check
+.PHONY: demo test lint typecheck imports unit install bench chaos clean wheel wheel-check
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "eastwest needs Python >= 3.11 (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -43,6 +43,11 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.api_calls
 	$(BIN)/python -m tests.benchmarks.compile_plan
 	$(BIN)/python -m tests.benchmarks.reconcile_scale
+
+# 20 seeded chaos runs of the multicloud sandbox policy (faults, SIGKILLs, decoys), 4 sandboxes
+# side by side, about 45 min on 2 cores (docs/reliability.md). RUNS=… JOBS=… to change.
+chaos: $(STAMP)
+	$(BIN)/python -m tests.chaos.run --runs $(or $(RUNS),20) --jobs $(or $(JOBS),4)
 
 # The wheel in dist/; wheel-check installs it into fresh virtualenvs (no extras, then
 # [sandbox]) and runs the help, validate and the demo there (a few minutes).

@@ -10,7 +10,7 @@ common errors and are named in ``docs/sandbox.md``.
     AlibabaError
     ├── MissingParameter, InvalidParameter, InvalidAction, InvalidVersion
     ├── SignatureDoesNotMatch, SignatureNonceUsed, InvalidTimeStampExpired, InvalidAccessKeyId
-    ├── ThrottlingUser, ServiceUnavailable
+    ├── Throttling, ThrottlingUser, ServiceUnavailable
     ├── NotFound (one subclass per resource code), Duplicate…, IncorrectStatus…
     └── OperationConflict
 """
@@ -53,6 +53,7 @@ InvalidTimeStampExpired = _error(
 InvalidAccessKeyId = _error(
     "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."
 )
+Throttling = _error("Throttling", 400, "Request was denied due to request throttling.")
 ThrottlingUser = _error("Throttling.User", 400, "Request was denied due to user flow control.")
 ServiceUnavailable = _error(
     "ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."

@@ -1,53 +1,60 @@
-"""Faults on demand: a share of calls throttled, a share unavailable, added latency.
+"""Faults on demand for the Alibaba Cloud fake, with the settings and draws of the AWS fake.
 
-``Throttling.User`` is answered with HTTP 400, as the real gateway does for flow control (the
-SDK does not retry it); ``ServiceUnavailable`` with 503 (the SDK retries ECS Describe* on 5xx).
+In: the settings posted to ``/_eastwest/faults`` (``throttle``, ``server_error``, ``lost``
+shares, ``latency`` seconds, ``actions``, ``seed``: ``moto_fixtures.aws.faults.Faults``; the
+older names ``unavailable`` and ``latency_s`` are read as ``server_error`` and ``latency``), and
+the action of each authenticated, well-formed call. Out: the fault that call suffers, raised as
+the answer the real gateway gives: throttling is ``Throttling`` (HTTP 400) on reads
+(``Describe*``/``List*``, which the SDK itself retries on ECS) and ``Throttling.User`` (400,
+never retried by the SDK) on writes; a server error is ``ServiceUnavailable`` (503) on reads and
+``InternalError`` (500) on writes; a lost answer is ``True`` from ``before``: the server then
+carries the call out and hangs up without answering.
+Always: one seeded draw per call of a faulted action, so the same seed, settings and calls give
+the same faults; a throttled or failed call changes nothing.
 """
 
 from __future__ import annotations
 
-import random
-import threading
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from moto_fixtures.alibaba import errors
+from moto_fixtures.aws.faults import FaultInjector, Faults
+
+_ALIASES = {"unavailable": "server_error", "latency_s": "latency"}  # the first settings' names
+_READS = ("Describe", "List", "Get")
 
 
-@dataclass(frozen=True)
-class FaultConfig:
-    throttle: float = 0.0  # share of calls answered Throttling.User
-    unavailable: float = 0.0  # share answered 503 ServiceUnavailable
-    latency_s: float = 0.0
+class AlibabaFaults:
+    """The faults in force for one fake, shared by its request threads."""
 
-
-class Faults:
-    def __init__(self, config: FaultConfig | None = None, seed: int = 0) -> None:
-        self._config = config or FaultConfig()
-        self._random = random.Random(seed)  # noqa: S311 (fault injection, not cryptography)
-        self._lock = threading.Lock()
+    def __init__(self, settings: Faults | None = None) -> None:
+        self._injector = FaultInjector(settings)
 
     @property
-    def config(self) -> FaultConfig:
-        return self._config
+    def settings(self) -> Faults:
+        return self._injector.faults
 
-    def set(self, body: dict[str, Any]) -> FaultConfig:
-        merged = {**asdict(self._config), **body}
-        config = FaultConfig(
-            float(merged["throttle"]), float(merged["unavailable"]), float(merged["latency_s"])
-        )
-        with self._lock:
-            self._config = config
-        return config
+    def set(self, body: dict[str, Any]) -> Faults:
+        """Change some settings (``ValueError`` on an unknown key or bad shares) and restart
+        the seeded draws."""
+        changes = {_ALIASES.get(k, k): v for k, v in body.items()}
+        self._injector.set(self.settings.updated(changes))
+        return self.settings
 
-    def apply(self) -> None:
-        config = self._config
-        if config.latency_s:
-            time.sleep(config.latency_s)
-        with self._lock:
-            roll = self._random.random()
-        if roll < config.throttle:
-            raise errors.ThrottlingUser()
-        if roll < config.throttle + config.unavailable:
-            raise errors.ServiceUnavailable()
+    def clear(self) -> Faults:
+        self._injector.set(Faults())
+        return self.settings
+
+    def before(self, action: str) -> bool:
+        """Raise the throttling or server error ``action`` suffers now; True when its answer
+        is to be lost once it is carried out."""
+        faults, kind = self._injector.draw(action)
+        if faults.latency and (not faults.actions or action in faults.actions):
+            time.sleep(faults.latency)
+        read = action.startswith(_READS)
+        if kind == "throttle":
+            raise errors.Throttling() if read else errors.ThrottlingUser()
+        if kind == "error":
+            raise errors.ServiceUnavailable() if read else errors.AlibabaError()
+        return kind == "lost"

@@ -6,7 +6,7 @@ In: a port (0: any free one), the fake key pair, the CBN async delay and fault s
 authenticated, then checked against the metadata, then faults are applied, then the handler runs
 under the backend's lock; every call that names an action is logged when it arrives. Control
 endpoints: ``GET /_eastwest/health``, ``GET/DELETE /_eastwest/calls``, ``GET/POST
-/_eastwest/faults`` (JSON ``{"throttle", "unavailable", "latency_s"}``), ``GET/POST/DELETE
+/_eastwest/faults`` (``faults.py``; ``DELETE`` clears them), ``GET/POST/DELETE
 /_eastwest/limits`` (per-account rate limits, ``latency.py``), ``POST
 /_eastwest/instances`` (JSON ``{"VSwitchId", "SecurityGroupIds", "InstanceName", "Tags"}``: a new
 instance with its primary ENI, as RunInstances would make it).
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import uuid
 from collections.abc import Mapping
@@ -25,12 +26,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from moto_fixtures.alibaba import errors, latency, metadata
-from moto_fixtures.alibaba.faults import FaultConfig, Faults
+from moto_fixtures.alibaba.faults import AlibabaFaults
 from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.models.workloads import Launch
 from moto_fixtures.alibaba.protocol import Authenticator, parse_params
 from moto_fixtures.alibaba.responses import Handler, handlers
 from moto_fixtures.aws.calls import Call, CallLog
+from moto_fixtures.aws.faults import Faults
 from moto_fixtures.limits import RateLimits
 from moto_fixtures.serving import BackgroundServer
 
@@ -45,7 +47,7 @@ class _State:
         self,
         auth: Authenticator,
         backend: Backend,
-        faults: Faults,
+        faults: AlibabaFaults,
         table: Mapping[tuple[str, str], Handler] | None,
     ) -> None:
         self.auth, self.backend, self.faults = auth, backend, faults
@@ -85,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
         params = parse_params(url.query, body, self.headers.get("Content-Type", ""))
         request_id = str(uuid.uuid4()).upper()
         try:
-            payload = self._call(method, params)
+            payload, lost = self._call(method, params)
         except errors.AlibabaError as exc:
             self._send_error(request_id, exc)
             return
@@ -96,7 +98,16 @@ class _Handler(BaseHTTPRequestHandler):
             cause = f"the fake failed: {type(exc).__name__}: {exc}"
             self._send_error(request_id, errors.AlibabaError(cause))
             return
+        if lost:
+            self._hang_up()
+            return
         self._send(200, {"RequestId": request_id, **payload})
+
+    def _hang_up(self) -> None:
+        """A lost answer: the call was carried out, and the client sees the connection close
+        with no answer (``SDK.HttpError``), so it cannot tell whether the call happened."""
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send_error(self, request_id: str, exc: errors.AlibabaError) -> None:
         self._send(
@@ -110,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def _call(self, method: str, params: dict[str, str]) -> dict[str, Any]:
+    def _call(self, method: str, params: dict[str, str]) -> tuple[dict[str, Any], bool]:
         action, version = params.get("Action", ""), params.get("Version", "")
         if action:
             self.state.calls.record(Call(account=self.state.backend.account_id, action=action))
@@ -130,11 +141,11 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if problems:
             raise errors.InvalidParameter(problems[0])
-        self.state.faults.apply()
+        lost = self.state.faults.before(action)
         latency.check(self.state.limits, self.state.backend.account_id, params)
         with self.state.backend.lock:
             self.state.backend.cbn.settle()
-            return handler(self.state.backend, params)
+            return handler(self.state.backend, params), lost
 
     def _control(self, method: str, path: str, body: bytes) -> None:
         state = self.state
@@ -145,16 +156,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(204, None)
         elif path == "/_eastwest/calls":
             self._send(200, [asdict(c) for c in state.calls.calls()])
-        elif path == "/_eastwest/faults" and method == "POST":
-            self._send(200, asdict(state.faults.set(json.loads(body or b"{}"))))
         elif path == "/_eastwest/faults":
-            self._send(200, asdict(state.faults.config))
+            self._faults(method, body)
         elif path == "/_eastwest/limits":
             self._send(*latency.control(state.limits, method, body))
         elif path == "/_eastwest/instances" and method == "POST":
             self._launch(json.loads(body or b"{}"))
         else:
             self._send(404, {"Code": "NotFound", "Message": path})
+
+    def _faults(self, method: str, body: bytes) -> None:
+        faults = self.state.faults
+        try:
+            if method == "POST":
+                faults.set(json.loads(body or b"{}"))
+        except (ValueError, TypeError) as exc:
+            self._send(400, {"Code": "InvalidParameter", "Message": str(exc)})
+            return
+        if method == "DELETE":
+            faults.clear()
+        self._send(200, faults.settings.to_json())
 
     def _launch(self, spec: dict[str, Any]) -> None:
         """RunInstances is not in the metadata: a new instance (a scale-out) comes from here. It
@@ -210,7 +231,7 @@ def start_alibaba_server(
     access_key_id: str = ACCESS_KEY_ID,
     access_key_secret: str = ACCESS_KEY_SECRET,
     async_delay: float = 0.0,
-    faults: FaultConfig | None = None,
+    faults: Faults | None = None,
     *,
     table: Mapping[tuple[str, str], Handler] | None = None,
 ) -> AlibabaServer:
@@ -218,7 +239,10 @@ def start_alibaba_server(
     table (``responses.handlers()``), for tests that need a handler to misbehave."""
     metadata.load()  # a missing or broken metadata file fails here, with its own error
     state = _State(
-        Authenticator(access_key_id, access_key_secret), Backend(async_delay), Faults(faults), table
+        Authenticator(access_key_id, access_key_secret),
+        Backend(async_delay),
+        AlibabaFaults(faults),
+        table,
     )
     handler = type("BoundHandler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer((HOST, port), handler)

@@ -3,7 +3,8 @@
 In: a port (0 picks a free one), the operation delay, page size, ``Retry-After`` and faults. Out:
 an ``AzureServer`` serving ARM at ``.url`` from a background thread until ``.stop()``, with
 ``.ca_bundle`` for clients' ``connection_verify``. Control endpoints (no token needed):
-``GET /_eastwest/health``, ``GET|DELETE /_eastwest/calls``, ``GET|POST /_eastwest/faults``,
+``GET /_eastwest/health``, ``GET|DELETE /_eastwest/calls``, ``GET|POST|DELETE
+/_eastwest/faults`` (``control.py``: throttling, 503s, latency, lost answers),
 ``GET|POST|DELETE /_eastwest/limits`` (per-subscription rate limits, ``latency.py``).
 Always: HTTPS with a certificate made at start-up (azure-core sends bearer tokens over HTTPS
 only); no request is logged to stderr; the TLS handshake runs in the request's own thread, so a
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import socket as sockets
 import ssl
 import tempfile
 import threading
@@ -28,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 from moto_fixtures.azure import latency
 from moto_fixtures.azure.arm import Arm, Reply, Request
 from moto_fixtures.azure.certs import write_certificates
-from moto_fixtures.azure.control import Call, Control, Faults
+from moto_fixtures.azure.control import LOST, Call, Control, Faults, action_of
 from moto_fixtures.azure.state import Store
 from moto_fixtures.limits import RateLimits
 from moto_fixtures.serving import BackgroundServer
@@ -88,8 +90,10 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             base_url=self.server.base_url,
         )
+        fault: Reply | str | None = None
         try:
-            reply = self._faulted(request) or self.server.arm.handle(request)
+            fault = self._faulted(request)
+            reply = fault if isinstance(fault, Reply) else self.server.arm.handle(request)
         except Exception as exc:  # noqa: BLE001 - a fault of the fake itself: say it to the client
             # Without an answer the client sees only a dropped connection and the cause stays
             # in the server's log; ARM answers an unexpected failure with a 500 body too.
@@ -97,14 +101,25 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"the fake failed: {type(exc).__name__}: {exc}"
             reply = Reply(500, {"error": {"code": "InternalServerError", "message": message}})
         self.server.control.record(Call(self.command, url.path, reply.status))
+        if fault == LOST:
+            self._hang_up()
+            return
         self._send(reply)
 
-    def _faulted(self, request: Request) -> Reply | None:
+    def _hang_up(self) -> None:
+        """A lost answer: the request was carried out; the client sees the connection close."""
+        self.close_connection = True
+        self.connection.shutdown(sockets.SHUT_RDWR)
+
+    def _faulted(self, request: Request) -> Reply | str | None:
         control = self.server.control
-        if control.faults.latency:
+        action = action_of(request.method, request.path)
+        if control.faults.latency and control.faults.covers(action):
             time.sleep(control.faults.latency)
         parts = request.path.split("/")
-        fault = control.fault(request.method, parts[2] if len(parts) > 2 else "")
+        fault = control.fault(request.method, parts[2] if len(parts) > 2 else "", action)
+        if isinstance(fault, str):
+            return fault  # a lost answer: the caller hangs up after the write
         if fault is None:
             retry = control.faults.retry_after
             fault = latency.check(self.server.limits, request.method, request.path, retry)
@@ -121,13 +136,15 @@ class _Handler(BaseHTTPRequestHandler):
                 control.clear()
                 return Reply(204)
             return Reply(200, control.calls())
-        if path == "/_eastwest/faults" and self.command in ("GET", "POST"):
-            if self.command == "POST":
-                try:
+        if path == "/_eastwest/faults" and self.command in ("GET", "POST", "DELETE"):
+            try:
+                if self.command == "POST":
                     control.set_faults(control.faults.updated(json.loads(body or b"{}")))
-                except (ValueError, TypeError) as error:
-                    return Reply(400, {"error": {"code": "BadRequest", "message": str(error)}})
-            return Reply(200, vars(control.faults))
+            except (ValueError, TypeError) as error:
+                return Reply(400, {"error": {"code": "BadRequest", "message": str(error)}})
+            if self.command == "DELETE":
+                control.set_faults(Faults(retry_after=control.faults.retry_after))
+            return Reply(200, control.faults.to_json())
         return Reply(404, {"error": {"code": "NotFound", "message": path}})
 
     def _send(self, reply: Reply) -> None:

@@ -183,7 +183,12 @@ class AlibabaInterfaces:
 
     def _member(self, where: str, action: str, group: str, instance: str) -> None:
         params = {"SecurityGroupId": group, "InstanceId": instance}
-        self._guard(where, lambda: self._call(action, params))
+        try:
+            self._call(action, params)
+        except ApiError as exc:
+            # Already in (out of) the group: a retry of a join (leave) whose answer was lost.
+            if exc.code != _DONE[action]:
+                raise translate(exc, self.where(where)) from exc
 
     def _call(self, action: str, params: Mapping[str, str]) -> Any:
         return self.api.call(self.scope.region, "ecs", action, params)
@@ -193,6 +198,12 @@ class AlibabaInterfaces:
             return call()
         except ApiError as exc:
             raise translate(exc, self.where(what)) from exc
+
+
+_DONE = {
+    "JoinSecurityGroup": "InvalidInstanceId.AlreadyExists",
+    "LeaveSecurityGroup": "InvalidSecurityGroupAssociation.NotFound",
+}
 
 
 def baseline_as_wanted(resources: Mapping[str, Resource]) -> dict[str, Resource]:

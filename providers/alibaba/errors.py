@@ -10,7 +10,9 @@ query values and any configured secret never survive).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from orchestrator.errors import PermanentError, ProviderError, TemporaryError
 from orchestrator.state import Scope
@@ -116,3 +118,15 @@ class AlibabaCloud:
         if isinstance(exc, ApiError):
             return str(translate(exc, self.where(key)))
         return f"{self.where(key)}: {exc}"
+
+
+def unless_done(call: Callable[[], Any], done: Callable[[], Any]) -> Any:
+    """``call``'s answer; when it fails, what ``done`` reads back if that is true: a write
+    whose answer was lost and whose retry is refused as already made (or in progress)."""
+    try:
+        return call()
+    except ApiError:
+        found = done()
+        if not found:
+            raise
+        return found

@@ -19,7 +19,7 @@ from orchestrator.errors import PermanentError
 from orchestrator.state import Change, NativeRef, NetworkRoute, Scope
 from providers.alibaba import translate as tr
 from providers.alibaba import translate_routing as trr
-from providers.alibaba.errors import AlibabaCloud
+from providers.alibaba.errors import AlibabaCloud, unless_done
 from providers.alibaba.reader import Api
 from providers.alibaba.transit_read import route_entries
 from providers.core.engine import client_token, ignoring
@@ -66,18 +66,24 @@ class RouteEntryWriter:
         kind = trr.hop_type(after.target)
         if entry is None:
             self._claim(after.table)
-            created = self._call(
-                "CreateRouteEntry",
-                {
-                    "RouteTableId": after.table,
-                    "DestinationCidrBlock": after.destination,
-                    "NextHopType": kind,
-                    "NextHopId": after.target,
-                    "RouteEntryName": name,
-                    "Description": f"eastwest {self.policy}: do not edit",
-                    "ClientToken": client_token(self.policy, after.key, after.target, self.run_id),
-                },
+            params = {
+                "RouteTableId": after.table,
+                "DestinationCidrBlock": after.destination,
+                "NextHopType": kind,
+                "NextHopId": after.target,
+                "RouteEntryName": name,
+                "Description": f"eastwest {self.policy}: do not edit",
+                "ClientToken": client_token(self.policy, after.key, after.target, self.run_id),
+            }
+            created = unless_done(
+                partial(self._call, "CreateRouteEntry", params),
+                partial(self._vpc_entry, after.table, after.destination),
             )
+            # A create's own answer has no next hop; one read back must be ours, as wanted.
+            wanted = ((kind, after.target), ("", ""))
+            if created.get("RouteEntryName", name) != name or trr.next_hop(created) not in wanted:
+                self.write(change, ids)  # read back: not eastwest's, or another hop
+                return
             ids[after.key] = NativeRef(str(created["RouteEntryId"]))
         elif trr.next_hop(entry) != (kind, after.target):
             self._call(

@@ -36,7 +36,7 @@ from orchestrator.state import (
     Step,
 )
 from providers.alibaba import translate as tr
-from providers.alibaba.errors import AlibabaCloud
+from providers.alibaba.errors import AlibabaCloud, unless_done
 from providers.alibaba.reader import Api
 from providers.alibaba.route_entries import RouteEntryWriter
 from providers.alibaba.transit_read import cbn_list
@@ -175,13 +175,19 @@ class TransitWriter:
         if isinstance(before, HubAssociation):
             table_id = self._table_id(before.table, ids)
             if self._link_status("association", before.attachment, table_id) is not None:
-                self._call(
-                    "cbn",
-                    "DissociateTransitRouterAttachmentFromRouteTable",
-                    {
-                        "TransitRouterAttachmentId": before.attachment,
-                        "TransitRouterRouteTableId": table_id,
-                    },
+                unless_done(
+                    lambda: self._call(
+                        "cbn",
+                        "DissociateTransitRouterAttachmentFromRouteTable",
+                        {
+                            "TransitRouterAttachmentId": before.attachment,
+                            "TransitRouterRouteTableId": table_id,
+                        },
+                    ),
+                    lambda: (
+                        self._link_status("association", before.attachment, table_id)
+                        in (None, "Dissociating")
+                    ),
                 )
                 self._wait(
                     lambda: self._link_status("association", before.attachment, table_id) is None,
@@ -196,14 +202,17 @@ class TransitWriter:
                     "does not own; it was left there"
                 )
             if current is None:
-                self._call(
-                    "cbn",
-                    "AssociateTransitRouterAttachmentWithRouteTable",
-                    {
-                        "TransitRouterAttachmentId": after.attachment,
-                        "TransitRouterRouteTableId": table_id,
-                        "ClientToken": self._token(after.key, table_id),
-                    },
+                unless_done(
+                    lambda: self._call(
+                        "cbn",
+                        "AssociateTransitRouterAttachmentWithRouteTable",
+                        {
+                            "TransitRouterAttachmentId": after.attachment,
+                            "TransitRouterRouteTableId": table_id,
+                            "ClientToken": self._token(after.key, table_id),
+                        },
+                    ),
+                    lambda: self._associated(after.attachment) == table_id,
                 )
             self._wait(
                 lambda: self._link_status("association", after.attachment, table_id) == "Active",
@@ -256,7 +265,12 @@ class TransitWriter:
             return
         if status is None:
             token = {"ClientToken": self._token(res.key)}
-            self._call("cbn", "EnableTransitRouterRouteTablePropagation", {**args, **token})
+            unless_done(
+                lambda: self._call(
+                    "cbn", "EnableTransitRouterRouteTablePropagation", {**args, **token}
+                ),
+                lambda: self._link_status("propagation", res.attachment, table_id) is not None,
+            )
         # Its routes must exist before the static routes it replaces are removed next step.
         self._wait(
             lambda: self._link_status("propagation", res.attachment, table_id) == "Active",
@@ -296,16 +310,17 @@ class TransitWriter:
                 if after.attachment
                 else {"TransitRouterRouteEntryNextHopType": "BlackHole"}
             )
-            self._call(
-                "cbn",
-                "CreateTransitRouterRouteEntry",
-                {
-                    "TransitRouterRouteTableId": table_id,
-                    "TransitRouterRouteEntryDestinationCidrBlock": after.destination,
-                    "TransitRouterRouteEntryName": f"eastwest-{self.policy}",
-                    "ClientToken": self._token(after.key, after.attachment or "blackhole"),
-                    **hop,
-                },
+            name = f"eastwest-{self.policy}"
+            params = {
+                "TransitRouterRouteTableId": table_id,
+                "TransitRouterRouteEntryDestinationCidrBlock": after.destination,
+                "TransitRouterRouteEntryName": name,
+                "ClientToken": self._token(after.key, after.attachment or "blackhole"),
+                **hop,
+            }
+            unless_done(
+                lambda: self._call("cbn", "CreateTransitRouterRouteEntry", params),
+                lambda: _made_by(self._tr_entry(table_id, after.destination), name, after),
             )
         self._wait(
             lambda: (
@@ -351,3 +366,12 @@ def _tr_hop(entry: Mapping[str, Any]) -> str | None:
     if entry.get("TransitRouterRouteEntryNextHopType") == "BlackHole":
         return None
     return str(entry.get("TransitRouterRouteEntryNextHopId") or "") or None
+
+
+def _made_by(entry: Mapping[str, Any] | None, name: str, route: HubRoute) -> bool:
+    """The static entry read back is the one a lost create of ``route`` made."""
+    return (
+        entry is not None
+        and entry.get("TransitRouterRouteEntryName") == name
+        and _tr_hop(entry) == (route.attachment or None)
+    )

@@ -27,7 +27,7 @@ from orchestrator.state import (
 from providers.alibaba import translate as tr
 from providers.alibaba import translate_routing as trr
 from providers.alibaba.attach import AlibabaInterfaces
-from providers.alibaba.errors import AlibabaCloud, ApiError
+from providers.alibaba.errors import AlibabaCloud, ApiError, is_retryable
 from providers.alibaba.reader import Api
 from providers.alibaba.records import VpcRecords
 from providers.alibaba.transit_write import TransitWriter
@@ -178,9 +178,24 @@ class AlibabaWriter:
             "ClientToken": self._token(group.key),
             **tr.tag_params(tr.ownership_tags(self.policy, group.key, group.segment)),
         }
-        gid = str(self._call("ecs", "CreateSecurityGroup", params)["SecurityGroupId"])
+        gid: str | None
+        try:
+            gid = str(self._call("ecs", "CreateSecurityGroup", params)["SecurityGroupId"])
+        except ApiError as exc:  # an answer lost after the group was made: find it by its marks
+            gid = self._made_group(group) if is_retryable(exc) else None  # (tokens expire)
+            if gid is None:
+                raise
         self._baseline(gid)
         return gid
+
+    def _made_group(self, group: FirewallGroup) -> str | None:
+        """The one group of this name in this VPC carrying every mark of its key."""
+        marks = tr.ownership_tags(self.policy, group.key, group.segment)
+        params = {"VpcId": group.network, "SecurityGroupName": group.name, **tr.tag_params(marks)}
+        body = self.api.call(self.scope.region, "ecs", "DescribeSecurityGroups", params)
+        rows = body.get("SecurityGroups", {}).get("SecurityGroup", [])
+        ids = [str(r["SecurityGroupId"]) for r in rows if marks.items() <= tr.tags_of(r).items()]
+        return ids[0] if len(ids) == 1 else None
 
     def _baseline(self, gid: str, action: str = "AuthorizeSecurityGroupEgress") -> None:
         """A basic group lets all egress out until it has an egress rule of its own: deny

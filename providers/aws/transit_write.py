@@ -35,7 +35,7 @@ from orchestrator.state import (
     Step,
 )
 from providers.aws import translate as tr
-from providers.aws.errors import AwsCloud, error_code, ignoring, where
+from providers.aws.errors import AwsCloud, error_code, ignoring, translate, where
 from providers.aws.network_routes import NetworkRouteWriter
 from providers.aws.reader import owned_filters, pages
 from providers.aws.routing import PAGE_TRANSIT
@@ -308,6 +308,20 @@ class TransitWriter:
             Options={"ApplianceModeSupport": "enable" if res.enabled else "disable"},
         )
 
+    def _read(self, done: Callable[[], bool], what: str) -> bool:
+        """A read failing while waiting (its answer lost on every retry) fails the step, as
+        a failed write does, instead of escaping the adapter untranslated."""
+        try:
+            return done()
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"aws {self.scope}: waiting for {what}") from exc
+
     def _wait(self, done: Callable[[], bool], what: str) -> None:
         where = f"aws {self.scope}: "
-        wait_until(done, what, timeout=_SETTLE_TIMEOUT, sleep=self.sleep, where=where)
+        wait_until(
+            lambda: self._read(done, what),
+            what,
+            timeout=_SETTLE_TIMEOUT,
+            sleep=self.sleep,
+            where=where,
+        )
