@@ -15,11 +15,14 @@ from moto_fixtures.alibaba.landing_zone import ZONES as ALIBABA_ZONES
 from moto_fixtures.aws.landing_zone import INSPECTION_ZONES as AWS_ZONES
 from moto_fixtures.panos.server import PanosServer, start_panos_server
 
-# Azure's NVAs sit behind one internal load balancer, declared as zone "1" in the policies.
+# Azure's two NVAs (10.0.1.4 and .5) sit behind one internal load balancer, declared as zone
+# "1" in the example policies; a policy naming the NVAs themselves, active and standby (the
+# failover tests), declares them as zones "1" and "2".
 LABELS = (
     *(f"aws/{zone}" for zone in AWS_ZONES),
     *(f"alibaba/{zone}" for zone in ALIBABA_ZONES),
     "azure/1",
+    "azure/2",
 )
 
 

@@ -77,8 +77,9 @@ class AwsClients:
         self._prepare(client)
         return client
 
-    def client(self, service: Literal["logs"], region: str) -> Any:
-        """A client of another service (CloudWatch Logs, for flow logs), prepared alike."""
+    def client(self, service: Literal["logs", "elbv2"], region: str) -> Any:
+        """A client of another service (CloudWatch Logs for flow logs, ELB for GWLB target
+        health), prepared alike."""
         with self._lock:
             client = self._session.client(
                 service, region_name=region, endpoint_url=self._endpoint_url, config=_CONFIG

@@ -1,0 +1,36 @@
+"""The clouds' own word on a hub firewall (``eastwest run --firewall-probes cloud``), chosen
+explicitly by cloud name like ``ADAPTERS``, each cloud's SDK imported only when asked.
+
+In: the account's ``Target`` and the sandbox (or None). Out: a ``HealthChecker`` whose
+``probe(region, zone, next_hop)`` answers ``(up, reason)`` and never raises for a cloud error.
+Built: AWS (GWLB target health, ``providers/aws/health.py``). Not built: Alibaba Cloud and Azure
+(docs/reconciler.md says what they would read); asking for them is a ``ProviderError``, which
+the prober reports as a failed probe, never as a healthy one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from orchestrator.errors import ProviderError
+from orchestrator.state import Target
+
+
+class HealthChecker(Protocol):
+    def probe(self, region: str, zone: str, next_hop: str) -> tuple[bool, str]: ...
+
+
+def _aws(target: Target, sandbox: Mapping[str, Any] | None) -> HealthChecker:
+    from providers.aws.health import GwlbHealth  # noqa: PLC0415 - boto3 only when asked
+    from providers.aws.session import sandbox_clients, standard_clients  # noqa: PLC0415
+
+    if sandbox is not None:
+        return GwlbHealth(sandbox_clients(sandbox, target.account))
+    return GwlbHealth(standard_clients(target.profile))
+
+
+def health_checker(target: Target, *, sandbox: Mapping[str, Any] | None) -> HealthChecker:
+    if target.cloud == "aws":
+        return _aws(target, sandbox)
+    raise ProviderError(f"no cloud health probe for {target.cloud} yet (docs/reconciler.md)")
