@@ -121,6 +121,13 @@ policy_args = click.argument(
     is_flag=True,
     help="Probe each hub's PAN-OS firewalls every interval and route around unhealthy ones.",
 )
+@click.option(
+    "--firewall-probes",
+    type=click.Choice(["panos", "cloud", "panos,cloud"]),
+    default="panos",
+    show_default=True,
+    help="With --probe-firewalls: what must say up (cloud: AWS GWLB target health).",
+)
 @click.pass_obj
 def run(
     ctx: Context,
@@ -135,6 +142,7 @@ def run(
     jitter: float | None,
     workers: int,
     probe_firewalls: bool = False,
+    firewall_probes: str = "panos",
 ) -> None:
     """Reconcile POLICY… on a schedule: report drift (audit) or correct it (enforce)."""
     # Deferred: APScheduler, psycopg and prometheus-client are loaded only by this command.
@@ -151,7 +159,8 @@ def run(
         if probe_firewalls:
             from orchestrator.reconcile.probes import with_firewall_health  # noqa: PLC0415
 
-            source = with_firewall_health(source, policy_name, sandbox, interval)
+            probes = firewall_probes.split(",")
+            source = with_firewall_health(source, policy_name, sandbox, interval, probes=probes)
     except PolicyError as exc:
         console.print_diagnostics(exc.diagnostics)
         _exit(f"{len(exc.diagnostics)} problem(s) in the policy; nothing to reconcile towards")

@@ -28,6 +28,7 @@ from orchestrator.pipeline import AdapterFor
 from orchestrator.plan import Plan
 from orchestrator.plan.document import plan_to_json
 from orchestrator.reconcile.backoff import Backoff
+from orchestrator.reconcile.failover import FirewallHealthSource
 from orchestrator.reconcile.http import HealthServer
 from orchestrator.reconcile.lease import Keeper
 from orchestrator.reconcile.metrics import Metrics
@@ -38,6 +39,7 @@ from orchestrator.reconcile.snapshot import SharedCompile
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.reconcile.store import RunRecord, Store
 from orchestrator.reconcile.store.base import DEFAULT_LEASE
+from orchestrator.reconcile.switches import SwitchRecorder
 
 log = logging.getLogger("eastwest.reconcile")
 
@@ -70,6 +72,9 @@ class Service:
         lease = store.lease(self.holder, settings.lease_period, settings.lease)
         self.keeper = Keeper(lease, self.stopping)
         self.metrics = Metrics()
+        if isinstance(source, FirewallHealthSource):  # --probe-firewalls: switches recorded
+            recorder = SwitchRecorder(self.metrics.registry, store, self.holder, str(settings.mode))
+            source.failover.listeners.append(recorder)
         self.scheduler = Scheduler(
             interval=settings.interval, jitter=settings.jitter, workers=settings.workers
         )
