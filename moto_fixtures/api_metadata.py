@@ -42,6 +42,7 @@ ALIBABA_ACTIONS: Mapping[str, tuple[str, ...]] = {
         "AuthorizeSecurityGroupEgress",
         "CreateSecurityGroup",
         "DeleteSecurityGroup",
+        "DescribeInstanceStatus",
         "DescribeInstances",
         "DescribeNetworkInterfaceAttribute",
         "DescribeNetworkInterfaces",

@@ -3,9 +3,10 @@ explicitly by cloud name like ``ADAPTERS``, each cloud's SDK imported only when 
 
 In: the account's ``Target`` and the sandbox (or None). Out: a ``HealthChecker`` whose
 ``probe(region, zone, next_hop)`` answers ``(up, reason)`` and never raises for a cloud error.
-Built: AWS (GWLB target health, ``providers/aws/health.py``). Not built: Alibaba Cloud and Azure
-(docs/reconciler.md says what they would read); asking for them is a ``ProviderError``, which
-the prober reports as a failed probe, never as a healthy one.
+Built: AWS (GWLB target health, ``providers/aws/health.py``), Alibaba Cloud (the ECS state of
+the firewall ENI's instance, ``providers/alibaba/health.py``). Not built: Azure
+(docs/reconciler.md says what it would read); asking for it is a ``ProviderError``, which the
+prober reports as a failed probe, never as a healthy one.
 """
 
 from __future__ import annotations
@@ -30,7 +31,18 @@ def _aws(target: Target, sandbox: Mapping[str, Any] | None) -> HealthChecker:
     return GwlbHealth(standard_clients(target.profile))
 
 
+def _alibaba(target: Target, sandbox: Mapping[str, Any] | None) -> HealthChecker:
+    from providers.alibaba.health import InstanceHealth  # noqa: PLC0415 - the SDK when asked
+    from providers.alibaba.session import sandbox_api, standard_api  # noqa: PLC0415
+
+    if sandbox is not None:
+        return InstanceHealth(sandbox_api(sandbox))
+    return InstanceHealth(standard_api(target.profile))
+
+
 def health_checker(target: Target, *, sandbox: Mapping[str, Any] | None) -> HealthChecker:
     if target.cloud == "aws":
         return _aws(target, sandbox)
+    if target.cloud == "alibaba":
+        return _alibaba(target, sandbox)
     raise ProviderError(f"no cloud health probe for {target.cloud} yet (docs/reconciler.md)")

@@ -21,12 +21,19 @@ def handlers() -> dict[tuple[str, str], Handler]:
     from moto_fixtures.alibaba.responses import (  # noqa: PLC0415 (cycle: they import Handler)
         cbn,
         ecs,
+        ecs_status,
         ecs_workloads,
         vpc,
     )
 
     table: dict[tuple[str, str], Handler] = {}
-    modules = (("ecs", ecs), ("ecs", ecs_workloads), ("vpc", vpc), ("cbn", cbn))
+    modules = (
+        ("ecs", ecs),
+        ("ecs", ecs_workloads),
+        ("ecs", ecs_status),
+        ("vpc", vpc),
+        ("cbn", cbn),
+    )
     for product, module in modules:
         table.update({(product, action): h for action, h in module.HANDLERS.items()})
     return table
