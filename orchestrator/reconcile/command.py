@@ -126,7 +126,7 @@ policy_args = click.argument(
     type=click.Choice(["panos", "cloud", "panos,cloud"]),
     default="panos",
     show_default=True,
-    help="With --probe-firewalls: what must say up (cloud: AWS GWLB target health).",
+    help="With --probe-firewalls: what must say up (cloud: AWS GWLB targets, Alibaba ECS).",
 )
 @click.pass_obj
 def run(
