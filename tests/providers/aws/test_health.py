@@ -1,6 +1,7 @@
 """GWLB target health as AWS's word on a hub firewall, on the seeded landing zone (moto): the
-inspection GWLB's IP target group, with one firewall address registered per zone, edited
-through boto3 as an operator would (deregister, cross-zone, an instance target stopped)."""
+inspection GWLB's IP target group, with one firewall address registered per zone by the seed
+(``moto_fixtures/aws/firewall_targets.py``), edited through boto3 as an operator would
+(deregister, cross-zone, an instance target stopped)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import pytest
 
 from moto_fixtures.aws import landing_zone as lz
 from moto_fixtures.aws.clients import ec2_client, elbv2_client
+from moto_fixtures.aws.firewall_targets import FIREWALL_TARGETS
 from moto_fixtures.aws.seed import SeedReport
 from orchestrator.state import Target
 from providers.health import health_checker
 
 ZONE_A, ZONE_B = lz.INSPECTION_ZONES
-ADDRESSES = {ZONE_A: "10.100.1.10", ZONE_B: "10.100.2.10"}
 
 
 class Estate:
@@ -31,7 +32,9 @@ class Estate:
         self.group = listener["DefaultActions"][0]["TargetGroupArn"]
 
     def deregister(self, zone: str) -> None:
-        self.elbv2.deregister_targets(TargetGroupArn=self.group, Targets=[{"Id": ADDRESSES[zone]}])
+        self.elbv2.deregister_targets(
+            TargetGroupArn=self.group, Targets=[{"Id": FIREWALL_TARGETS[zone]}]
+        )
 
     def cross_zone(self) -> None:
         self.elbv2.modify_load_balancer_attributes(
@@ -61,11 +64,7 @@ class Estate:
 
 @pytest.fixture
 def estate(aws_endpoint: str, seeded_aws: SeedReport) -> Estate:
-    made = Estate(aws_endpoint, seeded_aws)
-    made.elbv2.register_targets(
-        TargetGroupArn=made.group, Targets=[{"Id": ip} for ip in ADDRESSES.values()]
-    )
-    return made
+    return Estate(aws_endpoint, seeded_aws)
 
 
 def _probe(sandbox: dict[str, Any], seeded: SeedReport, zone: str, hop: str = "") -> Any:

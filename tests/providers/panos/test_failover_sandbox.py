@@ -1,6 +1,7 @@
 """Failover end to end on the sandbox: the fake firewall of zone us-east-1a goes unhealthy
-(its HA state), and within two reconciler ticks in enforce mode the zone's routes in AWS point
-at the other zone's firewall; once it recovers they come back."""
+(its HA state, or with the cloud probe its GWLB target), and within two reconciler ticks in
+enforce mode the zone's routes in AWS point at the other zone's firewall; once it recovers they
+come back."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from moto_fixtures.aws.clients import elbv2_client
+from moto_fixtures.aws.firewall_targets import FIREWALL_TARGETS, TARGET_GROUP
 from moto_fixtures.sandbox import load_sandbox
 from orchestrator.cli import main
 from orchestrator.commands import AdapterCache
-from orchestrator.reconcile.failover import Hysteresis
+from orchestrator.reconcile.failover import FirewallHealthSource, Hysteresis
 from orchestrator.reconcile.once import Mode, Tick, reconcile_once
 from orchestrator.reconcile.partition import partitions_of
 from orchestrator.reconcile.probes import with_firewall_health
@@ -59,21 +62,25 @@ def _zone_a_targets(directory: Path) -> set[str]:
     }
 
 
-def test_an_unhealthy_firewall_moves_its_zone_within_two_ticks_and_back(
-    sandbox_dir: Path,
-) -> None:
+def _applied(directory: Path) -> tuple[dict[str, Any], str, str]:
+    """The sandbox policy applied; the sandbox's state and zone a's and b's endpoints."""
     result = CliRunner().invoke(
-        main, ["--sandbox", str(sandbox_dir), "apply", str(POLICY), "--auto-approve"]
+        main, ["--sandbox", str(directory), "apply", str(POLICY), "--auto-approve"]
     )
     assert result.exit_code == 0, result.stderr
-    state = load_sandbox(sandbox_dir)
+    state = load_sandbox(directory)
     zone_a, zone_b = (
         state["aws"]["landing_zone"]["firewalls"][z] for z in ("us-east-1a", "us-east-1b")
     )
-    assert zone_a in _zone_a_targets(sandbox_dir)
+    return state, zone_a, zone_b
+
+
+def _ticker(state: dict[str, Any], probes: tuple[str, ...]) -> tuple[FirewallHealthSource, Any]:
+    """The probed policy source, and one enforce tick of the sandbox policy's partition."""
     source = with_firewall_health(
-        PolicySource([POLICY]), "sandbox", state, interval=0, hysteresis=Hysteresis(2, 2, 0)
-    )
+        PolicySource([POLICY]), "sandbox", state, interval=0,
+        hysteresis=Hysteresis(2, 2, 0), probes=probes,
+    )  # fmt: skip
     (partition,) = partitions_of(source.inner.load().loaded.policy)
 
     def tick() -> None:
@@ -81,6 +88,15 @@ def test_an_unhealthy_firewall_moves_its_zone_within_two_ticks_and_back(
         outcome = reconcile_once(partition, source, adapters, Tick(Mode.ENFORCE))
         assert not outcome.errors, outcome.errors
 
+    return source, tick
+
+
+def test_an_unhealthy_firewall_moves_its_zone_within_two_ticks_and_back(
+    sandbox_dir: Path,
+) -> None:
+    state, zone_a, zone_b = _applied(sandbox_dir)
+    assert zone_a in _zone_a_targets(sandbox_dir)
+    source, tick = _ticker(state, ("panos",))
     _faults(state, "aws/us-east-1a", ha_state="suspended")
     tick()  # one failed probe: not yet down
     assert zone_a in _zone_a_targets(sandbox_dir)
@@ -98,3 +114,31 @@ def test_an_unhealthy_firewall_moves_its_zone_within_two_ticks_and_back(
         ("aws/us-east-1a", False),
         ("aws/us-east-1a", True),
     ]
+
+
+def test_with_the_cloud_probe_a_deregistered_gwlb_target_moves_its_zone_and_back(
+    sandbox_dir: Path,
+) -> None:
+    """``--firewall-probes panos,cloud``: the firewall answers active, but the GWLB's target of
+    zone a is taken out (deregistered through boto3, as an operator would): the zone's routes
+    move within two ticks, and come back once it is registered again."""
+    state, zone_a, zone_b = _applied(sandbox_dir)
+    source, tick = _ticker(state, ("panos", "cloud"))
+    elbv2 = elbv2_client(state["aws"]["endpoint_url"], "111111111111", "us-east-1")
+    (group,) = elbv2.describe_target_groups(Names=[TARGET_GROUP])["TargetGroups"]
+    target = [{"Id": FIREWALL_TARGETS["us-east-1a"]}]
+    tick()
+    assert zone_a in _zone_a_targets(sandbox_dir)
+    elbv2.deregister_targets(TargetGroupArn=group["TargetGroupArn"], Targets=target)
+    tick()
+    assert zone_a in _zone_a_targets(sandbox_dir)
+    tick()
+    assert _zone_a_targets(sandbox_dir) == {zone_b}
+    elbv2.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=target)
+    tick()
+    tick()
+    assert _zone_a_targets(sandbox_dir) == {zone_a}
+    (down, up) = source.failover.history
+    assert (down.firewall, down.healthy, up.healthy) == ("aws/us-east-1a", False, True)
+    assert down.reason.startswith("cloud: GWLB targets in us-east-1a: 0 of 0 healthy")
+    assert up.reason.startswith("panos: HA state active; cloud: GWLB targets in us-east-1a: 1 of 1")

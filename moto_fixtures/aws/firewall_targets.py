@@ -1,0 +1,33 @@
+"""The VM-Series behind the sandbox's Gateway Load Balancer: one IP target per inspection zone.
+
+In: the elbv2 client (``seed.py``'s, once the GWLB's target group ``inspection-firewalls``
+exists). Out: the targets
+registered, ``FIREWALL_TARGETS`` (zone → address: the tenth address of the zone's firewall
+subnet) for tests and docs. Why: without targets a GWLB passes nothing, and the firewall health
+probe (``providers/aws/health.py``) reads exactly this; moto answers every registered IP target
+``healthy``, so a firewall is made unhealthy the way an operator takes one out: by
+deregistering it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from moto_fixtures.aws import landing_zone as lz
+
+FIREWALL_TARGETS = {
+    zone: str(ipaddress.IPv4Network(lz.INSPECTION_SUBNETS["firewall", zone])[10])
+    for zone in lz.INSPECTION_ZONES
+}
+
+
+TARGET_GROUP = "inspection-firewalls"
+
+
+def register_firewall_targets(elbv2: Any) -> None:
+    (group,) = elbv2.describe_target_groups(Names=[TARGET_GROUP])["TargetGroups"]
+    elbv2.register_targets(
+        TargetGroupArn=group["TargetGroupArn"],
+        Targets=[{"Id": ip} for ip in FIREWALL_TARGETS.values()],
+    )
