@@ -23,6 +23,7 @@ from moto_fixtures.panos.errors import (
     PanosError,
 )
 from moto_fixtures.panos.ops import SW_VERSION, run_commit, run_op
+from moto_fixtures.panos.userid import run_userid
 
 Params = Mapping[str, str]
 _WRITES = ("set", "edit", "delete", "move")
@@ -63,6 +64,8 @@ class Api:
             return run_op(self.device, admin, params.get("cmd", ""))
         if kind == "commit":
             return run_commit(self.device, admin, params.get("cmd", ""))
+        if kind == "user-id":
+            return run_userid(self.device, params.get("cmd", ""))
         if kind == "version":
             result = ET.Element("result")
             ET.SubElement(result, "sw-version").text = SW_VERSION

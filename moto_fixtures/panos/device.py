@@ -86,6 +86,7 @@ class Device:
         self.commit_lock: tuple[str, str] | None = None  # (admin, comment)
         self.faults = Faults()
         self.commits = 0  # finished commit jobs, OK or FAIL
+        self.registered: dict[str, set[str]] = {}  # User-ID registered IPs → tags (userid.py)
 
     def write(self, admin: str, change: Write) -> None:
         change.apply(self.candidate)  # raises before changing anything

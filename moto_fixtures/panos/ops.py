@@ -18,6 +18,7 @@ from moto_fixtures.panos.errors import (
     MalformedCommandError,
     ObjectNotFoundError,
 )
+from moto_fixtures.panos.userid import show_dynamic_groups, show_registered
 
 Answer = tuple[ET.Element | None, str]
 SW_VERSION = "10.2.9"
@@ -27,7 +28,8 @@ APP_VERSION = "8799-8509"
 def run_op(device: Device, admin: str, cmd: str) -> Answer:
     root = _parse(cmd)
     shape = _shape(root)
-    handler = _HANDLERS.get(shape)
+    # Commands with arguments before their keywords end (``registered-ip/limit``) by prefix.
+    handler = _HANDLERS.get(shape) or _BY_PREFIX.get(shape[:3])
     if handler is None:
         raise InvalidCommandError(f"{' -> '.join(shape)} is unexpected")
     return handler(device, admin, root)
@@ -193,4 +195,8 @@ _HANDLERS: dict[tuple[str, ...], Callable[[Device, str, ET.Element], Answer]] = 
     ("check", "pending-changes"): _pending,
     ("load", "config"): _load_running,
     ("revert", "config"): _revert,
+}
+_BY_PREFIX: dict[tuple[str, ...], Callable[[Device, str, ET.Element], Answer]] = {
+    ("show", "object", "registered-ip"): show_registered,
+    ("show", "object", "dynamic-address-group"): show_dynamic_groups,
 }
