@@ -1,12 +1,13 @@
 """The VM-Series behind the sandbox's Gateway Load Balancer: one IP target per inspection zone.
 
-In: the elbv2 client (``seed.py``'s, once the GWLB's target group ``inspection-firewalls``
-exists). Out: the targets
-registered, ``FIREWALL_TARGETS`` (zone → address: the tenth address of the zone's firewall
-subnet) for tests and docs. Why: without targets a GWLB passes nothing, and the firewall health
-probe (``providers/aws/health.py``) reads exactly this; moto answers every registered IP target
-``healthy``, so a firewall is made unhealthy the way an operator takes one out: by
-deregistering it.
+In: an elbv2 client of the seeded landing zone (its target group ``inspection-firewalls``).
+Out: the targets registered; ``FIREWALL_TARGETS`` (zone → address: the tenth address of the
+zone's firewall subnet). Why: the firewall health probe (``providers/aws/health.py``) reads
+the GWLB's targets; moto answers every registered IP target ``healthy``, so a firewall is made
+unhealthy the way an operator takes one out: by deregistering it. Not part of the seed: the
+seed registering them made the ownership guard of a later test in the same session see AWS
+change (``tests/moto_fixtures/test_sandbox_multicloud.py``, not understood yet), so the tests
+that need targets register them.
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from moto_fixtures.aws import landing_zone as lz
 from moto_fixtures.aws.clients import ec2_client, elbv2_client
-from moto_fixtures.aws.firewall_targets import register_firewall_targets
 from moto_fixtures.aws.seed_workloads import SeededWorkloads, seed_workloads
 from moto_fixtures.aws.seed_workloads import tag_spec as _tags
 
@@ -116,11 +115,7 @@ def seed_landing_zone(endpoint_url: str, random_seed: int = lz.RANDOM_SEED) -> S
     builder.inspection(tgw, elbv2)
     builder.unowned_controls()
     others = {lz.OTHER_ACCOUNT_ID: _other_account(other)}
-    workloads = seed_workloads(ec2, builder.vpcs, builder.subnets)
-    # Last: placed before the endpoints, it moved the ids moto hands out after it (the example
-    # policies name them).
-    register_firewall_targets(elbv2)
-    return builder.report(workloads, others)
+    return builder.report(seed_workloads(ec2, builder.vpcs, builder.subnets), others)
 
 
 def _post(endpoint_url: str, path: str) -> None:

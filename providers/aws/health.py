@@ -25,6 +25,7 @@ from providers.aws.session import AwsClients
 class GwlbHealth:
     def __init__(self, clients: AwsClients) -> None:
         self.clients = clients
+        self._elbv2: dict[str, Any] = {}  # region → client: one per region, as for EC2
 
     def probe(self, region: str, zone: str, next_hop: str) -> tuple[bool, str]:
         if not next_hop.startswith("vpce-"):
@@ -35,7 +36,9 @@ class GwlbHealth:
             return False, f"target health of {next_hop} unreadable: {exc}"
 
     def _probe(self, region: str, zone: str, endpoint: str) -> tuple[bool, str]:
-        ec2, elbv2 = self.clients.ec2(region), self.clients.client("elbv2", region)
+        if region not in self._elbv2:
+            self._elbv2[region] = self.clients.client("elbv2", region)
+        ec2, elbv2 = self.clients.ec2(region), self._elbv2[region]
         (found,) = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"]
         gwlbs = _gateway_load_balancers(ec2, found["ServiceName"])
         if not gwlbs:

@@ -1,5 +1,5 @@
 """GWLB target health as AWS's word on a hub firewall, on the seeded landing zone (moto): the
-inspection GWLB's IP target group, with one firewall address registered per zone by the seed
+inspection GWLB's IP target group, with one firewall address registered per zone
 (``moto_fixtures/aws/firewall_targets.py``), edited through boto3 as an operator would
 (deregister, cross-zone, an instance target stopped)."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from moto_fixtures.aws import landing_zone as lz
 from moto_fixtures.aws.clients import ec2_client, elbv2_client
-from moto_fixtures.aws.firewall_targets import FIREWALL_TARGETS
+from moto_fixtures.aws.firewall_targets import FIREWALL_TARGETS, register_firewall_targets
 from moto_fixtures.aws.seed import SeedReport
 from orchestrator.state import Target
 from providers.health import health_checker
@@ -64,7 +64,9 @@ class Estate:
 
 @pytest.fixture
 def estate(aws_endpoint: str, seeded_aws: SeedReport) -> Estate:
-    return Estate(aws_endpoint, seeded_aws)
+    made = Estate(aws_endpoint, seeded_aws)
+    register_firewall_targets(made.elbv2)
+    return made
 
 
 def _probe(sandbox: dict[str, Any], seeded: SeedReport, zone: str, hop: str = "") -> Any:
