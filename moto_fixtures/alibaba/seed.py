@@ -132,14 +132,15 @@ class SeedReport:
 
 def seed_alibaba(server: AlibabaServer) -> SeedReport:
     """Build the landing zone on ``server``; return what was made."""
-    builder = _Builder(server)
-    for spoke in lz.SPOKES:
-        builder.spoke(spoke)
-    builder.security()
-    for spoke in lz.SPOKES:
-        builder.unowned(spoke)
-    builder.corp_route(lz.SECURITY_FW_TABLE, lz.SECURITY.attachment)
-    return builder.report(builder.workloads())
+    with server.backend.settled():
+        builder = _Builder(server)
+        for spoke in lz.SPOKES:
+            builder.spoke(spoke)
+        builder.security()
+        for spoke in lz.SPOKES:
+            builder.unowned(spoke)
+        builder.corp_route(lz.SECURITY_FW_TABLE, lz.SECURITY.attachment)
+        return builder.report(builder.workloads())
 
 
 class _Builder:

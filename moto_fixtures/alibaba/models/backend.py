@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from moto_fixtures.alibaba.models.cbn import Cbn
 from moto_fixtures.alibaba.models.common import Ids
@@ -32,3 +34,18 @@ class Backend:
         self.client_tokens: dict[tuple[str, str], str] = {}
         # Every request runs under it: the fake trades parallelism for simple, atomic handlers.
         self.lock = threading.RLock()
+
+    @contextmanager
+    def settled(self) -> Iterator[None]:
+        """Within: what is made settles at once (no ``Attaching``, no ``Pending``).
+
+        For the seed: the landing zone stood before any test began, so its objects were never
+        in a transitional state a test could see, and waiting out the delay for each of them
+        only cost every seed several seconds.
+        """
+        delays = self.cbn.delay, self.workloads.async_delay
+        self.cbn.delay = self.workloads.async_delay = 0.0
+        try:
+            yield
+        finally:
+            self.cbn.delay, self.workloads.async_delay = delays

@@ -98,7 +98,7 @@ class Workloads:
         self._ids = ids
         self._vswitches = vswitches
         self._group = group  # the group of an id, or InvalidSecurityGroupId.NotFound
-        self._async_delay = async_delay
+        self.async_delay = async_delay
         self.group_quota = DEFAULT_GROUP_QUOTA
         self.instances: dict[str, Instance] = {}
         self.enis: dict[str, NetworkInterface] = {}
@@ -155,7 +155,7 @@ class Workloads:
             eni.eni_id,
             spec.instance_type,
             iso_now(),
-            time.monotonic() + self._async_delay,
+            time.monotonic() + self.async_delay,
             dict(spec.tags),
         )
         self.instances[instance_id] = instance
