@@ -148,6 +148,17 @@ def section_key(firewall: str) -> str:
     return ngfw_key(firewall, "ngfw_section", "eastwest")
 
 
+def address_name(prefix: str, cidr: str) -> str:
+    """The address object of one CIDR of a segment's group (the same on the firewall and in
+    the Terraform configuration)."""
+    return prefix + cidr.replace("/", "_").replace(":", ".")
+
+
+def with_digest(description: str, resource: NgfwResource) -> str:
+    """A description with the digest eastwest records of ``resource``'s content at its end."""
+    return f"{description} [d:{content_digest(resource)}]".strip()
+
+
 def content_digest(resource: NgfwResource) -> str:
     """A short digest of what the firewall stores of ``resource`` (not where it was read)."""
     body = {k: v for k, v in asdict(resource).items() if k not in ("key", "firewall", "recorded")}

@@ -41,8 +41,9 @@ from orchestrator.state.ngfw import (
     NgfwChange,
     NgfwResource,
     NgfwSection,
+    address_name,
 )
-from providers.panos.translate import address_name, from_objects, to_objects
+from providers.panos.translate import from_objects, to_objects
 
 PARTIAL_COMMIT_SINCE = (8, 0, 0)  # <commit><partial><admin>
 PARTIAL_REVERT_SINCE = (8, 1, 0)  # <revert><config><partial><admin>

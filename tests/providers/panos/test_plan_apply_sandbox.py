@@ -111,3 +111,22 @@ def test_a_firewall_that_does_not_answer_makes_the_plan_partial(
     assert firewalls[LABELS[1]]["skipped"] is None
     assert firewalls[LABELS[1]]["changes"]
     assert f"firewall {LABELS[0]} could not be read" in err
+
+
+def test_synth_declares_the_rulebase_apply_writes(sandbox_dir: Path, tmp_path: Path) -> None:
+    policy = _policy(tmp_path)
+    out = tmp_path / "tf"
+    code, stdout, err = run(sandbox_dir, "synth", policy, "--out", str(out))
+    assert code == 0, err
+    assert f"terraform -chdir={out / 'panos'} init" in stdout
+    root = json.loads((out / "panos" / "main.tf.json").read_text())
+    sections = root["resource"]["panos_security_policy_rules"].values()
+    declared = {s["provider"]: [r["name"] for r in s["rules"]] for s in sections}
+    override = json.loads((out / "panos" / "sandbox_override.tf.json").read_text())
+    fleet = load_sandbox(sandbox_dir)["panos"]["firewalls"]
+    ports = {b["port"] for b in override["provider"]["panos"]}
+    assert ports == {fleet[label]["port"] for label in LABELS}
+    assert run(sandbox_dir, "apply", policy, "--auto-approve")[0] == 0
+    applied = {f"panos.fw_{label.replace('/', '_').replace('-', '_')}": _ours(sandbox_dir, label)
+               for label in LABELS}  # fmt: skip
+    assert declared == applied
