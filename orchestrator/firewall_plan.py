@@ -80,9 +80,13 @@ def panos_adapters(policy: str, sandbox: Mapping[str, Any] | None) -> AdapterOf:
 
 
 def with_firewalls(
-    result: PlanResult, policy: Policy, sandbox: Mapping[str, Any] | None
+    result: PlanResult,
+    policy: Policy,
+    sandbox: Mapping[str, Any] | None,
+    adapter_of: AdapterOf | None = None,
 ) -> PlanResult:
-    """``result`` with the rulebase of every reachable hub firewall planned beside the clouds."""
+    """``result`` with the rulebase of every reachable hub firewall planned beside the clouds
+    (through ``adapter_of``, pan-os-python's adapters unless a test injects others)."""
     plan = result.plan
     labels = reachable(hub_firewalls(policy), sandbox)
     if plan is None or result.failed or not labels:
@@ -96,9 +100,11 @@ def with_firewalls(
         firewalls: tuple[FirewallPlan, ...] = ()
     else:
         membership = resolve_membership(policy, result.inventory)
-        adapter_of = panos_adapters(policy.name, sandbox)
+        adapter_of = adapter_of or panos_adapters(policy.name, sandbox)
+        # A segment's addresses may be short only where a scope's networks were not read.
+        unread = any(sp.skipped and sp.scope not in result.inventory for sp in plan.scopes)
         firewalls, diags = plan_firewalls(
-            policy, membership, labels, adapter_of, creations_only=not plan.complete
+            policy, membership, labels, adapter_of, creations_only=unread
         )
     plan = replace(plan, firewalls=firewalls, diagnostics=(*plan.diagnostics, *diags))
     return replace(result, plan=plan, diagnostics=(*result.diagnostics, *diags))

@@ -21,11 +21,13 @@ from orchestrator.firewall_plan import (
     hub_firewalls,
     plan_firewalls,
     reachable,
+    with_firewalls,
 )
 from orchestrator.model import load_policy
 from orchestrator.model.policy import Policy
-from orchestrator.pipeline import HELD_BACK
-from orchestrator.state import Network, Scope, ScopeInventory
+from orchestrator.pipeline import HELD_BACK, PlanResult
+from orchestrator.plan import Plan, ScopePlan
+from orchestrator.state import Network, Scope, ScopeInventory, Target
 from orchestrator.state.change import Action
 from orchestrator.state.ngfw import (
     FirewallApplied,
@@ -55,8 +57,11 @@ def policy(tmp_path: Path) -> Policy:
     return load_policy([path]).policy
 
 
+NETWORKS = (Network("vpc-web", ("10.1.0.0/16",)), Network("vpc-db", ("10.2.0.0/16",)))
+
+
 def membership(p: Policy, db: tuple[str, ...] = ("10.2.0.0/16",)) -> Membership:
-    networks = (Network("vpc-web", ("10.1.0.0/16",)), Network("vpc-db", db))
+    networks = (NETWORKS[0], Network("vpc-db", db))
     return resolve_membership(p, {SCOPE: ScopeInventory(SCOPE, networks=networks)})
 
 
@@ -180,3 +185,31 @@ def test_only_firewalls_eastwest_is_told_how_to_reach_are_planned(
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     assert reachable(LABELS, sandbox) == expected
+
+
+OTHER = Scope("aws", "222222222222", "us-east-1")
+
+
+@pytest.mark.parametrize(
+    ("inventory_read", "held"), [(True, False), (False, True)], ids=["owned-unread", "net-unread"]
+)
+def test_a_plan_gets_its_firewalls_and_holds_back_only_for_unread_networks(
+    tmp_path: Path, inventory_read: bool, held: bool
+) -> None:
+    """A skipped scope whose networks were read (only its owned resources were not) leaves the
+    firewalls' addresses whole; one whose networks were not read holds their updates back."""
+    p = policy(tmp_path)
+    grown, _ = compile_firewalls(p, membership(p, ("10.2.0.0/16", "10.3.0.0/16")))
+    fakes = fleet({label: grown[label] for label in LABELS})
+    skipped = ScopePlan(OTHER, Target("aws", OTHER.account, "other"), (), None, skipped="down")
+    inventory = {SCOPE: ScopeInventory(SCOPE, networks=NETWORKS)}
+    if inventory_read:
+        inventory[OTHER] = ScopeInventory(OTHER)
+    result = PlanResult(Plan("acme", (skipped,)), None, (), inventory)
+    sandbox = {"panos": {"firewalls": {key: {} for key in LABELS}}}
+    planned = with_firewalls(result, p, sandbox, fakes.__getitem__).plan
+    assert planned is not None
+    assert [f.firewall for f in planned.firewalls] == LABELS
+    updates = [c for f in planned.firewalls for c in f.changes if c.action is Action.UPDATE]
+    assert bool(updates) is not held
+    assert any(d.code == HELD_BACK for d in planned.diagnostics) is held
