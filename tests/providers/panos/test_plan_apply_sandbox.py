@@ -27,23 +27,24 @@ def _ours(directory: Path, label: str) -> list[str]:
     return [r.name for r in _rules(directory, label) if r.name.startswith("eastwest-")]
 
 
+def _faults(directory: Path, label: str, **faults: object) -> None:
+    url = load_sandbox(directory)["panos"]["firewalls"][label]["url"]
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the fake's certificate is made at start-up
+    body = json.dumps(faults).encode()
+    request = urllib.request.Request(f"{url}/_eastwest/faults", body, method="POST")
+    with urllib.request.urlopen(request, context=context, timeout=10):
+        pass
+
+
 @contextmanager
 def _down(directory: Path, label: str) -> Iterator[None]:
-    def faults(down: bool) -> None:
-        url = load_sandbox(directory)["panos"]["firewalls"][label]["url"]
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # the fake's certificate is made at start-up
-        body = json.dumps({"down": down}).encode()
-        request = urllib.request.Request(f"{url}/_eastwest/faults", body, method="POST")
-        with urllib.request.urlopen(request, context=context, timeout=10):
-            pass
-
-    faults(True)
+    _faults(directory, label, down=True)
     try:
         yield
     finally:
-        faults(False)
+        _faults(directory, label, down=False)
 
 
 def _firewalls(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -130,3 +131,22 @@ def test_synth_declares_the_rulebase_apply_writes(sandbox_dir: Path, tmp_path: P
     applied = {f"panos.fw_{label.replace('/', '_').replace('-', '_')}": _ours(sandbox_dir, label)
                for label in LABELS}  # fmt: skip
     assert declared == applied
+
+
+def test_a_failed_commit_is_that_firewalls_failure_and_the_rest_is_applied(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    policy = _policy(tmp_path)
+    _faults(sandbox_dir, LABELS[0], fail_commits=1)
+    code, out, err = run(sandbox_dir, "apply", policy, "--auto-approve")
+    assert code == 1
+    assert f"firewall {LABELS[0]}: failed: " in err
+    assert f"firewall {LABELS[1]}: " in out
+    assert "Apply failed (" in err
+    assert _ours(sandbox_dir, LABELS[0]) == []
+    assert _ours(sandbox_dir, LABELS[1]) == ["eastwest-sandbox-app-to-db", "eastwest-sandbox--deny"]
+    # The clouds were applied: a second apply has only the failed firewall's changes left.
+    code, out, err = run(sandbox_dir, "plan", policy, "--json")
+    body = json.loads(out)
+    assert [s["changes"] for s in body["scopes"]] == [[] for _ in body["scopes"]]
+    assert [f["firewall"] for f in body["firewalls"] if f["changes"]] == [LABELS[0]]
