@@ -18,6 +18,12 @@ from orchestrator.apply import ApplyReport, apply_plan
 from orchestrator.diagnostics import Diagnostic, error, has_errors, strict
 from orchestrator.errors import EastwestError, PlanFileError, PolicyError, ProviderError
 from orchestrator.extras import require_cloud
+from orchestrator.firewall_plan import (
+    FirewallOutcome,
+    apply_firewalls,
+    panos_adapters,
+    with_firewalls,
+)
 from orchestrator.model import load_policy
 from orchestrator.paths.effect import with_access_check
 from orchestrator.pipeline import PlanResult, plan_policy
@@ -93,6 +99,7 @@ def make_plan_for(
     result = plan_policy(loaded.policy, adapters, sink)
     if access_check:
         result = with_access_check(result, loaded.policy, adapters, sink)
+    result = with_firewalls(result, loaded.policy, adapters.sandbox)
 
     def locate(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
         # Only a diagnostic about a field of the policy points into its files; a cloud's not.
@@ -280,12 +287,25 @@ def _policy_of(saved: SavedPlan, path: Path, *, strict_mode: bool) -> LoadedPoli
 def _execute(ctx: Context, plan: Plan, adapters: AdapterCache | None = None) -> int:
     cache = adapters or AdapterCache(plan.policy, ctx.sandbox())
     click.echo("")
+    # The firewalls first: a rule they need is there before routes send the flow to them.
+    firewalls = apply_firewalls(plan.firewalls, panos_adapters(plan.policy, cache.sandbox))
+    for outcome in firewalls:
+        _report_firewall(outcome)
     report = apply_plan(plan, _by_scope(cache), _report_result)
-    code = _summarise(report)
+    code = _summarise(report, firewalls)
     if code == EXIT_OK and not plan.complete:
         click.echo("Apply partial: the skipped scopes above were not changed.", err=True)
         return EXIT_ERROR
     return code
+
+
+def _report_firewall(outcome: FirewallOutcome) -> None:
+    if outcome.applied is None:
+        failed = click.style(f"firewall {outcome.firewall}: failed: ", fg="red")
+        click.echo(failed + outcome.error, err=True)
+        return
+    edits, job = outcome.applied.edits, outcome.applied.job
+    click.echo(f"firewall {outcome.firewall}: {edits} edits committed (job {job}).")
 
 
 def _by_scope(adapters: AdapterCache) -> Callable[[ScopePlan], Adapter]:
@@ -300,8 +320,11 @@ def _report_result(change: Change, result: ChangeResult) -> None:
         click.echo(click.style(f"{change.key}: failed: ", fg="red") + result.message, err=True)
 
 
-def _summarise(report: ApplyReport) -> int:
+def _summarise(report: ApplyReport, firewalls: list[FirewallOutcome]) -> int:
     counts = report.counts()
+    for outcome in firewalls:  # a firewall's changes are committed all together, or none
+        for name, value in outcome.counts().items():
+            counts[name] += value
     console.print_diagnostics(error(message) for message in report.errors)
     if report.not_attempted:
         click.echo(
@@ -310,7 +333,7 @@ def _summarise(report: ApplyReport) -> int:
             err=True,
         )
     line = f"{counts['added']} added, {counts['changed']} changed, {counts['destroyed']} destroyed."
-    if report.ok:
+    if report.ok and not counts["failed"]:
         click.echo(f"\nApply complete! Resources: {line}")
         return EXIT_OK
     click.echo(f"\nApply failed ({counts['failed']} failed). Resources: {line}", err=True)

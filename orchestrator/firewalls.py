@@ -25,6 +25,7 @@ from orchestrator.state.ngfw import (
     FirewallState,
     NgfwChange,
     NgfwRule,
+    fingerprint,
 )
 
 
@@ -43,6 +44,7 @@ class RulebasePlan:
     firewall: str
     changes: tuple[NgfwChange, ...]
     diagnostics: tuple[Diagnostic, ...]
+    fingerprint: str = ""  # of what was observed on the firewall
 
     @property
     def failed(self) -> bool:
@@ -68,7 +70,7 @@ def plan_rulebase(
         )
         diags.append(error(summary))
     changes = diff_firewall(want, FirewallState(label, seen.resources))
-    return RulebasePlan(label, tuple(changes), tuple(diags))
+    return RulebasePlan(label, tuple(changes), tuple(diags), fingerprint(seen))
 
 
 def apply_rulebase(plan: RulebasePlan, adapter: FirewallAdapter) -> FirewallApplied:

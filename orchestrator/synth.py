@@ -13,7 +13,7 @@ holds (Terraform would fail to create them).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +21,15 @@ import click
 
 from orchestrator import console
 from orchestrator.commands import EXIT_ERROR, EXIT_OK, AdapterCache, Context
-from orchestrator.diagnostics import Diagnostic, warning
+from orchestrator.compile.membership import resolve_membership
+from orchestrator.compile.ngfw import compile_firewalls
+from orchestrator.diagnostics import Diagnostic, has_errors, warning
 from orchestrator.errors import EastwestError, ObservationError, PolicyError
 from orchestrator.model import load_policy
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import Compiled, compile_for, observe_scopes
 from orchestrator.state import DesiredScope, DesiredState, ObservedScope, Scope, ScopeInventory
+from orchestrator.state.ngfw import FirewallState
 from providers.base import RuleIdReader, TransitReader
 from terraform import caveats, check_references, import_ids, synthesize, write_files
 from terraform.world import World
@@ -57,6 +60,8 @@ class Synthesis:
     world: World
     native: dict[str, str]
     sandbox: dict[str, Any] | None
+    # Per hub firewall, its rulebase (the `panos` module): what `eastwest apply` writes there.
+    firewalls: Mapping[str, FirewallState] = field(default_factory=dict)
 
 
 def prepare(ctx: Context, loaded: LoadedPolicy, *, imports: bool) -> Synthesis:
@@ -92,7 +97,18 @@ def prepare(ctx: Context, loaded: LoadedPolicy, *, imports: bool) -> Synthesis:
         )
     world = _world(compiled, compiled.desired, adapters)
     native = _native_ids(compiled, compiled.desired, adapters, world) if imports else {}
-    return Synthesis(compiled.desired, world, native, sandbox)
+    firewalls = _firewalls(loaded, compiled)
+    return Synthesis(compiled.desired, world, native, sandbox, firewalls)
+
+
+def _firewalls(loaded: LoadedPolicy, compiled: Compiled) -> dict[str, FirewallState]:
+    """The hub firewalls' rulebases from the same inventory; their errors stop the command."""
+    membership = resolve_membership(loaded.policy, compiled.inventory)
+    firewalls, diags = compile_firewalls(loaded.policy, membership)
+    console.print_diagnostics(loaded.locate(d) if d.path else d for d in diags)
+    if has_errors(diags):
+        raise EastwestError("the firewalls' rulebase has errors; nothing was written")
+    return firewalls
 
 
 def synthesis_for(
@@ -114,7 +130,7 @@ def synthesis_for(
 def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> int:
     try:
         made = prepare(ctx, loaded, imports=imports)
-        files = synthesize(made.desired, made.native, made.sandbox, made.world)
+        files = synthesize(made.desired, made.native, made.sandbox, made.world, made.firewalls)
         console.print_diagnostics(caveats(made.desired))
     except (EastwestError, ValueError) as exc:
         return _fail(str(exc))
@@ -125,6 +141,10 @@ def run_synth(ctx: Context, loaded: LoadedPolicy, out: Path, imports: bool) -> i
     imported = sum(len(doc.get("import", [])) for doc in files.values())
     click.echo(f"Wrote {len(written)} file(s) to {out} ({imported} import block(s)).")
     click.echo(f"Next: terraform -chdir={out} init && terraform -chdir={out} plan")
+    if "panos/main.tf.json" in files:
+        fw = out / "panos"
+        click.echo("The hub firewalls' rulebase is a root of its own (PaloAltoNetworks/panos):")
+        click.echo(f"  terraform -chdir={fw} init && terraform -chdir={fw} plan")
     return EXIT_OK
 
 

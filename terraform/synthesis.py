@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 from orchestrator.diagnostics import Diagnostic, warning
 from orchestrator.state import DesiredScope, DesiredState, ObservedScope
-from terraform import alibaba, aws, azure
+from orchestrator.state.ngfw import FirewallState
+from terraform import alibaba, aws, azure, panos
 from terraform.world import World
 
 Json = dict[str, Any]
@@ -65,10 +66,12 @@ def synthesize(
     native: Mapping[str, str] | None = None,
     sandbox: Mapping[str, Any] | None = None,
     world: World | None = None,
+    firewalls: Mapping[str, FirewallState] | None = None,
 ) -> dict[str, Json]:
     """Every file of the configuration. ``native`` (key → existing id) adds import blocks;
     ``sandbox`` (the sandbox description) adds a provider override aimed at it, for the clouds
-    whose provider can be aimed at it; ``world`` defaults to the desired state's targets."""
+    whose provider can be aimed at it; ``world`` defaults to the desired state's targets;
+    ``firewalls`` (per hub firewall, what its rulebase should hold) adds the ``panos/`` root."""
     world = world or World(targets=desired.targets)
     by_cloud = _by_cloud(desired)
     note = {MARKER: _GENERATED.format(policy=desired.policy)}
@@ -87,7 +90,25 @@ def synthesize(
             override = GENERATORS[cloud].sandbox_override(scopes, sandbox[cloud])
             if override:
                 files[f"{cloud}_sandbox_override.tf.json"] = note | override
-    return files
+    return files | _firewall_files(desired.policy, firewalls or {}, sandbox, note)
+
+
+def _firewall_files(
+    policy: str,
+    firewalls: Mapping[str, FirewallState],
+    sandbox: Mapping[str, Any] | None,
+    note: Json,
+) -> dict[str, Json]:
+    """``panos/``: the hub firewalls' rulebase, a root of its own (``terraform -chdir=panos``),
+    so that the clouds' root needs no panos provider."""
+    wanted = panos.wanted(firewalls)
+    if not wanted:
+        return {}
+    made = {"panos/main.tf.json": note | panos.root(policy, wanted, REQUIRED_VERSION)}
+    override = panos.sandbox_override(wanted, sandbox.get("panos", {})) if sandbox else {}
+    if override:
+        made["panos/sandbox_override.tf.json"] = note | override
+    return made
 
 
 def import_ids(

@@ -51,7 +51,8 @@ def collect_flows(policy: Policy, membership: Membership) -> tuple[list[Flow], l
             )
             continue
         ports = tuple(parse_port_spec(p) for p in rule.ports)
-        flows.append(Flow(rule.from_, rule.to, ports, frozenset({rule.name}), rule.inspect))
+        for a, b in rule.directions():
+            flows.append(Flow(a, b, ports, frozenset({rule.name}), rule.inspect))
     return flows, diags
 
 

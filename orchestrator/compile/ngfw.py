@@ -36,6 +36,7 @@ from orchestrator.state.ngfw import (
 )
 
 NAME_LIMIT = 63  # PAN-OS object and rule names
+REVERSE = "--rev"  # a bidirectional rule's to → from twin
 
 
 @dataclass
@@ -80,6 +81,14 @@ def _seen_by(membership: Membership, rule: Rule, scope: object) -> bool:
     return any(place.scope == scope for place in places)
 
 
+def rule_names(prefix: str, rule: Rule) -> tuple[str, ...]:
+    """The firewall rules of a policy rule, one per direction: ``<prefix><rule>`` from → to
+    (the same whether or not the rule is bidirectional, so turning that on renames nothing),
+    and ``<prefix><rule>--rev`` to → from."""
+    forward = prefix + rule.name
+    return (forward, forward + REVERSE) if rule.bidirectional else (forward,)
+
+
 def _add_rule(
     firewall: _Firewall, membership: Membership, rule: Rule, path: str
 ) -> Iterator[Diagnostic]:
@@ -98,26 +107,25 @@ def _add_rule(
             path=f"{path}.ports",
         )
         return
-    name = firewall.prefix + rule.name
-    firewall.rules.append(
-        firewall.put(
-            NgfwRule(
-                key=ngfw_key(firewall.label, "ngfw_rule", name),
-                firewall=firewall.label,
-                name=name,
-                source=(str(groups[0]),),
-                destination=(str(groups[1]),),
-                applications=_applications(rule, ports),
-                services=_services(firewall, ports),
-                users=tuple(rule.users + rule.groups) or ("any",),
-                action="allow",
-                tags=_tags(firewall, rule),
-                schedule=_schedule(firewall, rule),
-                profile=rule.profile or "",
-                description=f"eastwest: rule {rule.name}",
-            )
+    ends = [(str(groups[0]), str(groups[1])), (str(groups[1]), str(groups[0]))]
+    for name, (source, destination) in zip(rule_names(firewall.prefix, rule), ends, strict=False):
+        way = f" ({rule.to} → {rule.from_})" if name.endswith(REVERSE) else ""
+        allow = NgfwRule(
+            key=ngfw_key(firewall.label, "ngfw_rule", name),
+            firewall=firewall.label,
+            name=name,
+            source=(source,),
+            destination=(destination,),
+            applications=_applications(rule, ports),
+            services=_services(firewall, ports),
+            users=tuple(rule.users + rule.groups) or ("any",),
+            action="allow",
+            tags=_tags(firewall, rule),
+            schedule=_schedule(firewall, rule),
+            profile=rule.profile or "",
+            description=f"eastwest: rule {rule.name}{way}",
         )
-    )
+        firewall.rules.append(firewall.put(allow))
 
 
 def _group(firewall: _Firewall, membership: Membership, segment: str) -> str | None:
@@ -198,11 +206,18 @@ def _finish(firewall: _Firewall) -> FirewallState:
 
 
 def _name_lengths(policy: Policy) -> Iterator[Diagnostic]:
-    """The longest names eastwest writes: a rule's, a segment's group, a category's tag."""
+    """The longest names eastwest writes: a rule's (its reverse twin's), a segment's group, a
+    category's tag; and no rule's name may be another's reverse twin."""
     prefix = f"eastwest-{policy.name}-"
     if not any(r.inspect for r in policy.rules):
         return
-    named = [(f"rules[{i}].name", r.name) for i, r in enumerate(policy.rules) if r.inspect]
+    yield from _twins(policy)
+    named = [
+        (f"rules[{i}].name", name.removeprefix(prefix))
+        for i, r in enumerate(policy.rules)
+        if r.inspect
+        for name in rule_names(prefix, r)
+    ]
     named += [(f"rules[{i}].category", r.category or "") for i, r in enumerate(policy.rules)]
     named += [(f"segments[{i}].name", s.name) for i, s in enumerate(policy.segments)]
     for path, name in named:
@@ -211,6 +226,17 @@ def _name_lengths(policy: Policy) -> Iterator[Diagnostic]:
                 f"'{prefix + name}' is longer than the {NAME_LIMIT} characters PAN-OS takes "
                 "for a name; shorten the policy's name or this one",
                 path=path,
+            )
+
+
+def _twins(policy: Policy) -> Iterator[Diagnostic]:
+    names = {r.name for r in policy.rules if r.inspect}
+    for index, rule in enumerate(policy.rules):
+        if rule.inspect and rule.bidirectional and rule.name + REVERSE in names:
+            yield error(
+                f"rule '{rule.name}' is bidirectional, and its to → from rule on the firewall "
+                f"would take the name of rule '{rule.name + REVERSE}'; rename one of them",
+                path=f"rules[{index}].bidirectional",
             )
 
 

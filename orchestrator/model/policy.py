@@ -294,6 +294,11 @@ class Rule(_Strict):
         "the firewall groups only, said as a warning)",
     )
     description: str = ""
+    bidirectional: StrictBool = Field(
+        default=False,
+        description="connections may be opened both ways: from → to and to → from (the "
+        "clouds' groups allow both; a hub firewall gets one security rule per direction)",
+    )
     # Inspected rules only: what the hub's PAN-OS firewall decides besides ports (docs/panos.md).
     applications: list[Application] = Field(default=[], description="App-IDs; none: any")
     users: list[Principal] = Field(default=[], description="User-ID users; none: any user")
@@ -301,6 +306,11 @@ class Rule(_Strict):
     schedule: Schedule | None = Field(default=None, description="when the flow is allowed")
     category: ObjectName | None = Field(default=None, description="why: a tag on the rule")
     profile: ObjectName | None = Field(default=None, description="how: a profile group")
+
+    def directions(self) -> tuple[tuple[str, str], ...]:
+        """The (from, to) pairs in which connections are opened: one, or both ways."""
+        forward = (self.from_, self.to)
+        return (forward, (self.to, self.from_)) if self.bidirectional else (forward,)
 
 
 class Policy(_Strict):

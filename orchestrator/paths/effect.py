@@ -101,8 +101,14 @@ def members_in(membership: Membership, scope: Scope) -> list[Member]:
 
 def policy_probes(policy: Policy) -> tuple[list[Probe], dict[tuple[str, str], list[Probe]]]:
     """One probe per port range of the policy (its first port), and per ordered pair the
-    probes its rules allow (from → to: replies pass by statefulness)."""
-    ranges = [(r.from_, r.to, parse_port_spec(spec)) for r in policy.rules for spec in r.ports]
+    probes its rules allow (from → to, and to → from for a bidirectional rule: replies pass
+    by statefulness)."""
+    ranges = [
+        (a, b, parse_port_spec(spec))
+        for r in policy.rules
+        for a, b in r.directions()
+        for spec in r.ports
+    ]
     probes = sorted({_probe(pr) for _, _, pr in ranges if pr.protocol != "all"})
     allowed: dict[tuple[str, str], list[Probe]] = {}
     for a, b, pr in ranges:

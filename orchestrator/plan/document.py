@@ -18,13 +18,16 @@ from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Severity
 from orchestrator.errors import PlanFileError
+from orchestrator.plan.ngfw import FirewallPlan
 from orchestrator.plan.planner import Plan, ScopePlan
 from orchestrator.plan.saved import PolicyRef, sign, verify
 from orchestrator.state import Action, Change, NativeRef, Scope, Target
 from orchestrator.state.codec import resource_from_json, resource_to_json
+from orchestrator.state.ngfw import NgfwChange, ngfw_from_json, ngfw_to_json
 
-# 1.1 added "access" (the effective-access check and its findings).
-FORMAT_VERSION = "1.1"
+# 1.1 added "access" (the effective-access check and its findings); 1.2 "firewalls" (each hub
+# firewall's rulebase changes) and "conflicts" (members eastwest cannot guard).
+FORMAT_VERSION = "1.2"
 _ACTION_NAMES = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete"}
 
 
@@ -38,7 +41,42 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "scopes": [_scope_to_json(s) for s in plan.scopes],
         "diagnostics": [d.to_json() for d in plan.diagnostics],
         "access": plan.access.to_json(),
+        "conflicts": [d.to_json() for d in plan.conflicts],
+        "firewalls": [_firewall_to_json(f) for f in plan.firewalls],
     }
+
+
+def _firewall_to_json(planned: FirewallPlan) -> dict[str, Any]:
+    return {
+        "firewall": planned.firewall,
+        "fingerprint": planned.fingerprint,
+        "skipped": planned.skipped,
+        "changes": [
+            {
+                "action": _ACTION_NAMES[c.action],
+                "symbol": str(c.action),
+                "key": c.resource.key,
+                "kind": c.resource.kind,
+                "drift": c.drift,
+                "before": ngfw_to_json(c.before) if c.before else None,
+                "after": ngfw_to_json(c.after) if c.after else None,
+            }
+            for c in planned.changes
+        ],
+    }
+
+
+def _firewall_from_json(body: Mapping[str, Any]) -> FirewallPlan:
+    changes = tuple(
+        NgfwChange(
+            Action(c["symbol"]),
+            ngfw_from_json(c["before"]) if c["before"] else None,
+            ngfw_from_json(c["after"]) if c["after"] else None,
+            drift=bool(c["drift"]),
+        )
+        for c in body["changes"]
+    )
+    return FirewallPlan(body["firewall"], changes, body.get("fingerprint"), body.get("skipped"))
 
 
 def _scope_to_json(sp: ScopePlan) -> dict[str, Any]:
@@ -85,7 +123,8 @@ def write_plan(
 ) -> None:
     body = plan_to_json(plan)
     if policy is not None:
-        body["policy_files"] = list(policy.files)
+        # Absolute, so that `apply FILE` finds them from any working directory.
+        body["policy_files"] = [str(Path(f).resolve()) for f in policy.files]
         body["policy_digest"] = policy.digest
     if key:
         body["signature"] = sign(body, key)
@@ -126,19 +165,30 @@ def _policy_ref(body: Mapping[str, Any]) -> PolicyRef | None:
 
 def _plan_from_json(body: Mapping[str, Any]) -> Plan:
     scopes = tuple(_scope_from_json(s) for s in body["scopes"])
-    diags = tuple(
-        Diagnostic(
-            Severity(d["severity"]),
-            d["summary"],
-            d.get("detail", ""),
-            d.get("file"),
-            d.get("line"),
-            d.get("column"),
-            d.get("path", ""),
-        )
-        for d in body.get("diagnostics", [])
+    diags = tuple(_diagnostic(d) for d in body.get("diagnostics", []))
+    conflicts = tuple(_diagnostic(d) for d in body.get("conflicts", []))
+    firewalls = tuple(_firewall_from_json(f) for f in body.get("firewalls", []))
+    return Plan(
+        body["policy"],
+        scopes,
+        diags,
+        created_at=body["created_at"],
+        conflicts=conflicts,
+        firewalls=firewalls,
     )
-    return Plan(body["policy"], scopes, diags, created_at=body["created_at"])
+
+
+def _diagnostic(d: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        Severity(d["severity"]),
+        d["summary"],
+        d.get("detail", ""),
+        d.get("file"),
+        d.get("line"),
+        d.get("column"),
+        d.get("path", ""),
+        code=d.get("code", ""),
+    )
 
 
 def _scope_from_json(body: Mapping[str, Any]) -> ScopePlan:

@@ -11,7 +11,7 @@ rules out of order.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from orchestrator.state.change import Action
 from orchestrator.state.ngfw import (
@@ -21,6 +21,18 @@ from orchestrator.state.ngfw import (
     NgfwSection,
     content_digest,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallPlan:
+    """One hub firewall's part of a plan: its changes in apply order, or why it was not
+    planned (``skipped``: it could not be read; then no changes, as for a cloud scope)."""
+
+    firewall: str
+    changes: tuple[NgfwChange, ...]
+    fingerprint: str | None  # of what was observed; None when skipped
+    skipped: str | None = None
+
 
 _ORDER = {
     "ngfw_tag": 0,
@@ -72,12 +84,28 @@ def _apply_order(change: NgfwChange) -> tuple[int, int, str]:
     return (0, kind, change.resource.key)
 
 
+def firewall_lines(planned: FirewallPlan) -> Iterator[str]:
+    """A firewall's block in ``eastwest plan``: its changes, or why it was not planned."""
+    header = f"Firewall {planned.firewall}"
+    if planned.skipped is not None:
+        yield f"{header}: not planned, {planned.skipped}"
+        yield ""
+        return
+    if not planned.changes:
+        return
+    yield header
+    yield ""
+    for change in planned.changes:
+        yield from change_lines(change)
+    yield ""
+
+
 def render_changes(firewall: str, changes: Sequence[NgfwChange]) -> str:
     if not changes:
         return f"firewall {firewall}: no changes\n"
     lines = [f"firewall {firewall}:"]
     for change in changes:
-        lines.extend(_change_lines(change))
+        lines.extend(change_lines(change))
     counts = {a: sum(c.action is a for c in changes) for a in Action}
     lines.append(
         f"  {counts[Action.CREATE]} to add, {counts[Action.UPDATE]} to change, "
@@ -86,7 +114,7 @@ def render_changes(firewall: str, changes: Sequence[NgfwChange]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _change_lines(change: NgfwChange) -> Iterator[str]:
+def change_lines(change: NgfwChange) -> Iterator[str]:
     resource = change.resource
     drift = " (drift: changed on the firewall)" if change.drift else ""
     yield f"  {change.action.value} {resource.kind} {getattr(resource, 'name', 'section')}{drift}"

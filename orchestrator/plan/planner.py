@@ -11,6 +11,7 @@ from orchestrator.diagnostics import Diagnostic, Severity, error, skipped_scope,
 from orchestrator.errors import ObservationError
 from orchestrator.plan.diff import diff_scope, owner_digests, owner_key
 from orchestrator.plan.findings import AccessCheck
+from orchestrator.plan.ngfw import FirewallPlan
 from orchestrator.state import (
     Action,
     AddressSet,
@@ -25,6 +26,7 @@ from orchestrator.state import (
     Target,
     rules_digest,
 )
+from orchestrator.state.ngfw import NgfwChange
 from orchestrator.state.routes import routes_digest
 
 # Within a step: containers before what they hold; among routing, the return path and the
@@ -81,27 +83,33 @@ class Plan:
     # What the groups and lists at the workloads do, evaluated after the diff (by the caller:
     # it reads the clouds again); a plan nobody checked says nothing about effect.
     access: AccessCheck = field(default_factory=AccessCheck)
+    # Each hub firewall's rulebase (docs/panos.md), planned beside the clouds' scopes.
+    firewalls: tuple[FirewallPlan, ...] = ()
 
     @property
     def changes(self) -> tuple[Change, ...]:
+        """The clouds' changes; the firewalls' are in ``firewalls`` (another resource tree)."""
         return tuple(c for s in self.scopes for c in s.changes)
 
     def counts(self) -> dict[str, int]:
-        actions = [c.action for c in self.changes]
+        every: list[Change | NgfwChange] = [*self.changes]
+        every += [c for f in self.firewalls for c in f.changes]
+        actions = [c.action for c in every]
         return {
             "add": actions.count(Action.CREATE),
             "change": actions.count(Action.UPDATE),
             "destroy": actions.count(Action.DELETE),
-            "drift": sum(1 for c in self.changes if c.drift),
+            "drift": sum(1 for c in every if c.drift),
         }
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes) or any(f.changes for f in self.firewalls)
 
     @property
     def complete(self) -> bool:
-        return all(s.skipped is None for s in self.scopes)
+        skips = [s.skipped for s in self.scopes] + [f.skipped for f in self.firewalls]
+        return all(skipped is None for skipped in skips)
 
 
 def make_plan(

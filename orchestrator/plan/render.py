@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orchestrator.plan.ngfw import firewall_lines
 from orchestrator.plan.planner import Plan, ScopePlan
 from orchestrator.plan.render_access import no_change_lines, with_changes_line
 from orchestrator.plan.render_routes import route_attributes, route_title
@@ -40,13 +41,16 @@ def render_plan(plan: Plan, *, colour: bool = False, compact: bool = False) -> s
     """``compact`` gives one line per change instead of one block per resource."""
     paint = _Paint(colour)
     lines: list[str] = []
-    drift = [c for c in plan.changes if c.drift]
+    drift = [(c.action, c.key) for c in plan.changes if c.drift]
+    drift += [(c.action, c.resource.key) for f in plan.firewalls for c in f.changes if c.drift]
     if drift:
         lines += [paint("1", "Drift: changed outside eastwest since its last apply"), ""]
-        lines += [f"  {_OUTSIDE[c.action]} {c.key}" for c in drift]
+        lines += [f"  {_OUTSIDE[action]} {key}" for action, key in drift]
         lines += ["", "  The actions below restore the policy.", ""]
     for scope_plan in plan.scopes:
         lines += list(_scope_lines(scope_plan, paint, compact))
+    for firewall in plan.firewalls:
+        lines += list(firewall_lines(firewall))
     lines.append(summary_line(plan))
     if plan.has_changes:
         lines += with_changes_line(plan)

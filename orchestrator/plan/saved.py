@@ -17,14 +17,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.errors import PlanFileError, StalePlanError
+from orchestrator.plan.ngfw import FirewallPlan
 from orchestrator.plan.planner import Plan, ScopePlan
 from orchestrator.state import Change
 from orchestrator.state.codec import resource_to_json
+from orchestrator.state.ngfw import NgfwChange, ngfw_to_json
 
 PLAN_KEY_ENV = "EASTWEST_PLAN_KEY"
 SIGNATURE_ALGORITHM = "hmac-sha256"
@@ -98,6 +100,30 @@ def check_rederived(saved: Plan, fresh: Plan) -> None:
         problem = _difference(then, now)
         if problem is not None:
             raise PlanFileError(_tampered(f"{name}: {problem}"))
+    _check_firewalls(saved.firewalls, fresh.firewalls)
+
+
+def _check_firewalls(saved: Sequence[FirewallPlan], fresh: Sequence[FirewallPlan]) -> None:
+    """As for a scope: stale when the firewall's rulebase moved, tampered when it did not and
+    the file still says something else."""
+    ours = {f.firewall: f for f in fresh}
+    theirs = {f.firewall: f for f in saved}
+    for name in sorted(set(ours) | set(theirs)):
+        now, then = ours.get(name), theirs.get(name)
+        if now is None or then is None:
+            raise PlanFileError(_tampered(f"firewall {name} is in one plan only"))
+        if not now.changes and not then.changes:
+            continue
+        if now.fingerprint != then.fingerprint:
+            raise StalePlanError(
+                f"the saved plan is stale: eastwest's section of firewall {name} changed since "
+                "the plan was made; run `eastwest plan` again"
+            )
+        derived = [_firewall_change(c) for c in now.changes]
+        if [_firewall_change(c) for c in then.changes] != derived:
+            raise PlanFileError(
+                _tampered(f"firewall {name}: its changes are not what the policy produces now")
+            )
 
 
 def _difference(then: ScopePlan, now: ScopePlan) -> str | None:
@@ -120,6 +146,12 @@ def _change(change: Change) -> tuple[object, ...]:
     # Compared in their JSON form: what the file can say, with no Python-side identity.
     before = resource_to_json(change.before) if change.before else None
     after = resource_to_json(change.after) if change.after else None
+    return (str(change.action), change.drift, before, after)
+
+
+def _firewall_change(change: NgfwChange) -> tuple[object, ...]:
+    before = ngfw_to_json(change.before) if change.before else None
+    after = ngfw_to_json(change.after) if change.after else None
     return (str(change.action), change.drift, before, after)
 
 

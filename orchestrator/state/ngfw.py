@@ -10,9 +10,10 @@ frozen and compare by everything the firewall stores, so an edit made by hand is
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from orchestrator.state.change import Action
 
@@ -147,7 +148,51 @@ def section_key(firewall: str) -> str:
     return ngfw_key(firewall, "ngfw_section", "eastwest")
 
 
+def address_name(prefix: str, cidr: str) -> str:
+    """The address object of one CIDR of a segment's group (the same on the firewall and in
+    the Terraform configuration)."""
+    return prefix + cidr.replace("/", "_").replace(":", ".")
+
+
+def with_digest(description: str, resource: NgfwResource) -> str:
+    """A description with the digest eastwest records of ``resource``'s content at its end."""
+    return f"{description} [d:{content_digest(resource)}]".strip()
+
+
 def content_digest(resource: NgfwResource) -> str:
     """A short digest of what the firewall stores of ``resource`` (not where it was read)."""
     body = {k: v for k, v in asdict(resource).items() if k not in ("key", "firewall", "recorded")}
     return hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest()[:12]
+
+
+_BY_KIND: Mapping[str, type[NgfwResource]] = {
+    "ngfw_tag": NgfwTag,
+    "ngfw_address_group": NgfwAddressGroup,
+    "ngfw_service": NgfwService,
+    "ngfw_schedule": NgfwSchedule,
+    "ngfw_rule": NgfwRule,
+    "ngfw_section": NgfwSection,
+}
+
+
+def ngfw_to_json(resource: NgfwResource) -> dict[str, object]:
+    """Every field, ``recorded`` included: a saved plan's drift is re-derived from it."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(resource).items()}
+
+
+def ngfw_from_json(body: Mapping[str, object]) -> NgfwResource:
+    """The resource ``ngfw_to_json`` wrote; raises ``ValueError`` for an unknown kind and
+    ``TypeError`` for fields the kind does not have."""
+    cls = _BY_KIND.get(str(body.get("kind")))
+    if cls is None:
+        raise ValueError(f"unknown firewall resource kind {body.get('kind')!r}")
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in body.items()}
+    return cls(**fields)
+
+
+def fingerprint(state: FirewallState) -> str:
+    """What was observed on a firewall, as one digest: a saved plan whose firewall moved since
+    is stale, not tampered with."""
+    body = [ngfw_to_json(r) for _, r in sorted(state.resources.items())]
+    text = json.dumps([body, sorted(state.foreign)], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

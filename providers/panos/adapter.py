@@ -41,8 +41,9 @@ from orchestrator.state.ngfw import (
     NgfwChange,
     NgfwResource,
     NgfwSection,
+    address_name,
 )
-from providers.panos.translate import address_name, from_objects, to_objects
+from providers.panos.translate import from_objects, to_objects
 
 PARTIAL_COMMIT_SINCE = (8, 0, 0)  # <commit><partial><admin>
 PARTIAL_REVERT_SINCE = (8, 1, 0)  # <revert><config><partial><admin>
@@ -133,10 +134,18 @@ class PanosAdapter:
         try:
             self.firewall.add_commit_lock(comment="eastwest apply")
         except PanLockError as exc:
+            if self.admin and self._lock_holder() == self.admin:
+                return  # left by an apply of ours that died before its commit: ours to use
             raise TemporaryError(f"panos/{self.label}: {exc}; retry once it is released") from None
         except (PanDeviceError, PanXapiError) as exc:
             message = f"panos/{self.label}: taking the commit lock failed: {exc}"
             raise PermanentError(message) from None
+
+    def _lock_holder(self) -> str:
+        with self._translated("read the commit locks of", TemporaryError):
+            found = self.firewall.op("show commit-locks")
+        entry = found.find("./result/commit-locks/entry")
+        return entry.get("name", "") if entry is not None else ""
 
     def _unlock(self) -> None:
         # The firewall drops the lock itself once our commit completes: none left is no error.

@@ -11,17 +11,13 @@ never part of an error message.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from panos.firewall import Firewall
 
 from orchestrator.errors import PermanentError
-
-
-def env_name(label: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "_", label.upper())
+from providers.panos import env_name
 
 
 def make_firewall(

@@ -28,21 +28,14 @@ from orchestrator.state.ngfw import (
     NgfwSection,
     NgfwService,
     NgfwTag,
-    content_digest,
+    address_name,
     ngfw_key,
     section_key,
+    with_digest,
 )
 
 _RECORDED = re.compile(r"^(.*?) ?\[d:([0-9a-f]+)\]$", re.DOTALL)
 _DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
-
-
-def address_name(prefix: str, cidr: str) -> str:
-    return prefix + cidr.replace("/", "_").replace(":", ".")
-
-
-def with_digest(description: str, resource: NgfwResource) -> str:
-    return f"{description} [d:{content_digest(resource)}]".strip()
 
 
 def split_digest(description: str | None) -> tuple[str, str]:

@@ -1,6 +1,7 @@
-"""The argument names the azurerm and alicloud modules rely on, and where each is documented.
+"""The argument names the azurerm, alicloud and panos modules rely on, and where each is
+documented.
 
-No azurerm or alicloud provider binary can be installed on these machines (no internet), so
+No azurerm, alicloud or panos provider binary can be installed on these machines (no internet), so
 ``terraform validate`` cannot check the Azure and Alibaba output. This table stands in for the
 providers' schemas: per resource type, the required arguments, the optional ones eastwest uses,
 and the documentation page they were read from. ``test_provider_arguments.py`` checks every
@@ -30,6 +31,9 @@ _AZURERM = "https://registry.terraform.io/providers/hashicorp/azurerm/latest/doc
 _ALICLOUD = "https://registry.terraform.io/providers/aliyun/alicloud/latest/docs/resources/"
 _AZ_SRC = "hashicorp/terraform-provider-azurerm:website/docs/r/"
 _ALI_SRC = "aliyun/terraform-provider-alicloud@81c43b6727a0:website/docs/r/"
+# The panos provider (2.x) documents its schema in docs/resources/<name>.md, read at v2.0.12.
+_PANOS = "https://registry.terraform.io/providers/PaloAltoNetworks/panos/latest/docs/resources/"
+_PANOS_SRC = "PaloAltoNetworks/terraform-provider-panos@c97b175a:docs/resources/"
 
 
 @dataclass(frozen=True)
@@ -148,5 +152,42 @@ PROVIDER_ARGUMENTS: dict[str, Arguments] = {
         "transit_router_route_entry_next_hop_id",
         _ALICLOUD + "cen_transit_router_route_entry",
         _ALI_SRC + "cen_transit_router_route_entry.html.markdown",
+    ),
+    # -- panos (location, protocol, schedule_type, position: nested attributes, not lists) --
+    "panos_administrative_tag": _args(
+        "location name",
+        "color",
+        _PANOS + "administrative_tag",
+        _PANOS_SRC + "administrative_tag.md",
+    ),
+    "panos_address": _args(
+        "location name",
+        "description ip_netmask tags",
+        _PANOS + "address",
+        _PANOS_SRC + "address.md",
+    ),
+    "panos_address_group": _args(
+        "location name",
+        "description static tag",
+        _PANOS + "address_group",
+        _PANOS_SRC + "address_group.md",
+    ),
+    "panos_service": _args(
+        "location name",
+        "description protocol tags",
+        _PANOS + "service",
+        _PANOS_SRC + "service.md",
+    ),
+    "panos_schedule": _args(
+        "location name", "schedule_type", _PANOS + "schedule", _PANOS_SRC + "schedule.md"
+    ),
+    "panos_security_policy_rules": _args(
+        "location position rules",
+        "",
+        _PANOS + "security_policy_rules",
+        _PANOS_SRC + "security_policy_rules.md",
+        rules="name action applications category description destination_addresses "
+        "destination_zones log_end profile_setting schedule services source_addresses "
+        "source_users source_zones tag",
     ),
 }

@@ -92,7 +92,7 @@ def test_plan_file_round_trips(tmp_path: Path) -> None:
 
 def test_json_has_a_format_version_and_summary() -> None:
     body = plan_to_json(_drifted_plan())
-    assert body["format_version"] == "1.1"
+    assert body["format_version"] == "1.2"
     assert body["summary"] == {"add": 0, "change": 1, "destroy": 1, "drift": 1}
     json.dumps(body)  # serialisable
 

@@ -90,7 +90,7 @@ def test_saved_plan_applies_exactly_and_a_stale_one_is_refused(
     code, _, _ = run(sandbox_dir, "plan", POLICY, "--out", str(plan_file))
     assert code == 0
     body = json.loads(plan_file.read_text())
-    assert body["format_version"] == "1.1"
+    assert body["format_version"] == "1.2"
     added, changed = body["summary"]["add"], body["summary"]["change"]
 
     code, out, err = run(sandbox_dir, "apply", str(plan_file))

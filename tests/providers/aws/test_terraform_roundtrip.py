@@ -52,6 +52,13 @@ def plan_changes(directory: Path) -> list[dict[str, Any]]:
     return [c for s in json.loads(stdout)["scopes"] for c in s["changes"]]
 
 
+def firewall_changes(directory: Path) -> list[dict[str, Any]]:
+    """The hub firewalls' changes: counted in apply's summary, declared in synth's ``panos/``."""
+    code, stdout, _ = run(directory, "plan", POLICY, "--json")
+    assert code == 0, stdout
+    return [c for f in json.loads(stdout)["firewalls"] for c in f["changes"]]
+
+
 @pytest.mark.xfail(
     strict=False,
     reason="open defect, not root-caused (docs/sandbox.md, 'Re-sent writes'): in about one full "
@@ -102,9 +109,10 @@ def test_terraform_apply_leaves_eastwest_nothing_to_do(sandbox_dir: Path, tmp_pa
 def test_after_eastwest_apply_terraform_only_imports(sandbox_dir: Path, tmp_path: Path) -> None:
     # Group attachments are made by eastwest and never declared (an interface is not eastwest's).
     attached = sum(1 for c in plan_changes(sandbox_dir) if c["kind"] == "group_attachment")
+    firewall = len(firewall_changes(sandbox_dir))
     code, stdout, _ = run(sandbox_dir, "apply", POLICY, "--auto-approve")
     assert code == 0
-    added = int(stdout.split("Resources: ")[1].split(" added")[0]) - attached
+    added = int(stdout.split("Resources: ")[1].split(" added")[0]) - attached - firewall
     out = tmp_path / "tf"
     clear_calls(sandbox_dir)
     code, _, err = run(sandbox_dir, "synth", POLICY, "--out", str(out))

@@ -1,0 +1,177 @@
+"""The hub firewalls' rulebase inside ``eastwest plan`` and ``apply`` (docs/panos.md).
+
+In: a ``PlanResult`` of the clouds (its inventory gives the segments' addresses), the policy,
+and a way to reach each hub firewall. Out: the same result whose plan carries one
+``FirewallPlan`` per hub firewall eastwest can reach (the sandbox runs it, or
+``EASTWEST_PANOS_<LABEL>_HOST`` names it), and, at apply time, one batched edit and one commit
+per firewall with changes. Always: a firewall that cannot be read is that firewall's skip (an
+error that makes the plan partial, exit 1), never a crash and never a deletion; while a
+cloud's inventory is missing, a firewall gets creations only, as the clouds' scopes do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from orchestrator.compile.membership import Membership, resolve_membership
+from orchestrator.compile.ngfw import firewall_labels
+from orchestrator.diagnostics import Diagnostic, skipped_scope, warning
+from orchestrator.errors import EastwestError
+from orchestrator.extras import missing
+from orchestrator.firewalls import FirewallAdapter, plan_rulebase
+from orchestrator.model.policy import Policy
+from orchestrator.pipeline import HELD_BACK, PlanResult
+from orchestrator.plan.ngfw import FirewallPlan
+from orchestrator.state.change import Action
+from orchestrator.state.ngfw import FirewallApplied, NgfwChange
+
+AdapterOf = Callable[[str], FirewallAdapter]
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallOutcome:
+    firewall: str
+    changes: tuple[NgfwChange, ...]
+    applied: FirewallApplied | None  # None: nothing of it was committed
+    error: str = ""
+
+    def counts(self) -> dict[str, int]:
+        """As ``ApplyReport.counts``: one commit, so every change succeeded or none did."""
+        if self.applied is None:
+            return {"added": 0, "changed": 0, "destroyed": 0, "failed": len(self.changes)}
+        actions = [c.action for c in self.changes]
+        return {
+            "added": actions.count(Action.CREATE),
+            "changed": actions.count(Action.UPDATE),
+            "destroyed": actions.count(Action.DELETE),
+            "failed": 0,
+        }
+
+
+def hub_firewalls(policy: Policy) -> list[str]:
+    """Every hub firewall's label, once, in the policy's order."""
+    return list(
+        dict.fromkeys(label for hub in policy.hubs for label in firewall_labels(policy, hub))
+    )
+
+
+def reachable(labels: Iterable[str], sandbox: Mapping[str, Any] | None) -> list[str]:
+    """The firewalls eastwest is told how to reach: a sandbox's, or a management address in
+    the environment. The others are not planned (their rulebase is left to whoever runs it)."""
+    from providers.panos import env_name  # noqa: PLC0415 - no SDK there
+
+    if sandbox is not None:
+        known = sandbox.get("panos", {}).get("firewalls", {})
+        return [label for label in labels if label in known]
+    return [label for label in labels if os.environ.get(f"EASTWEST_PANOS_{env_name(label)}_HOST")]
+
+
+def panos_adapters(policy: str, sandbox: Mapping[str, Any] | None) -> AdapterOf:
+    def make(label: str) -> FirewallAdapter:
+        from providers import panos_adapter  # noqa: PLC0415 - pan-os-python only when asked
+
+        adapter: FirewallAdapter = panos_adapter(label, policy=policy, sandbox=sandbox)
+        return adapter
+
+    return make
+
+
+def with_firewalls(
+    result: PlanResult,
+    policy: Policy,
+    sandbox: Mapping[str, Any] | None,
+    adapter_of: AdapterOf | None = None,
+) -> PlanResult:
+    """``result`` with the rulebase of every reachable hub firewall planned beside the clouds
+    (through ``adapter_of``, pan-os-python's adapters unless a test injects others)."""
+    plan = result.plan
+    labels = reachable(hub_firewalls(policy), sandbox)
+    if plan is None or result.failed or not labels:
+        return result
+    if missing("panos"):
+        note = warning(
+            f"the rulebase of firewall(s) {', '.join(labels)} is not planned: the panos extra "
+            "is not installed (pip install 'eastwest[panos]')"
+        )
+        diags: tuple[Diagnostic, ...] = (note,)
+        firewalls: tuple[FirewallPlan, ...] = ()
+    else:
+        membership = resolve_membership(policy, result.inventory)
+        adapter_of = adapter_of or panos_adapters(policy.name, sandbox)
+        # A segment's addresses may be short only where a scope's networks were not read.
+        unread = any(sp.skipped and sp.scope not in result.inventory for sp in plan.scopes)
+        firewalls, diags = plan_firewalls(
+            policy, membership, labels, adapter_of, creations_only=unread
+        )
+    plan = replace(plan, firewalls=firewalls, diagnostics=(*plan.diagnostics, *diags))
+    return replace(result, plan=plan, diagnostics=(*result.diagnostics, *diags))
+
+
+def plan_firewalls(
+    policy: Policy,
+    membership: Membership,
+    labels: Sequence[str],
+    adapter_of: AdapterOf,
+    *,
+    creations_only: bool = False,
+) -> tuple[tuple[FirewallPlan, ...], tuple[Diagnostic, ...]]:
+    plans: list[FirewallPlan] = []
+    diags: list[Diagnostic] = []
+    for label in labels:
+        try:
+            planned = plan_rulebase(policy, membership, label, adapter_of(label))
+        except EastwestError as exc:
+            reason = f"could not be read: {exc}"
+            diags.append(skipped_scope(f"firewall {label} {reason}; no changes planned for it"))
+            plans.append(FirewallPlan(label, (), None, skipped=reason))
+            continue
+        diags.extend(planned.diagnostics)
+        changes = planned.changes
+        if creations_only:
+            changes, held = _creations(changes)
+            diags.extend(_held_note(label, held))
+        plans.append(FirewallPlan(label, changes, planned.fingerprint))
+    # The compiler's diagnostics come once per firewall: said once.
+    return tuple(plans), tuple(dict.fromkeys(diags))
+
+
+def _creations(
+    changes: Sequence[NgfwChange],
+) -> tuple[tuple[NgfwChange, ...], list[NgfwChange]]:
+    kept = tuple(c for c in changes if c.action is Action.CREATE)
+    return kept, [c for c in changes if c.action is not Action.CREATE]
+
+
+def _held_note(label: str, held: list[NgfwChange]) -> list[Diagnostic]:
+    if not held:
+        return []
+    return [
+        warning(
+            code=HELD_BACK,
+            summary=f"firewall {label}: {len(held)} deletion(s) or update(s) held back because "
+            "a scope's networks could not be read",
+            detail="a segment's addresses may be missing only because they were not read; "
+            "the next complete plan makes the rest",
+        )
+    ]
+
+
+def apply_firewalls(
+    firewalls: Sequence[FirewallPlan], adapter_of: AdapterOf
+) -> list[FirewallOutcome]:
+    """One batched edit and one commit per firewall with changes; a firewall that fails is
+    its own failure, the others are still applied."""
+    outcomes = []
+    for planned in firewalls:
+        if not planned.changes:
+            continue
+        try:
+            applied = adapter_of(planned.firewall).apply(planned.changes)
+        except EastwestError as exc:
+            outcomes.append(FirewallOutcome(planned.firewall, planned.changes, None, str(exc)))
+            continue
+        outcomes.append(FirewallOutcome(planned.firewall, planned.changes, applied))
+    return outcomes
