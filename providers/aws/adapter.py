@@ -57,25 +57,26 @@ class AwsAdapter(AdapterShell):
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("aws", self.target.account, region)
-        ec2 = self.clients.ec2(region)
+        ec2, shared = self.clients.ec2(region), self.reads(region).by("inventory")
         networks, interfaces = self._read(
             region,
             "inventory",
-            lambda: (read_inventory(ec2, scope), read_interfaces(ec2, self.policy)),
+            lambda: (read_inventory(ec2, scope, shared), read_interfaces(ec2, self.policy, shared)),
         )
         self._networks.keep(region, networks.networks)
         return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
-        ec2 = self.clients.ec2(scope.region)
+        ec2, r = self.clients.ec2(scope.region), scope.region
+        shared = self.reads(r).by("observe")
         security, routing, interfaces, vpcs = self._read(
-            scope.region,
+            r,
             "",
             lambda: (
-                read_owned(ec2, scope, self.policy, desired),
+                read_owned(ec2, scope, self.policy, desired, shared),
                 read_owned_routing(ec2, scope, self.policy, desired),
-                self._interfaces.take(scope.region, lambda: read_interfaces(ec2, self.policy)),
-                self._networks.take(scope.region, lambda: read_inventory(ec2, scope).networks),
+                self._interfaces.take(r, lambda: read_interfaces(ec2, self.policy, shared)),
+                self._networks.take(r, lambda: read_inventory(ec2, scope, shared).networks),
             ),
         )
         held = _held_attachments(desired, security.foreign)
@@ -96,8 +97,9 @@ class AwsAdapter(AdapterShell):
 
     def access(self, scope: Scope) -> AccessModel:
         ec2 = self.clients.ec2(scope.region)
-        where = "groups and network ACLs"
-        return self._read(scope.region, where, lambda: read_access(ec2, scope))
+        return self._access(
+            scope.region, "groups and network ACLs", lambda shared: read_access(ec2, scope, shared)
+        )
 
     def routing(self, scope: Scope) -> RoutingModel:
         ec2 = self.clients.ec2(scope.region)
