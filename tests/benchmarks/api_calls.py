@@ -22,7 +22,7 @@ from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
-from tests.benchmarks import interfaces
+from tests.benchmarks import api_calls_access, interfaces
 from tests.providers.aws.estate import (
     ACCOUNT,
     CallCounter,
@@ -228,6 +228,8 @@ def main() -> None:
         server.stop()
     print("\nAttachment on Alibaba Cloud: the seeded landing zone's 6 member VPCs, N ENIs:\n")
     interfaces.table((100, 1000))
+    print("\nNo-op plan with the effective-access check on Alibaba Cloud and Azure:\n")
+    api_calls_access.table()
 
 
 if __name__ == "__main__":
