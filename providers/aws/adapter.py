@@ -15,7 +15,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from orchestrator.errors import ProviderError
 from orchestrator.state import (
     DesiredScope,
-    GroupAttachment,
     ObservedScope,
     RoutingModel,
     Scope,
@@ -79,8 +78,7 @@ class AwsAdapter(AdapterShell):
                 self._networks.take(r, lambda: read_inventory(ec2, scope, shared).networks),
             ),
         )
-        held = _held_attachments(desired, security.foreign)
-        foreign = {**security.foreign, **routing.foreign, **held}
+        foreign = {**security.foreign, **routing.foreign}
         return merge_observed(scope, self.policy, [security, routing], (interfaces, vpcs), foreign)
 
     def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
@@ -118,11 +116,3 @@ def make_aws_adapter(
     else:
         clients = standard_clients(target.profile, on_client)
     return AwsAdapter(target, policy, clients)
-
-
-def _held_attachments(desired: DesiredScope | None, foreign: Mapping[str, str]) -> dict[str, str]:
-    """A group somebody else holds cannot be attached either: its attachments are held too."""
-    if desired is None:
-        return {}
-    wanted = (r for r in desired.resources.values() if isinstance(r, GroupAttachment))
-    return {a.key: foreign[a.group] for a in wanted if a.group in foreign}
