@@ -34,6 +34,7 @@ from orchestrator.fanout import SCOPE_WORKERS, fan_out
 from orchestrator.model.policy import Hub, Policy
 from orchestrator.plan import Plan, ScopePlan, make_plan
 from orchestrator.plan.diff import owner_key
+from orchestrator.plan.planner import hold_attachments
 from orchestrator.state import (
     Action,
     Change,
@@ -324,7 +325,8 @@ def observe_scopes(
         scope, target = item
         progress(f"Reading what eastwest owns in {scope} ({target.name})")
         try:
-            return adapter_for(target).observe(scope, desired.scopes.get(scope))
+            want = desired.scopes.get(scope)
+            return hold_attachments(want, adapter_for(target).observe(scope, want))
         except ObservationError as exc:
             return exc
         except ProviderError as exc:  # throttled past the retries, refused: the same skip

@@ -5,8 +5,9 @@ judge every port of the policy, and say what is not as the policy says. ``eastwe
 In: a ``Policy``, the inventory the plan read (to place workloads in segments), the scopes to
 check and their adapters. Out: per scope, per ordered pair of segments, the access
 ``Violation``s; for a plan, an ``AccessCheck`` of ``AccessFinding``s.
-Always: read-only (``AccessReader.access``, one read per scope with members); a scope that
-cannot be read raises rather than passing on part of it.
+Always: read-only (``AccessReader.access``, one read per scope with members, sharing what the
+plan's inventory and observation read: ``providers/core/reads.py``); a scope that cannot be
+read raises rather than passing on part of it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ def scope_access(policy: Policy, members: Sequence[Member], adapter: object, sco
         raise ProviderError(f"the {scope.cloud} adapter cannot read the groups at the workloads")
     probes, allowed = policy_probes(policy)
     model = adapter.access(scope)
-    return check_access(model, members, probes, allowed, expectations(policy))
+    found = check_access(model, members, probes, allowed, expectations(policy))
+    if model.named is not None and any(found.values()):
+        # A finding names the rule that opens or blocks: judged again on named rules (AWS
+        # reads its rule ids only then; a no-op plan with nothing to report saves the read).
+        found = check_access(model.named(), members, probes, allowed, expectations(policy))
+    return found
 
 
 def plan_access(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from orchestrator.diagnostics import Diagnostic, Severity, error, skipped_scope, warning
@@ -18,6 +18,7 @@ from orchestrator.state import (
     Change,
     DesiredScope,
     DesiredState,
+    GroupAttachment,
     NativeRef,
     ObservedScope,
     Resource,
@@ -140,6 +141,20 @@ def make_plan(
             ScopePlan(scope, target, tuple(changes), seen.fingerprint(), seen.native, applied)
         )
     return Plan(desired.policy, tuple(scopes), tuple(diags), conflicts=tuple(conflicts))
+
+
+def hold_attachments(want: DesiredScope | None, seen: ObservedScope) -> ObservedScope:
+    """``seen`` with the attachments of every group somebody else holds held too: a group
+    eastwest cannot create cannot be attached either (its attachment is the same conflict,
+    never a change). Applied to every observation a plan or synth reads (``pipeline``)."""
+    if want is None:
+        return seen
+    held = {
+        a.key: seen.foreign[a.group]
+        for a in want.resources.values()
+        if isinstance(a, GroupAttachment) and a.group in seen.foreign
+    }
+    return replace(seen, foreign={**seen.foreign, **held}) if held else seen
 
 
 def order_changes(changes: list[Change]) -> list[Change]:

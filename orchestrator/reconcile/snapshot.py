@@ -8,6 +8,13 @@ them (``pipeline.Compiled``), kept with the time it was read and shared by every
 younger than ``max_age`` (the interval). A tick then reads only its own scope (``observe``) and
 applies only there, so the calls per partition per interval are constant in P.
 
+The effective-access check each tick runs rides on the same reads: the refresh's inventory
+reads (ENIs, subnets, VNets) stay in the adapters' per-scope ``ScopeReads``
+(``providers/core/reads.py``; the ticks share the adapters), and a tick's check uses them and
+its own observation's groups instead of reading them again. Each is used by one judgement only
+(forgotten after it, and after every write), so a change the check misses in one tick because
+it came after a shared read is judged in the scope's next tick at the latest.
+
 Always: one refresh at a time (the ticks that ask meanwhile wait for it rather than read again);
 a new policy (another ``Policy`` object from ``PolicySource``, which keeps the same one while the
 files' digest holds) is compiled afresh at once; a snapshot in which a scope could not be read

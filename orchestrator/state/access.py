@@ -12,7 +12,8 @@ words in the types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from orchestrator.state.scope import Scope
@@ -88,3 +89,7 @@ class AccessModel:
     # (Azure: a NIC without an NSG), or groups on the interface decide too (AWS): then what the
     # subnet's sets let through proves nothing, and only what they stop is a finding.
     subnets_decide: bool = False
+    # The same model with every rule named by the cloud's own rule id, read only when a finding
+    # must name one (AWS: judging on DescribeSecurityGroups saves a read per plan, but its
+    # rules carry no ids); None: the rules are named already.
+    named: Callable[[], AccessModel] | None = field(default=None, compare=False, repr=False)

@@ -2,24 +2,29 @@
 eastwest's or not, as one neutral ``RuleSet`` per ENI.
 
 Read-only, each call paged at its largest size: ``DescribeNetworkInterfaces`` (``MaxResults``
-500), ``DescribeSecurityGroups`` (100) for names, ``DescribeSecurityGroupAttribute`` per group
-(1000), ``GetVpcPrefixListEntries`` (100) for prefix-list peers. ECS merges the rules of every
-(basic) group on an ENI and decides by priority, 1 first, a ``Drop`` winning a tie; what no rule
-matches is denied inbound and allowed outbound (written here as rules at priority 101, below
-any real one), and instances of one group reach each other (``InnerAccessPolicy`` ``Accept``,
-also priority 101). A rule naming a group as its peer stands for the addresses of the ENIs in
-it. Workloads are ENIs that no cloud service manages (``ServiceManaged``).
+500), ``DescribeSecurityGroups`` (100) for names (only when a finding shows them),
+``DescribeSecurityGroupAttribute`` per group (1000), ``GetVpcPrefixListEntries`` (100) for
+prefix-list peers. Through ``shared`` (the scope's ``ScopeReads``), the ENIs the inventory read
+(``PageSize`` 1000) and the owned groups' rules and prefix lists the observation read are used
+rather than read again. ECS merges the rules of every (basic) group on an ENI and decides by
+priority, 1 first, a ``Drop`` winning a tie; what no rule matches is denied inbound and allowed
+outbound (written here as rules at priority 101, below any real one), and instances of one group
+reach each other (``InnerAccessPolicy`` ``Accept``, also priority 101). A rule naming a group as
+its peer stands for the addresses of the ENIs in it. Workloads are ENIs that no cloud service
+manages (``ServiceManaged``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from orchestrator.state import Scope
 from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
-from providers.alibaba.reader import Api, group_rules, tokens
+from providers.alibaba.reader import PREFIX_ENTRIES, Api, group_rules, rules_kind, tokens
+from providers.core.reads import UNSHARED, Shared
 
 _MAX_ENIS, _MAX_GROUPS, _MAX_ENTRIES = "500", "100", "100"
 _ENIS = ("NetworkInterfaceSets", "NetworkInterfaceSet")
@@ -28,23 +33,38 @@ _DEFAULT = 101  # below every real priority (1-100)
 _PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "all"}
 
 
-def read_access(api: Api, scope: Scope) -> AccessModel:
+def read_access(api: Api, scope: Scope, shared: Shared = UNSHARED) -> AccessModel:
     r = scope.region
-    listed = tokens(api, r, "ecs", "DescribeNetworkInterfaces", _ENIS, MaxResults=_MAX_ENIS)
+    listed = shared("enis", lambda: list(tokens(api, r, "ecs", "DescribeNetworkInterfaces",
+                                                _ENIS, MaxResults=_MAX_ENIS)))  # fmt: skip
     enis = [e for e in listed if not e.get("ServiceManaged", False)]
-    groups = tokens(api, r, "ecs", "DescribeSecurityGroups", _GROUPS, MaxResults=_MAX_GROUPS)
-    names = {
+    members = _addresses_by_group(enis)
+    raw = {g: shared(rules_kind(g), _rules(api, r, g)) for g in sorted(members)}
+    known: Mapping[str, tuple[str, ...]] = shared(PREFIX_ENTRIES, lambda: {})
+    lists = {pl: known.get(pl) or _entries(api, r, pl) for pl in _prefix_lists(raw)}
+
+    def model(names: Mapping[str, str]) -> AccessModel:
+        rules = {
+            g: [*(_rule(names.get(g, g), x, members, lists) for x in found),
+                *_defaults(g, members)]
+            for g, found in raw.items()
+        }  # fmt: skip
+        return AccessModel(scope, tuple(_workload(e, names, rules) for e in enis))
+
+    # Judged with groups known by id; their names (one more read) only for a finding to show.
+    return replace(model({}), named=lambda: model(_names(api, r)))
+
+
+def _names(api: Api, region: str) -> dict[str, str]:
+    groups = tokens(api, region, "ecs", "DescribeSecurityGroups", _GROUPS, MaxResults=_MAX_GROUPS)
+    return {
         g["SecurityGroupId"]: f"{g['SecurityGroupId']} ({g.get('SecurityGroupName', '')})"
         for g in groups
     }
-    members = _addresses_by_group(enis)
-    raw = {g: list(group_rules(api, r, g)) for g in sorted(members)}
-    lists = {pl: _entries(api, r, pl) for pl in _prefix_lists(raw)}
-    rules = {
-        g: [*(_rule(names.get(g, g), x, members, lists) for x in found), *_defaults(g, members)]
-        for g, found in raw.items()
-    }
-    return AccessModel(scope, tuple(_workload(e, names, rules) for e in enis))
+
+
+def _rules(api: Api, region: str, group: str) -> Callable[[], list[Mapping[str, Any]]]:
+    return lambda: list(group_rules(api, region, group))
 
 
 def _groups_of(eni: Mapping[str, Any]) -> list[str]:

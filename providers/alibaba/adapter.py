@@ -71,27 +71,30 @@ class AlibabaAdapter(AdapterShell):
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("alibaba", self.target.account, region)
+        shared = self.reads(region).by("inventory")
         networks, interfaces = self._read(
             region,
             "inventory",
             lambda: (
                 read_inventory(self.api, scope),
-                read_interfaces(self.api, region, self.policy),
+                read_interfaces(self.api, region, self.policy, shared),
             ),
         )
         self._networks.keep(region, networks.networks)
         return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
-        r = scope.region
+        r, shared = scope.region, self.reads(scope.region).by("observe")
         try:
             security, routing, interfaces, vpcs = self._read(
                 r,
                 "",
                 lambda: (
-                    read_owned(self.api, scope, self.policy),
+                    read_owned(self.api, scope, self.policy, shared),
                     read_owned_routing(self.api, scope, self.policy, desired),
-                    self._interfaces.take(r, lambda: read_interfaces(self.api, r, self.policy)),
+                    self._interfaces.take(
+                        r, lambda: read_interfaces(self.api, r, self.policy, shared)
+                    ),
                     self._networks.take(r, lambda: read_inventory(self.api, scope).networks),
                 ),
             )
@@ -110,7 +113,9 @@ class AlibabaAdapter(AdapterShell):
         )
 
     def access(self, scope: Scope) -> AccessModel:
-        return self._read(scope.region, "security groups", lambda: read_access(self.api, scope))
+        return self._access(
+            scope.region, "security groups", lambda shared: read_access(self.api, scope, shared)
+        )
 
     def routing(self, scope: Scope) -> RoutingModel:
         return self._read(scope.region, "routing", lambda: read_routing(self.api, scope))

@@ -38,6 +38,7 @@ from providers.alibaba import translate as tr
 from providers.alibaba.errors import ApiError, translate
 from providers.alibaba.reader import Api, numbered
 from providers.core.attachment import Claim, read_claim
+from providers.core.reads import UNSHARED, Shared
 
 PAGE_INTERFACES = 1000  # DescribeNetworkInterfaces PageSize: at most 1,000
 BY_ID = 100  # NetworkInterfaceId.N: 1-100
@@ -71,10 +72,13 @@ def interface_from_eni(eni: Payload, policy: str) -> Interface:
     )
 
 
-def read_interfaces(api: Api, region: str, policy: str) -> tuple[Interface, ...]:
-    enis = numbered(
-        api, region, "ecs", "DescribeNetworkInterfaces", _PATH, PageSize=str(PAGE_INTERFACES)
-    )
+def read_interfaces(
+    api: Api, region: str, policy: str, shared: Shared = UNSHARED
+) -> tuple[Interface, ...]:
+    """Every ENI of the region; the raw answer goes through ``shared`` (the access check judges
+    the same ENIs)."""
+    enis = shared("enis", lambda: list(numbered(api, region, "ecs", "DescribeNetworkInterfaces",
+                                                _PATH, PageSize=str(PAGE_INTERFACES))))  # fmt: skip
     return tuple(interface_from_eni(e, policy) for e in enis)
 
 

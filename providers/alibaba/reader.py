@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from orchestrator.state import NativeRef, ObservedScope, Resource, Scope, ScopeInventory
 from providers.alibaba import translate as tr
 from providers.core.marks import check_unique
+from providers.core.reads import UNSHARED, Shared
 
 PAGE_NETWORKS = 50
 PAGE_GROUPS = 100
@@ -74,6 +75,10 @@ def tokens(
             return
 
 
+# The kind under which an observation shares its prefix lists' entries (list id → CIDRs).
+PREFIX_ENTRIES = "prefix_list_entries"
+
+
 def read_inventory(api: Api, scope: Scope) -> ScopeInventory:
     r = scope.region
     vpcs = numbered(api, r, "vpc", "DescribeVpcs", ("Vpcs", "Vpc"))
@@ -104,17 +109,23 @@ def _owned_filter(policy: str, name: str) -> dict[str, str]:
     return tr.tag_params({tr.TAG_MANAGED: "true", tr.TAG_POLICY: policy}, name)
 
 
-def read_owned(api: Api, scope: Scope, policy: str) -> ObservedScope:
+def read_owned(api: Api, scope: Scope, policy: str, shared: Shared = UNSHARED) -> ObservedScope:
+    """What the policy owns in the scope. Through ``shared``: each owned group's rules
+    (``rules_kind``) and the owned prefix lists' entries (``PREFIX_ENTRIES``), which the access
+    check judges too."""
     resources: dict[str, Resource] = {}
     native: dict[str, NativeRef] = {}
     applied: dict[str, str] = {}
     segment_of_list: dict[str, str] = {}
+    entries: dict[str, tuple[str, ...]] = {}
     for pl in owned_prefix_lists(api, scope, policy):
         aset = tr.address_set_from_prefix_list(scope, pl)
         check_unique(native, aset.key, pl["PrefixListId"])
         resources[aset.key] = aset
         native[aset.key] = NativeRef(pl["PrefixListId"])
         segment_of_list[pl["PrefixListId"]] = aset.segment
+        entries[pl["PrefixListId"]] = tuple(sorted(aset.cidrs))
+    shared(PREFIX_ENTRIES, lambda: entries)
     groups = tokens(
         api,
         scope.region,
@@ -128,7 +139,7 @@ def read_owned(api: Api, scope: Scope, policy: str) -> ObservedScope:
         tags = tr.tags_of(sg)
         if not tr.is_owned(tags, policy, scope):
             continue
-        perms = list(group_rules(api, scope.region, sg["SecurityGroupId"]))
+        perms = _rules(api, scope.region, sg["SecurityGroupId"], shared)
         group = tr.group_from_security_group(scope, sg, any(tr.is_baseline(p) for p in perms))
         check_unique(native, group.key, sg["SecurityGroupId"])
         resources[group.key] = group
@@ -143,6 +154,15 @@ def read_owned(api: Api, scope: Scope, policy: str) -> ObservedScope:
         if tags.get(tr.TAG_RULES_DIGEST):
             applied[group.key] = tags[tr.TAG_RULES_DIGEST]
     return ObservedScope(scope, resources, native, applied)
+
+
+def _rules(api: Api, region: str, group_id: str, shared: Shared) -> list[Mapping[str, Any]]:
+    return shared(rules_kind(group_id), lambda: list(group_rules(api, region, group_id)))
+
+
+def rules_kind(group_id: str) -> str:
+    """The kind under which a group's rules (DescribeSecurityGroupAttribute) are shared."""
+    return f"rules:{group_id}"
 
 
 def owned_prefix_lists(api: Api, scope: Scope, policy: str) -> Iterator[Mapping[str, Any]]:

@@ -4,18 +4,22 @@ network ACL of its subnet, eastwest's or not, as neutral ``RuleSet``s.
 Read-only, each call paged at its largest size: ``DescribeNetworkInterfaces`` (1000),
 ``DescribeSecurityGroups`` and ``DescribeSecurityGroupRules`` (1000), ``DescribeNetworkAcls``
 (1000), ``DescribeSubnets`` (1000, for the ACL of a subnet without ENIs),
-``GetManagedPrefixListEntries`` (100) for prefix-list peers. Security groups on an ENI
-are one allow-only, stateful set (AWS unions them); the subnet's ACL is ordered by rule number
-and stateless, ending in the ``*`` rule (32767) that denies what nothing else matched. A rule
-naming a group as its peer stands for the addresses of the ENIs carrying that group.
-Workloads are ENIs of type ``interface`` that AWS does not manage for a service (requester-
-managed: NAT gateways, endpoints…).
+``GetManagedPrefixListEntries`` (100) for prefix-list peers. Through ``shared`` (the scope's
+``ScopeReads``), the ENIs and subnets the inventory read, the groups and the owned prefix
+lists' entries the observation read are used rather than read again; what only this check
+needs (the rules with their ids, the ACLs, other prefix lists) is read here.
+Security groups on an ENI are one allow-only, stateful set (AWS unions them); the subnet's ACL
+is ordered by rule number and stateless, ending in the ``*`` rule (32767) that denies what
+nothing else matched. A rule naming a group as its peer stands for the addresses of the ENIs
+carrying that group. Workloads are ENIs of type ``interface`` that AWS does not manage for a
+service (requester-managed: NAT gateways, endpoints…).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.state import Scope
@@ -27,7 +31,8 @@ from orchestrator.state.access import (
     SubnetSets,
     Workload,
 )
-from providers.aws.reader import pages, read_entries
+from providers.aws.reader import PREFIX_ENTRIES, pages, read_entries
+from providers.core.reads import UNSHARED, Shared
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -37,26 +42,76 @@ _PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "tcp": "tcp", "
 _LAST_RULE = 32767  # the ACL's "*" rule: denies what no numbered rule matched
 
 
-def read_access(ec2: EC2Client, scope: Scope) -> AccessModel:
-    enis = [e for e in pages(ec2.describe_network_interfaces, "NetworkInterfaces",
-                             MaxResults=PAGE) if _is_workload(e)]  # fmt: skip
-    names = {
-        g["GroupId"]: _label(g)
-        for g in pages(ec2.describe_security_groups, "SecurityGroups", MaxResults=PAGE)
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What judging the rules needs besides them: the workload ENIs, group labels, the
+    addresses holding each group, the prefix lists' entries known, each subnet's ACL."""
+
+    scope: Scope
+    enis: list[Mapping[str, Any]]
+    names: Mapping[str, str]
+    known: Mapping[str, tuple[str, ...]]
+    acls: Mapping[str, RuleSet]
+    subnets: tuple[SubnetSets, ...]
+
+
+def read_access(ec2: EC2Client, scope: Scope, shared: Shared = UNSHARED) -> AccessModel:
+    """Judged on the groups' own rules (``DescribeSecurityGroups``, which the observation
+    read); ``named`` reads the rules again with their ids (``DescribeSecurityGroupRules``)
+    for a finding to name them."""
+    listed = shared("enis", lambda: _all(ec2.describe_network_interfaces, "NetworkInterfaces"))
+    groups = shared("groups", lambda: _all(ec2.describe_security_groups, "SecurityGroups"))
+    known: Mapping[str, tuple[str, ...]] = shared(PREFIX_ENTRIES, lambda: {})
+    acls = acl_sets(_all(ec2.describe_network_acls, "NetworkAcls"))
+    subnets = shared("subnets", lambda: _all(ec2.describe_subnets, "Subnets"))
+    seen = _Seen(
+        scope, [e for e in listed if _is_workload(e)], {g["GroupId"]: _label(g) for g in groups},
+        known, acls, subnet_sets(subnets, acls),
+    )  # fmt: skip
+    unnamed = [raw for g in groups for raw in permission_rules(g)]
+
+    def named() -> AccessModel:
+        return _model(ec2, seen, _all(ec2.describe_security_group_rules, "SecurityGroupRules"))
+
+    return replace(_model(ec2, seen, unnamed), named=named)
+
+
+def _model(ec2: EC2Client, seen: _Seen, raw_rules: Sequence[Mapping[str, Any]]) -> AccessModel:
+    holders = _addresses_by_group(seen.enis)
+    lists = {
+        pl: seen.known[pl] if pl in seen.known else tuple(read_entries(ec2, pl))
+        for pl in _prefix_lists(raw_rules)
     }
-    raw_rules = list(pages(ec2.describe_security_group_rules, "SecurityGroupRules",
-                           MaxResults=PAGE))  # fmt: skip
-    holders = _addresses_by_group(enis)
-    lists = {pl: tuple(read_entries(ec2, pl)) for pl in _prefix_lists(raw_rules)}
     by_group: dict[str, list[EffectiveRule]] = defaultdict(list)
     for raw in raw_rules:
-        rule = group_rule(raw, names, holders, lists)
+        rule = group_rule(raw, seen.names, holders, lists)
         if rule is not None:
             by_group[raw["GroupId"]].append(rule)
-    acls = acl_sets(list(pages(ec2.describe_network_acls, "NetworkAcls", MaxResults=PAGE)))
-    workloads = tuple(_workload(e, names, by_group, acls) for e in enis)
-    subnets = pages(ec2.describe_subnets, "Subnets", MaxResults=PAGE)
-    return AccessModel(scope, workloads, subnet_sets(subnets, acls))
+    workloads = tuple(_workload(e, seen.names, by_group, seen.acls) for e in seen.enis)
+    return AccessModel(seen.scope, workloads, seen.subnets)
+
+
+def permission_rules(group: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A group's ``IpPermissions`` and ``IpPermissionsEgress`` as ``SecurityGroupRule``
+    payloads, one per peer, without rule ids (``DescribeSecurityGroups`` has none)."""
+    found: list[dict[str, Any]] = []
+    for egress, field in ((False, "IpPermissions"), (True, "IpPermissionsEgress")):
+        for perm in group.get(field, []):
+            base = {
+                "GroupId": group["GroupId"], "IsEgress": egress, "IpProtocol": perm["IpProtocol"],
+                "FromPort": perm.get("FromPort", -1), "ToPort": perm.get("ToPort", -1),
+            }  # fmt: skip
+            found += [{**base, "CidrIpv4": r["CidrIp"]} for r in perm.get("IpRanges", [])]
+            found += [{**base, "CidrIpv6": r["CidrIpv6"]} for r in perm.get("Ipv6Ranges", [])]
+            found += [{**base, "PrefixListId": p["PrefixListId"]}
+                      for p in perm.get("PrefixListIds", [])]  # fmt: skip
+            found += [{**base, "ReferencedGroupInfo": {"GroupId": p["GroupId"]}}
+                      for p in perm.get("UserIdGroupPairs", [])]  # fmt: skip
+    return found
+
+
+def _all(call: Callable[..., Any], field: str) -> list[Any]:
+    return list(pages(call, field, MaxResults=PAGE))
 
 
 def subnet_sets(

@@ -15,7 +15,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from orchestrator.errors import ProviderError
 from orchestrator.state import (
     DesiredScope,
-    GroupAttachment,
     ObservedScope,
     RoutingModel,
     Scope,
@@ -57,29 +56,29 @@ class AwsAdapter(AdapterShell):
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("aws", self.target.account, region)
-        ec2 = self.clients.ec2(region)
+        ec2, shared = self.clients.ec2(region), self.reads(region).by("inventory")
         networks, interfaces = self._read(
             region,
             "inventory",
-            lambda: (read_inventory(ec2, scope), read_interfaces(ec2, self.policy)),
+            lambda: (read_inventory(ec2, scope, shared), read_interfaces(ec2, self.policy, shared)),
         )
         self._networks.keep(region, networks.networks)
         return replace(networks, interfaces=self._interfaces.keep(region, interfaces))
 
     def observe(self, scope: Scope, desired: DesiredScope | None) -> ObservedScope:
-        ec2 = self.clients.ec2(scope.region)
+        ec2, r = self.clients.ec2(scope.region), scope.region
+        shared = self.reads(r).by("observe")
         security, routing, interfaces, vpcs = self._read(
-            scope.region,
+            r,
             "",
             lambda: (
-                read_owned(ec2, scope, self.policy, desired),
+                read_owned(ec2, scope, self.policy, desired, shared),
                 read_owned_routing(ec2, scope, self.policy, desired),
-                self._interfaces.take(scope.region, lambda: read_interfaces(ec2, self.policy)),
-                self._networks.take(scope.region, lambda: read_inventory(ec2, scope).networks),
+                self._interfaces.take(r, lambda: read_interfaces(ec2, self.policy, shared)),
+                self._networks.take(r, lambda: read_inventory(ec2, scope, shared).networks),
             ),
         )
-        held = _held_attachments(desired, security.foreign)
-        foreign = {**security.foreign, **routing.foreign, **held}
+        foreign = {**security.foreign, **routing.foreign}
         return merge_observed(scope, self.policy, [security, routing], (interfaces, vpcs), foreign)
 
     def transit_inventory(self, scope: Scope, next_hops: Sequence[str]) -> TransitInventory:
@@ -96,8 +95,9 @@ class AwsAdapter(AdapterShell):
 
     def access(self, scope: Scope) -> AccessModel:
         ec2 = self.clients.ec2(scope.region)
-        where = "groups and network ACLs"
-        return self._read(scope.region, where, lambda: read_access(ec2, scope))
+        return self._access(
+            scope.region, "groups and network ACLs", lambda shared: read_access(ec2, scope, shared)
+        )
 
     def routing(self, scope: Scope) -> RoutingModel:
         ec2 = self.clients.ec2(scope.region)
@@ -116,11 +116,3 @@ def make_aws_adapter(
     else:
         clients = standard_clients(target.profile, on_client)
     return AwsAdapter(target, policy, clients)
-
-
-def _held_attachments(desired: DesiredScope | None, foreign: Mapping[str, str]) -> dict[str, str]:
-    """A group somebody else holds cannot be attached either: its attachments are held too."""
-    if desired is None:
-        return {}
-    wanted = (r for r in desired.resources.values() if isinstance(r, GroupAttachment))
-    return {a.key: foreign[a.group] for a in wanted if a.group in foreign}

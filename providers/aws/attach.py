@@ -21,6 +21,7 @@ from providers.aws import translate as tr
 from providers.aws.errors import error_code, translate, where
 from providers.aws.reader import pages
 from providers.core.attachment import Claim, read_claim
+from providers.core.reads import UNSHARED, Shared
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -87,8 +88,15 @@ def interface_from_eni(eni: Payload, policy: str) -> Interface:
     )
 
 
-def read_interfaces(ec2: EC2Client, policy: str) -> tuple[Interface, ...]:
-    enis = pages(ec2.describe_network_interfaces, "NetworkInterfaces", MaxResults=PAGE_INTERFACES)
+def read_interfaces(
+    ec2: EC2Client, policy: str, shared: Shared = UNSHARED
+) -> tuple[Interface, ...]:
+    """Every ENI of the region; the raw answer goes through ``shared`` (the access check judges
+    the same ENIs)."""
+    describe = ec2.describe_network_interfaces
+    enis = shared(
+        "enis", lambda: list(pages(describe, "NetworkInterfaces", MaxResults=PAGE_INTERFACES))
+    )
     return tuple(interface_from_eni(e, policy) for e in enis)
 
 

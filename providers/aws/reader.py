@@ -25,6 +25,7 @@ from orchestrator.state import (
 from orchestrator.state.resources import cidrs_digest
 from providers.aws import translate as tr
 from providers.core.marks import check_unique
+from providers.core.reads import UNSHARED, Shared
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -36,6 +37,8 @@ PAGE_GROUPS = 1000
 PAGE_RULES = 1000
 PAGE_PREFIX_LISTS = 100
 PAGE_ENTRIES = 100
+# The kind under which an observation shares its prefix lists' entries (list id → CIDRs).
+PREFIX_ENTRIES = "prefix_list_entries"
 # EC2 accepts at most 200 values in one filter.
 _FILTER_VALUES = 200
 
@@ -51,9 +54,10 @@ def pages(call: Callable[..., Any], field: str, **kwargs: Any) -> Iterator[Any]:
             return
 
 
-def read_inventory(ec2: EC2Client, scope: Scope) -> ScopeInventory:
+def read_inventory(ec2: EC2Client, scope: Scope, shared: Shared = UNSHARED) -> ScopeInventory:
     vpcs = pages(ec2.describe_vpcs, "Vpcs", MaxResults=PAGE_VPCS)
-    subnets = pages(ec2.describe_subnets, "Subnets", MaxResults=PAGE_SUBNETS)
+    subnets = shared("subnets", lambda: list(pages(ec2.describe_subnets, "Subnets",
+                                                   MaxResults=PAGE_SUBNETS)))  # fmt: skip
     return ScopeInventory(
         scope,
         tuple(tr.network_from_vpc(v) for v in vpcs),
@@ -69,24 +73,34 @@ def owned_filters(policy: str) -> list[Any]:
 
 
 def read_owned(
-    ec2: EC2Client, scope: Scope, policy: str, desired: DesiredScope | None
+    ec2: EC2Client,
+    scope: Scope,
+    policy: str,
+    desired: DesiredScope | None,
+    shared: Shared = UNSHARED,
 ) -> ObservedScope:
+    """What the policy owns in the scope. Through ``shared``: every group (the access check
+    judges them all) and the owned prefix lists' entries (proven or read here)."""
     resources: dict[str, Resource] = {}
     native: dict[str, NativeRef] = {}
     applied: dict[str, str] = {}
     segment_of_list: dict[str, str] = {}
+    entries: dict[str, tuple[str, ...]] = {}
     for pl in _owned_prefix_lists(ec2, scope, policy):
         aset = _address_set(ec2, scope, pl, desired)
         check_unique(native, aset.key, pl["PrefixListId"])
         resources[aset.key] = aset
         native[aset.key] = NativeRef(pl["PrefixListId"], int(pl["Version"]))
         segment_of_list[pl["PrefixListId"]] = aset.segment
+        entries[pl["PrefixListId"]] = tuple(sorted(aset.cidrs))
         digest = tr.tags_of(pl).get(tr.TAG_CIDRS_DIGEST)
         if digest:
             applied[aset.key] = digest
     # Every group, not only tagged ones: one holding the name of a group eastwest wants without
     # all of the marks (a decoy with a copied key tag) is a conflict for that group alone.
-    groups = list(pages(ec2.describe_security_groups, "SecurityGroups", MaxResults=PAGE_GROUPS))
+    shared(PREFIX_ENTRIES, lambda: entries)
+    groups = shared("groups", lambda: list(pages(ec2.describe_security_groups, "SecurityGroups",
+                                                 MaxResults=PAGE_GROUPS)))  # fmt: skip
     for sg in (sg for sg in groups if tr.is_owned(sg, policy, scope)):
         group = tr.group_from_security_group(scope, sg)
         check_unique(native, group.key, sg["GroupId"])

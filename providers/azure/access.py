@@ -3,7 +3,9 @@ itself, eastwest's or not, each with its default rules, as neutral ``RuleSet``s.
 
 Read-only, each list every page: NICs, NSGs (``securityRules`` and ``defaultSecurityRules``
 inline), VNets (subnets and peerings inline), route tables, application security groups come
-with the NICs' IP configurations. Inbound a packet passes the subnet's NSG, then the NIC's;
+with the NICs' IP configurations. Through ``shared`` (the scope's ``ScopeReads``), the NSGs,
+VNets and route tables the plan's inventory and observation read are used rather than read
+again: only the NICs are read here. Inbound a packet passes the subnet's NSG, then the NIC's;
 outbound the NIC's, then the subnet's; each decides by priority, lowest first, the default rules
 (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound 65001, DenyAllInBound 65500 and the
 outbound three) last. Service tags: ``VirtualNetwork`` is the NIC's VNet address space, its
@@ -35,6 +37,7 @@ from orchestrator.state.addresses import within
 from providers.azure import translate as tr
 from providers.azure.reader import as_payloads, list_nsgs, list_vnets
 from providers.azure.routing import list_route_tables
+from providers.core.reads import UNSHARED, Shared
 
 if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
@@ -54,17 +57,19 @@ class _Nic:
     asgs: tuple[str, ...]
 
 
-def read_access(client: NetworkManagementClient, group: str, scope: Scope) -> AccessModel:
+def read_access(
+    client: NetworkManagementClient, group: str, scope: Scope, shared: Shared = UNSHARED
+) -> AccessModel:
     nics = [n for raw in as_payloads(client.network_interfaces.list(group)) for n in _nics(raw)]
-    nsgs = {str(n["name"]): n for n in list_nsgs(client, group)}
-    vnets = list_vnets(client, group, scope.region)
+    nsgs = {str(n["name"]): n for n in list_nsgs(client, group, shared)}
+    vnets = list_vnets(client, group, scope.region, shared)
     subnet_nsg = {
         f"{v['name']}/{s['name']}": tr.name_of_id(str(tr.props(s)["networkSecurityGroup"]["id"]))
         for v in vnets
         for s in tr.props(v).get("subnets") or ()
         if tr.props(s).get("networkSecurityGroup")
     }
-    spaces = _virtual_network(vnets, list_route_tables(client, group, scope.region))
+    spaces = _virtual_network(vnets, list_route_tables(client, group, scope.region, shared))
     members = _asg_members(nics)
 
     def sets_of(nic: _Nic) -> tuple[RuleSet, ...]:

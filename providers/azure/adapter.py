@@ -39,6 +39,7 @@ from providers.azure.routing import read_routing, read_transit_inventory
 from providers.azure.session import AzureClients, Tuning, sandbox_clients, standard_clients
 from providers.azure.writer import AzureWriter
 from providers.base import ChangeResult, Report
+from providers.core.reads import RegionReads
 
 ExistingNsgs = Literal["conflict", "share"]
 
@@ -58,6 +59,7 @@ class AzureAdapter:
     ) -> None:
         self.target = target
         self.policy = policy
+        self.reads = RegionReads()  # each scope's reads, shared with the access check
         self.clients = clients
         self.share = existing_nsgs == "share"
 
@@ -84,8 +86,9 @@ class AzureAdapter:
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("azure", self.target.account, region)
+        shared = self.reads(region).by("inventory")
         try:
-            return read_inventory(self.clients.network(), self.resource_group, scope)
+            return read_inventory(self.clients.network(), self.resource_group, scope, shared)
         except AzureError as exc:
             raise ObservationError(str(translate(exc, f"{self._where(region)} inventory"))) from exc
 
@@ -100,6 +103,7 @@ class AzureAdapter:
                 self.policy,
                 desired,
                 share=self.share,
+                shared=self.reads(scope.region).by("observe"),
             )
         except AzureError as exc:
             raise ObservationError(str(translate(exc, self._where(scope.region)))) from exc
@@ -115,11 +119,15 @@ class AzureAdapter:
             raise ObservationError(str(translate(exc, where))) from exc
 
     def access(self, scope: Scope) -> AccessModel:
+        reads = self.reads(scope.region)
         try:
-            return read_access(self.clients.network(), self.resource_group, scope)
+            client, group = self.clients.network(), self.resource_group
+            return read_access(client, group, scope, reads.by("access"))
         except AzureError as exc:
             where = f"{self._where(scope.region)} network security groups"
             raise ObservationError(str(translate(exc, where))) from exc
+        finally:  # no two judgements share a read (providers/core/reads.py)
+            reads.forget()
 
     def routing(self, scope: Scope) -> RoutingModel:
         try:
@@ -139,6 +147,19 @@ class AzureAdapter:
         report: Report | None = None,
     ) -> list[ChangeResult]:
         self.check_identity(scope.region)
+        try:
+            return self._apply(scope, step, changes, ids, report)
+        finally:  # what the scope's reads said before this write is no longer true
+            self.reads(scope.region).forget()
+
+    def _apply(
+        self,
+        scope: Scope,
+        step: Step,
+        changes: Sequence[Change],
+        ids: MutableMapping[str, NativeRef],
+        report: Report | None,
+    ) -> list[ChangeResult]:
         routes = [c for c in changes if isinstance(c.resource, NetworkRoute)]
         peerings = [c for c in changes if isinstance(c.resource, NetworkPeering)]
         others = [c for c in changes if not isinstance(c.resource, NetworkRoute | NetworkPeering)]
@@ -167,6 +188,8 @@ class AzureAdapter:
             self._peering_writer(scope).record_peerings(applied)
         except AzureError as exc:
             raise translate(exc, f"{self._where(scope.region)} recording applied state") from exc
+        finally:  # the NSGs' and routes' tags changed: a later observation must read them
+            self.reads(scope.region).forget()
 
     def _writer(self, scope: Scope) -> AzureWriter:
         return AzureWriter(

@@ -39,6 +39,7 @@ from providers.azure import translate_routes as trr
 from providers.azure.conflicts import nsg_conflicts
 from providers.azure.records import recorded_groups
 from providers.azure.shared import Sharing, shared_problems
+from providers.core.reads import UNSHARED, Shared
 
 if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
@@ -51,17 +52,23 @@ def as_payloads(items: Iterable[Any]) -> list[Payload]:
     return [item.as_dict() if hasattr(item, "as_dict") else dict(item) for item in items]
 
 
-def list_vnets(client: NetworkManagementClient, group: str, region: str) -> list[Payload]:
-    vnets = as_payloads(client.virtual_networks.list(group))
+def list_vnets(
+    client: NetworkManagementClient, group: str, region: str, shared: Shared = UNSHARED
+) -> list[Payload]:
+    vnets = shared("vnets", lambda: as_payloads(client.virtual_networks.list(group)))
     return [v for v in vnets if tr.region_of(str(v.get("location", ""))) == region]
 
 
-def list_nsgs(client: NetworkManagementClient, group: str) -> list[Payload]:
-    return as_payloads(client.network_security_groups.list(group))
+def list_nsgs(
+    client: NetworkManagementClient, group: str, shared: Shared = UNSHARED
+) -> list[Payload]:
+    return shared("nsgs", lambda: as_payloads(client.network_security_groups.list(group)))
 
 
-def read_inventory(client: NetworkManagementClient, group: str, scope: Scope) -> ScopeInventory:
-    vnets = list_vnets(client, group, scope.region)
+def read_inventory(
+    client: NetworkManagementClient, group: str, scope: Scope, shared: Shared = UNSHARED
+) -> ScopeInventory:
+    vnets = list_vnets(client, group, scope.region, shared)
     return ScopeInventory(
         scope,
         tuple(tr.network_from_vnet(v) for v in vnets),
@@ -77,14 +84,17 @@ def read_owned(
     desired: DesiredScope | None = None,
     *,
     share: bool = False,
+    shared: Shared = UNSHARED,
 ) -> ObservedScope:
-    every = list_nsgs(client, group)
+    """What the policy owns in the scope. Through ``shared``, the NSGs, VNets and route tables
+    it reads serve the access check too (providers/core/reads.py)."""
+    every = list_nsgs(client, group, shared)
     nsgs = [n for n in every if tr.is_owned(n, policy, scope)]
     sharing = sharing_of(every, policy, group) if share else None
-    vnets = {v["name"]: v for v in list_vnets(client, group, scope.region)}
+    vnets = {v["name"]: v for v in list_vnets(client, group, scope.region, shared)}
     tables = [
         t
-        for t in as_payloads(client.route_tables.list(group))
+        for t in shared("route_tables", lambda: as_payloads(client.route_tables.list(group)))
         if tr.region_of(str(t.get("location", ""))) == scope.region
     ]
     eastwest = {str(n["id"]).lower() for n in every if tr.tags_of(n).get(tr.TAG_MANAGED) == "true"}

@@ -38,6 +38,7 @@ from orchestrator.state import (
 )
 from providers.azure import translate as tr
 from providers.azure.reader import as_payloads, list_vnets
+from providers.core.reads import UNSHARED, Shared
 
 if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
@@ -48,8 +49,10 @@ FORWARDED = " (forwarded)"
 _SYSTEM = "(system routes)"
 
 
-def list_route_tables(client: NetworkManagementClient, group: str, region: str) -> list[Payload]:
-    tables = as_payloads(client.route_tables.list(group))
+def list_route_tables(
+    client: NetworkManagementClient, group: str, region: str, shared: Shared = UNSHARED
+) -> list[Payload]:
+    tables = shared("route_tables", lambda: as_payloads(client.route_tables.list(group)))
     return [t for t in tables if tr.region_of(str(t.get("location", ""))) == region]
 
 

@@ -7,13 +7,16 @@ contract's reads and writes. Always: a cloud error never leaves a read untransla
 ``ObservationError`` naming cloud, account, region and what was read, so a partial read fails
 its scope and never turns into deletes); the account is proven once per adapter, before the
 first write; the inventory's interfaces and networks are kept for the observation that follows
-(one read of each per scope per plan).
+(one read of each per scope per plan); each scope's raw reads are shared with the
+effective-access check through ``reads`` (``providers/core/reads.py``), forgotten after every
+write to the scope and after every judgement.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from orchestrator.errors import AccountMismatchError, ObservationError, ProviderError
@@ -28,9 +31,11 @@ from orchestrator.state import (
     Step,
     Target,
 )
+from orchestrator.state.access import AccessModel
 from providers.base import ChangeResult, Report
 from providers.core.attachment import InterfaceCache, observe_attachments
 from providers.core.group_records import NetworkCache, recorded_groups
+from providers.core.reads import RegionReads, Shared
 
 T = TypeVar("T")
 
@@ -58,6 +63,7 @@ class AdapterShell:
         self._identity_checked = False
         self._interfaces = InterfaceCache(time.monotonic)
         self._networks = NetworkCache(time.monotonic)
+        self.reads = RegionReads(time.monotonic)
 
     # -- what each cloud fills in -------------------------------------------------------
 
@@ -82,6 +88,19 @@ class AdapterShell:
         except self.errors as exc:
             where = f"{self._where(region)}{what and ' '}{what}"
             raise ObservationError(str(self._translate(exc, where))) from exc
+
+    def _access(self, region: str, what: str, read: Callable[[Shared], AccessModel]) -> AccessModel:
+        """An access read through the scope's shared reads, forgotten once read (no two
+        judgements share a read); its ``named`` read translated like the first."""
+        reads = self.reads(region)
+        try:
+            model = self._read(region, what, lambda: read(reads.by("access")))
+        finally:
+            reads.forget()
+        named = model.named
+        if named is None:
+            return model
+        return replace(model, named=lambda: self._read(region, f"{what} (names)", named))
 
     def check_identity(self, region: str) -> None:
         if self._identity_checked:
@@ -109,7 +128,10 @@ class AdapterShell:
         report: Report | None = None,
     ) -> list[ChangeResult]:
         self.check_identity(scope.region)
-        return self._writer(scope, run_id).apply(step, changes, ids, report)
+        try:
+            return self._writer(scope, run_id).apply(step, changes, ids, report)
+        finally:  # what the scope's reads said before this write is no longer true
+            self.reads(scope.region).forget()
 
     def record_applied(
         self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
@@ -119,6 +141,8 @@ class AdapterShell:
         except self.errors as exc:
             where = f"{self._where(scope.region)} recording applied state"
             raise self._translate(exc, where) from exc
+        finally:  # the groups' tags changed: a later observation must read them
+            self.reads(scope.region).forget()
 
 
 class Owned(Protocol):

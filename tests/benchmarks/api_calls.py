@@ -17,11 +17,12 @@ from typing import Any
 from moto_fixtures.aws.server import start_aws_server
 from orchestrator.apply import apply_plan
 from orchestrator.model.policy import Policy
+from orchestrator.paths.effect import with_access_check
 from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
 from orchestrator.state import Target
 from providers.aws.adapter import AwsAdapter, make_aws_adapter
-from tests.benchmarks import interfaces
+from tests.benchmarks import api_calls_access, interfaces
 from tests.providers.aws.estate import (
     ACCOUNT,
     CallCounter,
@@ -114,6 +115,38 @@ def measure_attachment(url: str, interfaces: int, groups: int = 50) -> dict[str,
     }
 
 
+def measure_access(url: str, interfaces: int, groups: int = 10) -> dict[str, float]:
+    """The no-op plan of an applied estate with ``interfaces`` workload ENIs, without and with
+    the effective-access check (``eastwest plan``'s default), each on a fresh adapter."""
+    sandbox = _reset(url)
+    build_vpcs(sandbox, groups, SEGMENTS)
+    build_interfaces(sandbox, interfaces)
+    pol = estate_policy(SEGMENTS, name="bench")
+    ad = adapter(sandbox, CallCounter())
+    if not apply_plan(make_plan(pol, ad), lambda _: ad).ok:
+        raise SystemExit("apply failed")
+    bare = CallCounter()
+    if make_plan(pol, adapter(sandbox, bare)).has_changes:
+        raise SystemExit("the second plan is not empty")
+    checked = CallCounter()
+    ad = adapter(sandbox, checked)
+    result = with_access_check(plan_policy(pol, lambda _: ad, _quiet), pol, lambda _: ad, _quiet)
+    if result.plan is None or result.plan.has_changes or not result.plan.access.ran:
+        raise SystemExit(f"the checked plan failed: {result.diagnostics}")
+    return {
+        "interfaces": interfaces,
+        "groups": groups,
+        "noop_plan_calls": bare.total,
+        "checked_plan_calls": checked.total,
+        "ratio": checked.total / bare.total,
+        "findings": len(result.plan.access.findings),
+    }
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
 def _reset(url: str) -> dict[str, Any]:
     reset = urllib.request.Request(url + "/moto-api/reset", method="POST")
     with urllib.request.urlopen(reset, timeout=30):
@@ -156,16 +189,24 @@ TRANSIT_HEADER = (
 )
 
 
+ACCESS_HEADER = (
+    "interfaces", "groups", "noop_plan_calls", "checked_plan_calls", "ratio", "findings",
+)  # fmt: skip
+
+
 def table(url: str, header: tuple[str, ...], sizes: tuple[int, ...], *, transit: bool) -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for size in sizes:
         if header is ATTACH_HEADER:
             row = measure_attachment(url, size)
+        elif header is ACCESS_HEADER:
+            row = measure_access(url, size)
         else:
             row = measure(url, size, transit=transit)
         cells = [
-            f"{row[h]:.3f}" if h.endswith(("_s", "_rule")) else str(int(row[h])) for h in header
+            f"{row[h]:.3f}" if h.endswith(("_s", "_rule", "ratio")) else str(int(row[h]))
+            for h in header
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
 
@@ -181,10 +222,14 @@ def main() -> None:
         table(server.url, TRANSIT_HEADER, (10, 50, 250), transit=True)
         print("\nAttachment: 50 groups on N interfaces (ENIs), then one new interface:\n")
         table(server.url, ATTACH_HEADER, (100, 1000), transit=False)
+        print("\nNo-op plan with the effective-access check: 10 groups, N workload ENIs:\n")
+        table(server.url, ACCESS_HEADER, (10, 100), transit=False)
     finally:
         server.stop()
     print("\nAttachment on Alibaba Cloud: the seeded landing zone's 6 member VPCs, N ENIs:\n")
     interfaces.table((100, 1000))
+    print("\nNo-op plan with the effective-access check on Alibaba Cloud and Azure:\n")
+    api_calls_access.table()
 
 
 if __name__ == "__main__":

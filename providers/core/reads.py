@@ -1,0 +1,104 @@
+"""One scope's raw reads, shared by the readers of one plan: the inventory, the observation and
+the effective-access check read each kind of thing once (issue 13).
+
+In: the answers of read calls (lists of payloads), each under a kind (``"enis"``,
+``"groups"``…) and the reader that asks (``"inventory"``, ``"observe"``, ``"access"``). Out: a
+kept answer, or a fresh read that is kept in its place.
+Always: a reader uses a kept answer at most once (asking again reads again: an adapter lives
+across reconciler ticks, and a tick must see what changed since the last); an answer older than
+``fresh`` seconds is read again; ``forget()`` makes every answer read before it unusable. The
+adapter calls ``forget()`` after any write to the scope and after the access check judged it,
+so no two judgements of a scope ever share a read: a change the check missed because it came
+after a shared read is seen by the next judgement at the latest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, cast
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+
+
+class Shared(Protocol):
+    """How a reader function reads one kind: through a scope's ``ScopeReads`` as one reader,
+    or directly (``UNSHARED``, for callers with nothing to share)."""
+
+    def __call__(self, kind: str, read: Callable[[], T]) -> T: ...
+
+
+def _unshared(kind: str, read: Callable[[], T]) -> T:
+    return read()
+
+
+UNSHARED: Shared = _unshared
+
+
+@dataclass(slots=True)
+class _Kept:
+    read_at: float  # the clock when the read started
+    value: Any
+    used_by: set[str] = field(default_factory=set)
+
+
+class ScopeReads:
+    """The kept answers of one scope (an adapter holds one per region)."""
+
+    def __init__(self, clock: Clock = time.monotonic, fresh: float = 60.0) -> None:
+        self._clock, self._fresh = clock, fresh
+        self._lock = threading.Lock()  # the reconciler's snapshot and ticks share an adapter
+        self._kept: dict[str, _Kept] = {}
+        self._floor = float("-inf")  # answers read before it are never used
+
+    def share(self, kind: str, reader: str, read: Callable[[], T]) -> T:
+        """The kept ``kind`` if ``reader`` has not used it yet and it is fresh, else ``read()``
+        (kept for the others)."""
+        now = self._clock()
+        with self._lock:
+            kept = self._kept.get(kind)
+            if kept is not None and reader not in kept.used_by and now - kept.read_at < self._fresh:
+                kept.used_by.add(reader)
+                return cast(T, kept.value)
+        value = read()
+        with self._lock:
+            if now >= self._floor:
+                self._kept[kind] = _Kept(now, value, {reader})
+        return value
+
+    def by(self, reader: str) -> Shared:
+        """``share`` as ``reader``, for the reader functions that take a ``Shared``."""
+
+        def shared(kind: str, read: Callable[[], T]) -> T:
+            return self.share(kind, reader, read)
+
+        return shared
+
+    def forget(self) -> None:
+        """Nothing read before now is used again (after a write, or a judgement)."""
+        with self._lock:
+            self._floor = self._clock()
+            self._kept.clear()
+
+    def kinds(self) -> frozenset[str]:
+        """What is kept now (for tests)."""
+        with self._lock:
+            return frozenset(self._kept)
+
+
+class RegionReads:
+    """An adapter's ``ScopeReads``, one per region (an adapter is one account)."""
+
+    def __init__(self, clock: Clock = time.monotonic, fresh: float = 60.0) -> None:
+        self._clock, self._fresh = clock, fresh
+        self._lock = threading.Lock()
+        self._by_region: dict[str, ScopeReads] = {}
+
+    def __call__(self, region: str) -> ScopeReads:
+        with self._lock:
+            if region not in self._by_region:
+                self._by_region[region] = ScopeReads(self._clock, self._fresh)
+            return self._by_region[region]
