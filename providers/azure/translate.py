@@ -35,6 +35,7 @@ TAG_NAME = "eastwest:name"
 TAG_DESCRIPTION = "eastwest:description"
 TAG_RULES_DIGEST = "eastwest:rules-digest"
 TAG_ATTACH = "eastwest:attach"  # the segment's attach mode (attach.py)
+TAG_ASG = "eastwest:asg"  # "members": the segment's NICs join eastwest's ASG (asg.py)
 
 RULE_PREFIX = "eastwest-"
 DENY_NAMES: Mapping[Direction, str] = {
@@ -118,7 +119,7 @@ def ownership_tags(policy: str, group: FirewallGroup) -> dict[str, str]:
         TAG_NAME: group.name,
         TAG_DESCRIPTION: group.description[:256],
         TAG_ATTACH: group.attach or "add",
-    }
+    } | ({TAG_ASG: "members"} if group.asg else {})
 
 
 def nsg_name(group: FirewallGroup) -> str:

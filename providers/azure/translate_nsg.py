@@ -21,6 +21,7 @@ from orchestrator.state.resources import Direction, ports_label, rule_key
 from providers.azure.translate import (
     DENY_NAMES,
     RULE_PREFIX,
+    TAG_ASG,
     TAG_ATTACH,
     TAG_DESCRIPTION,
     TAG_KEY,
@@ -101,6 +102,7 @@ def group_from_nsg(scope: Scope, nsg: Payload) -> FirewallGroup:
         name=tags.get(TAG_NAME) or str(nsg["name"]),
         description=tags.get(TAG_DESCRIPTION, ""),
         attach=tags.get(TAG_ATTACH) or "add",  # written before modes existed: what it did
+        asg=tags.get(TAG_ASG) == "members",
     )
 
 

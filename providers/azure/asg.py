@@ -1,0 +1,149 @@
+"""Application security group membership (``segments[].azure.asg_membership``), the pure half.
+
+In: one owned NSG as ARM returns it (its ``eastwest:asg`` tag says the segment opted in), the
+group's member subnets, the resource group's ASGs and NICs as ARM returns them. Out: eastwest's
+ASG for the group (its name and marks), the NICs in scope, each NIC's body with its membership
+brought in line, and the problems the observation reports (so the plan shows the group ``~``
+until apply has done them). Always: only eastwest's own ASG id is added to or removed from a
+NIC's ``ipConfigurations[].applicationSecurityGroups``; every other entry, and everything else
+in the NIC, is sent back as read.
+
+Why a NIC, not an IP configuration, is the unit: NRP wants every IPv4 configuration of a NIC in
+the same ASGs (``AllIpConfigurationsOnANicMustBelongToTheSameApplicationSecurityGroups``), so one
+PUT per NIC carries all of its configurations' lists. A NIC is in scope when its primary
+configuration is in a member subnet. Kinds a workload group must not touch stay out: NICs with
+IP forwarding on (network virtual appliances, the ``firewall`` kind) and private endpoints' NICs
+(Azure manages them and refuses the write). Scale sets' NICs are not resources of the resource
+group (NRP lists them under the scale set), so they are never read or written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from orchestrator.state import Scope
+from providers.azure import translate as tr
+from providers.core.marks import Marks
+
+Payload = Mapping[str, Any]
+
+TAG_ASG = tr.TAG_ASG  # on the group's NSG: "members" when the segment opted in
+MEMBERS = "members"
+# Azure's published limit on the ASGs of one NIC (all its IP configurations together).
+MAX_ASGS_PER_NIC = 20
+
+
+def wanted(nsg: Payload) -> bool:
+    return tr.tags_of(nsg).get(TAG_ASG) == MEMBERS
+
+
+def asg_tags(policy: str, scope: Scope, key: str, segment: str) -> dict[str, str]:
+    """Every mark ownership is proven by (``providers/core/marks.py``), and the group's name."""
+    return Marks(policy, scope).tags(key, segment)
+
+
+def owned(asg: Payload, policy: str, scope: Scope, key: str) -> bool:
+    """eastwest's ASG for the group ``key``: all of the marks, the very key, this region."""
+    tags = tr.tags_of(asg)
+    return Marks(policy, scope).owns(tags, key, kind="fwgroup/") and (
+        tr.region_of(str(asg.get("location", ""))) == scope.region
+    )
+
+
+def find(asgs: Iterable[Payload], name: str) -> Payload | None:
+    return next((a for a in asgs if str(a.get("name", "")).lower() == name.lower()), None)
+
+
+def _configs(nic: Payload) -> list[Payload]:
+    return list(tr.props(nic).get("ipConfigurations") or ())
+
+
+def _primary(nic: Payload) -> Payload | None:
+    configs = _configs(nic)
+    return next((c for c in configs if tr.props(c).get("primary")), configs[0] if configs else None)
+
+
+def _ids(config: Payload) -> list[str]:
+    return [str(a.get("id", "")) for a in tr.props(config).get("applicationSecurityGroups") or ()]
+
+
+def excluded(nic: Payload) -> bool:
+    p = tr.props(nic)
+    return bool(p.get("enableIPForwarding") or p.get("privateEndpoint"))
+
+
+def in_scope(nics: Iterable[Payload], subnets: Iterable[Payload]) -> list[Payload]:
+    """The NICs whose primary configuration is in one of ``subnets`` (kinds left out above)."""
+    ids = {str(s.get("id", "")).lower() for s in subnets}
+    found = []
+    for nic in nics:
+        primary = _primary(nic)
+        subnet = str(tr.props(primary).get("subnet", {}).get("id", "")) if primary else ""
+        if subnet.lower() in ids and not excluded(nic):
+            found.append(nic)
+    return found
+
+
+def is_member(nic: Payload, asg_id: str) -> bool:
+    """Every configuration in the ASG (NRP keeps them alike; one left out is not a member)."""
+    configs = _configs(nic)
+    return bool(configs) and all(asg_id.lower() in map(str.lower, _ids(c)) for c in configs)
+
+
+def holding(nics: Iterable[Payload], asg_id: str) -> list[Payload]:
+    """The NICs any of whose configurations names the ASG."""
+    return [n for n in nics if any(asg_id.lower() in map(str.lower, _ids(c)) for c in _configs(n))]
+
+
+def with_membership(nic: Payload, asg_id: str, *, member: bool) -> dict[str, Any]:
+    """The NIC's PUT body: ``asg_id`` added to (or removed from) every configuration's list,
+    the other ASGs in their order, everything else as read (ARM's read-only echoes dropped)."""
+    configs = []
+    for config in _configs(nic):
+        others = [
+            dict(a)
+            for a in tr.props(config).get("applicationSecurityGroups") or ()
+            if str(a.get("id", "")).lower() != asg_id.lower()
+        ]
+        refs = [*others, {"id": asg_id}] if member else others
+        cprops = {k: v for k, v in tr.props(config).items() if k != "provisioningState"}
+        cprops["applicationSecurityGroups"] = refs
+        configs.append({"name": config["name"], "properties": cprops})
+    nprops = {k: v for k, v in tr.props(nic).items() if k not in _NIC_READ_ONLY}
+    nprops["ipConfigurations"] = configs
+    body = {k: v for k, v in nic.items() if k in ("location", "tags")}
+    return {**body, "properties": nprops}
+
+
+_NIC_READ_ONLY = frozenset(
+    {"provisioningState", "resourceGuid", "virtualMachine", "macAddress", "primary",
+     "hostedWorkloads", "tapConfigurations", "vnetEncryptionSupported", "dscpConfiguration"}
+)  # fmt: skip
+
+
+def problems(
+    scope: Scope,
+    nsg: Payload,
+    asgs: Sequence[Payload],
+    nics: Sequence[Payload],
+    subnets: Sequence[Payload],
+) -> list[str]:
+    """What apply will do about the group's ASG, said in the observed group's description
+    (an ASG of eastwest's name without all of its marks is said too: apply refuses it)."""
+    name, tags = str(nsg["name"]), tr.tags_of(nsg)
+    asg = find(asgs, name)
+    if asg is None:
+        return [f"application security group {name} is missing"]
+    if not owned(asg, tags.get(tr.TAG_POLICY, ""), scope, tags.get(tr.TAG_KEY, "")):
+        return [f"application security group {name} is not eastwest's (apply refuses it)"]
+    asg_id = str(asg["id"])
+    inside = in_scope(nics, subnets)
+    wanted_ids = {str(n["id"]).lower() for n in inside}
+    joining = sorted(str(n["name"]) for n in inside if not is_member(n, asg_id))
+    leaving = sorted(
+        str(n["name"]) for n in holding(nics, asg_id) if str(n["id"]).lower() not in wanted_ids
+    )
+    return [f"NIC {n} is not in {name}" for n in joining] + [
+        f"NIC {n} is in {name} but in no member subnet" for n in leaving
+    ]
