@@ -64,6 +64,42 @@ class AsgMembers:
             if not is_not_found(exc):
                 raise
 
+    def known_for(
+        self, nsg: Payload | None, known: Mapping[str, Sequence[str]], leaving: str = ""
+    ) -> dict[str, tuple[str, ...]]:
+        """``known`` as the NSG's rules use it: an opted-in peer of its VNet as its ASG's
+        token (``asg.peers``), read afresh; ``leaving``: a segment whose opt-out is being
+        applied (its rules go back to prefixes before its ASG goes)."""
+        plain = {k: tuple(v) for k, v in known.items()}
+        if nsg is None or not ag.wanted(nsg) or tr.tags_of(nsg).get(tr.TAG_SEGMENT) == leaving:
+            return plain
+        opted = [o for o in ag.opted_in(self._owned_nsgs(), None) if o.segment != leaving]
+        me = next((o for o in opted if o.name == str(nsg["name"])), None)
+        if me is None:
+            return plain
+        vnet = self.retry(lambda: self.client.virtual_networks.get(self.rg, me.network))
+        asgs = [a.as_dict() for a in self.retry(
+            lambda: list(self.client.application_security_groups.list(self.rg)))]  # fmt: skip
+        tokens = ag.peers(self.policy, self.scope, me, opted, asgs, plain, vnet.as_dict())
+        # A peer whose ASG is not there (yet) keeps prefixes: never a rule naming nothing.
+        return ag.with_peers(plain, {k: t for k, t in tokens.items() if t != ag.MISSING})
+
+    def in_vnet(self, network: str) -> list[str]:
+        """Names of this policy's NSGs in ``network``."""
+        return [
+            str(n["name"])
+            for n in self._owned_nsgs()
+            if tr.tags_of(n).get(tr.TAG_KEY, "").rsplit("@", 1)[-1] == network
+        ]
+
+    def _owned_nsgs(self) -> list[Payload]:
+        nsgs = self.retry(lambda: list(self.client.network_security_groups.list(self.rg)))
+        return [n.as_dict() for n in nsgs if tr.is_owned(n.as_dict(), self.policy, self.scope)]
+
+    def ensure(self, nsg: Payload) -> str:
+        """The group's ASG exists (made with all of eastwest's marks); its id."""
+        return self._ensure(nsg)
+
     def _ensure(self, nsg: Payload) -> str:
         name, tags = str(nsg["name"]), tr.tags_of(nsg)
         asg = self._get(name)

@@ -98,8 +98,11 @@ def read_owned(
         if tr.region_of(str(t.get("location", ""))) == scope.region
     ]
     eastwest = {str(n["id"]).lower() for n in every if tr.tags_of(n).get(tr.TAG_MANAGED) == "true"}
-    members = read_members(client, group) if any(ag.wanted(n) for n in nsgs) else None
-    observed = observe_nsgs(scope, policy, nsgs, vnets, sharing, eastwest=eastwest, members=members)
+    opting = any(ag.wanted(n) for n in nsgs) or bool(ag.opted_in((), desired))
+    members = read_members(client, group) if opting else None
+    observed = observe_nsgs(
+        scope, policy, nsgs, vnets, sharing, eastwest=eastwest, members=members, desired=desired
+    )
     routes = observe_routes(scope, policy, tables, vnets, trn.consensus(nsgs), desired)
     peerings = observe_peerings(scope, policy, vnets, desired)
     parts = (observed, routes, peerings)
@@ -193,12 +196,18 @@ def observe_nsgs(
     *,
     eastwest: Collection[str] = (),
     members: Membership | None = None,
+    desired: DesiredScope | None = None,
 ) -> ObservedScope:
     """Pure: owned NSGs (and the VNets they serve) as an observation; with ``sharing``, what
     differs in the shared NSGs of a group is one of its problems (apply repairs it).
     ``eastwest``: ids of every eastwest policy's NSGs (never taken over); ``members``: the
-    ASGs and NICs, for the groups whose NICs join eastwest's ASG."""
+    ASGs and NICs, for the groups whose NICs join eastwest's ASG; ``desired``: which groups
+    opt in to it (their rules with each other name ASGs)."""
     known = trn.consensus(nsgs)
+    tokens: dict[str, dict[str, str]] = {}
+    if members is not None:
+        tokens, extra = ag.observed_tokens(policy, scope, nsgs, vnets, members.asgs, known, desired)
+        known = {**known, **extra}
     resources: dict[str, Resource] = {}
     native: dict[str, NativeRef] = {}
     applied: dict[str, str] = {}
@@ -207,7 +216,7 @@ def observe_nsgs(
         resources[aset.key] = aset
         native[aset.key] = NativeRef(tr.encode_prefixes(prefixes))
     for nsg in sorted(nsgs, key=lambda n: str(n["name"])):
-        view = trn.read_nsg(scope, nsg, known)
+        view = trn.read_nsg(scope, nsg, ag.with_peers(known, tokens.get(str(nsg["name"]), {})))
         problems = list(view.problems)
         vnet = vnets.get(view.group.network)
         if vnet is not None and view.group.segment in known:

@@ -82,8 +82,9 @@ def consensus(nsgs: Iterable[Payload]) -> dict[str, tuple[str, ...]]:
     for nsg in nsgs:
         for rule in props(nsg).get("securityRules") or ():
             peer = declared_peer(rule)
-            if peer is not None:
-                votes.setdefault(peer[4:], Counter())[peer_prefixes(rule)] += 1
+            prefixes = peer_prefixes(rule)
+            if peer is not None and prefixes:  # a rule naming an ASG holds no prefixes
+                votes.setdefault(peer[4:], Counter())[prefixes] += 1
     return {
         segment: min(counter, key=lambda p: (-counter[p], p))
         for segment, counter in sorted(votes.items())

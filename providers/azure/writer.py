@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
 from functools import partial
+from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 
@@ -141,14 +142,13 @@ class AzureWriter(SharedNsgs):
                 adding: bool = step is Step.ADD_RULES,
             ) -> None:
                 if adding:
-                    self._edit(name, lambda rs: nr.add_rules(rs, rules, nr.known_prefixes(ids)))
+                    known = self._known_for(name, ids)
+                    self._edit(name, lambda rs: nr.add_rules(rs, rules, known))
                     self._sync_shared(name, ids)
                     self._associate(name, ids)
                 else:
-                    self._edit(
-                        name,
-                        lambda rs: nr.remove_rules(rs, rules, self.scope, nr.known_prefixes(ids)),
-                    )
+                    known = self._known_for(name, ids)
+                    self._edit(name, lambda rs: nr.remove_rules(rs, rules, self.scope, known))
                     self._sync_shared(name, ids)
 
             result = self._guard(group, work)
@@ -191,6 +191,8 @@ class AzureWriter(SharedNsgs):
         }
         self._retry(lambda: self.client.network_security_groups.begin_create_or_update(
             self.rg, name, body).result())  # fmt: skip
+        if group.asg:  # before the step's rules, which may name it
+            self._asg_members().ensure({"name": name, "tags": body["tags"]})
         ids[group.key] = NativeRef(name)
 
     def _delete_nsg(self, name: str) -> None:
@@ -220,10 +222,10 @@ class AzureWriter(SharedNsgs):
         """Put back what makes an NSG eastwest's beyond its allows: the deny rules, rules using
         a segment's new prefixes, the subnet associations (as the group's mode now asks) and
         its ASG's members."""
-        known = nr.known_prefixes(ids)
         nsg = self._get_nsg(name)
         if nsg is not None and group is not None:
-            self._retag(nsg, group)
+            self._retag(nsg, group, ids)
+        known = self._known_for(name, ids)
 
         def edit(rules: RuleSet) -> None:
             nr.reprefix(rules, known)
@@ -233,19 +235,36 @@ class AzureWriter(SharedNsgs):
         self._sync_shared(name, ids)
         self._associate(name, ids)
 
-    def _retag(self, nsg: Mapping[str, object], group: FirewallGroup) -> None:
-        """The NSG's tags as the group now asks (its attach mode, its ASG opt-in). Opting out
-        empties and deletes the ASG before the tag goes, so a crash in between is retried."""
+    def _retag(
+        self, nsg: Mapping[str, Any], group: FirewallGroup, ids: Mapping[str, NativeRef]
+    ) -> None:
+        """The NSG's tags as the group now asks (its attach mode, its ASG opt-in). Opting in
+        makes the ASG first (the step's rules may name it). Opting out puts every rule of the
+        VNet that names the ASG back to prefixes, then empties and deletes the ASG (make
+        before break), and only then drops the tag, so a crash in between is retried."""
         tags = tr.tags_of(nsg)
         if group.attach and at.mode_of(nsg) != group.attach:
             tags[at.TAG_ATTACH] = group.attach
         if group.asg:
             tags[ag.TAG_ASG] = ag.MEMBERS
+            self._asg_members().ensure({**nsg, "tags": tags})
         elif ag.wanted(nsg):
+            self._unname(group, ids)
             self._asg_members().release(nsg)
             tags.pop(ag.TAG_ASG, None)
         if tags != tr.tags_of(nsg):
             self._retry(partial(self._tag, str(nsg["name"]), tags))
+
+    def _unname(self, group: FirewallGroup, ids: Mapping[str, NativeRef]) -> None:
+        """Every rule of the VNet's NSGs that names the group's ASG, back to prefixes."""
+        members = self._asg_members()
+        for name in members.in_vnet(group.network):
+            known = members.known_for(self._get_nsg(name), nr.known_prefixes(ids), group.segment)
+            self._edit(name, partial(_reprefixed, known=known))
+
+    def _known_for(self, name: str, ids: Mapping[str, NativeRef]) -> dict[str, tuple[str, ...]]:
+        """Each segment's prefixes as the NSG's rules name them (an ASG where they may)."""
+        return self._asg_members().known_for(self._get_nsg(name), nr.known_prefixes(ids))
 
     # -- subnets ------------------------------------------------------------------------------
 
@@ -305,3 +324,7 @@ class AzureWriter(SharedNsgs):
 
     def _records(self) -> GroupRecords:
         return GroupRecords(self.client, self.rg, self.scope, self.policy, self._retry)
+
+
+def _reprefixed(rules: RuleSet, *, known: Mapping[str, Sequence[str]]) -> None:
+    nr.reprefix(rules, known)
