@@ -16,6 +16,8 @@ from orchestrator.diagnostics import Severity
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import plan_policy
 from orchestrator.plan import Plan
+from orchestrator.plan.document import plan_to_json
+from orchestrator.schemas import document_schema
 from providers.azure.adapter import AzureAdapter
 from tests.providers.azure.conftest import RG, SUB, adapter_for, console, member, policy
 
@@ -150,3 +152,18 @@ def test_letting_go_empties_and_deletes_the_asg_and_keeps_the_foreign_membership
         client.application_security_groups.get(RG, OURS)
     names = {n.name for n in client.network_security_groups.list(RG)}
     assert (OURS in names) == group_stays
+
+
+def test_the_plan_shows_the_option_and_its_json_is_valid(
+    server: AzureServer, seeded: SeedReport
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    adapter = adapter_for(server, "acme")
+    _apply(_policy(asg=None), adapter)
+    plan = _plan(_policy(), adapter)
+    [change] = [c for c in plan.changes if c.key.endswith("fwgroup/db@vnet-db")]
+    assert (change.before.asg, change.after.asg) == (False, True)  # type: ignore[union-attr]
+    document = plan_to_json(plan)
+    jsonschema.Draft202012Validator(document_schema("plan")).validate(document)
+    [body] = [c for s in document["scopes"] for c in s["changes"] if c["key"] == change.key]
+    assert (body["before"].get("asg"), body["after"]["asg"]) == (None, True)
