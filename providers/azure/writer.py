@@ -142,13 +142,14 @@ class AzureWriter(SharedNsgs):
                 adding: bool = step is Step.ADD_RULES,
             ) -> None:
                 if adding:
-                    known = self._known_for(name, ids)
-                    self._edit(name, lambda rs: nr.add_rules(rs, rules, known))
+                    self._edit(name, lambda rs: nr.add_rules(rs, rules, self._known_for(rs, ids)))
                     self._sync_shared(name, ids)
                     self._associate(name, ids)
                 else:
-                    known = self._known_for(name, ids)
-                    self._edit(name, lambda rs: nr.remove_rules(rs, rules, self.scope, known))
+                    self._edit(
+                        name,
+                        lambda rs: nr.remove_rules(rs, rules, self.scope, self._known_for(rs, ids)),
+                    )
                     self._sync_shared(name, ids)
 
             result = self._guard(group, work)
@@ -225,10 +226,9 @@ class AzureWriter(SharedNsgs):
         nsg = self._get_nsg(name)
         if nsg is not None and group is not None:
             self._retag(nsg, group, ids)
-        known = self._known_for(name, ids)
 
         def edit(rules: RuleSet) -> None:
-            nr.reprefix(rules, known)
+            nr.reprefix(rules, self._known_for(rules, ids))
             nr.place_denies(rules)
 
         self._edit(name, edit)
@@ -257,14 +257,18 @@ class AzureWriter(SharedNsgs):
 
     def _unname(self, group: FirewallGroup, ids: Mapping[str, NativeRef]) -> None:
         """Every rule of the VNet's NSGs that names the group's ASG, back to prefixes."""
-        members = self._asg_members()
-        for name in members.in_vnet(group.network):
-            known = members.known_for(self._get_nsg(name), nr.known_prefixes(ids), group.segment)
-            self._edit(name, partial(_reprefixed, known=known))
+        for name in self._asg_members().in_vnet(group.network):
+            self._edit(name, partial(self._reprefixed, ids=ids, leaving=group.segment))
 
-    def _known_for(self, name: str, ids: Mapping[str, NativeRef]) -> dict[str, tuple[str, ...]]:
-        """Each segment's prefixes as the NSG's rules name them (an ASG where they may)."""
-        return self._asg_members().known_for(self._get_nsg(name), nr.known_prefixes(ids))
+    def _reprefixed(self, rules: RuleSet, *, ids: Mapping[str, NativeRef], leaving: str) -> None:
+        nr.reprefix(rules, self._known_for(rules, ids, leaving))
+
+    def _known_for(
+        self, rules: RuleSet, ids: Mapping[str, NativeRef], leaving: str = ""
+    ) -> dict[str, tuple[str, ...]]:
+        """Each segment's prefixes as the NSG's rules name them (an ASG where they may); no
+        read at all unless the NSG (as read for the edit) opted in."""
+        return self._asg_members().known_for(rules.nsg, nr.known_prefixes(ids), leaving)
 
     # -- subnets ------------------------------------------------------------------------------
 
@@ -324,7 +328,3 @@ class AzureWriter(SharedNsgs):
 
     def _records(self) -> GroupRecords:
         return GroupRecords(self.client, self.rg, self.scope, self.policy, self._retry)
-
-
-def _reprefixed(rules: RuleSet, *, known: Mapping[str, Sequence[str]]) -> None:
-    nr.reprefix(rules, known)
