@@ -38,8 +38,6 @@ Payload = Mapping[str, Any]
 
 TAG_ASG = tr.TAG_ASG  # on the group's NSG: "members" when the segment opted in
 MEMBERS = "members"
-# Azure's published limit on the ASGs of one NIC (all its IP configurations together).
-MAX_ASGS_PER_NIC = 20
 
 
 def wanted(nsg: Payload) -> bool:
@@ -47,7 +45,7 @@ def wanted(nsg: Payload) -> bool:
 
 
 def asg_tags(policy: str, scope: Scope, key: str, segment: str) -> dict[str, str]:
-    """Every mark ownership is proven by (``providers/core/marks.py``), and the group's name."""
+    """Every mark ownership is proven by (``providers/core/marks.py``)."""
     return Marks(policy, scope).tags(key, segment)
 
 
