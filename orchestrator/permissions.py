@@ -144,6 +144,7 @@ AZURE: Table = {
         _NET + "networkInterfaces/write",
         _NET + "applicationSecurityGroups/read",
         _NET + "applicationSecurityGroups/write",
+        _NET + "applicationSecurityGroups/delete",  # asg_membership: removal
         _NET + "applicationSecurityGroups/joinIpConfiguration/action",
     ),
     "transit": (

@@ -178,8 +178,10 @@ def _azure_members(azure: AzureConsole) -> str:
             subnets[f"{vnet.name}/{subnet.name}"] = [_theirs_ref(r, owned) for r in refs]
     nics = {}
     for nic in network.network_interfaces.list(group):
+        # eastwest's own ASG in a NIC's list is left out, not kept as a gap: with
+        # asg_membership the list is [theirs…, eastwest's], and theirs must stay as they were.
         configs = [
-            [_theirs_ref(a, owned) for a in c.application_security_groups or []]
+            [r for a in c.application_security_groups or [] if (r := _theirs_ref(a, owned))]
             for c in nic.ip_configurations or []
         ]
         nsg = _theirs_ref(nic.network_security_group, owned)

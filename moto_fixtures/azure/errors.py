@@ -243,6 +243,33 @@ class AsgInDifferentVnetError(ArmError):
         )
 
 
+class AsgsPerNicLimitError(ArmError):
+    """Azure's published limit: 20 ASGs on one NIC, all its IP configurations together; code
+    and wording are the fake's (unconfirmed)."""
+
+    code = "ApplicationSecurityGroupsPerNetworkInterfaceLimitReached"
+
+    def __init__(self, nic: str, count: int, limit: int) -> None:
+        super().__init__(
+            f"Network interface {nic} references {count} application security groups; at most"
+            f" {limit} may be referenced by all IP configurations of a network interface."
+        )
+
+
+class AsgsInRuleLimitError(ArmError):
+    """NRP's code and wording (seen in terraform-provider-azurerm#1346; the limit rose from 1
+    to 10 in 2020, azurerm#9884)."""
+
+    code = "NumberOfApplicationSecurityGroupsReferencedInSecurityRuleLimitReached"
+
+    def __init__(self, limit: int, count: int, field: str) -> None:
+        super().__init__(
+            f"A security rule may have up to {limit} Application Security Group in the source"
+            f" or destination fields. The requested configuration has {count} in the {field}"
+            " field."
+        )
+
+
 class PrivateIPAddressInUseError(ArmError):
     code = "PrivateIPAddressInUse"
 

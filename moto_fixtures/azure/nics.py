@@ -9,6 +9,7 @@ before anything is stored, and each failure is the ``ArmError`` NRP answers:
 - every IPv4 configuration of a NIC carries the same set of application security groups
   (``AllIpConfigurationsOnANicMustBelongToTheSameApplicationSecurityGroups``);
 - an ASG's members are all in one virtual network (the documented rule; the code is the fake's);
+- at most 20 ASGs on one NIC, all its configurations together (Azure's published limit);
 - a static address lies in its subnet (``PrivateIPAddressNotInSubnet``) and is nobody else's
   (``PrivateIPAddressInUse``); a dynamic one is the subnet's first free host from .4 on (Azure
   keeps the first four and the last address) and stays what it was while the subnet does.
@@ -23,6 +24,7 @@ from typing import Any
 from moto_fixtures.azure.errors import (
     AllIpConfigurationsSameAsgsError,
     AsgInDifferentVnetError,
+    AsgsPerNicLimitError,
     PrivateIPAddressInUseError,
     PrivateIPAddressNotInSubnetError,
     SubnetIsFullError,
@@ -31,12 +33,14 @@ from moto_fixtures.azure.state import Resource, Store
 
 SERVER_MANAGED = ("virtualMachine", "macAddress")
 _FIRST_HOST = 4  # .0 network, .1 gateway, .2 and .3 Azure DNS
+MAX_ASGS_PER_NIC = 20
 
 
 def prepare(store: Store, nic_id: str, props: dict[str, Any], old: Resource | None) -> None:
     """Check ``props`` of the NIC ``nic_id`` and complete them in place (see the module)."""
     configs: list[dict[str, Any]] = props.get("ipConfigurations", [])
     _same_asgs(nic_id, configs)
+    _asgs_per_nic(nic_id, configs)
     _asgs_in_one_vnet(store, nic_id, configs)
     previous = {c["name"]: c["properties"] for c in (old.properties if old else {}).get(
         "ipConfigurations", []
@@ -71,6 +75,12 @@ def _same_asgs(nic_id: str, configs: list[dict[str, Any]]) -> None:
                 _config_id(nic_id, ipv4[0]), ", ".join(first),
                 _config_id(nic_id, config), ", ".join(other),
             )  # fmt: skip
+
+
+def _asgs_per_nic(nic_id: str, configs: list[dict[str, Any]]) -> None:
+    distinct = {a.lower() for config in configs for a in _asg_ids(config)}
+    if len(distinct) > MAX_ASGS_PER_NIC:
+        raise AsgsPerNicLimitError(nic_id, len(distinct), MAX_ASGS_PER_NIC)
 
 
 def _vnet_of(config: dict[str, Any]) -> str | None:

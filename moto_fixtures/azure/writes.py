@@ -14,6 +14,7 @@ from typing import Any
 
 from moto_fixtures.azure import nics, schema
 from moto_fixtures.azure.errors import (
+    AsgsInRuleLimitError,
     InUseCannotBeDeletedError,
     InvalidRequestFormatError,
     InvalidResourceNameError,
@@ -109,15 +110,8 @@ class Writer:
         if resource is None:
             return None
         self._idle(target)
-        users = [
-            r.id
-            for r in self.store.all()
-            if any(
-                isinstance(v, dict) and str(v.get("id", "")).lower() == resource.key
-                for v in r.properties.values()
-            )
-        ]
-        if users and resource.kind.segment in ("networkSecurityGroups", "routeTables"):
+        users = [r.id for r in self.store.all() if _refers_to(r.properties, resource.key)]
+        if users and resource.kind.segment in _GUARDED_DELETES:
             raise InUseCannotBeDeletedError(resource.kind.noun, resource.id, users)
         return self.store.begin(
             "delete", resource.kind.noun, self._lock(target), (resource.key,),
@@ -197,6 +191,7 @@ class Writer:
             return
         seen: dict[tuple[str, int], str] = {}
         for rule_name, rule in rules:
+            _asgs_in_rule(rule)
             slot = (rule["direction"], rule["priority"])
             if slot in seen:
                 raise SecurityRuleConflictError(rule_name, seen[slot])
@@ -213,3 +208,28 @@ class Writer:
                 found = self.store.get(ref["id"])
                 if found is None or found.kind.segment != _REFERENCES[prop]:
                     raise InvalidResourceReferenceError(ref["id"], owner)
+
+
+# Deleting one of these while something refers to it is NRP's InUse<Noun>CannotBeDeleted; for
+# an ASG the referrers are NICs' IP configurations and NSG rules (the code is the family's).
+_GUARDED_DELETES = ("networkSecurityGroups", "routeTables", "applicationSecurityGroups")
+MAX_ASGS_PER_RULE_FIELD = 10
+
+
+def _refers_to(props: dict[str, Any], key: str) -> bool:
+    """Whether ``props`` (a resource's, its IP configurations' or a rule's) names ``key``."""
+    values: list[Any] = list(props.values())
+    for config in props.get("ipConfigurations", []):
+        values.extend(config.get("properties", {}).values())
+    for value in values:
+        for ref in value if isinstance(value, list) else [value]:
+            if isinstance(ref, dict) and str(ref.get("id", "")).lower() == key:
+                return True
+    return False
+
+
+def _asgs_in_rule(rule: dict[str, Any]) -> None:
+    for field in ("sourceApplicationSecurityGroups", "destinationApplicationSecurityGroups"):
+        count = len(rule.get(field) or [])
+        if count > MAX_ASGS_PER_RULE_FIELD:
+            raise AsgsInRuleLimitError(MAX_ASGS_PER_RULE_FIELD, count, field[0].upper() + field[1:])

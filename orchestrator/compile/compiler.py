@@ -89,7 +89,10 @@ def compile_policy(
     flows, flow_diags = collect_flows(policy, membership)
     diags.extend(flow_diags)
     builder = _Builder(
-        policy.name, membership, {s.name: policy.attach_mode(s) for s in policy.segments}
+        policy.name,
+        membership,
+        {s.name: policy.attach_mode(s) for s in policy.segments},
+        frozenset(s.name for s in policy.segments if policy.asg_membership(s)),
     )
     for placement in membership.placements:
         builder.add_group(placement)
@@ -136,6 +139,7 @@ class _Builder:
     policy: str
     membership: Membership
     attach: Mapping[str, str]  # segment → its attach mode
+    asg: frozenset[str] = frozenset()  # segments whose Azure NICs join eastwest's ASG
 
     def __post_init__(self) -> None:
         self._resources: dict[Scope, dict[str, Resource]] = defaultdict(dict)
@@ -154,6 +158,7 @@ class _Builder:
             description=f"eastwest: segment {seg} of policy {self.policy}",
             # Azure attaches by the NSG's subnet associations, part of the group there.
             attach=self.attach[seg] if scope.cloud in GROUP_ATTACHING_CLOUDS else "",
+            asg=scope.cloud == "azure" and seg in self.asg,
         )
 
     def add_flow(self, flow: Flow) -> None:

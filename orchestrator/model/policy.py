@@ -257,6 +257,17 @@ InterfaceKind = Literal[
 DEFAULT_ATTACH_EXCLUDE: tuple[InterfaceKind, ...] = get_args(InterfaceKind)[4:]
 
 
+class AzureSegment(_Strict):
+    """A segment's Azure-only options (docs/azure.md, "Application security groups")."""
+
+    asg_membership: StrictBool = Field(
+        default=False,
+        description="put the network interfaces of the segment's member subnets into an "
+        "application security group eastwest owns (a write to each NIC), and name that group in "
+        "rules between segments of one VNet instead of prefixes",
+    )
+
+
 class Segment(_Strict):
     name: Name
     description: str = ""
@@ -273,6 +284,7 @@ class Segment(_Strict):
     attach_exclude: list[InterfaceKind] = Field(
         default=[], description="interface kinds never attached, besides the policy's"
     )
+    azure: AzureSegment | None = Field(default=None, description="options for Azure members")
 
     @model_validator(mode="after")
     def _not_empty(self) -> Segment:
@@ -337,6 +349,11 @@ class Policy(_Strict):
 
     def attach_mode(self, segment: Segment) -> AttachMode:
         return segment.attach if segment.attach is not None else self.attach
+
+    def asg_membership(self, segment: Segment) -> bool:
+        """Memberships are part of attaching: ``attach: none`` writes no NIC either."""
+        wanted = segment.azure is not None and segment.azure.asg_membership
+        return wanted and self.attach_mode(segment) != "none"
 
     def attach_excluded(self, segment: Segment) -> frozenset[str]:
         return frozenset((*DEFAULT_ATTACH_EXCLUDE, *self.attach_exclude, *segment.attach_exclude))

@@ -163,6 +163,7 @@ def _attributes(res: Resource) -> dict[str, object]:
             "segment": res.segment,
             "description": res.description,
         }
+        shown |= {"asg_membership": True} if res.asg else {}
         return shown | ({"attach": res.attach} if res.attach else {})
     if isinstance(res, GroupAttachment):
         others = {"other_groups": list(res.others)} if res.mode == "exclusive" else {}

@@ -47,6 +47,7 @@ def resource_to_json(resource: Resource) -> dict[str, Any]:
             "name": resource.name,
             "description": resource.description,
         } | ({"attach": resource.attach} if resource.attach else {})
+        body |= {"asg": True} if resource.asg else {}
     elif not isinstance(resource, FlowRule):
         body |= {
             f.name: getattr(resource, f.name)
@@ -89,6 +90,7 @@ def resource_from_json(body: Mapping[str, Any]) -> Resource:
             name=body["name"],
             description=body["description"],
             attach=str(body.get("attach", "")),
+            asg=body.get("asg") is True,
         )
     if kind == "flow_rule":
         return FlowRule(

@@ -73,6 +73,9 @@ class FirewallGroup:
     # associations), the segment's attach mode ('add', 'exclusive', 'none'); '' on clouds that
     # attach per interface (``GroupAttachment``).
     attach: str = ""
+    # Azure only: the segment's NICs are members of an application security group that is
+    # part of the group (docs/azure.md, "Application security groups").
+    asg: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,9 +105,11 @@ def reprefix(rules: RuleSet, known: Mapping[str, Sequence[str]]) -> None:
         peer = trn.declared_peer(rule)
         if peer is not None and peer[4:] in known:
             rule_props = dict(rule["properties"])
-            side = "source" if rule_props.get("direction") == "Inbound" else "destination"
-            rule_props[f"{side}AddressPrefixes"] = list(known[peer[4:]])
-            rule_props.pop(f"{side}AddressPrefix", None)
+            direction = str(rule_props.get("direction"))
+            side = "source" if direction == "Inbound" else "destination"
+            for form in ("AddressPrefix", "AddressPrefixes", "ApplicationSecurityGroups"):
+                rule_props.pop(f"{side}{form}", None)
+            rule_props.update(tr.peer_side(direction, known[peer[4:]]))
             rules.put(rule["name"], rule_props)
 
 

@@ -8,7 +8,8 @@ wants, member subnets that hold somebody else's NSG), eastwest's VNet peerings (
 ``eastwest-<policy>-…``) with the digests on their VNets, and somebody else's peering between
 two VNets eastwest wants to peer (a conflict). With sharing on, a shared NSG that is not
 in step with its group is one of the group's problems.
-Always: three list calls per observation (NSGs with their rules inline; VNets with their
+Always: three list calls per observation (five when a group's NICs join its ASG: ASGs, NICs;
+NSGs with their rules inline; VNets with their
 subnets; route tables with their routes);
 any failed page fails the whole read (the SDK raises, the adapter turns it into an
 ``ObservationError``); nothing is written.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.state import (
@@ -31,6 +32,7 @@ from orchestrator.state import (
     ScopeInventory,
 )
 from orchestrator.state.routes import NetworkPeering, route_owner
+from providers.azure import asg as ag
 from providers.azure import attach as at
 from providers.azure import peerings as pr
 from providers.azure import translate as tr
@@ -45,6 +47,14 @@ if TYPE_CHECKING:
     from azure.mgmt.network import NetworkManagementClient
 
 Payload = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """The resource group's application security groups and network interfaces, as read."""
+
+    asgs: Sequence[Payload]
+    nics: Sequence[Payload]
 
 
 def as_payloads(items: Iterable[Any]) -> list[Payload]:
@@ -98,7 +108,11 @@ def read_owned(
         if tr.region_of(str(t.get("location", ""))) == scope.region
     ]
     eastwest = {str(n["id"]).lower() for n in every if tr.tags_of(n).get(tr.TAG_MANAGED) == "true"}
-    observed = observe_nsgs(scope, policy, nsgs, vnets, sharing, eastwest=eastwest)
+    opting = any(ag.wanted(n) for n in nsgs) or bool(ag.opted_in((), desired))
+    members = read_members(client, group) if opting else None
+    observed = observe_nsgs(
+        scope, policy, nsgs, vnets, sharing, eastwest=eastwest, members=members, desired=desired
+    )
     routes = observe_routes(scope, policy, tables, vnets, trn.consensus(nsgs), desired)
     peerings = observe_peerings(scope, policy, vnets, desired)
     parts = (observed, routes, peerings)
@@ -113,6 +127,12 @@ def read_owned(
             **nsg_conflicts(nsgs, vnets, desired, sharing, eastwest=eastwest, every=every),
         },
     )
+
+
+def read_members(client: NetworkManagementClient, group: str) -> Membership:
+    """ASGs and NICs, read only when a group has opted in to ASG membership (two lists)."""
+    asgs = as_payloads(client.application_security_groups.list(group))
+    return Membership(asgs, as_payloads(client.network_interfaces.list(group)))
 
 
 def observe_peerings(
@@ -185,11 +205,19 @@ def observe_nsgs(
     sharing: Sharing | None = None,
     *,
     eastwest: Collection[str] = (),
+    members: Membership | None = None,
+    desired: DesiredScope | None = None,
 ) -> ObservedScope:
     """Pure: owned NSGs (and the VNets they serve) as an observation; with ``sharing``, what
     differs in the shared NSGs of a group is one of its problems (apply repairs it).
-    ``eastwest``: ids of every eastwest policy's NSGs (never taken over)."""
+    ``eastwest``: ids of every eastwest policy's NSGs (never taken over); ``members``: the
+    ASGs and NICs, for the groups whose NICs join eastwest's ASG; ``desired``: which groups
+    opt in to it (their rules with each other name ASGs)."""
     known = trn.consensus(nsgs)
+    tokens: dict[str, dict[str, str]] = {}
+    if members is not None:
+        tokens, extra = ag.observed_tokens(policy, scope, nsgs, vnets, members.asgs, known, desired)
+        known = {**known, **extra}
     resources: dict[str, Resource] = {}
     native: dict[str, NativeRef] = {}
     applied: dict[str, str] = {}
@@ -198,14 +226,16 @@ def observe_nsgs(
         resources[aset.key] = aset
         native[aset.key] = NativeRef(tr.encode_prefixes(prefixes))
     for nsg in sorted(nsgs, key=lambda n: str(n["name"])):
-        view = trn.read_nsg(scope, nsg, known)
+        view = trn.read_nsg(scope, nsg, ag.with_peers(known, tokens.get(str(nsg["name"]), {})))
         problems = list(view.problems)
         vnet = vnets.get(view.group.network)
         if vnet is not None and view.group.segment in known:
-            members = tr.member_subnets(vnet, known[view.group.segment])
-            problems.extend(at.problems(nsg, members, eastwest))
+            subnets = tr.member_subnets(vnet, known[view.group.segment])
+            problems.extend(at.problems(nsg, subnets, eastwest))
+            if members is not None and ag.wanted(nsg):
+                problems.extend(ag.problems(scope, nsg, members.asgs, members.nics, subnets))
             if sharing is not None and at.mode_of(nsg) == "add":
-                problems.extend(shared_problems(nsg, members, view.group.segment, sharing))
+                problems.extend(shared_problems(nsg, subnets, view.group.segment, sharing))
         group = view.group
         if problems:
             # Part of the group's identity: a missing deny rule or a lost association makes

@@ -35,6 +35,7 @@ TAG_NAME = "eastwest:name"
 TAG_DESCRIPTION = "eastwest:description"
 TAG_RULES_DIGEST = "eastwest:rules-digest"
 TAG_ATTACH = "eastwest:attach"  # the segment's attach mode (attach.py)
+TAG_ASG = "eastwest:asg"  # "members": the segment's NICs join eastwest's ASG (asg.py)
 
 RULE_PREFIX = "eastwest-"
 DENY_NAMES: Mapping[Direction, str] = {
@@ -118,7 +119,7 @@ def ownership_tags(policy: str, group: FirewallGroup) -> dict[str, str]:
         TAG_NAME: group.name,
         TAG_DESCRIPTION: group.description[:256],
         TAG_ATTACH: group.attach or "add",
-    }
+    } | ({TAG_ASG: "members"} if group.asg else {})
 
 
 def nsg_name(group: FirewallGroup) -> str:
@@ -144,19 +145,35 @@ def rule_properties(rule: FlowRule, prefixes: Sequence[str], priority: int) -> d
     if not prefixes:
         raise ValueError(f"no address prefixes are known for {rule.peer}")
     ports = "*" if rule.protocol in ("all", "icmp") else _port_range(rule.from_port, rule.to_port)
-    peer_side = "source" if rule.direction == "ingress" else "destination"
     local_side = "destination" if rule.direction == "ingress" else "source"
     return {
         "description": f"{rule.peer} {rule.description}".strip()[:_DESCRIPTION_LIMIT],
         "protocol": protocol,
         "sourcePortRange": "*",
         "destinationPortRange": ports,
-        f"{peer_side}AddressPrefixes": sorted(prefixes),
+        **peer_side(ARM_DIRECTION[rule.direction], prefixes),
         f"{local_side}AddressPrefix": "*",
         "access": "Allow",
         "priority": priority,
         "direction": ARM_DIRECTION[rule.direction],
     }
+
+
+# A segment's "prefixes" may be one token naming its application security group instead
+# (``asg_token``): rules between two opted-in segments of one VNet name the ASG (asg.py).
+ASG_TOKEN = "asg:"  # noqa: S105 - a prefix marker, not a secret
+
+
+def asg_token(asg_id: str) -> str:
+    return f"{ASG_TOKEN}{asg_id}"
+
+
+def peer_side(direction: str, prefixes: Sequence[str]) -> dict[str, Any]:
+    """The peer's side of a rule (Inbound: its source): the prefixes, or the one ASG."""
+    side = "source" if direction == "Inbound" else "destination"
+    if len(prefixes) == 1 and prefixes[0].startswith(ASG_TOKEN):
+        return {f"{side}ApplicationSecurityGroups": [{"id": prefixes[0][len(ASG_TOKEN) :]}]}
+    return {f"{side}AddressPrefixes": sorted(prefixes)}
 
 
 def deny_properties(direction: Direction, priority: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from orchestrator.state.resources import Direction, ports_label, rule_key
 from providers.azure.translate import (
     DENY_NAMES,
     RULE_PREFIX,
+    TAG_ASG,
     TAG_ATTACH,
     TAG_DESCRIPTION,
     TAG_KEY,
@@ -81,8 +82,9 @@ def consensus(nsgs: Iterable[Payload]) -> dict[str, tuple[str, ...]]:
     for nsg in nsgs:
         for rule in props(nsg).get("securityRules") or ():
             peer = declared_peer(rule)
-            if peer is not None:
-                votes.setdefault(peer[4:], Counter())[peer_prefixes(rule)] += 1
+            prefixes = peer_prefixes(rule)
+            if peer is not None and prefixes:  # a rule naming an ASG holds no prefixes
+                votes.setdefault(peer[4:], Counter())[prefixes] += 1
     return {
         segment: min(counter, key=lambda p: (-counter[p], p))
         for segment, counter in sorted(votes.items())
@@ -101,6 +103,7 @@ def group_from_nsg(scope: Scope, nsg: Payload) -> FirewallGroup:
         name=tags.get(TAG_NAME) or str(nsg["name"]),
         description=tags.get(TAG_DESCRIPTION, ""),
         attach=tags.get(TAG_ATTACH) or "add",  # written before modes existed: what it did
+        asg=tags.get(TAG_ASG) == "members",
     )
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
 from functools import partial
+from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 
@@ -43,11 +44,13 @@ from orchestrator.state import (
     NativeRef,
     Step,
 )
+from providers.azure import asg as ag
 from providers.azure import attach as at
 from providers.azure import nsg_rules as nr
 from providers.azure import priorities
 from providers.azure import shared as sh
 from providers.azure import translate as tr
+from providers.azure.asg_writer import AsgMembers
 from providers.azure.conflicts import tags_lost
 from providers.azure.errors import is_not_found
 from providers.azure.nsg_rules import RuleSet
@@ -90,7 +93,7 @@ class AzureWriter(SharedNsgs):
         out: dict[str, ChangeResult],
     ) -> None:
         repaired: dict[str, list[str]] = defaultdict(list)  # NSG name → keys of its changes
-        modes: dict[str, str] = {}  # NSG name → the attach mode its group wants
+        wants: dict[str, FirewallGroup] = {}  # NSG name → the group as the policy wants it
         for change in changes:
             after = change.after
             if isinstance(after, AddressSet):
@@ -105,12 +108,12 @@ class AzureWriter(SharedNsgs):
                 ref = ids.get(after.key)
                 name = ref.id if ref else tr.nsg_name(after)
                 repaired[name].append(change.key)
-                modes[name] = after.attach
+                wants[name] = after
             else:
                 why = f"{self.where(change.key)}: nothing to do for a {change.resource.kind}"
                 out[change.key] = ChangeResult(change.key, False, why)
         for name, keys in sorted(repaired.items()):
-            result = self._guard(keys[0], partial(self._repair, name, ids, modes.get(name, "")))
+            result = self._guard(keys[0], partial(self._repair, name, ids, wants.get(name)))
             for key in keys:
                 if not result.ok or key not in out:
                     out[key] = ChangeResult(key, result.ok, result.message)
@@ -139,13 +142,13 @@ class AzureWriter(SharedNsgs):
                 adding: bool = step is Step.ADD_RULES,
             ) -> None:
                 if adding:
-                    self._edit(name, lambda rs: nr.add_rules(rs, rules, nr.known_prefixes(ids)))
+                    self._edit(name, lambda rs: nr.add_rules(rs, rules, self._known_for(rs, ids)))
                     self._sync_shared(name, ids)
                     self._associate(name, ids)
                 else:
                     self._edit(
                         name,
-                        lambda rs: nr.remove_rules(rs, rules, self.scope, nr.known_prefixes(ids)),
+                        lambda rs: nr.remove_rules(rs, rules, self.scope, self._known_for(rs, ids)),
                     )
                     self._sync_shared(name, ids)
 
@@ -189,6 +192,8 @@ class AzureWriter(SharedNsgs):
         }
         self._retry(lambda: self.client.network_security_groups.begin_create_or_update(
             self.rg, name, body).result())  # fmt: skip
+        if group.asg:  # before the step's rules, which may name it
+            self._asg_members().ensure({"name": name, "tags": body["tags"]})
         ids[group.key] = NativeRef(name)
 
     def _delete_nsg(self, name: str) -> None:
@@ -196,6 +201,8 @@ class AzureWriter(SharedNsgs):
         if nsg is None:
             return
         self._unshare(nsg)
+        if ag.wanted(nsg):
+            self._asg_members().release(nsg)
         kept = at.priors(nsg)  # what an exclusive attachment took off: put back
         for ref in tr.props(nsg).get("subnets") or ():
             prior = kept.get(tr.name_of_id(str(ref["id"])))
@@ -210,22 +217,58 @@ class AzureWriter(SharedNsgs):
         if parts is not None:
             self._records().forget(*parts)
 
-    def _repair(self, name: str, ids: Mapping[str, NativeRef], mode: str = "") -> None:
+    def _repair(
+        self, name: str, ids: Mapping[str, NativeRef], group: FirewallGroup | None = None
+    ) -> None:
         """Put back what makes an NSG eastwest's beyond its allows: the deny rules, rules using
-        a segment's new prefixes, and the subnet associations (as ``mode`` now asks)."""
-        known = nr.known_prefixes(ids)
+        a segment's new prefixes, the subnet associations (as the group's mode now asks) and
+        its ASG's members."""
         nsg = self._get_nsg(name)
-        if nsg is not None and mode and at.mode_of(nsg) != mode:
-            tags = {**tr.tags_of(nsg), at.TAG_ATTACH: mode}
-            self._retry(partial(self._tag, name, tags))
+        if nsg is not None and group is not None:
+            self._retag(nsg, group, ids)
 
         def edit(rules: RuleSet) -> None:
-            nr.reprefix(rules, known)
+            nr.reprefix(rules, self._known_for(rules, ids))
             nr.place_denies(rules)
 
         self._edit(name, edit)
         self._sync_shared(name, ids)
         self._associate(name, ids)
+
+    def _retag(
+        self, nsg: Mapping[str, Any], group: FirewallGroup, ids: Mapping[str, NativeRef]
+    ) -> None:
+        """The NSG's tags as the group now asks (its attach mode, its ASG opt-in). Opting in
+        makes the ASG first (the step's rules may name it). Opting out puts every rule of the
+        VNet that names the ASG back to prefixes, then empties and deletes the ASG (make
+        before break), and only then drops the tag, so a crash in between is retried."""
+        tags = tr.tags_of(nsg)
+        if group.attach and at.mode_of(nsg) != group.attach:
+            tags[at.TAG_ATTACH] = group.attach
+        if group.asg:
+            tags[ag.TAG_ASG] = ag.MEMBERS
+            self._asg_members().ensure({**nsg, "tags": tags})
+        elif ag.wanted(nsg):
+            self._unname(group, ids)
+            self._asg_members().release(nsg)
+            tags.pop(ag.TAG_ASG, None)
+        if tags != tr.tags_of(nsg):
+            self._retry(partial(self._tag, str(nsg["name"]), tags))
+
+    def _unname(self, group: FirewallGroup, ids: Mapping[str, NativeRef]) -> None:
+        """Every rule of the VNet's NSGs that names the group's ASG, back to prefixes."""
+        for name in self._asg_members().in_vnet(group.network):
+            self._edit(name, partial(self._reprefixed, ids=ids, leaving=group.segment))
+
+    def _reprefixed(self, rules: RuleSet, *, ids: Mapping[str, NativeRef], leaving: str) -> None:
+        nr.reprefix(rules, self._known_for(rules, ids, leaving))
+
+    def _known_for(
+        self, rules: RuleSet, ids: Mapping[str, NativeRef], leaving: str = ""
+    ) -> dict[str, tuple[str, ...]]:
+        """Each segment's prefixes as the NSG's rules name them (an ASG where they may); no
+        read at all unless the NSG (as read for the edit) opted in."""
+        return self._asg_members().known_for(rules.nsg, nr.known_prefixes(ids), leaving)
 
     # -- subnets ------------------------------------------------------------------------------
 
@@ -248,6 +291,8 @@ class AzureWriter(SharedNsgs):
                 tr.name_of_id(str(n["id"])) for n in sh.shared_nsgs(nsg, members, segment, sharing)
             }
         moving.run(name, todo)
+        if ag.wanted(nsg):
+            self._asg_members().sync(nsg, members)
         conflicts = [
             f"{subnet} (NSG {nsg_name})" for subnet, nsg_name in held if nsg_name not in shared
         ]
@@ -277,6 +322,9 @@ class AzureWriter(SharedNsgs):
 
     def _subnets(self) -> SubnetMoves:
         return SubnetMoves(self.client, self.rg, self._retry)
+
+    def _asg_members(self) -> AsgMembers:
+        return AsgMembers(self)
 
     def _records(self) -> GroupRecords:
         return GroupRecords(self.client, self.rg, self.scope, self.policy, self._retry)

@@ -186,6 +186,11 @@ def _refusals() -> list[Any]:
             id="asg-members-in-another-vnet",
         ),
         pytest.param("unknown-asg", "InvalidResourceReference", id="unknown-asg"),
+        pytest.param(
+            "21-asgs",
+            "ApplicationSecurityGroupsPerNetworkInterfaceLimitReached",
+            id="more-than-20-asgs-on-a-nic",
+        ),
         pytest.param("address-taken", "PrivateIPAddressInUse", id="static-address-in-use"),
         pytest.param("address-outside", "PrivateIPAddressNotInSubnet", id="static-address-outside"),
     ]
@@ -200,6 +205,7 @@ def test_nic_refusals_store_nothing(seeded: Seeded, case: str, code: str) -> Non
         "asgs-differ": [_nic(web, asgs=[_asg(client, "a1")]), _nic(web, name="second")],
         "asg-other-vnet": [_nic(web, asgs=[legacy])],
         "unknown-asg": [_nic(web, asgs=[legacy.replace("asg-db-legacy", "asg-nope")])],
+        "21-asgs": [_nic(web, asgs=[_asg(client, f"a{i}") for i in range(21)])],
         "address-taken": [_nic(web, address="10.1.2.4")],
         "address-outside": [_nic(db, address="10.1.2.50")],
     }[case]
@@ -209,6 +215,21 @@ def test_nic_refusals_store_nothing(seeded: Seeded, case: str, code: str) -> Non
     assert caught.value.status_code == 400
     with pytest.raises(ResourceNotFoundError):
         client.network_interfaces.get(RG, "nic-refused")
+
+
+def test_twenty_asgs_on_a_nic_are_accepted(seeded: Seeded) -> None:
+    _, report, client = seeded
+    asgs = [_asg(client, f"a{i}") for i in range(20)]
+    made = _put(client, "nic-full", _nic(report.subnets["vnet-web/snet-web-2"], asgs=asgs))
+    assert len((made.ip_configurations or [])[0].application_security_groups or []) == 20
+
+
+def test_an_asg_with_members_cannot_be_deleted(seeded: Seeded) -> None:
+    _, _, client = seeded
+    with pytest.raises(HttpResponseError) as caught:
+        client.application_security_groups.begin_delete(RG, "asg-db-legacy").result()
+    assert _code(caught) == "InUseApplicationSecurityGroupCannotBeDeleted"
+    assert client.application_security_groups.get(RG, "asg-db-legacy").name == "asg-db-legacy"
 
 
 def test_an_nsg_on_a_nic_cannot_be_deleted(seeded: Seeded) -> None:

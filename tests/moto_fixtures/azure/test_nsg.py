@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network import NetworkManagementClient
-from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule
+from azure.mgmt.network.models import ApplicationSecurityGroup, NetworkSecurityGroup, SecurityRule
 
 from tests.moto_fixtures.azure.conftest import RG
 
@@ -113,3 +113,31 @@ def test_list_follows_next_link(client: NetworkManagementClient) -> None:
     name = _nsg(client, *(_rule(name=f"r{i}", priority=100 + i) for i in range(8)))
     assert [r.name for r in client.security_rules.list(RG, name)] == [f"r{i}" for i in range(8)]
     assert len(list(client.network_security_groups.list(RG))) >= 1
+
+
+@pytest.mark.parametrize(
+    ("count", "refused"),
+    [pytest.param(10, False, id="ten-accepted"), pytest.param(11, True, id="eleven-refused")],
+)
+@pytest.mark.parametrize("side", ["source", "destination"])
+def test_a_rule_names_at_most_ten_asgs_per_side(
+    client: NetworkManagementClient, count: int, refused: bool, side: str
+) -> None:
+    asgs = [
+        client.application_security_groups.begin_create_or_update(
+            RG, f"asg-{side}-{i}", ApplicationSecurityGroup(location="eastus")
+        ).result()
+        for i in range(count)
+    ]
+    rule = _rule(**{f"{side}_address_prefix": None, f"{side}_application_security_groups": asgs})
+    name = _nsg(client)
+    if not refused:
+        client.security_rules.begin_create_or_update(RG, name, "r", rule).result()
+        return
+    with pytest.raises(HttpResponseError) as caught:
+        client.security_rules.begin_create_or_update(RG, name, "r", rule).result()
+    assert caught.value.error is not None
+    code = "NumberOfApplicationSecurityGroupsReferencedInSecurityRuleLimitReached"
+    assert caught.value.error.code == code
+    with pytest.raises(ResourceNotFoundError):
+        client.security_rules.get(RG, name, "r")
