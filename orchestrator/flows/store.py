@@ -49,17 +49,20 @@ _COLUMNS = (
 )
 # Ports tell the server: TCP and UDP only; other protocols keep their direction, port 0.
 _SERVER_SIDE = "proto IN (6, 17) AND sport < dport"
-_MERGE = f"""
-INSERT INTO hourly
-SELECT start_s // {HOUR} * {HOUR} AS hour,
+# A record (columns src, dst, sport, dport, proto, packets, bytes, start_s, end_s, action) as
+# its conversation's key, and the counts of the records of one key: ``GROUP BY ALL`` of the two.
+CONVERSATION = f"""start_s // {HOUR} * {HOUR} AS hour,
   CASE WHEN {_SERVER_SIDE} THEN dst ELSE src END AS client,
   CASE WHEN {_SERVER_SIDE} THEN src ELSE dst END AS server,
   proto,
   CASE WHEN proto NOT IN (6, 17) THEN 0 WHEN {_SERVER_SIDE} THEN sport ELSE dport END AS port,
-  coalesce(action, '') AS action, count(*), sum(packets), sum(bytes), min(start_s),
-  max(greatest(end_s, start_s))
-FROM batch WHERE {{where}} GROUP BY ALL
-"""  # noqa: S608 - built from constants only
+  coalesce(action, '') AS action"""
+COUNTS = """count(*) AS records, sum(packets) AS packets, sum(bytes) AS bytes,
+  min(start_s) AS first_seen, max(greatest(end_s, start_s)) AS last_seen"""
+_HOURLY = (
+    "hour, client, server, proto, port, action, records, packets, bytes, first_seen, last_seen"
+)
+_MERGE = f"INSERT INTO hourly SELECT {CONVERSATION}, {COUNTS} FROM batch GROUP BY ALL"  # noqa: S608 - constants only
 
 _COMPACT = """
 CREATE TEMP TABLE compacted AS
@@ -151,11 +154,16 @@ class FlowStore:
             raise
         return True
 
-    def merge_batch(self, where: str = "true") -> None:
-        """The rows of the temporary table ``batch`` (records) that hold ``where`` (a
-        condition written in code) into hourly rows; the table is dropped."""
-        self.db.execute(_MERGE.format(where=where))
+    def merge_batch(self) -> None:
+        """The rows of the temporary table ``batch`` (records) into hourly rows; the table
+        is dropped."""
+        self.db.execute(_MERGE)
         self.db.execute("DROP TABLE batch")
+
+    def append_hourly(self, table: str, where: str) -> None:
+        """The rows of ``table`` (conversations with the columns of ``hourly``, already
+        aggregated) that hold ``where`` (a condition written in code) appended to ``hourly``."""
+        self.db.execute(f"INSERT INTO hourly SELECT {_HOURLY} FROM {table} WHERE {where}")  # noqa: S608 - names from code
 
     def record_file(self, parsed: Parsed, digest: str) -> None:
         row = (parsed.file, parsed.format, int(time.time()))
