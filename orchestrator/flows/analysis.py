@@ -10,10 +10,11 @@ Always: the aggregation runs in DuckDB; Python places each distinct address once
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.flows.attribution import Attribution
+from orchestrator.flows.attribution import Attribution, Place
 from orchestrator.flows.records import PROTOCOL_NAMES
 from orchestrator.flows.store import FlowStore
 from orchestrator.flows.verdicts import Judge
@@ -23,12 +24,12 @@ SELECT a.segment, b.segment, h.proto, h.port, sum(h.records), sum(h.packets), su
   min(h.first_seen), max(h.last_seen),
   sum(CASE WHEN h.action = 'REJECT' THEN h.records ELSE 0 END)
 FROM hourly h JOIN places a ON h.client = a.address JOIN places b ON h.server = b.address
-WHERE h.hour >= ? GROUP BY ALL ORDER BY ALL
+WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY ALL ORDER BY ALL
 """
 _TALKERS = """
 SELECT a.segment, b.segment, h.client, h.server, sum(h.records) AS n, sum(h.bytes) AS volume
 FROM hourly h JOIN places a ON h.client = a.address JOIN places b ON h.server = b.address
-WHERE h.hour >= ? GROUP BY a.segment, b.segment, h.client, h.server
+WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY a.segment, b.segment, h.client, h.server
 QUALIFY row_number() OVER (PARTITION BY a.segment, b.segment
                            ORDER BY volume DESC, n DESC, h.client, h.server) <= ?
 ORDER BY a.segment, b.segment, volume DESC, n DESC, h.client, h.server
@@ -82,18 +83,30 @@ class Observed:
 
 
 def observe(
-    store: FlowStore, attribution: Attribution, judge: Judge, since: int = 0, top: int = 5
+    store: FlowStore,
+    attribution: Attribution,
+    judge: Judge,
+    since: int = 0,
+    top: int = 5,
+    *,
+    within: Callable[[Place], bool] | None = None,
 ) -> Observed:
-    _place_addresses(store, attribution)
+    """``top`` talkers per pair (0: none, and no time spent on them); with ``within``, only
+    the conversations with an end at a place it accepts (the reconciler's partition)."""
+    _place_addresses(store, attribution, within)
     services = tuple(_service(row, judge) for row in store.rows(_SERVICES, [since]))
-    talkers = tuple(Talker(*row) for row in store.rows(_TALKERS, [since, top]))
+    talkers = tuple(Talker(*row) for row in store.rows(_TALKERS, [since, top])) if top else ()
     return Observed(services, talkers)
 
 
-def _place_addresses(store: FlowStore, attribution: Attribution) -> None:
+def _place_addresses(
+    store: FlowStore, attribution: Attribution, within: Callable[[Place], bool] | None
+) -> None:
     addresses = store.rows("SELECT client FROM hourly UNION SELECT server FROM hourly")
-    rows = [(a, attribution.place(a).segment) for (a,) in addresses]
-    store.load_table("places", "{'address': 'VARCHAR', 'segment': 'VARCHAR'}", rows)
+    places = ((a, attribution.place(a)) for (a,) in addresses)
+    rows = [(a, p.segment, within is None or within(p)) for a, p in places]
+    columns = "{'address': 'VARCHAR', 'segment': 'VARCHAR', 'inside': 'BOOLEAN'}"
+    store.load_table("places", columns, rows)
 
 
 def _service(row: tuple[Any, ...], judge: Judge) -> Service:

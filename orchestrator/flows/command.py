@@ -221,7 +221,7 @@ def plan_flows(
 
     view = policy_view(loaded, sandbox)
     with FlowStore(store) as db:
-        observed = observe(db, view.attribution, view.judge)
+        observed = observe(db, view.attribution, view.judge, top=0)
     return dry_run(observed, view.policy, top)
 
 

@@ -87,21 +87,25 @@ def connect_memory() -> duckdb.DuckDBPyConnection:
 
 
 class FlowStore:
-    def __init__(self, path: Path, *, fast: bool = True) -> None:
+    def __init__(self, path: Path, *, fast: bool = True, read_only: bool = False) -> None:
         """``fast``: AWS text goes through DuckDB's own reader (``fast_aws``); False sends
-        every file through the Python parsers (the tests compare the two)."""
+        every file through the Python parsers (the tests compare the two). ``read_only``:
+        for readers that must not wait for, nor block, an ingest (the reconciler); the
+        store must exist."""
         self.fast = fast
         require("flows", "eastwest flows")
         import duckdb  # noqa: PLC0415 - the flows extra, imported only when flows are used
 
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = duckdb.connect(str(path))
+            self.db = duckdb.connect(str(path), read_only=read_only)
             # A bound, so that a month of flows ingests in under 1 GiB (DuckDB spills past it
             # to a folder beside the store); DuckDB's own default is 80% of the machine.
             self.db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self.db.execute("SET temp_directory = ?", [str(path.parent / ".flows-spill")])
-            self.db.execute(_SCHEMA)
+            if not read_only:
+                self.db.execute(_SCHEMA)
         except duckdb.Error as exc:
             raise FlowError(f"the flow store {path} cannot be opened: {exc}") from None
         self.path = path
