@@ -10,11 +10,10 @@ Always: the aggregation runs in DuckDB; Python places each distinct address once
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.flows.attribution import Attribution, Place
+from orchestrator.flows.attribution import Attribution
 from orchestrator.flows.records import PROTOCOL_NAMES
 from orchestrator.flows.store import FlowStore
 from orchestrator.flows.verdicts import Judge
@@ -33,6 +32,31 @@ WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY a.segment, b.segment, h.cl
 QUALIFY row_number() OVER (PARTITION BY a.segment, b.segment
                            ORDER BY volume DESC, n DESC, h.client, h.server) <= ?
 ORDER BY a.segment, b.segment, volume DESC, n DESC, h.client, h.server
+"""
+
+
+_NETS = (
+    "{'lo': 'UBIGINT', 'hi': 'UBIGINT', 'length': 'INTEGER', 'segment': 'VARCHAR', "
+    "'network': 'VARCHAR'}"
+)
+_PLACED = "{'address': 'VARCHAR', 'segment': 'VARCHAR', 'network': 'VARCHAR'}"
+# An address in no network is external, grouped by its /24 as ``Attribution`` groups it.
+_PLACE_IPV4 = r"""
+CREATE TEMP TABLE places AS
+WITH seen AS (SELECT client AS address FROM hourly UNION SELECT server FROM hourly),
+v4 AS (
+  SELECT address, string_split(address, '.') AS o FROM seen
+  WHERE regexp_full_match(address, '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}')),
+ip AS (
+  SELECT address, o, (o[1]::UBIGINT << 24) + (o[2]::UBIGINT << 16) + (o[3]::UBIGINT << 8)
+    + o[4]::UBIGINT AS value FROM v4)
+SELECT address,
+  coalesce(arg_max(n.segment, n.length), 'ext:' || o[1] || '.' || o[2] || '.' || o[3] || '.0/24')
+    AS segment,
+  coalesce(arg_max(n.network, n.length), o[1] || '.' || o[2] || '.' || o[3] || '.0/24')
+    AS network
+FROM ip LEFT JOIN nets n ON ip.value BETWEEN n.lo AND n.hi
+GROUP BY address, o
 """
 
 
@@ -89,10 +113,11 @@ def observe(
     since: int = 0,
     top: int = 5,
     *,
-    within: Callable[[Place], bool] | None = None,
+    within: frozenset[str] | None = None,
 ) -> Observed:
-    """``top`` talkers per pair (0: none, and no time spent on them); with ``within``, only
-    the conversations with an end at a place it accepts (the reconciler's partition)."""
+    """``top`` talkers per pair (0: none, and no time spent on them); with ``within`` (network
+    ids), only the conversations with an end in one of those networks (the reconciler's
+    partition)."""
     _place_addresses(store, attribution, within)
     services = tuple(_service(row, judge) for row in store.rows(_SERVICES, [since]))
     talkers = tuple(Talker(*row) for row in store.rows(_TALKERS, [since, top])) if top else ()
@@ -100,13 +125,25 @@ def observe(
 
 
 def _place_addresses(
-    store: FlowStore, attribution: Attribution, within: Callable[[Place], bool] | None
+    store: FlowStore, attribution: Attribution, within: frozenset[str] | None
 ) -> None:
-    addresses = store.rows("SELECT client FROM hourly UNION SELECT server FROM hourly")
-    places = ((a, attribution.place(a)) for (a,) in addresses)
-    rows = [(a, p.segment, within is None or within(p)) for a, p in places]
-    columns = "{'address': 'VARCHAR', 'segment': 'VARCHAR', 'inside': 'BOOLEAN'}"
-    store.load_table("places", columns, rows)
+    """``places``: each address of the store, its segment and whether it is ``within``.
+    IPv4 addresses (nearly all) are placed in SQL, by a range join of their integer value
+    with the networks' address intervals, the longest prefix winning; the others in Python."""
+    store.load_table("nets", _NETS, attribution.ipv4_intervals())
+    store.db.execute("DROP TABLE IF EXISTS places")
+    store.db.execute(_PLACE_IPV4)
+    others = store.rows("SELECT client FROM hourly UNION SELECT server FROM hourly EXCEPT "
+                        "SELECT address FROM places")  # fmt: skip
+    rows = [(a, p.segment, p.network) for a, p in ((a, attribution.place(a)) for (a,) in others)]
+    store.load_table("placed", _PLACED, rows)
+    store.db.execute("INSERT INTO places SELECT * FROM placed")
+    store.db.execute("ALTER TABLE places ADD COLUMN inside BOOLEAN")
+    # No list (None) accepts every place.
+    chosen = None if within is None else sorted(within)
+    store.db.execute(
+        "UPDATE places SET inside = coalesce(list_contains(?::VARCHAR[], network), true)", [chosen]
+    )
 
 
 def _service(row: tuple[Any, ...], judge: Judge) -> Service:

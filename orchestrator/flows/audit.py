@@ -44,11 +44,9 @@ class FlowDryRun:
         """Raises ``FlowError`` when the store cannot be read."""
         view = view_of(policy, inventory)
         placed = [p for p in view.membership.placements if p.scope == scope]
-        networks = {p.network for p in placed}
+        networks = frozenset(p.network for p in placed)
         with FlowStore(self.store, read_only=True) as db:
-            observed = observe(
-                db, view.attribution, view.judge, top=0, within=lambda p: p.network in networks
-            )
+            observed = observe(db, view.attribution, view.judge, top=0, within=networks)
         segments = {p.segment for p in placed}
         report = dry_run(observed, policy, top=len(policy.rules) + self.top)
         unseen = [r for r in report["unseen_rules"] if {r["from"], r["to"]} & segments]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -180,10 +181,18 @@ class FlowStore:
     def load_table(self, name: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """A temporary table ``name`` (``columns`` as read_csv takes them) holding ``rows``."""
         with self.staging() as staged:
+            written = 0
             for row in rows:
                 staged.write(row)
+                written += 1
             staged.stream.flush()
-            self._load_csv(name, columns, staged.path)
+            if written:
+                self._load_csv(name, columns, staged.path)
+                return
+        # DuckDB's reader refuses an empty file: the empty table is declared instead.
+        declared = ", ".join(f"{c} {t}" for c, t in re.findall(r"'(\w+)': '(\w+)'", columns))
+        self.db.execute(f"DROP TABLE IF EXISTS {name}")
+        self.db.execute(f"CREATE TEMP TABLE {name} ({declared})")
 
     def _load_csv(self, name: str, columns: str, path: Path) -> None:
         self.db.execute(f"DROP TABLE IF EXISTS {name}")
