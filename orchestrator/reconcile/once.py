@@ -180,7 +180,7 @@ def reconcile_once(
         run.retry_in = retry
     run.notes += tuple(f.line() for f in plan.access.findings)
     if tick.mode is Mode.AUDIT and tick.flows is not None:
-        _flow_dry_run(run, tick.flows, view.loaded.policy, adapter_for)
+        _flow_dry_run(run, tick.flows, view.loaded.policy, adapter_for, partial=partial)
     if not plan.has_changes or tick.mode is Mode.AUDIT:
         return run.done(_quiet_outcome(plan, partial=partial))
     return _enforce(run, plan, adapter_for, partial=partial)
@@ -194,9 +194,14 @@ def _quiet_outcome(plan: Plan, *, partial: bool) -> Outcome:
     return Outcome.FINDINGS if plan.access.findings else Outcome.IN_SYNC
 
 
-def _flow_dry_run(run: _Run, check: FlowCheck, policy: Policy, adapter_for: AdapterFor) -> None:
+def _flow_dry_run(
+    run: _Run, check: FlowCheck, policy: Policy, adapter_for: AdapterFor, *, partial: bool
+) -> None:
     """Which observed flows the planned state would block, in the run's notes: a store that
     cannot be read is a note too, never a failed run (the flows are evidence, not state)."""
+    if partial:  # addresses of the unread scope would be placed nowhere: counts would lie
+        run.notes += ("flows: no dry run: a scope of the policy could not be read",)
+        return
     # The inventory the plan was compiled from: a shared snapshot gives it again at no cost.
     inventory = run.tick.compile(policy, adapter_for, _quiet).inventory
     try:

@@ -7,18 +7,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from orchestrator.errors import ObservationError
 from orchestrator.flows.audit import FlowDryRun
 from orchestrator.flows.ingest import ingest_paths
 from orchestrator.flows.store import FlowStore
 from orchestrator.model import load_policy
 from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Mode, Outcome, RunResult, Tick, reconcile_once
-from orchestrator.reconcile.partition import Partition
+from orchestrator.reconcile.partition import Partition, partitions_of
 from orchestrator.reconcile.service import record_of
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.state import Scope
 from tests.orchestrator.factories import ACCOUNT, SCOPE, inventory
+from tests.orchestrator.many_scopes import Estate, estate_body, scope_of
 from tests.orchestrator.reconcile.fakes import TARGET, FakeCloud, write_policy
 
 PARTITION = Partition(SCOPE, TARGET)
@@ -115,3 +118,22 @@ def test_no_dry_run_never_fails_a_run(
     notes = [n for n in result.notes if n.startswith("flows:")]
     assert notes == ([] if note is None else [notes[0]])
     assert note is None or note in notes[0]
+
+
+def test_a_partial_tick_does_not_dry_run(tmp_path: Path) -> None:
+    """A scope whose inventory could not be read would place its addresses nowhere: the
+    blocked counts would be too low, so the tick says it did not dry-run."""
+    path = tmp_path / "estate.yaml"
+    path.write_text(yaml.safe_dump(estate_body(3), sort_keys=False), encoding="utf-8")
+    source = PolicySource([path])
+    estate = Estate(fail={(scope_of(2), "inventory"): ObservationError("503")})
+    tick = Tick(Mode.AUDIT, flows=FlowDryRun(_store(tmp_path, TRAFFIC)))
+    runs = [
+        reconcile_once(p, source, lambda _: estate, tick)
+        for p in partitions_of(source.load().loaded.policy)
+    ]
+    partial = [r for r in runs if r.outcome is Outcome.PARTIAL]
+    assert partial
+    for run in partial:
+        assert run.flows is None
+        assert "flows: no dry run: a scope of the policy could not be read" in run.notes
