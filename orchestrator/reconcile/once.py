@@ -202,9 +202,9 @@ def _flow_dry_run(
     if partial:  # addresses of the unread scope would be placed nowhere: counts would lie
         run.notes += ("flows: no dry run: a scope of the policy could not be read",)
         return
-    # The inventory the plan was compiled from: a shared snapshot gives it again at no cost.
-    inventory = run.tick.compile(policy, adapter_for, _quiet).inventory
     try:
+        # The inventory the plan was compiled from: a shared snapshot gives it at no cost.
+        inventory = run.tick.compile(policy, adapter_for, _quiet).inventory
         run.flows = check(policy, inventory, run.partition.scope)
     except EastwestError as exc:
         run.notes += (f"flows: the dry run could not run: {exc}",)
