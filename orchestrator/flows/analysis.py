@@ -23,15 +23,40 @@ SELECT a.segment, b.segment, h.proto, h.port, sum(h.records), sum(h.packets), su
   min(h.first_seen), max(h.last_seen),
   sum(CASE WHEN h.action = 'REJECT' THEN h.records ELSE 0 END)
 FROM hourly h JOIN places a ON h.client = a.address JOIN places b ON h.server = b.address
-WHERE h.hour >= ? GROUP BY ALL ORDER BY ALL
+WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY ALL ORDER BY ALL
 """
 _TALKERS = """
 SELECT a.segment, b.segment, h.client, h.server, sum(h.records) AS n, sum(h.bytes) AS volume
 FROM hourly h JOIN places a ON h.client = a.address JOIN places b ON h.server = b.address
-WHERE h.hour >= ? GROUP BY a.segment, b.segment, h.client, h.server
+WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY a.segment, b.segment, h.client, h.server
 QUALIFY row_number() OVER (PARTITION BY a.segment, b.segment
                            ORDER BY volume DESC, n DESC, h.client, h.server) <= ?
 ORDER BY a.segment, b.segment, volume DESC, n DESC, h.client, h.server
+"""
+
+
+_NETS = (
+    "{'lo': 'UBIGINT', 'hi': 'UBIGINT', 'length': 'INTEGER', 'segment': 'VARCHAR', "
+    "'network': 'VARCHAR'}"
+)
+_PLACED = "{'address': 'VARCHAR', 'segment': 'VARCHAR', 'network': 'VARCHAR'}"
+# An address in no network is external, grouped by its /24 as ``Attribution`` groups it.
+_PLACE_IPV4 = r"""
+CREATE TEMP TABLE places AS
+WITH seen AS (SELECT client AS address FROM hourly UNION SELECT server FROM hourly),
+v4 AS (
+  SELECT address, string_split(address, '.') AS o FROM seen
+  WHERE regexp_full_match(address, '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}')),
+ip AS (
+  SELECT address, o, (o[1]::UBIGINT << 24) + (o[2]::UBIGINT << 16) + (o[3]::UBIGINT << 8)
+    + o[4]::UBIGINT AS value FROM v4)
+SELECT address,
+  coalesce(arg_max(n.segment, n.length), 'ext:' || o[1] || '.' || o[2] || '.' || o[3] || '.0/24')
+    AS segment,
+  coalesce(arg_max(n.network, n.length), o[1] || '.' || o[2] || '.' || o[3] || '.0/24')
+    AS network
+FROM ip LEFT JOIN nets n ON ip.value BETWEEN n.lo AND n.hi
+GROUP BY address, o
 """
 
 
@@ -82,18 +107,43 @@ class Observed:
 
 
 def observe(
-    store: FlowStore, attribution: Attribution, judge: Judge, since: int = 0, top: int = 5
+    store: FlowStore,
+    attribution: Attribution,
+    judge: Judge,
+    since: int = 0,
+    top: int = 5,
+    *,
+    within: frozenset[str] | None = None,
 ) -> Observed:
-    _place_addresses(store, attribution)
+    """``top`` talkers per pair (0: none, and no time spent on them); with ``within`` (network
+    ids), only the conversations with an end in one of those networks (the reconciler's
+    partition)."""
+    _place_addresses(store, attribution, within)
     services = tuple(_service(row, judge) for row in store.rows(_SERVICES, [since]))
-    talkers = tuple(Talker(*row) for row in store.rows(_TALKERS, [since, top]))
+    talkers = tuple(Talker(*row) for row in store.rows(_TALKERS, [since, top])) if top else ()
     return Observed(services, talkers)
 
 
-def _place_addresses(store: FlowStore, attribution: Attribution) -> None:
-    addresses = store.rows("SELECT client FROM hourly UNION SELECT server FROM hourly")
-    rows = [(a, attribution.place(a).segment) for (a,) in addresses]
-    store.load_table("places", "{'address': 'VARCHAR', 'segment': 'VARCHAR'}", rows)
+def _place_addresses(
+    store: FlowStore, attribution: Attribution, within: frozenset[str] | None
+) -> None:
+    """``places``: each address of the store, its segment and whether it is ``within``.
+    IPv4 addresses (nearly all) are placed in SQL, by a range join of their integer value
+    with the networks' address intervals, the longest prefix winning; the others in Python."""
+    store.load_table("nets", _NETS, attribution.ipv4_intervals())
+    store.db.execute("DROP TABLE IF EXISTS places")
+    store.db.execute(_PLACE_IPV4)
+    others = store.rows("SELECT client FROM hourly UNION SELECT server FROM hourly EXCEPT "
+                        "SELECT address FROM places")  # fmt: skip
+    rows = [(a, p.segment, p.network) for a, p in ((a, attribution.place(a)) for (a,) in others)]
+    store.load_table("placed", _PLACED, rows)
+    store.db.execute("INSERT INTO places SELECT * FROM placed")
+    store.db.execute("ALTER TABLE places ADD COLUMN inside BOOLEAN")
+    # No list (None) accepts every place.
+    chosen = None if within is None else sorted(within)
+    store.db.execute(
+        "UPDATE places SET inside = coalesce(list_contains(?::VARCHAR[], network), true)", [chosen]
+    )
 
 
 def _service(row: tuple[Any, ...], judge: Judge) -> Service:

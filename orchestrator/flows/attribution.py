@@ -52,6 +52,17 @@ class Attribution:
         entries += [(c, p.segment, p.network) for p in membership.placements for c in p.cidrs]
         return cls(entries)
 
+    def ipv4_intervals(self) -> list[tuple[int, int, int, str, str]]:
+        """Every IPv4 entry as (first address, last address, prefix length, segment, network):
+        what a range join places addresses with, longest prefix first among those holding
+        an address (``analysis``)."""
+        return [
+            (start, start + (1 << (32 - length)) - 1, length, place.segment, place.network)
+            for (version, length), entries in self._table.items()
+            if version == 4
+            for start, place in entries.items()
+        ]
+
     def _place(self, address: str) -> Place:
         ip = ipaddress.ip_address(address)
         value = int(ip)

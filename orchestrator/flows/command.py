@@ -172,15 +172,56 @@ def map_(
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 @days_option
 @store_option
-def recommend(policies: tuple[Path, ...], out: Path | None, days: int | None, store: Path) -> None:
-    """Propose a policy from observed flows: the given policy's accounts, hubs and segments,
-    and the fewest rules that allow every flow seen between them (ports merged), each with
-    its evidence (flow records, first and last seen) as a comment."""
+@click.option(
+    "--segments",
+    type=click.Choice(["given", "discover"]),
+    default="given",
+    show_default=True,
+    help="given: the policy's segments; discover: segments from the tags of the networks the "
+    "addresses seen are in, and from /16 clusters of private addresses in none.",
+)
+@click.option("--tag", default="segment", show_default=True, help="The tag naming a segment.")
+def recommend(
+    *,
+    policies: tuple[Path, ...],
+    out: Path | None,
+    days: int | None,
+    store: Path,
+    segments: str,
+    tag: str,
+) -> None:
+    """Propose a policy from observed flows: the given policy's accounts, hubs and segments
+    (or segments discovered from the flows), and the fewest rules that allow every flow seen
+    between them (ports merged), each with its evidence (flow records, first and last seen)
+    as a comment."""
     from orchestrator.flows.recommend import recommend_policy  # noqa: PLC0415
 
     loaded = load(policies)
+    if segments == "discover":
+        loaded = _guard(lambda: _discovered(loaded, store, days, tag))
     view, observed = _observe(loaded, store, days, top=1)
-    _write(recommend_policy(policies, view, observed), out)
+    discovered = tag if segments == "discover" else ""
+    _write(recommend_policy(policies, view, observed, discovered=discovered), out)
+
+
+def _discovered(loaded: LoadedPolicy, store: Path, days: int | None, tag: str) -> LoadedPolicy:
+    """The policy with the segments the addresses seen are discovered in (no rules)."""
+    from orchestrator.commands import AdapterCache  # noqa: PLC0415
+    from orchestrator.flows.context import read_inventory  # noqa: PLC0415
+    from orchestrator.flows.recommend import with_discovered  # noqa: PLC0415
+    from orchestrator.flows.store import FlowStore  # noqa: PLC0415
+    from orchestrator.model import LoadedPolicy  # noqa: PLC0415
+
+    inventory = read_inventory(loaded.policy, AdapterCache(loaded.policy.name, _sandbox()))
+    since = 0 if days is None else int(time.time()) - days * DAY
+    with FlowStore(store) as db:
+        rows = db.rows(
+            "SELECT client FROM hourly WHERE hour >= ? UNION SELECT server FROM hourly "
+            "WHERE hour >= ?",
+            [since, since],
+        )
+    # No source map: the segments were written here, not in the files.
+    return LoadedPolicy(with_discovered(loaded.policy, inventory, (a for (a,) in rows), tag), ())
 
 
 def _observe(
@@ -221,7 +262,7 @@ def plan_flows(
 
     view = policy_view(loaded, sandbox)
     with FlowStore(store) as db:
-        observed = observe(db, view.attribution, view.judge)
+        observed = observe(db, view.attribution, view.judge, top=0)
     return dry_run(observed, view.policy, top)
 
 

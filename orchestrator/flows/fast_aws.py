@@ -9,6 +9,13 @@ Always: a record stored here is one the Python parser would store, with the same
 same field count (DuckDB refuses other counts, and lines that are not UTF-8, with their line
 numbers), version, ports, counters and times in the same ranges, IPv4 addresses in the same
 dotted form.
+
+Speed: a file of ASCII only (every AWS flow log) is read, checked and aggregated into its
+conversations in one pass of DuckDB's reader, never materialised as records; only the
+conversations (far fewer than records) are kept, checked for their addresses, and appended.
+A file with other bytes is read as text into a table first: a projection pushed into the
+reader with ``store_rejects`` and a line that is not UTF-8 hits an internal error of DuckDB
+1.5 (and unread columns are not checked for their encoding at all).
 """
 
 from __future__ import annotations
@@ -20,10 +27,17 @@ from pathlib import Path
 from orchestrator.flows import aws_format
 from orchestrator.flows.fields import COUNT_MAX, PORT_MAX, PROTO_MAX, TIME_MAX
 from orchestrator.flows.records import NOT_UTF8, FlowError, Parsed
-from orchestrator.flows.store import FlowStore
+from orchestrator.flows.store import CONVERSATION, COUNTS, FlowStore
 
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
+# The distinct addresses of a file's conversations that are not dotted IPv4 (IPv6 included:
+# the Python parser writes those in their canonical form).
+_BAD_ADDRESSES = f"""
+SELECT count(*) FROM (
+  SELECT client AS a FROM agg WHERE flow UNION SELECT server FROM agg WHERE flow)
+WHERE a IS NULL OR NOT regexp_full_match(a, '{_IPV4}')
+"""  # noqa: S608 - constants only
 
 
 def head_of(path: Path) -> tuple[bool, str]:
@@ -46,20 +60,24 @@ def ingest_aws_text(
     fields = tuple(first.split()) if header else aws_fields or aws_format.DEFAULT_FIELDS
     if not all(f in fields for f in aws_format.REQUIRED):
         return None
-    if gzipped:
-        _check_gzip(path)
-    return _Load(store, path, fields).run(digest, header=header, gzipped=gzipped)
+    ascii_only = _scan(path, gzipped)
+    return _Load(store, path, fields).run(
+        digest, header=header, gzipped=gzipped, one_pass=ascii_only
+    )
 
 
-def _check_gzip(path: Path) -> None:
-    """DuckDB reads a truncated gzip stream as if it ended there; Python's gzip notices (the
-    stream's end marker and CRC are missing): checked first, at zlib's speed."""
+def _scan(path: Path, gzipped: bool) -> bool:
+    """Whether the file is ASCII only, read whole at memory speed. DuckDB reads a truncated
+    gzip stream as if it ended there; Python's gzip notices (the stream's end marker and CRC
+    are missing): a truncated file is refused here."""
+    ascii_only = True
     try:
-        with gzip.open(path, "rb") as stream:
-            while stream.read(1 << 20):
-                pass
+        with gzip.open(path, "rb") if gzipped else path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 22), b""):
+                ascii_only = ascii_only and block.isascii()
     except (OSError, EOFError, zlib.error) as exc:
         raise FlowError(f"{path}: cannot be read ({exc}); nothing of it was stored") from None
+    return ascii_only
 
 
 class _Load:
@@ -70,13 +88,13 @@ class _Load:
     def _get(self, field: str, default: str = "'-'") -> str:
         return self.col.get(field, default)
 
-    def run(self, digest: str, *, header: bool, gzipped: bool) -> Parsed | None:
+    def run(self, digest: str, *, header: bool, gzipped: bool, one_pass: bool) -> Parsed | None:
         import duckdb  # noqa: PLC0415 - the store, open already, checked the flows extra
 
         db = self.store.db
         db.execute("BEGIN TRANSACTION")
         try:
-            parsed = self._load(header=header, gzipped=gzipped)
+            parsed = self._load(self._reader(header=header, gzipped=gzipped), one_pass=one_pass)
             if parsed is None:
                 db.execute("ROLLBACK")
                 return None
@@ -91,53 +109,61 @@ class _Load:
             raise
         return parsed
 
-    def _load(self, *, header: bool, gzipped: bool) -> Parsed | None:
-        """The file read as text, then each row typed and checked; None when any row fails a
-        check (the Python parser will name it)."""
-        self._read_text(header=header, gzipped=gzipped)
-        self._type_rows()
-        (flows, no_data, bad), *_ = self.store.rows(
-            "SELECT count(*) FILTER (flow), count(*) FILTER (NOT flow), "
-            "count(*) FILTER (NOT known OR (flow AND NOT ok)) FROM batch"
+    def _load(self, reader: str, *, one_pass: bool) -> Parsed | None:
+        """The file's records aggregated into conversations, with per conversation the
+        records that fail a check; None when any record fails one (the Python parser will
+        name it)."""
+        db = self.store.db
+        for table in ("raw", "agg", "raw_rejects", "raw_scans"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        if not one_pass:
+            db.execute(f"CREATE TEMP TABLE raw AS SELECT * FROM {reader}")  # noqa: S608 - names from code
+            reader = "raw"
+        db.execute(
+            f"CREATE TEMP TABLE agg AS SELECT {CONVERSATION}, flow, {COUNTS}, "  # noqa: S608 - names from code
+            f"count(*) FILTER (NOT known OR (flow AND NOT ok)) AS bad "
+            f"FROM (SELECT {self._row()} FROM {reader}) GROUP BY ALL"
         )
-        if bad:
+        (flows, no_data, bad), *_ = self.store.rows(
+            "SELECT coalesce(sum(records) FILTER (flow), 0), "
+            "coalesce(sum(records) FILTER (NOT flow), 0), coalesce(sum(bad), 0) FROM agg"
+        )
+        if bad or self._bad_addresses():
             return None
         parsed = Parsed(str(self.path), "aws", sink=lambda _: None)
-        parsed.count, parsed.no_data = flows, no_data
+        parsed.count, parsed.no_data = int(flows), int(no_data)
         self._refusals(parsed)
-        self.store.merge_batch(where="flow")
+        self.store.append_hourly("agg", where="flow")
+        db.execute("DROP TABLE agg")
         return parsed
 
-    def _read_text(self, *, header: bool, gzipped: bool) -> None:
-        db = self.store.db
+    def _reader(self, *, header: bool, gzipped: bool) -> str:
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in self.col.values()) + "}"
-        for table in ("raw", "batch", "raw_rejects", "raw_scans"):
-            db.execute(f"DROP TABLE IF EXISTS {table}")
-        # All columns, as text, into a table first: a projection pushed into this read (with
-        # store_rejects and a line that is not UTF-8) hits an internal error of DuckDB 1.5.
-        db.execute(
-            f"CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, delim=' ', quote='', "  # noqa: S608 - names from code
-            f"escape='', header={str(header).lower()}, columns={columns}, auto_detect=false, "
+        path = str(self.path).replace("'", "''")
+        return (
+            f"read_csv('{path}', delim=' ', quote='', escape='', "
+            f"header={str(header).lower()}, columns={columns}, auto_detect=false, "
             f"new_line='\\n', store_rejects=true, rejects_table='raw_rejects', "
-            f"rejects_scan='raw_scans', compression='{'gzip' if gzipped else 'none'}')",
-            [str(self.path)],
+            f"rejects_scan='raw_scans', compression='{'gzip' if gzipped else 'none'}')"
         )
 
-    def _type_rows(self) -> None:
-        """``batch``: the records typed (``TRY_CAST``: a bad field gives NULL, not an error),
-        with whether each is a flow (not a no-data record), of a known version, and passes
-        every check of the Python parser (``ok``)."""
+    def _row(self) -> str:
+        """One record typed (``TRY_CAST``: a bad field gives NULL, not an error), with
+        whether it is a flow (not a no-data record), of a known version, and passes every
+        check of the Python parser but the addresses' (``ok``: those are checked once per
+        distinct address, on the conversations)."""
         version, status = self._get("version", "'2'"), self._get("log-status", "'OK'")
-        self.store.db.execute(
-            f"CREATE TEMP TABLE batch AS SELECT {self._columns()}, "  # noqa: S608 - names from code
+        return (
+            f"{self._columns()}, "
             f"coalesce({status} NOT IN ('NODATA', 'SKIPDATA'), true) AS flow, "
             f"coalesce({version} IN ('2', '3', '4', '5'), false) AS known, "
-            f"coalesce({self._valid()}, false) AS ok FROM raw"
+            f"coalesce({self._valid()}, false) AS ok"
         )
-        self.store.db.execute("DROP TABLE raw")
+
+    def _bad_addresses(self) -> int:
+        return int(self.store.rows(_BAD_ADDRESSES)[0][0])
 
     def _valid(self) -> str:
-        checks = [f"regexp_full_match({self._get(a)}, '{_IPV4}')" for a in ("srcaddr", "dstaddr")]
         limits = {
             "srcport": PORT_MAX,
             "dstport": PORT_MAX,
@@ -147,10 +173,14 @@ class _Load:
             "start": TIME_MAX,
             "end": TIME_MAX,
         }
+        # The text must be the number's own spelling: DuckDB's cast also takes "+443",
+        # "4.3", "1_000" and "0x1f", which the Python parser refuses ("0443", which it takes,
+        # only sends the file to it).
+        checks = []
         for field, upper in limits.items():
             value = self._get(field)
             checks.append(
-                f"({value} = '-' OR (regexp_full_match({value}, '[0-9]{{1,19}}') "
+                f"({value} = '-' OR (CAST(TRY_CAST({value} AS UBIGINT) AS VARCHAR) = {value} "
                 f"AND TRY_CAST({value} AS UBIGINT) <= {upper}))"
             )
         return " AND ".join(checks)

@@ -12,7 +12,7 @@ keeps ``inspect: true`` where the given policy inspects that pair.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,12 +23,20 @@ from orchestrator.compile.flows import merge_port_ranges
 from orchestrator.flows.analysis import Observed, Service
 from orchestrator.flows.context import PolicyView
 from orchestrator.flows.graph import human_size
+from orchestrator.flows.records import FlowError
+from orchestrator.flows.segments import discover_segments
+from orchestrator.model.policy import Policy
 from orchestrator.model.ports import PortRange
+from orchestrator.state import Scope, ScopeInventory
 
 _KEPT = "external"  # the verdict of conversations the policy cannot govern
 
 
-def recommend_policy(sources: Iterable[Path], view: PolicyView, observed: Observed) -> str:
+def recommend_policy(
+    sources: Iterable[Path], view: PolicyView, observed: Observed, *, discovered: str = ""
+) -> str:
+    """``discovered``: the tag key the segments were discovered by (``with_discovered``);
+    empty when they are the given policy's."""
     body = view.policy.model_dump(mode="json", by_alias=True, exclude_unset=True)
     body.pop("rules", None)
     pairs = {p: s for p, s in observed.pairs().items() if p[0] != p[1]}
@@ -36,7 +44,9 @@ def recommend_policy(sources: Iterable[Path], view: PolicyView, observed: Observ
     inspected = {(r.from_, r.to) for r in view.policy.rules if r.inspect}
     head = [
         f"# Proposed by `eastwest flows recommend` from observed flows, {_when(None)}.",
-        f"# Accounts, hubs and segments as in: {', '.join(str(p) for p in sources)}.",
+        f"# Accounts, hubs{'' if discovered else ' and segments'} as in: "
+        f"{', '.join(str(p) for p in sources)}.",
+        *_discovered_note(discovered),
         f"# {len(governed)} rule(s) cover every flow seen between two segments;",
         "# traffic inside a segment needs none.",
         *_left_out(pairs, governed),
@@ -46,6 +56,28 @@ def recommend_policy(sources: Iterable[Path], view: PolicyView, observed: Observ
     ]
     text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, allow_unicode=True)
     return "\n".join([*head, text.rstrip(), "rules:" if rules else "rules: []", *rules]) + "\n"
+
+
+def with_discovered(
+    policy: Policy, inventory: Mapping[Scope, ScopeInventory], addresses: Iterable[str], tag: str
+) -> Policy:
+    """The policy with its segments replaced by those discovered from the addresses seen,
+    and no rules. Raises ``FlowError`` when no address seen is in a network or private."""
+    segments = discover_segments(policy, inventory, addresses, tag)
+    if not segments:
+        raise FlowError("no address seen is in a network of the policy's accounts or private")
+    body = policy.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    body.pop("rules", None)
+    return Policy.model_validate({**body, "segments": segments})
+
+
+def _discovered_note(tag: str) -> list[str]:
+    if not tag:
+        return []
+    return [
+        f"# Segments discovered from the addresses seen: by the tag '{tag}' of their VPC/VNet,",
+        "# by the network itself when untagged, by /16 for private addresses in no network.",
+    ]
 
 
 def _left_out(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -49,17 +50,20 @@ _COLUMNS = (
 )
 # Ports tell the server: TCP and UDP only; other protocols keep their direction, port 0.
 _SERVER_SIDE = "proto IN (6, 17) AND sport < dport"
-_MERGE = f"""
-INSERT INTO hourly
-SELECT start_s // {HOUR} * {HOUR} AS hour,
+# A record (columns src, dst, sport, dport, proto, packets, bytes, start_s, end_s, action) as
+# its conversation's key, and the counts of the records of one key: ``GROUP BY ALL`` of the two.
+CONVERSATION = f"""start_s // {HOUR} * {HOUR} AS hour,
   CASE WHEN {_SERVER_SIDE} THEN dst ELSE src END AS client,
   CASE WHEN {_SERVER_SIDE} THEN src ELSE dst END AS server,
   proto,
   CASE WHEN proto NOT IN (6, 17) THEN 0 WHEN {_SERVER_SIDE} THEN sport ELSE dport END AS port,
-  coalesce(action, '') AS action, count(*), sum(packets), sum(bytes), min(start_s),
-  max(greatest(end_s, start_s))
-FROM batch WHERE {{where}} GROUP BY ALL
-"""  # noqa: S608 - built from constants only
+  coalesce(action, '') AS action"""
+COUNTS = """count(*) AS records, sum(packets) AS packets, sum(bytes) AS bytes,
+  min(start_s) AS first_seen, max(greatest(end_s, start_s)) AS last_seen"""
+_HOURLY = (
+    "hour, client, server, proto, port, action, records, packets, bytes, first_seen, last_seen"
+)
+_MERGE = f"INSERT INTO hourly SELECT {CONVERSATION}, {COUNTS} FROM batch GROUP BY ALL"  # noqa: S608 - constants only
 
 _COMPACT = """
 CREATE TEMP TABLE compacted AS
@@ -84,21 +88,25 @@ def connect_memory() -> duckdb.DuckDBPyConnection:
 
 
 class FlowStore:
-    def __init__(self, path: Path, *, fast: bool = True) -> None:
+    def __init__(self, path: Path, *, fast: bool = True, read_only: bool = False) -> None:
         """``fast``: AWS text goes through DuckDB's own reader (``fast_aws``); False sends
-        every file through the Python parsers (the tests compare the two)."""
+        every file through the Python parsers (the tests compare the two). ``read_only``:
+        for readers that must not wait for, nor block, an ingest (the reconciler); the
+        store must exist."""
         self.fast = fast
         require("flows", "eastwest flows")
         import duckdb  # noqa: PLC0415 - the flows extra, imported only when flows are used
 
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = duckdb.connect(str(path))
+            self.db = duckdb.connect(str(path), read_only=read_only)
             # A bound, so that a month of flows ingests in under 1 GiB (DuckDB spills past it
             # to a folder beside the store); DuckDB's own default is 80% of the machine.
             self.db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self.db.execute("SET temp_directory = ?", [str(path.parent / ".flows-spill")])
-            self.db.execute(_SCHEMA)
+            if not read_only:
+                self.db.execute(_SCHEMA)
         except duckdb.Error as exc:
             raise FlowError(f"the flow store {path} cannot be opened: {exc}") from None
         self.path = path
@@ -151,11 +159,16 @@ class FlowStore:
             raise
         return True
 
-    def merge_batch(self, where: str = "true") -> None:
-        """The rows of the temporary table ``batch`` (records) that hold ``where`` (a
-        condition written in code) into hourly rows; the table is dropped."""
-        self.db.execute(_MERGE.format(where=where))
+    def merge_batch(self) -> None:
+        """The rows of the temporary table ``batch`` (records) into hourly rows; the table
+        is dropped."""
+        self.db.execute(_MERGE)
         self.db.execute("DROP TABLE batch")
+
+    def append_hourly(self, table: str, where: str) -> None:
+        """The rows of ``table`` (conversations with the columns of ``hourly``, already
+        aggregated) that hold ``where`` (a condition written in code) appended to ``hourly``."""
+        self.db.execute(f"INSERT INTO hourly SELECT {_HOURLY} FROM {table} WHERE {where}")  # noqa: S608 - names from code
 
     def record_file(self, parsed: Parsed, digest: str) -> None:
         row = (parsed.file, parsed.format, int(time.time()))
@@ -168,10 +181,18 @@ class FlowStore:
     def load_table(self, name: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """A temporary table ``name`` (``columns`` as read_csv takes them) holding ``rows``."""
         with self.staging() as staged:
+            written = 0
             for row in rows:
                 staged.write(row)
+                written += 1
             staged.stream.flush()
-            self._load_csv(name, columns, staged.path)
+            if written:
+                self._load_csv(name, columns, staged.path)
+                return
+        # DuckDB's reader refuses an empty file: the empty table is declared instead.
+        declared = ", ".join(f"{c} {t}" for c, t in re.findall(r"'(\w+)': '(\w+)'", columns))
+        self.db.execute(f"DROP TABLE IF EXISTS {name}")
+        self.db.execute(f"CREATE TEMP TABLE {name} ({declared})")
 
     def _load_csv(self, name: str, columns: str, path: Path) -> None:
         self.db.execute(f"DROP TABLE IF EXISTS {name}")

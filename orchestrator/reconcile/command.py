@@ -128,6 +128,12 @@ policy_args = click.argument(
     show_default=True,
     help="With --probe-firewalls: what must say up (cloud: AWS GWLB targets, Alibaba ECS).",
 )
+@click.option(
+    "--flows-store",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Audit mode: each tick dry-runs the plan over this flow store's flows (docs/flows.md).",
+)
 @click.pass_obj
 def run(
     ctx: Context,
@@ -143,6 +149,7 @@ def run(
     workers: int,
     probe_firewalls: bool = False,
     firewall_probes: str = "panos",
+    flows_store: Path | None = None,
 ) -> None:
     """Reconcile POLICY… on a schedule: report drift (audit) or correct it (enforce)."""
     # Deferred: APScheduler, psycopg and prometheus-client are loaded only by this command.
@@ -175,6 +182,7 @@ def run(
         jitter=interval / 10 if jitter is None else jitter,
         # Named at start: a renamed policy keeps the lease it was elected under until restart.
         lease=lease_name(policy_name),
+        flows_store=flows_store if mode == "audit" else None,
     )
     sys.exit(Service(settings, source, history, sandbox).run())
 

@@ -74,6 +74,12 @@ class Metrics:
             ["policy", "scope", "kind"],
             registry=r,
         )
+        self.flows_blocked = Gauge(
+            "eastwest_flows_blocked",
+            "Observed flow records the planned state would block, by the last audit tick.",
+            ["policy", "scope"],
+            registry=r,
+        )
         self.active = Gauge(
             "eastwest_lease_active", "1 while this instance holds the store's lease.", registry=r
         )
@@ -94,6 +100,8 @@ class Metrics:
         if result.outcome in _SUCCEEDED:
             self.last_success.labels(cloud, name).set(result.finished_at.timestamp())
         self._findings(result)
+        if result.flows is not None and result.plan is not None:
+            self.flows_blocked.labels(result.plan.policy, name).set(result.flows.blocked_records)
 
     def _findings(self, result: RunResult) -> None:
         """Open findings per kind, 0 for a kind none is left of; a run whose check did not

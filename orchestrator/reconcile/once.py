@@ -9,7 +9,7 @@ error, ``None`` for the regular tick).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -21,7 +21,14 @@ from orchestrator.diagnostics import (
     has_blocking_errors,
     strict,
 )
-from orchestrator.errors import ObservationError, PolicyError, ProviderError, TemporaryError
+from orchestrator.errors import (
+    EastwestError,
+    ObservationError,
+    PolicyError,
+    ProviderError,
+    TemporaryError,
+)
+from orchestrator.flows.audit import FlowAudit
 from orchestrator.model.policy import Policy
 from orchestrator.paths.effect import with_access_check
 from orchestrator.pipeline import (
@@ -39,7 +46,7 @@ from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import FencedAdapter, Guard
 from orchestrator.reconcile.partition import Partition
 from orchestrator.reconcile.source import PolicySource, PolicyView
-from orchestrator.state import Target
+from orchestrator.state import Scope, ScopeInventory, Target
 from providers.base import Adapter
 
 Clock = Callable[[], datetime]
@@ -47,6 +54,9 @@ Adapters = Callable[[str], AdapterFor]
 # Reads every scope's inventory and compiles the policy: ``compile_for``, or a snapshot of it
 # shared by the ticks of a process (``snapshot.SharedCompile``).
 CompileFn = Callable[[Policy, AdapterFor, Progress], Compiled]
+# The audit tick's flow dry run (``orchestrator.flows.audit.FlowDryRun``): the policy, the
+# inventory it was compiled from, the partition's scope.
+FlowCheck = Callable[[Policy, Mapping[Scope, ScopeInventory], Scope], FlowAudit]
 
 
 class Mode(enum.StrEnum):
@@ -84,6 +94,7 @@ class RunResult:
     retry_in: float | None = None  # seconds; set only after a transient error
     notes: tuple[str, ...] = field(default=())
     conflicts: int = 0  # the first ``conflicts`` errors are conflicts, not failures
+    flows: FlowAudit | None = None  # audit mode with a flow store: the flow dry run
 
     @property
     def changes(self) -> int:
@@ -124,6 +135,7 @@ class Tick:
     backoff: Backoff = field(default_factory=Backoff)
     clock: Clock = _now
     compile: CompileFn = compile_for
+    flows: FlowCheck | None = None  # audit mode only
 
 
 def reconcile_once(
@@ -167,6 +179,8 @@ def reconcile_once(
         run.notes += _errors(view, blocking) + _held(diagnostics)
         run.retry_in = retry
     run.notes += tuple(f.line() for f in plan.access.findings)
+    if tick.mode is Mode.AUDIT and tick.flows is not None:
+        _flow_dry_run(run, tick.flows, view.loaded.policy, adapter_for, partial=partial)
     if not plan.has_changes or tick.mode is Mode.AUDIT:
         return run.done(_quiet_outcome(plan, partial=partial))
     return _enforce(run, plan, adapter_for, partial=partial)
@@ -178,6 +192,24 @@ def _quiet_outcome(plan: Plan, *, partial: bool) -> Outcome:
     if plan.has_changes:
         return Outcome.PENDING
     return Outcome.FINDINGS if plan.access.findings else Outcome.IN_SYNC
+
+
+def _flow_dry_run(
+    run: _Run, check: FlowCheck, policy: Policy, adapter_for: AdapterFor, *, partial: bool
+) -> None:
+    """Which observed flows the planned state would block, in the run's notes: a store that
+    cannot be read is a note too, never a failed run (the flows are evidence, not state)."""
+    if partial:  # addresses of the unread scope would be placed nowhere: counts would lie
+        run.notes += ("flows: no dry run: a scope of the policy could not be read",)
+        return
+    try:
+        # The inventory the plan was compiled from: a shared snapshot gives it at no cost.
+        inventory = run.tick.compile(policy, adapter_for, _quiet).inventory
+        run.flows = check(policy, inventory, run.partition.scope)
+    except EastwestError as exc:
+        run.notes += (f"flows: the dry run could not run: {exc}",)
+        return
+    run.notes += run.flows.lines
 
 
 def _held(diagnostics: tuple[Diagnostic, ...]) -> tuple[str, ...]:
@@ -228,6 +260,7 @@ class _Run:
     notes: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
     retry_in: float | None = None
+    flows: FlowAudit | None = None
 
     def done(
         self,
@@ -259,6 +292,7 @@ class _Run:
             report=report,
             retry_in=retry_in if retry_in is not None else self.retry_in,
             notes=self.notes,
+            flows=self.flows,
         )
 
 

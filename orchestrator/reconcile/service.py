@@ -19,11 +19,13 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from orchestrator.commands import AdapterCache
 from orchestrator.errors import EastwestError, StoreError
+from orchestrator.flows.audit import FlowDryRun
 from orchestrator.pipeline import AdapterFor
 from orchestrator.plan import Plan
 from orchestrator.plan.document import plan_to_json
@@ -53,6 +55,7 @@ class Settings:
     workers: int = 8
     jitter: float = 0.0
     lease: str = DEFAULT_LEASE  # the lease's name in the store: lease_name(policy) for `run`
+    flows_store: Path | None = None  # audit mode: the flow dry run of each tick reads it
 
 
 class Service:
@@ -161,8 +164,14 @@ class Service:
             return None
         epoch = self.keeper.epoch
         attempt = self._attempts.get(partition.name, 0)
+        store = self.settings.flows_store
         tick = Tick(
-            self.settings.mode, self.keeper.guard, attempt, self.backoff, compile=self.shared
+            self.settings.mode,
+            self.keeper.guard,
+            attempt,
+            self.backoff,
+            compile=self.shared,
+            flows=None if store is None else FlowDryRun(store),
         )
         try:
             result = reconcile_once(partition, self.source, self._adapters(partition), tick)

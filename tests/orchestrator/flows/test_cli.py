@@ -131,3 +131,22 @@ def test_the_three_clouds_flow_logs_map_onto_the_multicloud_segments(
     # Per denied connection: two records in AWS and in Alibaba Cloud, one tuple in Azure.
     assert dry["blocked_records"] == 5 * sum(n for *_, n in flowlogs.DENIED)
     assert {(b["from"], b["to"]) for b in dry["blocked"]} == DENIED
+
+
+def test_recommend_discovers_segments_then_validates_and_plans(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    logs = flowlogs.write_flow_logs(tmp_path / "aws.log")
+    store = str(tmp_path / "flows.duckdb")
+    assert run(sandbox_dir, "flows", "ingest", str(logs), "--store", store)[0] == 0
+    proposed = tmp_path / "proposed.yaml"
+    code, _, err = run(sandbox_dir, "flows", "recommend", POLICY, "--segments", "discover",
+                       "--store", store, "--out", str(proposed))  # fmt: skip
+    assert code == 0, err
+    text = proposed.read_text()
+    assert "# Segments discovered from the addresses seen" in text
+    assert run(sandbox_dir, "validate", str(proposed))[0] == 0
+    code, out, _ = run(sandbox_dir, "plan", str(proposed), "--json", "--flows",
+                       "--flows-store", store)  # fmt: skip
+    assert code == 0, out
+    assert _json(out)["flows"]["blocked_records"] == 0
