@@ -62,7 +62,7 @@ def _unseen_rules(policy: Policy, services: list[Service]) -> list[dict[str, Any
         used = [
             s
             for s in services
-            if (s.source, s.target) == (rule.from_, rule.to) and s.verdict in _ALLOWED
+            if (s.source, s.target) in rule.directions() and s.verdict in _ALLOWED
         ]
         idle = [
             spec

@@ -41,7 +41,7 @@ def recommend_policy(
     body.pop("rules", None)
     pairs = {p: s for p, s in observed.pairs().items() if p[0] != p[1]}
     governed = {p: s for p, s in pairs.items() if all(x.verdict != _KEPT for x in s)}
-    inspected = {(r.from_, r.to) for r in view.policy.rules if r.inspect}
+    inspected = {pair for r in view.policy.rules if r.inspect for pair in r.directions()}
     head = [
         f"# Proposed by `eastwest flows recommend` from observed flows, {_when(None)}.",
         f"# Accounts, hubs{'' if discovered else ' and segments'} as in: "

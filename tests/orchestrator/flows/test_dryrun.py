@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.flows.analysis import observe
+from orchestrator.flows.analysis import Observed, Service, observe
 from orchestrator.flows.context import view_of
 from orchestrator.flows.dryrun import dry_run, render_text
 from orchestrator.flows.ingest import ingest_paths
 from orchestrator.flows.store import FlowStore
+from orchestrator.model.policy import Policy
 from tests.orchestrator.flows import truth
 
 
@@ -46,3 +47,38 @@ def test_top_n_keeps_the_counts_whole(tmp_path: Path) -> None:
     assert short["blocked_count"] == full["blocked_count"] > 1
     assert short["blocked"][0]["records"] == max(b["records"] for b in full["blocked"])
     assert render_text(short)[1].startswith("Flows: ")
+
+
+@pytest.mark.parametrize(
+    ("bidirectional", "unseen"),
+    [(True, set()), (False, {"a-b"})],
+    ids=["both-ways-used-in-reverse", "one-way-never-used"],
+)
+def test_a_rule_used_only_in_reverse_is_seen_only_when_it_allows_both_ways(
+    bidirectional: bool, unseen: set[str]
+) -> None:
+    policy = Policy.model_validate(
+        {
+            "version": 1,
+            "name": "rev",
+            "accounts": [
+                {"name": "p", "cloud": "aws", "account_id": "1" * 12, "regions": ["us-east-1"]}
+            ],
+            "segments": [
+                {"name": "a", "cidrs": ["10.1.0.0/16"]},
+                {"name": "b", "cidrs": ["10.2.0.0/16"]},
+            ],
+            "rules": [
+                {
+                    "name": "a-b",
+                    "from": "a",
+                    "to": "b",
+                    "ports": ["tcp/443"],
+                    "bidirectional": bidirectional,
+                }
+            ],
+        }
+    )
+    reverse = Service("b", "a", 6, 443, 3, 3, 300, 0, 1, 0, "uninspected")
+    report = dry_run(Observed((reverse,), ()), policy)
+    assert {r["rule"] for r in report["unseen_rules"]} == unseen
