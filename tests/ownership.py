@@ -79,8 +79,9 @@ _CONSOLES: dict[str, Any] = {}
 
 
 def _console(kind: type[Console], section: Mapping[str, Any]) -> Console:
-    """One console per fake for the session (an ``azure-mgmt-network`` client takes a second
-    to make); a restarted fake gets a new port, so a new console."""
+    """One console per fake for a guard's life (an ``azure-mgmt-network`` client takes a
+    second to make). Never longer: the daemon restarts a used fake on the same port between
+    tests, and a kept-alive connection would still read the old one (moto_fixtures/daemon.py)."""
     key = json.dumps([kind.__name__, section], sort_keys=True, default=str)
     if key not in _CONSOLES:
         _CONSOLES[key] = kind(section)
@@ -173,10 +174,17 @@ def _aws_destination(route: Mapping[str, Any]) -> str:
 
 
 def _aws_members(ec2: EC2Client) -> str:
-    owned = {g["GroupId"] for g in aws_console.managed_groups(ec2)}
+    # The existing groups that are not eastwest's: an id of a group since deleted is not kept
+    # (a test deleting eastwest's group leaves it on interfaces in moto; an unowned group
+    # deleted shows in the strict part).
+    theirs = {
+        g["GroupId"]
+        for g in ec2.describe_security_groups()["SecurityGroups"]
+        if not any(t["Key"] == aws_console.MANAGED_TAG for t in g.get("Tags", []))
+    }
     rows = {}
     for eni in ec2.describe_network_interfaces()["NetworkInterfaces"]:
-        groups = [g["GroupId"] for g in eni.get("Groups", []) if g["GroupId"] not in owned]
+        groups = [g["GroupId"] for g in eni.get("Groups", []) if g["GroupId"] in theirs]
         tags = _theirs({t["Key"]: t["Value"] for t in eni.get("TagSet", [])})
         rows[eni["NetworkInterfaceId"]] = {"groups": groups, "tags": tags}
     return _dump(rows)
@@ -209,10 +217,10 @@ def _alibaba_routes(alibaba: AlibabaConsole) -> dict[str, Any]:
 
 
 def _alibaba_members(alibaba: AlibabaConsole) -> str:
-    owned = {g["SecurityGroupId"] for g in alibaba.groups() if _ali_managed(g)}
+    theirs = {g["SecurityGroupId"] for g in alibaba.groups() if not _ali_managed(g)}
     rows = {}
     for eni in alibaba.interfaces():
-        groups = [g for g in eni["SecurityGroupIds"]["SecurityGroupId"] if g not in owned]
+        groups = [g for g in eni["SecurityGroupIds"]["SecurityGroupId"] if g in theirs]
         tags = {t["TagKey"]: t["TagValue"] for t in eni.get("Tags", {}).get("Tag", [])}
         rows[eni["NetworkInterfaceId"]] = {"groups": groups, "tags": _theirs(tags)}
     return _dump(rows)
@@ -282,6 +290,7 @@ class OwnershipGuard:
     def __init__(self, sandbox: dict[str, Any], *, lazy: bool = False) -> None:
         self.sandbox = sandbox
         started = time.monotonic()
+        _CONSOLES.clear()
         self.before = snapshot(sandbox)
         _calls(sandbox, "DELETE")
         COST.snapshots, COST.seconds = COST.snapshots + 1, COST.seconds + time.monotonic() - started
