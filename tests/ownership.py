@@ -71,7 +71,7 @@ def snapshot(sandbox: Mapping[str, Any]) -> Snapshot:
         memberships["alibaba"] = _alibaba_members(alibaba)
     if "azure" in sandbox:
         azure = _console(AzureConsole, sandbox["azure"])
-        strict["azure"], memberships["azure"] = azure.unowned_snapshot(), _azure_members(azure)
+        strict["azure"], memberships["azure"] = _azure_strict(azure), _azure_members(azure)
     return Snapshot(strict, memberships)
 
 
@@ -231,6 +231,19 @@ def _ali_managed(group: dict[str, Any]) -> bool:
 
 
 # -- Azure ------------------------------------------------------------------------------------
+
+
+def _azure_strict(azure: AzureConsole) -> str:
+    """The console's snapshot but, in an NSG eastwest shares (``existing_nsgs: share``, where
+    it writes its ``eastwest-`` rules beside the user's, docs/azure.md), those rules and the
+    NSG's etag, which they change; the user's rules are kept whole, etags included."""
+    found: dict[str, Any] = json.loads(azure.unowned_snapshot())
+    for name, body in found["nsgs"].items():
+        rules = body.get("security_rules") or []
+        theirs = [r for r in rules if not str(r.get("name", "")).startswith(f"{PREFIX}-")]
+        if len(theirs) != len(rules):
+            found["nsgs"][name] = {**body, "security_rules": theirs, "etag": None}
+    return _dump(found)
 
 
 def _azure_members(azure: AzureConsole) -> str:
