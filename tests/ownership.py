@@ -79,9 +79,8 @@ _CONSOLES: dict[str, Any] = {}
 
 
 def _console(kind: type[Console], section: Mapping[str, Any]) -> Console:
-    """One console per fake for a guard's life (an ``azure-mgmt-network`` client takes a
-    second to make). Never longer: the daemon restarts a used fake on the same port between
-    tests, and a kept-alive connection would still read the old one (moto_fixtures/daemon.py)."""
+    """One console per fake for a guard's life, never longer: the daemon restarts a used fake on
+    its port between tests, and a kept-alive connection still reads the old one (daemon.py)."""
     key = json.dumps([kind.__name__, section], sort_keys=True, default=str)
     if key not in _CONSOLES:
         _CONSOLES[key] = kind(section)
@@ -121,8 +120,7 @@ def _observer_ec2(sandbox: Mapping[str, Any], account: str, region: str) -> EC2C
 
 @functools.cache
 def _cached_ec2(endpoint: str, key: str, secret: str, account: str, region: str) -> EC2Client:
-    """One client per fake, account and region for the whole session: making a boto3 client
-    costs 0.2-1 s, ten times the reads of a snapshot."""
+    """One client per fake, account and region for the session: making one costs 0.2-1 s."""
     aws = {"endpoint_url": endpoint, "access_key_id": key, "secret_access_key": secret}
     ec2 = aws_console.sandbox_ec2({"aws": aws}, account, region)
 
@@ -134,8 +132,7 @@ def _cached_ec2(endpoint: str, key: str, secret: str, account: str, region: str)
 
 
 def owned_group(sandbox: Mapping[str, Any], group_id: str) -> bool:
-    """Whether ``group_id`` carries eastwest's managed tag in one of the guarded scopes: a hand
-    edit of such a group (drift a test injects) cannot change what the guard compares."""
+    """Whether ``group_id`` is eastwest's: a hand edit of it cannot change what is compared."""
     for account, region in AWS_SCOPES:
         ec2 = _observer_ec2(sandbox, account, region)
         groups = ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [group_id]}])
@@ -194,8 +191,7 @@ def _aws_members(ec2: EC2Client) -> str:
 
 
 def _alibaba_groups(alibaba: AlibabaConsole) -> dict[str, Any]:
-    """The console's snapshot but each group's ``EcsCount``: how many instances carry the group
-    is a membership (``_alibaba_members`` has the memberships themselves)."""
+    # The console's snapshot but each group's ``EcsCount``, a membership count.
     found: dict[str, Any] = json.loads(alibaba.unowned_snapshot())
     for body in found.values():
         if isinstance(body, dict):
@@ -234,16 +230,27 @@ def _ali_managed(group: dict[str, Any]) -> bool:
 
 
 def _azure_strict(azure: AzureConsole) -> str:
-    """The console's snapshot but, in an NSG eastwest shares (``existing_nsgs: share``, where
-    it writes its ``eastwest-`` rules beside the user's, docs/azure.md), those rules and the
-    NSG's etag, which they change; the user's rules are kept whole, etags included."""
+    """The console's snapshot but eastwest's ``eastwest-`` rules in an NSG it shares
+    (``existing_nsgs: share``, docs/azure.md) and routes in a user's route table, and the
+    etags such writes change; the rest is compared whole (rules and routes by name)."""
     found: dict[str, Any] = json.loads(azure.unowned_snapshot())
-    for name, body in found["nsgs"].items():
-        rules = body.get("security_rules") or []
-        theirs = [r for r in rules if not str(r.get("name", "")).startswith(f"{PREFIX}-")]
-        if len(theirs) != len(rules):
-            found["nsgs"][name] = {**body, "security_rules": theirs, "etag": None}
+    for kind, key in (("nsgs", "securityRules"), ("route_tables", "routes")):
+        for name, body in found[kind].items():
+            rows = body.setdefault("properties", {}).get(key) or []
+            theirs = [r for r in rows if not str(r.get("name", "")).startswith(f"{PREFIX}-")]
+            body["properties"][key] = sorted(theirs, key=lambda r: str(r.get("name")))
+            found[kind][name] = _without_etags(body)
     return _dump(found)
+
+
+def _without_etags(body: Any) -> Any:
+    if isinstance(body, list):
+        return [_without_etags(v) for v in body]
+    return (
+        {k: _without_etags(v) for k, v in body.items() if k != "etag"}
+        if isinstance(body, dict)
+        else body
+    )
 
 
 def _azure_members(azure: AzureConsole) -> str:
