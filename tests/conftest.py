@@ -15,13 +15,20 @@
 - ``unowned`` (function): ``sandbox_dir`` plus an ``OwnershipGuard`` (``tests/ownership.py``)
   holding a snapshot of everything eastwest does not own in the three clouds, taken before the
   test and compared with the clouds when it ends (DESIGN.md rule 1).
+- ``hand_edit`` (function): ``hand_edit(edit)`` makes a test's own console edit of an unowned
+  object (a DBA's) so that the guard below does not count it as eastwest's.
+
+Every other test that uses a fake (``aws_endpoint`` and what builds on it, ``sandbox_dir``),
+outside the fakes' own tests, is guarded too (``pytest_runtest_call`` below): the fake is
+snapshotted once the test's fixtures are set up and compared when the test body ends, so the
+ownership rule holds over the whole suite.
 """
 
 from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +39,8 @@ from moto_fixtures.aws.calls import PATH as CALLS_PATH
 from moto_fixtures.aws.landing_zone import ACCOUNT_ID, REGION
 from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
 from moto_fixtures.sandbox import load_sandbox, sandbox_down, sandbox_up
-from tests.ownership import OwnershipGuard
+from tests.hand_edits import ARMED, install_hand_edit_hooks
+from tests.ownership import COST, OwnershipGuard
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -137,6 +145,67 @@ def unowned(sandbox_dir: Path) -> Iterator[OwnershipGuard]:
     guard = OwnershipGuard(load_sandbox(sandbox_dir))
     yield guard
     guard.check()
+
+
+# -- ownership over the whole suite -------------------------------------------------------------
+
+GUARD = pytest.StashKey[OwnershipGuard]()
+FAKES_TESTS = Path(__file__).parent / "moto_fixtures"
+
+
+def _guard_for(item: pytest.Item) -> OwnershipGuard | None:
+    """A guard on the fake the test uses (the daemon's three clouds before the in-process AWS),
+    or None: no fake, or the test holds the ``unowned`` guard itself."""
+    args: dict[str, Any] = getattr(item, "funcargs", {})
+    # The fakes' own tests (tests/moto_fixtures) write to them directly: that is what they test.
+    if "unowned" in args or item.path.is_relative_to(FAKES_TESTS):
+        return None
+    if "sandbox_dir" in args:
+        return OwnershipGuard(load_sandbox(args["sandbox_dir"]))
+    if "aws_endpoint" in args:
+        # The in-process server: eastwest reaches it from this process only.
+        sandbox = {"aws": {"endpoint_url": args["aws_endpoint"], **FAKE_KEYS}}
+        return OwnershipGuard(sandbox, lazy=True)
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install_hand_edit_hooks()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if COST.tests:
+        terminalreporter.write_line(
+            f"ownership guard: {COST.tests} tests, {COST.snapshots} snapshots, "
+            f"{COST.seconds:.1f} s of snapshots"
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    guard = _guard_for(item)
+    if guard is None:
+        return (yield)
+    item.stash[GUARD] = guard
+    ARMED.guard = guard
+    try:
+        result = yield
+    finally:
+        ARMED.guard = None
+    guard.check()
+    return result
+
+
+@pytest.fixture
+def hand_edit(request: pytest.FixtureRequest) -> Callable[[Callable[[], object]], None]:
+    def edit(change: Callable[[], object]) -> None:
+        guard = request.node.stash.get(GUARD, None)
+        if guard is None:
+            change()
+        else:
+            guard.hand_edit(change)
+
+    return edit
 
 
 @pytest.fixture

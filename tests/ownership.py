@@ -21,18 +21,25 @@ writes them on objects it does not own.
 
 from __future__ import annotations
 
+import functools
 import json
 import ssl
+import threading
+import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from moto_fixtures.aws import console as aws_console
 from moto_fixtures.aws.landing_zone import ACCOUNT_ID, OTHER_ACCOUNT_ID
 from moto_fixtures.consoles import VPC, AlibabaConsole, AzureConsole
 
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+
 PREFIX = "eastwest"
+Console = TypeVar("Console", AlibabaConsole, AzureConsole)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,19 +48,44 @@ class Snapshot:
     memberships: dict[str, str]
 
 
-def snapshot(sandbox: dict[str, Any]) -> Snapshot:
-    alibaba, azure = AlibabaConsole(sandbox["alibaba"]), AzureConsole(sandbox["azure"])
-    strict = {
-        **{f"aws/{a}": _aws_strict(sandbox, a) for a in (ACCOUNT_ID, OTHER_ACCOUNT_ID)},
-        "alibaba": _dump([_alibaba_groups(alibaba), _alibaba_routes(alibaba)]),
-        "azure": azure.unowned_snapshot(),
-    }
-    memberships = {
-        **{f"aws/{a}": _aws_members(sandbox, a) for a in (ACCOUNT_ID, OTHER_ACCOUNT_ID)},
-        "alibaba": _alibaba_members(alibaba),
-        "azure": _azure_members(azure),
-    }
+# The AWS accounts and regions the suite's tests write to (the landing zone's two accounts; the
+# regions tests name); ``us-east-1`` keeps the short section name ``aws/<account>``.
+AWS_SCOPES = [(a, r) for a in (ACCOUNT_ID, OTHER_ACCOUNT_ID) for r in ("us-east-1", "eu-west-1")]
+# Sent with the guard's own reads: the fakes neither log, fault nor limit them
+# (moto_fixtures/aws/calls.py), so a guarded test sees the call log and faults it set up.
+OBSERVER_HEADER = "x-eastwest-observer"
+
+
+def snapshot(sandbox: Mapping[str, Any]) -> Snapshot:
+    """The clouds ``sandbox`` has a section for (``aws``, ``alibaba``, ``azure``)."""
+    strict: dict[str, str] = {}
+    memberships: dict[str, str] = {}
+    if "aws" in sandbox:
+        for account, region in AWS_SCOPES:
+            name = f"aws/{account}" + ("" if region == "us-east-1" else f"/{region}")
+            ec2 = _observer_ec2(sandbox, account, region)
+            strict[name], memberships[name] = _aws_strict(ec2), _aws_members(ec2)
+    if "alibaba" in sandbox:
+        alibaba = _console(AlibabaConsole, sandbox["alibaba"])
+        strict["alibaba"] = _dump([_alibaba_groups(alibaba), _alibaba_routes(alibaba)])
+        memberships["alibaba"] = _alibaba_members(alibaba)
+    if "azure" in sandbox:
+        azure = _console(AzureConsole, sandbox["azure"])
+        strict["azure"], memberships["azure"] = _azure_strict(azure), _azure_members(azure)
     return Snapshot(strict, memberships)
+
+
+_CONSOLES: dict[str, Any] = {}
+
+
+def _console(kind: type[Console], section: Mapping[str, Any]) -> Console:
+    """One console per fake for a guard's life, never longer: the daemon restarts a used fake on
+    its port between tests, and a kept-alive connection still reads the old one (daemon.py)."""
+    key = json.dumps([kind.__name__, section], sort_keys=True, default=str)
+    if key not in _CONSOLES:
+        _CONSOLES[key] = kind(section)
+    found: Console = _CONSOLES[key]
+    return found
 
 
 def differences(before: Snapshot, after: Snapshot, *, memberships: bool = True) -> list[str]:
@@ -80,8 +112,36 @@ def _theirs(tags: dict[str, str]) -> dict[str, str]:
 # -- AWS --------------------------------------------------------------------------------------
 
 
-def _aws_strict(sandbox: dict[str, Any], account: str) -> str:
-    ec2 = aws_console.sandbox_ec2(sandbox, account)
+def _observer_ec2(sandbox: Mapping[str, Any], account: str, region: str) -> EC2Client:
+    aws = sandbox["aws"]
+    keys = (aws["endpoint_url"], aws["access_key_id"], aws["secret_access_key"])
+    return _cached_ec2(*keys, account, region)
+
+
+@functools.cache
+def _cached_ec2(endpoint: str, key: str, secret: str, account: str, region: str) -> EC2Client:
+    """One client per fake, account and region for the session: making one costs 0.2-1 s."""
+    aws = {"endpoint_url": endpoint, "access_key_id": key, "secret_access_key": secret}
+    ec2 = aws_console.sandbox_ec2({"aws": aws}, account, region)
+
+    def mark(request: Any, **_: Any) -> None:
+        request.headers[OBSERVER_HEADER] = "1"
+
+    ec2.meta.events.register("before-send.*", mark)
+    return ec2
+
+
+def owned_group(sandbox: Mapping[str, Any], group_id: str) -> bool:
+    """Whether ``group_id`` is eastwest's: a hand edit of it cannot change what is compared."""
+    for account, region in AWS_SCOPES:
+        ec2 = _observer_ec2(sandbox, account, region)
+        groups = ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [group_id]}])
+        for group in groups["SecurityGroups"]:
+            return any(t["Key"] == aws_console.MANAGED_TAG for t in group.get("Tags", []))
+    return False
+
+
+def _aws_strict(ec2: EC2Client) -> str:
     tables = []
     for table in ec2.describe_route_tables()["RouteTables"]:
         tags = {t["Key"]: t["Value"] for t in table.get("Tags", [])}
@@ -110,12 +170,18 @@ def _aws_destination(route: Mapping[str, Any]) -> str:
     return str(route.get("DestinationCidrBlock") or route.get("DestinationPrefixListId", ""))
 
 
-def _aws_members(sandbox: dict[str, Any], account: str) -> str:
-    ec2 = aws_console.sandbox_ec2(sandbox, account)
-    owned = {g["GroupId"] for g in aws_console.managed_groups(ec2)}
+def _aws_members(ec2: EC2Client) -> str:
+    # The existing groups that are not eastwest's: an id of a group since deleted is not kept
+    # (a test deleting eastwest's group leaves it on interfaces in moto; an unowned group
+    # deleted shows in the strict part).
+    theirs = {
+        g["GroupId"]
+        for g in ec2.describe_security_groups()["SecurityGroups"]
+        if not any(t["Key"] == aws_console.MANAGED_TAG for t in g.get("Tags", []))
+    }
     rows = {}
     for eni in ec2.describe_network_interfaces()["NetworkInterfaces"]:
-        groups = [g["GroupId"] for g in eni.get("Groups", []) if g["GroupId"] not in owned]
+        groups = [g["GroupId"] for g in eni.get("Groups", []) if g["GroupId"] in theirs]
         tags = _theirs({t["Key"]: t["Value"] for t in eni.get("TagSet", [])})
         rows[eni["NetworkInterfaceId"]] = {"groups": groups, "tags": tags}
     return _dump(rows)
@@ -125,8 +191,7 @@ def _aws_members(sandbox: dict[str, Any], account: str) -> str:
 
 
 def _alibaba_groups(alibaba: AlibabaConsole) -> dict[str, Any]:
-    """The console's snapshot but each group's ``EcsCount``: how many instances carry the group
-    is a membership (``_alibaba_members`` has the memberships themselves)."""
+    # The console's snapshot but each group's ``EcsCount``, a membership count.
     found: dict[str, Any] = json.loads(alibaba.unowned_snapshot())
     for body in found.values():
         if isinstance(body, dict):
@@ -148,10 +213,10 @@ def _alibaba_routes(alibaba: AlibabaConsole) -> dict[str, Any]:
 
 
 def _alibaba_members(alibaba: AlibabaConsole) -> str:
-    owned = {g["SecurityGroupId"] for g in alibaba.groups() if _ali_managed(g)}
+    theirs = {g["SecurityGroupId"] for g in alibaba.groups() if not _ali_managed(g)}
     rows = {}
     for eni in alibaba.interfaces():
-        groups = [g for g in eni["SecurityGroupIds"]["SecurityGroupId"] if g not in owned]
+        groups = [g for g in eni["SecurityGroupIds"]["SecurityGroupId"] if g in theirs]
         tags = {t["TagKey"]: t["TagValue"] for t in eni.get("Tags", {}).get("Tag", [])}
         rows[eni["NetworkInterfaceId"]] = {"groups": groups, "tags": _theirs(tags)}
     return _dump(rows)
@@ -162,6 +227,30 @@ def _ali_managed(group: dict[str, Any]) -> bool:
 
 
 # -- Azure ------------------------------------------------------------------------------------
+
+
+def _azure_strict(azure: AzureConsole) -> str:
+    """The console's snapshot but eastwest's ``eastwest-`` rules in an NSG it shares
+    (``existing_nsgs: share``, docs/azure.md) and routes in a user's route table, and the
+    etags such writes change; the rest is compared whole (rules and routes by name)."""
+    found: dict[str, Any] = json.loads(azure.unowned_snapshot())
+    for kind, key in (("nsgs", "securityRules"), ("route_tables", "routes")):
+        for name, body in found[kind].items():
+            rows = body.setdefault("properties", {}).get(key) or []
+            theirs = [r for r in rows if not str(r.get("name", "")).startswith(f"{PREFIX}-")]
+            body["properties"][key] = sorted(theirs, key=lambda r: str(r.get("name")))
+            found[kind][name] = _without_etags(body)
+    return _dump(found)
+
+
+def _without_etags(body: Any) -> Any:
+    if isinstance(body, list):
+        return [_without_etags(v) for v in body]
+    return (
+        {k: _without_etags(v) for k, v in body.items() if k != "etag"}
+        if isinstance(body, dict)
+        else body
+    )
 
 
 def _azure_members(azure: AzureConsole) -> str:
@@ -200,6 +289,18 @@ def _theirs_ref(ref: Any, owned: set[str]) -> str | None:
     return str(ref.id).lower()
 
 
+@dataclass
+class _Cost:
+    """What the guards cost the session (reported at its end by tests/conftest.py)."""
+
+    tests: int = 0
+    snapshots: int = 0
+    seconds: float = 0.0
+
+
+COST = _Cost()
+
+
 class OwnershipGuard:
     """The snapshot taken when a sandbox test starts, checked against the clouds again by
     ``check`` (and by the ``unowned`` fixture when the test ends).
@@ -208,31 +309,81 @@ class OwnershipGuard:
     calls in its log is restarted and re-seeded before the next test, which costs seconds), so
     a guarded test that does not use those clouds leaves them as unused as it found them."""
 
-    def __init__(self, sandbox: dict[str, Any]) -> None:
+    def __init__(self, sandbox: dict[str, Any], *, lazy: bool = False) -> None:
         self.sandbox = sandbox
+        started = time.monotonic()
+        _CONSOLES.clear()
         self.before = snapshot(sandbox)
         _calls(sandbox, "DELETE")
+        COST.snapshots, COST.seconds = COST.snapshots + 1, COST.seconds + time.monotonic() - started
+        COST.tests += 1
         # A test that leaves an exclusive attachment in place sets this: the groups it took
         # off are documented to be away until eastwest lets go.
         self.memberships_held = False
+        # ``lazy``: eastwest runs in this process (its calls pass ``eastwest_call``), so the
+        # snapshot after hand edits is taken only when eastwest calls next (a test writing a
+        # thousand ENIs by hand pays one snapshot, not two thousand).
+        self.lazy, self.stale, self.eastwest_wrote = lazy, False, False
+        self._lock = threading.RLock()
 
-    def changed(self, *, memberships: bool = True) -> list[str]:
-        return differences(self.before, snapshot(self.sandbox), memberships=memberships)
+    def changed(self, *, memberships: bool = True, aws_only: bool = False) -> list[str]:
+        now = self._quiet_snapshot(aws_only)
+        return differences(self.before, now, memberships=memberships)
+
+    def assert_unchanged(self, aws_only: bool = False) -> None:
+        changed = self.changed(memberships=not self.memberships_held, aws_only=aws_only)
+        assert not changed, f"eastwest changed what it does not own: {changed}"
+
+    def rebaseline(self, aws_only: bool = False) -> None:
+        self.before, self.stale = self._quiet_snapshot(aws_only), False
 
     def hand_edit(self, edit: Callable[[], object]) -> None:
         """A test's own console edit (a DBA's, by hand): what eastwest did so far is checked
         first, then the edit is made and the snapshot taken again, so that only eastwest's
         later changes count."""
-        changed = self.changed(memberships=not self.memberships_held)
-        assert not changed, f"eastwest changed what it does not own: {changed}"
+        with self._lock:
+            self.assert_unchanged()
+            self.eastwest_wrote = False
         edit()
-        self.before = snapshot(self.sandbox)
+        self.rebaseline()
+
+    def before_hand_write(self) -> None:
+        with self._lock:
+            if self.eastwest_wrote or not self.lazy:
+                self.assert_unchanged(aws_only=True)  # the only cloud boto3 edits
+            self.eastwest_wrote = False
+
+    def after_hand_write(self) -> None:
+        with self._lock:
+            if self.lazy:
+                self.stale = True
+            else:
+                self.rebaseline(aws_only=True)
+
+    def eastwest_call(self, writes: bool) -> None:
+        with self._lock:  # eastwest's threads wait here while the snapshot is retaken
+            if self.stale:
+                self.rebaseline(aws_only=True)
+            self.eastwest_wrote = self.eastwest_wrote or writes
 
     def check(self) -> None:
+        # Stale: only hand edits since eastwest's last call, and eastwest's writes before them
+        # were checked at the first of them.
+        if not self.stale:
+            self.assert_unchanged()
+
+    def _quiet_snapshot(self, aws_only: bool = False) -> Snapshot:
+        """A snapshot whose reads are taken out of the Alibaba and Azure logs that were empty.
+        A fake whose log is still empty was called by nobody since the guard's last reads, so
+        it is as it was and is not read again (nor with ``aws_only``: a hand edit on AWS)."""
+        started = time.monotonic()
         used = _calls(self.sandbox, "GET")
-        changed = self.changed(memberships=not self.memberships_held)
+        read = {"aws"} if aws_only else {"aws", *(c for c, n in used.items() if n)}
+        taken = snapshot({k: v for k, v in self.sandbox.items() if k in read})
         _calls(self.sandbox, "DELETE", only=[c for c, n in used.items() if not n])
-        assert not changed, f"eastwest changed what it does not own: {changed}"
+        COST.snapshots, COST.seconds = COST.snapshots + 1, COST.seconds + time.monotonic() - started
+        old = self.before
+        return Snapshot({**old.strict, **taken.strict}, {**old.memberships, **taken.memberships})
 
 
 def _calls(
@@ -240,7 +391,7 @@ def _calls(
 ) -> dict[str, int]:
     """``GET``: how many calls each fake's log holds; ``DELETE``: empty the logs."""
     found = {}
-    for cloud in only:
+    for cloud in (c for c in only if c in sandbox):
         section = sandbox[cloud]
         context = ssl.create_default_context(cafile=section.get("ca_bundle"))
         url = f"{section['endpoint_url']}/_eastwest/calls"

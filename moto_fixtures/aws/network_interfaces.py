@@ -10,7 +10,9 @@ moto 5.2.5 differs from EC2 where attaching workload groups depends on it:
 - the ENIs of NAT gateways and interface VPC endpoints read as plain ``interface`` ENIs that
   the account manages;
 - ``DescribeNetworkInterfaces`` ignored ``MaxResults``/``NextToken`` (``pagination.py`` pages it
-  now) and took ``MaxResults`` beside ``NetworkInterfaceIds``, which the API reference forbids.
+  now) and took ``MaxResults`` beside ``NetworkInterfaceIds``, which the API reference forbids;
+- its ``group-name`` filter (documented by EC2: "the name of a security group associated with
+  the network interface") answered HTTP 500 (moto's ``FilterNotImplementedError``).
 
 Always, after these patches: an ENI's groups are its own, and an instance's groups are its
 primary ENI's (a write through either changes both); every write of an ENI's groups is checked
@@ -38,6 +40,16 @@ Method = Callable[..., Any]
 
 class MarkedProperty(property):
     """A property the patch table can mark as installed (plain properties take no attributes)."""
+
+
+def group_name_filter(original: Method) -> Method:
+    def get_filter_value(self: Any, filter_name: str, method_name: str | None = None) -> Any:
+        """``group-name``: the names of the ENI's own groups, as ``group-id`` gives their ids."""
+        if filter_name == "group-name":
+            return [group.name for group in self._group_set]
+        return original(self, filter_name, method_name)
+
+    return get_filter_value
 
 
 def own_groups(original: Any) -> Any:  # a property, installed like the methods

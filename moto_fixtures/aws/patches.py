@@ -193,6 +193,7 @@ PATCHES: tuple[Patch, ...] = (
         ),
     ),
     Patch(NetworkInterface, "group_set", enis.own_groups),
+    Patch(NetworkInterface, "get_filter_value", enis.group_name_filter),
     Patch(NetworkInterfaceBackend, "modify_network_interface_attribute", enis.modify_model),
     Patch(NetworkInterfaceBackend, "create_network_interface", enis.create_model),
     Patch(InstanceBackend, "modify_instance_security_groups", enis.instance_groups_model),

@@ -74,6 +74,11 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return text
 
 
+def is_lost(error: ApiError) -> bool:
+    """No answer came back: the call may have been carried out."""
+    return error.code in TRANSPORT
+
+
 def is_retryable(error: ApiError) -> bool:
     """Throttling, 5xx, conflicts with an operation in flight, and transport failures."""
     return (

@@ -28,7 +28,15 @@ PAGE_PREFIX_LISTS = 100
 
 
 class Api(Protocol):
-    def call(self, region: str, product: str, action: str, params: Mapping[str, str]) -> Any: ...
+    def call(
+        self,
+        region: str,
+        product: str,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        retry_lost: bool = True,
+    ) -> Any: ...
 
 
 class InProgress(Exception):  # noqa: N818 (a state, not a failure of eastwest)

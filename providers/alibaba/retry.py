@@ -39,7 +39,11 @@ class Backoff:
         return self.rand() * min(self.cap_s, self.base_s * 2.0**attempt)
 
 
-def with_retries(call: Callable[[], T], backoff: Backoff) -> T:
+def with_retries(
+    call: Callable[[], T],
+    backoff: Backoff,
+    retryable: Callable[[ApiError], bool] = is_retryable,
+) -> T:
     started = backoff.clock()
     attempt = 0
     while True:
@@ -47,7 +51,7 @@ def with_retries(call: Callable[[], T], backoff: Backoff) -> T:
             return call()
         except ApiError as error:
             attempt += 1
-            if not is_retryable(error) or attempt >= backoff.attempts:
+            if not retryable(error) or attempt >= backoff.attempts:
                 raise
             wait = backoff.delay(attempt)
             if backoff.clock() + wait - started > backoff.deadline_s:

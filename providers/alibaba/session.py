@@ -41,7 +41,7 @@ from providers.alibaba.credentials import (
     credential_chain,
     credentials_from_env,
 )
-from providers.alibaba.errors import ApiError, redact
+from providers.alibaba.errors import ApiError, is_lost, is_retryable, redact
 from providers.alibaba.retry import Backoff, with_retries
 from providers.core.rate import (
     PROCESS_BUCKETS,
@@ -97,8 +97,18 @@ class AlibabaApi:
         # Regions of one account are read concurrently; clients are made and replaced here.
         self._lock = threading.Lock()
 
-    def call(self, region: str, product: str, action: str, params: Mapping[str, str]) -> Any:
-        """The JSON answer of ``action`` (typed ``Any``: the SDK has no stubs)."""
+    def call(
+        self,
+        region: str,
+        product: str,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        retry_lost: bool = True,
+    ) -> Any:
+        """The JSON answer of ``action`` (typed ``Any``: the SDK has no stubs). With
+        ``retry_lost=False`` an answer lost in transport is raised at once, for a caller that
+        reads back before sending a create again."""
         client = self._client(region)
         code, version = PRODUCTS[product]
         sent = {"RegionId": region, **params}
@@ -117,7 +127,9 @@ class AlibabaApi:
                 self._on_request(version, action, sent)
             return self._send(client, request, action)
 
-        return with_retries(once, self._backoff)
+        if retry_lost:
+            return with_retries(once, self._backoff)
+        return with_retries(once, self._backoff, lambda e: is_retryable(e) and not is_lost(e))
 
     def _send(self, client: Any, request: Any, action: str) -> Any:
         secrets = self._secrets()

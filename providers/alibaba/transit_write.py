@@ -36,7 +36,7 @@ from orchestrator.state import (
     Step,
 )
 from providers.alibaba import translate as tr
-from providers.alibaba.errors import AlibabaCloud, unless_done
+from providers.alibaba.errors import AlibabaCloud, ApiError, is_lost, unless_done
 from providers.alibaba.reader import Api
 from providers.alibaba.route_entries import RouteEntryWriter
 from providers.alibaba.transit_read import cbn_list
@@ -48,6 +48,7 @@ from providers.core.settle import wait_until
 from providers.core.transit import Ids
 
 SETTLE_TIMEOUT = 120.0
+_CREATE_TRIES = 8  # a create whose answers are lost, each followed by a read-back
 _TABLE_GONE = ("InvalidTransitRouterRouteTableId.NotFound", "InvalidRouteTableId.NotFound")
 _ENTRY_GONE = ("InvalidDestinationCidrBlock.NotFound", *_TABLE_GONE)
 
@@ -148,8 +149,8 @@ class TransitWriter:
                 return table_id
         return None
 
-    def _create_table(self, table: HubTable) -> str:
-        params = {
+    def _table_params(self, table: HubTable) -> dict[str, str]:
+        return {
             "TransitRouterId": table.hub,
             "TransitRouterRouteTableName": table.name,
             "TransitRouterRouteTableDescription": f"eastwest {self.policy}: {table.role} "
@@ -157,11 +158,29 @@ class TransitWriter:
             "ClientToken": self._token(table.key),
             **tr.tag_params(tr.ownership_tags(self.policy, table.key, table.segment)),
         }
-        table_id = str(
-            self._call("cbn", "CreateTransitRouterRouteTable", params)["TransitRouterRouteTableId"]
-        )
-        self._wait_table_active(table.hub, table_id)
-        return table_id
+
+    def _create_table(self, table: HubTable) -> str:
+        params, tries = self._table_params(table), 0
+        while True:
+            tries += 1
+            try:
+                answer = self.api.call(
+                    self.scope.region, "cbn", "CreateTransitRouterRouteTable", params,
+                    retry_lost=False,
+                )  # fmt: skip
+            except ApiError as exc:
+                # The answer was lost and the table may exist (it is tagged in the create):
+                # find it by its marks before sending again, as the ClientToken is honoured
+                # only for a while (CBN states no window) and a second table blocks the scope.
+                found = self._adopt(table) if is_lost(exc) else None
+                if found is not None:
+                    return found
+                if not is_lost(exc) or tries >= _CREATE_TRIES:
+                    raise
+                continue
+            table_id = str(answer["TransitRouterRouteTableId"])
+            self._wait_table_active(table.hub, table_id)
+            return table_id
 
     def _wait_table_active(self, router: str, table_id: str) -> None:
         self._wait(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 
 from moto_fixtures.alibaba.models.cbn import Cbn
@@ -32,6 +33,11 @@ class Backend:
         self.cbn = Cbn(self.ids, async_delay)
         # (action, ClientToken) → the id the first request created: a replay answers it again.
         self.client_tokens: dict[tuple[str, str], str] = {}
+        self._token_used: dict[tuple[str, str], float] = {}
+        # How long a ClientToken is honoured, in seconds; None: for ever. The ECS, VPC and CBN
+        # idempotence pages state no validity window (docs/sandbox.md), so by default the fake
+        # keeps every token; tests set a window to play a token that has expired.
+        self.token_ttl: float | None = None
         # Every request runs under it: the fake trades parallelism for simple, atomic handlers.
         self.lock = threading.RLock()
 
@@ -49,3 +55,19 @@ class Backend:
             yield
         finally:
             self.cbn.delay, self.workloads.async_delay = delays
+
+    def replayed(self, token: tuple[str, str], live: Container[str]) -> str | None:
+        """The id the first request with this (action, ClientToken) made, while the token is
+        honoured and that object is still in ``live``; None: the request is a new one."""
+        made = self.client_tokens.get(token) if token[1] else None
+        if made is None or made not in live:
+            return None
+        used = self._token_used.get(token, time.monotonic())
+        if self.token_ttl is not None and time.monotonic() - used > self.token_ttl:
+            return None
+        return made
+
+    def remember(self, token: tuple[str, str], made: str) -> None:
+        if token[1]:
+            self.client_tokens[token] = made
+            self._token_used[token] = time.monotonic()

@@ -25,19 +25,20 @@ def _page(p: dict[str, str], rows: list[dict[str, Any]], key: str, default: int)
 
 
 def create_route_table(b: Backend, p: dict[str, str]) -> dict[str, Any]:
-    # The same ClientToken answers the table the first request made (while it exists), as
-    # CBN documents; a retry after a lost answer would otherwise make a second table.
+    # The same ClientToken answers the table the first request made (while it exists and the
+    # token is honoured, ``Backend.token_ttl``), as CBN documents; a retry after a lost answer
+    # would otherwise make a second table.
     token = ("CreateTransitRouterRouteTable", p.get("ClientToken", ""))
-    if token[1] and b.client_tokens.get(token) in b.cbn.tables:
-        return {"TransitRouterRouteTableId": b.client_tokens[token]}
+    made = b.replayed(token, b.cbn.tables)
+    if made is not None:
+        return {"TransitRouterRouteTableId": made}
     t = b.cbn.create_table(
         p["TransitRouterId"],
         p.get("TransitRouterRouteTableName", ""),
         p.get("TransitRouterRouteTableDescription", ""),
         tags(p),
     )
-    if token[1]:
-        b.client_tokens[token] = t.table_id
+    b.remember(token, t.table_id)
     return {"TransitRouterRouteTableId": t.table_id}
 
 

@@ -180,3 +180,22 @@ def test_max_results_with_interface_ids_is_refused(net: Net) -> None:
     assert caught.value.response["Error"]["Code"] == "InvalidParameterCombination"
     paged = net.ec2.describe_network_interfaces(Filters=[_in_vpc(net)], MaxResults=5)
     assert len(paged["NetworkInterfaces"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("names", "wanted"),
+    [
+        pytest.param(["g0"], "primary", id="the-primary-enis-group"),
+        pytest.param(["g1"], "secondary", id="the-secondary-enis-group"),
+        pytest.param(["g5"], None, id="a-group-on-no-eni"),
+    ],
+)
+def test_the_group_name_filter_finds_the_enis_of_a_group(
+    net: Net, names: list[str], wanted: str | None
+) -> None:
+    # moto answered HTTP 500 (FilterNotImplementedError); EC2 filters by the groups' names.
+    found = net.ec2.describe_network_interfaces(
+        Filters=[{"Name": "group-name", "Values": names}, {"Name": "vpc-id", "Values": [net.vpc]}]
+    )["NetworkInterfaces"]
+    ids = [e["NetworkInterfaceId"] for e in found]
+    assert ids == ([] if wanted is None else [getattr(net, wanted)])

@@ -87,3 +87,35 @@ def test_a_write_retried_after_its_answer_was_lost_is_not_a_failure(
     again = plan_policy(hub, lambda _: ali, lambda _: None).plan
     assert again is not None
     assert not again.has_changes, [c.key for c in again.changes]
+
+
+def test_a_transit_table_whose_answer_was_lost_after_its_token_expired_is_made_once(
+    cloud: tuple[AlibabaServer, SeedReport], sent: Sent, tmp_path: Path
+) -> None:
+    """The fake forgets every ClientToken at once (``token_ttl=0``: a retry later than the
+    token's validity) and loses every create's answer: only a read-back by the table's marks
+    before each new create keeps it to one table per key."""
+    server, report = cloud
+    ali = adapter_for(server, HUB_POLICY, sent, [])
+    hub = write_policy(tmp_path, report)
+    server.backend.token_ttl = 0.0
+    action = "CreateTransitRouterRouteTable"
+    server.faults.set({"throttle": 0.0, "lost": 1.0, "actions": [action]})
+    result = plan_policy(hub, lambda _: ali, lambda _: None)
+    assert result.plan is not None, result.diagnostics
+    applied = apply_plan(result.plan, lambda _: ali)
+
+    server.faults.clear()
+    tables = [c for c in result.plan.changes if c.resource.kind == "hub_table"]
+    assert tables
+    assert [c for c in server.calls.calls() if c.action == action]
+    by_key: dict[str, list[str]] = {}
+    for table in server.backend.cbn.tables.values():
+        if table.tags.get("eastwest:policy") == HUB_POLICY:
+            by_key.setdefault(table.tags["eastwest:key"], []).append(table.table_id)
+    assert sorted(by_key) == sorted(c.key for c in tables)
+    assert all(len(ids) == 1 for ids in by_key.values()), by_key
+    assert applied.ok, [r.message for _, r in applied.results if not r.ok]
+    again = plan_policy(hub, lambda _: ali, lambda _: None).plan
+    assert again is not None
+    assert not again.has_changes, [c.key for c in again.changes]
