@@ -5,6 +5,7 @@ partition at a time, and a SIGKILLed worker's partition taken over within one in
 from __future__ import annotations
 
 import asyncio
+import itertools
 import signal
 import subprocess
 import sys
@@ -108,7 +109,7 @@ def test_two_workers_never_reconcile_one_partition_at_once(
     done = spans(log)
     for partition in partitions:
         mine = sorted((s for s in done if s[0] == partition), key=lambda s: s[2])
-        overlaps = [(a, b) for a, b in zip(mine, mine[1:], strict=False) if b[2] < a[3]]
+        overlaps = [(a, b) for a, b in itertools.pairwise(mine) if b[2] < a[3]]
         assert overlaps == [], f"{partition} ran twice at once: {overlaps}"
     assert len({pid for _, pid, _, _ in done}) == 2  # both workers took jobs
 
@@ -138,7 +139,7 @@ def test_a_worker_killed_mid_job_leaves_the_partition_to_another_within_an_inter
             interval + 5,
         )
     took = next(at for _, pid, at in starts(log) if pid == second.pid) - killed
-    assert [pid for _, pid, _ in starts(log)][0] == first.pid
+    assert next(pid for _, pid, _ in starts(log)) == first.pid
     assert took <= interval, f"taken over {took:.1f}s after the kill"
 
 
@@ -151,4 +152,5 @@ def test_the_schema_is_created_once_by_processes_starting_together(queue_url: st
     asyncio.run(all_at_once())
     with psycopg.connect(queue_url) as db:
         row = db.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
-    assert row is not None and row[0] == "procrastinate_jobs"
+    assert row is not None
+    assert row[0] == "procrastinate_jobs"
