@@ -25,7 +25,7 @@ from typing import Any
 from orchestrator.errors import EastwestError, StoreError
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import Keeper
-from orchestrator.reconcile.once import Mode, Tick, reconcile_once
+from orchestrator.reconcile.once import Adapters, Mode, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition, partitions_of
 from orchestrator.reconcile.queue import PartitionJob, RetryLater
 from orchestrator.reconcile.service import ProcessAdapters, record_of, report
@@ -50,12 +50,14 @@ class PartitionRunner:
         sandbox: Mapping[str, Any] | None,
         *,
         lease_period: float,
+        adapters: Adapters | None = None,
     ) -> None:
         self.source = source
         self.store = store
         self.lease_period = lease_period
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.adapters = ProcessAdapters(dict(sandbox) if sandbox is not None else None)
+        shared = ProcessAdapters(dict(sandbox) if sandbox is not None else None)
+        self.adapters: Adapters = adapters or shared.for_policy
         self._shared: dict[float, SharedCompile] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # never set: procrastinate lets jobs finish
@@ -92,7 +94,7 @@ class PartitionRunner:
         backoff = Backoff(base=min(1.0, job.interval / 4), cap=job.interval)
         tick = Tick(Mode(job.mode), guard, job.attempt, backoff, compile=self._compile(job))
         epoch = keeper.epoch
-        result = reconcile_once(partition, self.source, self.adapters.for_policy, tick)
+        result = reconcile_once(partition, self.source, self.adapters, tick)
         try:
             self.store.record(record_of(result, self.holder, epoch))
         except StoreError as exc:
