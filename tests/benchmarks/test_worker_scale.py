@@ -14,8 +14,6 @@ from tests.orchestrator.reconcile.pg import PostgresUnavailableError, postgres_s
 if TYPE_CHECKING:
     from moto_fixtures.aws.server import AwsServer
 
-pytest.importorskip("procrastinate")
-
 
 def test_two_workers_reconcile_every_partition_once(aws_server: AwsServer, tmp_path: Path) -> None:
     from tests.benchmarks.worker_scale import measure

@@ -19,7 +19,6 @@ import pytest
 
 from orchestrator.reconcile.queue import PartitionJob, run_deferrer
 
-pytest.importorskip("procrastinate")
 
 Span = tuple[str, int, float, float]  # partition, pid, start, end
 

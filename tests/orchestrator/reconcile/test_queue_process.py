@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from orchestrator.cli import main
 from orchestrator.reconcile.store import open_store
 
-pytest.importorskip("procrastinate")
 POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml")
 
 
