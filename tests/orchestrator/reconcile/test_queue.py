@@ -19,7 +19,6 @@ import pytest
 
 from orchestrator.reconcile.queue import PartitionJob, run_deferrer
 
-
 Span = tuple[str, int, float, float]  # partition, pid, start, end
 
 
