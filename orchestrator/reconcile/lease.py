@@ -66,10 +66,10 @@ class Keeper:
             epoch = None
         return self.update(epoch)
 
-    def update(self, epoch: int | None) -> bool:
+    def update(self, epoch: int | None, *, announce: bool = True) -> bool:
         """Take the epoch the store just granted (``None``: not held)."""
         before, self.epoch = self.epoch, epoch
-        if self.epoch != before:
+        if announce and self.epoch != before:
             self._announce(before)
         return self.active
 
@@ -110,6 +110,7 @@ class Keepers:
         self.book = book
         self.stopping = stopping
         self._keepers: dict[str, Keeper] = {}
+        self._renewed = False  # the first renewal is always told
 
     def add(self, name: str) -> Keeper:
         return self._keepers.setdefault(name, Keeper(BookLease(self.book, name), self.stopping))
@@ -129,8 +130,14 @@ class Keepers:
             # An unreachable store proves nothing about who holds the leases: stop writing.
             log.error("leases: the store cannot be reached (%s); standing by", exc)
             epochs = {}
+        before = self.held if self._renewed else -1
+        self._renewed = True
         for name in names:
-            self._keepers[name].update(epochs.get(name))
+            # One line for the process, not one per partition (a thousand at start-up).
+            self._keepers[name].update(epochs.get(name), announce=False)
+        if self.held != before:
+            role = "reconciles" if self.held else "stands by for all"
+            log.info("leases: this instance %s %s of %s partition(s)", role, self.held, len(names))
 
     def release(self) -> None:
         held = [name for name, keeper in self._keepers.items() if keeper.active]
