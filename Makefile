@@ -39,12 +39,14 @@ test: lint typecheck imports unit
 # API calls per plan/apply as the estate grows; compile and first-plan time and memory at
 # 1k-300k rules; plans and reconciler intervals over 10-1,000 scopes on the latency-injected
 # sandbox; flow ingest of 10M records, then map and dry run (FLOW_RECORDS=… to change;
-# needs ~2 GiB of free disk in $TMPDIR) (docs/benchmarks.md).
+# needs ~2 GiB of free disk in $TMPDIR); queue-mode throughput with 1, 2 and 4
+# `eastwest worker` processes (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.api_calls
 	$(BIN)/python -m tests.benchmarks.compile_plan
 	$(BIN)/python -m tests.benchmarks.reconcile_scale
 	$(BIN)/python -m tests.benchmarks.flows $(or $(FLOW_RECORDS),10000000)
+	$(BIN)/python -m tests.benchmarks.worker_scale
 
 # 20 seeded chaos runs of the multicloud sandbox policy (faults, SIGKILLs, decoys), 4 sandboxes
 # side by side, about 45 min on 2 cores (docs/reliability.md). RUNS=… JOBS=… to change.

@@ -33,7 +33,7 @@ from orchestrator.firewall_command import firewalls
 from orchestrator.flows.command import flow_store_option, flows
 from orchestrator.model import LoadedPolicy, load_policy, policy_json_schema
 from orchestrator.plan.document import is_plan_file
-from orchestrator.reconcile.command import history, run
+from orchestrator.reconcile.command import history, run, worker
 from orchestrator.schemas import DOCUMENTS, document_schema
 
 T = TypeVar("T")
@@ -246,6 +246,7 @@ def _guard(work: Callable[[], T]) -> T:
 
 main.add_command(run)
 main.add_command(history)
+main.add_command(worker)
 main.add_command(firewalls)
 main.add_command(flows)
 

@@ -27,6 +27,8 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
     ),
     "azure": ("azure.core", "azure.mgmt.network", "azure.identity"),
     "postgres": ("psycopg",),
+    # Queue mode (`run --queue`, `worker`): procrastinate's job queue in the PostgreSQL store.
+    "worker": ("psycopg", "procrastinate"),
     "panos": ("panos", "pan.xapi"),
     "flows": ("duckdb",),
     # terraform/cdktf.py imports the user's own CDK library (cdktf or cdktn) and says so itself.

@@ -25,12 +25,15 @@ EXTRAS = {
     },
     "azure": {"azure-core", "azure-identity", "azure-mgmt-network"},
     "postgres": {"psycopg"},
+    "worker": {"psycopg", "procrastinate"},
     "panos": {"pan-os-python"},
     "flows": {"duckdb"},
     "cdktf": {"cdktf", "constructs"},
 }
 EXTRAS["sandbox"] = EXTRAS["alibaba"] | EXTRAS["azure"] | {"moto", "cryptography"}
-EXTRAS["all"] = EXTRAS["sandbox"] | EXTRAS["postgres"] | EXTRAS["panos"] | EXTRAS["flows"]
+EXTRAS["all"] = (
+    EXTRAS["sandbox"] | EXTRAS["postgres"] | EXTRAS["worker"] | EXTRAS["panos"] | EXTRAS["flows"]
+)
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,19 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from orchestrator import console
 from orchestrator.commands import Context
 from orchestrator.errors import EastwestError, PolicyError
+from orchestrator.extras import require
 from orchestrator.reconcile.store import default_store, lease_name, open_store
+
+if TYPE_CHECKING:
+    from orchestrator.reconcile.service import Settings
+    from orchestrator.reconcile.source import PolicySource
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "": 1.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|)\s*$")
@@ -63,6 +69,14 @@ store_option = click.option(
     default=default_store,
     show_default="$XDG_STATE_HOME/eastwest/history.sqlite3",
     help="History and leases: an SQLite file, or a postgresql:// URL (env: EASTWEST_STORE).",
+)
+heartbeat_option = click.option(
+    "--heartbeat",
+    type=Duration(),
+    default="10s",
+    show_default=True,
+    help="Queue mode: how often a worker says it is alive; its jobs go back to the queue "
+    "after 3 silent heartbeats. The same value for `run --queue` and `worker`.",
 )
 policy_args = click.argument(
     "policies", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
@@ -117,6 +131,20 @@ policy_args = click.argument(
     help="Partitions reconciled at once.",
 )
 @click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    help="Only the partitions named so or under it (aws, aws/ACCOUNT, aws/ACCOUNT/REGION); "
+    "repeatable. Default: every partition of the policy.",
+)
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Queue one job per partition per interval in the PostgreSQL store (procrastinate) "
+    "for `eastwest worker` processes, instead of reconciling here.",
+)
+@heartbeat_option
+@click.option(
     "--probe-firewalls",
     is_flag=True,
     help="Probe each hub's PAN-OS firewalls every interval and route around unhealthy ones.",
@@ -150,6 +178,9 @@ def run(
     probe_firewalls: bool = False,
     firewall_probes: str = "panos",
     flows_store: Path | None = None,
+    scopes: tuple[str, ...] = (),
+    queue: bool = False,
+    heartbeat: float = 10.0,
 ) -> None:
     """Reconcile POLICY… on a schedule: report drift (audit) or correct it (enforce)."""
     # Deferred: APScheduler, psycopg and prometheus-client are loaded only by this command.
@@ -180,11 +211,84 @@ def run(
         lease_period=lease_period,
         workers=workers,
         jitter=interval / 10 if jitter is None else jitter,
-        # Named at start: a renamed policy keeps the lease it was elected under until restart.
+        # Named at start: a renamed policy keeps the leases it was elected under until restart.
         lease=lease_name(policy_name),
         flows_store=flows_store if mode == "audit" else None,
+        scopes=scopes,
     )
+    if queue:
+        sys.exit(_defer(settings, source, store, heartbeat))
     sys.exit(Service(settings, source, history, sandbox).run())
+
+
+def _defer(settings: Settings, source: PolicySource, store: str, heartbeat: float) -> int:
+    _require_queue(store, "eastwest run --queue")
+    from orchestrator.reconcile.queue_service import Deferral  # noqa: PLC0415 - procrastinate
+
+    return Deferral(settings, source, open_store(store), heartbeat).run(store)
+
+
+def _require_queue(store: str, user: str) -> None:
+    if not store.startswith(("postgresql://", "postgres://")):
+        _exit(f"{user} needs a PostgreSQL store (--store postgresql://…); got {store}")
+    try:
+        require("worker", user)
+    except EastwestError as exc:
+        _exit(str(exc))
+
+
+@click.command()
+@policy_args
+@store_option
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Jobs this process runs at once (threads); add processes to use more cores.",
+)
+@click.option(
+    "--lease-period",
+    type=Duration(),
+    default="30s",
+    show_default=True,
+    help="How long a partition's lease lasts unrenewed if this worker dies mid-job.",
+)
+@heartbeat_option
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def worker(
+    ctx: Context,
+    *,
+    policies: tuple[Path, ...],
+    store: str,
+    concurrency: int,
+    lease_period: float,
+    heartbeat: float,
+    log_format: str,
+) -> None:
+    """Run the partition jobs `eastwest run --queue` queues for POLICY… (PostgreSQL)."""
+    _require_queue(store, "eastwest worker")
+    from orchestrator.reconcile.queue import run_worker  # noqa: PLC0415 - procrastinate
+    from orchestrator.reconcile.service import configure_logging  # noqa: PLC0415
+    from orchestrator.reconcile.source import PolicySource  # noqa: PLC0415
+    from orchestrator.reconcile.worker import PartitionRunner  # noqa: PLC0415
+
+    configure_logging(log_format)
+    source = PolicySource(policies)
+    try:
+        source.load()
+        runner = PartitionRunner(
+            source, open_store(store), ctx.sandbox(), lease_period=lease_period
+        )
+        run_worker(store, runner, concurrency=concurrency, heartbeat=heartbeat)
+    except PolicyError as exc:
+        console.print_diagnostics(exc.diagnostics)
+        _exit(f"{len(exc.diagnostics)} problem(s) in the policy; no job can run")
+    except EastwestError as exc:
+        _exit(str(exc))
 
 
 @click.command()

@@ -1,8 +1,9 @@
-"""One active writer per store: the lease holder's guard, checked before every write step.
+"""One active writer per partition: the lease holder's guard, checked before every write step.
 
-The store grants the lease (``store.base.Lease``): an exclusive file lock beside an SQLite
-database, a lease row with an epoch (fencing token) in PostgreSQL. ``Keeper`` renews it on
-every tick and remembers the epoch it holds; ``Keeper.guard`` is what ``reconcile_once``
+The store grants the lease (``store.base.Lease``), one per policy and scope (``lease_name``):
+an exclusive file lock beside an SQLite database, a lease row with an epoch (fencing token) in
+PostgreSQL. ``Keepers`` renews a process's leases together (one store round trip); ``Keeper``
+remembers the epoch it holds for one partition. ``Keeper.guard`` is what ``reconcile_once``
 calls before applying and ``FencedAdapter`` calls before each step and before the bookkeeping
 write, so a writer whose epoch went stale (it paused past its lease, a standby took over)
 stops at the next step boundary instead of writing alongside the new holder. A shutdown stops
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TypeVar
 
 from orchestrator.errors import ProviderError, StoreError
-from orchestrator.reconcile.store.base import Lease
+from orchestrator.reconcile.store.base import BookLease, Lease, LeaseBook
 from orchestrator.state import (
     Change,
     DesiredScope,
@@ -57,14 +58,18 @@ class Keeper:
         return self.epoch is not None
 
     def renew(self) -> bool:
-        before = self.epoch
         try:
-            self.epoch = self.lease.acquire()
+            epoch = self.lease.acquire()
         except StoreError as exc:
             # An unreachable store proves nothing about who holds the lease: stop writing.
             log.error("lease: the store cannot be reached (%s); standing by", exc)
-            self.epoch = None
-        if self.epoch != before:
+            epoch = None
+        return self.update(epoch)
+
+    def update(self, epoch: int | None, *, announce: bool = True) -> bool:
+        """Take the epoch the store just granted (``None``: not held)."""
+        before, self.epoch = self.epoch, epoch
+        if announce and self.epoch != before:
             self._announce(before)
         return self.active
 
@@ -89,12 +94,57 @@ class Keeper:
             self.epoch = None
 
     def _announce(self, before: int | None) -> None:
+        name = getattr(self.lease, "name", "the store's lease")
         if self.epoch is not None:
-            log.info("lease: active (epoch %s); this instance reconciles", self.epoch)
+            log.info("lease %s: active (epoch %s); this instance reconciles", name, self.epoch)
         elif before is not None:
-            log.warning("lease: lost (epoch %s); standing by", before)
+            log.warning("lease %s: lost (epoch %s); standing by", name, before)
         else:
-            log.info("lease: held by another instance; standing by")
+            log.info("lease %s: held by another instance; standing by", name)
+
+
+class Keepers:
+    """The partition leases of one process (``Keeper`` each), renewed together."""
+
+    def __init__(self, book: LeaseBook, stopping: threading.Event) -> None:
+        self.book = book
+        self.stopping = stopping
+        self._keepers: dict[str, Keeper] = {}
+        self._renewed = False  # the first renewal is always told
+
+    def add(self, name: str) -> Keeper:
+        return self._keepers.setdefault(name, Keeper(BookLease(self.book, name), self.stopping))
+
+    def __getitem__(self, name: str) -> Keeper:
+        return self._keepers[name]
+
+    @property
+    def held(self) -> int:
+        return sum(1 for keeper in self._keepers.values() if keeper.active)
+
+    def renew(self) -> None:
+        names = sorted(self._keepers)
+        try:
+            epochs = self.book.acquire(names)
+        except StoreError as exc:
+            # An unreachable store proves nothing about who holds the leases: stop writing.
+            log.error("leases: the store cannot be reached (%s); standing by", exc)
+            epochs = {}
+        before = self.held if self._renewed else -1
+        self._renewed = True
+        for name in names:
+            # One line for the process, not one per partition (a thousand at start-up).
+            self._keepers[name].update(epochs.get(name), announce=False)
+        if self.held != before:
+            role = "reconciles" if self.held else "stands by for all"
+            log.info("leases: this instance %s %s of %s partition(s)", role, self.held, len(names))
+
+    def release(self) -> None:
+        held = [name for name, keeper in self._keepers.items() if keeper.active]
+        for name in held:
+            self._keepers[name].epoch = None
+        if held:
+            self.book.release(held)
 
 
 class FencedAdapter:

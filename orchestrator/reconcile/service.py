@@ -17,7 +17,7 @@ import socket
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -32,7 +32,7 @@ from orchestrator.plan.document import plan_to_json
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.failover import FirewallHealthSource
 from orchestrator.reconcile.http import HealthServer
-from orchestrator.reconcile.lease import Keeper
+from orchestrator.reconcile.lease import Keepers
 from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Mode, RunResult, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition, partitions_of
@@ -54,7 +54,10 @@ class Settings:
     lease_period: float
     workers: int = 8
     jitter: float = 0.0
-    lease: str = DEFAULT_LEASE  # the lease's name in the store: lease_name(policy) for `run`
+    # The prefix of the partitions' lease names: lease_name(policy) for `run`; a partition's
+    # lease is lease_name(policy, scope).
+    lease: str = DEFAULT_LEASE
+    scopes: tuple[str, ...] = ()  # only partitions named so or under these (`run --scope`)
     flows_store: Path | None = None  # audit mode: the flow dry run of each tick reads it
 
 
@@ -72,8 +75,7 @@ class Service:
         self.sandbox = dict(sandbox) if sandbox is not None else None
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
-        lease = store.lease(self.holder, settings.lease_period, settings.lease)
-        self.keeper = Keeper(lease, self.stopping)
+        self.keepers = Keepers(store.leases(self.holder, settings.lease_period), self.stopping)
         self.metrics = Metrics()
         if isinstance(source, FirewallHealthSource):  # --probe-firewalls: switches recorded
             recorder = SwitchRecorder(self.metrics.registry, store, self.holder, str(settings.mode))
@@ -83,8 +85,7 @@ class Service:
         )
         self.backoff = Backoff(base=min(1.0, settings.interval / 4), cap=settings.interval)
         self._attempts: dict[str, int] = {}
-        self._cache: AdapterCache | None = None
-        self._cache_lock = threading.Lock()
+        self.adapters = ProcessAdapters(self.sandbox)
         self._scheduled: set[str] = set()
         # Inventory and transit read once per interval for all partitions (snapshot.py).
         self.shared = SharedCompile(max_age=settings.interval)
@@ -135,46 +136,60 @@ class Service:
 
     def _readiness(self) -> tuple[bool, dict[str, object]]:
         ready = self.scheduler.running and not self.stopping.is_set()
-        role = "active" if self.keeper.active else "standby"
-        return ready, {"ready": ready, "role": role, "epoch": self.keeper.epoch}
+        held = self.keepers.held
+        role = "active" if held else "standby"
+        return ready, {
+            "ready": ready,
+            "role": role,
+            "held": held,
+            "partitions": len(self._scheduled),
+        }
 
     def _renew(self) -> None:
-        """The lease job: renew the lease, and schedule partitions the policy gained."""
+        """The lease job: take partitions the policy gained, renew every partition's lease
+        (one store round trip), and schedule the partitions new to this process."""
         if self.stopping.is_set():
             return
-        self.keeper.renew()
-        self.metrics.active.set(1 if self.keeper.active else 0)
-        fresh = [
-            p
-            for p in partitions_of(self.source.load().loaded.policy)
-            if p.name not in self._scheduled
-        ]
+        fresh = [p for p in self._partitions() if p.name not in self._scheduled]
+        for partition in fresh:
+            self.keepers.add(self._lease_of(partition))
+        self.keepers.renew()
+        self.metrics.active.set(1 if self.keepers.held else 0)
         if fresh:
             self._scheduled.update(p.name for p in fresh)
             self.scheduler.add_partitions(fresh, self._tick)
 
+    def _partitions(self) -> list[Partition]:
+        wanted = self.settings.scopes
+        every = partitions_of(self.source.load().loaded.policy)
+        return [p for p in every if not wanted or any(in_scope(p.name, w) for w in wanted)]
+
+    def _lease_of(self, partition: Partition) -> str:
+        return f"{self.settings.lease}/{partition.name}"
+
     def _release(self) -> None:
         try:
-            self.keeper.release()
+            self.keepers.release()
         except StoreError as exc:
             log.warning("lease: could not be released (%s); it expires by itself", exc)
 
     def _tick(self, partition: Partition) -> float | None:
-        if self.stopping.is_set() or not self.keeper.active:
+        keeper = self.keepers[self._lease_of(partition)]
+        if self.stopping.is_set() or not keeper.active:
             return None
-        epoch = self.keeper.epoch
+        epoch = keeper.epoch
         attempt = self._attempts.get(partition.name, 0)
         store = self.settings.flows_store
         tick = Tick(
             self.settings.mode,
-            self.keeper.guard,
+            keeper.guard,
             attempt,
             self.backoff,
             compile=self.shared,
             flows=None if store is None else FlowDryRun(store),
         )
         try:
-            result = reconcile_once(partition, self.source, self._adapters(partition), tick)
+            result = reconcile_once(partition, self.source, self.adapters.for_policy, tick)
         except EastwestError as exc:
             # Not a cloud error the plan could report (e.g. no adapter for a cloud): say so
             # and try again next tick; the other partitions go on.
@@ -186,25 +201,35 @@ class Service:
         report(result)
         return result.retry_in
 
-    def _adapters(self, partition: Partition) -> Callable[[str], AdapterFor]:
-        """One adapter per account for the whole process (the shared snapshot reads every
-        scope through it; a per-partition cache would hold P adapters per partition), rebuilt
-        if the policy is renamed (adapters tag what they own with the name). AdapterCache is
-        thread-safe, and an adapter's state is kept per region."""
-
-        def for_policy(name: str) -> AdapterFor:
-            with self._cache_lock:
-                if self._cache is None or self._cache.policy != name:
-                    self._cache = AdapterCache(name, self.sandbox)
-                return self._cache
-
-        return for_policy
-
     def _record(self, result: RunResult, epoch: int | None) -> None:
         try:
             self.store.record(record_of(result, self.holder, epoch))
         except StoreError as exc:
             log.error("history: run of %s not recorded: %s", result.partition.name, exc)
+
+
+class ProcessAdapters:
+    """One adapter per account for the whole process (the shared snapshot reads every scope
+    through it; a per-partition cache would hold P adapters per partition), rebuilt if the
+    policy is renamed (adapters tag what they own with the name). AdapterCache is
+    thread-safe, and an adapter's state is kept per region."""
+
+    def __init__(self, sandbox: dict[str, Any] | None) -> None:
+        self.sandbox = sandbox
+        self._cache: AdapterCache | None = None
+        self._lock = threading.Lock()
+
+    def for_policy(self, name: str) -> AdapterFor:
+        with self._lock:
+            if self._cache is None or self._cache.policy != name:
+                self._cache = AdapterCache(name, self.sandbox)
+            return self._cache
+
+
+def in_scope(partition: str, wanted: str) -> bool:
+    """``aws``, ``aws/111111111111`` or ``aws/111111111111/us-east-1`` selects that
+    partition and those under it (never ``aws/1111111111112``)."""
+    return partition == wanted or partition.startswith(wanted.rstrip("/") + "/")
 
 
 def record_of(result: RunResult, holder: str, epoch: int | None) -> RunRecord:

@@ -7,6 +7,7 @@ semantics of each backend).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,11 +32,13 @@ DEFAULT_LIMIT = 50
 DEFAULT_LEASE = "reconciler"
 
 
-def lease_name(policy: str) -> str:
-    """One lease per policy: instances reconciling one policy elect one writer, and
-    instances of different policies sharing a store do not wait for each other (what a
-    policy writes is marked with its name, so two policies never write the same object)."""
-    return f"policy:{policy}"
+def lease_name(policy: str, scope: str | None = None) -> str:
+    """One lease per policy and scope (``policy:shop/aws/111111111111/us-east-1``): one
+    writer per partition, while instances of one policy may hold different partitions, and
+    instances of different policies sharing a store never wait for each other (what a policy
+    writes is marked with its name, so two policies never write the same object). Without a
+    scope: the policy's prefix of those names."""
+    return f"policy:{policy}" if scope is None else f"policy:{policy}/{scope}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,38 @@ class Lease(Protocol):
         """Give the lease up now, so a standby need not wait for it to expire."""
 
 
+class LeaseBook(Protocol):
+    """The leases of one holder in one store, taken and renewed many at a time (a reconciler
+    holds one per partition: one store round trip renews them all)."""
+
+    def acquire(self, names: Sequence[str]) -> dict[str, int | None]:
+        """Take or renew each lease: its epoch where this holder holds it, else ``None``.
+        Raises ``StoreError`` when the store cannot answer."""
+
+    def holds(self, name: str, epoch: int) -> bool:
+        """Whether this holder still holds ``name`` with ``epoch`` (asked of the store)."""
+
+    def release(self, names: Sequence[str]) -> None:
+        """Give these leases up now."""
+
+
+class BookLease:
+    """One lease of a book: the ``Lease`` contract for a single name."""
+
+    def __init__(self, book: LeaseBook, name: str) -> None:
+        self.book = book
+        self.name = name
+
+    def acquire(self) -> int | None:
+        return self.book.acquire([self.name])[self.name]
+
+    def holds(self, epoch: int) -> bool:
+        return self.book.holds(self.name, epoch)
+
+    def release(self) -> None:
+        self.book.release([self.name])
+
+
 class Store(Protocol):
     location: str  # for messages: a path, or a URL without its password
 
@@ -100,5 +135,8 @@ class Store(Protocol):
     def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> Lease:
         """The lease ``name`` of this store for ``holder``; ``period`` is how long a grant
         lasts without renewal. Leases of different names are independent."""
+
+    def leases(self, holder: str, period: float) -> LeaseBook:
+        """All the leases of ``holder`` in this store, taken and renewed together."""
 
     def close(self) -> None: ...

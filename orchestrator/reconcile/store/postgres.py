@@ -5,16 +5,17 @@ connection per operation (autocommit): a restarted server or a dropped connectio
 failed operation, not a stuck process. Lease times are the server's ``now()``, never a
 client's clock, so instances with skewed clocks still agree on who holds it.
 
-The lease rows (``eastwest_lease``, one per lease name: ``policy:<name>`` for ``eastwest
-run``): an instance takes one when it is free or expired, which increments ``epoch``; the
-holder renews it (same epoch) on every tick. Before each write step the holder checks that the
-row still carries its holder id and epoch and has not expired; a paused instance whose lease a
-standby took finds a newer epoch and writes nothing.
+The lease rows (``eastwest_lease``, one per lease name: ``policy:<name>/<scope>`` for each
+partition of ``eastwest run`` and ``eastwest worker``): an instance takes one when it is free
+or expired, which increments ``epoch``; the holder renews it (same epoch) on every tick.
+Before each write step the holder checks that the row still carries its holder id and epoch
+and has not expired; a paused instance whose lease a standby took finds a newer epoch and
+writes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -23,7 +24,13 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from orchestrator.errors import StoreError
-from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LEASE, DEFAULT_LIMIT, RunRecord
+from orchestrator.reconcile.store.base import (
+    COLUMNS,
+    DEFAULT_LEASE,
+    DEFAULT_LIMIT,
+    BookLease,
+    RunRecord,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS eastwest_runs (
@@ -63,17 +70,20 @@ _SELECT = (
 )
 
 
-# Take a free or expired lease (a new epoch), or renew our own (the same epoch).
+# Take each free or expired lease (a new epoch), or renew our own (the same epoch), in one
+# statement; names in a fixed order, so two instances renewing overlapping sets take the rows
+# in the same order and never deadlock.
 _ACQUIRE = """
 INSERT INTO eastwest_lease AS l (name, holder, epoch, expires_at)
-VALUES (%(name)s, %(holder)s, 1, now() + make_interval(secs => %(period)s))
+SELECT n, %(holder)s, 1, now() + make_interval(secs => %(period)s)
+FROM unnest(%(names)s::text[]) AS n ORDER BY n
 ON CONFLICT (name) DO UPDATE SET
     holder = excluded.holder,
     epoch = CASE WHEN l.holder = excluded.holder AND l.expires_at > now()
                  THEN l.epoch ELSE l.epoch + 1 END,
     expires_at = excluded.expires_at
 WHERE l.holder = excluded.holder OR l.expires_at <= now()
-RETURNING epoch
+RETURNING name, epoch
 """
 _HOLDS = """
 SELECT 1 FROM eastwest_lease
@@ -81,7 +91,7 @@ WHERE name = %(name)s AND holder = %(holder)s AND epoch = %(epoch)s AND expires_
 """
 _RELEASE = """
 UPDATE eastwest_lease SET expires_at = now()
-WHERE name = %(name)s AND holder = %(holder)s AND expires_at > now()
+WHERE name = ANY(%(names)s) AND holder = %(holder)s AND expires_at > now()
 """
 
 
@@ -133,8 +143,11 @@ class PostgresStore:
             ).fetchall()
         return [_record(row) for row in rows]
 
-    def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> RowLease:
-        return RowLease(self, holder, period, name)
+    def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> BookLease:
+        return BookLease(self.leases(holder, period), name)
+
+    def leases(self, holder: str, period: float) -> RowBook:
+        return RowBook(self, holder, period)
 
     def close(self) -> None:
         """Nothing stays open between operations."""
@@ -145,24 +158,25 @@ class PostgresStore:
             return cursor.fetchall() if cursor.description else []
 
 
-class RowLease:
-    def __init__(self, store: PostgresStore, holder: str, period: float, name: str) -> None:
+class RowBook:
+    """The lease rows of one holder."""
+
+    def __init__(self, store: PostgresStore, holder: str, period: float) -> None:
         self.store = store
         self.holder = holder
         self.period = period
-        self.name = name
 
-    def acquire(self) -> int | None:
-        params = {"name": self.name, "holder": self.holder, "period": self.period}
-        rows = self.store.query(_ACQUIRE, params)
-        return int(rows[0][0]) if rows else None
+    def acquire(self, names: Sequence[str]) -> dict[str, int | None]:
+        params = {"names": sorted(set(names)), "holder": self.holder, "period": self.period}
+        granted = {str(name): int(epoch) for name, epoch in self.store.query(_ACQUIRE, params)}
+        return {name: granted.get(name) for name in names}
 
-    def holds(self, epoch: int) -> bool:
-        params = {"name": self.name, "holder": self.holder, "epoch": epoch}
+    def holds(self, name: str, epoch: int) -> bool:
+        params = {"name": name, "holder": self.holder, "epoch": epoch}
         return bool(self.store.query(_HOLDS, params))
 
-    def release(self) -> None:
-        self.store.query(_RELEASE, {"name": self.name, "holder": self.holder})
+    def release(self, names: Sequence[str]) -> None:
+        self.store.query(_RELEASE, {"names": list(names), "holder": self.holder})
 
 
 def _params(run: RunRecord) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """History in an embedded SQLite database; the lease is an exclusive file lock beside it.
 
 One connection per operation, so the scheduler's threads and ``eastwest history`` (another
-process) never share one; WAL lets readers run while a run is recorded. The lock
-(``<database>.lock``, ``flock``) is held for the life of the active process and released by the
-kernel when it dies, so a standby on the same machine takes over at its next try. SQLite
+process) never share one; WAL lets readers run while a run is recorded. A lease is an
+``flock`` on ``<database>.<hash of its name>.lock`` (one per partition), held while the
+process holds it and released by the kernel when it dies, so a standby on the same machine
+takes over at its next try. SQLite
 cannot be shared safely across machines: use PostgreSQL for that.
 """
 
@@ -14,14 +15,21 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import StoreError
-from orchestrator.reconcile.store.base import COLUMNS, DEFAULT_LEASE, DEFAULT_LIMIT, RunRecord
+from orchestrator.reconcile.store.base import (
+    COLUMNS,
+    DEFAULT_LEASE,
+    DEFAULT_LIMIT,
+    BookLease,
+    RunRecord,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS eastwest_runs (
@@ -90,10 +98,13 @@ class SqliteStore:
             rows = db.execute(_SELECT.format(where=where), [*args, limit]).fetchall()
         return [_record(row) for row in rows]
 
-    def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> FileLease:
+    def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> BookLease:
+        return BookLease(self.leases(holder, period), name)
+
+    def leases(self, holder: str, period: float) -> FileBook:
         # A file lock needs no period: the kernel ends it with the process.
         del period
-        return FileLease(self, holder, name)
+        return FileBook(self, holder)
 
     def close(self) -> None:
         """Nothing stays open between operations."""
@@ -111,41 +122,53 @@ class SqliteStore:
         return int(epoch)
 
 
-class FileLease:
-    def __init__(self, store: SqliteStore, holder: str, name: str = DEFAULT_LEASE) -> None:
+class FileBook:
+    """One ``flock``ed file per lease name, held open while the lease is held (one
+    descriptor per partition this process reconciles)."""
+
+    def __init__(self, store: SqliteStore, holder: str) -> None:
         self.store = store
         self.holder = holder
-        self.name = name
-        # One lock file per lease; the name is hashed into it (a policy name is a safe word,
-        # but the file name should not depend on that).
-        tag = "" if name == DEFAULT_LEASE else "." + hashlib.sha256(name.encode()).hexdigest()[:16]
-        self.path = store.path.with_name(f"{store.path.name}{tag}.lock")
-        self._fd: int | None = None
-        self._epoch: int | None = None
+        self._held: dict[str, tuple[int, int]] = {}  # name → (descriptor, epoch)
+        self._lock = threading.Lock()
 
-    def acquire(self) -> int | None:
-        if self._fd is not None:
-            return self._epoch
+    def path(self, name: str) -> Path:
+        # The name is hashed into the file name: a policy name and a scope are safe words,
+        # but the file name should not depend on that.
+        tag = "" if name == DEFAULT_LEASE else "." + hashlib.sha256(name.encode()).hexdigest()[:16]
+        return self.store.path.with_name(f"{self.store.path.name}{tag}.lock")
+
+    def acquire(self, names: Sequence[str]) -> dict[str, int | None]:
+        with self._lock:
+            return {name: self._take(name) for name in names}
+
+    def _take(self, name: str) -> int | None:
+        if name in self._held:
+            return self._held[name][1]
+        path = self.path(name)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise StoreError(f"cannot open the lease lock {self.path}: {exc}") from exc
+            raise StoreError(f"cannot open the lease lock {path}: {exc}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             return None
-        self._fd = fd
-        self._epoch = self.store.bump_epoch(self.holder, self.name)
-        return self._epoch
+        epoch = self.store.bump_epoch(self.holder, name)
+        self._held[name] = (fd, epoch)
+        return epoch
 
-    def holds(self, epoch: int) -> bool:
-        return self._fd is not None and epoch == self._epoch
+    def holds(self, name: str, epoch: int) -> bool:
+        held = self._held.get(name)
+        return held is not None and held[1] == epoch
 
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor drops the flock
-            self._fd = self._epoch = None
+    def release(self, names: Sequence[str]) -> None:
+        with self._lock:
+            for name in names:
+                held = self._held.pop(name, None)
+                if held is not None:
+                    os.close(held[0])  # closing the descriptor drops the flock
 
 
 def _row(run: RunRecord) -> tuple[Any, ...]:

@@ -1,0 +1,171 @@
+"""Benchmark: queue-mode throughput with 1, 2 and 4 ``eastwest worker`` processes.
+
+The estate and the sandbox are reconcile_scale.py's: the local AWS answers every call 50 ms
+late and holds each account and region to EC2's published request buckets; eastwest's
+clients hold themselves to the same buckets. PostgreSQL runs in a temporary directory. For
+each worker count: the procrastinate schema is made afresh, the workers (one job at a time
+each, ``--concurrency 1``) start and register, then one interval's jobs (one per partition,
+audit mode) are queued at once and the clock runs until every job has finished. Reported:
+wall time, partitions per second, the speed-up over one worker, API calls per partition and
+the throttled calls.
+
+Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmarks.worker_scale [P] [W…]``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import psycopg
+import yaml
+
+from moto_fixtures.aws.server import AwsServer, start_aws_server
+from orchestrator.reconcile.queue import Deferrer, PartitionJob, build_app, ensure_schema
+from orchestrator.reconcile.source import PolicySource
+from orchestrator.reconcile.store import open_store
+from tests.benchmarks.reconcile_scale import INTERVAL, calm, estate_body, prepare
+from tests.orchestrator.reconcile.pg import postgres_server
+
+HEARTBEAT = 5.0
+
+
+def run_one_worker(url: str, policy: Path, sandbox_file: Path) -> None:
+    """One worker process (``--worker``): what ``eastwest worker --concurrency 1`` runs."""
+    from orchestrator.reconcile.queue import run_worker
+    from orchestrator.reconcile.worker import PartitionRunner
+
+    logging.basicConfig(level=logging.ERROR)
+    sandbox = json.loads(sandbox_file.read_text())
+    runner = PartitionRunner(PolicySource([policy]), open_store(url), sandbox, lease_period=30)
+    run_worker(url, runner, concurrency=1, heartbeat=HEARTBEAT)
+
+
+def _sql(url: str, query: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url, autocommit=True) as db:
+        cursor = db.execute(query)  # type: ignore[call-overload]
+        return cursor.fetchall() if cursor.description else []
+
+
+def _fresh_queue(url: str) -> None:
+    _sql(url, "DROP SCHEMA public CASCADE")
+    _sql(url, "CREATE SCHEMA public")
+    ensure_schema(url)
+    open_store(url)  # the history tables
+
+
+def _start(count: int, url: str, policy: Path, sandbox: Path) -> list[subprocess.Popen[bytes]]:
+    command = [sys.executable, "-m", "tests.benchmarks.worker_scale", "--worker", url]
+    command += [str(policy), str(sandbox)]
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+    deadline = time.monotonic() + 60
+    while _sql(url, "SELECT count(*) FROM procrastinate_workers")[0][0] < count:
+        if time.monotonic() > deadline:
+            raise SystemExit("the workers did not register within 60 s")
+        time.sleep(0.2)
+    return procs
+
+
+def _queue_all(url: str, jobs: list[PartitionJob]) -> None:
+    app = build_app(url, lambda job: None)
+
+    async def defer() -> None:
+        async with app.open_async():
+            deferrer = Deferrer(app, interval=INTERVAL, heartbeat=HEARTBEAT)
+            await deferrer.defer_due(jobs, time.monotonic())
+
+    asyncio.run(defer())
+
+
+def _finished(url: str) -> int:
+    query = "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('succeeded', 'failed')"
+    return int(_sql(url, query)[0][0])
+
+
+def measure(
+    server: AwsServer, url: str, workers: int, partitions: int, tmp: Path
+) -> dict[str, Any]:
+    sandbox = tmp / "sandbox.json"
+    sandbox.write_text(json.dumps(prepare(server, partitions)))
+    policy = tmp / "policy.yaml"
+    policy.write_text(yaml.safe_dump(estate_body(partitions), sort_keys=False))
+    _fresh_queue(url)
+    procs = _start(workers, url, policy, sandbox)
+    try:
+        names = [p.name for p in _partitions(policy)]
+        start = time.perf_counter()
+        _queue_all(url, [PartitionJob("scale", n, "audit", INTERVAL) for n in names])
+        while _finished(url) < partitions:
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=60)
+        limits = json.loads(_get(f"{server.url}/_eastwest/limits"))
+        calm(server.url)
+    outcomes = Counter(r.outcome for r in open_store(url).runs(limit=10 * partitions))
+    return {
+        "workers": workers,
+        "partitions": partitions,
+        "wall_s": wall,
+        "per_s": partitions / wall,
+        "calls_per_partition": len(server.calls.calls()) / partitions,
+        "throttled": limits["throttled"],
+        "outcomes": dict(outcomes),
+    }
+
+
+def _partitions(policy: Path) -> tuple[Any, ...]:
+    from orchestrator.reconcile.partition import partitions_of
+
+    return partitions_of(PolicySource([policy]).load().loaded.policy)
+
+
+def _get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        return str(answer.read().decode())
+
+
+def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4)) -> None:
+    server = start_aws_server()
+    try:
+        with postgres_server() as url, TemporaryDirectory() as tmp:
+            columns = "workers partitions wall_s partitions_per_s speed-up calls_per_partition"
+            print(f"| {' | '.join(columns.split())} | throttled |")
+            print("|---|---|---|---|---|---|---|")
+            base = None
+            for workers in counts:
+                got = measure(server, url, workers, partitions, Path(tmp))
+                base = base or got["per_s"]
+                print(
+                    f"| {workers} | {partitions} | {got['wall_s']:.1f} | {got['per_s']:.2f} | "
+                    f"{got['per_s'] / base:.2f}x | {got['calls_per_partition']:.1f} | "
+                    f"{got['throttled']} |  <!-- {got['outcomes']} -->",
+                    flush=True,
+                )
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        run_one_worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+    else:
+        numbers = [int(a) for a in sys.argv[1:]]
+        main(numbers[0] if numbers else 100, tuple(numbers[1:]) or (1, 2, 4))
