@@ -7,6 +7,8 @@ and a way to reach each hub firewall. Out: the same result whose plan carries on
 per firewall with changes. Always: a firewall that cannot be read is that firewall's skip (an
 error that makes the plan partial, exit 1), never a crash and never a deletion; while a
 cloud's inventory is missing, a firewall gets creations only, as the clouds' scopes do.
+The reconciler plans the same way, per partition, the firewalls of the hubs in its scope
+(``with_scope_firewalls``, reached through a ``FirewallReach``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from orchestrator.compile.membership import Membership, resolve_membership
 from orchestrator.compile.ngfw import firewall_labels
+from orchestrator.compile.transit import hub_scope
 from orchestrator.diagnostics import Diagnostic, skipped_scope, warning
 from orchestrator.errors import EastwestError
 from orchestrator.extras import missing
@@ -25,6 +28,7 @@ from orchestrator.firewalls import FirewallAdapter, plan_rulebase
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import HELD_BACK, PlanResult
 from orchestrator.plan.ngfw import FirewallPlan
+from orchestrator.state import Scope
 from orchestrator.state.change import Action
 from orchestrator.state.ngfw import FirewallApplied, NgfwChange
 
@@ -87,8 +91,64 @@ def with_firewalls(
 ) -> PlanResult:
     """``result`` with the rulebase of every reachable hub firewall planned beside the clouds
     (through ``adapter_of``, pan-os-python's adapters unless a test injects others)."""
-    plan = result.plan
+    if result.plan is None:
+        return result
+    # A segment's addresses may be short only where a scope's networks were not read.
+    scopes = result.plan.scopes
+    unread = any(sp.skipped and sp.scope not in result.inventory for sp in scopes)
     labels = reachable(hub_firewalls(policy), sandbox)
+    adapter_of = adapter_of or panos_adapters(policy.name, sandbox)
+    return _with_labels(result, policy, labels, adapter_of, unread=unread)
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallReach:
+    """How the reconciler reaches the hub firewalls: the sandbox's, or (``sandbox`` None)
+    those ``EASTWEST_PANOS_<LABEL>_HOST`` names; through pan-os-python unless ``adapters``
+    (policy name → adapter of a label) is injected."""
+
+    sandbox: Mapping[str, Any] | None = None
+    adapters: Callable[[str], AdapterOf] | None = None
+
+    def adapter_of(self, policy: str) -> AdapterOf:
+        if self.adapters is not None:
+            return self.adapters(policy)
+        return panos_adapters(policy, self.sandbox)
+
+
+def scope_firewalls(policy: Policy, scope: Scope) -> list[str]:
+    """The firewalls of the hubs in ``scope``. A label two hubs share (same cloud and zone in
+    two accounts) belongs to the first hub's scope, so that one partition alone writes it."""
+    owner: dict[str, Scope] = {}
+    for hub in policy.hubs:
+        for label in firewall_labels(policy, hub):
+            owner.setdefault(label, hub_scope(policy, hub))
+    return [label for label, held in owner.items() if held == scope]
+
+
+def with_scope_firewalls(
+    result: PlanResult,
+    policy: Policy,
+    scope: Scope,
+    reach: FirewallReach,
+    skipped: Iterable[Scope] = (),
+) -> PlanResult:
+    """A reconciler partition's ``result`` with the firewalls of its scope's hubs planned;
+    ``skipped``: the scopes the compile could not read (their networks may be missing)."""
+    unread = any(s not in result.inventory for s in skipped)
+    labels = reachable(scope_firewalls(policy, scope), reach.sandbox)
+    return _with_labels(result, policy, labels, reach.adapter_of(policy.name), unread=unread)
+
+
+def _with_labels(
+    result: PlanResult,
+    policy: Policy,
+    labels: Sequence[str],
+    adapter_of: AdapterOf,
+    *,
+    unread: bool,
+) -> PlanResult:
+    plan = result.plan
     if plan is None or result.failed or not labels:
         return result
     if missing("panos"):
@@ -100,9 +160,6 @@ def with_firewalls(
         firewalls: tuple[FirewallPlan, ...] = ()
     else:
         membership = resolve_membership(policy, result.inventory)
-        adapter_of = adapter_of or panos_adapters(policy.name, sandbox)
-        # A segment's addresses may be short only where a scope's networks were not read.
-        unread = any(sp.skipped and sp.scope not in result.inventory for sp in plan.scopes)
         firewalls, diags = plan_firewalls(
             policy, membership, labels, adapter_of, creations_only=unread
         )
@@ -175,3 +232,14 @@ def apply_firewalls(
             continue
         outcomes.append(FirewallOutcome(planned.firewall, planned.changes, applied))
     return outcomes
+
+
+def guarded(adapter_of: AdapterOf, guard: Callable[[], None]) -> AdapterOf:
+    """``adapter_of`` calling ``guard`` first: the reconciler's lease check (it raises once
+    the lease is lost), so each firewall's write starts only while the lease is held."""
+
+    def fenced(label: str) -> FirewallAdapter:
+        guard()
+        return adapter_of(label)
+
+    return fenced

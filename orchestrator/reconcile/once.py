@@ -28,6 +28,13 @@ from orchestrator.errors import (
     ProviderError,
     TemporaryError,
 )
+from orchestrator.firewall_plan import (
+    FirewallOutcome,
+    FirewallReach,
+    apply_firewalls,
+    guarded,
+    with_scope_firewalls,
+)
 from orchestrator.flows.audit import FlowAudit
 from orchestrator.model.policy import Policy
 from orchestrator.paths.effect import with_access_check
@@ -46,7 +53,8 @@ from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import FencedAdapter, Guard
 from orchestrator.reconcile.partition import Partition
 from orchestrator.reconcile.source import PolicySource, PolicyView
-from orchestrator.state import Scope, ScopeInventory, Target
+from orchestrator.state import Change, Scope, ScopeInventory, Target
+from orchestrator.state.ngfw import NgfwChange
 from providers.base import Adapter
 
 Clock = Callable[[], datetime]
@@ -95,10 +103,18 @@ class RunResult:
     notes: tuple[str, ...] = field(default=())
     conflicts: int = 0  # the first ``conflicts`` errors are conflicts, not failures
     flows: FlowAudit | None = None  # audit mode with a flow store: the flow dry run
+    firewalls: tuple[FirewallOutcome, ...] = ()  # enforce: each firewall's commit, or failure
+
+    @property
+    def planned(self) -> tuple[Change | NgfwChange, ...]:
+        """The plan's changes: the clouds', then each hub firewall's rulebase."""
+        if self.plan is None:
+            return ()
+        return (*self.plan.changes, *(c for f in self.plan.firewalls for c in f.changes))
 
     @property
     def changes(self) -> int:
-        return len(self.plan.changes) if self.plan is not None else 0
+        return len(self.planned)
 
     @property
     def findings(self) -> tuple[AccessFinding, ...]:
@@ -106,7 +122,7 @@ class RunResult:
 
     @property
     def drift(self) -> int:
-        return sum(1 for c in self.plan.changes if c.drift) if self.plan is not None else 0
+        return sum(1 for c in self.planned if c.drift)
 
     @property
     def duration(self) -> float:
@@ -136,6 +152,8 @@ class Tick:
     clock: Clock = _now
     compile: CompileFn = compile_for
     flows: FlowCheck | None = None  # audit mode only
+    # The hub firewalls of the partition's scope are planned (and in enforce, applied) too.
+    firewalls: FirewallReach = field(default_factory=FirewallReach)
 
 
 def reconcile_once(
@@ -161,7 +179,12 @@ def reconcile_once(
     # The access check reads through the plain adapters: it only reads, and the fence guards
     # writes; its failures become an error diagnostic (the run fails, never in_sync).
     plan, diagnostics = plan_partition(
-        view.loaded.policy, partition, adapter_for, tick.compile, access_for=inner
+        view.loaded.policy,
+        partition,
+        adapter_for,
+        tick.compile,
+        access_for=inner,
+        firewalls=tick.firewalls,
     )
     if tick.mode is Mode.ENFORCE:
         # Enforce is strict: a policy exposing more than it says is not written to the clouds.
@@ -170,7 +193,9 @@ def reconcile_once(
     held = plan.conflicts if plan is not None else ()
     blocking = tuple(d for d in diagnostics if d not in held)
     retry = tick.backoff.delay(tick.attempt) if _transient(failures) else None
-    if plan is None or has_blocking_errors(blocking) or not plan.complete:
+    # An unreadable scope fails the run; an unreadable firewall makes it partial (below),
+    # so that the clouds still converge (a firewall that is down is routed around).
+    if plan is None or has_blocking_errors(blocking) or not _scope_read(plan):
         return run.done(Outcome.FAILED, errors=_errors(view, diagnostics), retry_in=retry)
     # Conflicts keep only their own groups out of the plan; the rest still converges.
     run.conflicts = tuple(d.format() for d in held)
@@ -179,11 +204,25 @@ def reconcile_once(
         run.notes += _errors(view, blocking) + _held(diagnostics)
         run.retry_in = retry
     run.notes += tuple(f.line() for f in plan.access.findings)
+    run.notes += _firewall_notes(plan)
     if tick.mode is Mode.AUDIT and tick.flows is not None:
         _flow_dry_run(run, tick.flows, view.loaded.policy, adapter_for, partial=partial)
     if not plan.has_changes or tick.mode is Mode.AUDIT:
         return run.done(_quiet_outcome(plan, partial=partial))
     return _enforce(run, plan, adapter_for, partial=partial)
+
+
+def _scope_read(plan: Plan) -> bool:
+    return all(sp.skipped is None for sp in plan.scopes)
+
+
+def _firewall_notes(plan: Plan) -> tuple[str, ...]:
+    return tuple(
+        f"firewall {f.firewall}: {len(f.changes)} change(s), "
+        f"{sum(1 for c in f.changes if c.drift)} drift"
+        for f in plan.firewalls
+        if f.changes
+    )
 
 
 def _quiet_outcome(plan: Plan, *, partial: bool) -> Outcome:
@@ -221,18 +260,24 @@ def plan_partition(
     partition: Partition,
     adapter_for: AdapterFor,
     compile_fn: CompileFn = compile_for,
+    *,
     access_for: AdapterFor | None = None,
+    firewalls: FirewallReach | None = None,
 ) -> tuple[Plan | None, tuple[Diagnostic, ...]]:
     """``plan_policy`` for one scope. The desired state comes from the inventory of every scope
     and the whole policy (a segment's addresses span scopes, so a partial inventory would make
     wrong addresses and wrong deletions); ``compile_fn`` may share that between ticks. Only the
     partition's own scope is observed. With ``access_for``, the effective-access check of the
-    scope follows (docs/reconciler.md), read through those adapters."""
+    scope follows (docs/reconciler.md), read through those adapters. With ``firewalls``, the
+    rulebase of the hub firewalls in the scope is planned too (docs/panos.md)."""
     compiled = compile_fn(policy, adapter_for, _quiet)
     wanted = {partition.scope: compiled.scopes[partition.scope]}
     result = plan_compiled(compiled, wanted, adapter_for, _quiet)
     if access_for is not None:
         result = with_access_check(result, policy, access_for, _quiet)
+    if firewalls is not None:
+        skipped = compiled.skipped.keys()
+        result = with_scope_firewalls(result, policy, partition.scope, firewalls, skipped)
     return result.plan, result.diagnostics
 
 
@@ -243,10 +288,22 @@ def _enforce(run: _Run, plan: Plan, adapter_for: AdapterFor, *, partial: bool) -
     except ProviderError as exc:
         run.notes += (f"not applied: {exc}",)
         return run.done(Outcome.SKIPPED)
+    # The firewalls first, as `eastwest apply`: a rule they need is there before routes send
+    # the flow to them.
+    fenced = guarded(run.tick.firewalls.adapter_of(plan.policy), guard)
+    run.firewalls = tuple(apply_firewalls(plan.firewalls, fenced))
     report = apply_plan(plan, lambda sp: adapter_for(sp.target))
-    failures = tuple(report.errors) + tuple(r.message for _, r in report.results if not r.ok)
+    failed = tuple(f"firewall {o.firewall}: {o.error}" for o in run.firewalls if o.applied is None)
+    failures = failed + tuple(report.errors)
+    failures += tuple(r.message for _, r in report.results if not r.ok)
+    run.notes += tuple(
+        f"firewall {o.firewall}: {o.applied.edits} edit(s) committed (job {o.applied.job})"
+        for o in run.firewalls
+        if o.applied is not None
+    )
     done = Outcome.PARTIAL if partial else Outcome.APPLIED
-    return run.done(done if report.ok else Outcome.FAILED, errors=failures, report=report)
+    ok = report.ok and not failed
+    return run.done(done if ok else Outcome.FAILED, errors=failures, report=report)
 
 
 @dataclass(slots=True)
@@ -261,6 +318,7 @@ class _Run:
     conflicts: tuple[str, ...] = ()
     retry_in: float | None = None
     flows: FlowAudit | None = None
+    firewalls: tuple[FirewallOutcome, ...] = ()
 
     def done(
         self,
@@ -293,6 +351,7 @@ class _Run:
             retry_in=retry_in if retry_in is not None else self.retry_in,
             notes=self.notes,
             flows=self.flows,
+            firewalls=self.firewalls,
         )
 
 

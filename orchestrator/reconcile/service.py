@@ -25,9 +25,9 @@ from typing import Any
 
 from orchestrator.commands import AdapterCache
 from orchestrator.errors import EastwestError, StoreError
+from orchestrator.firewall_plan import FirewallReach
 from orchestrator.flows.audit import FlowDryRun
 from orchestrator.pipeline import AdapterFor
-from orchestrator.plan import Plan
 from orchestrator.plan.document import plan_to_json
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.failover import FirewallHealthSource
@@ -86,6 +86,7 @@ class Service:
         self.backoff = Backoff(base=min(1.0, settings.interval / 4), cap=settings.interval)
         self._attempts: dict[str, int] = {}
         self.adapters = ProcessAdapters(self.sandbox)
+        self.firewalls = FirewallReach(self.sandbox)  # the hubs' PAN-OS, planned per partition
         self._scheduled: set[str] = set()
         # Inventory and transit read once per interval for all partitions (snapshot.py).
         self.shared = SharedCompile(max_age=settings.interval)
@@ -187,6 +188,7 @@ class Service:
             self.backoff,
             compile=self.shared,
             flows=None if store is None else FlowDryRun(store),
+            firewalls=self.firewalls,
         )
         try:
             result = reconcile_once(partition, self.source, self.adapters.for_policy, tick)
@@ -257,7 +259,7 @@ def report(result: RunResult) -> None:
         f"{result.drift} drift, {result.changes} change(s), {len(result.errors)} error(s), "
         f"{len(result.findings)} access finding(s)"
     )
-    lines = [summary, *_change_lines(result.plan), *(f"  ! {e}" for e in result.errors)]
+    lines = [summary, *_change_lines(result), *(f"  ! {e}" for e in result.errors)]
     lines += [f"  note: {n}" for n in result.notes]
     level = logging.WARNING if result.errors or result.drift or result.findings else logging.INFO
     log.log(level, "\n".join(lines), extra={"run": _run_fields(result)})
@@ -266,9 +268,10 @@ def report(result: RunResult) -> None:
 _SHOWN = 12  # changes listed per run; a first apply of a large estate would flood the log
 
 
-def _change_lines(plan: Plan | None) -> list[str]:
-    changes = sorted(plan.changes if plan is not None else (), key=lambda c: not c.drift)
-    lines = [f"  {c.action} {'drift ' if c.drift else 'policy'} {c.key}" for c in changes[:_SHOWN]]
+def _change_lines(result: RunResult) -> list[str]:
+    changes = sorted(result.planned, key=lambda c: not c.drift)
+    shown = changes[:_SHOWN]
+    lines = [f"  {c.action} {'drift ' if c.drift else 'policy'} {c.resource.key}" for c in shown]
     if len(changes) > _SHOWN:
         lines.append(f"  … and {len(changes) - _SHOWN} more (eastwest history --json)")
     return lines
@@ -287,8 +290,8 @@ def _run_fields(result: RunResult) -> dict[str, object]:
         "errors": list(result.errors),
         "notes": list(result.notes),
         "planned": [
-            {"action": str(c.action), "key": c.key, "drift": c.drift}
-            for c in (result.plan.changes if result.plan is not None else ())
+            {"action": str(c.action), "key": c.resource.key, "drift": c.drift}
+            for c in result.planned
         ],
     }
 

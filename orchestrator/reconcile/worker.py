@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.errors import EastwestError, StoreError
+from orchestrator.firewall_plan import FirewallReach
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import Keeper
 from orchestrator.reconcile.once import Adapters, Mode, Tick, reconcile_once
@@ -58,6 +59,7 @@ class PartitionRunner:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         shared = ProcessAdapters(dict(sandbox) if sandbox is not None else None)
         self.adapters: Adapters = adapters or shared.for_policy
+        self.firewalls = FirewallReach(shared.sandbox)  # the hubs' PAN-OS, as `run` plans them
         self._shared: dict[float, SharedCompile] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # never set: procrastinate lets jobs finish
@@ -92,7 +94,14 @@ class PartitionRunner:
             keeper.renew()
 
         backoff = Backoff(base=min(1.0, job.interval / 4), cap=job.interval)
-        tick = Tick(Mode(job.mode), guard, job.attempt, backoff, compile=self._compile(job))
+        tick = Tick(
+            Mode(job.mode),
+            guard,
+            job.attempt,
+            backoff,
+            compile=self._compile(job),
+            firewalls=self.firewalls,
+        )
         epoch = keeper.epoch
         result = reconcile_once(partition, self.source, self.adapters, tick)
         try:

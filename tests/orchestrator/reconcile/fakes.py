@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import yaml
 
 from orchestrator.compile import compile_policy
-from orchestrator.errors import ProviderError
+from orchestrator.errors import PermanentError, ProviderError
 from orchestrator.state import (
     Action,
     Change,
@@ -26,8 +26,10 @@ from orchestrator.state import (
     rules_digest,
 )
 from orchestrator.state.access import AccessModel, Workload
+from orchestrator.state.ngfw import FirewallApplied, NgfwChange, NgfwResource, content_digest
 from providers.base import Adapter, ChangeResult, Report
 from tests.orchestrator.factories import ACCOUNT, SCOPE, inventory, policy
+from tests.orchestrator.test_firewall_plan import FakeFirewall
 
 POLICY_BODY = {
     "version": 1,
@@ -139,3 +141,30 @@ class FakeAdapter:
         self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
     ) -> None:
         self.cloud.applied.update(applied)
+
+
+@dataclass
+class CommittingFirewall(FakeFirewall):
+    """A ``FakeFirewall`` whose commit changes what it holds, each object carrying the digest
+    of its content as eastwest records it on PAN-OS (so an edit by hand reads as drift)."""
+
+    fail_commit: bool = False
+
+    def apply(self, changes: Sequence[NgfwChange]) -> FirewallApplied:
+        if self.fail_commit:
+            raise PermanentError(f"panos/{self.label}: commit failed: rule is invalid")
+        applied = super().apply(changes)
+        held = dict(self.state.resources)
+        for change in changes:
+            if change.action is Action.DELETE:
+                held.pop(change.resource.key, None)
+            else:
+                held[change.resource.key] = _recorded(change.resource)
+        self.state = replace(self.state, resources=held)
+        return applied
+
+
+def _recorded(resource: NgfwResource) -> NgfwResource:
+    if "recorded" not in {f.name for f in fields(resource)}:
+        return resource  # tags, schedules and the section take no description
+    return replace(resource, recorded=content_digest(resource))  # type: ignore[call-arg]
