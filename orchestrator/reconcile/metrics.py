@@ -91,7 +91,7 @@ class Metrics:
         if result.plan is not None:
             # No plan (the observation failed) says nothing about drift: keep the last count.
             self.drift_now.labels(cloud, name).set(result.drift)
-        for change in result.plan.changes if result.plan is not None else ():
+        for change in result.planned:  # the clouds' changes, then the firewalls' rulebase
             self.changes.labels(cloud, change.resource.kind).inc()
             if change.drift:
                 self.drift.labels(cloud, change.resource.kind).inc()

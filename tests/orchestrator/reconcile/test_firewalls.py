@@ -20,6 +20,7 @@ from orchestrator.compile import compile_policy
 from orchestrator.firewall_plan import FirewallReach, scope_firewalls
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import AdapterFor, Compiled, Progress, policy_scopes
+from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Mode, Outcome, RunResult, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition
 from orchestrator.reconcile.source import PolicySource
@@ -144,6 +145,10 @@ def test_a_rule_edited_on_the_firewall_is_drift(
     assert f"firewall {A}: 1 change(s), 1 drift" in result.notes
     assert (fw.state.resources[RULE] == wanted) is restored
     assert world.commits() == {A: 1 + restored, B: 1}
+    metrics = Metrics()
+    metrics.observe(result)
+    text = metrics.exposition(None)[0].decode()
+    assert 'eastwest_drift_changes_total{cloud="aws",kind="ngfw_rule"} 1.0' in text
 
 
 @pytest.mark.parametrize("mode", [Mode.AUDIT, Mode.ENFORCE], ids=["audit", "enforce"])
