@@ -150,7 +150,9 @@ def test_a_group_added_between_observe_and_access_is_found_by_the_next_tick(
     partition, shared = Partition(SCOPE, TARGET), SharedCompile(300.0)
 
     def tick() -> tuple[AccessFinding, ...]:
-        plan, _ = plan_partition(pol, partition, lambda _: inner, shared, lambda _: meddling)
+        plan, _ = plan_partition(
+            pol, partition, lambda _: inner, shared, access_for=lambda _: meddling
+        )
         assert plan is not None
         assert plan.access.ran
         return plan.access.findings
