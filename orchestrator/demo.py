@@ -34,6 +34,7 @@ from orchestrator.commands import AdapterCache, Context, make_plan_for
 from orchestrator.errors import EastwestError
 from orchestrator.example_policies import example, shown
 from orchestrator.extras import require
+from orchestrator.firewall_plan import apply_firewalls, panos_adapters
 from orchestrator.model import LoadedPolicy, load_policy
 from orchestrator.model.policy import AwsAccount
 from orchestrator.plan import Plan
@@ -275,14 +276,23 @@ class _Demo:
 
     def _apply(self, plan: Plan) -> None:
         adapters = AdapterCache(plan.policy, self.sandbox)
+        # As `eastwest apply`: the hub firewalls' rulebase first, then the clouds.
+        firewalls = apply_firewalls(plan.firewalls, panos_adapters(plan.policy, self.sandbox))
         report = apply_plan(plan, lambda sp: adapters(sp.target))
         counts = report.counts()
+        for outcome in firewalls:
+            for name, value in outcome.counts().items():
+                counts[name] += value
         click.echo(
             f"\nApply complete: {counts['added']} added, {counts['changed']} changed, "
             f"{counts['destroyed']} destroyed, {counts['failed']} failed."
         )
-        if not report.ok:
-            raise EastwestError("the demo apply failed: " + "; ".join(report.errors))
+        errors = [
+            *report.errors,
+            *(f"firewall {f.firewall}: {f.error}" for f in firewalls if f.error),
+        ]
+        if not report.ok or errors:
+            raise EastwestError("the demo apply failed: " + "; ".join(errors))
 
 
 def _yes(ok: bool) -> str:
