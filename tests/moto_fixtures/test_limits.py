@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError
+from azure.core.rest import HttpResponse
 from azure.mgmt.network import NetworkManagementClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -141,7 +142,7 @@ def test_azure_answers_429_with_retry_after_past_the_subscriptions_bucket() -> N
         with pytest.raises(HttpResponseError) as caught:
             list(client.network_security_groups.list_all())
         assert caught.value.status_code == 429
-        assert caught.value.response is not None
+        assert isinstance(caught.value.response, HttpResponse)
         assert caught.value.response.headers["Retry-After"]
         other = NetworkManagementClient(
             fake_credential(), OTHER, base_url=server.url, connection_verify=server.ca_bundle

@@ -16,8 +16,8 @@ import pytest
 
 from moto_fixtures.aws.clients import ec2_client
 from moto_fixtures.consoles import AlibabaConsole, AzureConsole
+from moto_fixtures.daemon import LOG_FILE
 from moto_fixtures.sandbox import (
-    LOG_FILE,
     STATE_FILE,
     SandboxInfo,
     load_sandbox,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from botocore.exceptions import ClientError
@@ -104,7 +104,7 @@ def test_disassociate_then_associate_elsewhere(ec2_client: Clients) -> None:
     spokes = isolated(ec2, ["10.1.0.0/16"])
     first, other = new_table(ec2, spokes.tgw), new_table(ec2, spokes.tgw)
     attachment = spokes.attachments[0]
-    pair = {"TransitGatewayAttachmentId": attachment}
+    pair: dict[str, Any] = {"TransitGatewayAttachmentId": attachment}
     ec2.associate_transit_gateway_route_table(TransitGatewayRouteTableId=first, **pair)
 
     gone = ec2.disassociate_transit_gateway_route_table(TransitGatewayRouteTableId=first, **pair)
@@ -127,7 +127,7 @@ def test_a_default_association_can_be_moved_to_a_segment_table(ec2_client: Clien
     ec2 = ec2_client()
     spokes = hub(ec2, ["10.1.0.0/16"])
     segment = new_table(ec2, spokes.tgw)
-    pair = {"TransitGatewayAttachmentId": spokes.attachments[0]}
+    pair: dict[str, Any] = {"TransitGatewayAttachmentId": spokes.attachments[0]}
     assert spokes.default_table is not None
 
     ec2.disassociate_transit_gateway_route_table(
@@ -142,7 +142,7 @@ def test_propagation_into_several_tables_once_each(ec2_client: Clients) -> None:
     ec2 = ec2_client()
     spokes = isolated(ec2, ["10.1.0.0/16"])
     tables = [new_table(ec2, spokes.tgw) for _ in range(2)]
-    pair = {"TransitGatewayAttachmentId": spokes.attachments[0]}
+    pair: dict[str, Any] = {"TransitGatewayAttachmentId": spokes.attachments[0]}
     for table in tables:
         ec2.enable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=table, **pair)
 
@@ -288,7 +288,7 @@ def test_deleting_an_attachment_drops_its_association_and_propagations(
 
     ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=spokes.attachments[0])
 
-    table = {"TransitGatewayRouteTableId": spokes.default_table}
+    table: dict[str, Any] = {"TransitGatewayRouteTableId": spokes.default_table}
     assert ec2.get_transit_gateway_route_table_associations(**table)["Associations"] == []
     propagations = ec2.get_transit_gateway_route_table_propagations(**table)
     assert propagations["TransitGatewayRouteTablePropagations"] == []
@@ -296,12 +296,12 @@ def test_deleting_an_attachment_drops_its_association_and_propagations(
 
 
 @pytest.mark.parametrize("mode", ["enable", "disable"])
-def test_appliance_mode_reads_back(ec2_client: Clients, mode: str) -> None:
+def test_appliance_mode_reads_back(ec2_client: Clients, mode: Literal["enable", "disable"]) -> None:
     # Not a gap in moto 5.2.5: pinned because the inspection VPC attachment relies on it.
     ec2 = ec2_client()
     spokes = isolated(ec2, ["10.100.0.0/16"])
     attachment = spokes.attachments[0]
-    other = "disable" if mode == "enable" else "enable"
+    other: Literal["enable", "disable"] = "disable" if mode == "enable" else "enable"
     ec2.modify_transit_gateway_vpc_attachment(
         TransitGatewayAttachmentId=attachment, Options={"ApplianceModeSupport": other}
     )

@@ -107,7 +107,7 @@ def test_replacing_or_deleting_an_absent_route_answers_not_found(
         "TransitGatewayRouteTableId": table,
         "DestinationCidrBlock": "10.9.0.0/16",
     }
-    call = {
+    call: Callable[[], object] = {
         "replace": lambda: ec2.replace_transit_gateway_route(**where, Blackhole=True),
         "delete": lambda: ec2.delete_transit_gateway_route(**where),
     }[operation]
@@ -163,7 +163,7 @@ def test_propagation_brings_the_vpc_cidrs_and_takes_them_away(
     segment: tuple[EC2Client, Hub, str],
 ) -> None:
     ec2, spokes, table = segment
-    pair = {
+    pair: dict[str, Any] = {
         "TransitGatewayRouteTableId": table,
         "TransitGatewayAttachmentId": spokes.attachments[1],
     }

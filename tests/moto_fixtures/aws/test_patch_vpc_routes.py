@@ -129,9 +129,8 @@ def test_replace_route_keeps_exactly_the_new_target(
     )
     parameter, shown = TARGETS[after]
 
-    ec2.replace_route(
-        RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", **{parameter: world[after]}
-    )  # type: ignore[arg-type]
+    target: dict[str, Any] = {parameter: world[after]}
+    ec2.replace_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", **target)
 
     assert _route(ec2, table, "0.0.0.0/0") == {shown: world[after]}
 

@@ -93,9 +93,9 @@ def test_every_spoke_has_workload_and_transit_subnets_in_three_zones(
 
 
 def test_counts(report: SeedReport) -> None:
-    kinds = (report.vpcs, report.subnets, report.route_tables, report.tgw_attachments)
-    kinds += (report.gwlb_endpoints, report.security_groups, report.prefix_lists)
-    kinds += (report.instances, report.network_interfaces)
+    kinds = [report.vpcs, report.subnets, report.route_tables, report.tgw_attachments]
+    kinds += [report.gwlb_endpoints, report.security_groups, report.prefix_lists]
+    kinds += [report.instances, report.network_interfaces]
     assert len(report.ids) == 1 + sum(len(kind) for kind in kinds)  # names unique across kinds
     assert len(report.vpcs) == 8
     assert len(report.subnets) == 6 * 6 + 2 + 4

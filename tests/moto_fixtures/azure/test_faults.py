@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
+from azure.core.rest import HttpResponse
 from azure.mgmt.network.models import ApplicationSecurityGroup
 
 from moto_fixtures.azure import AzureServer, start_azure_server
@@ -59,7 +60,7 @@ def test_a_faulted_put_answers_the_arm_error_and_changes_nothing(
         code,
     )
     if status == 429:
-        assert caught.value.response is not None
+        assert isinstance(caught.value.response, HttpResponse)
         assert caught.value.response.headers["Retry-After"] == "1"
     assert stored(server) == 0
 

@@ -7,14 +7,20 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.network.models import (
     AddressSpace,
+    ApplicationSecurityGroup,
     NetworkSecurityGroup,
     Route,
+    RoutePropertiesFormat,
     RouteTable,
     SecurityRule,
+    SecurityRulePropertiesFormat,
     Subnet,
+    SubnetPropertiesFormat,
     SubResource,
     VirtualNetwork,
     VirtualNetworkPeering,
+    VirtualNetworkPeeringPropertiesFormat,
+    VirtualNetworkPropertiesFormat,
 )
 
 from moto_fixtures.azure import Faults, seed_azure, start_azure_server
@@ -24,19 +30,29 @@ from tests.moto_fixtures.azure.conftest import RG, client_for
 def test_route_table_and_virtual_appliance_routes(client: NetworkManagementClient) -> None:
     client.route_tables.begin_create_or_update(RG, "rt1", RouteTable(location="eastus")).result()
     route = Route(
-        address_prefix="0.0.0.0/0", next_hop_type="VirtualAppliance", next_hop_ip_address="10.0.1.4"
+        properties=RoutePropertiesFormat(
+            address_prefix="0.0.0.0/0",
+            next_hop_type="VirtualAppliance",
+            next_hop_ip_address="10.0.1.4",
+        )
     )
     assert (
         client.routes.begin_create_or_update(RG, "rt1", "default", route)
         .result()
         .next_hop_ip_address
     )
-    missing = Route(address_prefix="10.0.0.0/8", next_hop_type="VirtualAppliance")
+    missing = Route(
+        properties=RoutePropertiesFormat(
+            address_prefix="10.0.0.0/8", next_hop_type="VirtualAppliance"
+        )
+    )
     with pytest.raises(HttpResponseError) as caught:
         client.routes.begin_create_or_update(RG, "rt1", "bad", missing).result()
     assert caught.value.error is not None
     assert caught.value.error.code == "InvalidRouteNextHop"
-    bad_enum = Route(address_prefix="10.0.0.0/8", next_hop_type="Firewall")
+    bad_enum = Route(
+        properties=RoutePropertiesFormat(address_prefix="10.0.0.0/8", next_hop_type="Firewall")
+    )
     with pytest.raises(HttpResponseError, match="InvalidRequestFormat"):
         client.routes.begin_create_or_update(RG, "rt1", "bad", bad_enum).result()
 
@@ -50,20 +66,29 @@ def test_subnet_associations_and_peerings(client: NetworkManagementClient) -> No
     ).result()
     for name, cidr in (("vnet-a", "10.10.0.0/16"), ("vnet-b", "10.11.0.0/16")):
         vnet = VirtualNetwork(
-            location="eastus", address_space=AddressSpace(address_prefixes=[cidr])
+            location="eastus",
+            properties=VirtualNetworkPropertiesFormat(
+                address_space=AddressSpace(address_prefixes=[cidr])
+            ),
         )
         client.virtual_networks.begin_create_or_update(RG, name, vnet).result()
     subnet = Subnet(
-        address_prefix="10.10.1.0/24",
-        network_security_group=NetworkSecurityGroup(id=nsg.id),
-        route_table=RouteTable(id=rt.id),
+        properties=SubnetPropertiesFormat(
+            address_prefix="10.10.1.0/24",
+            network_security_group=NetworkSecurityGroup(id=nsg.id),
+            route_table=RouteTable(id=rt.id),
+        )
     )
     created = client.subnets.begin_create_or_update(RG, "vnet-a", "s1", subnet).result()
     assert created.network_security_group is not None
     assert created.network_security_group.id == nsg.id
     nsg_after = client.network_security_groups.get(RG, "nsg-sub")
     assert [s.id for s in nsg_after.subnets or []] == [created.id]
-    ghost = Subnet(address_prefix="10.10.2.0/24", route_table=RouteTable(id=str(rt.id) + "x"))
+    ghost = Subnet(
+        properties=SubnetPropertiesFormat(
+            address_prefix="10.10.2.0/24", route_table=RouteTable(id=str(rt.id) + "x")
+        )
+    )
     with pytest.raises(HttpResponseError, match="InvalidResourceReference"):
         client.subnets.begin_create_or_update(RG, "vnet-a", "s2", ghost).result()
     a, b = (client.virtual_networks.get(RG, n) for n in ("vnet-a", "vnet-b"))
@@ -72,13 +97,22 @@ def test_subnet_associations_and_peerings(client: NetworkManagementClient) -> No
         "vnet-a",
         "a-to-b",
         VirtualNetworkPeering(
-            remote_virtual_network=SubResource(id=b.id), allow_forwarded_traffic=True
+            properties=VirtualNetworkPeeringPropertiesFormat(
+                remote_virtual_network=SubResource(id=b.id), allow_forwarded_traffic=True
+            )
         ),
     ).result()
     assert one.peering_state == "Initiated"
     assert one.allow_forwarded_traffic
     client.virtual_network_peerings.begin_create_or_update(
-        RG, "vnet-b", "b-to-a", VirtualNetworkPeering(remote_virtual_network=SubResource(id=a.id))
+        RG,
+        "vnet-b",
+        "b-to-a",
+        VirtualNetworkPeering(
+            properties=VirtualNetworkPeeringPropertiesFormat(
+                remote_virtual_network=SubResource(id=a.id)
+            )
+        ),
     ).result()
     assert client.virtual_network_peerings.get(RG, "vnet-a", "a-to-b").peering_state == "Connected"
 
@@ -92,7 +126,11 @@ def test_async_operation_polling_and_concurrent_write_conflict() -> None:
             RG, "slow", NetworkSecurityGroup(location="eastus")
         )
         assert client.network_security_groups.get(RG, "slow").provisioning_state == "Updating"
-        rule = SecurityRule(protocol="Tcp", access="Allow", direction="Inbound", priority=100)
+        rule = SecurityRule(
+            properties=SecurityRulePropertiesFormat(
+                protocol="Tcp", access="Allow", direction="Inbound", priority=100
+            )
+        )
         with pytest.raises(HttpResponseError) as caught:
             client.security_rules.begin_create_or_update(RG, "slow", "r", rule)
         assert caught.value.status_code == 429
@@ -113,7 +151,7 @@ def test_throttling_is_retried_by_the_sdk() -> None:
         client = client_for(server, retry_total=10)
         for index in range(5):
             client.application_security_groups.begin_create_or_update(
-                RG, f"asg{index}", {"location": "eastus"}
+                RG, f"asg{index}", ApplicationSecurityGroup(location="eastus")
             ).result()
         statuses = [c["status"] for c in server.control.calls()]
         assert 429 in statuses

@@ -14,8 +14,12 @@ from azure.mgmt.network.models import (
     ApplicationSecurityGroup,
     NetworkInterface,
     NetworkInterfaceIPConfiguration,
+    NetworkInterfaceIPConfigurationPropertiesFormat,
+    NetworkInterfacePropertiesFormat,
     Subnet,
+    SubnetPropertiesFormat,
     VirtualNetwork,
+    VirtualNetworkPropertiesFormat,
 )
 
 from moto_fixtures.azure import AzureServer, seed_azure, start_azure_server
@@ -39,15 +43,20 @@ def _nic(
 ) -> NetworkInterfaceIPConfiguration:
     return NetworkInterfaceIPConfiguration(
         name=name,
-        subnet=Subnet(id=subnet_id),
-        private_ip_address=address,
-        private_ip_allocation_method="Static" if address else "Dynamic",
-        application_security_groups=[ApplicationSecurityGroup(id=a) for a in asgs],
+        properties=NetworkInterfaceIPConfigurationPropertiesFormat(
+            subnet=Subnet(id=subnet_id),
+            private_ip_address=address,
+            private_ip_allocation_method="Static" if address else "Dynamic",
+            application_security_groups=[ApplicationSecurityGroup(id=a) for a in asgs],
+        ),
     )
 
 
 def _put(client: NetworkManagementClient, name: str, *configs: Any) -> NetworkInterface:
-    nic = NetworkInterface(location="eastus", ip_configurations=list(configs))
+    nic = NetworkInterface(
+        location="eastus",
+        properties=NetworkInterfacePropertiesFormat(ip_configurations=list(configs)),
+    )
     return client.network_interfaces.begin_create_or_update(RG, name, nic).result()
 
 
@@ -65,8 +74,8 @@ def _code(caught: pytest.ExceptionInfo[HttpResponseError]) -> str:
 
 def test_lists_page_through_next_link_per_group_and_subscription(seeded: Seeded) -> None:
     server, report, client = seeded
-    per_group = [n.name for n in client.network_interfaces.list(RG)]
-    everywhere = [n.name for n in client.network_interfaces.list_all()]
+    per_group = [str(n.name) for n in client.network_interfaces.list(RG)]
+    everywhere = [str(n.name) for n in client.network_interfaces.list_all()]
     assert sorted(per_group) == sorted(everywhere) == sorted([*WORKLOADS, "nic-nva-1", "nic-nva-2"])
     pages = [c for c in server.control.calls() if "networkInterfaces" in c["path"]]
     assert len(pages) == 2 * 3  # eight NICs, three a page, for each of the two lists
@@ -161,12 +170,21 @@ def test_a_nic_write_is_a_long_running_operation() -> None:
         client = client_for(server)
         vnet = VirtualNetwork(
             location="eastus",
-            address_space=AddressSpace(address_prefixes=["10.9.0.0/16"]),
-            subnets=[Subnet(name="s", address_prefix="10.9.1.0/24")],
+            properties=VirtualNetworkPropertiesFormat(
+                address_space=AddressSpace(address_prefixes=["10.9.0.0/16"]),
+                subnets=[
+                    Subnet(
+                        name="s", properties=SubnetPropertiesFormat(address_prefix="10.9.1.0/24")
+                    )
+                ],
+            ),
         )
         made = client.virtual_networks.begin_create_or_update(RG, "v", vnet).result()
         subnet = (made.subnets or [])[0].id
-        nic = NetworkInterface(location="eastus", ip_configurations=[_nic(str(subnet))])
+        nic = NetworkInterface(
+            location="eastus",
+            properties=NetworkInterfacePropertiesFormat(ip_configurations=[_nic(str(subnet))]),
+        )
         poller = client.network_interfaces.begin_create_or_update(RG, "nic-slow", nic)
         assert client.network_interfaces.get(RG, "nic-slow").provisioning_state == "Updating"
         assert poller.result().provisioning_state == "Succeeded"

@@ -6,7 +6,12 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network import NetworkManagementClient
-from azure.mgmt.network.models import ApplicationSecurityGroup, NetworkSecurityGroup, SecurityRule
+from azure.mgmt.network.models import (
+    ApplicationSecurityGroup,
+    NetworkSecurityGroup,
+    NetworkSecurityGroupPropertiesFormat,
+    SecurityRule,
+)
 
 from tests.moto_fixtures.azure.conftest import RG
 
@@ -28,7 +33,10 @@ def _rule(priority: int = 100, direction: str = "Inbound", **extra: Any) -> Secu
 
 def _nsg(client: NetworkManagementClient, *rules: SecurityRule) -> str:
     name = f"nsg-{uuid.uuid4().hex[:8]}"
-    group = NetworkSecurityGroup(location="eastus", security_rules=list(rules))
+    group = NetworkSecurityGroup(
+        location="eastus",
+        properties=NetworkSecurityGroupPropertiesFormat(security_rules=list(rules)),
+    )
     client.network_security_groups.begin_create_or_update(RG, name, group).result()
     return name
 
@@ -129,7 +137,11 @@ def test_a_rule_names_at_most_ten_asgs_per_side(
         ).result()
         for i in range(count)
     ]
-    rule = _rule(**{f"{side}_address_prefix": None, f"{side}_application_security_groups": asgs})
+    sides: dict[str, Any] = {
+        f"{side}_address_prefix": None,
+        f"{side}_application_security_groups": asgs,
+    }
+    rule = _rule(**sides)
     name = _nsg(client)
     if not refused:
         client.security_rules.begin_create_or_update(RG, name, "r", rule).result()
