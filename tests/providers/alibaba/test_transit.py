@@ -380,13 +380,13 @@ def test_switching_inspect_touches_only_that_pair_and_adds_before_it_removes(
     for ch in p.changes:
         res = ch.resource
         if res.kind == "hub_route":
-            assert web_or_app(res.destination), ch.key  # type: ignore[union-attr]
+            assert web_or_app(res.destination), ch.key
         elif res.kind == "hub_propagation":
-            assert res.attachment in web_app, ch.key  # type: ignore[union-attr]
+            assert res.attachment in web_app, ch.key
         elif res.kind == "network_route":
             # the security VPC's tables learn web and app CIDRs
-            assert res.network == report.vpcs["security"], ch.key  # type: ignore[union-attr]
-            assert web_or_app(res.destination), ch.key  # type: ignore[union-attr]
+            assert res.network == report.vpcs["security"], ch.key
+            assert web_or_app(res.destination), ch.key
         else:
             raise AssertionError(f"unexpected change {ch.action} {ch.key}")
     adds = [ch for ch in p.changes if ch.action is Action.CREATE]

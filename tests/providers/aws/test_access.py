@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +16,9 @@ from click.testing import CliRunner
 from moto_fixtures.aws import landing_zone as lz
 from orchestrator.cli import main
 from tests.providers.aws.cloud import ec2_for, writes
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.type_defs import NetworkInterfaceTypeDef
 
 POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml")
 pytestmark = pytest.mark.sandbox
@@ -34,12 +37,12 @@ def _findings(sandbox_dir: Path, *flags: str) -> tuple[int, list[dict[str, Any]]
     return result.exit_code, found
 
 
-def _eni(sandbox_dir: Path, name: str) -> dict[str, Any]:
+def _eni(sandbox_dir: Path, name: str) -> NetworkInterfaceTypeDef:
     ec2 = ec2_for(sandbox_dir)
     enis = ec2.describe_network_interfaces()["NetworkInterfaces"]
     instance = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": [name]}])
     wanted = instance["Reservations"][0]["Instances"][0]["InstanceId"]
-    eni: dict[str, Any] = next(
+    eni: NetworkInterfaceTypeDef = next(
         e for e in enis if e.get("Attachment", {}).get("InstanceId") == wanted
     )
     return eni

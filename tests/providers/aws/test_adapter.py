@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from moto_fixtures.aws import console
 from orchestrator.apply import apply_plan
@@ -194,7 +194,7 @@ def _fail(code: str, status: int) -> Any:
     ).encode()
 
     def handler(request: Any, **_: Any) -> AWSResponse:
-        return AWSResponse(request.url, status, {}, _Raw(body))
+        return AWSResponse(request.url, status, HTTPHeaders(), _Raw(body))
 
     return handler
 

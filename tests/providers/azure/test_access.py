@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network.models import NetworkInterface, NetworkSecurityGroup
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from moto_fixtures.azure.seed_workloads import LEGACY_ASG, PERMISSIVE_NIC, PERMISSIVE_NSG
@@ -50,7 +51,9 @@ def _rule(name: str, access: str, priority: int) -> dict[str, Any]:
 def _set_rules(client: NetworkManagementClient, *rules: dict[str, Any]) -> None:
     nsg = client.network_security_groups.get(RG, PERMISSIVE_NSG).as_dict()
     body = {"location": nsg["location"], "properties": {"securityRules": list(rules)}}
-    client.network_security_groups.begin_create_or_update(RG, PERMISSIVE_NSG, body).result()
+    client.network_security_groups.begin_create_or_update(
+        RG, PERMISSIVE_NSG, NetworkSecurityGroup(body)
+    ).result()
 
 
 def test_the_hand_made_nic_nsg_is_named_above_a_deny_and_removing_it_clears_it(
@@ -74,7 +77,9 @@ def test_the_hand_made_nic_nsg_is_named_above_a_deny_and_removing_it_clears_it(
     assert f"{PERMISSIVE_NSG} rule deny-pg: denies tcp/5432" in found[0].problem
     nic = client.network_interfaces.get(RG, PERMISSIVE_NIC).as_dict()
     nic["properties"].pop("networkSecurityGroup")
-    client.network_interfaces.begin_create_or_update(RG, PERMISSIVE_NIC, nic).result()
+    client.network_interfaces.begin_create_or_update(
+        RG, PERMISSIVE_NIC, NetworkInterface(nic)
+    ).result()
     assert [v for v in _found(server) if PERMISSIVE_NSG in v.problem] == []
 
 

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import pytest
+from azure.mgmt.network.models import SecurityRule, Subnet
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -78,8 +79,8 @@ def test_apply_then_plan_is_empty_under_throttling(server: AzureServer, seeded: 
     client = console(server)
     client.subnets.begin_create_or_update(
         RG, "vnet-app", "snet-app-2",
-        {"properties": {"addressPrefix": "10.2.2.0/24",
-                        "routeTable": {"id": seeded.route_tables["rt-app"]}}},
+        Subnet({"properties": {"addressPrefix": "10.2.2.0/24",
+                               "routeTable": {"id": seeded.route_tables["rt-app"]}}}),
     ).result()  # fmt: skip
     before = unowned_snapshot(client)
     server.control.set_faults(THROTTLED)
@@ -116,7 +117,9 @@ def test_console_edits_show_as_drift_and_are_restored(
     rogue = {"properties": {"protocol": "Tcp", "access": "Allow", "direction": "Inbound",
              "priority": 200, "sourceAddressPrefix": "*", "sourcePortRange": "*",
              "destinationAddressPrefix": "*", "destinationPortRange": "22"}}  # fmt: skip
-    client.security_rules.begin_create_or_update(RG, APP_NSG, "allow-ssh", rogue).result()
+    client.security_rules.begin_create_or_update(
+        RG, APP_NSG, "allow-ssh", SecurityRule(rogue)
+    ).result()
     plan = _plan(_policy(), adapter)
     shown = {(c.action, c.key.rsplit("/", 3)[-2] + "/" + c.key.rsplit("/", 1)[-1], c.drift)
              for c in plan.changes if c.resource.kind == "flow_rule"}  # fmt: skip
@@ -148,7 +151,7 @@ def test_an_edited_rule_and_a_deleted_deny_rule_are_restored(
     edited = client.security_rules.get(RG, APP_NSG, "eastwest-in-app-any").as_dict()
     edited["properties"]["sourceAddressPrefixes"] = ["0.0.0.0/0"]
     client.security_rules.begin_create_or_update(
-        RG, APP_NSG, "eastwest-in-app-any", edited
+        RG, APP_NSG, "eastwest-in-app-any", SecurityRule(edited)
     ).result()
     plan = _plan(_policy(), adapter)
     actions = {(c.action, c.resource.kind) for c in plan.changes}
@@ -174,7 +177,7 @@ def test_a_segment_whose_only_rule_was_edited_is_rewritten(
     edited = client.security_rules.get(RG, APP_NSG, "eastwest-in-onprem-tcp-443").as_dict()
     edited["properties"]["sourceAddressPrefixes"] = ["0.0.0.0/0"]
     client.security_rules.begin_create_or_update(
-        RG, APP_NSG, "eastwest-in-onprem-tcp-443", edited
+        RG, APP_NSG, "eastwest-in-onprem-tcp-443", SecurityRule(edited)
     ).result()
     plan = _plan(_policy(), adapter)
     assert [(c.action, c.resource.kind) for c in plan.changes] == [(Action.UPDATE, "address_set")]
@@ -243,7 +246,9 @@ def test_a_member_subnet_with_someone_elses_nsg_is_a_conflict_found_at_plan_time
         assert any("fwgroup/web@vnet-web and 3 more left out" in w for w in warnings)
         report = apply_plan(plan, lambda _: adapter)
         assert report.ok, [r.message for _, r in report.results if not r.ok]
-    assert not [n for n in client.network_security_groups.list(RG) if n.name.startswith("eastwest")]
+    assert not [
+        n for n in client.network_security_groups.list(RG) if str(n.name).startswith("eastwest")
+    ]
     assert unowned_snapshot(client) == before
     assert [client.subnets.get(RG, f"vnet-{s}", f"snet-{s}").as_dict() for s in CIDRS] == (
         subnets_before
@@ -259,13 +264,13 @@ def test_a_conflict_on_an_existing_group_is_no_phantom_update(
     client = console(server)
     subnet = client.subnets.get(RG, "vnet-web", "snet-web").as_dict()
     theirs = subnet["properties"].pop("networkSecurityGroup")
-    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web", subnet).result()
+    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web", Subnet(subnet)).result()
     adapter = adapter_for(server, "acme")
     p = _by_tags("web")
     _apply(p, adapter)
     subnet = client.subnets.get(RG, "vnet-web", "snet-web").as_dict()
     subnet["properties"]["networkSecurityGroup"] = theirs
-    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web", subnet).result()
+    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web", Subnet(subnet)).result()
 
     assert not _plan(p, adapter).has_changes
     [said] = _errors(p, adapter)
@@ -277,7 +282,7 @@ def test_a_conflict_on_an_existing_group_is_no_phantom_update(
     # A repairable problem beside it is still shown and repaired; apply names the held subnet.
     free = client.subnets.get(RG, "vnet-web", "snet-web-2").as_dict()
     free["properties"].pop("networkSecurityGroup")
-    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web-2", free).result()
+    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web-2", Subnet(free)).result()
     plan = _plan(p, adapter)
     [change] = plan.changes
     assert change.action is Action.UPDATE

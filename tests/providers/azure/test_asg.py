@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
+from azure.mgmt.network.models import NetworkInterface
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -118,7 +119,7 @@ def test_a_hand_edit_shows_in_the_plan_and_apply_puts_it_back(
     for config in body["properties"]["ipConfigurations"]:
         refs = config["properties"]["applicationSecurityGroups"]
         config["properties"]["applicationSecurityGroups"] = [r for r in refs if OURS not in r["id"]]
-    client.network_interfaces.begin_create_or_update(RG, NIC, body).result()
+    client.network_interfaces.begin_create_or_update(RG, NIC, NetworkInterface(body)).result()
     if edit == "delete":
         client.application_security_groups.begin_delete(RG, OURS).result()
         with pytest.raises(ResourceNotFoundError):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
+from azure.mgmt.network.models import NetworkInterface, VirtualNetwork
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -34,13 +35,17 @@ def shared_vnet(server: AzureServer, seeded: SeedReport) -> None:
     ]
     body = {"location": "eastus", "properties": {
         "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]}, "subnets": subnets}}  # fmt: skip
-    vnet = client.virtual_networks.begin_create_or_update(RG, "vnet-shared", body).result()
+    vnet = client.virtual_networks.begin_create_or_update(
+        RG, "vnet-shared", VirtualNetwork(body)
+    ).result()
     ids = {s.name: s.id for s in vnet.subnets or []}
     for side in ("front", "back"):
         config = {"subnet": {"id": ids[f"snet-{side}"]}, "primary": True}
         nic = {"location": "eastus", "properties": {
             "ipConfigurations": [{"name": "ipconfig1", "properties": config}]}}  # fmt: skip
-        client.network_interfaces.begin_create_or_update(RG, f"nic-{side}", nic).result()
+        client.network_interfaces.begin_create_or_update(
+            RG, f"nic-{side}", NetworkInterface(nic)
+        ).result()
 
 
 def _policy(*, asg: tuple[bool, bool] = (True, True)) -> Policy:
@@ -103,7 +108,9 @@ def test_a_nic_out_of_its_asg_is_blocked_in_the_access_check_until_apply_puts_it
     _apply(_policy(), adapter)
     body = client.network_interfaces.get(RG, "nic-front").as_dict()
     body["properties"]["ipConfigurations"][0]["properties"]["applicationSecurityGroups"] = []
-    client.network_interfaces.begin_create_or_update(RG, "nic-front", body).result()
+    client.network_interfaces.begin_create_or_update(
+        RG, "nic-front", NetworkInterface(body)
+    ).result()
     plan = _plan(_policy(), adapter)
     assert [c.key.rsplit("/", 1)[-1] for c in plan.changes] == ["front@vnet-shared"]
     assert [(f.source, f.destination, f.finding) for f in plan.access.findings] == [

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from azure.mgmt.network.models import Subnet
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -123,7 +124,7 @@ def test_switching_modes_is_a_policy_change_and_a_lost_association_is_drift(
     client = console(server)
     subnet = client.subnets.get(RG, "vnet-web", "snet-web-2").as_dict()
     del subnet["properties"]["networkSecurityGroup"]
-    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web-2", subnet).result()
+    client.subnets.begin_create_or_update(RG, "vnet-web", "snet-web-2", Subnet(subnet)).result()
     plan, _ = _plan(_policy("exclusive"), adapter)
     [change] = plan.changes
     assert change.drift

@@ -4,6 +4,10 @@ recreated as drift (its record lives on the VNet)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from azure.mgmt.network.models import SecurityRule, Subnet
+
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
 from orchestrator.model.policy import Policy
@@ -20,7 +24,7 @@ SSH = {"properties": {"protocol": "Tcp", "access": "Allow", "direction": "Inboun
 
 
 def _policy(*ports: str, db: bool = True) -> Policy:
-    segments = [
+    segments: list[dict[str, Any]] = [
         {"name": "app", "members": [member("vnet-app", "snet-app-2")]},
         {"name": "onprem", "cidrs": ["172.16.0.0/12"]},
     ]
@@ -57,7 +61,9 @@ def test_a_rogue_rule_in_an_nsg_whose_policy_also_changed_is_still_drift(
 ) -> None:
     adapter = adapter_for(server, "acme")
     _apply(_policy(), adapter)
-    console(server).security_rules.begin_create_or_update(RG, APP_NSG, "allow-ssh", SSH).result()
+    console(server).security_rules.begin_create_or_update(
+        RG, APP_NSG, "allow-ssh", SecurityRule(SSH)
+    ).result()
     plan = _plan(_policy("tcp/80"), adapter)
     assert _shown(plan) == {
         ("-", "app@vnet-app/ingress/tcp:22/ref:allow-ssh", True),
@@ -78,7 +84,7 @@ def test_an_nsg_deleted_in_the_console_is_recreated_as_drift(
     # The console way: take the NSG off its subnet (ARM refuses to delete one in use), delete it.
     subnet = client.subnets.get(RG, "vnet-app", "snet-app-2").as_dict()
     del subnet["properties"]["networkSecurityGroup"]
-    client.subnets.begin_create_or_update(RG, "vnet-app", "snet-app-2", subnet).result()
+    client.subnets.begin_create_or_update(RG, "vnet-app", "snet-app-2", Subnet(subnet)).result()
     client.network_security_groups.begin_delete(RG, APP_NSG).result()
 
     shown = _shown(_plan(_policy(), adapter))

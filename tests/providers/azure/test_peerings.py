@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network.models import Subnet, VirtualNetwork, VirtualNetworkPeering
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -89,11 +90,12 @@ def _violations(p: Policy, adapter: AzureAdapter) -> list[str]:
 
 def _peerings(client: NetworkManagementClient, vnet: str) -> dict[str, dict[str, Any]]:
     return {
-        p.name: p.as_dict()["properties"] for p in client.virtual_network_peerings.list(RG, vnet)
+        str(p.name): p.as_dict()["properties"]
+        for p in client.virtual_network_peerings.list(RG, vnet)
     }
 
 
-def _unowned_peerings(client: NetworkManagementClient) -> dict[str, Any]:
+def _unowned_peerings(client: NetworkManagementClient) -> dict[tuple[str | None, str], Any]:
     return {
         (v.name, name): body
         for v in client.virtual_networks.list(RG)
@@ -120,12 +122,12 @@ def landing(server: AzureServer, seeded: SeedReport) -> SeedReport:
         subnet = client.subnets.get(RG, f"vnet-{segment}", f"snet-{segment}").as_dict()
         subnet["properties"].pop("networkSecurityGroup")
         client.subnets.begin_create_or_update(
-            RG, f"vnet-{segment}", f"snet-{segment}", subnet
+            RG, f"vnet-{segment}", f"snet-{segment}", Subnet(subnet)
         ).result()
     subnets = [{"name": "snet-batch", "properties": {"addressPrefix": "10.5.1.0/24"}}]
     space = {"addressPrefixes": ["10.5.0.0/16"]}
     batch = {"location": REGION, "properties": {"addressSpace": space, "subnets": subnets}}
-    client.virtual_networks.begin_create_or_update(RG, "vnet-batch", batch).result()
+    client.virtual_networks.begin_create_or_update(RG, "vnet-batch", VirtualNetwork(batch)).result()
     server.control.clear()
     return seeded
 
@@ -196,7 +198,7 @@ def test_an_unowned_peering_between_the_same_vnets_is_left_alone(
     mine = {"properties": {"remoteVirtualNetwork": {"id": hub_id},
                            "allowForwardedTraffic": False}}  # fmt: skip
     client.virtual_network_peerings.begin_create_or_update(
-        RG, "vnet-batch", "batch-to-hub", mine
+        RG, "vnet-batch", "batch-to-hub", VirtualNetworkPeering(mine)
     ).result()
     before = _unowned_peerings(client)
     server.control.set_faults(THROTTLED)
@@ -267,4 +269,9 @@ def test_owned_peerings_are_read_by_name_and_others_are_conflicts() -> None:
 
 def test_the_compiler_and_the_adapter_agree_on_peering_names() -> None:
     for remote in ("vnet-hub", "v" * 90):
-        assert hub_spoke.peering_name("acme", remote) == pr.peering_name("acme", remote)
+        remote_id = {"id": f"/x/virtualNetworks/{remote}"}
+        named = {
+            "name": hub_spoke.peering_name("acme", remote),
+            "properties": {"remoteVirtualNetwork": remote_id},
+        }
+        assert pr.is_owned(named, "acme")

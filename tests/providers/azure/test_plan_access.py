@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from azure.mgmt.network.models import NetworkSecurityGroup
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -52,7 +53,9 @@ def _set(server: AzureServer, nsg_name: str, add: Any = None, drop: str = "") ->
     rules = [{"name": r["name"], "properties": r["properties"]}
              for r in nsg["properties"]["securityRules"] if r["name"] != drop]  # fmt: skip
     body = {"location": nsg["location"], "properties": {"securityRules": rules + [add] * bool(add)}}
-    client.network_security_groups.begin_create_or_update(RG, nsg_name, body).result()
+    client.network_security_groups.begin_create_or_update(
+        RG, nsg_name, NetworkSecurityGroup(body)
+    ).result()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from azure.mgmt.network.models import Subnet
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.pipeline import AdapterFor
@@ -75,7 +76,7 @@ def test_an_nsg_deleted_in_the_console_is_counted_as_drift_in_history_and_metric
     nsg = "eastwest-acme-app-vnet-app"
     subnet = client.subnets.get(RG, "vnet-app", "snet-app-2").as_dict()
     del subnet["properties"]["networkSecurityGroup"]
-    client.subnets.begin_create_or_update(RG, "vnet-app", "snet-app-2", subnet).result()
+    client.subnets.begin_create_or_update(RG, "vnet-app", "snet-app-2", Subnet(subnet)).result()
     client.network_security_groups.begin_delete(RG, nsg).result()
 
     result = reconcile_once(PARTITION, source, adapters, Tick(Mode.AUDIT))

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network.models import Route, Subnet
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -134,7 +135,7 @@ def routed(server: AzureServer, seeded: SeedReport) -> SeedReport:
         subnet = client.subnets.get(RG, f"vnet-{segment}", f"snet-{segment}").as_dict()
         subnet["properties"].pop("networkSecurityGroup")
         client.subnets.begin_create_or_update(
-            RG, f"vnet-{segment}", f"snet-{segment}", subnet
+            RG, f"vnet-{segment}", f"snet-{segment}", Subnet(subnet)
         ).result()
     server.control.clear()
     return seeded
@@ -194,7 +195,7 @@ def test_a_deleted_route_and_a_changed_next_hop_are_drift_and_restored(
     edited = {"addressPrefix": "10.1.0.0/16", "nextHopType": "VirtualAppliance",
               "nextHopIpAddress": "10.0.1.4"}  # fmt: skip
     client.routes.begin_create_or_update(
-        RG, "rt-app", "eastwest-acme-10.1.0.0_16", {"properties": edited}
+        RG, "rt-app", "eastwest-acme-10.1.0.0_16", Route({"properties": edited})
     ).result()
     assert _violations(_paths(_policy(), applied))  # web → app has no way now
 
@@ -215,7 +216,7 @@ def test_a_subnet_that_lost_eastwests_table_gets_it_back(
     client = console(server)
     subnet = client.subnets.get(RG, "vnet-db", "snet-db-2").as_dict()
     subnet["properties"].pop("routeTable")
-    client.subnets.begin_create_or_update(RG, "vnet-db", "snet-db-2", subnet).result()
+    client.subnets.begin_create_or_update(RG, "vnet-db", "snet-db-2", Subnet(subnet)).result()
     plan = _plan(_policy(), applied)
     assert {c.action for c in plan.changes} == {Action.UPDATE}
     assert {c.key.split("/rtb/")[1].split("/")[0] for c in plan.changes} == {
@@ -232,7 +233,9 @@ def test_an_unowned_route_on_a_wanted_destination_is_a_conflict_left_alone(
 ) -> None:
     client = console(server)
     theirs = {"addressPrefix": "10.2.0.0/16", "nextHopType": "Internet"}
-    client.routes.begin_create_or_update(RG, "rt-db", "to-app", {"properties": theirs}).result()
+    client.routes.begin_create_or_update(
+        RG, "rt-db", "to-app", Route({"properties": theirs})
+    ).result()
     adapter = adapter_for(server, "acme")
     result = plan_policy(_policy(), lambda _: adapter, lambda _: None)
     assert result.plan is not None
@@ -290,7 +293,7 @@ def test_dropping_a_rule_touches_only_that_pairs_routes(
 def test_an_unhealthy_appliance_moves_every_route_to_the_healthy_one(
     applied: AzureAdapter,
 ) -> None:
-    two = [{"zone": "1", "next_hop": "10.0.1.4", "healthy": False},
+    two: list[dict[str, Any]] = [{"zone": "1", "next_hop": "10.0.1.4", "healthy": False},
            {"zone": "2", "next_hop": "10.0.1.5"}]  # fmt: skip
     plan = _plan(_policy(firewalls_=two), applied)
     targets = {c.after.target for c in plan.changes if isinstance(c.after, NetworkRoute)}
@@ -312,7 +315,7 @@ def test_dropping_the_hub_removes_every_route_and_eastwests_tables(
     assert all(isinstance(c.resource, NetworkRoute) for c in plan.changes)
     _apply(_policy(hubbed=False), adapter)
     assert not _plan(_policy(hubbed=False), adapter).has_changes
-    tables = {t.name: t.as_dict() for t in client.route_tables.list(RG)}
+    tables = {str(t.name): t.as_dict() for t in client.route_tables.list(RG)}
     assert sorted(tables) == ["rt-app", "rt-db", "rt-web"]  # eastwest's own are gone
     assert all("eastwest:routes-digest:acme" not in (t.get("tags") or {}) for t in tables.values())
     assert _unowned(client) == before

@@ -147,9 +147,8 @@ def test_routes_are_observed_with_the_network_that_uses_their_table() -> None:
 
 @pytest.mark.parametrize("network", ["vnet-web", "v" * 100], ids=["short", "cut-to-80"])
 def test_the_adapter_names_eastwests_table_as_the_compiler_does(network: str) -> None:
-    assert trr.owned_table_name("acme", "web", network) == hub_spoke.owned_table_name(
-        "acme", "web", network
-    )
+    name = hub_spoke.owned_table_name("acme", "web", network)
+    assert trr.owned_table_segment(name, "acme", network, {"web": (), "app": ()}) == "web"
 
 
 def test_eastwests_table_serves_only_its_segments_subnets_without_a_table() -> None:
@@ -161,7 +160,7 @@ def test_eastwests_table_serves_only_its_segments_subnets_without_a_table() -> N
     vnet = _vnet("app", "10.2.0.0/16", subnets, [])
     # An address-only segment covering everything must not pull subnet a in.
     known = {"app": ("10.2.2.0/24", "10.2.3.0/24"), "onprem": ("10.0.0.0/8",)}
-    name = trr.owned_table_name("t", "app", "app")
+    name = hub_spoke.owned_table_name("t", "app", "app")
     segment = trr.owned_table_segment(name, "t", "app", known)
     assert segment == "app"
     assert [s["name"] for s in trr.unserved_members(vnet, known[segment])] == ["b"]

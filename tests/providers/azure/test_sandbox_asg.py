@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from azure.mgmt.network.models import NetworkInterface
 from click.testing import CliRunner
 
 from moto_fixtures.consoles import AlibabaConsole, AzureConsole
@@ -64,7 +65,7 @@ def _new_nic(azure: AzureConsole) -> None:
         ]},
     }  # fmt: skip
     azure.network.network_interfaces.begin_create_or_update(
-        azure.group, "nic-vm-web-3", body
+        azure.group, "nic-vm-web-3", NetworkInterface(body)
     ).result()
 
 

@@ -41,7 +41,9 @@ class _Answer(requests.adapters.BaseAdapter):
         super().__init__()
         self.urls: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.urls.append(str(request.url))
         body = json.dumps({"value": []}).encode()
         headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from azure.mgmt.network.models import Subnet
 
 from moto_fixtures.azure import AzureServer, SeedReport
 from orchestrator.apply import apply_plan
@@ -254,7 +255,7 @@ def test_an_nsg_that_guards_a_non_member_is_not_shared(
     client = console(server)
     other = client.subnets.get(RG, "vnet-app", "snet-app-2").as_dict()
     other["properties"]["networkSecurityGroup"] = {"id": seeded.nsgs["nsg-web"]}
-    client.subnets.begin_create_or_update(RG, "vnet-app", "snet-app-2", other).result()
+    client.subnets.begin_create_or_update(RG, "vnet-app", "snet-app-2", Subnet(other)).result()
     plan, warnings = _plan(_spokes("web"), _sharing(server))
     assert not plan.has_changes
     [said] = [w for w in warnings if "nsg-web" in w]

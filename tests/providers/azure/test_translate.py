@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError
-from azure.core.pipeline.transport import HttpResponse
-from azure.core.rest import HttpRequest
+from azure.core.pipeline.transport import HttpRequest, HttpResponse
 
 from orchestrator.errors import PermanentError, TemporaryError
-from orchestrator.state import FlowRule, Scope
+from orchestrator.state import FirewallGroup, FlowRule, ObservedScope, Scope
 from providers.azure import translate as tr
 from providers.azure import translate_nsg as trn
 from providers.azure.errors import translate
@@ -158,8 +157,14 @@ def test_consensus_outvotes_one_edited_rule() -> None:
     assert trn.consensus([_nsg(WELL_FORMED, odd, third)]) == {"onprem": ("172.16.0.0/12",)}
 
 
+def _description(observed: ObservedScope) -> str:
+    group = observed.resources[GROUP]
+    assert isinstance(group, FirewallGroup)
+    return group.description
+
+
 def test_observation_reports_unassociated_member_subnets() -> None:
-    vnet = {"name": "vnet-app", "properties": {"subnets": [
+    vnet: dict[str, Any] = {"name": "vnet-app", "properties": {"subnets": [
         {"name": "snet-app-2", "id": "/x/virtualNetworks/vnet-app/subnets/snet-app-2",
          "properties": {"addressPrefix": "10.2.2.0/24"}},
         {"name": "snet-other", "id": "/x/virtualNetworks/vnet-app/subnets/snet-other",
@@ -168,11 +173,11 @@ def test_observation_reports_unassociated_member_subnets() -> None:
                 sourceAddressPrefixes=["10.2.2.0/24"], description="set:app")  # fmt: skip
     nsg = _nsg(app, _deny("Inbound"), _deny("Outbound"))
     observed = observe_nsgs(SCOPE, "acme", [nsg], {"vnet-app": vnet})
-    assert "[subnet snet-app-2 is not associated]" in observed.resources[GROUP].description
+    assert "[subnet snet-app-2 is not associated]" in _description(observed)
     associated = _nsg(app, _deny("Inbound"), _deny("Outbound"), subnets=("snet-app-2",))
     vnet["properties"]["subnets"][0]["properties"]["networkSecurityGroup"] = {"id": NSG_ID}
     clean = observe_nsgs(SCOPE, "acme", [associated], {"vnet-app": vnet})
-    assert clean.resources[GROUP].description == "eastwest: segment app of policy acme"
+    assert _description(clean) == "eastwest: segment app of policy acme"
     assert clean.applied == {}
 
 
@@ -190,7 +195,7 @@ def test_a_member_holding_someone_elses_nsg_is_no_repairable_problem() -> None:
                 sourceAddressPrefixes=["10.2.0.0/16"], description="set:app")  # fmt: skip
     nsg = _nsg(app, _deny("Inbound"), _deny("Outbound"), subnets=("snet-app-2",))
     observed = observe_nsgs(SCOPE, "acme", [nsg], {"vnet-app": vnet})
-    assert observed.resources[GROUP].description == "eastwest: segment app of policy acme"
+    assert _description(observed) == "eastwest: segment app of policy acme"
 
 
 def test_ownership_needs_policy_key_and_region() -> None:

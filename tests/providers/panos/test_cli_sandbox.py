@@ -39,7 +39,7 @@ def run(directory: Path, *args: str) -> tuple[int, str, str]:
 def _rules(directory: Path, label: str) -> list[SecurityRule]:
     entry = load_sandbox(directory)["panos"]["firewalls"][label]
     fw = Firewall(entry["hostname"], entry["username"], entry["password"], port=entry["port"])
-    return SecurityRule.refreshall(fw.add(Rulebase()), running_config=True)
+    return list(SecurityRule.refreshall(fw.add(Rulebase()), running_config=True))
 
 
 def test_plan_apply_plan_on_both_hub_firewalls(sandbox_dir: Path, tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def _azure_hops(state: dict[str, Any]) -> set[str]:
     return {
         route.next_hop_ip_address
         for table in console.network.route_tables.list(console.group)
-        if table.name.startswith("eastwest-sandbox-")
+        if str(table.name).startswith("eastwest-sandbox-")
         for route in table.routes or ()
         if route.next_hop_type == "VirtualAppliance"
     }

@@ -40,7 +40,7 @@ def reader(server: PanosServer) -> Firewall:
 
 def running_rules(server: PanosServer) -> list[SecurityRule]:
     rulebase = reader(server).add(Rulebase())
-    return SecurityRule.refreshall(rulebase, running_config=True)
+    return list(SecurityRule.refreshall(rulebase, running_config=True))
 
 
 def test_apply_writes_exactly_the_expected_rulebase(
