@@ -10,13 +10,13 @@ import math
 
 from tests.benchmarks.interfaces import (
     Counted,
-    adapter_for,
     add_interfaces,
     apply,
     estate,
     in_scope,
     make_plan,
 )
+from tests.providers.alibaba.conftest import adapter_for
 
 INTERFACES = 1000
 WRITES = ("ModifyNetworkInterfaceAttribute", "JoinSecurityGroup", "LeaveSecurityGroup")

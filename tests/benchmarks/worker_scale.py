@@ -52,7 +52,7 @@ def run_one_worker(url: str, policy: Path, sandbox_file: Path) -> None:
 
 def _sql(url: str, query: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(url, autocommit=True) as db:
-        cursor = db.execute(query)  # type: ignore[call-overload]
+        cursor = db.execute(query)
         return cursor.fetchall() if cursor.description else []
 
 

@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,7 +207,7 @@ def test_a_plan_gets_its_firewalls_and_holds_back_only_for_unread_networks(
     if inventory_read:
         inventory[OTHER] = ScopeInventory(OTHER)
     result = PlanResult(Plan("acme", (skipped,)), None, (), inventory)
-    sandbox = {"panos": {"firewalls": {key: {} for key in LABELS}}}
+    sandbox: dict[str, Any] = {"panos": {"firewalls": {key: {} for key in LABELS}}}
     planned = with_firewalls(result, p, sandbox, fakes.__getitem__).plan
     assert planned is not None
     assert [f.firewall for f in planned.firewalls] == LABELS

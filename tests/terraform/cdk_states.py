@@ -22,6 +22,7 @@ from orchestrator.state import (
     Scope,
     ScopeInventory,
     Subnet,
+    Target,
     TransitAttachment,
     TransitInventory,
 )
@@ -89,7 +90,7 @@ def multicloud_state() -> tuple[DesiredState, World]:
     """One state over the three clouds (Azure's world included)."""
     azure, world = ms.azure_state()
     scopes: dict[Scope, DesiredScope] = {}
-    targets = {}
+    targets: dict[Scope, Target] = {}
     for part in (azure, ms.alibaba_state(), states.routing_state()):
         scopes |= part.scopes
         targets |= part.targets

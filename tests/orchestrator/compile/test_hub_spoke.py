@@ -188,7 +188,7 @@ def test_routes_cannot_be_made_without_a_usable_appliance(
 
 
 def test_an_unhealthy_appliance_fails_over_to_a_healthy_one() -> None:
-    two = [{"zone": "1", "next_hop": "10.0.1.4", "healthy": False},
+    two: list[dict[str, Any]] = [{"zone": "1", "next_hop": "10.0.1.4", "healthy": False},
            {"zone": "2", "next_hop": "10.0.1.5"}]  # fmt: skip
     routes, diags = _compile(_policy([WEB_APP], firewalls=two))
     assert {t for t in routes.values() if t != BLACKHOLE} == {"10.0.1.5"}

@@ -45,7 +45,7 @@ HOSTS = {
     "192.168.1.0/24": "net-192-168-0-0-16",
     "203.0.113.0/24": None,
 }
-EXPECTED_SEGMENTS = {
+EXPECTED_SEGMENTS: dict[str, dict[str, Any]] = {
     "web": {"members": [{**ACCT, "tags": {"segment": "web"}}]},
     "db": {"members": [{**ACCT, "tags": {"segment": "db"}}]},
     "batch-jobs": {"members": [{**ACCT, "vpc": "vpc-0b47"}]},

@@ -58,6 +58,7 @@ def test_a_generated_truth_set_and_the_gzip_fixture_store_the_same(tmp_path: Pat
     shutil.copy(FIXTURES / "aws-s3-custom.log.gz", folder / "s3.log.gz")
     fast, slow = _both(tmp_path, folder)
     assert fast == slow
+    assert isinstance(fast[1], int)
     assert fast[1] > 200
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,12 +27,20 @@ from orchestrator.state import (
     rules_digest,
 )
 from orchestrator.state.access import AccessModel, Workload
-from orchestrator.state.ngfw import FirewallApplied, NgfwChange, NgfwResource, content_digest
+from orchestrator.state.ngfw import (
+    FirewallApplied,
+    NgfwAddressGroup,
+    NgfwChange,
+    NgfwResource,
+    NgfwRule,
+    NgfwService,
+    content_digest,
+)
 from providers.base import Adapter, ChangeResult, Report
 from tests.orchestrator.factories import ACCOUNT, SCOPE, inventory, policy
 from tests.orchestrator.test_firewall_plan import FakeFirewall
 
-POLICY_BODY = {
+POLICY_BODY: dict[str, Any] = {
     "version": 1,
     "name": "test",
     "accounts": [{"name": "prod", "cloud": "aws", "account_id": ACCOUNT, "regions": ["us-east-1"]}],
@@ -165,6 +174,6 @@ class CommittingFirewall(FakeFirewall):
 
 
 def _recorded(resource: NgfwResource) -> NgfwResource:
-    if "recorded" not in {f.name for f in fields(resource)}:
+    if not isinstance(resource, NgfwAddressGroup | NgfwService | NgfwRule):
         return resource  # tags, schedules and the section take no description
-    return replace(resource, recorded=content_digest(resource))  # type: ignore[call-arg]
+    return replace(resource, recorded=content_digest(resource))

@@ -19,7 +19,7 @@ from orchestrator.reconcile.failover import (
     Probe,
     Switch,
 )
-from orchestrator.reconcile.probes import every_probe
+from orchestrator.reconcile.probes import Prober, every_probe
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.state import Target
 from tests.providers.panos.policies import inspected_hub
@@ -216,6 +216,10 @@ def test_a_one_appliance_hub_gets_one_active_firewall(
     assert _healthy(source) == planned
 
 
+def _always(answer: Probe) -> Prober:
+    return lambda _: answer
+
+
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
@@ -233,5 +237,5 @@ def test_a_one_appliance_hub_gets_one_active_firewall(
 def test_a_firewall_is_up_only_when_every_probe_says_so(
     answers: dict[str, Probe], expected: Probe
 ) -> None:
-    probe = every_probe({name: (lambda _, a=answer: a) for name, answer in answers.items()})
+    probe = every_probe({name: _always(answer) for name, answer in answers.items()})
     assert probe(at(A)) == expected

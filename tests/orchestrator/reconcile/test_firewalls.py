@@ -49,7 +49,7 @@ HUB = {
         ],
     },
 }
-SANDBOX = {"panos": {"firewalls": {A: {}, B: {}}}}
+SANDBOX: dict[str, Any] = {"panos": {"firewalls": {A: {}, B: {}}}}
 RULE = "ngfw/aws/us-east-1a/rule/eastwest-test-web-to-db"
 
 

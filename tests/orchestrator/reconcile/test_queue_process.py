@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestrator.cli import main
-from orchestrator.reconcile.store import open_store
+from orchestrator.reconcile.store import RunRecord, open_store
 
 POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml")
 
@@ -58,7 +58,7 @@ def test_run_queue_and_a_worker_reconcile_the_sandbox_and_stop_on_sigterm(
     )
     processes.append(eastwest(sandbox_dir, tmp_path / "worker.log", "worker", POLICY, *common))
     deadline = time.monotonic() + 60
-    runs = []
+    runs: list[RunRecord] = []
     while time.monotonic() < deadline and len(runs) < 2:
         time.sleep(0.5)
         runs = open_store(pg_store).runs() if _has_runs(pg_store) else []

@@ -166,7 +166,7 @@ def test_instances_starting_at_once_on_a_fresh_postgres_all_open_it(pg_store: st
     import psycopg
 
     def race() -> list[BaseException]:
-        start, failures = threading.Barrier(8), []
+        start, failures = threading.Barrier(8), list[BaseException]()
 
         def open_one() -> None:
             start.wait()
