@@ -96,18 +96,24 @@ def _alibaba_decoy(sandbox: Mapping[str, Any], rng: random.Random, policy: str) 
 
 
 def _azure_decoy(sandbox: Mapping[str, Any], rng: random.Random, policy: str) -> str:
-    from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule
+    from azure.mgmt.network.models import (
+        NetworkSecurityGroup,
+        NetworkSecurityGroupPropertiesFormat,
+        SecurityRule,
+        SecurityRulePropertiesFormat,
+    )
 
     az = AzureConsole(sandbox["azure"])
     zone = sandbox["azure"]["landing_zone"]
     scope = f"azure/{zone['subscription_id']}/{zone['region']}"
     kind, tags = _marks(rng, policy, f"{scope}/fwgroup/web@vnet-web")
     name = f"decoy-{kind}"
-    rule = SecurityRule(
-        name="allow-9000", protocol="Tcp", access="Allow", direction="Inbound", priority=900,
+    rule = SecurityRule(name="allow-9000", properties=SecurityRulePropertiesFormat(
+        protocol="Tcp", access="Allow", direction="Inbound", priority=900,
         source_address_prefix="192.0.2.0/24", source_port_range="*",
         destination_address_prefix="*", destination_port_range="9000",
-    )  # fmt: skip
-    nsg = NetworkSecurityGroup(location=zone["region"], tags=tags, security_rules=[rule])
+    ))  # fmt: skip
+    rules = NetworkSecurityGroupPropertiesFormat(security_rules=[rule])
+    nsg = NetworkSecurityGroup(location=zone["region"], tags=tags, properties=rules)
     az.network.network_security_groups.begin_create_or_update(az.group, name, nsg).result()
     return name
