@@ -9,7 +9,10 @@ Azure fake's CA bundle is copied to ``DIR/azure-ca.pem``, because the fake remov
 when it stops; a reset restarts a fake on the same port with a fresh state and seeds it again,
 so ids, ports and the CA bundle's path stay what ``sandbox.json`` says (the bundle's content
 changes). The Alibaba seed builds part of its landing zone on the server's in-memory backend,
-which is why it runs here, in the serving process, and not in ``sandbox up``.
+which is why it runs here, in the serving process, and not in ``sandbox up``. Beside the
+Alibaba and Azure APIs run their flow-log destinations, filled with the landing zones' flow
+logs: a Log Service (``moto_fixtures.sls``; ``sandbox.json``'s ``alibaba.log_service``) and a
+Blob service (``moto_fixtures.azure.blob``; ``azure.blob``), restarted with their cloud.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ In: a ``Policy``, the sandbox description (or None for the real clouds) and an o
 Always: incremental: each log group is read from the last event stored before (a cursor
 kept in the store, moved in the same transaction as the records), so pulling twice stores
 nothing twice; a log group that cannot be read is reported and the others go on.
+``store_lines`` is how every cloud source (here, ``cloud_alibaba``, ``cloud_azure``) stores a
+batch with its cursor.
 """
 
 from __future__ import annotations
@@ -24,12 +26,21 @@ from orchestrator.model.policy import Policy
 if TYPE_CHECKING:
     from providers.aws.flows import LogBatch
 
+Numbered = list[tuple[int, str | None]]
+Progress = Callable[[str], object]  # one line for the user, on stderr
 
-def ingest_aws(policy: Policy, sandbox: dict[str, Any] | None, store: FlowStore) -> IngestReport:
+
+def ingest_aws(
+    policy: Policy,
+    sandbox: dict[str, Any] | None,
+    store: FlowStore,
+    progress: Progress = lambda _: None,
+) -> IngestReport:
     from providers.aws.flows import account_clients, read_flow_logs  # noqa: PLC0415 - boto3
 
     report = IngestReport()
     for account, profile, region in _aws_scopes(policy):
+        progress(f"aws {account} {region}: reading the VPC flow logs in CloudWatch Logs")
         clients = account_clients(account, profile, sandbox)
         try:
             read = read_flow_logs(clients, account, region, store.cursors())
@@ -39,6 +50,7 @@ def ingest_aws(policy: Policy, sandbox: dict[str, Any] | None, store: FlowStore)
         report.rejected += [f"{item}: not read here (ingest its files)" for item in read.elsewhere]
         for batch in read.batches:
             _store_batch(store, batch, report)
+            progress(f"  {batch.source}: {len(batch.lines)} event(s)")
     return report
 
 
@@ -62,10 +74,6 @@ def _store_batch(store: FlowStore, batch: LogBatch, report: IngestReport) -> Non
         return aws_format.parse_lines(batch.source, numbered, fields, sink)
 
     store_lines(store, (batch.source, batch.last_ms), batch.lines, parse, report)
-
-
-Numbered = list[tuple[int, str | None]]
-Progress = Callable[[str], object]  # one line for the user, on stderr
 
 
 def store_lines(

@@ -132,7 +132,7 @@ def _pull_from(cloud: str, policy: Policy, sources: tuple[str, ...], db: FlowSto
     if cloud == "aws":
         from orchestrator.flows.cloud import ingest_aws  # noqa: PLC0415
 
-        return ingest_aws(policy, _sandbox(), db)
+        return ingest_aws(policy, _sandbox(), db, progress)
     require(cloud, f"eastwest flows ingest --from {cloud}")
     try:
         if cloud == "alibaba":

@@ -96,28 +96,30 @@ def read_logstore(
 def _read_shard(
     client: Any, ref: LogstoreRef, shard: int, source: str, position: int | None
 ) -> Iterator[ShardPage]:
+    begin = position is None
+    cursor = _begin(client, ref, shard) if position is None else _cursor(position)
     notes: tuple[str, ...] = ()
-    if position is None:
-        cursor = client.get_cursor(ref.project, ref.logstore, shard, "begin").get_cursor()
-    else:
-        cursor = _cursor(position)
     while True:
         try:
             page = client.pull_logs(ref.project, ref.logstore, shard, cursor, count=PULL_COUNT)
         except LogException as exc:
-            if exc.get_error_code() != "InvalidCursor" or notes:
+            if exc.get_error_code() != "InvalidCursor" or begin:
                 raise
+            begin, cursor = True, _begin(client, ref, shard)
             notes = (f"{source}: the stored cursor has expired; read from the shard's start",)
-            cursor = client.get_cursor(ref.project, ref.logstore, shard, "begin").get_cursor()
             continue
         following = page.get_next_cursor()
         lines = tuple(_lines(page))
         if lines or notes:
             yield ShardPage(source, lines, _position(following), notes)
             notes = ()
-        if following == cursor or not lines:
+        if following == cursor:  # the shard's end: SLS answers the cursor it was given
             return
         cursor = following
+
+
+def _begin(client: Any, ref: LogstoreRef, shard: int) -> str:
+    return str(client.get_cursor(ref.project, ref.logstore, shard, "begin").get_cursor())
 
 
 def _lines(page: Any) -> Iterator[str]:
