@@ -86,7 +86,8 @@ def _store_pages(
                 )
                 progress(f"  {page.source}: {len(page.lines)} log(s)")
     except ProviderError as exc:
-        report.rejected.append(f"{where}: {exc}")
+        text = str(exc)  # a Log Service error names its source already; a credential one not
+        report.rejected.append(text if text.startswith("alibaba ") else f"{where}: {text}")
 
 
 def _parser(source: str) -> Callable[[Numbered, Sink], Parsed]:

@@ -91,10 +91,13 @@ def read_container(
         source = f"azure/{ref}/{name}"
         position = positions.get(source, 0)
         if size - position > 2 or (position == 0 and size):  # more than the closing "]}"
-            yield _read_blob(client, source, name, position)
+            piece = _read_blob(client, source, name, position)
+            if piece is not None:
+                yield piece
 
 
-def _read_blob(client: ContainerClient, source: str, name: str, position: int) -> BlobPiece:
+def _read_blob(client: ContainerClient, source: str, name: str, position: int) -> BlobPiece | None:
+    """What was added to the blob since ``position``; None when nothing was."""
     try:
         data = client.download_blob(name, offset=position or None).readall()
     except AzureError as exc:
@@ -104,7 +107,7 @@ def _read_blob(client: ContainerClient, source: str, name: str, position: int) -
         return BlobPiece(source, data.decode("utf-8", "replace"), max(end, 0))
     fragment = data.lstrip()
     if fragment.startswith(b"]"):
-        return BlobPiece(source, '{"records":[]}', position)
+        return None
     if not fragment.startswith(b","):
         why = f"azure {source}: the blob changed before byte {position} (rewritten?)"
         return BlobPiece(source, "", position, why)

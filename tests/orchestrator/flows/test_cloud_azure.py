@@ -124,3 +124,16 @@ def test_the_sandbox_generator_lays_blobs_out_as_network_watcher_does(blobs: Blo
     tuples = [t for r in flowlogs.document()["records"]
               for t in r["flowRecords"]["flows"][0]["flowGroups"][0]["flowTuples"]]  # fmt: skip
     assert written == len(tuples)
+
+
+def test_a_blob_with_nothing_new_after_its_closing_is_not_read_again(
+    blobs: BlobServer, policy: Policy, tmp_path: Path
+) -> None:
+    made = minutes(10, 3, 2)
+    text = flowlogs.blob_text([record(m) for m in made]) + b"\n"  # a closing newline
+    blobs.write(flowlogs.CONTAINER, BLOB.format("AA"), text)
+    with FlowStore(tmp_path / "flows.duckdb") as store:
+        assert ingest(policy, blobs, store).records == 6
+        again = ingest(policy, blobs, store)
+        assert (again.records, again.stored, again.skipped, again.rejected) == (0, [], [], [])
+        assert stored(store) == truth(made)
