@@ -9,7 +9,10 @@ Azure fake's CA bundle is copied to ``DIR/azure-ca.pem``, because the fake remov
 when it stops; a reset restarts a fake on the same port with a fresh state and seeds it again,
 so ids, ports and the CA bundle's path stay what ``sandbox.json`` says (the bundle's content
 changes). The Alibaba seed builds part of its landing zone on the server's in-memory backend,
-which is why it runs here, in the serving process, and not in ``sandbox up``.
+which is why it runs here, in the serving process, and not in ``sandbox up``. Beside the
+Alibaba and Azure APIs run their flow-log destinations, filled with the landing zones' flow
+logs: a Log Service (``moto_fixtures.sls``; ``sandbox.json``'s ``alibaba.log_service``) and a
+Blob service (``moto_fixtures.azure.blob``; ``azure.blob``), restarted with their cloud.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +51,8 @@ class Clouds:
         self.azure: AzureServer | None = None
         self.panos: dict[str, PanosServer] = {}  # the hub firewalls, by label (panos/fleet.py)
         self.sections: dict[str, dict[str, Any]] = {}
+        # Services beside a cloud's API: its Log Service ("sls"), its Blob service ("blob").
+        self.side: dict[str, Any] = {}
         self._lock = threading.Lock()  # one reset at a time
 
     def servers(self) -> dict[str, BackgroundServer]:
@@ -89,6 +94,10 @@ class Clouds:
             "regions": [report.region],
             "landing_zone": _jsonable(report, ids=dict(report.ids)),
         }
+        with _blamed("alibaba", "start"):
+            from moto_fixtures.alibaba.flowlogs import serve_log_service  # noqa: PLC0415
+
+            self.sections["alibaba"]["log_service"] = self._side_server("sls", serve_log_service)
 
     def start_azure(self, port: int = 0) -> None:
         with _blamed("azure", "start"):
@@ -114,6 +123,20 @@ class Clouds:
             # Its free_subnets (NSG-free spoke subnets) are what the demo and tests manage.
             "landing_zone": _jsonable(report),
         }
+        with _blamed("azure", "start"):
+            from moto_fixtures.azure.flowlogs import serve_blobs  # noqa: PLC0415
+
+            self.sections["azure"]["blob"] = self._side_server("blob", serve_blobs)
+
+    def _side_server(self, name: str, start: Callable[[int], tuple[Any, dict[str, Any]]]) -> Any:
+        """Start (or restart, on the same port) the service ``name`` beside a cloud's API;
+        returns its section of ``sandbox.json``."""
+        old = self.side.pop(name, None)
+        if old is not None:
+            old.stop()
+        server, section = start(0 if old is None else old.port)
+        self.side[name] = server
+        return section
 
     def start_panos(self) -> None:
         with _blamed("panos", "start"):
@@ -147,6 +170,8 @@ class Clouds:
     def stop(self) -> None:
         for firewall in self.panos.values():
             firewall.stop()
+        for side in self.side.values():
+            side.stop()
         for server in reversed(list(self.servers().values())):
             server.stop()
         (self.directory / AZURE_CA_FILE).unlink(missing_ok=True)

@@ -24,8 +24,9 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
         "aliyunsdkvpc",
         "aliyunsdkcbn",
         "alibabacloud_credentials",
+        "aliyun.log",
     ),
-    "azure": ("azure.core", "azure.mgmt.network", "azure.identity"),
+    "azure": ("azure.core", "azure.mgmt.network", "azure.identity", "azure.storage.blob"),
     "postgres": ("psycopg",),
     # Queue mode (`run --queue`, `worker`): procrastinate's job queue in the PostgreSQL store.
     "worker": ("psycopg", "procrastinate"),
@@ -45,6 +46,8 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
         "aliyunsdkcbn",
         "azure.core",
         "azure.mgmt.network",
+        # The Log Service fake compresses PullLogs with it (the alibaba extra brings it).
+        "lz4",
     ),
 }
 # The extra a policy's cloud needs; AWS is in the core install.

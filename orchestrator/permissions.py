@@ -167,6 +167,16 @@ AZURE: Table = {
 
 TABLES: Mapping[str, Table] = {"aws": AWS, "alibaba": ALIBABA, "azure": AZURE}
 
+# `eastwest flows ingest --from CLOUD POLICY…`: reads of where the flow logs land, in every
+# document (a policy does not say whether its flows are ingested). SLS's GetCursor and
+# PullLogs are both RAM's log:GetCursorOrData; reading a blob (listing included) is an Azure
+# data action, granted on the storage account by a role assignment there.
+FLOW_READS: Mapping[str, tuple[str, ...]] = {
+    "aws": ("ec2:DescribeFlowLogs", "logs:FilterLogEvents"),
+    "alibaba": ("log:ListShards", "log:GetCursorOrData"),
+    "azure": ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",),
+}
+
 
 def features(policy: Policy, cloud: str) -> tuple[str, ...]:
     """The features of ``policy`` in ``cloud``, in table order."""
@@ -185,7 +195,8 @@ def features(policy: Policy, cloud: str) -> tuple[str, ...]:
 def actions(policy: Policy, cloud: str) -> tuple[str, ...]:
     """Every action eastwest may call in ``cloud`` for ``policy``: sorted, each once."""
     table = TABLES[cloud]
-    return tuple(sorted({a for f in features(policy, cloud) for a in table[f]}))
+    granted = {a for f in features(policy, cloud) for a in table[f]}
+    return tuple(sorted(granted | (set(FLOW_READS[cloud]) if granted else set())))
 
 
 def documents(policy: Policy) -> dict[str, dict[str, Any]]:
@@ -199,7 +210,8 @@ def documents(policy: Policy) -> dict[str, dict[str, Any]]:
 
 
 def _iam(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
-    reads = [a for a in granted if a.split(":", 1)[1].startswith(("Describe", "Get", "Search"))]
+    read_verbs = ("Describe", "Get", "Search", "Filter")
+    reads = [a for a in granted if a.split(":", 1)[1].startswith(read_verbs)]
     writes = [a for a in granted if a not in reads]
     return {
         "Version": "2012-10-17",
@@ -227,9 +239,9 @@ def _azure_role(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
         "Name": f"eastwest-{policy.name}",
         "IsCustom": True,
         "Description": f"What eastwest calls to enforce the policy {policy.name}",
-        "Actions": list(granted),
+        "Actions": [a for a in granted if a not in FLOW_READS["azure"]],
         "NotActions": [],
-        "DataActions": [],
+        "DataActions": [a for a in granted if a in FLOW_READS["azure"]],
         "NotDataActions": [],
         "AssignableScopes": scopes,
     }

@@ -5,6 +5,10 @@ In: a seed. Out: the lines, or the file. Always: the same traffic plan as the AW
 (``moto_fixtures.aws.flowlogs.connections``) between this landing zone's spokes (web, app,
 db; there is no shared-services VPC here, so those conversations are left out), both
 directions of each connection from the two ENIs, a ``NODATA`` window, and one truncated line.
+``publish`` puts the same records into the sandbox's Log Service (``moto_fixtures.sls``), in
+the project and logstore a ``CreateFlowLog`` would name, one log group per minute of
+traffic as the VPC delivers them, with one record whose port is out of range in place of the
+truncated line (SLS holds fields, not lines).
 """
 
 from __future__ import annotations
@@ -12,9 +16,16 @@ from __future__ import annotations
 import ipaddress
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.aws.flowlogs import Connection, connections, outside_hosts
+
+if TYPE_CHECKING:
+    from moto_fixtures.sls import SlsServer
+
+PROJECT = "eastwest-sandbox-flowlogs"
+LOGSTORE = "vpc-flow-log"
 
 
 def alibaba_hosts(place: str) -> list[str]:
@@ -76,3 +87,45 @@ def write_flow_logs(path: Path, seed: int = 20261205) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(flow_lines(seed)) + "\n", encoding="utf-8")
     return path
+
+
+def flow_records(seed: int = 20261205) -> list[dict[str, str]]:
+    """The records of ``flow_lines`` as SLS holds them (the truncated line becomes a record
+    whose port is out of range)."""
+    records = [json.loads(line) for line in flow_lines(seed)[:-1]]
+    bad = dict(records[0], srcport="70000")
+    return [*records, bad]
+
+
+def publish(
+    server: SlsServer, seed: int = 20261205, records: list[dict[str, str]] | None = None
+) -> int:
+    """``records`` (default: ``flow_records(seed)``) into ``PROJECT``/``LOGSTORE`` on the
+    fake Log Service, one log group per minute of their ``start``; returns the number put."""
+    by_minute: dict[int, list[dict[str, str]]] = {}
+    for record in flow_records(seed) if records is None else records:
+        by_minute.setdefault(int(record.get("start", "0")) // 60 * 60, []).append(record)
+    for minute, group in sorted(by_minute.items()):
+        server.put(PROJECT, LOGSTORE, group, received=minute + 60)
+    return sum(len(g) for g in by_minute.values())
+
+
+def logstore_ref() -> dict[str, str]:
+    """Where ``publish`` delivers, as ``sandbox.json`` names it."""
+    return {"region": lz.REGION, "project": PROJECT, "logstore": LOGSTORE}
+
+
+def serve_log_service(port: int = 0, seed: int = 20261205) -> tuple[SlsServer, dict[str, Any]]:
+    """The sandbox's Log Service on ``port``, holding the landing zone's flow logs, and its
+    section of ``sandbox.json`` (``alibaba.log_service``)."""
+    from moto_fixtures.sls import start_sls_server  # noqa: PLC0415 - lz4, only when served
+
+    server = start_sls_server(port)
+    publish(server, seed)
+    section = {
+        "endpoint_url": server.url,
+        "access_key_id": server.access_key_id,
+        "access_key_secret": server.access_key_secret,
+        "flow_logs": [logstore_ref()],
+    }
+    return server, section

@@ -6,20 +6,34 @@ In: a seed. Out: the document, or the file. Always: the same traffic plan as the
 (``moto_fixtures.aws.flowlogs.connections``) between the workloads of the newer subnets
 ``snet-<segment>-2`` (the members of ``policies/examples/sandbox-multicloud.yaml``), one
 tuple per connection at its end (state ``E``, both directions counted), one record per
-interface, and one tuple of 8 fields (malformed).
+interface, and one tuple of 8 fields (malformed). ``publish`` puts the same tuples into the
+sandbox's Blob service (``moto_fixtures.azure.blob``) as Network Watcher lays them out: one
+block blob per flow log, hour and interface
+(``flowLogResourceID=/…/y=/m=/d=/h=/m=00/macAddress=…/PT1H.json`` in
+``insights-logs-flowlogflowevent``), one record per interface and minute, written as
+``{"records":[`` … ``]}`` with each new minute inserted before the closing ``]}``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moto_fixtures.aws.flowlogs import Connection, connections, outside_hosts
 from moto_fixtures.azure.seed import SEGMENTS
 
+if TYPE_CHECKING:
+    from moto_fixtures.azure.blob import BlobServer
+
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
+CONTAINER = "insights-logs-flowlogflowevent"
+FLOW_LOG_ID = (
+    f"/SUBSCRIPTIONS/{SUBSCRIPTION}/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/"
+    "MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_EASTUS/FLOWLOGS/EASTWEST-SANDBOX"
+)
 
 
 def azure_hosts(place: str) -> list[str]:
@@ -66,3 +80,74 @@ def write_flow_logs(path: Path, seed: int = 20261205) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document(seed), indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def blobs(seed: int = 20261205) -> dict[str, list[dict[str, Any]]]:
+    """``document(seed)``'s tuples as Network Watcher stores them: blob name → the records
+    of that hour and interface, one per minute, in time order."""
+    found: dict[str, dict[int, list[str]]] = {}
+    for record in document(seed)["records"]:
+        mac = record["macAddress"]
+        for item in record["flowRecords"]["flows"][0]["flowGroups"][0]["flowTuples"]:
+            minute = int(item.split(",")[0]) // 60_000 * 60
+            found.setdefault(_blob_name(mac, minute), {}).setdefault(minute, []).append(item)
+    return {
+        name: [_minute_record(name, minute, tuples) for minute, tuples in sorted(by_minute.items())]
+        for name, by_minute in sorted(found.items())
+    }
+
+
+def _blob_name(mac: str, minute: int) -> str:
+    at = time.gmtime(minute)
+    return (
+        f"flowLogResourceID={FLOW_LOG_ID}/y={at.tm_year}/m={at.tm_mon:02d}/d={at.tm_mday:02d}/"
+        f"h={at.tm_hour:02d}/m=00/macAddress={mac}/PT1H.json"
+    )
+
+
+def _minute_record(name: str, minute: int, tuples: list[str]) -> dict[str, Any]:
+    mac = name.split("macAddress=")[1].split("/", maxsplit=1)[0]
+    record = _record("0.0.0.0", tuples)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(minute))
+    return {**record, "time": stamp, "macAddress": mac, "flowLogResourceID": FLOW_LOG_ID}
+
+
+def blob_text(records: list[dict[str, Any]]) -> bytes:
+    """A blob holding ``records``: the opening block, one block per record, the closing one."""
+    return b'{"records":[' + b",".join(json.dumps(r).encode() for r in records) + b"]}"
+
+
+def publish(server: BlobServer, seed: int = 20261205, minutes: int | None = None) -> int:
+    """Every blob of ``blobs(seed)`` on the fake (the first ``minutes`` records of each, when
+    given: the blobs as they stood earlier in the hour); returns the tuples written."""
+    written = 0
+    for name, records in blobs(seed).items():
+        kept = records if minutes is None else records[:minutes]
+        server.write(CONTAINER, name, blob_text(kept))
+        written += sum(
+            len(r["flowRecords"]["flows"][0]["flowGroups"][0]["flowTuples"]) for r in kept
+        )
+    return written
+
+
+def container_ref() -> dict[str, str]:
+    """Where ``publish`` writes, as ``sandbox.json`` names it."""
+    from moto_fixtures.azure.blob import ACCOUNT  # noqa: PLC0415 - the fake only when used
+
+    return {"account": ACCOUNT, "container": CONTAINER}
+
+
+def serve_blobs(port: int = 0, seed: int = 20261205) -> tuple[BlobServer, dict[str, Any]]:
+    """The sandbox's Blob service on ``port``, holding the landing zone's flow-log blobs, and
+    its section of ``sandbox.json`` (``azure.blob``)."""
+    from moto_fixtures.azure.blob import start_blob_server  # noqa: PLC0415
+
+    server = start_blob_server(port)
+    publish(server, seed)
+    section = {
+        "endpoint_url": server.url,
+        "account": server.account,
+        "account_key": server.account_key,
+        "flow_logs": [container_ref()],
+    }
+    return server, section

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from orchestrator.flows.analysis import Observed
     from orchestrator.flows.context import PolicyView
     from orchestrator.flows.ingest import IngestReport
+    from orchestrator.flows.store import FlowStore
     from orchestrator.model import LoadedPolicy
+    from orchestrator.model.policy import Policy
 
 T = TypeVar("T")
 DAY = 86400
@@ -61,10 +63,20 @@ def flows() -> None:
 @click.option(
     "--from",
     "cloud",
-    type=click.Choice(["aws"]),
-    help="Read the flow logs the clouds hold instead of files: PATHS are then policy files, "
-    "whose AWS accounts' VPC flow logs in CloudWatch Logs are read (from where the last "
-    "ingest stopped).",
+    type=click.Choice(["aws", "alibaba", "azure"]),
+    help="Read the flow logs the clouds hold instead of files: PATHS are then policy files; "
+    "aws: the VPC flow logs in CloudWatch Logs of their AWS accounts; alibaba: the Log "
+    "Service logstores named by --source; azure: the flow-log blobs of the storage accounts "
+    "named by --source (each from where the last ingest stopped).",
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="With --from alibaba: REGION/PROJECT/LOGSTORE of a flow log's logstore; with --from "
+    "azure: a storage account, or ACCOUNT/CONTAINER (default container "
+    "insights-logs-flowlogflowevent). Repeatable; the sandbox's own when none is named.",
 )
 @click.option(
     "--aws-format",
@@ -73,12 +85,20 @@ def flows() -> None:
     "given to the API: '${version} ${srcaddr} …'.",
 )
 @store_option
-def ingest(paths: tuple[Path, ...], cloud: str | None, aws_format: str | None, store: Path) -> None:
+def ingest(
+    paths: tuple[Path, ...],
+    cloud: str | None,
+    sources: tuple[str, ...],
+    aws_format: str | None,
+    store: Path,
+) -> None:
     """Read flow-log files or folders (AWS text or Parquet, Alibaba SLS JSON lines, Azure
     VNet or NSG JSON; gzip or not) into the store; a file already ingested is skipped."""
     if cloud is not None:
-        _pull(paths, store)
+        _pull(cloud, paths, sources, store)
         return
+    if sources:
+        raise click.BadParameter("only with --from alibaba or --from azure", param_hint="--source")
     from orchestrator.flows import aws_format as aws  # noqa: PLC0415 - CLI start stays fast
     from orchestrator.flows.ingest import ingest_paths  # noqa: PLC0415
     from orchestrator.flows.store import FlowStore  # noqa: PLC0415
@@ -92,14 +112,38 @@ def ingest(paths: tuple[Path, ...], cloud: str | None, aws_format: str | None, s
     _finish(report)
 
 
-def _pull(policies: tuple[Path, ...], store: Path) -> None:
-    from orchestrator.flows.cloud import ingest_aws  # noqa: PLC0415
+def _pull(cloud: str, policies: tuple[Path, ...], sources: tuple[str, ...], store: Path) -> None:
     from orchestrator.flows.store import FlowStore  # noqa: PLC0415
 
+    if cloud == "aws" and sources:
+        raise click.BadParameter("--from aws reads what EC2 names", param_hint="--source")
     loaded = load(policies)
     with _guard(lambda: FlowStore(store)) as db:
-        report = ingest_aws(loaded.policy, _sandbox(), db)
+        report = _guard(lambda: _pull_from(cloud, loaded.policy, sources, db))
     _finish(report)
+
+
+def _pull_from(cloud: str, policy: Policy, sources: tuple[str, ...], db: FlowStore) -> IngestReport:
+    from orchestrator.extras import require  # noqa: PLC0415
+
+    def progress(line: str) -> None:
+        click.echo(line, err=True)
+
+    if cloud == "aws":
+        from orchestrator.flows.cloud import ingest_aws  # noqa: PLC0415
+
+        return ingest_aws(policy, _sandbox(), db, progress)
+    require(cloud, f"eastwest flows ingest --from {cloud}")
+    try:
+        if cloud == "alibaba":
+            from orchestrator.flows.cloud_alibaba import ingest_alibaba  # noqa: PLC0415
+
+            return ingest_alibaba(policy, sources, _sandbox(), db, progress)
+        from orchestrator.flows.cloud_azure import ingest_azure  # noqa: PLC0415
+
+        return ingest_azure(policy, sources, _sandbox(), db, progress)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--source") from None
 
 
 def _finish(report: IngestReport) -> None:
