@@ -99,7 +99,7 @@ def test_refusals_carry_the_service_codes(
 ) -> None:
     with pytest.raises(LogException) as caught:
         _call(call)(client(sls))
-    assert (caught.value.get_error_code(), caught.value.resp_status) == (code, status)
+    assert (caught.value.get_error_code(), caught.value.get_resp_status()) == (code, status)
 
 
 def test_a_wrong_secret_is_refused(sls: SlsServer) -> None:
