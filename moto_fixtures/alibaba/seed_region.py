@@ -1,8 +1,11 @@
 """A second region of the seeded account, on the seeded CEN: for tests of scopes side by side.
 
-In: a server already seeded by ``seed.seed_alibaba`` and its ``SeedReport``. Out: a
-``RegionReport`` of what was made in ``landing_zone.SECOND_REGION``. Always: CEN is global, so
-the region joins the first region's CEN with a transit router of its own; each spoke of
+In: a server already seeded by ``seed.seed_alibaba`` and the id of its CEN (a test's
+``SeedReport.cen``; ``POST /_eastwest/regions`` finds the CEN by its name, for a sandbox
+daemon in another process). Out: a ``RegionReport`` of what was made in
+``landing_zone.SECOND_REGION``. Always: CEN is global, so the region joins the first region's
+CEN with a transit router of its own (a second call for one region is refused: a CEN has one
+router per region); each spoke of
 ``SECOND_SPOKES`` gets a VPC tagged with its segment, a vSwitch per zone, a custom route table,
 a TR attachment associated with and propagating into the router's system table, the hand-made
 ``<spoke>-ops`` group and ``corp-onprem`` route eastwest must never touch, and one instance in
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 
 from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.alibaba.models.workloads import Launch
-from moto_fixtures.alibaba.seed import Builder, SeedReport
+from moto_fixtures.alibaba.seed import Builder
 from moto_fixtures.alibaba.server import AlibabaServer
 
 
@@ -34,12 +37,10 @@ class RegionReport:
     instances: Mapping[str, str]
 
 
-def seed_region(
-    server: AlibabaServer, first: SeedReport, region: str = lz.SECOND_REGION
-) -> RegionReport:
+def seed_region(server: AlibabaServer, cen: str, region: str = lz.SECOND_REGION) -> RegionReport:
     backend = server.region(region)
     with backend.settled():
-        builder = Builder(server, backend, first.cen, lz.SECOND_ZONES)
+        builder = Builder(server, backend, cen, lz.SECOND_ZONES)
         for spoke in lz.SECOND_SPOKES:
             builder.spoke(spoke)
         for spoke in lz.SECOND_SPOKES:

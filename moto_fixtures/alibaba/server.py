@@ -11,7 +11,9 @@ endpoints: ``GET /_eastwest/health``, ``GET/DELETE /_eastwest/calls``, ``GET/POS
 /_eastwest/faults`` (``faults.py``; ``DELETE`` clears them), ``GET/POST/DELETE
 /_eastwest/limits`` (per-account rate limits, ``latency.py``), ``POST
 /_eastwest/instances`` (JSON ``{"VSwitchId", "SecurityGroupIds", "InstanceName", "Tags",
-"RegionId"}``: a new instance with its primary ENI, as RunInstances would make it).
+"RegionId"}``: a new instance with its primary ENI, as RunInstances would make it), ``POST
+/_eastwest/regions`` (JSON ``{"RegionId": "cn-shanghai"}``: ``seed_region`` on the seeded CEN;
+answers its ``RegionReport``, 409 when there is no seeded CEN or the region is seeded already).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class _State:
         self.calls = CallLog()
         self.limits = RateLimits("alibaba")
         self.handlers: dict[tuple[str, str], Handler] = dict(handlers() if table is None else table)
+        self.owner: AlibabaServer | None = None  # the server object, for ``/_eastwest/regions``
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -178,6 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*latency.control(state.limits, method, body))
         elif path == "/_eastwest/instances" and method == "POST":
             self._launch(json.loads(body or b"{}"))
+        elif path == "/_eastwest/regions" and method == "POST":
+            self._seed_region(json.loads(body or b"{}"))
         else:
             self._send(404, {"Code": "NotFound", "Message": path})
 
@@ -215,6 +220,25 @@ class _Handler(BaseHTTPRequestHandler):
             {"InstanceId": instance.instance_id, "NetworkInterfaceId": instance.primary_eni},
         )
 
+    def _seed_region(self, spec: dict[str, Any]) -> None:
+        """A second region for a fake in another process (a sandbox daemon's), which a test
+        cannot seed with its own ``seed_region``. Not under the lock: the seed calls this
+        server through the SDK like any client."""
+        from moto_fixtures.alibaba import landing_zone as lz  # noqa: PLC0415 (seed ↔ server)
+        from moto_fixtures.alibaba.seed_region import seed_region  # noqa: PLC0415
+
+        cbn, owner = self.state.backend.cbn, self.state.owner
+        cen = next((c for c, name in sorted(cbn.cens.items()) if name == lz.CEN_NAME), None)
+        if cen is None or owner is None:
+            self._send(409, {"Code": "Conflict", "Message": "no seeded CEN to join"})
+            return
+        try:
+            report = seed_region(owner, cen, str(spec.get("RegionId") or lz.SECOND_REGION))
+        except errors.AlibabaError as exc:
+            self._send(409, {"Code": exc.code, "Message": exc.message})
+            return
+        self._send(200, asdict(report))
+
     def _send(self, status: int, payload: Any) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
@@ -250,6 +274,7 @@ class AlibabaServer(BackgroundServer):
         self.url = f"http://{self.endpoint}"
         self.backend, self.calls, self.faults = state.backend, state.calls, state.faults
         self.regions = state.regions
+        state.owner = self
         self.limits = state.limits
         # The fake's own key pair: clients (the seed, tests) sign with it; it opens nothing real.
         self.access_key_id = state.auth.access_key_id

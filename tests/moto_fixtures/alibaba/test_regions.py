@@ -5,6 +5,8 @@ clients of either region; and the documented ``TooMany…`` and busy-router code
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -24,7 +26,7 @@ SH = lz.SECOND_REGION
 @pytest.fixture
 def two(seeded: tuple[AlibabaServer, SeedReport]) -> tuple[AlibabaServer, SeedReport, RegionReport]:
     server, first = seeded
-    return server, first, seed_region(server, first)
+    return server, first, seed_region(server, first.cen)
 
 
 def rpc(server: AlibabaServer, region: str, version: str, action: str, **params: str) -> Any:
@@ -185,3 +187,34 @@ def test_too_many_items_without_a_documented_code_is_invalid_parameter(
     tags = {f"Tag.{n}.Key": f"k{n}" for n in range(1, 22)}
     error = refused(alibaba, lz.REGION, ECS, "DescribeSecurityGroups", **tags)
     assert error.get_error_code() == "InvalidParameter"
+
+
+def _post_region(server: AlibabaServer, region: str) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{server.url}/_eastwest/regions",
+        data=json.dumps({"RegionId": region}).encode(),
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_the_control_endpoint_seeds_a_region_once(
+    seeded: tuple[AlibabaServer, SeedReport],
+) -> None:
+    server, first = seeded
+    status, body = _post_region(server, SH)
+    assert status == 200, body
+    assert body["region"] == SH
+    assert server.backend.cbn.region_of(body["transit_router"]) == SH
+    routers = rpc(server, SH, CBN, "ListTransitRouters", CenId=first.cen)["TransitRouters"]
+    assert [r["TransitRouterId"] for r in routers] == [body["transit_router"]]
+    assert _post_region(server, SH)[0] == 409  # a CEN has one router per region
+
+
+def test_the_control_endpoint_needs_a_seeded_cen(alibaba: AlibabaServer) -> None:
+    status, body = _post_region(alibaba, SH)
+    assert (status, body["Message"]) == (409, "no seeded CEN to join")

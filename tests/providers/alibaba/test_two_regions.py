@@ -51,7 +51,7 @@ Two = tuple[AlibabaServer, SeedReport, RegionReport]
 def two(cloud: tuple[AlibabaServer, SeedReport]) -> Two:
     server, first = cloud
     server.faults.clear()
-    second = seed_region(server, first)
+    second = seed_region(server, first.cen)
     server.calls.clear()
     return server, first, second
 
