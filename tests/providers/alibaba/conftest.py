@@ -72,12 +72,18 @@ def adapter(server: AlibabaServer, sent: Sent, sleeps: list[float]) -> AlibabaAd
 
 
 def adapter_for(
-    server: AlibabaServer, policy: str, sent: Sent, sleeps: list[float], account: str = ACCOUNT
+    server: AlibabaServer,
+    policy: str,
+    sent: Sent,
+    sleeps: list[float],
+    account: str = ACCOUNT,
+    *,
+    attempts: int = 12,
 ) -> AlibabaAdapter:
     def record(version: str, action: str, params: Mapping[str, str]) -> None:
         sent.append((version, action, dict(params)))
 
-    backoff = Backoff(base_s=0.002, cap_s=0.02, attempts=12, sleep=_counted(sleeps))
+    backoff = Backoff(base_s=0.002, cap_s=0.02, attempts=attempts, sleep=_counted(sleeps))
     api = sandbox_api(sandbox_of(server), backoff=backoff, on_request=record)
     target = Target("alibaba", account, "ali-sandbox")
     return make_alibaba_adapter(target, policy=policy, sandbox=None, api=api)

@@ -57,11 +57,24 @@ def two(cloud: tuple[AlibabaServer, SeedReport]) -> Two:
 
 
 def two_region_policy(tmp: Path, first: SeedReport, second: RegionReport) -> Policy:
+    enis = {z: first.firewall_enis[lz.firewall_eni_name(z)] for z in lz.ZONES}
+    doc = two_region_doc(first.transit_router, first.vpcs["security"], enis, second.transit_router)
+    path = tmp / "two-regions.yaml"
+    path.write_text(json.dumps(doc))  # JSON is YAML
+    return load_policy([path]).policy
+
+
+def two_region_doc(
+    hz_router: str, security_vpc: str, firewalls: dict[str, str], sh_router: str
+) -> dict[str, Any]:
+    """hz: a hub with inspection (a firewall ENI per zone); sh: a hub without; web and app in
+    both regions, db in hz; app → db inspected."""
     account = {"name": "ali", "cloud": "alibaba", "account_id": c.ACCOUNT, "regions": REGIONS}
-    firewalls = [
-        {"zone": z, "next_hop": first.firewall_enis[lz.firewall_eni_name(z)]} for z in lz.ZONES
-    ]
-    doc = {
+    inspection = {
+        "vpc": security_vpc,
+        "firewalls": [{"zone": z, "next_hop": eni} for z, eni in sorted(firewalls.items())],
+    }
+    return {
         "version": 1,
         "name": POLICY,
         "accounts": [account],
@@ -70,10 +83,10 @@ def two_region_policy(tmp: Path, first: SeedReport, second: RegionReport) -> Pol
                 "name": "hz",
                 "account": "ali",
                 "region": lz.REGION,
-                "transit": first.transit_router,
-                "inspection": {"vpc": first.vpcs["security"], "firewalls": firewalls},
+                "transit": hz_router,
+                "inspection": inspection,
             },
-            {"name": "sh", "account": "ali", "region": SH, "transit": second.transit_router},
+            {"name": "sh", "account": "ali", "region": SH, "transit": sh_router},
         ],
         "segments": [
             {"name": s, "members": [_tagged(r, s) for r in regions]}
@@ -85,29 +98,26 @@ def two_region_policy(tmp: Path, first: SeedReport, second: RegionReport) -> Pol
             | {"inspect": True},
         ],
     }
-    path = tmp / "two-regions.yaml"
-    path.write_text(json.dumps(doc))  # JSON is YAML
-    return load_policy([path]).policy
 
 
 def _tagged(region: str, segment: str) -> dict[str, Any]:
     return {"account": "ali", "region": region, "tags": {"segment": segment}}
 
 
-def section(server: AlibabaServer) -> dict[str, Any]:
-    """The sandbox section the chaos reader takes, naming both regions."""
+def world(section: dict[str, Any]) -> View:
+    """Both regions through the chaos suite's reader (``section``: the sandbox's Alibaba
+    section, or one naming a test's own server)."""
+    view = View()
+    read_alibaba(view, {**section, "regions": list(REGIONS)}, POLICY)
+    return view
+
+
+def own(server: AlibabaServer) -> dict[str, Any]:
     return {
         "endpoint_url": server.url,
         "access_key_id": server.access_key_id,
         "access_key_secret": server.access_key_secret,
-        "regions": list(REGIONS),
     }
-
-
-def world(server: AlibabaServer) -> View:
-    view = View()
-    read_alibaba(view, section(server), POLICY)
-    return view
 
 
 def planned(ali: AlibabaAdapter, policy: Policy) -> Plan:
@@ -151,7 +161,7 @@ def test_two_regions_on_one_cen_applied_side_by_side_under_faults(
     server, first, second = two
     policy = two_region_policy(tmp_path, first, second)
     ali = adapter_for(server, POLICY, sent, [])
-    before = world(server)
+    before = world(own(server))
     atts_before = {r: attachments(server, r) for r in REGIONS}
     plans = [planned(ali, policy)]
     assert {sp.scope.region for sp in plans[0].scopes if sp.changes} == set(REGIONS)
@@ -171,7 +181,7 @@ def test_two_regions_on_one_cen_applied_side_by_side_under_faults(
     assert not last.has_changes, [ch.key for ch in last.changes]
 
     outcome = Outcome(seed, None)
-    after = world(server)
+    after = world(own(server))
     check(outcome, before, after, plan_to_json(last))
     assert outcome.duplicates == []
     assert outcome.disowned == []
