@@ -87,6 +87,7 @@ ALIBABA: Table = {
         "ecs:RevokeSecurityGroup",
         "ecs:RevokeSecurityGroupEgress",
         "ecs:TagResources",
+        "ecs:UntagResources",  # an exclusive attachment's record on an ENI, removed on release
         "vpc:ListPrefixLists",
         "vpc:GetVpcPrefixListEntries",  # eastwest paths: a rule's prefix list, resolved
         "vpc:CreateVpcPrefixList",

@@ -36,10 +36,16 @@ def _error(code: str, status: int, message: str) -> type[AlibabaError]:
     )
 
 
+def documented(code: str, status: int, message: str) -> AlibabaError:
+    """An error the metadata documents for an action, answered as it is written there."""
+    return _error(code, status, message)()
+
+
 # Protocol and common errors (not per action in the metadata; statuses as the real gateway's).
 MissingParameter = _error("MissingParameter", 400, "A required parameter is missing.")
 InvalidParameter = _error("InvalidParameter", 400, "The specified parameter is invalid.")
 InvalidAction = _error("InvalidAction.NotFound", 404, "Specified api is not found.")
+InvalidRegionId = _error("InvalidRegionId", 400, "The specified region does not exist.")
 InvalidVersion = _error("InvalidVersion", 400, "Specified parameter Version is not valid.")
 SignatureDoesNotMatch = _error(
     "SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation."
@@ -179,6 +185,9 @@ RouteEntryIdNotFound = _error(
 )
 AssociationExists = _error(
     "AssociationExist.TransitRouterTable", 400, "The attachment is already associated."
+)
+IncorrectTransitRouter = _error(
+    "IncorrectStatus.TransitRouter", 400, "TransitRouter status is invalid."
 )
 IncorrectAttachmentOrRouteTable = _error(
     "IncorrectStatus.AttachmentOrRouteTable",

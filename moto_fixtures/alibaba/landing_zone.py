@@ -61,6 +61,15 @@ SPOKES = (
 )
 
 SECURITY = Spoke("security", "security", "10.150.0.0/16")
+
+# A second region on the same CEN (``seed_region``, only for the tests that ask for it): a
+# router of its own and one spoke per segment of web and app, outside every range above.
+SECOND_REGION = "cn-shanghai"
+SECOND_ZONES = ("cn-shanghai-e", "cn-shanghai-f")
+SECOND_SPOKES = (
+    Spoke("spoke-web-sh", "web", "10.52.0.0/16"),
+    Spoke("spoke-app-sh", "app", "10.62.0.0/16"),
+)
 # (tier, zone) → CIDR: small vSwitches for the TR attachment, larger ones for the firewalls.
 SECURITY_VSWITCHES = {
     ("tr", ZONES[0]): "10.150.0.0/28",

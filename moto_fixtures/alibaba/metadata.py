@@ -45,15 +45,27 @@ class Param:
     required: bool
 
 
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    status: int
+    message: str
+
+
 @cache
-def _apis(product: str) -> dict[str, dict[str, Param]]:
+def _document(product: str) -> dict[str, Any]:
     path = metadata_dir().joinpath(f"{product}.json")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:  # the decoder's message alone does not say which file
         raise ValueError(f"{path} is not valid JSON ({exc})") from exc
+    return document
+
+
+@cache
+def _apis(product: str) -> dict[str, dict[str, Param]]:
     apis: dict[str, dict[str, Param]] = {}
-    for action, api in document["apis"].items():
+    for action, api in _document(product)["apis"].items():
         # The metadata repeats some parameters (RegionId three times): the first one counts.
         params: dict[str, Param] = {}
         for raw in api.get("parameters", []):
@@ -78,6 +90,31 @@ def product_of(version: str) -> str | None:
 def documented(version: str, action: str) -> bool:
     product = product_of(version)
     return product is not None and action in _apis(product)
+
+
+def error_code(version: str, action: str, fragment: str) -> ErrorCode | None:
+    """The first error code the action documents whose name contains ``fragment``."""
+    product = product_of(version)
+    api = _document(product)["apis"].get(action, {}) if product else {}
+    for status, codes in sorted(api.get("errorCodes", {}).items()):
+        for entry in codes:
+            if fragment in entry.get("errorCode", ""):
+                return ErrorCode(entry["errorCode"], int(status), entry.get("errorMessage", ""))
+    return None
+
+
+def too_many(version: str, action: str, params: dict[str, str]) -> list[str]:
+    """The list parameters sent with more items than the metadata's ``maxItems``."""
+    product = product_of(version)
+    documented_params = _apis(product).get(action, {}) if product else {}
+    found = []
+    for name, param in documented_params.items():
+        limit = param.schema.get("maxItems")
+        if param.schema.get("type") == "array" and limit is not None:
+            indices = {k[len(name) + 1 :].split(".")[0] for k in params if k.startswith(f"{name}.")}
+            if any(i.isdigit() and int(i) > int(limit) for i in indices):
+                found.append(name)
+    return found
 
 
 def problems(version: str, action: str, params: dict[str, str]) -> list[str]:

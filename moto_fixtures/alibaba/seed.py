@@ -63,6 +63,7 @@ from aliyunsdkvpc.request.v20160428 import (
 
 from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.alibaba.clients import acs_client, call
+from moto_fixtures.alibaba.models.backend import Backend
 from moto_fixtures.alibaba.seed_workloads import (
     SeededWorkloads,
     hand_made_group,
@@ -133,7 +134,7 @@ class SeedReport:
 def seed_alibaba(server: AlibabaServer) -> SeedReport:
     """Build the landing zone on ``server``; return what was made."""
     with server.backend.settled():
-        builder = _Builder(server)
+        builder = Builder(server, server.backend)
         for spoke in lz.SPOKES:
             builder.spoke(spoke)
         builder.security()
@@ -143,15 +144,22 @@ def seed_alibaba(server: AlibabaServer) -> SeedReport:
         return builder.report(builder.workloads())
 
 
-class _Builder:
-    """Creates the landing zone and remembers every id by name."""
+class Builder:
+    """Creates a region's landing zone and remembers every id by name: the first region's
+    builder makes the CEN, another region's (``seed_region``) joins it with a router of its
+    own."""
 
-    def __init__(self, server: AlibabaServer) -> None:
-        self.server = server
-        self.client = acs_client(server)
-        backend = server.backend
-        self.cen = backend.cbn.add_cen(lz.CEN_NAME)
-        self.tr, self.tr_table = backend.cbn.add_transit_router(self.cen)
+    def __init__(
+        self,
+        server: AlibabaServer,
+        backend: Backend,
+        cen: str | None = None,
+        zones: tuple[str, ...] = lz.ZONES,
+    ) -> None:
+        self.server, self.backend, self.zones = server, backend, zones
+        self.client = acs_client(server, backend.region)
+        self.cen = cen or backend.cbn.add_cen(lz.CEN_NAME)
+        self.tr, self.tr_table = backend.cbn.add_transit_router(self.cen, backend.region)
         self.vpcs: dict[str, str] = {}
         self.vswitches: dict[str, str] = {}
         self.route_tables: dict[str, str] = {}
@@ -163,12 +171,12 @@ class _Builder:
         return call(self.client, self.server, request)
 
     def _vpc(self, spoke: lz.Spoke, tags: dict[str, str]) -> str:
-        vpc = self.server.backend.vpc.add_vpc(spoke.name, spoke.cidr, tags)
+        vpc = self.backend.vpc.add_vpc(spoke.name, spoke.cidr, tags)
         self.vpcs[spoke.name] = vpc.vpc_id
         return vpc.vpc_id
 
     def _vswitch(self, vpc_id: str, zone: str, cidr: str, name: str) -> str:
-        vsw = self.server.backend.vpc.add_vswitch(vpc_id, zone, cidr, name)
+        vsw = self.backend.vpc.add_vswitch(vpc_id, zone, cidr, name)
         self.vswitches[name] = vsw.vswitch_id
         return vsw.vswitch_id
 
@@ -176,7 +184,7 @@ class _Builder:
         vpc_id = self._vpc(spoke, {"segment": spoke.segment})
         by_zone = {
             zone: self._vswitch(vpc_id, zone, spoke.vswitch_cidr(i), spoke.vswitch_name(zone))
-            for i, zone in enumerate(lz.ZONES)
+            for i, zone in enumerate(self.zones)
         }
         self._route_table(vpc_id, spoke.route_table, list(by_zone.values()))
         self._attach(spoke, vpc_id, by_zone)

@@ -1,21 +1,26 @@
 """The local Alibaba Cloud RPC endpoint: stdlib HTTP on 127.0.0.1, quiet, with a call log.
 
 In: a port (0: any free one), the fake key pair, the CBN async delay and fault settings. Out: an
-``AlibabaServer`` (``.url``, ``.endpoint`` for ``set_endpoint``, ``.backend``, ``.calls``,
-``.faults``) serving from a background thread until ``.stop()``. Always: a request is
-authenticated, then checked against the metadata, then faults are applied, then the handler runs
-under the backend's lock; every call that names an action is logged when it arrives. Control
+``AlibabaServer`` (``.url``, ``.endpoint`` for ``set_endpoint``, ``.backend`` (cn-hangzhou),
+``.region(name)``, ``.calls``, ``.faults``) serving from a background thread until ``.stop()``.
+Always: a request is authenticated, then checked against the metadata, then faults are applied,
+then the handler runs under the account's lock on the backend of the request's ``RegionId``
+(which the SDK signs into every request, whatever regional endpoint it is sent to; the fake
+serves them all on one port); every call that names an action is logged when it arrives. Control
 endpoints: ``GET /_eastwest/health``, ``GET/DELETE /_eastwest/calls``, ``GET/POST
 /_eastwest/faults`` (``faults.py``; ``DELETE`` clears them), ``GET/POST/DELETE
 /_eastwest/limits`` (per-account rate limits, ``latency.py``), ``POST
-/_eastwest/instances`` (JSON ``{"VSwitchId", "SecurityGroupIds", "InstanceName", "Tags"}``: a new
-instance with its primary ENI, as RunInstances would make it).
+/_eastwest/instances`` (JSON ``{"VSwitchId", "SecurityGroupIds", "InstanceName", "Tags",
+"RegionId"}``: a new instance with its primary ENI, as RunInstances would make it), ``POST
+/_eastwest/regions`` (JSON ``{"RegionId": "cn-shanghai"}``: ``seed_region`` on the seeded CEN;
+answers its ``RegionReport``, 409 when there is no seeded CEN or the region is seeded already).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import uuid
@@ -27,7 +32,7 @@ from urllib.parse import urlsplit
 
 from moto_fixtures.alibaba import errors, latency, metadata
 from moto_fixtures.alibaba.faults import AlibabaFaults
-from moto_fixtures.alibaba.models.backend import Backend
+from moto_fixtures.alibaba.models.backend import Backend, Regions
 from moto_fixtures.alibaba.models.workloads import Launch
 from moto_fixtures.alibaba.protocol import Authenticator, parse_params
 from moto_fixtures.alibaba.responses import Handler, handlers
@@ -40,20 +45,25 @@ HOST = "127.0.0.1"
 ACCESS_KEY_ID = "LTAIeastwestSANDBOX"
 ACCESS_KEY_SECRET = "eastwest-sandbox-fake-secret-not-a-credential"  # noqa: S105 (fake, fixed)
 _log = logging.getLogger(__name__)
+# Region ids as Alibaba Cloud spells them (cn-hangzhou, ap-southeast-1, cn-shanghai-finance-1):
+# anything else is refused rather than made into a region of its own.
+_REGION = re.compile(r"[a-z]{2,}(-[a-z0-9]+){1,3}")
 
 
 class _State:
     def __init__(
         self,
         auth: Authenticator,
-        backend: Backend,
+        regions: Regions,
         faults: AlibabaFaults,
         table: Mapping[tuple[str, str], Handler] | None,
     ) -> None:
-        self.auth, self.backend, self.faults = auth, backend, faults
+        self.auth, self.regions, self.faults = auth, regions, faults
+        self.backend = regions.default
         self.calls = CallLog()
         self.limits = RateLimits("alibaba")
         self.handlers: dict[tuple[str, str], Handler] = dict(handlers() if table is None else table)
+        self.owner: AlibabaServer | None = None  # the server object, for ``/_eastwest/regions``
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -132,6 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         handler = self.state.handlers.get((product, action))
         if handler is None or not metadata.documented(version, action):
             raise errors.InvalidAction(f"Specified api {action} is not found.")
+        _refuse_too_many(version, action, params)
         problems = metadata.problems(version, action, params)
         missing = [p.split(" ", 1)[1] for p in problems if p.startswith("MissingParameter")]
         if missing:
@@ -143,9 +154,17 @@ class _Handler(BaseHTTPRequestHandler):
             raise errors.InvalidParameter(problems[0])
         lost = self.state.faults.before(action)
         latency.check(self.state.limits, self.state.backend.account_id, params)
-        with self.state.backend.lock:
-            self.state.backend.cbn.settle()
-            return handler(self.state.backend, params), lost
+        backend = self._backend(params.get("RegionId", ""))
+        with backend.lock:
+            backend.cbn.settle()
+            return handler(backend, params), lost
+
+    def _backend(self, region: str) -> Backend:
+        if not region:
+            return self.state.backend
+        if not _REGION.fullmatch(region):
+            raise errors.InvalidRegionId()
+        return self.state.regions.get(region)
 
     def _control(self, method: str, path: str, body: bytes) -> None:
         state = self.state
@@ -162,6 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*latency.control(state.limits, method, body))
         elif path == "/_eastwest/instances" and method == "POST":
             self._launch(json.loads(body or b"{}"))
+        elif path == "/_eastwest/regions" and method == "POST":
+            self._seed_region(json.loads(body or b"{}"))
         else:
             self._send(404, {"Code": "NotFound", "Message": path})
 
@@ -180,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _launch(self, spec: dict[str, Any]) -> None:
         """RunInstances is not in the metadata: a new instance (a scale-out) comes from here. It
         is logged as a ``RunInstances`` call, so the sandbox's reset sees the fake was used."""
-        backend = self.state.backend
+        backend = self.state.regions.get(str(spec.get("RegionId") or self.state.backend.region))
         self.state.calls.record(Call(account=backend.account_id, action="RunInstances"))
         launch = Launch(
             str(spec.get("VSwitchId", "")),
@@ -199,6 +220,25 @@ class _Handler(BaseHTTPRequestHandler):
             {"InstanceId": instance.instance_id, "NetworkInterfaceId": instance.primary_eni},
         )
 
+    def _seed_region(self, spec: dict[str, Any]) -> None:
+        """A second region for a fake in another process (a sandbox daemon's), which a test
+        cannot seed with its own ``seed_region``. Not under the lock: the seed calls this
+        server through the SDK like any client."""
+        from moto_fixtures.alibaba import landing_zone as lz  # noqa: PLC0415 (seed ↔ server)
+        from moto_fixtures.alibaba.seed_region import seed_region  # noqa: PLC0415
+
+        cbn, owner = self.state.backend.cbn, self.state.owner
+        cen = next((c for c, name in sorted(cbn.cens.items()) if name == lz.CEN_NAME), None)
+        if cen is None or owner is None:
+            self._send(409, {"Code": "Conflict", "Message": "no seeded CEN to join"})
+            return
+        try:
+            report = seed_region(owner, cen, str(spec.get("RegionId") or lz.SECOND_REGION))
+        except errors.AlibabaError as exc:
+            self._send(409, {"Code": exc.code, "Message": exc.message})
+            return
+        self._send(200, asdict(report))
+
     def _send(self, status: int, payload: Any) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
@@ -206,6 +246,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def _refuse_too_many(version: str, action: str, params: dict[str, str]) -> None:
+    """More items in a list than its ``maxItems``: the action's own ``TooMany…`` code where the
+    metadata documents one (``InvalidParameter.TooManyInstanceIds``, 403), else
+    ``InvalidParameter``."""
+    names = metadata.too_many(version, action, params)
+    if not names:
+        return
+    documented = metadata.error_code(version, action, "TooMany")
+    if documented is None:
+        raise errors.InvalidParameter(f"The specified parameter {names[0]} has too many items.")
+    raise errors.documented(documented.code, documented.status, documented.message)
 
 
 class AlibabaServer(BackgroundServer):
@@ -220,10 +273,16 @@ class AlibabaServer(BackgroundServer):
         self.endpoint = f"{HOST}:{self.port}"
         self.url = f"http://{self.endpoint}"
         self.backend, self.calls, self.faults = state.backend, state.calls, state.faults
+        self.regions = state.regions
+        state.owner = self
         self.limits = state.limits
         # The fake's own key pair: clients (the seed, tests) sign with it; it opens nothing real.
         self.access_key_id = state.auth.access_key_id
         self.access_key_secret = state.auth.access_key_secret
+
+    def region(self, name: str) -> Backend:
+        """The backend of region ``name`` (made empty on first use, as a request would)."""
+        return self.regions.get(name)
 
 
 def start_alibaba_server(
@@ -240,7 +299,7 @@ def start_alibaba_server(
     metadata.load()  # a missing or broken metadata file fails here, with its own error
     state = _State(
         Authenticator(access_key_id, access_key_secret),
-        Backend(async_delay),
+        Regions(async_delay),
         AlibabaFaults(faults),
         table,
     )

@@ -26,7 +26,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,17 @@ class Outcome:
     def ok(self) -> bool:
         bad = self.duplicates or self.disowned or self.unowned_changes
         return self.applies_to_converge is not None and not bad
+
+
+@contextmanager
+def own_sandbox(directory: Path) -> Iterator[Path]:
+    """A sandbox of a test's own in ``directory``, stopped on leaving: faults, kills, decoys
+    and extra regions never reach the session's."""
+    sandbox_up(directory)
+    try:
+        yield directory
+    finally:
+        sandbox_down(directory)
 
 
 def reset(directory: Path) -> dict[str, Any]:

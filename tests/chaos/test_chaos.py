@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from moto_fixtures.sandbox import sandbox_down, sandbox_up
+from tests.chaos import run
 from tests.chaos.run import chaos_run, trimmed_policy
 
 pytestmark = pytest.mark.sandbox
@@ -19,13 +19,8 @@ pytestmark = pytest.mark.sandbox
 
 @pytest.fixture
 def own_sandbox(tmp_path: Path) -> Iterator[Path]:
-    """A sandbox of the test's own: faults, kills and decoys never reach the session's."""
-    directory = tmp_path / "sandbox"
-    sandbox_up(directory)
-    try:
+    with run.own_sandbox(tmp_path / "sandbox") as directory:
         yield directory
-    finally:
-        sandbox_down(directory)
 
 
 @pytest.mark.parametrize("seed", [7], ids=["seed-7-killed"])

@@ -52,7 +52,7 @@ def owns(tags: Mapping[str, str], policy: str) -> bool:
 def read_view(sandbox: Mapping[str, Any], policy: str) -> View:
     view = View()
     _aws(view, sandbox, policy)
-    _alibaba(view, AlibabaConsole(sandbox["alibaba"]), policy)
+    read_alibaba(view, sandbox["alibaba"], policy)
     _azure(view, AzureConsole(sandbox["azure"]), policy)
     return view
 
@@ -101,6 +101,13 @@ def _aws(view: View, sandbox: Mapping[str, Any], policy: str) -> None:
 # -- Alibaba Cloud --------------------------------------------------------------------------
 
 
+def read_alibaba(view: View, section: Mapping[str, Any], policy: str) -> None:
+    """Every region the section names: groups, prefix lists and VPC routes are regional; CEN
+    is global, so each region keeps only the route tables of its own routers."""
+    for region in section["regions"]:
+        _alibaba(view, AlibabaConsole({**section, "regions": [region]}), policy)
+
+
 def _alibaba(view: View, ali: AlibabaConsole, policy: str) -> None:
     groups = ali.groups()
     found = (
@@ -114,7 +121,12 @@ def _alibaba(view: View, ali: AlibabaConsole, policy: str) -> None:
     _sort(view, "alibaba", "prefix-list", found, policy)
     hubs = ali.call(CBN, "ListTransitRouterRouteTables", MaxResults="100")
     rows = hubs["TransitRouterRouteTables"]
-    live = [t for t in rows if t["TransitRouterRouteTableStatus"] not in ("Deleting", "Deleted")]
+    live = [
+        t
+        for t in rows
+        if t["TransitRouterRouteTableStatus"] not in ("Deleting", "Deleted")
+        and t["RegionId"] == ali.region
+    ]
     found = ((t["TransitRouterRouteTableId"], _kv(t.get("Tags")), t) for t in live)
     _sort(view, "alibaba", "hub-table", found, policy)
     tables = ali.call(VPC, "DescribeRouteTableList", PageSize="50")["RouterTableList"]

@@ -1,6 +1,7 @@
 """The fake cloud's state, apart from any wire format (moto's ``models/`` split).
 
 In: plain Python values from ``responses/``. Out: dataclasses and ``AlibabaError``s. Always: one
-``Backend`` per server holds ECS, VPC and CBN state of one account in one region behind one lock;
-ids are deterministic (a counter per prefix), so a re-seeded fake has the same ids.
+``Regions`` per server holds one account: a ``Backend`` per region (ECS and VPC state) over one
+global ``Cbn`` (CEN is global, each transit router has a region), behind one lock; ids are
+deterministic (a counter per prefix for the whole account), so a re-seeded fake has the same ids.
 """

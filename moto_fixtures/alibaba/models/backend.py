@@ -1,4 +1,11 @@
-"""One account in one region: ECS (groups, instances, ENIs), VPC and CBN state behind one lock."""
+"""One account: a ``Backend`` per region (ECS groups, instances, ENIs and VPC state, as moto keeps
+one per region for AWS) over one global ``Cbn`` (CEN instances are global; each transit router
+belongs to a region), all behind one lock.
+
+``Regions`` makes a region's backend on its first request (``RegionId``, which the SDK signs
+into every request), so a fake nobody asks about another region costs nothing more; ids come
+from one counter for the whole account, so no two regions hand out the same id.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +24,43 @@ ACCOUNT_ID = "5123456789012345"
 REGION = "cn-hangzhou"
 
 
-class Backend:
-    def __init__(self, async_delay: float = 0.0, region: str = REGION) -> None:
-        self.region = region
+class Regions:
+    """The account's regions: what is global (ids, CBN, the lock) and a backend per region."""
+
+    def __init__(self, async_delay: float = 0.0, default: str = REGION) -> None:
         self.account_id = ACCOUNT_ID
+        self.async_delay = async_delay
         self.ids = Ids()
+        self.cbn = Cbn(self.ids, async_delay)
+        # Every request runs under it: the fake trades parallelism for simple, atomic handlers.
+        self.lock = threading.RLock()
+        self._backends: dict[str, Backend] = {}
+        self.default = self.get(default)
+
+    def get(self, region: str) -> Backend:
+        with self.lock:
+            backend = self._backends.get(region)
+            if backend is None:
+                backend = self._backends[region] = Backend(self.async_delay, region, self)
+            return backend
+
+    def regions(self) -> list[str]:
+        with self.lock:
+            return sorted(self._backends)
+
+    def of_router(self, tr_id: str) -> Backend:
+        """The backend of the region a transit router is in (its VPCs, vSwitches)."""
+        return self.get(self.cbn.region_of(tr_id))
+
+
+class Backend:
+    """One region of the account: made by ``Regions.get``, sharing its ids, CBN and lock."""
+
+    def __init__(self, async_delay: float, region: str, world: Regions) -> None:
+        self.region = region
+        self.world = world
+        self.account_id = ACCOUNT_ID
+        self.ids = self.world.ids
         self.vpc = Vpcs(self.ids)
         self.ecs = Ecs(
             self.ids,
@@ -30,7 +69,7 @@ class Backend:
         )
         self.workloads = Workloads(self.ids, self.vpc.vswitches, self.ecs.get, async_delay)
         self.vpc.enis, self.vpc.instances = self.workloads.enis, self.workloads.instances
-        self.cbn = Cbn(self.ids, async_delay)
+        self.cbn = self.world.cbn
         # (action, ClientToken) → the id the first request created: a replay answers it again.
         self.client_tokens: dict[tuple[str, str], str] = {}
         self._token_used: dict[tuple[str, str], float] = {}
@@ -38,8 +77,7 @@ class Backend:
         # idempotence pages state no validity window (docs/sandbox.md), so by default the fake
         # keeps every token; tests set a window to play a token that has expired.
         self.token_ttl: float | None = None
-        # Every request runs under it: the fake trades parallelism for simple, atomic handlers.
-        self.lock = threading.RLock()
+        self.lock = self.world.lock
 
     @contextmanager
     def settled(self) -> Iterator[None]:

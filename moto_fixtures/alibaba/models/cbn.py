@@ -86,6 +86,7 @@ class Cbn:
         self.delay = delay
         self.cens: dict[str, str] = {}  # CEN id → name
         self.routers: dict[str, str] = {}  # TR id → CEN id
+        self.router_regions: dict[str, str] = {}  # TR id → its region (a CEN spans regions)
         self.tables: dict[str, TrRouteTable] = {}
         self.attachments: dict[str, Attachment] = {}
         self.associations: dict[tuple[str, str], Link] = {}
@@ -112,9 +113,14 @@ class Cbn:
             return SETTLED.get(status, status), 0.0
         return status, time.monotonic() + self.delay
 
-    def _guard(self, tr_id: str) -> None:
+    def _guard(
+        self, tr_id: str, busy: type[errors.AlibabaError] = errors.OperationConflict
+    ) -> None:
+        """A write on a router with an operation in flight is refused (the real TR serialises
+        them): with the code the action documents for a busy router where it has one
+        (``IncorrectStatus.TransitRouter`` on the creates), else ``OperationConflict``."""
         if any(item.tr_id == tr_id and item.busy() for s in self._stores() for item in s.values()):
-            raise errors.OperationConflict()
+            raise busy()
 
     def _leave(self, item: Tracked, status: str, store: dict[object, Tracked], key: object) -> None:
         if self.delay <= 0:
@@ -128,9 +134,13 @@ class Cbn:
         self.cens[cen_id] = name
         return cen_id
 
-    def add_transit_router(self, cen_id: str) -> tuple[str, str]:
+    def add_transit_router(self, cen_id: str, region: str = "cn-hangzhou") -> tuple[str, str]:
+        """One router of ``cen_id`` in ``region`` (a CEN has at most one per region)."""
+        if any(c == cen_id and self.router_regions[t] == region for t, c in self.routers.items()):
+            raise errors.InvalidParameter(f"The CEN {cen_id} has a transit router in {region}.")
         tr_id = self._ids.new("tr")
         self.routers[tr_id] = cen_id
+        self.router_regions[tr_id] = region
         system = TrRouteTable(
             tr_id, "Active", 0.0, self._ids.new("vtb"), "system", "", "System", iso_now(False)
         )
@@ -138,6 +148,12 @@ class Cbn:
         return tr_id, system.table_id
 
     # -- lookups -----------------------------------------------------------------------------
+    def region_of(self, tr_id: str) -> str:
+        region = self.router_regions.get(tr_id)
+        if region is None:
+            raise errors.TransitRouterNotFound()
+        return region
+
     def table(
         self, table_id: str, error: type[errors.AlibabaError] = errors.TrRouteTableNotFound
     ) -> TrRouteTable:
@@ -167,7 +183,7 @@ class Cbn:
     ) -> TrRouteTable:
         if tr_id not in self.routers:
             raise errors.TransitRouterNotFound()
-        self._guard(tr_id)
+        self._guard(tr_id, errors.IncorrectTransitRouter)
         status, until = self._start("Creating")
         table = TrRouteTable(
             tr_id,
@@ -203,7 +219,7 @@ class Cbn:
     ) -> Attachment:
         if tr_id not in self.routers:
             raise errors.TransitRouterNotFound()
-        self._guard(tr_id)
+        self._guard(tr_id, errors.IncorrectTransitRouter)
         status, until = self._start("Attaching")
         att = Attachment(
             tr_id,

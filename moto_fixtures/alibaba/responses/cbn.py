@@ -1,5 +1,10 @@
 """CBN 2017-09-12: transit router route tables, attachments, links and routes on the wire.
 
+CBN is global: actions name their router, table or attachment by id, wherever it is. The
+four that take a ``RegionId`` in the metadata (``ListTransitRouters``,
+``ListTransitRouterVpcAttachments``, ``CreateTransitRouterVpcAttachment``, ``TagResources``) see
+that region's routers only; an attachment's VPC and vSwitches are those of its router's region.
+
 Page maxima from the metadata: ``ListTransitRouterRouteTables`` and
 ``ListTransitRouterRouteEntries`` ``MaxResults`` ≤ 100 (the other ``List*`` document no maximum;
 100 is kept for them), ``ListTransitRouters`` ``PageSize`` ≤ 50 with ``PageNumber``.
@@ -16,6 +21,11 @@ from moto_fixtures.alibaba.models.common import int_param, page_by_number, page_
 from moto_fixtures.alibaba.protocol import flat_list, repeat_list, tags
 
 TAGGABLE = "transitrouterroutetable"  # TagResources' ResourceType, compared case-insensitively
+
+
+def _in_region(b: Backend, tr_id: str) -> bool:
+    """Whether the router is in the request's region (an unknown one is left to the model)."""
+    return b.cbn.router_regions.get(tr_id, b.region) == b.region
 
 
 def _page(p: dict[str, str], rows: list[dict[str, Any]], key: str, default: int) -> dict[str, Any]:
@@ -57,7 +67,7 @@ def list_route_tables(b: Backend, p: dict[str, str]) -> dict[str, Any]:
             "TransitRouterRouteTableName": t.name,
             "TransitRouterRouteTableDescription": t.description,
             "CreateTime": t.creation_time,
-            "RegionId": b.region,
+            "RegionId": b.cbn.region_of(t.tr_id),
             "Tags": [{"Key": k, "Value": v} for k, v in sorted(t.tags.items())],
             "RouteTableOptions": {"MultiRegionECMP": "disable"},
         }
@@ -84,6 +94,8 @@ def create_vpc_attachment(b: Backend, p: dict[str, str]) -> dict[str, Any]:
             raise errors.InvalidParameter("IllegalParam.VSwitchId")
     if p["VpcId"] not in b.vpc.vpcs:
         raise errors.InvalidParameter("IncorrectStatus.Vpc: the VPC does not exist.")
+    if not _in_region(b, p.get("TransitRouterId", "")):
+        raise errors.TransitRouterNotFound()  # a router of another region is not found here
     att = b.cbn.create_attachment(
         p.get("TransitRouterId", ""), p["VpcId"], p.get("TransitRouterAttachmentName", ""), zones
     )
@@ -104,7 +116,7 @@ def list_vpc_attachments(b: Backend, p: dict[str, str]) -> dict[str, Any]:
             "TransitRouterId": a.tr_id,
             "CenId": a.cen_id,
             "VpcId": a.vpc_id,
-            "VpcRegionId": b.region,
+            "VpcRegionId": b.cbn.region_of(a.tr_id),
             "VpcOwnerId": int(b.account_id),
             "Status": a.status,
             "ResourceType": "VPC",
@@ -120,6 +132,7 @@ def list_vpc_attachments(b: Backend, p: dict[str, str]) -> dict[str, Any]:
         }
         for a in sorted(b.cbn.attachments.values(), key=lambda a: a.attachment_id)
         if all(p.get(k, getattr(a, f)) == getattr(a, f) for k, f in filters)
+        and _in_region(b, a.tr_id)
     ]
     return _page(p, rows, "TransitRouterAttachments", 20)
 
@@ -197,7 +210,7 @@ def _learned_rows(b: Backend, table_id: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for (attachment_id, linked), link in sorted(b.cbn.propagations.items()):
         att = b.cbn.attachments.get(attachment_id)
-        vpc = b.vpc.vpcs.get(att.vpc_id) if att is not None else None
+        vpc = b.world.of_router(att.tr_id).vpc.vpcs.get(att.vpc_id) if att is not None else None
         if linked != table_id or link.status != "Active" or vpc is None:
             continue
         rows.append(
@@ -258,7 +271,11 @@ def tag_resources(b: Backend, p: dict[str, str]) -> dict[str, Any]:
         raise errors.InvalidInstanceTypeNotFound(
             f"The fake tags only TransitRouterRouteTable, not {p['ResourceType']}."
         )
-    b.cbn.tag_tables(repeat_list(p, "ResourceId"), tags(p))
+    ids = repeat_list(p, "ResourceId")
+    # A table of another region's router is not found in this one, like an unknown id.
+    if any(i in b.cbn.tables and not _in_region(b, b.cbn.tables[i].tr_id) for i in ids):
+        raise errors.InvalidInstanceIdsNotFound()
+    b.cbn.tag_tables(ids, tags(p))
     return {}
 
 
@@ -268,13 +285,15 @@ def list_transit_routers(b: Backend, p: dict[str, str]) -> dict[str, Any]:
     found = [
         (tr_id, cen_id)
         for tr_id, cen_id in sorted(b.cbn.routers.items())
-        if p.get("TransitRouterId", tr_id) == tr_id and p.get("CenId", cen_id) == cen_id
+        if p.get("TransitRouterId", tr_id) == tr_id
+        and p.get("CenId", cen_id) == cen_id
+        and _in_region(b, tr_id)
     ]
     rows = [
         {
             "TransitRouterId": tr_id,
             "CenId": cen_id,
-            "RegionId": b.region,
+            "RegionId": b.cbn.region_of(tr_id),
             "Status": "Active",
             "Type": "Enterprise",
             "AliUid": int(b.account_id),

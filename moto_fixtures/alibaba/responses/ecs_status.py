@@ -2,11 +2,10 @@
 
 What the probe of a VM-Series (``providers/alibaba/health.py``) reads. Always, as the metadata
 says: the region's instances, narrowed by ``ZoneId`` and ``InstanceId.N`` (an id that does
-not exist is simply not listed; more than 100 are refused by the metadata check before this
-handler, as ``InvalidParameter``, where the real API says
-``InvalidParameter.TooManyInstanceIds``), paged by ``PageNumber``/``PageSize`` (1-50, default
-10), sorted by id; ``Status`` is one of Pending, Running, Starting, Stopping, Stopped; an
-unknown ``ZoneId`` is ``InvalidZoneId.NotFound``.
+not exist is simply not listed; more than 100 are refused before this handler with the code the
+metadata documents, ``InvalidParameter.TooManyInstanceIds``, HTTP 403), paged by
+``PageNumber``/``PageSize`` (1-50, default 10), sorted by id; ``Status`` is one of Pending,
+Running, Starting, Stopping, Stopped; an unknown ``ZoneId`` is ``InvalidZoneId.NotFound``.
 """
 
 from __future__ import annotations

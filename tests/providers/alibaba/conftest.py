@@ -2,7 +2,8 @@
 
 - ``cloud`` (function): a seeded fake with CBN async delays on; a fifth of all calls are then
   answered ``Throttling.User`` (the faults are switched on after seeding).
-- ``sent``: every request the adapter sends, as (version, action, parameters), one per attempt.
+- ``sent``: every request the adapter sends, as (version, action, parameters), one per attempt;
+  each action must be in ``eastwest permissions``' RAM table (checked when the test ends).
 - ``adapter``: the adapter under test over the real SDK, with a fast ``Backoff`` whose sleeps are
   counted in ``sleeps``.
 """
@@ -19,6 +20,7 @@ from moto_fixtures.alibaba.seed import SeedReport, seed_alibaba
 from moto_fixtures.alibaba.server import AlibabaServer, start_alibaba_server
 from orchestrator.model.loader import load_policy
 from orchestrator.model.policy import Policy
+from orchestrator.permissions import ALIBABA
 from orchestrator.state import Target
 from providers.alibaba.adapter import AlibabaAdapter, make_alibaba_adapter
 from providers.alibaba.retry import Backoff
@@ -57,8 +59,13 @@ def sandbox_of(server: AlibabaServer) -> dict[str, Any]:
 
 
 @pytest.fixture
-def sent() -> Sent:
-    return []
+def sent() -> Iterator[Sent]:
+    """What the adapter sent; at the end, every action must be one ``eastwest permissions``
+    can grant (a new call missing from the RAM table fails the test that makes it)."""
+    log: Sent = []
+    yield log
+    granted = {a.split(":", 1)[1] for table in ALIBABA.values() for a in table}
+    assert {action for _, action, _ in log} - granted == set()
 
 
 @pytest.fixture
@@ -72,12 +79,18 @@ def adapter(server: AlibabaServer, sent: Sent, sleeps: list[float]) -> AlibabaAd
 
 
 def adapter_for(
-    server: AlibabaServer, policy: str, sent: Sent, sleeps: list[float], account: str = ACCOUNT
+    server: AlibabaServer,
+    policy: str,
+    sent: Sent,
+    sleeps: list[float],
+    account: str = ACCOUNT,
+    *,
+    attempts: int = 12,
 ) -> AlibabaAdapter:
     def record(version: str, action: str, params: Mapping[str, str]) -> None:
         sent.append((version, action, dict(params)))
 
-    backoff = Backoff(base_s=0.002, cap_s=0.02, attempts=12, sleep=_counted(sleeps))
+    backoff = Backoff(base_s=0.002, cap_s=0.02, attempts=attempts, sleep=_counted(sleeps))
     api = sandbox_api(sandbox_of(server), backoff=backoff, on_request=record)
     target = Target("alibaba", account, "ali-sandbox")
     return make_alibaba_adapter(target, policy=policy, sandbox=None, api=api)

@@ -92,7 +92,7 @@ def test_describe_instance_status_follows_the_metadata(
     assert [r["InstanceId"] for r in body["InstanceStatuses"]["InstanceStatus"]] == ids[:50]
     assert {r["Status"] for r in body["InstanceStatuses"]["InstanceStatus"]} == {"Running"}
     many = {f"InstanceId.{n}": f"i-{n}" for n in range(1, 102)}
-    with pytest.raises(Exception, match="InvalidParameter"):
+    with pytest.raises(Exception, match=r"InvalidParameter\.TooManyInstanceIds"):
         c.rpc(server, c.ECS, "DescribeInstanceStatus", **many)
     with pytest.raises(Exception, match=r"InvalidZoneId\.NotFound"):
         c.rpc(server, c.ECS, "DescribeInstanceStatus", ZoneId="cn-hangzhou-z")

@@ -15,9 +15,10 @@ from moto_fixtures.alibaba.server import AlibabaServer
 from orchestrator.apply import apply_plan
 from orchestrator.pipeline import plan_policy
 from providers.alibaba.adapter import AlibabaAdapter
+from tests.providers.alibaba import cloud as c
 from tests.providers.alibaba.conftest import Sent, adapter_for, policy
+from tests.providers.alibaba.test_transit import CBN, write_policy
 from tests.providers.alibaba.test_transit import POLICY as HUB_POLICY
-from tests.providers.alibaba.test_transit import write_policy
 
 
 @pytest.mark.parametrize(
@@ -119,3 +120,30 @@ def test_a_transit_table_whose_answer_was_lost_after_its_token_expired_is_made_o
     again = plan_policy(hub, lambda _: ali, lambda _: None).plan
     assert again is not None
     assert not again.has_changes, [c.key for c in again.changes]
+
+
+def test_a_write_on_a_router_busy_with_someone_elses_operation_is_retried(
+    cloud: tuple[AlibabaServer, SeedReport], sent: Sent, tmp_path: Path
+) -> None:
+    """Another client's route table is still ``Creating`` on the hub's router when eastwest's
+    first transit write arrives: the router refuses it (``IncorrectStatus.TransitRouter`` on a
+    create, ``OperationConflict`` otherwise) and eastwest waits and sends it again."""
+    server, report = cloud
+    server.faults.clear()
+    ali = adapter_for(server, HUB_POLICY, sent, [], attempts=200)
+    hub = write_policy(tmp_path, report)
+    result = plan_policy(hub, lambda _: ali, lambda _: None)
+    assert result.plan is not None, result.diagnostics
+    tables = [c for c in result.plan.changes if c.resource.kind == "hub_table"]
+    # Someone else's table stays Creating for ASYNC_DELAY s: many backoff steps of this
+    # adapter (at most 0.02 s each), so its first transit writes meet a busy router.
+    c.rpc(server, CBN, "CreateTransitRouterRouteTable", TransitRouterId=report.transit_router)
+    sent.clear()
+    applied = apply_plan(result.plan, lambda _: ali)
+
+    assert applied.ok, [r.message for _, r in applied.results if not r.ok]
+    creates = [a for _, a, _ in sent if a == "CreateTransitRouterRouteTable"]
+    assert len(creates) > len(tables)  # the first was refused while the other table was made
+    again = plan_policy(hub, lambda _: ali, lambda _: None).plan
+    assert again is not None
+    assert not again.has_changes, [ch.key for ch in again.changes]

@@ -43,6 +43,7 @@ def _failing(errors: list[ApiError]) -> tuple[list[int], object]:
         ("ServiceUnavailable", 503, True),
         ("InternalError", 500, True),
         ("OperationConflict", 400, True),
+        ("IncorrectStatus.TransitRouter", 400, True),  # a busy router (the creates' code)
         ("IncorrectStatus.PrefixList", 400, True),
         ("SDK.HttpError", None, True),
         ("InvalidParameter", 400, False),
