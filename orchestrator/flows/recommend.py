@@ -41,7 +41,9 @@ def recommend_policy(
     body.pop("rules", None)
     pairs = {p: s for p, s in observed.pairs().items() if p[0] != p[1]}
     governed = {p: s for p, s in pairs.items() if all(x.verdict != _KEPT for x in s)}
-    inspected = {pair for r in view.policy.rules if r.inspect for pair in r.directions()}
+    # Pair → the given rule's cross_cloud: an inspected pair keeps how its cross-cloud flows
+    # were allowed, or a proposal over several clouds would not validate.
+    inspected = {p: r.cross_cloud for r in view.policy.rules if r.inspect for p in r.directions()}
     head = [
         f"# Proposed by `eastwest flows recommend` from observed flows, {_when(None)}.",
         f"# Accounts, hubs{'' if discovered else ' and segments'} as in: "
@@ -52,7 +54,7 @@ def recommend_policy(
         *_left_out(pairs, governed),
     ]
     rules = [
-        _rule(pair, services, pair in inspected) for pair, services in sorted(governed.items())
+        _rule(pair, services, inspected.get(pair)) for pair, services in sorted(governed.items())
     ]
     text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, allow_unicode=True)
     return "\n".join([*head, text.rstrip(), "rules:" if rules else "rules: []", *rules]) + "\n"
@@ -91,7 +93,8 @@ def _left_out(
     return [f"# Left out (an end outside every managed segment): {listed}{more}."]
 
 
-def _rule(pair: tuple[str, str], services: list[Service], inspect: bool) -> str:
+def _rule(pair: tuple[str, str], services: list[Service], cross_cloud: str | None) -> str:
+    """``cross_cloud``: the given rule's, where it inspects the pair; None: not inspected."""
     source, target = pair
     ports = [str(p) for p in merge_port_ranges(_ranges(services))]
     records = sum(s.records for s in services)
@@ -101,8 +104,10 @@ def _rule(pair: tuple[str, str], services: list[Service], inspect: bool) -> str:
     per_port = ", ".join(f"{s.label} ({s.records})" for s in sorted(services, key=_order))
     entry: dict[str, Any] = {"name": f"{source}-to-{target}"[:63].rstrip("-")}
     entry |= {"from": source, "to": target, "ports": ports}
-    if inspect:
+    if cross_cloud is not None:
         entry["inspect"] = True
+        if cross_cloud != "refuse":  # the default, left out as a user would
+            entry["cross_cloud"] = cross_cloud
     lines = [
         f"  # evidence: {records} flow record(s), {human_size(volume)}, first seen "
         f"{_when(first)}, last seen {_when(last)}",

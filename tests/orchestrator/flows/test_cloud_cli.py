@@ -118,12 +118,6 @@ def test_three_clouds_sources_dry_run_blocks_the_denied_pairs(
     assert {(b["from"], b["to"]) for b in dry["blocked"]} == DENIED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flows recommend keeps inspect: true but drops the given rule's "
-    "cross_cloud: uninspected, so its proposal for the multicloud policy does not validate "
-    "(orchestrator/flows/recommend.py)",
-)
 def test_three_clouds_sources_then_recommend_validate_plan_apply_blocks_nothing(
     sandbox_dir: Path, tmp_path: Path
 ) -> None:
