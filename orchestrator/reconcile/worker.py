@@ -26,6 +26,7 @@ from orchestrator.errors import EastwestError, StoreError
 from orchestrator.firewall_plan import FirewallReach
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import Keeper
+from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Adapters, Mode, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition, partitions_of
 from orchestrator.reconcile.queue import PartitionJob, RetryLater
@@ -52,10 +53,14 @@ class PartitionRunner:
         *,
         lease_period: float,
         adapters: Adapters | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.source = source
         self.store = store
         self.lease_period = lease_period
+        # The embedded runner's metrics, for the jobs this process ran (`worker --listen`).
+        self.metrics = metrics or Metrics()
+        self.jobs_run = 0
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         shared = ProcessAdapters(dict(sandbox) if sandbox is not None else None)
         self.adapters: Adapters = adapters or shared.for_policy
@@ -108,8 +113,15 @@ class PartitionRunner:
             self.store.record(record_of(result, self.holder, epoch))
         except StoreError as exc:
             log.error("history: run of %s not recorded: %s", partition.name, exc)
+        self.metrics.observe(result)
+        with self._lock:
+            self.jobs_run += 1
         report(result)
         return result.retry_in
+
+    def readiness(self) -> tuple[bool, dict[str, object]]:
+        """``/readyz``: a worker serves once its policy is loaded (it is, once constructed)."""
+        return True, {"ready": True, "role": "worker", "holder": self.holder, "jobs": self.jobs_run}
 
     def _compile(self, job: PartitionJob) -> SharedCompile:
         """Inventory and transit read once per interval for all the jobs of this process."""
