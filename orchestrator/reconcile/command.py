@@ -286,6 +286,7 @@ def worker(
     from orchestrator.reconcile.http import serve  # noqa: PLC0415 - prometheus-client
     from orchestrator.reconcile.queue import run_worker  # noqa: PLC0415 - procrastinate
     from orchestrator.reconcile.service import configure_logging  # noqa: PLC0415
+    from orchestrator.reconcile.snapshot_store import StoredSnapshots  # noqa: PLC0415
     from orchestrator.reconcile.source import PolicySource  # noqa: PLC0415
     from orchestrator.reconcile.worker import PartitionRunner  # noqa: PLC0415
 
@@ -294,7 +295,11 @@ def worker(
     try:
         source.load()
         runner = PartitionRunner(
-            source, open_store(store), ctx.sandbox(), lease_period=lease_period
+            source,
+            open_store(store),
+            ctx.sandbox(),
+            lease_period=lease_period,
+            snapshots=StoredSnapshots(store),
         )
         server = serve(listen, runner.metrics.exposition, runner.readiness)
         try:
