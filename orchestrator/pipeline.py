@@ -115,21 +115,42 @@ class Compiled:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class EstateReads:
+    """What compiling reads from the clouds: each readable scope's inventory, each hub scope's
+    transit routing, and why the others could not be read. The reconciler's queue workers
+    share it through their store (``reconcile/snapshot_store.py``)."""
+
+    inventory: dict[Scope, ScopeInventory]
+    transit: dict[Scope, TransitInventory]
+    skipped: dict[Scope, str]
+
+
 def compile_for(
     policy: Policy, adapter_for: AdapterFor, progress: Progress, *, workers: int = SCOPE_WORKERS
 ) -> Compiled:
     """Identity, inventory and compile: everything a plan or a synthesis starts from. A scope
     whose reads fail is left out (``skipped``); the policy is compiled from the others."""
-    scopes, notes = policy_scopes(policy)
-    reads = _Reads(scopes, adapter_for, progress, workers)
+    return compile_reads(policy, read_estate(policy, adapter_for, progress, workers=workers))
+
+
+def read_estate(
+    policy: Policy, adapter_for: AdapterFor, progress: Progress, *, workers: int = SCOPE_WORKERS
+) -> EstateReads:
+    reads = _Reads(policy_scopes(policy)[0], adapter_for, progress, workers)
     reads.check_identities()
     inventory = reads.inventory()
     transit = reads.transit(policy)
-    desired = compile_policy(policy, inventory, transit)
+    return EstateReads(inventory, transit, dict(reads.skipped))
+
+
+def compile_reads(policy: Policy, reads: EstateReads) -> Compiled:
+    scopes, notes = policy_scopes(policy)
+    desired = compile_policy(policy, reads.inventory, reads.transit)
     diags = _without_unread_members(policy, desired.diagnostics, set(reads.skipped))
     desired = replace(desired, diagnostics=diags)
     compiled = Compiled(
-        desired, scopes, tuple(notes), (*notes, *diags), dict(reads.skipped), inventory
+        desired, scopes, tuple(notes), (*notes, *diags), dict(reads.skipped), reads.inventory
     )
     return replace(compiled, diagnostics=(*notes, *compiled.skips(), *diags))
 

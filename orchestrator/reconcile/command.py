@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,18 @@ heartbeat_option = click.option(
     help="Queue mode: how often a worker says it is alive; its jobs go back to the queue "
     "after 3 silent heartbeats. The same value for `run --queue` and `worker`.",
 )
+
+
+def listen_option(default: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--listen",
+        type=Listen(),
+        default=default,
+        show_default=True,
+        help="Metrics and health endpoints (HOST:PORT, or off).",
+    )
+
+
 policy_args = click.argument(
     "policies", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
 )
@@ -100,13 +113,7 @@ policy_args = click.argument(
     help="audit: report only; enforce: apply the plan.",
 )
 @store_option
-@click.option(
-    "--listen",
-    type=Listen(),
-    default="127.0.0.1:9464",
-    show_default=True,
-    help="Metrics and health endpoints (HOST:PORT, or off).",
-)
+@listen_option("127.0.0.1:9464")
 @click.option(
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -216,9 +223,12 @@ def run(
         flows_store=flows_store if mode == "audit" else None,
         scopes=scopes,
     )
-    if queue:
-        sys.exit(_defer(settings, source, store, heartbeat))
-    sys.exit(Service(settings, source, history, sandbox).run())
+    try:
+        if queue:
+            sys.exit(_defer(settings, source, store, heartbeat))
+        sys.exit(Service(settings, source, history, sandbox).run())
+    except EastwestError as exc:  # e.g. the metrics port in use
+        _exit(str(exc))
 
 
 def _defer(settings: Settings, source: PolicySource, store: str, heartbeat: float) -> int:
@@ -255,6 +265,7 @@ def _require_queue(store: str, user: str) -> None:
     help="How long a partition's lease lasts unrenewed if this worker dies mid-job.",
 )
 @heartbeat_option
+@listen_option("127.0.0.1:9465")
 @click.option(
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -268,11 +279,14 @@ def worker(
     lease_period: float,
     heartbeat: float,
     log_format: str,
+    listen: tuple[str, int] | None = None,
 ) -> None:
     """Run the partition jobs `eastwest run --queue` queues for POLICY… (PostgreSQL)."""
     _require_queue(store, "eastwest worker")
+    from orchestrator.reconcile.http import serve  # noqa: PLC0415 - prometheus-client
     from orchestrator.reconcile.queue import run_worker  # noqa: PLC0415 - procrastinate
     from orchestrator.reconcile.service import configure_logging  # noqa: PLC0415
+    from orchestrator.reconcile.snapshot_store import StoredSnapshots  # noqa: PLC0415
     from orchestrator.reconcile.source import PolicySource  # noqa: PLC0415
     from orchestrator.reconcile.worker import PartitionRunner  # noqa: PLC0415
 
@@ -281,9 +295,18 @@ def worker(
     try:
         source.load()
         runner = PartitionRunner(
-            source, open_store(store), ctx.sandbox(), lease_period=lease_period
+            source,
+            open_store(store),
+            ctx.sandbox(),
+            lease_period=lease_period,
+            snapshots=StoredSnapshots(store),
         )
-        run_worker(store, runner, concurrency=concurrency, heartbeat=heartbeat)
+        server = serve(listen, runner.metrics.exposition, runner.readiness)
+        try:
+            run_worker(store, runner, concurrency=concurrency, heartbeat=heartbeat)
+        finally:
+            if server is not None:
+                server.stop()
     except PolicyError as exc:
         console.print_diagnostics(exc.diagnostics)
         _exit(f"{len(exc.diagnostics)} problem(s) in the policy; no job can run")

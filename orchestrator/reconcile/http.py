@@ -3,15 +3,21 @@
 ``/healthz`` answers 200 while the process serves at all (a liveness probe: restart me if
 not); ``/readyz`` answers 200 once a policy is in force and the scheduler runs, and 503 while
 starting or shutting down; its body says whether this instance is the active one or a standby.
+``eastwest run``, ``run --queue`` and ``eastwest worker`` all serve them (``serve``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from orchestrator.errors import EastwestError
+
+log = logging.getLogger("eastwest.reconcile")
 
 Readiness = Callable[[], tuple[bool, dict[str, object]]]
 # The Accept header of the scrape in; the body and its Content-Type out.
@@ -38,6 +44,27 @@ class HealthServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def serve(
+    listen: tuple[str, int] | None, metrics: Exposition, ready: Readiness
+) -> HealthServer | None:
+    """The endpoints on ``listen`` (None: none), started; a port in use is the user's to fix
+    (two processes on one machine need a port each), so it stops the command, never a retry."""
+    if listen is None:
+        return None
+    host, port = listen
+    try:
+        server = HealthServer(host, port, metrics, ready)
+    except OSError as exc:
+        raise EastwestError(
+            f"cannot serve metrics on {host}:{port} ({exc.strerror or exc}); "
+            "give this process another --listen HOST:PORT, or --listen off"
+        ) from exc
+    server.start()
+    shown_host, shown_port = server.address
+    log.info("metrics on http://%s:%s/metrics (also /healthz, /readyz)", shown_host, shown_port)
+    return server
 
 
 def _handler(metrics: Exposition, ready: Readiness) -> type[BaseHTTPRequestHandler]:

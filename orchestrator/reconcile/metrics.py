@@ -83,6 +83,15 @@ class Metrics:
         self.active = Gauge(
             "eastwest_lease_active", "1 while this instance holds the store's lease.", registry=r
         )
+        # Queue mode's deferrer (`run --queue`); a worker's jobs are counted by the above.
+        self.queued = Counter(
+            "eastwest_queue_jobs_queued", "Partition jobs queued for the workers.", registry=r
+        )
+        self.stalled = Counter(
+            "eastwest_queue_jobs_stalled",
+            "Jobs of dead workers sent back to the queue.",
+            registry=r,
+        )
 
     def observe(self, result: RunResult) -> None:
         cloud, name = result.partition.cloud, result.partition.name

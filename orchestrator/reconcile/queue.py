@@ -77,6 +77,8 @@ class TickRetry(BaseRetryStrategy):
 Execute = Callable[[PartitionJob], "float | None"]
 # The jobs of this interval's partitions, or None while another deferrer holds the policy.
 Jobs = Callable[[], "Sequence[PartitionJob] | None"]
+# Told after each round: jobs queued, stalled jobs sent back (the deferrer's metrics).
+Counted = Callable[[int, int], None]
 
 
 def build_app(url: str, execute: Execute) -> App:
@@ -155,13 +157,17 @@ class Deferrer:
             await manager.retry_job(job)
         return len(stalled)
 
-    async def loop(self, jobs: Jobs, stopping: Callable[[], bool]) -> None:
+    async def loop(
+        self, jobs: Jobs, stopping: Callable[[], bool], counted: Counted | None = None
+    ) -> None:
         step = min(self.heartbeat, self.interval / 4)
         while not stopping():
             due = jobs()
             if due is not None:  # None: another deferrer of this policy is active
-                await self.retry_stalled()
-                await self.defer_due(due, time.monotonic())
+                stalled = await self.retry_stalled()
+                queued = await self.defer_due(due, time.monotonic())
+                if counted is not None:
+                    counted(queued, stalled)
             await asyncio.sleep(step)
 
 
@@ -172,13 +178,15 @@ def run_deferrer(
     *,
     interval: float,
     heartbeat: float,
+    counted: Counted | None = None,
 ) -> None:
     ensure_schema(url)
     app = build_app(url, _never_executed)
 
     async def main() -> None:
         async with app.open_async():
-            await Deferrer(app, interval=interval, heartbeat=heartbeat).loop(jobs, stopping)
+            deferrer = Deferrer(app, interval=interval, heartbeat=heartbeat)
+            await deferrer.loop(jobs, stopping, counted)
 
     asyncio.run(main())
 

@@ -31,7 +31,7 @@ from orchestrator.pipeline import AdapterFor
 from orchestrator.plan.document import plan_to_json
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.failover import FirewallHealthSource
-from orchestrator.reconcile.http import HealthServer
+from orchestrator.reconcile.http import HealthServer, serve
 from orchestrator.reconcile.lease import Keepers
 from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Mode, RunResult, Tick, reconcile_once
@@ -126,14 +126,7 @@ class Service:
         signal.signal(signal.SIGINT, handle)
 
     def _serve(self) -> HealthServer | None:
-        if self.settings.listen is None:
-            return None
-        host, port = self.settings.listen
-        server = HealthServer(host, port, self.metrics.exposition, self._readiness)
-        server.start()
-        shown_host, shown_port = server.address
-        log.info("metrics on http://%s:%s/metrics (also /healthz, /readyz)", shown_host, shown_port)
-        return server
+        return serve(self.settings.listen, self.metrics.exposition, self._readiness)
 
     def _readiness(self) -> tuple[bool, dict[str, object]]:
         ready = self.scheduler.running and not self.stopping.is_set()

@@ -15,6 +15,12 @@ its own observation's groups instead of reading them again. Each is used by one 
 (forgotten after it, and after every write), so a change the check misses in one tick because
 it came after a shared read is judged in the scope's next tick at the latest.
 
+Queue workers are separate processes, each with its own ``SharedCompile``: given a ``store``
+(``snapshot_store.StoredSnapshots``, the PostgreSQL store's), a refresh takes the interval's
+reads from the store when another worker has read them (their age carried over, so they expire
+when the reader's do) and reads and stores them itself otherwise; each process still compiles
+its own desired state from them (compiling is CPU, not calls).
+
 Always: one refresh at a time (the ticks that ask meanwhile wait for it rather than read again);
 a new policy (another ``Policy`` object from ``PolicySource``, which keeps the same one while the
 files' digest holds) is compiled afresh at once; a snapshot in which a scope could not be read
@@ -30,12 +36,29 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from orchestrator.model.policy import Policy
-from orchestrator.pipeline import AdapterFor, Compiled, Progress, compile_for
+from orchestrator.pipeline import (
+    AdapterFor,
+    Compiled,
+    EstateReads,
+    Progress,
+    compile_reads,
+    read_estate,
+)
 
 Clock = Callable[[], float]
 CompileFn = Callable[[Policy, AdapterFor, Progress], Compiled]
+
+
+class SnapshotStore(Protocol):
+    """Where processes share an interval's reads: ``read()`` when none will do; the reads and
+    their age in seconds."""
+
+    def reads(
+        self, policy: Policy, max_age: float, retry_age: float, read: Callable[[], EstateReads]
+    ) -> tuple[EstateReads, float]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +80,12 @@ class SharedCompile:
         *,
         retry_age: float | None = None,
         clock: Clock = time.monotonic,
-        compile_fn: CompileFn = compile_for,
+        store: SnapshotStore | None = None,
     ) -> None:
         self.max_age = max_age
         self.retry_age = max_age / 4 if retry_age is None else retry_age
         self._clock = clock
-        self._compile = compile_fn
+        self._store = store
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self.refreshes = 0  # how many snapshots were read (for tests and benchmarks)
@@ -89,7 +112,15 @@ class SharedCompile:
 
     def _refresh(self, policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Snapshot:
         read_at = self._clock()
-        snapshot = Snapshot(policy, self._compile(policy, adapter_for, progress), read_at)
+
+        def read() -> EstateReads:
+            return read_estate(policy, adapter_for, progress)
+
+        if self._store is None:
+            reads, age = read(), 0.0
+        else:
+            reads, age = self._store.reads(policy, self.max_age, self.retry_age, read)
+        snapshot = Snapshot(policy, compile_reads(policy, reads), read_at - age)
         self._snapshot = snapshot
         self.refreshes += 1
         return snapshot

@@ -26,11 +26,12 @@ from orchestrator.errors import EastwestError, StoreError
 from orchestrator.firewall_plan import FirewallReach
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import Keeper
+from orchestrator.reconcile.metrics import Metrics
 from orchestrator.reconcile.once import Adapters, Mode, Tick, reconcile_once
 from orchestrator.reconcile.partition import Partition, partitions_of
 from orchestrator.reconcile.queue import PartitionJob, RetryLater
 from orchestrator.reconcile.service import ProcessAdapters, record_of, report
-from orchestrator.reconcile.snapshot import SharedCompile
+from orchestrator.reconcile.snapshot import SharedCompile, SnapshotStore
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.reconcile.store import Store, lease_name
 
@@ -52,10 +53,18 @@ class PartitionRunner:
         *,
         lease_period: float,
         adapters: Adapters | None = None,
+        metrics: Metrics | None = None,
+        snapshots: SnapshotStore | None = None,
     ) -> None:
         self.source = source
         self.store = store
         self.lease_period = lease_period
+        # The embedded runner's metrics, for the jobs this process ran (`worker --listen`).
+        self.metrics = metrics or Metrics()
+        self.jobs_run = 0
+        # The interval's reads shared with the other workers (snapshot_store.py); None: each
+        # process reads for itself.
+        self.snapshots = snapshots
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         shared = ProcessAdapters(dict(sandbox) if sandbox is not None else None)
         self.adapters: Adapters = adapters or shared.for_policy
@@ -108,13 +117,23 @@ class PartitionRunner:
             self.store.record(record_of(result, self.holder, epoch))
         except StoreError as exc:
             log.error("history: run of %s not recorded: %s", partition.name, exc)
+        self.metrics.observe(result)
+        with self._lock:
+            self.jobs_run += 1
         report(result)
         return result.retry_in
 
+    def readiness(self) -> tuple[bool, dict[str, object]]:
+        """``/readyz``: a worker serves once its policy is loaded (it is, once constructed)."""
+        return True, {"ready": True, "role": "worker", "holder": self.holder, "jobs": self.jobs_run}
+
     def _compile(self, job: PartitionJob) -> SharedCompile:
-        """Inventory and transit read once per interval for all the jobs of this process."""
+        """Inventory and transit read once per interval for all the jobs of this process (and
+        of every worker, with ``snapshots``)."""
         with self._lock:
-            return self._shared.setdefault(job.interval, SharedCompile(max_age=job.interval))
+            if job.interval not in self._shared:
+                self._shared[job.interval] = SharedCompile(job.interval, store=self.snapshots)
+            return self._shared[job.interval]
 
     def _release(self, keeper: Keeper) -> None:
         try:

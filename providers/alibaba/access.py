@@ -2,16 +2,17 @@
 eastwest's or not, as one neutral ``RuleSet`` per ENI.
 
 Read-only, each call paged at its largest size: ``DescribeNetworkInterfaces`` (``MaxResults``
-500), ``DescribeSecurityGroups`` (100) for names (only when a finding shows them),
-``DescribeSecurityGroupAttribute`` per group (1000), ``GetVpcPrefixListEntries`` (100) for
-prefix-list peers. Through ``shared`` (the scope's ``ScopeReads``), the ENIs the inventory read
-(``PageSize`` 1000) and the owned groups' rules and prefix lists the observation read are used
-rather than read again. ECS merges the rules of every (basic) group on an ENI and decides by
-priority, 1 first, a ``Drop`` winning a tie; what no rule matches is denied inbound and allowed
-outbound (written here as rules at priority 101, below any real one), and instances of one group
-reach each other (``InnerAccessPolicy`` ``Accept``, also priority 101). A rule naming a group as
-its peer stands for the addresses of the ENIs in it. Workloads are ENIs that no cloud service
-manages (``ServiceManaged``).
+500), ``DescribeSecurityGroupAttribute`` per group (1000), ``GetVpcPrefixListEntries`` (100) for
+prefix-list peers, and ``DescribeSecurityGroups`` (100) for names only when a finding shows them
+and a group's name is not known already (the attribute answer carries it, and the observation
+shares its owned groups' names). Through ``shared`` (the scope's ``ScopeReads``), the ENIs the
+inventory read (``PageSize`` 1000) and the owned groups' rules, names and prefix lists the
+observation read are used rather than read again. ECS merges the rules of every (basic) group on
+an ENI and decides by priority, 1 first, a ``Drop`` winning a tie; what no rule matches is
+denied inbound and allowed outbound (written here as rules at priority 101, below any real one),
+and instances of one group reach each other (``InnerAccessPolicy`` ``Accept``, also priority
+101). A rule naming a group as its peer stands for the addresses of the ENIs in it. Workloads
+are ENIs that no cloud service manages (``ServiceManaged``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from typing import Any
 
 from orchestrator.state import Scope
 from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
-from providers.alibaba.reader import PREFIX_ENTRIES, Api, group_rules, rules_kind, tokens
+from providers.alibaba.reader import (
+    GROUP_NAMES,
+    PREFIX_ENTRIES,
+    Api,
+    group_rules,
+    rules_kind,
+    tokens,
+)
 from providers.core.reads import UNSHARED, Shared
 
 _MAX_ENIS, _MAX_GROUPS, _MAX_ENTRIES = "500", "100", "100"
@@ -39,7 +47,8 @@ def read_access(api: Api, scope: Scope, shared: Shared = UNSHARED) -> AccessMode
                                                 _ENIS, MaxResults=_MAX_ENIS)))  # fmt: skip
     enis = [e for e in listed if not e.get("ServiceManaged", False)]
     members = _addresses_by_group(enis)
-    raw = {g: shared(rules_kind(g), _rules(api, r, g)) for g in sorted(members)}
+    names: dict[str, str] = dict(shared(GROUP_NAMES, lambda: {}))
+    raw = {g: shared(rules_kind(g), _rules(api, r, g, names)) for g in sorted(members)}
     known: Mapping[str, tuple[str, ...]] = shared(PREFIX_ENTRIES, lambda: {})
     lists = {pl: known.get(pl) or _entries(api, r, pl) for pl in _prefix_lists(raw)}
 
@@ -51,20 +60,32 @@ def read_access(api: Api, scope: Scope, shared: Shared = UNSHARED) -> AccessMode
         }  # fmt: skip
         return AccessModel(scope, tuple(_workload(e, names, rules) for e in enis))
 
-    # Judged with groups known by id; their names (one more read) only for a finding to show.
-    return replace(model({}), named=lambda: model(_names(api, r)))
+    def named() -> AccessModel:
+        if all(g in names for g in raw):
+            return model({g: _label(g, names[g]) for g in raw})
+        return model(_names(api, r))
+
+    # Judged with groups known by id; their names only for a finding to show.
+    return replace(model({}), named=named)
 
 
 def _names(api: Api, region: str) -> dict[str, str]:
     groups = tokens(api, region, "ecs", "DescribeSecurityGroups", _GROUPS, MaxResults=_MAX_GROUPS)
-    return {
-        g["SecurityGroupId"]: f"{g['SecurityGroupId']} ({g.get('SecurityGroupName', '')})"
-        for g in groups
-    }
+    return {g["SecurityGroupId"]: _label(g["SecurityGroupId"], g.get("SecurityGroupName", ""))
+            for g in groups}  # fmt: skip
 
 
-def _rules(api: Api, region: str, group: str) -> Callable[[], list[Mapping[str, Any]]]:
-    return lambda: list(group_rules(api, region, group))
+def _label(group: str, name: object) -> str:
+    return f"{group} ({name})"
+
+
+def _rules(
+    api: Api, region: str, group: str, names: dict[str, str]
+) -> Callable[[], list[Mapping[str, Any]]]:
+    def seen(body: Mapping[str, Any]) -> None:
+        names[group] = str(body.get("SecurityGroupName", ""))
+
+    return lambda: list(group_rules(api, region, group, seen))
 
 
 def _groups_of(eni: Mapping[str, Any]) -> list[str]:

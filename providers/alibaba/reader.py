@@ -13,7 +13,7 @@ DescribeSecurityGroupAttribute ``MaxResults`` ≤ 1000; ListPrefixLists ``MaxRes
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from orchestrator.state import NativeRef, ObservedScope, Resource, Scope, ScopeInventory
@@ -83,6 +83,8 @@ def tokens(
             return
 
 
+# The kind under which an observation shares its owned groups' names (group id → name).
+GROUP_NAMES = "group_names"
 # The kind under which an observation shares its prefix lists' entries (list id → CIDRs).
 PREFIX_ENTRIES = "prefix_list_entries"
 
@@ -143,10 +145,12 @@ def read_owned(api: Api, scope: Scope, policy: str, shared: Shared = UNSHARED) -
         MaxResults=str(PAGE_GROUPS),
         **_owned_filter(policy, "Tag"),
     )
+    names: dict[str, str] = {}
     for sg in groups:
         tags = tr.tags_of(sg)
         if not tr.is_owned(tags, policy, scope):
             continue
+        names[sg["SecurityGroupId"]] = str(sg.get("SecurityGroupName", ""))
         perms = _rules(api, scope.region, sg["SecurityGroupId"], shared)
         group = tr.group_from_security_group(scope, sg, any(tr.is_baseline(p) for p in perms))
         check_unique(native, group.key, sg["SecurityGroupId"])
@@ -161,6 +165,7 @@ def read_owned(api: Api, scope: Scope, policy: str, shared: Shared = UNSHARED) -
         native.update({key: NativeRef(",".join(sorted(found))) for key, found in ids.items()})
         if tags.get(tr.TAG_RULES_DIGEST):
             applied[group.key] = tags[tr.TAG_RULES_DIGEST]
+    shared(GROUP_NAMES, lambda: names)
     return ObservedScope(scope, resources, native, applied)
 
 
@@ -194,9 +199,15 @@ def owned_prefix_lists(api: Api, scope: Scope, policy: str) -> Iterator[Mapping[
         yield pl
 
 
-def group_rules(api: Api, region: str, group_id: str) -> Iterator[Mapping[str, Any]]:
+def group_rules(
+    api: Api,
+    region: str,
+    group_id: str,
+    page: Callable[[Mapping[str, Any]], object] | None = None,
+) -> Iterator[Mapping[str, Any]]:
+    """A group's rules; ``page`` sees each answer (its ``SecurityGroupName`` too)."""
     return tokens(
-        api,
+        api if page is None else _Pages(api, page),
         region,
         "ecs",
         "DescribeSecurityGroupAttribute",
@@ -206,3 +217,15 @@ def group_rules(api: Api, region: str, group_id: str) -> Iterator[Mapping[str, A
         Direction="all",
         MaxResults=str(PAGE_RULES),
     )
+
+
+class _Pages:
+    """``api``, showing each answer to ``page`` as it passes."""
+
+    def __init__(self, api: Api, page: Callable[[Mapping[str, Any]], object]) -> None:
+        self._api, self._page = api, page
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:  # Api.call's, passed on as they come
+        body = self._api.call(*args, **kwargs)
+        self._page(body)
+        return body

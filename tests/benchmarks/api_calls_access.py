@@ -36,11 +36,15 @@ def _quiet(_: str) -> None:
     return None
 
 
-def measure_alibaba(interfaces: int, sent: Counted | None = None) -> dict[str, object]:
-    """``sent``, when given, receives what the checked plan sent."""
+def measure_alibaba(
+    interfaces: int, sent: Counted | None = None, unchecked: Counted | None = None
+) -> dict[str, object]:
+    """``sent`` and ``unchecked``, when given, receive what the checked and the unchecked plan
+    sent."""
     with estate(interfaces) as (server, _):
         apply(adapter_for(server, "ali-test", [], []))
-        bare, checked = Counted(), sent if sent is not None else Counted()
+        bare = unchecked if unchecked is not None else Counted()
+        checked = sent if sent is not None else Counted()
         pol = policy()
         ad = adapter_for(server, "ali-test", bare.sent, [])
         if plan_policy(pol, lambda _: ad, _quiet).plan is None:

@@ -7,9 +7,12 @@ each worker count: the procrastinate schema is made afresh, the workers (one job
 each, ``--concurrency 1``) start and register, then one interval's jobs (one per partition,
 audit mode) are queued at once and the clock runs until every job has finished. Reported:
 wall time, partitions per second, the speed-up over one worker, API calls per partition and
-the throttled calls.
+the throttled calls. The workers share the interval's snapshot through PostgreSQL, as
+``eastwest worker`` does (``snapshot_store.py``); ``--per-process`` gives each worker its own
+(the code before the shared snapshot) for comparison.
 
-Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmarks.worker_scale [P] [W…]``).
+Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmarks.worker_scale [--per-process]
+[P] [W…]``).
 """
 
 from __future__ import annotations
@@ -39,14 +42,18 @@ from tests.orchestrator.reconcile.pg import postgres_server
 HEARTBEAT = 5.0
 
 
-def run_one_worker(url: str, policy: Path, sandbox_file: Path) -> None:
+def run_one_worker(url: str, policy: Path, sandbox_file: Path, shared: bool) -> None:
     """One worker process (``--worker``): what ``eastwest worker --concurrency 1`` runs."""
     from orchestrator.reconcile.queue import run_worker
+    from orchestrator.reconcile.snapshot_store import StoredSnapshots
     from orchestrator.reconcile.worker import PartitionRunner
 
     logging.basicConfig(level=logging.ERROR)
     sandbox = json.loads(sandbox_file.read_text())
-    runner = PartitionRunner(PolicySource([policy]), open_store(url), sandbox, lease_period=30)
+    snapshots = StoredSnapshots(url) if shared else None
+    runner = PartitionRunner(
+        PolicySource([policy]), open_store(url), sandbox, lease_period=30, snapshots=snapshots
+    )
     run_worker(url, runner, concurrency=1, heartbeat=HEARTBEAT)
 
 
@@ -63,9 +70,11 @@ def _fresh_queue(url: str) -> None:
     open_store(url)  # the history tables
 
 
-def _start(count: int, url: str, policy: Path, sandbox: Path) -> list[subprocess.Popen[bytes]]:
+def _start(
+    count: int, url: str, policy: Path, sandbox: Path, shared: bool
+) -> list[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "tests.benchmarks.worker_scale", "--worker", url]
-    command += [str(policy), str(sandbox)]
+    command += [str(policy), str(sandbox), "shared" if shared else "own"]
     procs = [
         subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(count)
@@ -95,14 +104,14 @@ def _finished(url: str) -> int:
 
 
 def measure(
-    server: AwsServer, url: str, workers: int, partitions: int, tmp: Path
+    server: AwsServer, url: str, workers: int, partitions: int, tmp: Path, *, shared: bool = True
 ) -> dict[str, Any]:
     sandbox = tmp / "sandbox.json"
     sandbox.write_text(json.dumps(prepare(server, partitions)))
     policy = tmp / "policy.yaml"
     policy.write_text(yaml.safe_dump(estate_body(partitions), sort_keys=False))
     _fresh_queue(url)
-    procs = _start(workers, url, policy, sandbox)
+    procs = _start(workers, url, policy, sandbox, shared)
     try:
         names = [p.name for p in _partitions(policy)]
         start = time.perf_counter()
@@ -124,6 +133,7 @@ def measure(
         "wall_s": wall,
         "per_s": partitions / wall,
         "calls_per_partition": len(server.calls.calls()) / partitions,
+        "calls": Counter(c.action for c in server.calls.calls()),
         "throttled": limits["throttled"],
         "outcomes": dict(outcomes),
     }
@@ -142,7 +152,7 @@ def _get(url: str) -> str:
         return str(answer.read().decode())
 
 
-def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4)) -> None:
+def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4), shared: bool = True) -> None:
     server = start_aws_server()
     try:
         with postgres_server() as url, TemporaryDirectory() as tmp:
@@ -151,7 +161,7 @@ def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4)) -> None:
             print("|---|---|---|---|---|---|---|")
             base = None
             for workers in counts:
-                got = measure(server, url, workers, partitions, Path(tmp))
+                got = measure(server, url, workers, partitions, Path(tmp), shared=shared)
                 base = base or got["per_s"]
                 print(
                     f"| {workers} | {partitions} | {got['wall_s']:.1f} | {got['per_s']:.2f} | "
@@ -165,7 +175,8 @@ def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4)) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
-        run_one_worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        run_one_worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5] == "shared")
     else:
-        numbers = [int(a) for a in sys.argv[1:]]
-        main(numbers[0] if numbers else 100, tuple(numbers[1:]) or (1, 2, 4))
+        numbers = [int(a) for a in sys.argv[1:] if a != "--per-process"]
+        per_process = "--per-process" in sys.argv[1:]
+        main(numbers[0] if numbers else 100, tuple(numbers[1:]) or (1, 2, 4), not per_process)

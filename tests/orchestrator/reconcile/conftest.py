@@ -33,5 +33,5 @@ def pg_store(postgres_url: str) -> str:
     import psycopg
 
     with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute("DROP TABLE IF EXISTS eastwest_runs, eastwest_lease")
+        db.execute("DROP TABLE IF EXISTS eastwest_runs, eastwest_lease, eastwest_snapshots")
     return postgres_url

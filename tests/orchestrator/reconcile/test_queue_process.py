@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 from orchestrator.cli import main
 from orchestrator.reconcile.store import RunRecord, open_store
+from tests.orchestrator.reconcile.conftest import free_port
+from tests.orchestrator.reconcile.test_observability import get
 
 POLICY = str(Path(__file__).parents[3] / "policies" / "examples" / "sandbox.yaml")
 
@@ -42,6 +44,7 @@ def test_run_queue_and_a_worker_reconcile_the_sandbox_and_stop_on_sigterm(
     with psycopg.connect(pg_store, autocommit=True) as db:
         db.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     common = ("--store", pg_store, "--heartbeat", "1s")
+    ports = {"run": free_port(), "worker": free_port()}
     processes.append(
         eastwest(
             sandbox_dir,
@@ -53,10 +56,15 @@ def test_run_queue_and_a_worker_reconcile_the_sandbox_and_stop_on_sigterm(
             "2s",
             "--mode",
             "enforce",
+            "--listen",
+            f"127.0.0.1:{ports['run']}",
             *common,
         )
     )
-    processes.append(eastwest(sandbox_dir, tmp_path / "worker.log", "worker", POLICY, *common))
+    listen = ("--listen", f"127.0.0.1:{ports['worker']}")
+    processes.append(
+        eastwest(sandbox_dir, tmp_path / "worker.log", "worker", POLICY, *listen, *common)
+    )
     deadline = time.monotonic() + 60
     runs: list[RunRecord] = []
     while time.monotonic() < deadline and len(runs) < 2:
@@ -68,6 +76,13 @@ def test_run_queue_and_a_worker_reconcile_the_sandbox_and_stop_on_sigterm(
     assert {r.outcome for r in runs} <= {"applied", "findings"}, logs
     assert {r.partition for r in runs} == {"aws/111111111111/us-east-1"}
     assert all(r.epoch is not None for r in runs)
+    # Both serve the embedded runner's endpoints: the worker its jobs, the deferrer its queue.
+    worker_text = get(f"http://127.0.0.1:{ports['worker']}/metrics")[1]
+    assert 'eastwest_reconcile_runs_total{cloud="aws"' in worker_text, logs
+    assert "eastwest_last_success_timestamp_seconds{" in worker_text, logs
+    run_text = get(f"http://127.0.0.1:{ports['run']}/metrics")[1]
+    assert "eastwest_lease_active 1.0" in run_text, logs
+    assert "eastwest_queue_jobs_queued_total 0.0" not in run_text, logs
     for proc in processes:
         proc.send_signal(signal.SIGTERM)
     assert [proc.wait(timeout=20) for proc in processes] == [0, 0], logs

@@ -76,6 +76,8 @@ def test_the_hand_made_group_is_named_and_leaving_it_clears_it(
     for version, action, params in sent:
         metadata.assert_conforms(version, action, params)
     assert all(a.startswith(("Describe", "Get", "List")) for _, a, _ in sent)
+    # Named from the group's own rules read (its SecurityGroupName): no region-wide group list.
+    assert "DescribeSecurityGroups" not in {a for _, a, _ in sent}
     c.rpc(
         server,
         c.ECS,
