@@ -294,7 +294,15 @@ def _execute(ctx: Context, plan: Plan, adapters: AdapterCache | None = None) -> 
     report = apply_plan(plan, _by_scope(cache), _report_result)
     code = _summarise(report, firewalls)
     if code == EXIT_OK and not plan.complete:
-        click.echo("Apply partial: the skipped scopes above were not changed.", err=True)
+        skips = [s.skipped for s in plan.scopes] + [f.skipped for f in plan.firewalls]
+        if any(skipped is not None for skipped in skips):
+            click.echo("Apply partial: the skipped scopes above were not changed.", err=True)
+        if plan.access.unchecked:
+            click.echo(
+                "Apply partial: the effective-access check could not read every scope (above); "
+                "their changes were made, but the policy is not proven to hold there.",
+                err=True,
+            )
         return EXIT_ERROR
     return code
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from orchestrator.compile.membership import Membership, resolve_membership
 from orchestrator.compile.transit import pair_expectations
-from orchestrator.diagnostics import error
+from orchestrator.diagnostics import skipped_scope
 from orchestrator.errors import EastwestError, ProviderError
 from orchestrator.model.policy import Policy
 from orchestrator.model.ports import PortRange, parse_port_spec
@@ -59,36 +59,44 @@ def plan_access(
     """Every scope's findings, in scope and pair order."""
     membership = resolve_membership(policy, inventory)
     findings: list[AccessFinding] = []
+    unchecked: list[str] = []
     for scope, target in sorted(scopes.items()):
         members = members_in(membership, scope)
         if not members:
             continue
         progress(f"Reading the groups and lists at the workloads of {scope}")
-        found = scope_access(policy, members, adapter_for(target), scope)
+        try:
+            found = scope_access(policy, members, adapter_for(target), scope)
+        except EastwestError as exc:  # this scope unchecked (partial); the others go on
+            unchecked.append(f"{scope} ({target.name}): {exc}")
+            continue
         findings.extend(findings_of(scope, found))
-    return AccessCheck(ran=True, findings=tuple(findings))
+    skipped = "; ".join(unchecked)
+    return AccessCheck(True, tuple(findings), skipped, tuple(unchecked))
 
 
 def with_access_check(
     result: PlanResult, policy: Policy, adapter_for: AdapterFor, progress: Progress
 ) -> PlanResult:
-    """``result`` with its plan's ``access`` filled for every scope it planned. A check that
-    cannot read the clouds is an error: without it the plan cannot say the policy holds."""
+    """``result`` with its plan's ``access`` filled for every scope it planned. A scope whose
+    groups cannot be read is unchecked: the plan is partial (exit 1, never "the clouds match
+    the policy"), with an error naming the scope, and the other scopes' changes still apply,
+    as for a scope whose inventory cannot be read (DESIGN.md: fault isolation)."""
     plan = result.plan
     if plan is None or result.failed:
         return result
     scopes = {sp.scope: sp.target for sp in plan.scopes if sp.skipped is None}
-    try:
-        check = plan_access(policy, result.inventory, scopes, adapter_for, progress)
-    except EastwestError as exc:
-        problem = error(
-            f"the effective-access check could not read the workloads' groups and lists: {exc}",
-            detail="without it no plan can say the policy holds at the workloads; "
-            "--no-access-check skips it (routing-only estates)",
+    check = plan_access(policy, result.inventory, scopes, adapter_for, progress)
+    problems = tuple(
+        skipped_scope(
+            f"the effective-access check could not read the workloads' groups and lists of "
+            f"{unchecked}; its changes are still planned, but no plan can say the policy "
+            "holds there (--no-access-check skips the check: routing-only estates)"
         )
-        plan = replace(plan, diagnostics=(*plan.diagnostics, problem))
-        return replace(result, plan=plan, diagnostics=(*result.diagnostics, problem))
-    return replace(result, plan=replace(plan, access=check))
+        for unchecked in check.unchecked
+    )
+    plan = replace(plan, access=check, diagnostics=(*plan.diagnostics, *problems))
+    return replace(result, plan=plan, diagnostics=(*result.diagnostics, *problems))
 
 
 def findings_of(scope: Scope, found: Found) -> list[AccessFinding]:

@@ -45,11 +45,14 @@ class AccessFinding:
 
 @dataclass(frozen=True, slots=True)
 class AccessCheck:
-    """``skipped``: why the check did not run ("" when it ran, or was never asked for)."""
+    """``skipped``: why the check did not run ("" when it ran, or was never asked for), or,
+    when it ran, the scopes it could not read and why (``unchecked``): those make the plan
+    partial, never green, and never stop the other scopes' changes."""
 
     ran: bool = False
     findings: tuple[AccessFinding, ...] = ()
     skipped: str = ""
+    unchecked: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -110,7 +110,7 @@ class Plan:
     @property
     def complete(self) -> bool:
         skips = [s.skipped for s in self.scopes] + [f.skipped for f in self.firewalls]
-        return all(skipped is None for skipped in skips)
+        return all(skipped is None for skipped in skips) and not self.access.unchecked
 
 
 def make_plan(

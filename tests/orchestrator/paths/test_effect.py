@@ -1,6 +1,7 @@
 """The effective-access check as plan and the reconciler run it (orchestrator/paths/effect.py):
-an adapter that cannot read the groups is an error, never a pass; a check that cannot read makes
-the plan fail with a diagnostic that says why; the findings carry the scope, the pair and what
+an adapter that cannot read the groups is an error, never a pass; a scope the check cannot
+read makes the plan partial (never green, never a stop for the other scopes) with a
+diagnostic that says why; the findings carry the scope, the pair and what
 opens or blocks the flow. Fakes injected, no patching."""
 
 from __future__ import annotations
@@ -78,12 +79,25 @@ def test_the_plan_carries_each_finding_with_its_pair(
         assert "sg-any (wide-open) rule sgr-in: allows all from 0.0.0.0/0" in f.problem
 
 
-def test_a_check_that_cannot_read_fails_the_plan_and_says_so() -> None:
+def test_a_scope_the_check_cannot_read_makes_the_plan_partial_not_failed() -> None:
+    # Fault isolation: one throttled read of one scope's groups must not stop every cloud's
+    # changes (a chaos run lost a whole apply to it), and must never let the plan say green.
     reader = Reader(error=ObservationError("DescribeSecurityGroupRules: throttled"))
-    result = with_access_check(_result(), policy(), lambda _: reader, lambda _: None)  # type: ignore[arg-type,return-value]
-    assert result.failed
+    planned = _result()
+    result = with_access_check(planned, policy(), lambda _: reader, lambda _: None)  # type: ignore[arg-type,return-value]
+    assert not result.failed
+    assert result.partial
     assert result.plan is not None
-    assert not result.plan.access.ran
+    assert planned.plan is not None
+    assert result.plan.scopes == planned.plan.scopes  # its changes are still planned
+    assert not result.plan.complete
+    assert result.plan.access.ran
+    assert result.plan.access.findings == ()
+    [unchecked] = result.plan.access.unchecked
+    assert unchecked.startswith(f"{SCOPE} (prod): ")
+    assert "throttled" in unchecked
+    assert "throttled" in result.plan.access.skipped  # plan JSON: access.skipped says why
     [problem] = [d for d in result.diagnostics if "effective-access check" in d.summary]
     assert "throttled" in problem.summary
-    assert "--no-access-check" in problem.detail
+    assert "--no-access-check" in problem.summary
+    assert problem in result.plan.diagnostics
