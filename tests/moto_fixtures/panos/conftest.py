@@ -6,7 +6,7 @@ from __future__ import annotations
 import ssl
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -45,16 +45,3 @@ def raw(panos_server: PanosServer) -> Raw:
             return exc.code, ET.fromstring(exc.read())
 
     return call
-
-
-@pytest.fixture
-def panorama_server() -> Iterator[PanosServer]:
-    """A fake Panorama managing two firewalls in device group ``hub``, and one in ``branch``."""
-    from moto_fixtures.panos import start_panos_server
-
-    groups = {"hub": ["007951000000011", "007951000000012"], "branch": ["007951000000013"]}
-    with start_panos_server(
-        hostname="Panorama-test", serial="000710000000009", groups=groups
-    ) as server:
-        server.device.faults.commit_seconds = 0.05
-        yield server
