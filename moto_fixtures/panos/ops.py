@@ -19,6 +19,7 @@ from moto_fixtures.panos.errors import (
     MalformedCommandError,
     ObjectNotFoundError,
 )
+from moto_fixtures.panos.panorama import show_devicegroups
 from moto_fixtures.panos.userid import show_dynamic_groups, show_registered
 
 Answer = tuple[ET.Element | None, str]
@@ -238,6 +239,8 @@ _HANDLERS: dict[tuple[str, ...], Callable[[Device, str, ET.Element], Answer]] = 
     ("check", "pending-changes"): _pending,
     ("load", "config"): _load_running,
     ("revert", "config"): _revert,
+    ("show", "devicegroups"): show_devicegroups,
+    ("show", "devicegroups", "name"): show_devicegroups,
 }
 _BY_PREFIX: dict[tuple[str, ...], Callable[[Device, str, ET.Element], Answer]] = {
     ("show", "object", "registered-ip"): show_registered,

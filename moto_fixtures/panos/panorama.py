@@ -8,8 +8,10 @@ profile group, one pre-rule and one post-rule (what eastwest must never change).
 commit-all pushes the device group as Panorama's *running* configuration holds it (pending
 candidate changes are not pushed, as on Panorama); the job is ``ACT`` for ``commit_seconds``
 with each device ``PEND``, then ``FIN`` with each device ``OK`` (the pushed configuration
-recorded in ``pushed[serial]``) or ``FAIL`` (``fail_pushes``). Not modelled: the firewalls'
-own copy (a pushed configuration does not reach the fake VM-Series), templates.
+recorded in ``pushed[serial]``) or ``FAIL`` (``fail_pushes``); ``show devicegroups`` says
+per firewall whether its copy is Panorama's running group (``In Sync``) or not (``Out of
+Sync``: committed on Panorama, not pushed). Not modelled: the firewalls' own copy (a pushed
+configuration does not reach the fake VM-Series), templates.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ from collections.abc import Mapping, Sequence
 from xml.etree import ElementTree as ET
 
 from moto_fixtures.panos.device import Clock, Device, Job
-from moto_fixtures.panos.errors import InvalidObjectError, OperationDeniedError
+from moto_fixtures.panos.errors import (
+    InvalidCommandError,
+    InvalidObjectError,
+    OperationDeniedError,
+)
 from moto_fixtures.panos.seed import strip, with_catalogue
 
 DEVICE_XPATH = "/config/devices/entry[@name='localhost.localdomain']"
@@ -100,26 +106,47 @@ class PanoramaDevice(Device):
         super().__init__(hostname, serial, clock)
         self.running = initial_panorama_config(hostname, groups)
         self.candidate = copy.deepcopy(self.running)
-        self.pushed: dict[str, ET.Element] = {}  # serial → what the last push sent it
         self._pushing: dict[int, ET.Element] = {}  # job → the device group it pushes
+        # serial → what the last push sent it; the seed is in sync with every firewall.
+        self.pushed: dict[str, ET.Element] = {
+            serial: self._payload(entry)
+            for entry in self.running.iterfind(f"{_DEVICE_GROUPS}/entry")
+            for serial in _serials(entry)
+        }
+
+    def _group(self, name: str) -> ET.Element | None:
+        groups = self.running.iterfind(f"{_DEVICE_GROUPS}/entry")
+        return next((g for g in groups if g.get("name") == name), None)
+
+    def _payload(self, entry: ET.Element) -> ET.Element:
+        """What a push of device group ``entry`` sends: the shared objects and the group."""
+        pushed = ET.Element("pushed")
+        shared = self.running.find("shared")
+        pushed.extend(copy.deepcopy([entry] if shared is None else [shared, entry]))
+        return pushed
+
+    def sync_status(self) -> dict[str, dict[str, bool]]:
+        """Device group → serial → whether its copy is Panorama's running group."""
+        return {
+            entry.get("name", ""): {
+                serial: serial in self.pushed
+                and ET.tostring(self.pushed[serial]) == ET.tostring(self._payload(entry))
+                for serial in _serials(entry)
+            }
+            for entry in self.running.iterfind(f"{_DEVICE_GROUPS}/entry")
+        }
 
     def commit_all(self, admin: str, group: str) -> int:
         """Enqueue a push of device group ``group`` to its firewalls."""
         if self.commit_lock is not None and self.commit_lock[0] != admin:
             raise OperationDeniedError(f"Commit lock is currently held by {self.commit_lock[0]}")
-        entry = next(
-            (g for g in self.running.iterfind(f"{_DEVICE_GROUPS}/entry") if g.get("name") == group),
-            None,
-        )
+        entry = self._group(group)
         if entry is None:
             raise InvalidObjectError(f"device-group {group} does not exist")
         job = self.enqueue(admin, self.running, {})
         job.kind = "CommitAll"
-        job.devices = {e.get("name", ""): "PEND" for e in entry.findall("devices/entry")}
-        pushed = ET.Element("pushed")
-        shared = self.running.find("shared")
-        pushed.extend(copy.deepcopy([entry] if shared is None else [shared, entry]))
-        self._pushing[job.id] = pushed
+        job.devices = dict.fromkeys(_serials(entry), "PEND")
+        self._pushing[job.id] = self._payload(entry)
         return job.id
 
     def _finish(self, job: Job) -> None:
@@ -137,3 +164,29 @@ class PanoramaDevice(Device):
         job.result = "FAIL" if failed and job.devices else "OK"
         message = "push failed: device busy (injected fault)" if failed else "pushed"
         job.details = [f"commit-all {message}"]
+
+
+def _serials(entry: ET.Element) -> list[str]:
+    return [d.get("name", "") for d in entry.findall("devices/entry")]
+
+
+def show_devicegroups(device: Device, admin: str, root: ET.Element) -> tuple[ET.Element, str]:
+    """``show devicegroups [name G]``: each group's firewalls and their sync state."""
+    del admin
+    status = getattr(device, "sync_status", None)
+    if status is None:
+        raise InvalidCommandError("show -> devicegroups is unexpected")
+    wanted = root.findtext("devicegroups/name")
+    result = ET.Element("result")
+    groups = ET.SubElement(result, "devicegroups")
+    for name, serials in status().items():
+        if wanted not in (None, name):
+            continue
+        devices = ET.SubElement(ET.SubElement(groups, "entry", {"name": name}), "devices")
+        for serial, synced in serials.items():
+            entry = ET.SubElement(devices, "entry", {"name": serial})
+            ET.SubElement(entry, "serial").text = serial
+            ET.SubElement(entry, "connected").text = "yes"
+            state = "In Sync" if synced else "Out of Sync"
+            ET.SubElement(entry, "shared-policy-status").text = state
+    return result, ""

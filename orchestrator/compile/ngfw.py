@@ -27,6 +27,7 @@ from orchestrator.state.ngfw import (
     OWNER_TAG,
     FirewallState,
     NgfwAddressGroup,
+    NgfwPush,
     NgfwRegisteredIp,
     NgfwResource,
     NgfwRule,
@@ -228,6 +229,10 @@ def _finish(firewall: _Firewall) -> FirewallState:
         )
         order = (*sorted(firewall.rules), deny)
         firewall.put(NgfwSection(section_key(firewall.label), firewall.label, order))
+    if firewall.label.startswith(PANORAMA + "/"):
+        # Panorama's device group reaches the firewalls only pushed: every one of them in sync.
+        group = firewall.label.split("/", 2)[2]
+        firewall.put(NgfwPush(ngfw_key(firewall.label, "ngfw_push", group), firewall.label, group))
     return FirewallState(firewall.label, dict(sorted(firewall.resources.items())))
 
 

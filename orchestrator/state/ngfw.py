@@ -2,7 +2,8 @@
 
 In: nothing (pure values). Out: ``NgfwTag``, ``NgfwAddressGroup``, ``NgfwService``,
 ``NgfwSchedule``, ``NgfwRule``, ``NgfwSection`` (the order of eastwest's rules, its terminal
-deny last) and ``NgfwRegisteredIp`` (a segment's addresses registered with its tag, for a
+deny last), ``NgfwPush`` (a Panorama device group's push to its firewalls) and
+``NgfwRegisteredIp`` (a segment's addresses registered with its tag, for a
 dynamic address group: User-ID runtime state, not configuration), gathered per firewall in a
 ``FirewallState``. Always: keys are ``ngfw/<firewall>/<kind>/<name>`` (a firewall is
 ``<cloud>/<zone>`` of a hub, or ``panorama/<host>/<device group>``), values are
@@ -115,12 +116,26 @@ class NgfwRegisteredIp:
     kind: Literal["ngfw_registered_ip"] = "ngfw_registered_ip"
 
 
+@dataclass(frozen=True, slots=True)
+class NgfwPush:
+    """A Panorama device group pushed to its firewalls: ``pending`` lists the firewalls
+    (serials) whose copy is not Panorama's running configuration of the group (wanted: none),
+    so a push that failed or never ran after Panorama's commit is a change until one succeeds."""
+
+    key: str
+    firewall: str
+    name: str  # the device group
+    pending: tuple[str, ...] = ()
+    kind: Literal["ngfw_push"] = "ngfw_push"
+
+
 NgfwResource = (
     NgfwTag | NgfwAddressGroup | NgfwService | NgfwSchedule | NgfwRule | NgfwSection
-    | NgfwRegisteredIp
+    | NgfwRegisteredIp | NgfwPush
 )  # fmt: skip
 NGFW_KINDS = (
-    NgfwTag, NgfwAddressGroup, NgfwService, NgfwSchedule, NgfwRule, NgfwSection, NgfwRegisteredIp
+    NgfwTag, NgfwAddressGroup, NgfwService, NgfwSchedule, NgfwRule, NgfwSection, NgfwRegisteredIp,
+    NgfwPush,
 )  # fmt: skip
 
 
@@ -198,6 +213,7 @@ _BY_KIND: Mapping[str, type[NgfwResource]] = {
     "ngfw_rule": NgfwRule,
     "ngfw_section": NgfwSection,
     "ngfw_registered_ip": NgfwRegisteredIp,
+    "ngfw_push": NgfwPush,
 }
 
 

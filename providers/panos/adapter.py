@@ -43,6 +43,7 @@ from orchestrator.state.ngfw import (
     FirewallState,
     NgfwAddressGroup,
     NgfwChange,
+    NgfwPush,
     NgfwRegisteredIp,
     NgfwResource,
     NgfwSection,
@@ -227,6 +228,8 @@ class PanosAdapter:
 
     def _requests(self, changes: Sequence[NgfwChange]) -> Iterator[ET.Element]:
         for change in changes:
+            if isinstance(change.resource, NgfwPush):
+                continue  # no configuration: Panorama's push (panorama.py)
             if isinstance(change.resource, NgfwSection):
                 if isinstance(change.after, NgfwSection):
                     yield from self._moves(change.after)

@@ -15,12 +15,20 @@ last pushed configuration.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from panos.panorama import DeviceGroup, Panorama, PanoramaCommitAll
 from panos.policies import PreRulebase
 
-from orchestrator.errors import PermanentError
+from orchestrator.errors import ObservationError, PermanentError
+from orchestrator.state.ngfw import (
+    FirewallApplied,
+    FirewallState,
+    NgfwChange,
+    NgfwPush,
+    ngfw_key,
+)
 from providers.panos.adapter import PanosAdapter
 
 
@@ -48,6 +56,48 @@ class PanoramaAdapter(PanosAdapter):
 
     def _container_xpath(self) -> str:
         return str(self.group.xpath())
+
+    def observe(self) -> FirewallState:
+        """The firewall adapter's reads in the device group, and which of the group's
+        firewalls do not hold Panorama's running configuration of it (not pushed since)."""
+        state = super().observe()
+        with self._translated("read the device groups of", ObservationError):
+            found = self.firewall.op("show devicegroups")
+        group = next(
+            (
+                g
+                for g in found.iterfind("./result/devicegroups/entry")
+                if g.get("name") == self.group.name
+            ),
+            None,
+        )
+        if group is None:
+            raise ObservationError(
+                f"panos/{self.label}: Panorama has no device group {self.group.name}"
+            )
+        pending = tuple(
+            sorted(
+                d.get("name", "")
+                for d in group.iterfind("devices/entry")
+                if d.findtext("shared-policy-status") != "In Sync"
+            )
+        )
+        key = ngfw_key(self.label, "ngfw_push", self.group.name)
+        push = NgfwPush(key, self.label, self.group.name, pending)
+        return FirewallState(state.firewall, {**state.resources, key: push}, state.foreign)
+
+    def apply(self, changes: Sequence[NgfwChange]) -> FirewallApplied:
+        """The firewall adapter's apply (whose commit pushes); a push alone when only the
+        push is pending (a commit on Panorama whose push failed or never ran)."""
+        applied = super().apply(changes)
+        if applied.job or not any(isinstance(c.resource, NgfwPush) for c in changes):
+            return applied
+        self._lock()
+        try:
+            job = self._push("")
+        finally:
+            self._unlock()
+        return FirewallApplied(job, applied.edits)
 
     def _commit(self) -> str:
         committed = super()._commit()

@@ -27,6 +27,18 @@ def panorama(panorama_server: PanosServer) -> Panorama:
     return device
 
 
+HUB = ("007951000000011", "007951000000012")
+BRANCH = "007951000000013"
+
+
+def _sync(panorama: Panorama) -> dict[str, str]:
+    found = panorama.op("show devicegroups")
+    return {
+        d.get("name", ""): d.findtext("shared-policy-status") or ""
+        for d in found.iterfind("./result/devicegroups/entry/devices/entry")
+    }
+
+
 def _group(panorama: Panorama, name: str = "hub") -> DeviceGroup:
     group = DeviceGroup(name)
     panorama.add(group)
@@ -62,15 +74,19 @@ def test_a_commit_then_a_push_of_one_device_group(
     group.add(AddressObject("web", "10.1.0.0/16")).create()
     pre = group.add(PreRulebase())
     pre.add(_rule("to-web", "web")).create()
+    branch = ET.tostring(panorama_server.device.pushed[BRANCH])  # type: ignore[attr-defined]
+    assert set(_sync(panorama).values()) == {"In Sync"}
     committed = panorama.commit(sync=True, admins=[panorama_server.username])
     assert committed["success"], committed
+    assert _sync(panorama) == {**dict.fromkeys(HUB, "Out of Sync"), BRANCH: "In Sync"}
     push = PanoramaCommitAll(PanoramaCommitAll.STYLE_DEVICE_GROUP, "hub")
     job = panorama.commit(cmd=push)
     result = panorama.syncjob(job, sync_all=True, interval=0.02)
     assert result["success"], result
-    assert set(result["devices"]) == {"007951000000011", "007951000000012"}
+    assert set(result["devices"]) == set(HUB)
+    assert set(_sync(panorama).values()) == {"In Sync"}
     pushed = panorama_server.device.pushed  # type: ignore[attr-defined]
-    assert set(pushed) == {"007951000000011", "007951000000012"}
+    assert ET.tostring(pushed[BRANCH]) == branch
     rules = pushed["007951000000011"].findall(".//pre-rulebase/security/rules/entry")
     assert [r.get("name") for r in rules] == ["hub-dns", "to-web"]
 
@@ -93,6 +109,7 @@ def test_a_failed_push_is_reported_per_device(
     result = panorama.syncjob(job, sync_all=True, interval=0.02)
     assert not result["success"]
     assert {d["result"] for d in result["devices"].values()} == {"FAIL"}
+    assert set(_sync(panorama).values()) == {"In Sync"}  # nothing was committed to push
 
 
 @pytest.mark.parametrize(

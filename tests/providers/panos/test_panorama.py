@@ -6,6 +6,7 @@ and nothing else in Panorama's configuration changes, byte for byte."""
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from panos.objects import AddressGroup
@@ -30,6 +31,7 @@ HOST = "panorama.test"
 LABEL = f"panorama/{HOST}/hub"
 PREFIX = "eastwest-acme-"
 PUSHED_TO = {"007951000000011", "007951000000012"}
+BRANCH = "007951000000013"  # the other device group's firewall
 POLICY = (
     inspected_hub("us-east-1a", "us-east-1b")
     + f"      panorama: {{host: {HOST}, device_group: hub}}\n"
@@ -62,6 +64,15 @@ def _rules(server: PanosServer, group: str = "hub", base: type = PreRulebase) ->
     return SecurityRule.refreshall(dg.add(base()), running_config=True)
 
 
+def _sync(server: PanosServer) -> dict[str, str]:
+    """Each managed firewall's sync state, as Panorama's ``show devicegroups`` says it."""
+    found = _reader(server).op("show devicegroups")
+    return {
+        d.get("name", ""): d.findtext("shared-policy-status") or ""
+        for d in found.iterfind("./result/devicegroups/entry/devices/entry")
+    }
+
+
 def _apply(policy: Policy, adapter: PanoramaAdapter) -> str:
     plan = plan_rulebase(policy, membership_of(policy), LABEL, adapter)
     assert not plan.failed, plan.diagnostics
@@ -85,8 +96,8 @@ def test_apply_writes_the_pre_rulebase_commits_panorama_and_pushes_the_group(
     dg = _reader(panorama_server).add(DeviceGroup("hub"))
     groups = {g.name for g in AddressGroup.refreshall(dg, running_config=True)}
     assert groups == {f"{PREFIX}db", f"{PREFIX}ops", f"{PREFIX}web"}
+    assert _sync(panorama_server) == dict.fromkeys([*PUSHED_TO, BRANCH], "In Sync")
     pushed = panorama_server.device.pushed  # type: ignore[attr-defined]
-    assert set(pushed) == PUSHED_TO
     rules = pushed["007951000000011"].findall(".//pre-rulebase/security/rules/entry")
     assert [r.get("name") for r in rules] == names
     assert plan_rulebase(policy, membership_of(policy), LABEL, adapter).changes == ()
@@ -131,11 +142,11 @@ def test_a_rule_edited_on_panorama_is_drift_and_restored(
     assert [(c.action, c.resource.key) for c in drifted] == [
         (Action.UPDATE, f"ngfw/{LABEL}/rule/{PREFIX}web-to-db")
     ]
-    panorama_server.device.pushed.clear()  # type: ignore[attr-defined]
+    assert _sync(panorama_server)["007951000000011"] == "Out of Sync"
     apply_rulebase(plan, adapter)
     restored = next(r for r in _rules(panorama_server) if r.name == f"{PREFIX}web-to-db")
     assert restored.source == [f"{PREFIX}web"]
-    assert set(panorama_server.device.pushed) == PUSHED_TO  # type: ignore[attr-defined]
+    assert set(_sync(panorama_server).values()) == {"In Sync"}
 
 
 def test_a_failed_push_says_so_per_firewall(
@@ -144,7 +155,15 @@ def test_a_failed_push_says_so_per_firewall(
     panorama_server.device.faults.fail_pushes = 1
     with pytest.raises(PermanentError, match=r"push .* failed on 007951000000011, 007951000000012"):
         _apply(policy, adapter)
-    assert panorama_server.device.pushed == {}  # type: ignore[attr-defined]
+    plan = plan_rulebase(policy, membership_of(policy), LABEL, adapter)
+    # Panorama holds the section; only the push is left, and the next apply makes it alone.
+    assert [(c.action, c.resource.kind) for c in plan.changes] == [(Action.UPDATE, "ngfw_push")]
+    assert plan.changes[0].before.pending == tuple(sorted(PUSHED_TO))  # type: ignore[union-attr]
+    applied = apply_rulebase(plan, adapter)
+    assert (applied.edits, applied.job.isdigit()) == (0, True)
+    assert plan_rulebase(policy, membership_of(policy), LABEL, adapter).changes == ()
+    pushed = panorama_server.device.pushed["007951000000012"]  # type: ignore[attr-defined]
+    assert f"{PREFIX}web-to-db" in ET.tostring(pushed, encoding="unicode")
 
 
 def test_another_admins_commit_lock_stops_the_apply_before_any_write(
