@@ -16,9 +16,11 @@ from panos.policies import PostRulebase, PreRulebase, SecurityRule
 from moto_fixtures.panos import PanosServer
 from moto_fixtures.panos.fleet import describe_fleet
 from moto_fixtures.panos.server import OTHER_PASSWORD, OTHER_USERNAME
+from orchestrator.compile.membership import resolve_membership
 from orchestrator.errors import PermanentError, TemporaryError
 from orchestrator.firewalls import apply_rulebase, plan_rulebase
 from orchestrator.model.policy import Policy
+from orchestrator.state import Network, ScopeInventory
 from orchestrator.state.change import Action
 from providers.panos.factory import make_adapter
 from providers.panos.panorama import PanoramaAdapter
@@ -26,15 +28,17 @@ from providers.panos.panorama import PanoramaAdapter
 from . import conftest
 from .conftest import load, membership_of, outside_section
 from .policies import inspected_hub
+from .test_commits import _many_rules
 
 HOST = "panorama.test"
 LABEL = f"panorama/{HOST}/hub"
 PREFIX = "eastwest-acme-"
 PUSHED_TO = {"007951000000011", "007951000000012"}
 BRANCH = "007951000000013"  # the other device group's firewall
+MANAGED = f"      panorama: {{host: {HOST}, device_group: hub}}\n"
 POLICY = (
     inspected_hub("us-east-1a", "us-east-1b")
-    + f"      panorama: {{host: {HOST}, device_group: hub}}\n"
+    + MANAGED
     + conftest.POLICY.removeprefix(inspected_hub())
 )
 
@@ -175,3 +179,26 @@ def test_another_admins_commit_lock_stops_the_apply_before_any_write(
         _apply(policy, adapter)
     assert not panorama_server.device.pending()
     assert [r.name for r in _rules(panorama_server)] == ["hub-dns"]
+
+
+@pytest.mark.parametrize("count", [1, 30], ids=["one-rule", "thirty-rules"])
+def test_calls_do_not_grow_with_the_rules(
+    adapter: PanoramaAdapter, panorama_server: PanosServer, tmp_path: Path, count: int
+) -> None:
+    text = _many_rules(count).replace(inspected_hub(), inspected_hub() + MANAGED, 1)
+    networks = [Network(f"vpc-s{i}", (f"10.{100 + i}.0.0/16",)) for i in range(count)]
+    inventory = ScopeInventory(conftest.SCOPE, (*conftest.INVENTORY.networks, *networks))
+    policy = load(tmp_path, text)
+    membership = resolve_membership(policy, {conftest.SCOPE: inventory})
+    plan = plan_rulebase(policy, membership, LABEL, adapter)
+    planned = panorama_server.api.calls
+    applied = apply_rulebase(plan, adapter)
+    spent = panorama_server.api.calls - planned
+    polls = 2 * (int(panorama_server.device.faults.commit_seconds / 0.02) + 2)
+    # keygen, system info, five object kinds, the pre-rulebase, the registered addresses,
+    # the device groups' sync state, profile groups.
+    assert planned == 11
+    # the lock, one multi-config request, the commit and the commit-all with their polls,
+    # the unlock.
+    assert spent <= 5 + polls
+    assert applied.edits >= 3 * count
