@@ -61,30 +61,25 @@ class PanoramaAdapter(PanosAdapter):
         """The firewall adapter's reads in the device group, and which of the group's
         firewalls do not hold Panorama's running configuration of it (not pushed since)."""
         state = super().observe()
+        key = ngfw_key(self.label, "ngfw_push", self.group.name)
+        push = NgfwPush(key, self.label, self.group.name, self._unsynced())
+        return FirewallState(state.firewall, {**state.resources, key: push}, state.foreign)
+
+    def _unsynced(self) -> tuple[str, ...]:
         with self._translated("read the device groups of", ObservationError):
             found = self.firewall.op("show devicegroups")
-        group = next(
-            (
-                g
-                for g in found.iterfind("./result/devicegroups/entry")
-                if g.get("name") == self.group.name
-            ),
-            None,
-        )
+        groups = found.iterfind("./result/devicegroups/entry")
+        group = next((g for g in groups if g.get("name") == self.group.name), None)
         if group is None:
-            raise ObservationError(
-                f"panos/{self.label}: Panorama has no device group {self.group.name}"
-            )
-        pending = tuple(
+            raise ObservationError(f"panos/{self.label}: Panorama has no such device group")
+        devices = group.iterfind("devices/entry")
+        return tuple(
             sorted(
                 d.get("name", "")
-                for d in group.iterfind("devices/entry")
+                for d in devices
                 if d.findtext("shared-policy-status") != "In Sync"
             )
         )
-        key = ngfw_key(self.label, "ngfw_push", self.group.name)
-        push = NgfwPush(key, self.label, self.group.name, pending)
-        return FirewallState(state.firewall, {**state.resources, key: push}, state.foreign)
 
     def apply(self, changes: Sequence[NgfwChange]) -> FirewallApplied:
         """The firewall adapter's apply (whose commit pushes); a push alone when only the
@@ -113,6 +108,6 @@ class PanoramaAdapter(PanosAdapter):
             raise PermanentError(
                 f"panos/{self.label}: Panorama committed (job {committed or 'none'}) but its push "
                 f"(job {job}) failed on {', '.join(failed) or 'the device group'}; the "
-                "firewalls keep their last pushed configuration: push the device group again"
+                "firewalls keep their last pushed configuration, and the next apply pushes again"
             )
         return f"{committed}+{job}" if committed else str(job)

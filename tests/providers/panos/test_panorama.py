@@ -17,7 +17,7 @@ from moto_fixtures.panos import PanosServer
 from moto_fixtures.panos.fleet import describe_fleet
 from moto_fixtures.panos.server import OTHER_PASSWORD, OTHER_USERNAME
 from orchestrator.compile.membership import resolve_membership
-from orchestrator.errors import PermanentError, TemporaryError
+from orchestrator.errors import ObservationError, PermanentError, TemporaryError
 from orchestrator.firewalls import apply_rulebase, plan_rulebase
 from orchestrator.model.policy import Policy
 from orchestrator.state import Network, ScopeInventory
@@ -202,3 +202,12 @@ def test_calls_do_not_grow_with_the_rules(
     # the unlock.
     assert spent <= 5 + polls
     assert applied.edits >= 3 * count
+
+
+def test_a_device_group_panorama_does_not_have_cannot_be_read(
+    panorama_server: PanosServer,
+) -> None:
+    sandbox = {"panos": describe_fleet({f"panorama/{HOST}": panorama_server})}
+    made = make_adapter(f"panorama/{HOST}/nope", policy="acme", sandbox=sandbox)
+    with pytest.raises(ObservationError, match="Panorama has no such device group"):
+        made.observe()

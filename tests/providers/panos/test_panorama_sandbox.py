@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 from panos.objects import AddressGroup
 from panos.panorama import DeviceGroup, Panorama
 from panos.policies import PreRulebase, SecurityRule
@@ -19,6 +21,7 @@ from moto_fixtures.sandbox import load_sandbox
 from .test_cli_sandbox import EXAMPLE, _rules, run
 
 LABEL = "panorama/panorama.sandbox/hub-aws"
+SCHEMA = Path(__file__).parents[3] / "orchestrator" / "schemas" / "plan.schema.json"
 PREFIX = "eastwest-sandbox-"
 HUB = "        - {zone: us-east-1b, next_hop: vpce-0b2edc770b33f510b}\n"
 DB = "      - {account: aws-sandbox, region: us-east-1, tags: {segment: db}}\n"
@@ -35,6 +38,13 @@ def _policy(tmp_path: Path) -> str:
     path = tmp_path / "panorama.yaml"
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+def _valid(text: str) -> Any:
+    """The plan's JSON, checked against the plan format's schema."""
+    body = json.loads(text)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8"))).validate(body)
+    return body
 
 
 def _panorama(directory: Path) -> Panorama:
@@ -73,7 +83,7 @@ def test_plan_apply_through_panorama_with_a_dynamic_group(
         assert not [r for r in _rules(sandbox_dir, label) if r.name.startswith("eastwest")]
     code, out, err = run(sandbox_dir, "plan", policy, "--json")
     assert code == 0, err
-    body = json.loads(out)
+    body = _valid(out)
     assert [(f["firewall"], f["changes"]) for f in body["firewalls"]] == [(LABEL, [])]
 
     gone = sorted(registered)[0]
@@ -81,6 +91,9 @@ def test_plan_apply_through_panorama_with_a_dynamic_group(
     code, out, err = run(sandbox_dir, "plan", policy, "--detailed-exitcode")
     assert code == 2, err
     assert f"+ ngfw_registered_ip {gone}" in out
+    code, out, _ = run(sandbox_dir, "plan", policy, "--json")
+    pending = [c["kind"] for c in _valid(out)["firewalls"][0]["changes"]]
+    assert (code, pending) == (0, ["ngfw_registered_ip"])
     code, _, err = run(sandbox_dir, "apply", policy, "--auto-approve")
     assert code == 0, err
     assert panorama.userid.get_registered_ip() == registered
