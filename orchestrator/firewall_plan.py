@@ -3,10 +3,12 @@
 In: a ``PlanResult`` of the clouds (its inventory gives the segments' addresses), the policy,
 and a way to reach each hub firewall. Out: the same result whose plan carries one
 ``FirewallPlan`` per hub firewall eastwest can reach (the sandbox runs it, or
-``EASTWEST_PANOS_<LABEL>_HOST`` names it), and, at apply time, one batched edit and one commit
-per firewall with changes. Always: a firewall that cannot be read is that firewall's skip (an
-error that makes the plan partial, exit 1), never a crash and never a deletion; while a
-cloud's inventory is missing, a firewall gets creations only, as the clouds' scopes do.
+``EASTWEST_PANOS_<LABEL>_HOST`` names it), or per Panorama device group for a hub whose
+firewalls a Panorama manages (at the policy's ``host``), and, at apply time, one batched edit
+and one commit per firewall (or device group, then its push) with changes. Always: a firewall
+that cannot be read is that firewall's skip (an error that makes the plan partial, exit 1),
+never a crash and never a deletion; while a cloud's inventory is missing, a firewall gets
+creations only, as the clouds' scopes do.
 The reconciler plans the same way, per partition, the firewalls of the hubs in its scope
 (``with_scope_firewalls``, reached through a ``FirewallReach``).
 """
