@@ -20,8 +20,8 @@ from orchestrator import console
 from orchestrator.commands import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, AdapterCache, Context
 from orchestrator.compile.compiler import scopes_to_read
 from orchestrator.compile.membership import Membership, resolve_membership
-from orchestrator.compile.ngfw import firewall_labels
 from orchestrator.errors import EastwestError, PolicyError
+from orchestrator.firewall_plan import hub_firewalls
 from orchestrator.firewalls import FirewallAdapter, RulebasePlan, apply_rulebase, plan_rulebase
 from orchestrator.model import LoadedPolicy, load_policy
 from orchestrator.plan.ngfw import render_changes
@@ -85,10 +85,9 @@ def _plans(ctx: Context, loaded: LoadedPolicy) -> Iterator[tuple[RulebasePlan, F
     policy = loaded.policy
     sandbox = ctx.sandbox()
     membership = _membership(loaded, AdapterCache(policy.name, sandbox))
-    for hub in policy.hubs:
-        for label in firewall_labels(policy, hub):
-            adapter = panos_adapter(label, policy=policy.name, sandbox=sandbox)
-            yield plan_rulebase(policy, membership, label, adapter), adapter
+    for label in hub_firewalls(policy):
+        adapter = panos_adapter(label, policy=policy.name, sandbox=sandbox)
+        yield plan_rulebase(policy, membership, label, adapter), adapter
 
 
 def _membership(loaded: LoadedPolicy, adapters: AdapterCache) -> Membership:

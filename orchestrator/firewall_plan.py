@@ -3,10 +3,12 @@
 In: a ``PlanResult`` of the clouds (its inventory gives the segments' addresses), the policy,
 and a way to reach each hub firewall. Out: the same result whose plan carries one
 ``FirewallPlan`` per hub firewall eastwest can reach (the sandbox runs it, or
-``EASTWEST_PANOS_<LABEL>_HOST`` names it), and, at apply time, one batched edit and one commit
-per firewall with changes. Always: a firewall that cannot be read is that firewall's skip (an
-error that makes the plan partial, exit 1), never a crash and never a deletion; while a
-cloud's inventory is missing, a firewall gets creations only, as the clouds' scopes do.
+``EASTWEST_PANOS_<LABEL>_HOST`` names it), or per Panorama device group for a hub whose
+firewalls a Panorama manages (at the policy's ``host``), and, at apply time, one batched edit
+and one commit per firewall (or device group, then its push) with changes. Always: a firewall
+that cannot be read is that firewall's skip (an error that makes the plan partial, exit 1),
+never a crash and never a deletion; while a cloud's inventory is missing, a firewall gets
+creations only, as the clouds' scopes do.
 The reconciler plans the same way, per partition, the firewalls of the hubs in its scope
 (``with_scope_firewalls``, reached through a ``FirewallReach``).
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from orchestrator.compile.membership import Membership, resolve_membership
-from orchestrator.compile.ngfw import firewall_labels
+from orchestrator.compile.ngfw import PANORAMA, rulebase_labels
 from orchestrator.compile.transit import hub_scope
 from orchestrator.diagnostics import Diagnostic, skipped_scope, warning
 from orchestrator.errors import EastwestError
@@ -56,21 +58,31 @@ class FirewallOutcome:
 
 
 def hub_firewalls(policy: Policy) -> list[str]:
-    """Every hub firewall's label, once, in the policy's order."""
+    """Every hub firewall's label (a Panorama device group's for a managed hub), once, in the
+    policy's order."""
     return list(
-        dict.fromkeys(label for hub in policy.hubs for label in firewall_labels(policy, hub))
+        dict.fromkeys(label for hub in policy.hubs for label in rulebase_labels(policy, hub))
     )
 
 
 def reachable(labels: Iterable[str], sandbox: Mapping[str, Any] | None) -> list[str]:
     """The firewalls eastwest is told how to reach: a sandbox's, or a management address in
-    the environment. The others are not planned (their rulebase is left to whoever runs it)."""
+    the environment; a Panorama the policy names is reached at its ``host`` (the sandbox's
+    when it runs one by that name). The others are not planned (their rulebase is left to
+    whoever runs it)."""
     from providers.panos import env_name  # noqa: PLC0415 - no SDK there
 
-    if sandbox is not None:
-        known = sandbox.get("panos", {}).get("firewalls", {})
-        return [label for label in labels if label in known]
-    return [label for label in labels if os.environ.get(f"EASTWEST_PANOS_{env_name(label)}_HOST")]
+    def known(label: str) -> bool:
+        if sandbox is not None:
+            held = sandbox.get("panos", {})
+            if label.startswith(PANORAMA + "/"):
+                return label.split("/")[1] in held.get("panoramas", {})
+            return label in held.get("firewalls", {})
+        if label.startswith(PANORAMA + "/"):
+            return True
+        return bool(os.environ.get(f"EASTWEST_PANOS_{env_name(label)}_HOST"))
+
+    return [label for label in labels if known(label)]
 
 
 def panos_adapters(policy: str, sandbox: Mapping[str, Any] | None) -> AdapterOf:
@@ -121,7 +133,7 @@ def scope_firewalls(policy: Policy, scope: Scope) -> list[str]:
     two accounts) belongs to the first hub's scope, so that one partition alone writes it."""
     owner: dict[str, Scope] = {}
     for hub in policy.hubs:
-        for label in firewall_labels(policy, hub):
+        for label in rulebase_labels(policy, hub):
             owner.setdefault(label, hub_scope(policy, hub))
     return [label for label, held in owner.items() if held == scope]
 

@@ -39,14 +39,13 @@ def _azure(target: Target, *, policy: str, sandbox: Mapping[str, Any] | None) ->
 
 
 def panos_adapter(label: str, *, policy: str, sandbox: Mapping[str, Any] | None) -> Any:
-    """The adapter of hub firewall ``label`` (``<cloud>/<zone>``): a ``PanosAdapter``, made
-    on first use so that a policy without inspection never imports pan-os-python."""
+    """The adapter of hub firewall ``label`` (``<cloud>/<zone>``, or a Panorama device group's
+    ``panorama/<host>/<group>``), made on first use so that a policy without inspection never
+    imports pan-os-python."""
     require("panos", f"the PAN-OS firewall {label}")
-    from providers.panos.adapter import PanosAdapter  # noqa: PLC0415 - lazy SDK import
-    from providers.panos.session import make_firewall  # noqa: PLC0415
+    from providers.panos.factory import make_adapter  # noqa: PLC0415 - lazy SDK import
 
-    firewall, admin = make_firewall(label, sandbox=sandbox)
-    return PanosAdapter(firewall, label, f"eastwest-{policy}-", admin=admin)
+    return make_adapter(label, policy=policy, sandbox=sandbox)
 
 
 ADAPTERS: Mapping[str, AdapterFactory] = {

@@ -1,10 +1,14 @@
 """The hub firewalls' rulebase as Terraform JSON for the ``PaloAltoNetworks/panos`` provider (2.x).
 
-In: per hub firewall (``<cloud>/<zone>``) the ``FirewallState`` the compiler wants there, the
-same one ``eastwest apply`` writes. Out: ``panos/``, a root module of its own (one provider
-configuration per firewall, its address from the ``panos_hosts`` variable), so that a pipeline
-without the panos provider still runs the clouds' root; and a provider override aimed at the
-sandbox's fake firewalls.
+In: per hub firewall (``<cloud>/<zone>``), or per Panorama device group
+(``panorama/<host>/<group>``), the ``FirewallState`` the compiler wants there, the same one
+``eastwest apply`` writes. Out: ``panos/``, a root module of its own (one provider
+configuration per firewall, its address from the ``panos_hosts`` variable; per device group,
+Panorama's ``host`` from the policy), so that a pipeline without the panos provider still runs
+the clouds' root; and a provider override aimed at the sandbox's fakes. A device group's
+objects and rules carry ``location.device_group`` (rules in its ``pre-rulebase``); registered
+addresses of a dynamic group are ``panos_ip_tag``s; Panorama's push is not a resource (the
+pipeline commits and pushes after ``terraform apply``, as with any panos configuration).
 Always: every object is what ``providers/panos/translate.py`` writes (names, the ``eastwest``
 tag, descriptions ending in the content digest eastwest records, ``log_end``), so a rulebase
 Terraform made is one eastwest observes as its own and in sync; eastwest's rules are one
@@ -22,6 +26,7 @@ from orchestrator.state.ngfw import (
     OWNER_TAG,
     FirewallState,
     NgfwAddressGroup,
+    NgfwRegisteredIp,
     NgfwResource,
     NgfwRule,
     NgfwSchedule,
@@ -38,7 +43,7 @@ SOURCE = "PaloAltoNetworks/panos"
 # here, so `terraform validate` has not run on it); 2.x keeps these resources.
 VERSION = "~> 2.0.12"
 VARIABLE = "panos_hosts"
-_LOCATION = {"vsys": {"name": "vsys1"}}
+PANORAMA = "panorama/"  # a device group's label: panorama/<host>/<group>
 
 Json = dict[str, Any]
 
@@ -90,8 +95,16 @@ def _name(firewall: str, name: str) -> str:
     return sanitise(f"{firewall}_{name}")
 
 
+def _location(firewall: str, rulebase: str = "") -> Json:
+    """A firewall's vsys, or a Panorama device group (its ``rulebase`` for rules)."""
+    if not firewall.startswith(PANORAMA):
+        return {"vsys": {"name": "vsys1"}}
+    group: Json = {"name": firewall.split("/", 2)[2]}
+    return {"device_group": group | ({"rulebase": rulebase} if rulebase else {})}
+
+
 def _object(prefix: str, firewall: str, resource: NgfwResource) -> Iterator[tuple[str, str, Json]]:
-    where = {"location": _LOCATION}
+    where = {"location": _location(firewall)}
     if isinstance(resource, NgfwTag):
         colour = {"color": "color1"} if resource.name == OWNER_TAG else {}
         yield (
@@ -118,6 +131,11 @@ def _object(prefix: str, firewall: str, resource: NgfwResource) -> Iterator[tupl
                 "tags": [_tag(firewall)],
             },
         )
+    elif isinstance(resource, NgfwRegisteredIp):
+        # User-ID, not configuration: registered on the firewall, or in Panorama's own table.
+        place = {"panorama": {}} if firewall.startswith(PANORAMA) else _location(firewall)
+        body = {"location": place, "ip": resource.name, "tags": list(resource.tags)}
+        yield "panos_ip_tag", _name(firewall, resource.name), body
     elif isinstance(resource, NgfwSchedule):
         yield (
             "panos_schedule",
@@ -142,15 +160,16 @@ def _group(prefix: str, firewall: str, group: NgfwAddressGroup) -> Iterator[tupl
         name = address_name(prefix, cidr)
         members.append(f"${{panos_address.{_name(firewall, name)}.name}}")
         body = {"name": name, "ip_netmask": cidr, "tags": [_tag(firewall)]}
-        yield "panos_address", _name(firewall, name), {"location": _LOCATION} | body
+        yield "panos_address", _name(firewall, name), {"location": _location(firewall)} | body
+    matched: Json = {"dynamic": {"filter": group.filter}} if group.filter else {"static": members}
     yield (
         "panos_address_group",
         _name(firewall, group.name),
         {
-            "location": _LOCATION,
+            "location": _location(firewall),
             "name": group.name,
             "description": with_digest(f"eastwest: segment {group.segment}", group),
-            "static": members,
+            **matched,
             "tag": [_tag(firewall)],
         },
     )
@@ -168,7 +187,7 @@ def _rules(firewall: str, rules: list[NgfwRule]) -> tuple[str, str, Json]:
         "panos_security_policy_rules",
         _name(firewall, "eastwest_section"),
         {
-            "location": _LOCATION,
+            "location": _location(firewall, "pre-rulebase"),
             # eastwest's section is the top of the rulebase; rules below it are not touched.
             "position": {"where": "first"},
             # The rules refer to the objects they name: Terraform makes those first.
@@ -212,10 +231,15 @@ def _providers(firewalls: Mapping[str, FirewallState]) -> list[Json]:
     """One configuration per firewall, its address from ``var.panos_hosts``; credentials from
     the provider's own environment (``PANOS_USERNAME`` / ``PANOS_PASSWORD`` or
     ``PANOS_API_KEY``), never written here."""
-    return [
-        {"alias": alias(label), "hostname": f'${{var.{VARIABLE}["{label}"]}}'}
-        for label in wanted(firewalls)
-    ]
+    return [{"alias": alias(label), **_host(label)} for label in wanted(firewalls)]
+
+
+def _host(label: str) -> Json:
+    """A device group's Panorama is the policy's ``host``; a firewall's address a variable."""
+    if not label.startswith(PANORAMA):
+        return {"hostname": f'${{var.{VARIABLE}["{label}"]}}'}
+    hostname, _, port = label.split("/")[1].partition(":")
+    return {"hostname": hostname, **({"port": int(port)} if port else {})}
 
 
 def _variable(firewalls: Mapping[str, FirewallState]) -> Json:
@@ -229,7 +253,10 @@ def _variable(firewalls: Mapping[str, FirewallState]) -> Json:
 def sandbox_override(firewalls: Mapping[str, FirewallState], panos: Mapping[str, Any]) -> Json:
     """Aimed at the sandbox's fake firewalls (their self-signed certificates made at start-up,
     their fixed sandbox credentials); empty when the sandbox runs none of them."""
-    fleet = panos.get("firewalls", {})
+    fleet = dict(panos.get("firewalls", {}))
+    for label in wanted(firewalls):
+        if label.startswith(PANORAMA) and label.split("/")[1] in panos.get("panoramas", {}):
+            fleet[label] = panos["panoramas"][label.split("/")[1]]
     labels = [label for label in wanted(firewalls) if label in fleet]
     if not labels:
         return {}
@@ -244,5 +271,5 @@ def sandbox_override(firewalls: Mapping[str, FirewallState], panos: Mapping[str,
         }
         for label in labels
     ]
-    hosts = {label: fleet[label]["hostname"] for label in labels}
+    hosts = {label: fleet[label]["hostname"] for label in labels if not label.startswith(PANORAMA)}
     return {"provider": {"panos": blocks}, "variable": {VARIABLE: {"default": hosts}}}

@@ -215,3 +215,14 @@ def panos_server() -> Iterator[PanosServer]:
     with start_panos_server() as server:
         server.device.faults.commit_seconds = 0.05
         yield server
+
+
+@pytest.fixture
+def panorama_server() -> Iterator[PanosServer]:
+    """A fake Panorama: device group ``hub`` with two firewalls, ``branch`` with one."""
+    from moto_fixtures.panos import start_panos_server
+
+    groups = {"hub": ["007951000000011", "007951000000012"], "branch": ["007951000000013"]}
+    with start_panos_server(hostname="Panorama-test", groups=groups) as server:
+        server.device.faults.commit_seconds = 0.05
+        yield server

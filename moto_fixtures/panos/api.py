@@ -63,13 +63,13 @@ class Api:
         if kind == "op":
             return run_op(self.device, admin, params.get("cmd", ""))
         if kind == "commit":
-            return run_commit(self.device, admin, params.get("cmd", ""))
+            return run_commit(self.device, admin, params.get("cmd", ""), params.get("action", ""))
         if kind == "user-id":
             return run_userid(self.device, params.get("cmd", ""))
         if kind == "version":
             result = ET.Element("result")
             ET.SubElement(result, "sw-version").text = SW_VERSION
-            ET.SubElement(result, "model").text = "PA-VM"
+            ET.SubElement(result, "model").text = self.device.model
             ET.SubElement(result, "serial").text = self.device.serial
             return result, ""
         raise BadRequestError(f'Illegal value for parameter "type" [{kind}].')

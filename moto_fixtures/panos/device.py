@@ -61,6 +61,8 @@ class Job:
     status: str = "ACT"  # ACT, then FIN
     result: str = "PEND"  # then OK or FAIL
     details: list[str] = field(default_factory=list)
+    kind: str = "Commit"  # or CommitAll: a Panorama's push to a device group (panorama.py)
+    devices: dict[str, str] = field(default_factory=dict)  # CommitAll: serial → result
 
 
 @dataclass
@@ -71,9 +73,12 @@ class Faults:
     fail_commits: int = 0  # the next N commits end FAIL
     ha_state: str = "active"  # active, passive, suspended, non-functional
     down: bool = False  # every API call answers 503 (management plane gone)
+    fail_pushes: int = 0  # Panorama: the next N commit-all jobs fail on their devices
 
 
 class Device:
+    model = "PA-VM"
+
     def __init__(self, hostname: str, serial: str, clock: Clock = time.monotonic) -> None:
         self.hostname, self.serial = hostname, serial
         self.clock = clock
@@ -124,20 +129,18 @@ class Device:
         changes = self.journal if admins is None else {a: self.journal.get(a, []) for a in admins}
         if not self.pending() or not any(changes.values()):
             return None
+        installed = self._installed(changes)
+        return self.enqueue(admin, installed, {a: len(w) for a, w in changes.items()}).id
+
+    def enqueue(self, admin: str, installed: ET.Element, consumed: dict[str, int]) -> Job:
+        """A job after every other one (the management plane runs them one at a time)."""
         now = self.clock()
         busy = max((job.ends for job in self.jobs.values()), default=now)
         starts = max(now, busy)
-        job = Job(
-            next(self._ids),
-            admin,
-            now,
-            starts,
-            starts + self.faults.commit_seconds,
-            installed=self._installed(changes),
-            consumed={a: len(w) for a, w in changes.items()},
-        )
+        ends = starts + self.faults.commit_seconds
+        job = Job(next(self._ids), admin, now, starts, ends, installed, consumed)
         self.jobs[job.id] = job
-        return job.id
+        return job
 
     def settle(self) -> None:
         """Finish every job whose time has come, in order."""

@@ -1,9 +1,13 @@
-"""The sandbox's VM-Series fleet: one fake firewall per inspection zone of each landing zone.
+"""The sandbox's VM-Series fleet: one fake firewall per inspection zone of each landing zone,
+and one Panorama managing the AWS hub's two firewalls (device group ``hub-aws``; another
+team's ``branch-offices`` beside it).
 
-In: nothing but the landing zones' constants. Out: ``start_fleet`` (label → ``PanosServer``),
-``describe_fleet`` (what ``sandbox.json``'s ``panos`` section records) and ``used``.
+In: nothing but the landing zones' constants. Out: ``start_fleet`` (label → ``PanosServer``,
+the Panorama under ``panorama/<host>``), ``describe_fleet`` (what ``sandbox.json``'s ``panos``
+section records: ``firewalls`` by label, ``panoramas`` by host) and ``used``.
 Always: a firewall's label is ``<cloud>/<zone>``, the zone a hub's ``firewalls:`` entry names,
-so a policy's firewall finds its management endpoint without knowing the sandbox's ports.
+and the Panorama's key is the ``host`` a policy's ``panorama:`` names, so a policy finds its
+management endpoints without knowing the sandbox's ports.
 """
 
 from __future__ import annotations
@@ -24,6 +28,19 @@ LABELS = (
     "azure/1",
     "azure/2",
 )
+PANORAMA_HOST = "panorama.sandbox"  # what a sandbox policy's `panorama: {host: …}` names
+PANORAMA_KEY = f"panorama/{PANORAMA_HOST}"
+PANORAMA_SERIAL = "000710000000001"
+
+
+def serial_of(index: int) -> str:
+    return f"0079510000{index:05d}"
+
+
+def device_groups() -> dict[str, list[str]]:
+    """The sandbox Panorama's device groups: the AWS hub's firewalls, and a branch's."""
+    aws = [serial_of(i) for i, label in enumerate(LABELS, start=1) if label.startswith("aws/")]
+    return {"hub-aws": aws, "branch-offices": ["007951000099001"]}
 
 
 def start_fleet(ports: Mapping[str, int] | None = None) -> dict[str, PanosServer]:
@@ -34,8 +51,14 @@ def start_fleet(ports: Mapping[str, int] | None = None) -> dict[str, PanosServer
             fleet[label] = start_panos_server(
                 (ports or {}).get(label, 0),
                 hostname=f"PA-VM-{label.replace('/', '-')}",
-                serial=f"0079510000{index:05d}",
+                serial=serial_of(index),
             )
+        fleet[PANORAMA_KEY] = start_panos_server(
+            (ports or {}).get(PANORAMA_KEY, 0),
+            hostname="Panorama-sandbox",
+            serial=PANORAMA_SERIAL,
+            groups=device_groups(),
+        )
     except BaseException:
         for server in fleet.values():
             server.stop()
@@ -44,20 +67,25 @@ def start_fleet(ports: Mapping[str, int] | None = None) -> dict[str, PanosServer
 
 
 def describe_fleet(fleet: Mapping[str, PanosServer]) -> dict[str, Any]:
+    panoramas = {k: s for k, s in fleet.items() if k.startswith("panorama/")}
     return {
         "firewalls": {
-            label: {
-                "hostname": "127.0.0.1",
-                "port": server.port,
-                "url": server.url,
-                "username": server.username,
-                "password": server.password,
-                # No CA bundle: a reset makes new certificates (sandbox.json would go stale),
-                # and pan-os-python does not verify the firewall's certificate by default.
-                "serial": server.device.serial,
-            }
-            for label, server in fleet.items()
-        }
+            label: _endpoint(server) for label, server in fleet.items() if label not in panoramas
+        },
+        "panoramas": {key.split("/", 1)[1]: _endpoint(s) for key, s in panoramas.items()},
+    }
+
+
+def _endpoint(server: PanosServer) -> dict[str, Any]:
+    return {
+        "hostname": "127.0.0.1",
+        "port": server.port,
+        "url": server.url,
+        "username": server.username,
+        "password": server.password,
+        # No CA bundle: a reset makes new certificates (sandbox.json would go stale),
+        # and pan-os-python does not verify the firewall's certificate by default.
+        "serial": server.device.serial,
     }
 
 

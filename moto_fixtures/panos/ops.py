@@ -14,10 +14,12 @@ from xml.etree import ElementTree as ET
 
 from moto_fixtures.panos.device import Device, Job
 from moto_fixtures.panos.errors import (
+    BadRequestError,
     InvalidCommandError,
     MalformedCommandError,
     ObjectNotFoundError,
 )
+from moto_fixtures.panos.panorama import show_devicegroups
 from moto_fixtures.panos.userid import show_dynamic_groups, show_registered
 
 Answer = tuple[ET.Element | None, str]
@@ -35,8 +37,14 @@ def run_op(device: Device, admin: str, cmd: str) -> Answer:
     return handler(device, admin, root)
 
 
-def run_commit(device: Device, admin: str, cmd: str) -> Answer:
-    """``<commit/>`` or ``<commit><partial><admin><member>…`` (PAN-OS 8.0 and later)."""
+def run_commit(device: Device, admin: str, cmd: str, action: str = "") -> Answer:
+    """``<commit/>`` or ``<commit><partial><admin><member>…`` (PAN-OS 8.0 and later); on a
+    Panorama, ``action=all`` with ``<commit-all><shared-policy><device-group><entry name=…>``
+    pushes a device group."""
+    if action == "all":
+        return _commit_all(device, admin, _parse(cmd or "<commit-all/>"))
+    if action:
+        raise BadRequestError(f'Illegal value for parameter "action" [{action}].')
     root = _parse(cmd or "<commit/>")
     if root.tag != "commit":
         raise InvalidCommandError(f"{root.tag} is unexpected")
@@ -45,8 +53,22 @@ def run_commit(device: Device, admin: str, cmd: str) -> Answer:
     job = device.commit(admin, admins)
     if job is None:
         return None, "There are no changes to commit."
+    return _enqueued(job, "Commit")
+
+
+def _commit_all(device: Device, admin: str, root: ET.Element) -> Answer:
+    push = getattr(device, "commit_all", None)
+    if push is None:  # a firewall has no commit-all
+        raise BadRequestError('Illegal value for parameter "action" [all].')
+    groups = root.findall("shared-policy/device-group/entry")
+    if root.tag != "commit-all" or len(groups) != 1:
+        raise InvalidCommandError("commit-all needs shared-policy/device-group with one entry")
+    return _enqueued(push(admin, groups[0].get("name", "")), "CommitAll")
+
+
+def _enqueued(job: int, kind: str) -> Answer:
     result = ET.Element("result")
-    message = f"Commit job enqueued with jobid {job}"
+    message = f"{kind} job enqueued with jobid {job}"
     ET.SubElement(ET.SubElement(result, "msg"), "line").text = message
     ET.SubElement(result, "job").text = str(job)
     return result, ""
@@ -75,8 +97,8 @@ def _system_info(device: Device, admin: str, root: ET.Element) -> Answer:
     facts = {
         "hostname": device.hostname,
         "ip-address": "127.0.0.1",
-        "model": "PA-VM",
-        "family": "vm",
+        "model": device.model,
+        "family": "vm" if device.model == "PA-VM" else "pc",
         "serial": device.serial,
         "vm-license": "VM-300",
         "sw-version": SW_VERSION,
@@ -122,7 +144,7 @@ def _job_element(job: Job) -> ET.Element:
         "tdeq": _stamp(job.starts),
         "id": str(job.id),
         "user": job.user,
-        "type": "Commit",
+        "type": job.kind,
         "status": job.status,
         "queued": "NO",
         "stoppable": "no",
@@ -138,7 +160,29 @@ def _job_element(job: Job) -> ET.Element:
     for line in job.details:
         ET.SubElement(details, "line").text = line
     ET.SubElement(element, "warnings")
+    if job.kind == "CommitAll":
+        element.append(_devices(job))
     return element
+
+
+def _devices(job: Job) -> ET.Element:
+    """A commit-all's per-firewall results, as ``syncjob(sync_all=True)`` reads them."""
+    devices = ET.Element("devices")
+    for serial, outcome in sorted(job.devices.items()):
+        entry = ET.SubElement(devices, "entry")
+        fields = {
+            "serial-no": serial,
+            "devicename": serial,
+            "vsys": "vsys1",
+            "result": outcome,
+            "status": {"OK": "commit succeeded", "FAIL": "commit failed"}.get(outcome, ""),
+            "tstart": _stamp(job.starts),
+            "tfin": _stamp(job.ends) if job.status == "FIN" else "",
+        }
+        for key, value in fields.items():
+            ET.SubElement(entry, key).text = value
+        ET.SubElement(entry, "details").text = " ".join(job.details)
+    return devices
 
 
 def _stamp(when: float) -> str:
@@ -195,6 +239,8 @@ _HANDLERS: dict[tuple[str, ...], Callable[[Device, str, ET.Element], Answer]] = 
     ("check", "pending-changes"): _pending,
     ("load", "config"): _load_running,
     ("revert", "config"): _revert,
+    ("show", "devicegroups"): show_devicegroups,
+    ("show", "devicegroups", "name"): show_devicegroups,
 }
 _BY_PREFIX: dict[tuple[str, ...], Callable[[Device, str, ET.Element], Answer]] = {
     ("show", "object", "registered-ip"): show_registered,

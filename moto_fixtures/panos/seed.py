@@ -80,8 +80,12 @@ _CONFIG = """
 
 
 def initial_config(hostname: str) -> ET.Element:
-    text = _strip(_CONFIG.format(hostname=hostname))
-    root = ET.fromstring(text)  # noqa: S314 (our own constant)
+    return with_catalogue(strip(_CONFIG.format(hostname=hostname)))
+
+
+def with_catalogue(text: str) -> ET.Element:
+    """The ``<config>`` of ``text`` with the App-ID catalogue under ``/config/predefined``."""
+    root = ET.fromstring(text)  # noqa: S314 (our own constants)
     predefined = ET.Element("predefined")
     catalogue = ET.SubElement(predefined, "application")
     for name in APPLICATIONS:
@@ -91,6 +95,6 @@ def initial_config(hostname: str) -> ET.Element:
     return root
 
 
-def _strip(text: str) -> str:
+def strip(text: str) -> str:
     """Drop the layout whitespace between tags, as the firewall stores none."""
     return "".join(line.strip() for line in text.splitlines())

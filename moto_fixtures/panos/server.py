@@ -2,7 +2,8 @@
 
 In: a port (0: any free one), the firewall's hostname and serial, and its admins (user →
 password). Out: a ``PanosServer`` (``.url``, ``.port``, ``.device``, ``.api``, ``.username``,
-``.password``) serving from a background thread until ``.stop()``. Always: HTTPS with a
+``.password``) serving from a background thread until ``.stop()``; with device groups, a
+Panorama. Always: HTTPS with a
 certificate made at start-up (pan-python does not verify certificates unless given an SSL
 context, so the CA bundle is offered, not required); ``/api/`` takes GET or POST as the
 firewall does; control endpoints beside it, for tests and the sandbox: ``GET
@@ -17,7 +18,7 @@ import shutil
 import ssl
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +30,7 @@ from xml.etree import ElementTree as ET
 from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.panos.api import Api
 from moto_fixtures.panos.device import Device, Faults
+from moto_fixtures.panos.panorama import PanoramaDevice
 from moto_fixtures.serving import BackgroundServer
 
 HOST = "127.0.0.1"
@@ -143,8 +145,13 @@ class PanosServer(BackgroundServer):
 
 
 def start_panos_server(
-    port: int = 0, hostname: str = "PA-VM-sandbox", serial: str = "007951000000001"
+    port: int = 0,
+    hostname: str = "PA-VM-sandbox",
+    serial: str = "007951000000001",
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> PanosServer:
+    """A fake VM-Series, or with ``groups`` (device group → its firewalls' serials) a fake
+    Panorama (``panorama.py``)."""
     tmp = Path(tempfile.mkdtemp(prefix="eastwest-panos-"))
     files = write_certificates(tmp)
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -152,7 +159,10 @@ def start_panos_server(
     server = _Server((HOST, port), _Handler)
     server.tls = tls
     users = {USERNAME: PASSWORD, OTHER_USERNAME: OTHER_PASSWORD}
-    server.api = Api(Device(hostname, serial), users)
+    device = Device(hostname, serial)
+    if groups is not None:
+        device = PanoramaDevice(hostname, serial, groups)
+    server.api = Api(device, users)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.1},

@@ -2,8 +2,9 @@
 security rule makes resolves, as the firewall's commit validation says ``rule -> x ->
 application 'y' is not a valid reference``.
 
-In: a whole ``<config>`` tree (the one a commit would install). Out: the error lines; none
-means the commit may proceed.
+In: a whole ``<config>`` tree (the one a commit would install): a firewall's (rules in each
+vsys' rulebase) or a Panorama's (rules in each device group's pre- and post-rulebase, zones
+left to the templates). Out: the error lines; none means the commit may proceed.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ from moto_fixtures.panos.seed import VSYS_XPATH
 from moto_fixtures.panos.xpath import select
 
 _ANY = {"any"}
+_DEVICE_GROUPS = "devices/entry/device-group/entry"
 
 
 def commit_errors(tree: ET.Element) -> list[str]:
+    groups = tree.findall(_DEVICE_GROUPS)
+    if tree.find("panorama") is not None:
+        bases = ("pre-rulebase", "post-rulebase")
+        return [e for g in groups for base in bases for e in _rule_errors(tree, g, base)]
     vsys = select(tree, VSYS_XPATH)
     if not vsys:
         return ["vsys1 is missing"]
@@ -31,20 +37,21 @@ def _names(tree: ET.Element, vsys: ET.Element, kind: str) -> set[str]:
     return local | shared
 
 
-def _rule_errors(tree: ET.Element, vsys: ET.Element) -> Iterator[str]:
+def _rule_errors(tree: ET.Element, vsys: ET.Element, base: str = "rulebase") -> Iterator[str]:
     addresses = _names(tree, vsys, "address") | _names(tree, vsys, "address-group")
-    known = {
+    known: dict[str, set[str] | None] = {
         "application": {e.get("name", "") for e in tree.findall("predefined/application/entry")}
         | _names(tree, vsys, "application")
         | _names(tree, vsys, "application-group")
         | _names(tree, vsys, "application-filter"),
-        "from": _names(tree, vsys, "zone"),
-        "to": _names(tree, vsys, "zone"),
+        # A device group's zones are its templates' (not modelled): only a vsys' are checked.
+        "from": _names(tree, vsys, "zone") if base == "rulebase" else None,
+        "to": _names(tree, vsys, "zone") if base == "rulebase" else None,
         "tag": _names(tree, vsys, "tag"),
         "schedule": _names(tree, vsys, "schedule"),
         "profile-setting/group": _names(tree, vsys, "profile-group"),
     }
-    for rule in vsys.findall("rulebase/security/rules/entry"):
+    for rule in vsys.findall(f"{base}/security/rules/entry"):
         name = rule.get("name", "")
         for field in ("source", "destination"):
             for member in _members(rule, field):
@@ -52,7 +59,7 @@ def _rule_errors(tree: ET.Element, vsys: ET.Element) -> Iterator[str]:
                     yield _invalid(name, field, member)
         for field, names in known.items():
             for member in _members(rule, field):
-                if member not in names:
+                if names is not None and member not in names:
                     yield _invalid(name, field, member)
         if rule.findtext("action") not in ("allow", "deny", "drop", "reset-client",
                                             "reset-server", "reset-both"):  # fmt: skip

@@ -1,10 +1,12 @@
 """Compile inspected rules to each hub firewall's own rulebase (docs/panos.md).
 
 In: the policy and its resolved membership (the same inventory the clouds' groups come from).
-Out: per firewall (``<cloud>/<zone>`` of a hub with inspection) a ``FirewallState``: the
-``eastwest`` tag and one tag per category, one static address group per segment the firewall
-sees, a service per port range, a schedule per scheduled rule, one security rule per inspected
-policy rule (connections opened from → to; replies ride the session) and a terminal deny
+Out: per firewall (``<cloud>/<zone>`` of a hub with inspection, or for a hub whose firewalls a
+Panorama manages, its device group: ``panorama/<host>/<device group>``) a ``FirewallState``:
+the ``eastwest`` tag and one tag per category, one address group per segment the firewall sees
+(static, or dynamic on the segment's tag with its addresses registered under that tag), a
+service per port range, a schedule per scheduled rule, one security rule per inspected policy
+rule (connections opened from → to; replies ride the session) and a terminal deny
 between the firewall's segments, all in eastwest's section at the top of the rulebase.
 Always: every name starts with ``eastwest-<policy>-`` and every taggable object carries the
 ``eastwest`` tag, the two marks of ownership; problems are diagnostics, never exceptions.
@@ -25,6 +27,8 @@ from orchestrator.state.ngfw import (
     OWNER_TAG,
     FirewallState,
     NgfwAddressGroup,
+    NgfwPush,
+    NgfwRegisteredIp,
     NgfwResource,
     NgfwRule,
     NgfwSchedule,
@@ -37,6 +41,7 @@ from orchestrator.state.ngfw import (
 
 NAME_LIMIT = 63  # PAN-OS object and rule names
 REVERSE = "--rev"  # a bidirectional rule's to → from twin
+PANORAMA = "panorama"  # the first part of a device group's label
 
 
 @dataclass
@@ -46,6 +51,7 @@ class _Firewall:
     resources: dict[str, NgfwResource] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     segments: set[str] = field(default_factory=set)
+    dynamic: frozenset[str] = frozenset()  # segments whose group is dynamic
 
     def put(self, resource: NgfwResource) -> str:
         self.resources[resource.key] = resource
@@ -53,10 +59,20 @@ class _Firewall:
 
 
 def firewall_labels(policy: Policy, hub: Hub) -> list[str]:
+    """The hub's firewalls themselves (what failover probes), Panorama or not."""
     if hub.inspection is None:
         return []
     cloud = policy.account(hub.account).cloud
     return [f"{cloud}/{fw.zone}" for fw in hub.inspection.firewalls]
+
+
+def rulebase_labels(policy: Policy, hub: Hub) -> list[str]:
+    """Where the hub's rulebase is written: its Panorama's device group when one manages the
+    firewalls (one section for all of them, pushed by Panorama), else each firewall."""
+    if hub.inspection is not None and hub.inspection.panorama is not None:
+        panorama = hub.inspection.panorama
+        return [f"{PANORAMA}/{panorama.host}/{panorama.device_group}"]
+    return firewall_labels(policy, hub)
 
 
 def compile_firewalls(
@@ -66,10 +82,14 @@ def compile_firewalls(
     if diags:
         return {}, diags
     built: dict[str, _Firewall] = {}
+    prefix = f"eastwest-{policy.name}-"
+    dynamic = frozenset(
+        s.name for s in policy.segments if s.panos and s.panos.address_group == "dynamic"
+    )
     for hub in policy.hubs:
         scope = hub_scope(policy, hub)
-        for label in firewall_labels(policy, hub):
-            firewall = built.setdefault(label, _Firewall(label, f"eastwest-{policy.name}-"))
+        for label in rulebase_labels(policy, hub):
+            firewall = built.setdefault(label, _Firewall(label, prefix, dynamic=dynamic))
             for index, rule in enumerate(policy.rules):
                 if rule.inspect and _seen_by(membership, rule, scope):
                     diags.extend(_add_rule(firewall, membership, rule, f"rules[{index}]"))
@@ -135,7 +155,14 @@ def _group(firewall: _Firewall, membership: Membership, segment: str) -> str | N
     name = firewall.prefix + segment
     firewall.segments.add(name)
     key = ngfw_key(firewall.label, "ngfw_address_group", name)
-    return firewall.put(NgfwAddressGroup(key, firewall.label, name, segment, cidrs))
+    if segment not in firewall.dynamic:
+        return firewall.put(NgfwAddressGroup(key, firewall.label, name, segment, cidrs))
+    # The group's name is the tag it matches: the segment's addresses are registered with it.
+    for cidr in cidrs:
+        ip_key = ngfw_key(firewall.label, "ngfw_registered_ip", cidr)
+        firewall.put(NgfwRegisteredIp(ip_key, firewall.label, cidr, (name,)))
+    group = NgfwAddressGroup(key, firewall.label, name, segment, (), filter=f"'{name}'")
+    return firewall.put(group)
 
 
 def _applications(rule: Rule, ports: Sequence[PortRange]) -> tuple[str, ...]:
@@ -202,6 +229,10 @@ def _finish(firewall: _Firewall) -> FirewallState:
         )
         order = (*sorted(firewall.rules), deny)
         firewall.put(NgfwSection(section_key(firewall.label), firewall.label, order))
+    if firewall.label.startswith(PANORAMA + "/"):
+        # Panorama's device group reaches the firewalls only pushed: every one of them in sync.
+        group = firewall.label.split("/", 2)[2]
+        firewall.put(NgfwPush(ngfw_key(firewall.label, "ngfw_push", group), firewall.label, group))
     return FirewallState(firewall.label, dict(sorted(firewall.resources.items())))
 
 

@@ -111,3 +111,50 @@ class Schedule(BaseModel):
             if repeated:
                 raise ValueError(f"the {label} '{repeated[0]}' is listed twice")
         return self
+
+
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?$")
+
+
+def _host(value: str) -> str:
+    if not _HOST.match(value):
+        raise ValueError(
+            f"'{value}' is not a management address: a host name or IP address, with an "
+            "optional ':port', such as 'panorama.acme.example' or '10.0.0.5:8443'"
+        )
+    return value
+
+
+class Panorama(BaseModel):
+    """The Panorama managing a hub's firewalls: eastwest writes its section into the device
+    group's pre-rulebase there, commits Panorama and pushes the device group, instead of
+    writing each firewall (docs/panos.md, "Panorama")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: Annotated[
+        str,
+        AfterValidator(_host),
+        Field(
+            description="Panorama's management address (host or host:port); credentials come "
+            "from the environment, never from the policy",
+            json_schema_extra={"pattern": _HOST.pattern},
+        ),
+    ]
+    device_group: ObjectName = Field(
+        description="the device group of the hub's firewalls: eastwest's rules go to the top "
+        "of its pre-rulebase, its objects into the device group"
+    )
+
+
+class SegmentPanos(BaseModel):
+    """A segment's options on the hub firewalls (docs/panos.md, "Dynamic address groups")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    address_group: Literal["static", "dynamic"] = Field(
+        default="static",
+        description="'static': one address object per CIDR in the segment's group; 'dynamic': "
+        "a dynamic group matching the tag eastwest registers the segment's addresses with "
+        "(User-ID API), so a change of addresses needs no commit",
+    )

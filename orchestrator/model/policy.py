@@ -24,7 +24,14 @@ from pydantic import (
     model_validator,
 )
 
-from orchestrator.model.ngfw import Application, ObjectName, Principal, Schedule
+from orchestrator.model.ngfw import (
+    Application,
+    ObjectName,
+    Panorama,
+    Principal,
+    Schedule,
+    SegmentPanos,
+)
 from orchestrator.model.ports import check_port_spec
 
 
@@ -192,6 +199,11 @@ class Inspection(_Strict):
         description="Alibaba: how both directions of an inspected pair cross one firewall "
         "('per_pair', the default there); AWS keeps appliance mode, Azure one NVA address",
     )
+    panorama: Panorama | None = Field(
+        default=None,
+        description="the Panorama managing these firewalls: eastwest's rulebase goes to its "
+        "device group's pre-rulebase (none: to each firewall itself)",
+    )
 
 
 class Hub(_Strict):
@@ -285,6 +297,9 @@ class Segment(_Strict):
         default=[], description="interface kinds never attached, besides the policy's"
     )
     azure: AzureSegment | None = Field(default=None, description="options for Azure members")
+    panos: SegmentPanos | None = Field(
+        default=None, description="options for the segment's address group on the hub firewalls"
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> Segment:

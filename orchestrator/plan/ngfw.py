@@ -41,6 +41,8 @@ _ORDER = {
     "ngfw_schedule": 3,
     "ngfw_rule": 4,
     "ngfw_section": 5,
+    "ngfw_registered_ip": 6,  # User-ID, not configuration: sent beside the commit
+    "ngfw_push": 7,  # after every edit: the push sends what Panorama committed
 }
 
 

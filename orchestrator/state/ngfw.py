@@ -1,9 +1,12 @@
 """The firewall's own rulebase as neutral values: what eastwest owns on one NGFW.
 
 In: nothing (pure values). Out: ``NgfwTag``, ``NgfwAddressGroup``, ``NgfwService``,
-``NgfwSchedule``, ``NgfwRule`` and ``NgfwSection`` (the order of eastwest's rules, its terminal
-deny last), gathered per firewall in a ``FirewallState``. Always: keys are
-``ngfw/<firewall>/<kind>/<name>`` (a firewall is ``<cloud>/<zone>`` of a hub), values are
+``NgfwSchedule``, ``NgfwRule``, ``NgfwSection`` (the order of eastwest's rules, its terminal
+deny last), ``NgfwPush`` (a Panorama device group's push to its firewalls) and
+``NgfwRegisteredIp`` (a segment's addresses registered with its tag, for a
+dynamic address group: User-ID runtime state, not configuration), gathered per firewall in a
+``FirewallState``. Always: keys are ``ngfw/<firewall>/<kind>/<name>`` (a firewall is
+``<cloud>/<zone>`` of a hub, or ``panorama/<host>/<device group>``), values are
 frozen and compare by everything the firewall stores, so an edit made by hand is a difference.
 """
 
@@ -30,7 +33,9 @@ class NgfwTag:
 
 @dataclass(frozen=True, slots=True)
 class NgfwAddressGroup:
-    """A segment's addresses: a static group of one address object per CIDR."""
+    """A segment's addresses: a static group of one address object per CIDR, or (``filter``
+    set, no CIDRs) a dynamic group matching the tag the segment's addresses are registered
+    with."""
 
     key: str
     firewall: str
@@ -40,6 +45,7 @@ class NgfwAddressGroup:
     # The digest eastwest wrote beside the object (its description) when it last applied it:
     # an object whose content no longer matches was changed by hand (drift).
     recorded: str = field(default="", compare=False)
+    filter: str = ""  # a dynamic group's match: "'eastwest-acme-web'"
     kind: Literal["ngfw_address_group"] = "ngfw_address_group"
 
 
@@ -97,8 +103,40 @@ class NgfwSection:
     kind: Literal["ngfw_section"] = "ngfw_section"
 
 
-NgfwResource = NgfwTag | NgfwAddressGroup | NgfwService | NgfwSchedule | NgfwRule | NgfwSection
-NGFW_KINDS = (NgfwTag, NgfwAddressGroup, NgfwService, NgfwSchedule, NgfwRule, NgfwSection)
+@dataclass(frozen=True, slots=True)
+class NgfwRegisteredIp:
+    """An address (an IP or a CIDR) registered on the firewall with eastwest's tags, which
+    a dynamic address group matches. Runtime state: written through the User-ID API, never
+    committed."""
+
+    key: str
+    firewall: str
+    name: str  # the address
+    tags: tuple[str, ...]  # sorted, eastwest's only
+    kind: Literal["ngfw_registered_ip"] = "ngfw_registered_ip"
+
+
+@dataclass(frozen=True, slots=True)
+class NgfwPush:
+    """A Panorama device group pushed to its firewalls: ``pending`` lists the firewalls
+    (serials) whose copy is not Panorama's running configuration of the group (wanted: none),
+    so a push that failed or never ran after Panorama's commit is a change until one succeeds."""
+
+    key: str
+    firewall: str
+    name: str  # the device group
+    pending: tuple[str, ...] = ()
+    kind: Literal["ngfw_push"] = "ngfw_push"
+
+
+NgfwResource = (
+    NgfwTag | NgfwAddressGroup | NgfwService | NgfwSchedule | NgfwRule | NgfwSection
+    | NgfwRegisteredIp | NgfwPush
+)  # fmt: skip
+NGFW_KINDS = (
+    NgfwTag, NgfwAddressGroup, NgfwService, NgfwSchedule, NgfwRule, NgfwSection, NgfwRegisteredIp,
+    NgfwPush,
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +200,8 @@ def with_digest(description: str, resource: NgfwResource) -> str:
 def content_digest(resource: NgfwResource) -> str:
     """A short digest of what the firewall stores of ``resource`` (not where it was read)."""
     body = {k: v for k, v in asdict(resource).items() if k not in ("key", "firewall", "recorded")}
+    if not body.get("filter", True):
+        del body["filter"]  # a static group's digest as recorded before dynamic groups existed
     return hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest()[:12]
 
 
@@ -172,6 +212,8 @@ _BY_KIND: Mapping[str, type[NgfwResource]] = {
     "ngfw_schedule": NgfwSchedule,
     "ngfw_rule": NgfwRule,
     "ngfw_section": NgfwSection,
+    "ngfw_registered_ip": NgfwRegisteredIp,
+    "ngfw_push": NgfwPush,
 }
 
 

@@ -1,7 +1,9 @@
-"""PAN-OS firewalls (VM-Series) through pan-os-python: eastwest's section of each hub
-firewall's rulebase. ``session.py`` makes the SDK's ``Firewall``, ``translate.py`` maps values
-both ways, ``adapter.py`` reads and writes. Imported only when a policy inspects (the ``panos``
-extra); nothing here runs at import.
+"""PAN-OS firewalls (VM-Series) and Panorama through pan-os-python: eastwest's section of each
+hub firewall's rulebase, or of a Panorama device group's pre-rulebase. ``session.py`` makes the
+SDK's ``Firewall`` or ``Panorama``, ``translate.py`` maps values both ways, ``adapter.py`` reads
+and writes a firewall, ``panorama.py`` a device group (then pushes it), ``registered.py`` the
+User-ID registrations of dynamic groups, ``factory.py`` picks by label. Imported only when a
+policy inspects (the ``panos`` extra); nothing here runs at import.
 """
 
 from __future__ import annotations

@@ -3,12 +3,16 @@ calls it).
 
 In: a ``panos.firewall.Firewall`` (made by ``session.py``), the firewall's label, eastwest's name
 prefix and the admin eastwest logs in as. Out: ``observe()`` (the owned rulebase, read from the
-running configuration), ``catalogue()`` (which of the wanted applications and profile groups
-the firewall knows) and ``apply()``. Always: one ``multi-config`` request carries every edit of
-an apply (all or nothing on the firewall), then one commit of eastwest's own changes
-(``<partial><admin>``, PAN-OS 8.0 and later) polled to its end, all under the commit lock; a
-commit that fails reverts eastwest's candidate changes, so a re-run starts clean; SDK errors
-are translated here, without credentials.
+running configuration, and the addresses registered with eastwest's tags), ``catalogue()``
+(which of the wanted applications and profile groups the firewall knows) and ``apply()``.
+Always: one ``multi-config`` request carries every edit of an apply (all or nothing on the
+firewall), then one commit of eastwest's own changes (``<partial><admin>``, PAN-OS 8.0 and
+later) polled to its end, all under the commit lock; a commit that fails reverts eastwest's
+candidate changes, so a re-run starts clean; registered addresses go in one User-ID request
+before the edits (a dynamic group is never emptier than the policy says), and need no commit;
+SDK errors are translated here, without credentials. ``panorama.py`` reuses all of it for a
+device group on Panorama (the hooks ``parent``, ``_rulebase``, ``_container_xpath``,
+``_commit``).
 """
 
 from __future__ import annotations
@@ -39,10 +43,13 @@ from orchestrator.state.ngfw import (
     FirewallState,
     NgfwAddressGroup,
     NgfwChange,
+    NgfwPush,
+    NgfwRegisteredIp,
     NgfwResource,
     NgfwSection,
     address_name,
 )
+from providers.panos.registered import RegisteredIps, registered_resources
 from providers.panos.translate import from_objects, to_objects
 
 PARTIAL_COMMIT_SINCE = (8, 0, 0)  # <commit><partial><admin>
@@ -63,20 +70,32 @@ class PanosAdapter:
     ) -> None:
         self.firewall, self.label, self.prefix = firewall, label, prefix
         self.admin, self.poll = admin, poll
+        self.registered = RegisteredIps(firewall, label, prefix)
+
+    @property
+    def parent(self) -> Any:
+        """Where eastwest's objects and rulebase live: the firewall (its vsys)."""
+        return self.firewall
+
+    def _rulebase(self) -> Rulebase:
+        return Rulebase()
 
     def observe(self) -> FirewallState:
-        """Everything eastwest owns on the firewall, from its running configuration."""
+        """Everything eastwest owns on the firewall, from its running configuration, and the
+        addresses registered with its tags."""
         with self._translated("read the rulebase of", ObservationError):
             self.firewall.refresh_system_info()
             found = {
-                name: kind.refreshall(self.firewall, running_config=True, add=False)
+                name: kind.refreshall(self.parent, running_config=True, add=False)
                 for name, kind in _KINDS.items()
             }
-            rulebase = Rulebase()
-            self.firewall.add(rulebase)
+            rulebase = self._rulebase()
+            self.parent.add(rulebase)
             found["rules"] = SecurityRule.refreshall(rulebase, running_config=True, add=False)
-            self.firewall.remove(rulebase)
-        return from_objects(self.label, self.prefix, found)
+            self.parent.remove(rulebase)
+        state = from_objects(self.label, self.prefix, found)
+        ips = registered_resources(self.label, self.registered.read())
+        return FirewallState(state.firewall, {**state.resources, **ips}, state.foreign)
 
     def probe(self) -> tuple[bool, str]:
         """Whether the firewall passes traffic, and why not: its management plane answers,
@@ -100,8 +119,8 @@ class PanosAdapter:
         wanted = sorted(set(applications) - {"any"})
         with self._translated("read the catalogue of", ObservationError):
             known = set(self._names("/config/predefined/application", wanted))
-            known |= set(self._names(self._vsys_xpath() + "/application", wanted))
-            groups = SecurityProfileGroup.refreshall(self.firewall, running_config=False, add=False)
+            known |= set(self._names(self._container_xpath() + "/application", wanted))
+            groups = SecurityProfileGroup.refreshall(self.parent, running_config=False, add=False)
         return FirewallCatalogue(
             frozenset(known), frozenset(g.name for g in groups) & set(profiles)
         )
@@ -113,15 +132,19 @@ class PanosAdapter:
         root = self.firewall.xapi.get(f"{xpath}/entry[{choice}]")
         return [e.get("name", "") for e in root.findall("./result/entry")]
 
-    def _vsys_xpath(self) -> str:
+    def _container_xpath(self) -> str:
         vsys = self.firewall.vsys or "vsys1"
         return f"/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='{vsys}']"
 
     def apply(self, changes: Sequence[NgfwChange]) -> FirewallApplied:
-        """Write ``changes`` in one request and commit them; nothing to do, nothing sent."""
-        requests = list(self._requests(changes))
+        """Write ``changes`` in one request and commit them; nothing to do, nothing sent.
+        Registered addresses first, in one User-ID request of their own."""
+        ips = [c for c in changes if isinstance(c.resource, NgfwRegisteredIp)]
+        if ips:
+            self.registered.send(*_registrations(ips))
+        requests = list(self._requests([c for c in changes if c not in ips]))
         if not requests:
-            return FirewallApplied("", 0)
+            return FirewallApplied("", len(ips))
         self._lock()
         try:
             self._send(requests)
@@ -205,6 +228,8 @@ class PanosAdapter:
 
     def _requests(self, changes: Sequence[NgfwChange]) -> Iterator[ET.Element]:
         for change in changes:
+            if isinstance(change.resource, NgfwPush):
+                continue  # no configuration: Panorama's push (panorama.py)
             if isinstance(change.resource, NgfwSection):
                 if isinstance(change.after, NgfwSection):
                     yield from self._moves(change.after)
@@ -243,15 +268,15 @@ class PanosAdapter:
 
     def _xpath(self, obj: Any) -> str:
         """The object's xpath on this firewall (rules under the vsys rulebase)."""
-        parent = Rulebase() if isinstance(obj, SecurityRule) else None
-        holder = self.firewall.add(parent) if parent is not None else self.firewall
+        parent = self._rulebase() if isinstance(obj, SecurityRule) else None
+        holder = self.parent.add(parent) if parent is not None else self.parent
         holder.add(obj)
         try:
             return str(obj.xpath())
         finally:
             holder.remove(obj)
             if parent is not None:
-                self.firewall.remove(parent)
+                self.parent.remove(parent)
 
     @contextmanager
     def _translated(self, what: str, error: type[Exception]) -> Iterator[None]:
@@ -260,3 +285,20 @@ class PanosAdapter:
             yield
         except (PanDeviceError, PanXapiError) as exc:
             raise error(f"panos/{self.label}: could not {what} the firewall: {exc}") from None
+
+
+def _registrations(
+    changes: Sequence[NgfwChange],
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """What to register and unregister, address → tags, for the registered-IP changes."""
+    add: dict[str, set[str]] = {}
+    drop: dict[str, set[str]] = {}
+    for change in changes:
+        before = set(getattr(change.before, "tags", ()))
+        after = set(getattr(change.after, "tags", ()))
+        name = getattr(change.resource, "name", "")
+        if after - before:
+            add[name] = after - before
+        if before - after:
+            drop[name] = before - after
+    return add, drop

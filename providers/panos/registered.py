@@ -7,9 +7,9 @@ the prefix are never registered nor removed (another tool's, or an admin's); a s
 User-ID request however many IPs change (pan-os-python's batch), and none when nothing does;
 registered IPs are runtime state on the firewall, so nothing is committed.
 
-Not wired yet: the compiler still writes static address groups (``compile/ngfw.py``); a
-dynamic group (``<dynamic><filter>'eastwest-acme-web'</filter>``) whose members this module
-keeps is for the rulebase work (h-ngfwplan) to adopt.
+The adapter (``adapter.py``) reads them on every observe (``registered_resources``: one
+``ngfw_registered_ip`` per address) and ``send``s the plan's registrations; the compiler
+wants them for a segment whose address group is dynamic (``compile/ngfw.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from panos.errors import PanDeviceError
 from panos.firewall import Firewall
 
 from orchestrator.errors import ObservationError, PermanentError
+from orchestrator.state.ngfw import NgfwRegisteredIp, ngfw_key
 
 
 class RegisteredIps:
@@ -38,18 +39,19 @@ class RegisteredIps:
 
     def sync(self, wanted: Mapping[str, Set[str]]) -> tuple[int, int]:
         """Registered and unregistered (IP, tag) pairs; one request for all of them."""
-        foreign = {t for tags in wanted.values() for t in tags if not t.startswith(self.prefix)}
-        if foreign:
-            raise PermanentError(f"panos/{self.label}: tags {sorted(foreign)} are not eastwest's")
+        self._refuse_foreign(wanted)
         have = self.read()
         add = {ip: set(tags) - have.get(ip, frozenset()) for ip, tags in wanted.items()}
         drop = {ip: set(tags) - set(wanted.get(ip, ())) for ip, tags in have.items()}
         add, drop = _nonempty(add), _nonempty(drop)
         if add or drop:
-            self._send(add, drop)
+            self.send(add, drop)
         return sum(map(len, add.values())), sum(map(len, drop.values()))
 
-    def _send(self, add: Mapping[str, set[str]], drop: Mapping[str, set[str]]) -> None:
+    def send(self, add: Mapping[str, Set[str]], drop: Mapping[str, Set[str]]) -> None:
+        """One User-ID request: ``add`` registered, ``drop`` unregistered (address → tags)."""
+        self._refuse_foreign(add)
+        self._refuse_foreign(drop)
         userid = self.firewall.userid
         userid.batch_start()
         for ip, tags in sorted(add.items()):
@@ -60,6 +62,24 @@ class RegisteredIps:
             userid.batch_end()
         except (PanDeviceError, PanXapiError) as exc:
             raise PermanentError(f"panos/{self.label}: registering IPs failed: {exc}") from None
+
+    def _refuse_foreign(self, pairs: Mapping[str, Set[str]]) -> None:
+        foreign = {t for tags in pairs.values() for t in tags if not t.startswith(self.prefix)}
+        if foreign:
+            raise PermanentError(f"panos/{self.label}: tags {sorted(foreign)} are not eastwest's")
+
+
+def registered_resources(
+    label: str, found: Mapping[str, frozenset[str]]
+) -> dict[str, NgfwRegisteredIp]:
+    """The observed registrations as resources, keyed as the compiler keys them."""
+    return {
+        ngfw_key(label, "ngfw_registered_ip", ip): NgfwRegisteredIp(
+            ngfw_key(label, "ngfw_registered_ip", ip), label, ip, tuple(sorted(tags))
+        )
+        for ip, tags in sorted(found.items())
+        if tags
+    }
 
 
 def _nonempty(pairs: Mapping[str, set[str]]) -> dict[str, set[str]]:

@@ -55,7 +55,8 @@ def to_objects(resource: NgfwResource, prefix: str) -> list[Any]:
         description = with_digest(f"eastwest: segment {resource.segment}", resource)
         group = AddressGroup(
             resource.name,
-            static_value=[a.name for a in addresses],
+            static_value=[a.name for a in addresses] or None,
+            dynamic_value=resource.filter or None,
             description=description,
             tag=[OWNER_TAG],
         )
@@ -147,7 +148,10 @@ def _group(firewall: str, group: Any, cidrs: Mapping[str, str]) -> dict[str, Ngf
     text, recorded = split_digest(group.description)
     members = tuple(sorted(cidrs.get(m, f"ref:{m}") for m in group.static_value or []))
     segment = text.removeprefix("eastwest: segment ")
-    return {key: NgfwAddressGroup(key, firewall, group.name, segment, members, recorded)}
+    found = NgfwAddressGroup(
+        key, firewall, group.name, segment, members, recorded, filter=group.dynamic_value or ""
+    )
+    return {key: found}
 
 
 def _observed_schedule(firewall: str, schedule: Any) -> dict[str, NgfwResource]:

@@ -188,6 +188,23 @@ def test_only_firewalls_eastwest_is_told_how_to_reach_are_planned(
     assert reachable(LABELS, sandbox) == expected
 
 
+PANORAMA = "panorama/pano.example/hub"
+
+
+@pytest.mark.parametrize(
+    ("sandbox", "expected"),
+    [
+        pytest.param(None, [PANORAMA], id="named-by-the-policy"),
+        pytest.param({"panos": {"panoramas": {"pano.example": {}}}}, [PANORAMA], id="sandbox"),
+        pytest.param({"panos": {"panoramas": {}}}, [], id="not-in-the-sandbox"),
+    ],
+)
+def test_a_panorama_is_reached_at_the_host_the_policy_names(
+    sandbox: dict[str, object] | None, expected: list[str]
+) -> None:
+    assert reachable([PANORAMA], sandbox) == expected
+
+
 OTHER = Scope("aws", "222222222222", "us-east-1")
 
 

@@ -168,10 +168,15 @@ PROVIDER_ARGUMENTS: dict[str, Arguments] = {
     ),
     "panos_address_group": _args(
         "location name",
-        "description static tag",
+        "description static dynamic tag",
         _PANOS + "address_group",
         _PANOS_SRC + "address_group.md",
     ),
+    # The 2.x page (PaloAltoNetworks/terraform-provider-panos v2.0.12 docs/resources/ip_tag.md)
+    # is not in the stored snapshot, which holds the 1.x page; the 2.x schema (location, ip,
+    # tags) as the provider's Pulumi bridge publishes it for 2.0.12:
+    # https://www.pulumi.com/registry/packages/panos/api-docs/iptag/
+    "panos_ip_tag": _args("location ip", "tags", _PANOS + "ip_tag", _PANOS_SRC + "ip_tag.md"),
     "panos_service": _args(
         "location name",
         "description protocol tags",

@@ -6,6 +6,7 @@ provider override aimed at the sandbox's fake firewalls."""
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -184,3 +185,74 @@ def test_without_firewalls_nothing_of_panos_is_written(tmp_path: Path) -> None:
     path.write_text(POLICY, encoding="utf-8")
     files = synthesize(compile_policy(load_policy([path]).policy, INVENTORY))
     assert not [p for p in files if "panos" in p]
+
+
+MANAGED = POLICY.replace(
+    "        - {zone: us-east-1b, next_hop: vpce-b}\n",
+    "        - {zone: us-east-1b, next_hop: vpce-b}\n"
+    "      panorama: {host: 'panorama.acme.example:8443', device_group: hub}\n",
+).replace(
+    "  - {name: db, members: [{account: aws-prod, region: us-east-1, vpc: vpc-db}]}\n",
+    "  - {name: db, members: [{account: aws-prod, region: us-east-1, vpc: vpc-db}],\n"
+    "     panos: {address_group: dynamic}}\n",
+)
+DEVICE_GROUP = "panorama/panorama.acme.example:8443/hub"
+
+
+def _managed(tmp_path: Path, sandbox: dict[str, Any] | None = None) -> dict[str, Any]:
+    assert MANAGED.count("panorama:") == 1
+    assert MANAGED.count("dynamic") == 1
+    path = tmp_path / "managed.yaml"
+    path.write_text(MANAGED, encoding="utf-8")
+    policy = load_policy([path]).policy
+    firewalls, diags = compile_firewalls(policy, resolve_membership(policy, INVENTORY))
+    assert (list(firewalls), diags) == ([DEVICE_GROUP], [])
+    files = synthesize(compile_policy(policy, INVENTORY), sandbox=sandbox, firewalls=firewalls)
+    assert check_references(files) == []
+    assert _problems({k: v for k, v in files.items() if k.startswith("panos/")}) == []
+    return files
+
+
+def test_a_managed_hub_is_declared_in_its_device_group_on_panorama(tmp_path: Path) -> None:
+    module = _managed(tmp_path)["panos/main.tf.json"]
+    assert module["provider"]["panos"] == [
+        {"alias": alias(DEVICE_GROUP), "hostname": "panorama.acme.example", "port": 8443}
+    ]
+    resources = module["resource"]
+    (section,) = resources["panos_security_policy_rules"].values()
+    assert section["location"] == {"device_group": {"name": "hub", "rulebase": "pre-rulebase"}}
+    assert [r["name"] for r in section["rules"]][-1] == f"{P}-deny"
+    places = {
+        json.dumps(body["location"], sort_keys=True)
+        for rtype, named in resources.items()
+        if rtype not in ("panos_security_policy_rules", "panos_ip_tag")
+        for body in named.values()
+    }
+    assert places == {json.dumps({"device_group": {"name": "hub"}})}
+
+
+def test_a_dynamic_segment_is_a_filter_and_ip_tags(tmp_path: Path) -> None:
+    resources = _managed(tmp_path)["panos/main.tf.json"]["resource"]
+    groups = {b["name"]: b for b in resources["panos_address_group"].values()}
+    assert groups[f"{P}db"]["dynamic"] == {"filter": f"'{P}db'"}
+    assert "static" not in groups[f"{P}db"]
+    assert "dynamic" not in groups[f"{P}web"]
+    tags = sorted((b["ip"], b["tags"], b["location"]) for b in resources["panos_ip_tag"].values())
+    assert tags == [
+        ("10.2.0.0/16", [f"{P}db"], {"panorama": {}}),
+        ("10.3.0.0/24", [f"{P}db"], {"panorama": {}}),
+    ]
+    addresses = {b["ip_netmask"] for b in resources["panos_address"].values()}
+    assert addresses == {"10.1.0.0/16"}  # the dynamic segment has no address objects
+
+
+def test_the_sandbox_override_points_a_device_group_at_the_fake_panorama(tmp_path: Path) -> None:
+    fake = {"hostname": "127.0.0.1", "port": 9100, "username": "admin", "password": "x"}
+    sandbox = {"panos": {"firewalls": {}, "panoramas": {"panorama.acme.example:8443": fake}}}
+    override = _managed(tmp_path, sandbox)["panos/sandbox_override.tf.json"]
+    (block,) = override["provider"]["panos"]
+    assert (block["alias"], block["port"], block["hostname"]) == (
+        alias(DEVICE_GROUP),
+        9100,
+        "127.0.0.1",
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -71,3 +72,19 @@ def adapter(panos_server: PanosServer) -> PanosAdapter:
     sandbox = {"panos": describe_fleet({LABEL: panos_server})}
     firewall, admin = make_firewall(LABEL, sandbox=sandbox)
     return PanosAdapter(firewall, LABEL, "eastwest-acme-", admin=admin, poll=0.02)
+
+
+def outside_section(config: ET.Element, prefix: str = "eastwest-acme-") -> bytes:
+    """A running configuration without eastwest's objects: what must never change. The
+    containers made to hold them (``<service/>`` where the device had no service yet) are
+    dropped once empty, on both sides of a comparison."""
+    tree = ET.fromstring(ET.tostring(config))
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if child.get("name", "").startswith(prefix) or child.get("name") == "eastwest":
+                parent.remove(child)
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if child.tag in ("service", "schedule") and len(child) == 0 and not child.attrib:
+                parent.remove(child)
+    return ET.tostring(tree)

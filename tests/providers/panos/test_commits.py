@@ -102,9 +102,9 @@ def test_calls_do_not_grow_with_the_rules(
     applied = apply_rulebase(plan, adapter)
     spent = panos_server.api.calls - planned
     polls = int(panos_server.device.faults.commit_seconds / 0.02) + 2
-    # keygen, system info, five object kinds, the rulebase, profile groups (no application
-    # named: no catalogue read).
-    assert planned == 9
+    # keygen, system info, five object kinds, the rulebase, the registered addresses, profile
+    # groups (no application named: no catalogue read).
+    assert planned == 10
     # the lock, one multi-config request, the commit, its polls, the unlock.
     assert spent <= 4 + polls
     assert applied.edits >= 3 * count

@@ -4,7 +4,6 @@ configuration through pan-os-python (not eastwest's code)."""
 from __future__ import annotations
 
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from panos.firewall import Firewall
 from panos.objects import AddressGroup, AddressObject, ScheduleObject, ServiceObject
@@ -17,7 +16,7 @@ from orchestrator.plan.ngfw import diff_firewall
 from orchestrator.state.ngfw import FirewallState, NgfwChange
 from providers.panos.adapter import PanosAdapter
 
-from .conftest import LABEL, load, membership_of
+from .conftest import LABEL, load, membership_of, outside_section
 
 PREFIX = "eastwest-acme-"
 
@@ -96,19 +95,7 @@ def test_a_second_plan_is_empty(tmp_path: Path, adapter: PanosAdapter) -> None:
 
 
 def _rest(server: PanosServer) -> bytes:
-    """The running configuration without eastwest's objects: what must never change. The
-    containers made to hold them (``<service/>`` where the firewall had no service yet) are
-    dropped once empty, on both sides of the comparison."""
-    tree = ET.fromstring(ET.tostring(server.device.running))
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.get("name", "").startswith(PREFIX) or child.get("name") == "eastwest":
-                parent.remove(child)
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.tag in ("service", "schedule") and len(child) == 0 and not child.attrib:
-                parent.remove(child)
-    return ET.tostring(tree)
+    return outside_section(server.device.running)
 
 
 def test_nothing_outside_eastwests_section_changes(
