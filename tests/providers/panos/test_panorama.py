@@ -65,7 +65,8 @@ def _reader(server: PanosServer, user: str = "", password: str = "") -> Panorama
 
 def _rules(server: PanosServer, group: str = "hub", base: type = PreRulebase) -> list[SecurityRule]:
     dg = _reader(server).add(DeviceGroup(group))
-    return SecurityRule.refreshall(dg.add(base()), running_config=True)
+    rules: list[SecurityRule] = SecurityRule.refreshall(dg.add(base()), running_config=True)
+    return rules
 
 
 def _sync(server: PanosServer) -> dict[str, str]:
