@@ -312,8 +312,7 @@ def _report_firewall(outcome: FirewallOutcome) -> None:
         failed = click.style(f"firewall {outcome.firewall}: failed: ", fg="red")
         click.echo(failed + outcome.error, err=True)
         return
-    edits, job = outcome.applied.edits, outcome.applied.job
-    click.echo(f"firewall {outcome.firewall}: {edits} edits committed (job {job}).")
+    click.echo(f"firewall {outcome.firewall}: {outcome.applied.summary()}.")
 
 
 def _by_scope(adapters: AdapterCache) -> Callable[[ScopePlan], Adapter]:

@@ -103,7 +103,7 @@ def _apply(plan: RulebasePlan, adapter: FirewallAdapter) -> int:
         applied = apply_rulebase(plan, adapter)
     except EastwestError as exc:
         return _fail(str(exc))
-    click.echo(f"firewall {plan.firewall}: {applied.edits} edits committed (job {applied.job})")
+    click.echo(f"firewall {plan.firewall}: {applied.summary()}")
     return EXIT_OK
 
 

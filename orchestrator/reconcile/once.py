@@ -297,7 +297,7 @@ def _enforce(run: _Run, plan: Plan, adapter_for: AdapterFor, *, partial: bool) -
     failures = failed + tuple(report.errors)
     failures += tuple(r.message for _, r in report.results if not r.ok)
     run.notes += tuple(
-        f"firewall {o.firewall}: {o.applied.edits} edit(s) committed (job {o.applied.job})"
+        f"firewall {o.firewall}: {o.applied.summary()}"
         for o in run.firewalls
         if o.applied is not None
     )

@@ -162,6 +162,12 @@ class FirewallApplied:
     job: str  # the commit job, "" when nothing was committed
     edits: int  # sub-requests of the one batched request
 
+    def summary(self) -> str:
+        """``3 edit(s) committed (job 12)``; registrations alone need no commit."""
+        if not self.job:
+            return f"{self.edits} edit(s), no commit needed"
+        return f"{self.edits} edit(s) committed (job {self.job})"
+
 
 @dataclass(frozen=True, slots=True)
 class NgfwChange:

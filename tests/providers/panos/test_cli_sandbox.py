@@ -54,7 +54,7 @@ def test_plan_apply_plan_on_both_hub_firewalls(sandbox_dir: Path, tmp_path: Path
     assert not [r for r in _rules(sandbox_dir, "aws/us-east-1a") if r.name.startswith("eastwest")]
     code, out, err = run(sandbox_dir, "firewalls", "apply", policy, "--auto-approve")
     assert code == 0, err
-    assert out.count("edits committed") == 2
+    assert out.count("edit(s) committed") == 2
     for label in ("aws/us-east-1a", "aws/us-east-1b"):
         rules = _rules(sandbox_dir, label)
         assert [r.name for r in rules][:2] == [

@@ -72,7 +72,7 @@ def test_plan_shows_the_firewalls_and_a_saved_plan_applies_them_from_anywhere(
     monkeypatch.chdir(elsewhere)
     code, out, err = run(sandbox_dir, "apply", str(saved))
     assert code == 0, err
-    assert out.count("edits committed") == 2
+    assert out.count("edit(s) committed") == 2
     for label in LABELS:
         assert _ours(sandbox_dir, label) == ["eastwest-sandbox-app-to-db", "eastwest-sandbox--deny"]
     code, out, _ = run(sandbox_dir, "plan", policy, "--json")
