@@ -23,7 +23,8 @@ from tests import conftest, hand_edits
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-pytestmark = pytest.mark.sandbox
+# One worker for the module under xdist: `own_server` is started once.
+pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("ownership_guard")]
 
 HAND_MADE = "legacy-admin"  # a group of the landing zone with rules of its own
 Write = Callable[["EC2Client", str], object]

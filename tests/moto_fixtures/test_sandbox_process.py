@@ -26,7 +26,8 @@ from moto_fixtures.sandbox import (
 )
 from orchestrator.errors import SandboxError
 
-pytestmark = pytest.mark.sandbox
+# One worker for the module under xdist: `running` (a sandbox up) is started once.
+pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("sandbox_process")]
 
 
 def _gone(pid: int) -> bool:
