@@ -23,8 +23,7 @@ from tests import conftest, hand_edits
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-# One worker for the module under xdist: `own_server` is started once.
-pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("ownership_guard")]
+pytestmark = pytest.mark.sandbox
 
 HAND_MADE = "legacy-admin"  # a group of the landing zone with rules of its own
 Write = Callable[["EC2Client", str], object]

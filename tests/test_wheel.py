@@ -35,9 +35,6 @@ EXTRAS["all"] = (
     EXTRAS["sandbox"] | EXTRAS["postgres"] | EXTRAS["worker"] | EXTRAS["panos"] | EXTRAS["flows"]
 )
 
-# One worker for the module under xdist: the wheel is built once.
-pytestmark = pytest.mark.xdist_group("wheel")
-
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:

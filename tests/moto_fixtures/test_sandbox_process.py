@@ -26,8 +26,7 @@ from moto_fixtures.sandbox import (
 )
 from orchestrator.errors import SandboxError
 
-# One worker for the module under xdist: `running` (a sandbox up) is started once.
-pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("sandbox_process")]
+pytestmark = pytest.mark.sandbox
 
 
 def _gone(pid: int) -> bool:

@@ -25,9 +25,6 @@ from tests.terraform.cdk_compare import PARTS, Files, Json, synth_stacks
 from tests.terraform.cdk_states import existing_ids, multicloud_state, sandbox_state
 from tests.terraform.runner import needs_terraform, terraform
 
-# One worker for the module under xdist: each library's jsii app is started once.
-pytestmark = pytest.mark.xdist_group("cdktf")
-
 Case = tuple[DesiredState, World | None, dict[str, str]]
 
 
