@@ -31,8 +31,10 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# The suite mostly waits (fake clouds, retries, subprocesses): 2 pytest-xdist workers by
+# default, TEST_WORKERS=… to change (0: one process). docs/testing.md.
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(or $(TEST_WORKERS),2)
 
 test: lint typecheck imports unit
 

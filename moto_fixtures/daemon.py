@@ -25,6 +25,12 @@ ready, tells the parent through a pipe; the parent exits with the verdict. The s
 not a child of whoever ran the command, so ``sandbox up`` leaves no process to reap (and no
 ``ResourceWarning``), and ``sandbox down`` from any later process can stop it. ``--foreground``
 skips the fork (for debugging: the server runs in the terminal until Ctrl-C).
+
+``--watch-pid PID`` (default: ``$EASTWEST_SANDBOX_WATCH_PID``, else none) stops the daemon as on
+SIGTERM once process PID is gone, checked every second. The test suite sets the variable to its
+own pid (tests/conftest.py), so that every daemon a test run starts, directly or through
+``eastwest sandbox up``, dies with the run even when the run is killed before its teardown. A
+user's ``eastwest sandbox up`` sets nothing and its daemon outlives the command, as it must.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ _LOG_TAIL_LINES = 20
 _READY = b"ready"
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 _WATCH_S = 1.0
+WATCH_PID_ENV = "EASTWEST_SANDBOX_WATCH_PID"
 _HOST = "127.0.0.1"
 
 
@@ -59,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     directory: Path = args.dir.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     if args.foreground:
-        return serve(directory, args.aws_port, ready_fd=None)
+        return serve(directory, args.aws_port, ready_fd=None, watch_pid=args.watch_pid)
     read_fd, write_fd = os.pipe()
     if os.fork() == 0:
         os.close(read_fd)
-        return serve(directory, args.aws_port, ready_fd=write_fd)
+        return serve(directory, args.aws_port, ready_fd=write_fd, watch_pid=args.watch_pid)
     os.close(write_fd)
     # EOF without the message means the server process died before it was ready.
     with os.fdopen(read_fd, "rb") as pipe:
@@ -71,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if verdict == _READY else 1
 
 
-def serve(directory: Path, aws_port: int, ready_fd: int | None) -> int:
-    """Serve until SIGTERM/SIGINT; report readiness on ``ready_fd`` if given."""
+def serve(
+    directory: Path, aws_port: int, ready_fd: int | None, watch_pid: int | None = None
+) -> int:
+    """Serve until SIGTERM/SIGINT (or until process ``watch_pid`` is gone); report readiness
+    on ``ready_fd`` if given."""
     # Block the stop signals before any thread starts, so that every thread inherits the mask
     # and only sigtimedwait() below ever sees them: no handler runs inside a request thread.
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
@@ -93,8 +103,9 @@ def serve(directory: Path, aws_port: int, ready_fd: int | None) -> int:
     if ready_fd is not None:
         os.write(ready_fd, _READY)
         os.close(ready_fd)
-    received = _watch(clouds, me)
-    print(f"{me}: {signal.Signals(received).name}, stopping")
+    received = _watch(clouds, me, watch_pid)
+    why = f"process {watch_pid} is gone" if received is None else signal.Signals(received).name
+    print(f"{me}: {why}, stopping")
     control.shutdown()
     control.server_close()
     clouds.stop()
@@ -103,17 +114,35 @@ def serve(directory: Path, aws_port: int, ready_fd: int | None) -> int:
     return 0
 
 
-def _watch(clouds: Clouds, me: str) -> int:
-    """Wait for a stop signal; meanwhile name in the log any fake whose server thread died."""
+def _watch(clouds: Clouds, me: str, watch_pid: int | None) -> int | None:
+    """Wait for a stop signal (its number) or the end of ``watch_pid`` (None); meanwhile name in
+    the log any fake whose server thread died."""
     reported: set[str] = set()
     while True:
         info = signal.sigtimedwait(_STOP_SIGNALS, _WATCH_S)
         if info is not None:
             return info.si_signo
+        if watch_pid is not None and not alive(watch_pid):
+            return None
         for name, status in clouds.health().items():
             if status != "ok" and name not in reported:
                 reported.add(name)
                 print(f"{me}: the {TITLES[name]} fake stopped serving", flush=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs: a zombie waiting for its parent to reap it does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        pass
+    try:  # a zombie still answers the probe; procfs, where there is one, tells
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _record(directory: Path, clouds: Clouds, control_port: int) -> None:
@@ -201,6 +230,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dir", type=Path, required=True, help="the sandbox directory")
     parser.add_argument("--aws-port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--foreground", action="store_true", help="do not detach")
+    watch = os.environ.get(WATCH_PID_ENV)
+    parser.add_argument(
+        "--watch-pid",
+        type=int,
+        default=int(watch) if watch else None,
+        help=f"stop once this process is gone (default: ${WATCH_PID_ENV}); for test runs",
+    )
     return parser
 
 

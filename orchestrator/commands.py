@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from orchestrator.plan.findings import AccessCheck
 from orchestrator.plan.render import render_plan
 from orchestrator.plan.saved import PLAN_KEY_ENV, PolicyRef, check_rederived
 from orchestrator.state import Change, Target
-from providers.base import Adapter, ChangeResult
+from providers.base import Adapter, AdapterFactory, ChangeResult
 
 if TYPE_CHECKING:
     from orchestrator.model import LoadedPolicy
@@ -57,13 +57,23 @@ class Context:
 
         return load_sandbox(self.sandbox_dir)
 
+    def adapters(self, policy: str) -> AdapterCache:
+        """A command's adapters; a test's context may give other factories (a retry budget)."""
+        return AdapterCache(policy, self.sandbox())
+
 
 class AdapterCache:
     """One adapter per account, built on first use by the cloud's factory in ``providers``."""
 
-    def __init__(self, policy: str, sandbox: dict[str, Any] | None) -> None:
+    def __init__(
+        self,
+        policy: str,
+        sandbox: dict[str, Any] | None,
+        factories: Mapping[str, AdapterFactory] | None = None,
+    ) -> None:
         self.policy = policy
         self.sandbox = sandbox
+        self.factories = factories  # None: providers.ADAPTERS, imported on first use
         self._adapters: dict[Target, Adapter] = {}
         self._lock = threading.Lock()  # scopes are read and applied on several threads
 
@@ -75,7 +85,7 @@ class AdapterCache:
         if target not in self._adapters:
             from providers import ADAPTERS  # noqa: PLC0415 - keeps the CLI start fast
 
-            factory = ADAPTERS.get(target.cloud)
+            factory = (self.factories or ADAPTERS).get(target.cloud)
             if factory is None:
                 raise ProviderError(f"no adapter for cloud {target.cloud!r} in this version")
             require_cloud(target.cloud, f"the {target.cloud} account {target.name!r}")
@@ -94,7 +104,7 @@ def make_plan_for(
 ) -> PlanResult:
     """``access_check``: also evaluate the groups and lists at the workloads (docs/paths.md),
     so that "no changes" is said only where the policy holds (DESIGN.md rule 8)."""
-    adapters = adapters or AdapterCache(loaded.policy.name, ctx.sandbox())
+    adapters = adapters or ctx.adapters(loaded.policy.name)
     sink = console.progress if show_progress else console.quiet
     result = plan_policy(loaded.policy, adapters, sink)
     if access_check:
@@ -242,7 +252,7 @@ def run_apply_file(ctx: Context, path: Path, *, strict_mode: bool = False) -> in
     try:
         saved = read_plan(path, plan_key())
         loaded = _policy_of(saved, path, strict_mode=strict_mode)
-        adapters = AdapterCache(loaded.policy.name, ctx.sandbox())
+        adapters = ctx.adapters(loaded.policy.name)
         result = make_plan_for(ctx, loaded, strict_mode=strict_mode, adapters=adapters)
     except PolicyError as exc:
         console.print_diagnostics(exc.diagnostics)
@@ -285,7 +295,7 @@ def _policy_of(saved: SavedPlan, path: Path, *, strict_mode: bool) -> LoadedPoli
 
 
 def _execute(ctx: Context, plan: Plan, adapters: AdapterCache | None = None) -> int:
-    cache = adapters or AdapterCache(plan.policy, ctx.sandbox())
+    cache = adapters or ctx.adapters(plan.policy)
     click.echo("")
     # The firewalls first: a rule they need is there before routes send the flow to them.
     firewalls = apply_firewalls(plan.firewalls, panos_adapters(plan.policy, cache.sandbox))

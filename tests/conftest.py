@@ -22,13 +22,21 @@ Every other test that uses a fake (``aws_endpoint`` and what builds on it, ``san
 outside the fakes' own tests, is guarded too (``pytest_runtest_call`` below): the fake is
 snapshotted once the test's fixtures are set up and compared when the test body ends, so the
 ownership rule holds over the whole suite.
+
+Under pytest-xdist (``make test`` runs 2 workers, docs/testing.md) each worker is a session of
+its own: its own server, daemon and PostgreSQL on free ports in its own temporary directory, and
+its own guard; the guard's cost is sent to the controller, which reports the sum. Every sandbox
+daemon a worker starts watches the worker's pid and stops when it dies (moto_fixtures/daemon.py),
+even when no teardown runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +46,7 @@ from moto_fixtures.aws import clients as aws_clients
 from moto_fixtures.aws.calls import PATH as CALLS_PATH
 from moto_fixtures.aws.landing_zone import ACCOUNT_ID, REGION
 from moto_fixtures.aws.seed import SeedReport, seed_landing_zone
+from moto_fixtures.daemon import WATCH_PID_ENV
 from moto_fixtures.sandbox import load_sandbox, sandbox_down, sandbox_up
 from tests.hand_edits import ARMED, install_hand_edit_hooks
 from tests.ownership import COST, OwnershipGuard
@@ -171,6 +180,25 @@ def _guard_for(item: pytest.Item) -> OwnershipGuard | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     install_hand_edit_hooks()
+    # Inherited by every daemon this process starts, through `eastwest sandbox up` too.
+    os.environ[WATCH_PID_ENV] = str(os.getpid())
+
+
+GUARD_COST = "ownership_guard_cost"  # the key of an xdist worker's output to the controller
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:  # an xdist worker: the controller reports
+        output[GUARD_COST] = astuple(COST)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist's controller, as each worker ends: the worker's guard cost added to the report."""
+    cost = getattr(node, "workeroutput", {}).get(GUARD_COST)
+    if cost is not None:
+        COST.add(*cost)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

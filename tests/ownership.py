@@ -291,11 +291,17 @@ def _theirs_ref(ref: Any, owned: set[str]) -> str | None:
 
 @dataclass
 class _Cost:
-    """What the guards cost the session (reported at its end by tests/conftest.py)."""
+    """What the guards cost the session (reported at its end by tests/conftest.py; under xdist,
+    each worker's cost summed on the controller)."""
 
     tests: int = 0
     snapshots: int = 0
     seconds: float = 0.0
+
+    def add(self, tests: int, snapshots: int, seconds: float) -> None:
+        """Another process's cost (an xdist worker's, summed by the controller)."""
+        self.tests, self.snapshots = self.tests + tests, self.snapshots + snapshots
+        self.seconds += seconds
 
 
 COST = _Cost()

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
-
+from tests.missing_tool import missing_tool
 from tests.orchestrator.reconcile.pg import PostgresUnavailableError, postgres_server
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ def test_two_workers_reconcile_every_partition_once(aws_server: AwsServer, tmp_p
         with postgres_server() as url:
             got = measure(aws_server, url, workers=2, partitions=4, tmp=tmp_path)
     except PostgresUnavailableError as exc:
-        pytest.skip(f"PostgreSQL cannot be started: {exc}")
+        missing_tool(f"PostgreSQL cannot be started: {exc}")
     assert got["outcomes"] == {"pending": 4}  # each partition once: one job per interval
     assert got["throttled"] == 0
     # One snapshot for both workers (through PostgreSQL): the account's identity read once,

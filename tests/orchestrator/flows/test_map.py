@@ -4,7 +4,6 @@ segment and edge in headless Chromium, offline (a screenshot is written in the r
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from orchestrator.flows.graph import build_graph, to_dot
 from orchestrator.flows.html_map import render_html
 from orchestrator.flows.ingest import ingest_paths
 from orchestrator.flows.store import FlowStore
+from tests.missing_tool import missing_tool
 from tests.orchestrator.flows import truth
 
 WORST = ("denied", "uninspected", "inspected", "external")
@@ -78,9 +78,7 @@ class _Dom(HTMLParser):
 def _chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed here (apt-get install chromium); CI installs it")
+        missing_tool("chromium is not installed (apt-get install chromium); .ci/run installs it")
     return found
 
 

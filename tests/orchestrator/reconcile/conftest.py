@@ -1,8 +1,9 @@
 """Fixtures for the reconciler: a real PostgreSQL server, and the sandbox daemon.
 
-``postgres_url`` (session) starts PostgreSQL from ``initdb``/``pg_ctl`` in a temporary
-directory on 127.0.0.1 and a free port, and stops it at the end; tests are skipped, with the
-reason, only when those binaries are not on PATH. ``pg_store`` gives each test empty tables.
+``postgres_url`` (session, one per xdist worker) starts PostgreSQL from ``initdb``/``postgres``
+in a temporary directory on 127.0.0.1 and a free port, and stops it at the end (or dies with the
+worker: pg.py); when it cannot start, its tests are skipped with the reason, and fail under CI
+(tests/missing_tool.py). ``pg_store`` gives each test empty tables.
 The sandbox fixtures (a real ``eastwest sandbox up`` daemon) come from tests/conftest.py.
 """
 
@@ -13,6 +14,7 @@ from contextlib import ExitStack
 
 import pytest
 
+from tests.missing_tool import missing_tool
 from tests.orchestrator.reconcile.pg import PostgresUnavailableError, free_port, postgres_server
 
 __all__ = ["free_port"]  # imported from here by test_run_process.py
@@ -24,7 +26,7 @@ def postgres_url() -> Iterator[str]:
         try:
             url = stack.enter_context(postgres_server())
         except PostgresUnavailableError as exc:
-            pytest.skip(f"PostgreSQL cannot be started: {exc}")
+            missing_tool(f"PostgreSQL cannot be started: {exc}")
         yield url
 
 

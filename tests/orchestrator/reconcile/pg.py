@@ -1,18 +1,35 @@
-"""A throwaway PostgreSQL server: ``initdb``/``pg_ctl`` in a temporary directory on 127.0.0.1
-and a free port, stopped and removed on exit. Shared by the tests (conftest.py) and the
-worker benchmark (tests/benchmarks/worker_scale.py)."""
+"""A throwaway PostgreSQL server: ``initdb`` in a temporary directory, then ``postgres`` itself
+on 127.0.0.1 and a free port, stopped and removed on exit. Shared by the tests (conftest.py) and
+the worker benchmark (tests/benchmarks/worker_scale.py).
+
+Always: the server dies with the process that started it, even when that process is killed and
+never reaches its ``finally`` (a test run stopped by a timeout): ``postgres`` is started as our
+own child, not through ``pg_ctl`` (whose server is a grandchild, detached), with the kernel's
+parent-death signal set (``prctl(PR_SET_PDEATHSIG)``, Linux) to SIGQUIT, PostgreSQL's immediate
+shutdown, which takes its backends down with it.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# Looked up here, in the parent: the child between fork and exec only calls it (a dlopen there
+# could wait forever on a lock another thread held at the fork).
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_READY_S = 60.0  # initdb's fresh cluster starts in about a second; a loaded machine is slower
 
 
 class PostgresUnavailableError(Exception):
@@ -26,31 +43,71 @@ def free_port() -> int:
     return port
 
 
+def die_with_parent(signo: int = signal.SIGQUIT) -> None:
+    """A ``preexec_fn``: the child gets ``signo`` when the thread that started it exits. Runs
+    after ``Popen``'s ``user=`` switch (a change of user would clear it)."""
+    if _LIBC.prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """The URL of a fresh server (user ``eastwest``, database ``postgres``)."""
-    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
-        raise PostgresUnavailableError("initdb and pg_ctl are not on PATH")
+    if not (shutil.which("initdb") and shutil.which("postgres")):
+        raise PostgresUnavailableError("initdb and postgres are not on PATH")
     root = Path(tempfile.mkdtemp(prefix="eastwest-pg-"))
-    prefix = _as_postgres_user(root)
-    data, port = root / "data", free_port()
-    initdb = ["initdb", "-D", str(data), "-U", "eastwest", "-A", "trust"]
-    subprocess.run([*prefix, *initdb], check=True, capture_output=True)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    start = ["pg_ctl", "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start"]
-    subprocess.run([*prefix, *start], check=True, capture_output=True)
     try:
-        yield f"postgresql://eastwest@127.0.0.1:{port}/postgres"
+        user = _as_postgres_user(root)
+        data, port = root / "data", free_port()
+        initdb = ["initdb", "-D", str(data), "-U", "eastwest", "-A", "trust"]
+        subprocess.run(initdb, check=True, capture_output=True, cwd=root, **user)
+        with _running(data, root, port, user):
+            yield f"postgresql://eastwest@127.0.0.1:{port}/postgres"
     finally:
-        stop = ["pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop"]
-        subprocess.run([*prefix, *stop], check=True, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _as_postgres_user(root: Path) -> list[str]:
+@contextmanager
+def _running(data: Path, root: Path, port: int, user: dict[str, Any]) -> Iterator[None]:
+    command = ["postgres", "-D", str(data), "-p", str(port), "-k", str(root)]
+    command += ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
+    with (root / "log").open("wb") as log:
+        # Its own session: a Ctrl-C in the terminal reaches the test run, whose teardown stops
+        # the server, rather than the server too.
+        server = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - it only calls prctl, looked up before
+            **user,
+        )  # fmt: skip
+    try:
+        _wait_ready(server, data / "postmaster.pid", root / "log")
+        yield
+    finally:
+        server.send_signal(signal.SIGQUIT)  # immediate shutdown: the data is thrown away
+        server.wait(timeout=30)
+
+
+def _wait_ready(server: subprocess.Popen[bytes], pidfile: Path, log: Path) -> None:
+    """Until the postmaster says ``ready`` in its pid file (what ``pg_ctl -w`` waits for)."""
+    deadline = time.monotonic() + _READY_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise PostgresUnavailableError(f"postgres exited with {server.returncode}: {tail}")
+        lines = pidfile.read_text().splitlines() if pidfile.exists() else []
+        if len(lines) >= 8 and lines[7].strip() == "ready":
+            return
+        time.sleep(0.05)
+    server.kill()
+    server.wait()
+    raise PostgresUnavailableError(f"postgres was not ready within {_READY_S:.0f} s")
+
+
+def _as_postgres_user(root: Path) -> dict[str, Any]:
+    """``Popen``'s arguments to run PostgreSQL as the postgres user when we are root (it refuses
+    to run as root); none otherwise."""
     if os.geteuid() != 0:
-        return []
-    # PostgreSQL refuses to run as root: run it as the postgres user when there is one.
+        return {}
     try:
         user = pwd.getpwnam("postgres")
     except KeyError:
@@ -58,4 +115,4 @@ def _as_postgres_user(root: Path) -> list[str]:
             "running as root and there is no 'postgres' user to run PostgreSQL as"
         ) from None
     os.chown(root, user.pw_uid, user.pw_gid)
-    return ["runuser", "-u", "postgres", "--"]
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}

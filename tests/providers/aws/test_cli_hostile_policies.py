@@ -41,22 +41,13 @@ def cloud_calls(directory: Path) -> dict[str, int]:
     return counts
 
 
-def clear_all(directory: Path) -> None:
-    state = load_sandbox(directory)
-    for cloud in ("aws", "alibaba", "azure"):
-        url, context = _calls_url(state, cloud)
-        request = urllib.request.Request(url, method="DELETE")
-        with urllib.request.urlopen(request, timeout=10, context=context):
-            pass
-
-
-NO_CALLS = {"aws": 0, "alibaba": 0, "azure": 0}
-
-
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_hostile_policy_through_the_cli_touches_no_cloud(live_sandbox: Path, path: Path) -> None:
     entry = MANIFEST[path.name]
-    clear_all(live_sandbox)
+    # Counted, not cleared: an emptied Alibaba or Azure log tells the sandbox fixture that a
+    # fake used by an earlier test needs no reset (tests/conftest.py, ``sandbox_dir``), and
+    # under xdist that earlier test's state then leaked into the next sandbox test.
+    before = cloud_calls(live_sandbox)
     command = "plan" if "rejected" in entry else "validate"
     start = time.process_time()
     result = CliRunner().invoke(
@@ -69,4 +60,4 @@ def test_hostile_policy_through_the_cli_touches_no_cloud(live_sandbox: Path, pat
         assert f"{path}:{entry['line']}:" in result.stderr
     else:
         assert result.exit_code == 0, result.stderr
-    assert cloud_calls(live_sandbox) == NO_CALLS
+    assert cloud_calls(live_sandbox) == before
