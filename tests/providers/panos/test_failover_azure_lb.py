@@ -16,14 +16,8 @@ from typing import Any
 import pytest
 
 from moto_fixtures.azure.lb import CONTROL_PATH
-from moto_fixtures.sandbox import load_sandbox
-from orchestrator.commands import AdapterCache
-from orchestrator.reconcile.failover import Event, FailStatic, Hysteresis, Switch
-from orchestrator.reconcile.once import Mode, Tick, reconcile_once
-from orchestrator.reconcile.partition import partitions_of
-from orchestrator.reconcile.probes import with_firewall_health
-from orchestrator.reconcile.source import PolicySource
-from tests.providers.panos.test_failover_clouds import _azure_hops
+from orchestrator.reconcile.failover import FailStatic, Hysteresis, Switch
+from tests.providers.panos.test_failover_clouds import World, _azure_hops
 
 NVA_1, NVA_2, FRONTEND = "10.0.1.4", "10.0.1.5", "10.0.1.10"
 POLICY = """\
@@ -58,30 +52,14 @@ THE_LOAD_BALANCER = f"""\
 """
 
 
-class World:
+class LbWorld(World):
     """The sandbox's Azure under ``--probe-firewalls --firewall-probes cloud``, one enforce
     tick of every partition at a time on a clock the test moves (60 s a tick)."""
 
     def __init__(self, directory: Path, tmp_path: Path, firewalls: str) -> None:
-        self.state = load_sandbox(directory)
-        path = tmp_path / "failover.yaml"
-        path.write_text(POLICY.replace("FIREWALLS\n", firewalls), encoding="utf-8")
-        self.source = with_firewall_health(
-            PolicySource([path]), "sandbox", self.state, interval=30,
-            hysteresis=Hysteresis(down_after=2, up_after=2, hold_s=0), probes=("cloud",),
-        )  # fmt: skip
-        self.now = 0.0
-        self.source.failover.clock = lambda: self.now
-        self.events: list[Event] = []
-        self.source.failover.listeners.append(self.events.append)
-        self.partitions = partitions_of(self.source.inner.load().loaded.policy)
-
-    def tick(self) -> None:
-        self.now += 60
-        adapters = lambda name: AdapterCache(name, self.state)  # noqa: E731 - one use
-        for partition in self.partitions:
-            outcome = reconcile_once(partition, self.source, adapters, Tick(Mode.ENFORCE))
-            assert not outcome.errors, (partition.name, outcome.errors)
+        policy = POLICY.replace("FIREWALLS\n", firewalls)
+        hysteresis = Hysteresis(down_after=2, up_after=2, hold_s=0)
+        super().__init__(directory, tmp_path, hysteresis, policy, probes=("cloud",))
 
     def probe_results(self, results: dict[str, Any]) -> None:
         """What the load balancer's probes see, set on the fake's control plane."""
@@ -98,13 +76,13 @@ class World:
 
 
 @pytest.fixture
-def world(sandbox_dir: Path, tmp_path: Path) -> World:
-    made = World(sandbox_dir, tmp_path, TWO_NVAS)
+def world(sandbox_dir: Path, tmp_path: Path) -> LbWorld:
+    made = LbWorld(sandbox_dir, tmp_path, TWO_NVAS)
     made.tick()  # both NVAs up: the first apply, through the active one (zone "1")
     return made
 
 
-def test_an_nva_its_load_balancer_probes_down_moves_the_routes_and_back(world: World) -> None:
+def test_an_nva_its_load_balancer_probes_down_moves_the_routes_and_back(world: LbWorld) -> None:
     assert world.hops() == {NVA_1}
     world.probe_results({NVA_1: "Down_Probe_Failure"})
     world.tick()  # one failed probe: not yet down
@@ -127,7 +105,7 @@ def test_an_nva_its_load_balancer_probes_down_moves_the_routes_and_back(world: W
 def test_the_load_balancer_with_no_backend_up_keeps_the_routes(
     sandbox_dir: Path, tmp_path: Path
 ) -> None:
-    world = World(sandbox_dir, tmp_path, THE_LOAD_BALANCER)
+    world = LbWorld(sandbox_dir, tmp_path, THE_LOAD_BALANCER)
     world.tick()
     assert world.hops() == {FRONTEND}
     world.probe_results({NVA_1: "Down_Probe_Failure"})
