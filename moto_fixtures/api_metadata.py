@@ -6,11 +6,11 @@ OpenAPI metadata as published, MIT-licensed, by dew-serverless/acs-sdk-php) and 
 (the Microsoft.Network swagger of Azure/azure-rest-api-specs, MIT-licensed). Out: the trimmed
 copies this package ships, ``moto_fixtures/alibaba/api/`` and ``moto_fixtures/azure/api/``.
 Always: what is kept is named here and nowhere else: the Alibaba actions in
-``ALIBABA_ACTIONS``, the ARM paths whose resource collection is in ``AZURE_KINDS``, and the swagger
-definitions in ``AZURE_DEFINITIONS`` with every definition and parameter they reference inside
-the copied files (and the paths of the POST actions in ``AZURE_ACTIONS``); a named action or definition missing from the source is an error, never a
-silent gap; the output is deterministic (sorted keys, one indentation, a final newline), so a
-regenerated tree differs from the committed one only where the source or these lists changed.
+``ALIBABA_ACTIONS``, the ARM paths whose resource collection is in ``AZURE_KINDS`` or whose
+POST action is in ``AZURE_ACTIONS``, and the swagger definitions in ``AZURE_DEFINITIONS`` with
+every definition and parameter they reference inside the copied files; a named action or
+definition missing from the source is an error, never a silent gap; the output is deterministic
+(sorted keys, one indentation, a final newline), so a regenerated tree differs from the committed one only where the source or these lists changed.
 
 To let a fake implement one more action: add it to ``ALIBABA_ACTIONS`` (or its collection to
 ``AZURE_KINDS``), then run, from the repository root::

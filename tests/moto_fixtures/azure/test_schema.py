@@ -79,8 +79,16 @@ def test_required_properties_agree(definition: str) -> None:
         (schema.PROBE_PROTOCOLS, "ProbePropertiesFormat", "protocol"),
         (schema.ADMIN_STATES, "LoadBalancerBackendAddressPropertiesFormat", "adminState"),
     ],
-    ids=["protocol", "access", "direction", "nextHopType", "privateIPAllocationMethod",
-         "lb-rule-protocol", "probe-protocol", "adminState"],  # fmt: skip
+    ids=[
+        "protocol",
+        "access",
+        "direction",
+        "nextHopType",
+        "privateIPAllocationMethod",
+        "lb-rule-protocol",
+        "probe-protocol",
+        "adminState",
+    ],
 )
 def test_enums_match_the_swagger(values: tuple[str, ...], definition: str, prop: str) -> None:
     assert sorted(values) == sorted(enum_values(definition, prop))
