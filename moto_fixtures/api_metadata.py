@@ -10,7 +10,8 @@ Always: what is kept is named here and nowhere else: the Alibaba actions in
 POST action is in ``AZURE_ACTIONS``, and the swagger definitions in ``AZURE_DEFINITIONS`` with
 every definition and parameter they reference inside the copied files; a named action or
 definition missing from the source is an error, never a silent gap; the output is deterministic
-(sorted keys, one indentation, a final newline), so a regenerated tree differs from the committed one only where the source or these lists changed.
+(sorted keys, one indentation, a final newline), so a regenerated tree differs from the
+committed one only where the source or these lists changed.
 
 To let a fake implement one more action: add it to ``ALIBABA_ACTIONS`` (or its collection to
 ``AZURE_KINDS``), then run, from the repository root::
