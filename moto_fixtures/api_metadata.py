@@ -6,11 +6,12 @@ OpenAPI metadata as published, MIT-licensed, by dew-serverless/acs-sdk-php) and 
 (the Microsoft.Network swagger of Azure/azure-rest-api-specs, MIT-licensed). Out: the trimmed
 copies this package ships, ``moto_fixtures/alibaba/api/`` and ``moto_fixtures/azure/api/``.
 Always: what is kept is named here and nowhere else: the Alibaba actions in
-``ALIBABA_ACTIONS``, the ARM paths whose resource collection is in ``AZURE_KINDS``, and the swagger
-definitions in ``AZURE_DEFINITIONS`` with every definition and parameter they reference inside
-the copied files; a named action or definition missing from the source is an error, never a
-silent gap; the output is deterministic (sorted keys, one indentation, a final newline), so a
-regenerated tree differs from the committed one only where the source or these lists changed.
+``ALIBABA_ACTIONS``, the ARM paths whose resource collection is in ``AZURE_KINDS`` or whose
+POST action is in ``AZURE_ACTIONS``, and the swagger definitions in ``AZURE_DEFINITIONS`` with
+every definition and parameter they reference inside the copied files; a named action or
+definition missing from the source is an error, never a silent gap; the output is deterministic
+(sorted keys, one indentation, a final newline), so a regenerated tree differs from the
+committed one only where the source or these lists changed.
 
 To let a fake implement one more action: add it to ``ALIBABA_ACTIONS`` (or its collection to
 ``AZURE_KINDS``), then run, from the repository root::
@@ -111,10 +112,24 @@ AZURE_KINDS = frozenset(
         "virtualNetworks",
     }
 )
+# POST actions the Azure fake answers (``moto_fixtures/azure/lb.py``): their paths are kept too.
+# The load balancers' own collection is not in AZURE_KINDS although the fake serves it: its
+# paths would bring the whole load balancer model (NAT, outbound, gateway…), ~100 KB of
+# definitions the fake does not check; its parts' property definitions are listed below.
+AZURE_ACTIONS = frozenset({"health"})
 # Per swagger file, the definitions the fake's checks mirror (moto_fixtures/azure/schema.py);
 # what they reference inside these files comes along.
 AZURE_DEFINITIONS: Mapping[str, tuple[str, ...]] = {
     "applicationSecurityGroup.json": ("ApplicationSecurityGroupPropertiesFormat",),
+    "loadBalancer.json": (
+        "BackendAddressPoolPropertiesFormat",
+        "FrontendIPConfigurationPropertiesFormat",
+        "LoadBalancerBackendAddressPropertiesFormat",
+        "LoadBalancerHealthPerRule",
+        "LoadBalancerSku",
+        "LoadBalancingRulePropertiesFormat",
+        "ProbePropertiesFormat",
+    ),
     "network.json": ("AzureAsyncOperationResult", "CloudError", "IPAllocationMethod"),
     "networkInterface.json": (
         "NetworkInterfaceIPConfigurationPropertiesFormat",
@@ -186,7 +201,8 @@ def _azure_roots(documents: Mapping[str, Mapping[str, Any]]) -> set[Ref]:
             raise MetadataError(f"azure/{name} lacks the definitions {', '.join(absent)}")
         roots.update((name, "definitions", d) for d in wanted)
         paths = documents[name].get("paths", {})
-        roots.update((name, "paths", p) for p in paths if _collection(p) in AZURE_KINDS)
+        kept = AZURE_KINDS | AZURE_ACTIONS
+        roots.update((name, "paths", p) for p in paths if _collection(p) in kept)
     return roots
 
 

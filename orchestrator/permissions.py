@@ -4,7 +4,8 @@ In: a ``Policy``. Out: per cloud the policy uses, the document that cloud's acce
 takes: an AWS IAM policy, an Alibaba Cloud RAM policy, an Azure custom role definition.
 Always: the actions come from the tables below, one per provider and feature, and only the
 features the policy uses are granted (transit and inspection only where it declares a hub of
-that cloud). The tables are checked against every call the sandbox sees eastwest make
+that cloud, the firewall probes' reads where a hub has firewalls). The tables are checked
+against every call the sandbox sees eastwest make, the cloud probes' included
 (tests/orchestrator/test_permissions.py): a call missing from a table fails the tests.
 """
 
@@ -21,7 +22,9 @@ Table = Mapping[str, tuple[str, ...]]
 # Feature → actions. "base": identity and inventory; "groups": firewall groups, address sets
 # and the attachment of the groups to workload interfaces; "transit": hub route tables,
 # associations, propagations and the network routes to the hub; "inspection": the firewall
-# next hops and the appliance mode of the inspection attachment.
+# next hops and the appliance mode of the inspection attachment; "probes": the reads of the
+# clouds' own health of the hub firewalls (``eastwest run --firewall-probes cloud``,
+# ``providers/<cloud>/health.py``), granted with any hub that has firewalls.
 AWS: Table = {
     "base": ("sts:GetCallerIdentity", "ec2:DescribeVpcs", "ec2:DescribeSubnets"),
     "groups": (
@@ -73,6 +76,15 @@ AWS: Table = {
         "ec2:DescribeNetworkInterfaces",
         "ec2:ModifyTransitGatewayVpcAttachment",
     ),
+    "probes": (  # GWLB endpoint → service → GWLB → listeners → target health, targets' zones
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeVpcEndpointServiceConfigurations",
+        "ec2:DescribeInstances",
+        "ec2:DescribeSubnets",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeTargetHealth",
+    ),
 }
 
 ALIBABA: Table = {
@@ -122,6 +134,7 @@ ALIBABA: Table = {
         "vpc:TagResources",
     ),
     "inspection": ("ecs:DescribeNetworkInterfaces",),
+    "probes": ("ecs:DescribeNetworkInterfaces", "ecs:DescribeInstanceStatus"),
 }
 
 _NET = "Microsoft.Network/"
@@ -164,6 +177,13 @@ AZURE: Table = {
         _NET + "virtualNetworks/peer/action",
     ),
     "inspection": (_NET + "networkInterfaces/read",),
+    "probes": (  # the load balancers before the NVAs, and each rule's backend health
+        _NET + "loadBalancers/read",
+        # A POST action's permission is "<type>/<action>/action" in ARM's naming.
+        _NET + "loadBalancers/loadBalancingRules/health/action",
+        _NET + "locations/operations/read",
+        _NET + "locations/operationResults/read",
+    ),
 }
 
 TABLES: Mapping[str, Table] = {"aws": AWS, "alibaba": ALIBABA, "azure": AZURE}
@@ -188,8 +208,8 @@ def features(policy: Policy, cloud: str) -> tuple[str, ...]:
     hubs = [h for h in policy.hubs if h.account in accounts]
     if hubs and cloud in ROUTING_CLOUDS:
         used.append("transit")
-        if any(h.inspection for h in hubs):
-            used.append("inspection")
+        if any(h.inspection for h in hubs):  # an inspection block has one firewall at least
+            used.extend(("inspection", "probes"))
     return tuple(used)
 
 

@@ -2,12 +2,13 @@
 
 In: an elbv2 client of the seeded landing zone (its target group ``inspection-firewalls``).
 Out: the targets registered; ``FIREWALL_TARGETS`` (zone → address: the tenth address of the
-zone's firewall subnet). Why: the firewall health probe (``providers/aws/health.py``) reads
-the GWLB's targets; moto answers every registered IP target ``healthy``, so a firewall is made
-unhealthy the way an operator takes one out: by deregistering it. Not part of the seed: the
-seed registering them made the ownership guard of a later test in the same session see AWS
-change (``tests/moto_fixtures/test_sandbox_multicloud.py``, not understood yet), so the tests
-that need targets register them.
+zone's firewall subnet, the VM-Series' data interface). Why: the firewall health probe
+(``providers/aws/health.py``) reads the GWLB's targets, so the seed registers them
+(``seed.py``) and ``--firewall-probes cloud`` sees both firewalls healthy on a fresh sandbox.
+moto answers every registered IP target ``healthy`` (it runs no health checks), so a firewall
+is made unhealthy the way an operator takes one out: ``deregister_targets`` (the target is
+then absent: its zone has 0 healthy targets); registering it again brings it back.
+Registering is idempotent: a target already there stays one target.
 """
 
 from __future__ import annotations

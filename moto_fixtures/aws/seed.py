@@ -13,6 +13,8 @@ What gets built (``landing_zone.py`` holds the names and CIDRs):
 - ``shared-services`` (``segment=shared``) with two subnets;
 - ``inspection`` over two zones: transit and firewall subnets, a Gateway Load Balancer, its
   endpoint service and one GWLB endpoint per zone, transit subnets routed to their zone's endpoint;
+  the GWLB target group ``inspection-firewalls`` holding one firewall address per zone
+  (``firewall_targets.py``);
 - a transit gateway ``tgw-hub`` attached to every VPC above (appliance mode off);
 - unowned security controls: the prefix list ``corp-vpn`` (``owner=netops``), hand-made groups
   (``bastion``, ``legacy-admin`` twice, ``dba-tools``) with CIDR, prefix-list and group
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto_fixtures.aws import landing_zone as lz
 from moto_fixtures.aws.clients import ec2_client, elbv2_client
+from moto_fixtures.aws.firewall_targets import register_firewall_targets
 from moto_fixtures.aws.seed_workloads import SeededWorkloads, seed_workloads
 from moto_fixtures.aws.seed_workloads import tag_spec as _tags
 
@@ -115,7 +118,11 @@ def seed_landing_zone(endpoint_url: str, random_seed: int = lz.RANDOM_SEED) -> S
     builder.inspection(tgw, elbv2)
     builder.unowned_controls()
     others = {lz.OTHER_ACCOUNT_ID: _other_account(other)}
-    return builder.report(seed_workloads(ec2, builder.vpcs, builder.subnets), others)
+    report = builder.report(seed_workloads(ec2, builder.vpcs, builder.subnets), others)
+    # Last: moto draws random numbers when it registers targets, and every id seeded after
+    # would move (the example policies name the seeded ids).
+    register_firewall_targets(elbv2)
+    return report
 
 
 def _post(endpoint_url: str, path: str) -> None:

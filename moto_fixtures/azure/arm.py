@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from moto_fixtures.azure import wire
+from moto_fixtures.azure import lb, wire
 from moto_fixtures.azure.errors import (
     ArmError,
     AuthenticationFailedError,
@@ -68,11 +68,11 @@ class Arm:
 
     def _dispatch(self, request: Request, target: Target, version: str) -> Reply:
         method = request.method
-        if target.operation is not None and method == "GET":
-            return self._operation(request, target, version)
+        if target.operation is not None or target.action is not None:
+            return self._beside(request, target, version)
         if target.is_list and method == "GET":
             return self._list(request, target)
-        if target.operation is None and not target.is_list:
+        if not target.is_list:
             if method == "GET":
                 return self._get(target)
             if method == "PUT":
@@ -83,6 +83,14 @@ class Arm:
                 resource = self.writer.patch_tags(target, _json(request.body))
                 return Reply(200, wire.render(resource, self.store))
         raise MethodNotAllowedError(method, request.path)
+
+    def _beside(self, request: Request, target: Target, version: str) -> Reply:
+        """An operation's status or result, or a POST action on a resource."""
+        if target.operation is not None and request.method == "GET":
+            return self._operation(request, target, version)
+        if target.action is not None and request.method == "POST":
+            return self._health(request, target, version)
+        raise MethodNotAllowedError(request.method, request.path)
 
     def _get(self, target: Target) -> Reply:
         self.store.settle()
@@ -134,6 +142,24 @@ class Arm:
             f"/locations/{op.location or 'global'}/{kind}/{op.id}?api-version={version}"
         )
 
+    def _health(self, request: Request, target: Target, version: str) -> Reply:
+        """``LoadBalancerLoadBalancingRules_Health``: 202, its answer at the Location (the
+        swagger's ``final-state-via: location``) once the operation is done."""
+        self.store.settle()
+        balancer = self.writer.parent_of(target)
+        assert balancer is not None  # the path names a load balancer's rule
+        rule = self.store.get(target.resource_id())
+        if rule is None:
+            raise NotFoundError(target.resource_id())
+        op = self.store.begin(
+            "post", "LoadBalancingRuleHealth", f"{rule.key}/health", (),
+            location=balancer.location or "", delay=self.writer.delay,
+        )  # fmt: skip
+        op.result = lb.rule_health(self.store, rule)
+        headers = self._async_headers(request, target, op, version)
+        headers["Location"] = self._op_url(request, target, op, version, "operationResults")
+        return Reply(202, None, headers)
+
     def _operation(self, request: Request, target: Target, version: str) -> Reply:
         assert target.operation is not None
         kind, op_id = target.operation
@@ -147,7 +173,7 @@ class Arm:
         if busy:
             headers["Location"] = f"{request.base_url}{request.path}?api-version={version}"
             return Reply(202, None, headers)
-        return Reply(204)
+        return Reply(204) if op.result is None else Reply(200, op.result)
 
     def _list(self, request: Request, target: Target) -> Reply:
         self.store.settle()

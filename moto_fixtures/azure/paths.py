@@ -18,6 +18,9 @@ _CANON = {segment.lower(): segment for segment in KINDS} | {
     "defaultsecurityrules": "defaultSecurityRules"
 }
 
+# POST actions on a resource, by their canonical spelling (only the rule health query so far).
+_ACTIONS = {"health": "health"}
+
 
 @dataclass(frozen=True)
 class Target:
@@ -25,6 +28,7 @@ class Target:
     group: str | None  # None: a subscription-wide list
     chain: tuple[tuple[str, str | None], ...]  # (segment, name); the last name None for a list
     operation: tuple[str, str] | None = None  # ("operations" | "operationResults", id)
+    action: str | None = None  # a POST action after the resource: ``…/loadBalancingRules/r/health``
 
     @property
     def is_list(self) -> bool:
@@ -39,6 +43,13 @@ class Target:
         return "/".join(parts)
 
 
+def _action(group: str | None, rest: list[str]) -> tuple[str | None, list[str]]:
+    """A trailing POST action (``…/health``) apart from the resource chain before it."""
+    if group is not None and len(rest) % 2 == 1 and rest[-1].lower() in _ACTIONS:
+        return _ACTIONS[rest[-1].lower()], rest[:-1]
+    return None, rest
+
+
 def parse(path: str) -> Target:
     parts = [unquote(p) for p in path.strip("/").split("/")]
     low = [p.lower() for p in parts]
@@ -49,7 +60,7 @@ def parse(path: str) -> Target:
         group, rest = parts[3], parts[4:]
     if len(rest) < 3 or [r.lower() for r in rest[:2]] != ["providers", "microsoft.network"]:
         raise InvalidResourceTypeError(path)
-    rest = rest[2:]
+    action, rest = _action(group, rest[2:])
     if group is None and len(rest) == 4 and rest[0].lower() == "locations":
         kind = rest[2].lower()
         if kind in ("operations", "operationresults"):
@@ -71,4 +82,6 @@ def parse(path: str) -> Target:
         raise InvalidResourceTypeError(path)
     if chain[0][1] is None and len(chain) > 1:
         raise InvalidResourceTypeError(path)
-    return Target(subscription, group, tuple(chain))
+    if action is not None and (len(chain) != 2 or chain[1][0] != "loadBalancingRules"):
+        raise InvalidResourceTypeError(path)
+    return Target(subscription, group, tuple(chain), action=action)

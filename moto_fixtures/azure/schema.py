@@ -120,6 +120,66 @@ IP_CONFIGURATION: Mapping[str, Prop] = {
     "subnet": _REF,
     "primary": _B,
     "applicationSecurityGroups": _REFS,
+    "loadBalancerBackendAddressPools": _REFS,
+}
+# Load balancers (loadBalancer.json): the parts an internal load balancer before NVAs uses.
+IP_VERSION = ("IPv4", "IPv6")
+TRANSPORT = ("Udp", "Tcp", "All")  # TransportProtocol
+PROBE_PROTOCOLS = ("Http", "Tcp", "Https")  # ProbeProtocol
+ADMIN_STATES = ("None", "Up", "Down")  # LoadBalancerBackendAddressAdminState
+LOAD_BALANCER: Mapping[str, Prop] = {}  # children embedded; NAT and outbound rules not modelled
+# FrontendIPConfigurationPropertiesFormat
+FRONTEND: Mapping[str, Prop] = {
+    "privateIPAddress": _S,
+    "privateIPAllocationMethod": Prop("enum", ALLOCATION, "IPAllocationMethod"),
+    "privateIPAddressVersion": Prop("enum", IP_VERSION, "IPVersion"),
+    "subnet": _REF,
+    "gatewayLoadBalancer": _REF,
+}
+# BackendAddressPoolPropertiesFormat
+BACKEND_POOL: Mapping[str, Prop] = {
+    "location": _S,
+    "loadBalancerBackendAddresses": _OBJ,  # each checked against BACKEND_ADDRESS below
+    "drainPeriodInSeconds": _I,
+    "virtualNetwork": _REF,
+    "syncMode": Prop("enum", ("Automatic", "Manual"), "SyncMode"),
+}
+# LoadBalancerBackendAddressPropertiesFormat
+BACKEND_ADDRESS: Mapping[str, Prop] = {
+    "virtualNetwork": _REF,
+    "subnet": _REF,
+    "ipAddress": _S,
+    "loadBalancerFrontendIPConfiguration": _REF,
+    "adminState": Prop("enum", ADMIN_STATES, "LoadBalancerBackendAddressAdminState"),
+}
+# LoadBalancingRulePropertiesFormat
+LB_RULE: Mapping[str, Prop] = {
+    "frontendIPConfiguration": _REF,
+    "backendAddressPool": _REF,
+    "backendAddressPools": _REFS,
+    "probe": _REF,
+    "protocol": Prop("enum", TRANSPORT, "TransportProtocol", required=True),
+    "loadDistribution": Prop(
+        "enum", ("Default", "SourceIP", "SourceIPProtocol"), "LoadDistribution"
+    ),
+    "frontendPort": Prop("int", required=True),
+    "backendPort": _I,
+    "idleTimeoutInMinutes": _I,
+    "enableFloatingIP": _B,
+    "enableTcpReset": _B,
+    "disableOutboundSnat": _B,
+}
+# ProbePropertiesFormat
+PROBE: Mapping[str, Prop] = {
+    "protocol": Prop("enum", PROBE_PROTOCOLS, "ProbeProtocol", required=True),
+    "port": Prop("int", required=True),
+    "intervalInSeconds": _I,
+    "noHealthyBackendsBehavior": Prop(
+        "enum", ("AllProbedDown", "AllProbedUp"), "ProbeNoHealthyBackendsBehavior"
+    ),
+    "numberOfProbes": _I,
+    "probeThreshold": _I,
+    "requestPath": _S,
 }
 
 _TABLES: Mapping[str, Mapping[str, Prop]] = {
@@ -132,6 +192,11 @@ _TABLES: Mapping[str, Mapping[str, Prop]] = {
     "subnets": SUBNET,
     "virtualNetworkPeerings": PEERING,
     "networkInterfaces": NIC,
+    "loadBalancers": LOAD_BALANCER,
+    "frontendIPConfigurations": FRONTEND,
+    "backendAddressPools": BACKEND_POOL,
+    "loadBalancingRules": LB_RULE,
+    "probes": PROBE,
 }
 
 
@@ -149,6 +214,11 @@ def properties(segment: str, body: object, resource_id: str, path: str = "") -> 
         extra(props, resource_id)
     if segment == "networkInterfaces":
         props["ipConfigurations"] = _ip_configurations(props.get("ipConfigurations", []), where)
+    if "loadBalancerBackendAddresses" in props:
+        props["loadBalancerBackendAddresses"] = _named(
+            props["loadBalancerBackendAddresses"], BACKEND_ADDRESS,
+            f"{where}.loadBalancerBackendAddresses",
+        )  # fmt: skip
     return props
 
 
@@ -164,6 +234,11 @@ def _check(table: Mapping[str, Prop], raw: Mapping[str, Any], where: str) -> dic
             continue
         out[name] = _value(prop, raw[name], path)
     return out
+
+
+def check_value(prop: Prop, value: Any, path: str) -> Any:
+    """One value against its property: the value to store (an enum in its canonical casing)."""
+    return _value(prop, value, path)
 
 
 def _value(prop: Prop, value: Any, path: str) -> Any:
@@ -223,7 +298,11 @@ def _route(props: dict[str, Any], route_id: str) -> None:
 
 
 def _ip_configurations(raw: object, where: str) -> list[dict[str, Any]]:
-    path = f"{where}.ipConfigurations"
+    return _named(raw, IP_CONFIGURATION, f"{where}.ipConfigurations")
+
+
+def _named(raw: object, table: Mapping[str, Prop], path: str) -> list[dict[str, Any]]:
+    """A list of ``{name, properties}`` items (IP configurations, backend addresses)."""
     if not isinstance(raw, list):
         raise InvalidRequestFormatError("Expected a JSON array.", path)
     out = []
@@ -236,7 +315,7 @@ def _ip_configurations(raw: object, where: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "name": item["name"],
-                "properties": _check(IP_CONFIGURATION, inner, f"{path}[{index}].properties"),
+                "properties": _check(table, inner, f"{path}[{index}].properties"),
             }
         )
     return out

@@ -7,15 +7,16 @@ nothing carries an eastwest ownership marker, and some NSG rules look platform-i
 survive. Each write waits for its operation, so seeding also works with ``async_delay``.
 
 What gets built: ``vnet-hub`` (10.0.0.0/16) with ``snet-nva`` and two NVA NICs (10.0.1.4/.5, IP
-forwarding on), an internal load balancer frontend 10.0.1.10 (plain data: the fake has no load
-balancers); spokes ``vnet-web``/``vnet-app``/``vnet-db`` (tag ``segment``) with a workload
-subnet each, behind NSG ``nsg-<segment>`` and route table ``rt-<segment>`` (0.0.0.0/0 → the LB
-frontend) and a newer subnet ``snet-<segment>-2`` (10.x.2.0/24) with neither NSG nor route
-table: the one a policy can put eastwest's NSG (and route table) on (``free_subnets``); peerings
-hub↔spoke both ways (forwarded traffic allowed); workload NICs (``seed_workloads.py``): two VM
-NICs per spoke, one with a hand-made permissive NSG and ASG, and the NVA NICs shown on their
-VMs. Deterministic: two fresh servers seeded alike
-hold the same names, ids and prefixes.
+forwarding on) and an internal Standard load balancer ``lb-nva`` in front of them (frontend
+10.0.1.10, pool ``nvas`` holding both NICs' IP configurations, TCP probe on 443, HA-ports rule
+``ha-ports``: ``lb.py`` answers its backends' health); spokes ``vnet-web``/``vnet-app``/
+``vnet-db`` (tag ``segment``) with a workload subnet each, behind NSG ``nsg-<segment>`` and
+route table ``rt-<segment>`` (0.0.0.0/0 → the LB frontend) and a newer subnet
+``snet-<segment>-2`` (10.x.2.0/24) with neither NSG nor route table: the one a policy can put
+eastwest's NSG (and route table) on (``free_subnets``); peerings hub↔spoke both ways
+(forwarded traffic allowed); workload NICs (``seed_workloads.py``): two VM NICs per spoke, one
+with a hand-made permissive NSG and ASG, and the NVA NICs shown on their VMs. Deterministic:
+two fresh servers seeded alike hold the same names, ids and prefixes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ API_VERSION = "2024-05-01"
 SEGMENTS = {"web": "10.1.0.0/16", "app": "10.2.0.0/16", "db": "10.3.0.0/16"}
 NVA_ADDRESSES = ("10.0.1.4", "10.0.1.5")
 LB_FRONTEND_IP = "10.0.1.10"
+LB_NAME, LB_POOL, LB_PROBE, LB_RULE, LB_FRONTEND = "lb-nva", "nvas", "nva-443", "ha-ports", "fe-nva"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class SeedReport:
     virtual_machines: Mapping[str, str]  # NIC name → the id of the VM it is attached to
     nic_nsgs: Mapping[str, str]  # hand-made NSGs on NICs (not subnets), name → id
     asgs: Mapping[str, str]  # hand-made application security groups, name → id
+    load_balancer: str = ""  # the internal load balancer before the NVAs: its id
 
 
 def seed_azure(server: AzureServer) -> SeedReport:
@@ -81,6 +84,12 @@ def seed_azure(server: AzureServer) -> SeedReport:
         nics[name], nva_ids[name] = address, nic["id"]
     scope = Scope(SUBSCRIPTION, GROUP, REGION)
     nva_vms = attach_nvas(server.store, scope, nva_ids)
+    balancer = api.put(
+        f"loadBalancers/{LB_NAME}", _load_balancer(api.base, subnets["vnet-hub/snet-nva"])
+    )
+    pool = balancer["properties"]["backendAddressPools"][0]["id"]
+    for name, address in nics.items():  # NIC-based pool: the NICs name it, as on a real NVA
+        api.put(f"networkInterfaces/{name}", _nic(subnets["vnet-hub/snet-nva"], address, pool))
     for segment, cidr in SEGMENTS.items():
         rules = _rules(segment)
         nsg = api.put(f"networkSecurityGroups/nsg-{segment}",
@@ -126,12 +135,16 @@ def seed_azure(server: AzureServer) -> SeedReport:
         virtual_machines=MappingProxyType({**nva_vms, **workloads.vms}),
         nic_nsgs=MappingProxyType(workloads.nic_nsgs),
         asgs=MappingProxyType(workloads.asgs),
+        load_balancer=balancer["id"],
     )
 
 
 class _Api:
     def __init__(self, server: AzureServer) -> None:
         self._base = f"{server.url}/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"
+        self.base = (
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.Network"
+        )
         self._tls = ssl.create_default_context(cafile=server.ca_bundle)
 
     def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -165,12 +178,37 @@ def _subnet(name: str, cidr: str) -> dict[str, Any]:
     return {"name": name, "properties": {"addressPrefix": cidr}}
 
 
-def _nic(subnet_id: str, address: str) -> dict[str, Any]:
-    config = {"subnet": {"id": subnet_id}, "privateIPAddress": address,
-              "privateIPAllocationMethod": "Static", "primary": True}  # fmt: skip
+def _nic(subnet_id: str, address: str, pool: str = "") -> dict[str, Any]:
+    config: dict[str, Any] = {"subnet": {"id": subnet_id}, "privateIPAddress": address,
+                              "privateIPAllocationMethod": "Static", "primary": True}  # fmt: skip
+    if pool:
+        config["loadBalancerBackendAddressPools"] = [{"id": pool}]
     configs = [{"name": "ipconfig1", "properties": config}]
     properties = {"enableIPForwarding": True, "ipConfigurations": configs}
     return {"location": REGION, "tags": {"role": "nva"}, "properties": properties}
+
+
+def _load_balancer(base: str, subnet_id: str) -> dict[str, Any]:
+    """Internal, Standard, HA ports: the documented shape of a load balancer before NVAs."""
+    lb_id = f"{base}/loadBalancers/{LB_NAME}"
+    frontend = {"name": LB_FRONTEND, "properties": {
+        "privateIPAddress": LB_FRONTEND_IP, "privateIPAllocationMethod": "Static",
+        "subnet": {"id": subnet_id}}}  # fmt: skip
+    probe = {
+        "name": LB_PROBE,
+        "properties": {"protocol": "Tcp", "port": 443, "intervalInSeconds": 5, "probeThreshold": 2},
+    }
+    rule = {"name": LB_RULE, "properties": {
+        "frontendIPConfiguration": {"id": f"{lb_id}/frontendIPConfigurations/{LB_FRONTEND}"},
+        "backendAddressPool": {"id": f"{lb_id}/backendAddressPools/{LB_POOL}"},
+        "probe": {"id": f"{lb_id}/probes/{LB_PROBE}"},
+        "protocol": "All", "frontendPort": 0, "backendPort": 0,
+        "enableFloatingIP": True}}  # fmt: skip
+    pool = {"name": LB_POOL}
+    properties = {"frontendIPConfigurations": [frontend], "probes": [probe],
+                  "backendAddressPools": [pool], "loadBalancingRules": [rule]}  # fmt: skip
+    return {"location": REGION, "sku": {"name": "Standard", "tier": "Regional"},
+            "tags": {"role": "nva"}, "properties": properties}  # fmt: skip
 
 
 def _route_table() -> dict[str, Any]:

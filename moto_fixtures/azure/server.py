@@ -5,7 +5,8 @@ an ``AzureServer`` serving ARM at ``.url`` from a background thread until ``.sto
 ``.ca_bundle`` for clients' ``connection_verify``. Control endpoints (no token needed):
 ``GET /_eastwest/health``, ``GET|DELETE /_eastwest/calls``, ``GET|POST|DELETE
 /_eastwest/faults`` (``control.py``: throttling, 503s, latency, lost answers),
-``GET|POST|DELETE /_eastwest/limits`` (per-subscription rate limits, ``latency.py``).
+``GET|POST|DELETE /_eastwest/limits`` (per-subscription rate limits, ``latency.py``),
+``GET|POST|DELETE /_eastwest/probe-results`` (load balancer backends' health, ``lb.py``).
 Always: HTTPS with a certificate made at start-up (azure-core sends bearer tokens over HTTPS
 only); no request is logged to stderr; the TLS handshake runs in the request's own thread, so a
 stalled client cannot block the accept loop.
@@ -27,7 +28,7 @@ from socket import socket
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from moto_fixtures.azure import latency
+from moto_fixtures.azure import latency, lb
 from moto_fixtures.azure.arm import Arm, Reply, Request
 from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.azure.control import LOST, Call, Control, Faults, action_of
@@ -79,6 +80,9 @@ class _Handler(BaseHTTPRequestHandler):
             limits = self.server.limits
             if url.path == latency.PATH:
                 self._send(Reply(*latency.control(limits, self.command, body)))
+            elif url.path == lb.CONTROL_PATH:
+                store = self.server.arm.store
+                self._send(Reply(*lb.probe_results_control(store, self.command, body)))
             else:
                 self._send(self._control(url.path, body))
             return

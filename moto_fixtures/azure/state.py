@@ -78,8 +78,18 @@ def _kinds() -> dict[str, Kind]:
                 tracked=False,
             ),
             Kind("networkInterfaces", f"{net}/networkInterfaces", "NetworkInterface"),
+            Kind("loadBalancers", f"{net}/loadBalancers", "LoadBalancer", children=LB_CHILDREN),
+            *(
+                Kind(child, f"{net}/loadBalancers/{child}", noun, "loadBalancers", tracked=False)
+                for child, noun in zip(LB_CHILDREN, LB_NOUNS, strict=True)
+            ),
         )
     }
+
+
+# A load balancer's parts, embedded in its body like an NSG's rules (``lb.py``).
+LB_CHILDREN = ("frontendIPConfigurations", "backendAddressPools", "loadBalancingRules", "probes")
+LB_NOUNS = ("FrontendIPConfiguration", "BackendAddressPool", "LoadBalancingRule", "Probe")
 
 
 KINDS = _kinds()
@@ -101,6 +111,7 @@ class Resource:
     etag: str = field(default_factory=new_etag)
     provisioning_state: str = "Succeeded"
     guid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    sku: dict[str, str] | None = None  # top-level beside properties (load balancers)
 
     @property
     def key(self) -> str:
@@ -117,6 +128,7 @@ class Operation:
     location: str
     due: float
     status: str = "InProgress"
+    result: Any = None  # a POST action's answer, served by its operationResults when done
 
 
 class Store:
@@ -127,6 +139,9 @@ class Store:
         self._items: dict[str, Resource] = {}
         self._ops: dict[str, Operation] = {}
         self._clock = clock
+        # Backend address → the health probe's reason code (``Up_…``/``Down_…``) set through
+        # the control plane (``lb.py``): what the probes would see, which ARM cannot be told.
+        self.probe_results: dict[str, str] = {}
 
     def get(self, key: str) -> Resource | None:
         return self._items.get(key.lower())

@@ -46,6 +46,8 @@ def render(resource: Resource, store: Store) -> dict[str, Any]:
         body["location"] = resource.location
         if resource.tags:
             body["tags"] = dict(resource.tags)
+    if resource.sku is not None:
+        body["sku"] = dict(resource.sku)
     props: dict[str, Any] = {"provisioningState": resource.provisioning_state}
     props.update(_FILLERS.get(resource.kind.segment, _nothing)(resource, store))
     props.update({k: v for k, v in resource.properties.items() if k not in _ENRICHED})
@@ -143,14 +145,21 @@ def _vnet(resource: Resource, store: Store) -> dict[str, Any]:
     }
 
 
-def _subnet(resource: Resource, store: Store) -> dict[str, Any]:
-    configs = [
+def _configs_where(store: Store, wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, str]]:
+    """References to the NICs' IP configurations whose properties are ``wanted``."""
+    return [
         {"id": f"{nic.id}/ipConfigurations/{config['name']}"}
         for nic in store.all()
         if nic.kind.segment == "networkInterfaces"
         for config in nic.properties.get("ipConfigurations", [])
-        if str(config["properties"].get("subnet", {}).get("id", "")).lower() == resource.key
+        if wanted(config["properties"])
     ]
+
+
+def _subnet(resource: Resource, store: Store) -> dict[str, Any]:
+    configs = _configs_where(
+        store, lambda props: str(props.get("subnet", {}).get("id", "")).lower() == resource.key
+    )
     out: dict[str, Any] = {
         "privateEndpointNetworkPolicies": "Disabled",
         "privateLinkServiceNetworkPolicies": "Enabled",
@@ -220,6 +229,53 @@ def _asg(resource: Resource, store: Store) -> dict[str, Any]:
     return {"resourceGuid": resource.guid}
 
 
+def _load_balancer(resource: Resource, store: Store) -> dict[str, Any]:
+    parts = {s: _children(resource, store, s) for s in resource.kind.children}
+    return {"resourceGuid": resource.guid, **parts, "inboundNatRules": [],
+            "inboundNatPools": [], "outboundRules": []}  # fmt: skip
+
+
+def _rules_using(resource: Resource, store: Store) -> dict[str, Any]:
+    """A part's ``loadBalancingRules``: the rules of its load balancer that name it."""
+    refs = [
+        {"id": rule.id}
+        for rule in store.children(str(resource.parent), "loadBalancingRules")
+        if _refers_to_key(rule.properties, resource.key)
+    ]
+    return {"loadBalancingRules": refs} if refs else {}
+
+
+def _refers_to_key(props: Mapping[str, Any], key: str) -> bool:
+    values = [
+        v for value in props.values() for v in (value if isinstance(value, list) else [value])
+    ]
+    return any(isinstance(v, dict) and str(v.get("id", "")).lower() == key for v in values)
+
+
+def _frontend(resource: Resource, store: Store) -> dict[str, Any]:
+    return {"privateIPAddressVersion": "IPv4", **_rules_using(resource, store)}
+
+
+def _backend_pool(resource: Resource, store: Store) -> dict[str, Any]:
+    configs = _configs_where(store, lambda props: _refers_to_key(props, resource.key))
+    out = {"loadBalancerBackendAddresses": [], **_rules_using(resource, store)}
+    if configs:
+        out["backendIPConfigurations"] = configs
+    return out
+
+
+def _lb_rule(resource: Resource, store: Store) -> dict[str, Any]:
+    # NRP's defaults, as a GET shows them; an HA-ports rule (All, 0) keeps backendPort 0.
+    return {"loadDistribution": "Default", "idleTimeoutInMinutes": 4, "enableFloatingIP": False,
+            "enableTcpReset": False, "disableOutboundSnat": False,
+            "backendPort": resource.properties.get("frontendPort", 0)}  # fmt: skip
+
+
+def _probe(resource: Resource, store: Store) -> dict[str, Any]:
+    return {"intervalInSeconds": 15, "numberOfProbes": 1, "probeThreshold": 1,
+            **_rules_using(resource, store)}  # fmt: skip
+
+
 _FILLERS: Mapping[str, Callable[[Resource, Store], dict[str, Any]]] = {
     "networkSecurityGroups": _nsg,
     "securityRules": _security_rule,
@@ -230,4 +286,9 @@ _FILLERS: Mapping[str, Callable[[Resource, Store], dict[str, Any]]] = {
     "subnets": _subnet,
     "virtualNetworkPeerings": _peering,
     "networkInterfaces": _nic,
+    "loadBalancers": _load_balancer,
+    "frontendIPConfigurations": _frontend,
+    "backendAddressPools": _backend_pool,
+    "loadBalancingRules": _lb_rule,
+    "probes": _probe,
 }

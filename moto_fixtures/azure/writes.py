@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from moto_fixtures.azure import nics, schema
+from moto_fixtures.azure import lb, nics, schema
 from moto_fixtures.azure.errors import (
     AsgsInRuleLimitError,
     InUseCannotBeDeletedError,
@@ -20,6 +20,7 @@ from moto_fixtures.azure.errors import (
     InvalidResourceNameError,
     InvalidResourceReferenceError,
     LocationRequiredError,
+    MethodNotAllowedError,
     ResourceNotFoundError,
     RetryableError,
     SecurityRuleConflictError,
@@ -37,7 +38,10 @@ _REFERENCES = {
     "sourceApplicationSecurityGroups": "applicationSecurityGroups",
     "destinationApplicationSecurityGroups": "applicationSecurityGroups",
     "applicationSecurityGroups": "applicationSecurityGroups",
+    "loadBalancerBackendAddressPools": "backendAddressPools",
 }
+# A load balancer's parts that ARM serves read-only: written only in the load balancer's body.
+_READ_ONLY = ("frontendIPConfigurations", "loadBalancingRules", "probes")
 
 
 class Writer:
@@ -52,12 +56,15 @@ class Writer:
         assert name is not None  # a list path never reaches a PUT
         kind = KINDS[segment]
         rid = target.resource_id()
+        _writable(segment, target, "PUT")
         parent = self.parent_of(target)
         self._idle(target)
         if not _NAME.match(name):
             raise InvalidResourceNameError(name)
         props = schema.properties(segment, body, rid)
         children = self._children(segment, body, rid)
+        if segment == "loadBalancers":
+            lb.check_rules(children)
         location, tags = self._tracked(kind.tracked, body, parent)
         self._check_rules(target, name, props, children)
         for ref_owner, ref_props in [(rid, props), *((cid, cp) for _, cid, cp in children)]:
@@ -76,6 +83,8 @@ class Writer:
         )
         if old is not None:
             resource.guid = old.guid  # resourceGuid survives updates
+        if segment == "loadBalancers":
+            resource.sku = lb.sku(body)
         self.store.put(resource)
         targets = [resource.key]
         if kind.children:
@@ -105,6 +114,7 @@ class Writer:
 
     def delete(self, target: Target) -> Operation | None:
         """Start deleting; None when there is nothing to delete (ARM answers 204)."""
+        _writable(target.chain[-1][0], target, "DELETE")
         self.parent_of(target)
         resource = self.store.get(target.resource_id())
         if resource is None:
@@ -214,6 +224,11 @@ class Writer:
 # an ASG the referrers are NICs' IP configurations and NSG rules (the code is the family's).
 _GUARDED_DELETES = ("networkSecurityGroups", "routeTables", "applicationSecurityGroups")
 MAX_ASGS_PER_RULE_FIELD = 10
+
+
+def _writable(segment: str, target: Target, method: str) -> None:
+    if segment in _READ_ONLY:
+        raise MethodNotAllowedError(method, target.resource_id())
 
 
 def _refers_to(props: dict[str, Any], key: str) -> bool:

@@ -17,6 +17,8 @@ from moto_fixtures.sandbox import load_sandbox
 from orchestrator.cli import main
 from orchestrator.model import load_policy
 from orchestrator.permissions import TABLES, actions, documents, features
+from orchestrator.reconcile.failover import firewalls_of
+from orchestrator.reconcile.probes import cloud_prober
 
 EXAMPLES = Path(__file__).parents[2] / "policies" / "examples"
 ROOT = Path(__file__).parents[2]
@@ -33,9 +35,9 @@ def run(*args: str) -> tuple[int, str]:
         pytest.param(
             "sandbox-multicloud.yaml",
             {
-                "aws": ("base", "groups", "transit", "inspection"),
-                "alibaba": ("base", "groups", "transit", "inspection"),
-                "azure": ("base", "groups", "transit", "inspection"),
+                "aws": ("base", "groups", "transit", "inspection", "probes"),
+                "alibaba": ("base", "groups", "transit", "inspection", "probes"),
+                "azure": ("base", "groups", "transit", "inspection", "probes"),
             },
             id="multicloud",
         ),
@@ -57,6 +59,7 @@ def test_a_policy_without_hubs_gets_no_routing_permission() -> None:
     granted = actions(bare, "aws")
     assert "ec2:AuthorizeSecurityGroupIngress" in granted
     assert not [a for a in granted if "TransitGateway" in a or a.endswith("Route")]
+    assert not [a for a in granted if a.startswith("elasticloadbalancing:")]
 
 
 def test_the_cli_prints_one_document_per_cloud() -> None:
@@ -115,8 +118,10 @@ def _called(state: dict[str, Any], cloud: str) -> set[str]:
 def _azure_permission(method: str, path: str) -> str:
     bare = path.partition("?")[0]
     rest = bare.split("/providers/Microsoft.Network/", 1)[1].split("/")
-    verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}[method]
-    return "Microsoft.Network/" + "/".join([*rest[0::2], verb])
+    # A POST is an action on a resource (``…/loadBalancingRules/r/health``): ARM names its
+    # permission "<type>/<action>/action".
+    verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete", "POST": "action"}
+    return "Microsoft.Network/" + "/".join([*rest[0::2], verb[method]])
 
 
 def _clear(state: dict[str, Any]) -> None:
@@ -139,6 +144,12 @@ def test_the_documents_cover_every_call_of_plan_apply_and_paths(
         # are what this test is about.
         assert code == (1 if args[0] == "paths" else 0), out
     loaded = load_policy([EXAMPLES / policy])
+    # The reconciler's cloud probes (``run --firewall-probes cloud``), on every hub firewall:
+    # on the fresh sandbox each cloud says each firewall is healthy.
+    probe = cloud_prober(state)
+    answers = [probe(f) for hub in loaded.policy.hubs for f in firewalls_of(loaded.policy, hub)]
+    assert answers
+    assert all(a.up for a in answers), answers
     for cloud in ("aws", "alibaba", "azure"):
         granted = actions(loaded.policy, cloud)
         names = {a.split(":", 1)[-1] for a in granted} if cloud != "azure" else set(granted)

@@ -23,6 +23,11 @@ TABLES: dict[str, Mapping[str, schema.Prop]] = {
     "NetworkInterfacePropertiesFormat": schema.NIC,
     "NetworkInterfaceIPConfigurationPropertiesFormat": schema.IP_CONFIGURATION,
     "ApplicationSecurityGroupPropertiesFormat": schema.ASG,
+    "FrontendIPConfigurationPropertiesFormat": schema.FRONTEND,
+    "BackendAddressPoolPropertiesFormat": schema.BACKEND_POOL,
+    "LoadBalancerBackendAddressPropertiesFormat": schema.BACKEND_ADDRESS,
+    "LoadBalancingRulePropertiesFormat": schema.LB_RULE,
+    "ProbePropertiesFormat": schema.PROBE,
 }
 
 
@@ -70,8 +75,20 @@ def test_required_properties_agree(definition: str) -> None:
             "NetworkInterfaceIPConfigurationPropertiesFormat",
             "privateIPAllocationMethod",
         ),
+        (schema.TRANSPORT, "LoadBalancingRulePropertiesFormat", "protocol"),
+        (schema.PROBE_PROTOCOLS, "ProbePropertiesFormat", "protocol"),
+        (schema.ADMIN_STATES, "LoadBalancerBackendAddressPropertiesFormat", "adminState"),
     ],
-    ids=["protocol", "access", "direction", "nextHopType", "privateIPAllocationMethod"],
+    ids=[
+        "protocol",
+        "access",
+        "direction",
+        "nextHopType",
+        "privateIPAllocationMethod",
+        "lb-rule-protocol",
+        "probe-protocol",
+        "adminState",
+    ],
 )
 def test_enums_match_the_swagger(values: tuple[str, ...], definition: str, prop: str) -> None:
     assert sorted(values) == sorted(enum_values(definition, prop))

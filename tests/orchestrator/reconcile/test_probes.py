@@ -1,5 +1,5 @@
 """The probes ``eastwest run --probe-firewalls`` combines: the option that names them, and a
-cloud without a health probe counted as down, never as up."""
+firewall no cloud probe can be made for counted as down, never as up."""
 
 from __future__ import annotations
 
@@ -30,9 +30,17 @@ def test_unknown_firewall_probes_are_refused_before_anything_starts(
     assert not (tmp_path / "h.sqlite3").exists()
 
 
-def test_a_cloud_without_a_health_probe_is_down() -> None:
-    target = Target("azure", "00000000-0000-0000-0000-000000000001", "az", None, "rg-net")
-    firewall = FirewallAt("azure/1", "eus", target, "eastus", "1", "10.0.1.4")
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        (Target("gcp", "p-1", "g"), "no client: no cloud health probe for gcp"),
+        (Target("azure", "00000000-0000-0000-0000-000000000001", "az"),
+         "no client: azure account az has no resource group to read"),
+    ],
+    ids=["unknown-cloud", "azure-without-group"],
+)  # fmt: skip
+def test_a_firewall_no_probe_can_be_made_for_is_down(target: Target, said: str) -> None:
+    firewall = FirewallAt("x/1", "hub", target, "eastus", "1", "10.0.1.4")
     answer = cloud_prober(None)(firewall)
     assert not answer.up
-    assert answer.reason.startswith("no client: no cloud health probe for azure yet")
+    assert answer.reason.startswith(said)

@@ -104,15 +104,23 @@ class World:
     """The sandbox, the policy under ``--probe-firewalls`` and one enforce tick of every
     partition at a time, on a clock the test moves."""
 
-    def __init__(self, directory: Path, tmp_path: Path, hysteresis: Hysteresis) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        tmp_path: Path,
+        hysteresis: Hysteresis,
+        policy: str = POLICY,
+        probes: tuple[str, ...] = ("panos",),
+    ) -> None:
         # Probes run at most once per interval (30 s) and a tick is 60 s: one probe per tick
         # whatever the number of partitions loading the policy.
         self.state = load_sandbox(directory)
         path = tmp_path / "failover.yaml"
-        path.write_text(POLICY, encoding="utf-8")
+        path.write_text(policy, encoding="utf-8")
         self.source = with_firewall_health(
-            PolicySource([path]), "sandbox", self.state, interval=30, hysteresis=hysteresis
-        )
+            PolicySource([path]), "sandbox", self.state, interval=30, hysteresis=hysteresis,
+            probes=probes,
+        )  # fmt: skip
         self.now = 0.0
         self.source.failover.clock = lambda: self.now
         self.events: list[Event] = []

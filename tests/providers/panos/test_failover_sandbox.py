@@ -17,7 +17,6 @@ from moto_fixtures.aws.clients import elbv2_client
 from moto_fixtures.aws.firewall_targets import (
     FIREWALL_TARGETS,
     TARGET_GROUP,
-    register_firewall_targets,
 )
 from moto_fixtures.sandbox import load_sandbox
 from orchestrator.cli import main
@@ -123,14 +122,13 @@ def test_an_unhealthy_firewall_moves_its_zone_within_two_ticks_and_back(
 def test_with_the_cloud_probe_a_deregistered_gwlb_target_moves_its_zone_and_back(
     sandbox_dir: Path,
 ) -> None:
-    """``--firewall-probes panos,cloud``, the GWLB's targets registered: the firewall answers
-    active, but the GWLB's target of zone a is taken out (deregistered through boto3, as an
-    operator would): the zone's routes move within two ticks, and come back once it is
-    registered again."""
+    """``--firewall-probes panos,cloud``, the GWLB's targets as the sandbox seeds them: the
+    firewall answers active, but the GWLB's target of zone a is taken out (deregistered
+    through boto3, as an operator would): the zone's routes move within two ticks, and come
+    back once it is registered again."""
     state, zone_a, zone_b = _applied(sandbox_dir)
     source, tick = _ticker(state, ("panos", "cloud"))
     elbv2 = elbv2_client(state["aws"]["endpoint_url"], "111111111111", "us-east-1")
-    register_firewall_targets(elbv2)
     (group,) = elbv2.describe_target_groups(Names=[TARGET_GROUP])["TargetGroups"]
     target = [{"Id": FIREWALL_TARGETS["us-east-1a"]}]
     tick()
