@@ -27,17 +27,7 @@ from pathlib import Path
 from orchestrator.flows import aws_format
 from orchestrator.flows.fields import COUNT_MAX, PORT_MAX, PROTO_MAX, TIME_MAX
 from orchestrator.flows.records import NOT_UTF8, FlowError, Parsed
-from orchestrator.flows.store import CONVERSATION, COUNTS, FlowStore
-
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
-# The distinct addresses of a file's conversations that are not dotted IPv4 (IPv6 included:
-# the Python parser writes those in their canonical form).
-_BAD_ADDRESSES = f"""
-SELECT count(*) FROM (
-  SELECT client AS a FROM agg WHERE flow UNION SELECT server FROM agg WHERE flow)
-WHERE a IS NULL OR NOT regexp_full_match(a, '{_IPV4}')
-"""  # noqa: S608 - constants only
+from orchestrator.flows.store import CONVERSATION, COUNTS, FlowStore, action_code
 
 
 def head_of(path: Path) -> tuple[bool, str]:
@@ -128,13 +118,11 @@ class _Load:
             "SELECT coalesce(sum(records) FILTER (flow), 0), "
             "coalesce(sum(records) FILTER (NOT flow), 0), coalesce(sum(bad), 0) FROM agg"
         )
-        if bad or self._bad_addresses():
+        if bad or not self.store.append_conversations(ipv4_only=True):
             return None
         parsed = Parsed(str(self.path), "aws", sink=lambda _: None)
         parsed.count, parsed.no_data = int(flows), int(no_data)
         self._refusals(parsed)
-        self.store.append_hourly("agg", where="flow")
-        db.execute("DROP TABLE agg")
         return parsed
 
     def _reader(self, *, header: bool, gzipped: bool) -> str:
@@ -159,9 +147,6 @@ class _Load:
             f"coalesce({version} IN ('2', '3', '4', '5'), false) AS known, "
             f"coalesce({self._valid()}, false) AS ok"
         )
-
-    def _bad_addresses(self) -> int:
-        return int(self.store.rows(_BAD_ADDRESSES)[0][0])
 
     def _valid(self) -> str:
         limits = {
@@ -203,7 +188,7 @@ class _Load:
                 f"{number('bytes')} AS bytes",
                 f"{number('start')} AS start_s",
                 f"CASE WHEN {end} = '-' THEN {number('start')} ELSE {number('end')} END AS end_s",
-                f"CASE WHEN {action} IN ('ACCEPT', 'REJECT') THEN {action} ELSE '' END AS action",
+                f"{action_code(action)} AS action",
                 f"CASE WHEN {iface} = '-' THEN '' ELSE {iface} END AS iface",
             ]
         )
