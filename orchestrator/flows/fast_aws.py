@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from orchestrator.flows import aws_format
 from orchestrator.flows.fields import COUNT_MAX, PORT_MAX, PROTO_MAX, TIME_MAX
@@ -40,9 +42,19 @@ def head_of(path: Path) -> tuple[bool, str]:
     return gzipped, first.decode("utf-8", errors="replace")
 
 
+# What ``ingest_aws_text`` says of a file whose content was stored before.
+SEEN: Literal["seen"] = "seen"
+
+
 def ingest_aws_text(
-    store: FlowStore, path: Path, digest: str, aws_fields: tuple[str, ...] | None
-) -> Parsed | None:
+    store: FlowStore,
+    path: Path,
+    digest: str | Callable[[], str],
+    aws_fields: tuple[str, ...] | None,
+) -> Parsed | Literal["seen"] | None:
+    """``digest``: the file's, or what gives it once the file is read (a hash still being
+    made beside DuckDB's read); a file whose digest is stored already is not committed
+    (``SEEN``)."""
     gzipped, first = head_of(path)
     header = aws_format.is_header(first)
     if not header and not first[:1].isdigit():
@@ -78,17 +90,20 @@ class _Load:
     def _get(self, field: str, default: str = "'-'") -> str:
         return self.col.get(field, default)
 
-    def run(self, digest: str, *, header: bool, gzipped: bool, one_pass: bool) -> Parsed | None:
+    def run(
+        self, digest: str | Callable[[], str], *, header: bool, gzipped: bool, one_pass: bool
+    ) -> Parsed | Literal["seen"] | None:
         import duckdb  # noqa: PLC0415 - the store, open already, checked the flows extra
 
         db = self.store.db
         db.execute("BEGIN TRANSACTION")
         try:
             parsed = self._load(self._reader(header=header, gzipped=gzipped), one_pass=one_pass)
-            if parsed is None:
+            known = digest if isinstance(digest, str) else digest()
+            if parsed is None or self.store.seen(known):
                 db.execute("ROLLBACK")
-                return None
-            self.store.record_file(parsed, digest)
+                return None if parsed is None else SEEN
+            self.store.record_file(parsed, known)
             db.execute("COMMIT")
         except duckdb.Error as exc:
             db.execute("ROLLBACK")

@@ -138,6 +138,10 @@ class FlowStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def known_path(self, path: str) -> bool:
+        """Whether a file was stored from ``path`` before (whatever its content then)."""
+        return bool(self.rows("SELECT 1 FROM files WHERE path = ? LIMIT 1", [path]))
+
     def seen(self, digest: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM files WHERE digest = ?", [digest]).fetchall())
 
