@@ -82,6 +82,17 @@ def _scan(path: Path, gzipped: bool) -> bool:
     return ascii_only
 
 
+_LIMITS = {
+    "srcport": PORT_MAX,
+    "dstport": PORT_MAX,
+    "protocol": PROTO_MAX,
+    "packets": COUNT_MAX,
+    "bytes": COUNT_MAX,
+    "start": TIME_MAX,
+    "end": TIME_MAX,
+}
+
+
 class _Load:
     def __init__(self, store: FlowStore, path: Path, fields: tuple[str, ...]) -> None:
         self.store, self.path, self.fields = store, path, fields
@@ -127,7 +138,8 @@ class _Load:
         db.execute(
             f"CREATE TEMP TABLE agg AS SELECT {CONVERSATION}, flow, {COUNTS}, "  # noqa: S608 - names from code
             f"count(*) FILTER (NOT known OR (flow AND NOT ok)) AS bad "
-            f"FROM (SELECT {self._row()} FROM {reader}) GROUP BY ALL"
+            f"FROM (SELECT {self._row()} FROM (SELECT *, {self._casts()} FROM {reader})) "
+            "GROUP BY ALL"
         )
         (flows, no_data, bad), *_ = self.store.rows(
             "SELECT coalesce(sum(records) FILTER (flow), 0), "
@@ -163,34 +175,35 @@ class _Load:
             f"coalesce({self._valid()}, false) AS ok"
         )
 
+    def _casts(self) -> str:
+        """Each number field cast once (``n<column>``), for the checks and the values."""
+        casts = (f"TRY_CAST({self.col[f]} AS BIGINT) AS n{self.col[f]}" for f in self._numbers)
+        return ", ".join(casts)
+
+    @property
+    def _numbers(self) -> list[str]:
+        return [f for f in _LIMITS if f in self.col]
+
+    def _number(self, field: str) -> str:
+        """The SQL of a number field's value (0 for ``-``, NULL if not a number)."""
+        if field not in self.col:
+            return "0"
+        return f"CASE WHEN {self.col[field]} = '-' THEN 0 ELSE n{self.col[field]} END"
+
     def _valid(self) -> str:
-        limits = {
-            "srcport": PORT_MAX,
-            "dstport": PORT_MAX,
-            "protocol": PROTO_MAX,
-            "packets": COUNT_MAX,
-            "bytes": COUNT_MAX,
-            "start": TIME_MAX,
-            "end": TIME_MAX,
-        }
         # The text must be the number's own spelling: DuckDB's cast also takes "+443",
         # "4.3", "1_000" and "0x1f", which the Python parser refuses ("0443", which it takes,
         # only sends the file to it).
-        checks = []
-        for field, upper in limits.items():
-            value = self._get(field)
-            checks.append(
-                f"({value} = '-' OR (CAST(TRY_CAST({value} AS UBIGINT) AS VARCHAR) = {value} "
-                f"AND TRY_CAST({value} AS UBIGINT) <= {upper}))"
-            )
-        return " AND ".join(checks)
+        checks = [
+            f"({self.col[f]} = '-' OR (n{self.col[f]}::VARCHAR = {self.col[f]} "
+            f"AND n{self.col[f]} BETWEEN 0 AND {_LIMITS[f]}))"
+            for f in self._numbers
+        ]
+        return " AND ".join(checks) or "true"
 
     def _columns(self) -> str:
-        def number(field: str) -> str:
-            value = self._get(field)
-            return f"CASE WHEN {value} = '-' THEN 0 ELSE TRY_CAST({value} AS BIGINT) END"
-
-        action, iface = self._get("action", "''"), self._get("interface-id", "''")
+        number = self._number
+        action = self._get("action", "''")
         end = self._get("end")
         return ", ".join(
             [
@@ -204,7 +217,6 @@ class _Load:
                 f"{number('start')} AS start_s",
                 f"CASE WHEN {end} = '-' THEN {number('start')} ELSE {number('end')} END AS end_s",
                 f"{action_code(action)} AS action",
-                f"CASE WHEN {iface} = '-' THEN '' ELSE {iface} END AS iface",
             ]
         )
 
