@@ -29,6 +29,8 @@ class IngestReport:
     malformed_count: int = 0
     records: int = 0
     no_data: int = 0
+    # The files DuckDB's own reader took (``fast_aws``), the others went through Python's.
+    read_by_duckdb: list[str] = field(default_factory=list)
 
     def count(self, parsed: Parsed) -> None:
         """One more source stored."""
@@ -81,6 +83,7 @@ def _ingest_one(
         report.skipped.append(str(path))
     elif fast is not None:
         report.count(fast)
+        report.read_by_duckdb.append(str(path))
     else:
         with store.staging() as staged:
             parsed = read_file(path, aws_fields, sink=staged.write)
