@@ -92,8 +92,8 @@ def prepare(db: duckdb.DuckDBPyConnection, *, read_only: bool, where: str) -> No
     if read_only:
         raise FlowError(
             f"the flow store {where} is of version {version} (this eastwest reads version "
-            f"{VERSION}): run `eastwest flows prune --older-than 100000 --store {where}` "
-            "(or any ingest into it) once to upgrade it"
+            f"{VERSION}): any `eastwest flows` command upgrades it once, e.g. "
+            f"`eastwest flows prune --older-than 36500 --store {where}`"
         )
     _in_transaction(db, lambda: _make(db, upgrade=version == 1))
 

@@ -125,6 +125,9 @@ class FlowStore:
             # in parallel, half the CPU of an append.
             self.db.execute("SET preserve_insertion_order = false")
             prepare(self.db, read_only=read_only, where=str(path))
+        except FlowError:
+            self.db.close()
+            raise
         except duckdb.Error as exc:
             raise FlowError(f"the flow store {path} cannot be opened: {exc}") from None
         self.path = path

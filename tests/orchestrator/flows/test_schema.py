@@ -72,7 +72,7 @@ def test_a_version_1_store_is_upgraded_with_every_row_kept(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     ("version", "says"),
-    [pytest.param(1, "once to upgrade it", id="older"), pytest.param(3, "newer", id="newer")],
+    [pytest.param(1, "upgrades it once", id="older"), pytest.param(3, "newer", id="newer")],
 )
 def test_a_store_of_another_version_opened_read_only_is_refused_with_why(
     tmp_path: Path, version: int, says: str
