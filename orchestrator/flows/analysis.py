@@ -15,23 +15,30 @@ from typing import Any
 
 from orchestrator.flows.attribution import Attribution
 from orchestrator.flows.records import PROTOCOL_NAMES
+from orchestrator.flows.schema import ACTIONS, IPV4_BASE, IPV4_END, text_of
 from orchestrator.flows.store import FlowStore
 from orchestrator.flows.verdicts import Judge
 
-_SERVICES = """
+_SERVICES = f"""
 SELECT a.segment, b.segment, h.proto, h.port, sum(h.records), sum(h.packets), sum(h.bytes),
   min(h.first_seen), max(h.last_seen),
-  sum(CASE WHEN h.action = 'REJECT' THEN h.records ELSE 0 END)
-FROM hourly h JOIN places a ON h.client = a.address JOIN places b ON h.server = b.address
+  sum(CASE WHEN h.action = {ACTIONS.index("REJECT")} THEN h.records ELSE 0 END)
+FROM conversations h JOIN places a ON h.client = a.address
+  JOIN places b ON h.server = b.address
 WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY ALL ORDER BY ALL
-"""
+"""  # noqa: S608 - constants only
+# Grouped on the addresses' numbers, then named by their text (the ties ordered by text).
 _TALKERS = """
-SELECT a.segment, b.segment, h.client, h.server, sum(h.records) AS n, sum(h.bytes) AS volume
-FROM hourly h JOIN places a ON h.client = a.address JOIN places b ON h.server = b.address
-WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY a.segment, b.segment, h.client, h.server
-QUALIFY row_number() OVER (PARTITION BY a.segment, b.segment
-                           ORDER BY volume DESC, n DESC, h.client, h.server) <= ?
-ORDER BY a.segment, b.segment, volume DESC, n DESC, h.client, h.server
+SELECT t.source, t.target, c.text AS client, s.text AS server, t.n, t.volume FROM (
+  SELECT a.segment AS source, b.segment AS target, h.client, h.server, sum(h.records) AS n,
+    sum(h.bytes) AS volume
+  FROM conversations h JOIN places a ON h.client = a.address
+    JOIN places b ON h.server = b.address
+  WHERE h.hour >= ? AND (a.inside OR b.inside) GROUP BY ALL) t
+JOIN addresses c ON t.client = c.value JOIN addresses s ON t.server = s.value
+QUALIFY row_number() OVER (PARTITION BY t.source, t.target
+                           ORDER BY t.volume DESC, t.n DESC, c.text, s.text) <= ?
+ORDER BY t.source, t.target, t.volume DESC, t.n DESC, c.text, s.text
 """
 
 
@@ -39,25 +46,25 @@ _NETS = (
     "{'lo': 'UBIGINT', 'hi': 'UBIGINT', 'length': 'INTEGER', 'segment': 'VARCHAR', "
     "'network': 'VARCHAR'}"
 )
-_PLACED = "{'address': 'VARCHAR', 'segment': 'VARCHAR', 'network': 'VARCHAR'}"
-# An address in no network is external, grouped by its /24 as ``Attribution`` groups it.
-_PLACE_IPV4 = r"""
+_PLACED = "{'address': 'UHUGEINT', 'segment': 'VARCHAR', 'network': 'VARCHAR'}"
+_SEEN = "SELECT client AS address FROM conversations UNION SELECT server FROM conversations"
+# An IPv4 address is IPV4_BASE plus its 32-bit value (``schema``). An address in no network
+# is external, grouped by its /24 as ``Attribution`` groups it.
+_GROUP_24 = (
+    "(value >> 24)::VARCHAR || '.' || ((value >> 16) & 255)::VARCHAR || '.' "
+    "|| ((value >> 8) & 255)::VARCHAR || '.0/24'"
+)
+_PLACE_IPV4 = f"""
 CREATE TEMP TABLE places AS
-WITH seen AS (SELECT client AS address FROM hourly UNION SELECT server FROM hourly),
-v4 AS (
-  SELECT address, string_split(address, '.') AS o FROM seen
-  WHERE regexp_full_match(address, '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}')),
-ip AS (
-  SELECT address, o, (o[1]::UBIGINT << 24) + (o[2]::UBIGINT << 16) + (o[3]::UBIGINT << 8)
-    + o[4]::UBIGINT AS value FROM v4)
+WITH ip AS (
+  SELECT address, (address - {IPV4_BASE})::UBIGINT AS value FROM ({_SEEN})
+  WHERE address >= {IPV4_BASE} AND address < {IPV4_END})
 SELECT address,
-  coalesce(arg_max(n.segment, n.length), 'ext:' || o[1] || '.' || o[2] || '.' || o[3] || '.0/24')
-    AS segment,
-  coalesce(arg_max(n.network, n.length), o[1] || '.' || o[2] || '.' || o[3] || '.0/24')
-    AS network
+  coalesce(arg_max(n.segment, n.length), 'ext:' || {_GROUP_24}) AS segment,
+  coalesce(arg_max(n.network, n.length), {_GROUP_24}) AS network
 FROM ip LEFT JOIN nets n ON ip.value BETWEEN n.lo AND n.hi
-GROUP BY address, o
-"""
+GROUP BY address, value
+"""  # noqa: S608 - constants only
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +140,9 @@ def _place_addresses(
     store.load_table("nets", _NETS, attribution.ipv4_intervals())
     store.db.execute("DROP TABLE IF EXISTS places")
     store.db.execute(_PLACE_IPV4)
-    others = store.rows("SELECT client FROM hourly UNION SELECT server FROM hourly EXCEPT "
-                        "SELECT address FROM places")  # fmt: skip
-    rows = [(a, p.segment, p.network) for a, p in ((a, attribution.place(a)) for (a,) in others)]
+    others = store.rows(f"{_SEEN} EXCEPT SELECT address FROM places")  # noqa: S608 - constants only
+    places = ((v, attribution.place(text_of(int(v)))) for (v,) in others)
+    rows = [(v, p.segment, p.network) for v, p in places]
     store.load_table("placed", _PLACED, rows)
     store.db.execute("INSERT INTO places SELECT * FROM placed")
     store.db.execute("ALTER TABLE places ADD COLUMN inside BOOLEAN")

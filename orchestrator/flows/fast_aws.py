@@ -22,22 +22,14 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from orchestrator.flows import aws_format
 from orchestrator.flows.fields import COUNT_MAX, PORT_MAX, PROTO_MAX, TIME_MAX
 from orchestrator.flows.records import NOT_UTF8, FlowError, Parsed
-from orchestrator.flows.store import CONVERSATION, COUNTS, FlowStore
-
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
-# The distinct addresses of a file's conversations that are not dotted IPv4 (IPv6 included:
-# the Python parser writes those in their canonical form).
-_BAD_ADDRESSES = f"""
-SELECT count(*) FROM (
-  SELECT client AS a FROM agg WHERE flow UNION SELECT server FROM agg WHERE flow)
-WHERE a IS NULL OR NOT regexp_full_match(a, '{_IPV4}')
-"""  # noqa: S608 - constants only
+from orchestrator.flows.store import CONVERSATION, COUNTS, FlowStore, action_code
 
 
 def head_of(path: Path) -> tuple[bool, str]:
@@ -50,9 +42,19 @@ def head_of(path: Path) -> tuple[bool, str]:
     return gzipped, first.decode("utf-8", errors="replace")
 
 
+# What ``ingest_aws_text`` says of a file whose content was stored before.
+SEEN: Literal["seen"] = "seen"
+
+
 def ingest_aws_text(
-    store: FlowStore, path: Path, digest: str, aws_fields: tuple[str, ...] | None
-) -> Parsed | None:
+    store: FlowStore,
+    path: Path,
+    digest: str | Callable[[], str],
+    aws_fields: tuple[str, ...] | None,
+) -> Parsed | Literal["seen"] | None:
+    """``digest``: the file's, or what gives it once the file is read (a hash still being
+    made beside DuckDB's read); a file whose digest is stored already is not committed
+    (``SEEN``)."""
     gzipped, first = head_of(path)
     header = aws_format.is_header(first)
     if not header and not first[:1].isdigit():
@@ -80,6 +82,17 @@ def _scan(path: Path, gzipped: bool) -> bool:
     return ascii_only
 
 
+_LIMITS = {
+    "srcport": PORT_MAX,
+    "dstport": PORT_MAX,
+    "protocol": PROTO_MAX,
+    "packets": COUNT_MAX,
+    "bytes": COUNT_MAX,
+    "start": TIME_MAX,
+    "end": TIME_MAX,
+}
+
+
 class _Load:
     def __init__(self, store: FlowStore, path: Path, fields: tuple[str, ...]) -> None:
         self.store, self.path, self.fields = store, path, fields
@@ -88,17 +101,20 @@ class _Load:
     def _get(self, field: str, default: str = "'-'") -> str:
         return self.col.get(field, default)
 
-    def run(self, digest: str, *, header: bool, gzipped: bool, one_pass: bool) -> Parsed | None:
+    def run(
+        self, digest: str | Callable[[], str], *, header: bool, gzipped: bool, one_pass: bool
+    ) -> Parsed | Literal["seen"] | None:
         import duckdb  # noqa: PLC0415 - the store, open already, checked the flows extra
 
         db = self.store.db
         db.execute("BEGIN TRANSACTION")
         try:
             parsed = self._load(self._reader(header=header, gzipped=gzipped), one_pass=one_pass)
-            if parsed is None:
+            known = digest if isinstance(digest, str) else digest()
+            if parsed is None or self.store.seen(known):
                 db.execute("ROLLBACK")
-                return None
-            self.store.record_file(parsed, digest)
+                return None if parsed is None else SEEN
+            self.store.record_file(parsed, known)
             db.execute("COMMIT")
         except duckdb.Error as exc:
             db.execute("ROLLBACK")
@@ -122,19 +138,18 @@ class _Load:
         db.execute(
             f"CREATE TEMP TABLE agg AS SELECT {CONVERSATION}, flow, {COUNTS}, "  # noqa: S608 - names from code
             f"count(*) FILTER (NOT known OR (flow AND NOT ok)) AS bad "
-            f"FROM (SELECT {self._row()} FROM {reader}) GROUP BY ALL"
+            f"FROM (SELECT {self._row()} FROM (SELECT *, {self._casts()} FROM {reader})) "
+            "GROUP BY ALL"
         )
         (flows, no_data, bad), *_ = self.store.rows(
             "SELECT coalesce(sum(records) FILTER (flow), 0), "
             "coalesce(sum(records) FILTER (NOT flow), 0), coalesce(sum(bad), 0) FROM agg"
         )
-        if bad or self._bad_addresses():
+        if bad or not self.store.append_conversations(ipv4_only=True):
             return None
         parsed = Parsed(str(self.path), "aws", sink=lambda _: None)
         parsed.count, parsed.no_data = int(flows), int(no_data)
         self._refusals(parsed)
-        self.store.append_hourly("agg", where="flow")
-        db.execute("DROP TABLE agg")
         return parsed
 
     def _reader(self, *, header: bool, gzipped: bool) -> str:
@@ -160,37 +175,35 @@ class _Load:
             f"coalesce({self._valid()}, false) AS ok"
         )
 
-    def _bad_addresses(self) -> int:
-        return int(self.store.rows(_BAD_ADDRESSES)[0][0])
+    def _casts(self) -> str:
+        """Each number field cast once (``n<column>``), for the checks and the values."""
+        casts = (f"TRY_CAST({self.col[f]} AS BIGINT) AS n{self.col[f]}" for f in self._numbers)
+        return ", ".join(casts)
+
+    @property
+    def _numbers(self) -> list[str]:
+        return [f for f in _LIMITS if f in self.col]
+
+    def _number(self, field: str) -> str:
+        """The SQL of a number field's value (0 for ``-``, NULL if not a number)."""
+        if field not in self.col:
+            return "0"
+        return f"CASE WHEN {self.col[field]} = '-' THEN 0 ELSE n{self.col[field]} END"
 
     def _valid(self) -> str:
-        limits = {
-            "srcport": PORT_MAX,
-            "dstport": PORT_MAX,
-            "protocol": PROTO_MAX,
-            "packets": COUNT_MAX,
-            "bytes": COUNT_MAX,
-            "start": TIME_MAX,
-            "end": TIME_MAX,
-        }
         # The text must be the number's own spelling: DuckDB's cast also takes "+443",
         # "4.3", "1_000" and "0x1f", which the Python parser refuses ("0443", which it takes,
         # only sends the file to it).
-        checks = []
-        for field, upper in limits.items():
-            value = self._get(field)
-            checks.append(
-                f"({value} = '-' OR (CAST(TRY_CAST({value} AS UBIGINT) AS VARCHAR) = {value} "
-                f"AND TRY_CAST({value} AS UBIGINT) <= {upper}))"
-            )
-        return " AND ".join(checks)
+        checks = [
+            f"({self.col[f]} = '-' OR (n{self.col[f]}::VARCHAR = {self.col[f]} "
+            f"AND n{self.col[f]} BETWEEN 0 AND {_LIMITS[f]}))"
+            for f in self._numbers
+        ]
+        return " AND ".join(checks) or "true"
 
     def _columns(self) -> str:
-        def number(field: str) -> str:
-            value = self._get(field)
-            return f"CASE WHEN {value} = '-' THEN 0 ELSE TRY_CAST({value} AS BIGINT) END"
-
-        action, iface = self._get("action", "''"), self._get("interface-id", "''")
+        number = self._number
+        action = self._get("action", "''")
         end = self._get("end")
         return ", ".join(
             [
@@ -203,8 +216,7 @@ class _Load:
                 f"{number('bytes')} AS bytes",
                 f"{number('start')} AS start_s",
                 f"CASE WHEN {end} = '-' THEN {number('start')} ELSE {number('end')} END AS end_s",
-                f"CASE WHEN {action} IN ('ACCEPT', 'REJECT') THEN {action} ELSE '' END AS action",
-                f"CASE WHEN {iface} = '-' THEN '' ELSE {iface} END AS iface",
+                f"{action_code(action)} AS action",
             ]
         )
 

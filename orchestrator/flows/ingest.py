@@ -9,10 +9,12 @@ Always: one file's failure never stops the others; a rejected file leaves the st
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from orchestrator.flows.fast_aws import ingest_aws_text
+from orchestrator.flows.fast_aws import SEEN, ingest_aws_text
 from orchestrator.flows.reader import read_file
 from orchestrator.flows.records import FlowError, Malformed, Parsed
 from orchestrator.flows.store import FlowStore, digest_of
@@ -27,6 +29,8 @@ class IngestReport:
     malformed_count: int = 0
     records: int = 0
     no_data: int = 0
+    # The files DuckDB's own reader took (``fast_aws``), the others went through Python's.
+    read_by_duckdb: list[str] = field(default_factory=list)
 
     def count(self, parsed: Parsed) -> None:
         """One more source stored."""
@@ -64,21 +68,40 @@ def ingest_paths(
 def _ingest_one(
     store: FlowStore, path: Path, aws_fields: tuple[str, ...] | None, report: IngestReport
 ) -> None:
+    if store.fast and not store.known_path(str(path)):
+        # A new file's SHA-256 is made in a thread while DuckDB reads it (hashlib lets go of
+        # the GIL); a path stored before is likely the same content again: hashed first,
+        # so that it is skipped without a read.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_digest, path)
+            fast = ingest_aws_text(store, path, pending.result, aws_fields)
+            digest = pending.result()
+    else:
+        digest = _digest(path)
+        fast = None if store.seen(digest) else _fast(store, path, digest, aws_fields)
+    if fast == SEEN or (fast is None and store.seen(digest)):
+        report.skipped.append(str(path))
+    elif fast is not None:
+        report.count(fast)
+        report.read_by_duckdb.append(str(path))
+    else:
+        with store.staging() as staged:
+            parsed = read_file(path, aws_fields, sink=staged.write)
+            store.add(parsed, digest, staged)
+        report.count(parsed)
+
+
+def _fast(
+    store: FlowStore, path: Path, digest: str, aws_fields: tuple[str, ...] | None
+) -> Parsed | Literal["seen"] | None:
+    return ingest_aws_text(store, path, digest, aws_fields) if store.fast else None
+
+
+def _digest(path: Path) -> str:
     try:
-        digest = digest_of(path)
+        return digest_of(path)
     except OSError as exc:
         raise FlowError(f"{path}: cannot be read ({exc})") from None
-    if store.seen(digest):
-        report.skipped.append(str(path))
-        return
-    fast = ingest_aws_text(store, path, digest, aws_fields) if store.fast else None
-    if fast is not None:
-        report.count(fast)
-        return
-    with store.staging() as staged:
-        parsed = read_file(path, aws_fields, sink=staged.write)
-        store.add(parsed, digest, staged)
-    report.count(parsed)
 
 
 def _files(paths: Iterable[Path]) -> Iterator[Path]:

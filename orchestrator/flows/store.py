@@ -1,7 +1,9 @@
 """The flow store: one DuckDB file holding every ingested flow, aggregated by hour.
 
 In: ``Parsed`` files. Out: hourly rows of conversations (client, server, protocol, server
-port, action) with record, packet and byte counts and first/last seen.
+port, action) with record, packet and byte counts and first/last seen, in the table
+``conversations`` with addresses as numbers (``schema``: the view ``hourly`` shows them as
+text).
 Always: a file is identified by the digest of its content, so ingesting it again changes
 nothing; a file is stored whole in one transaction or not at all; a record is turned into a
 conversation by its ports (the lower port is the server's, the usual ephemeral-port rule), so
@@ -26,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from orchestrator.extras import require
 from orchestrator.flows.records import FlowError, Parsed
+from orchestrator.flows.schema import IPV4_VALUE, prepare, python_values
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,15 +37,6 @@ DEFAULT_STORE = Path(".eastwest/flows.duckdb")
 MEMORY_LIMIT = "640MB"
 HOUR = 3600
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS files(
-  digest VARCHAR PRIMARY KEY, path VARCHAR, format VARCHAR, ingested_at BIGINT,
-  records BIGINT, malformed BIGINT, no_data BIGINT);
-CREATE TABLE IF NOT EXISTS cursors(source VARCHAR PRIMARY KEY, last_ms BIGINT);
-CREATE TABLE IF NOT EXISTS hourly(
-  hour BIGINT, client VARCHAR, server VARCHAR, proto INTEGER, port INTEGER, action VARCHAR,
-  records BIGINT, packets BIGINT, bytes BIGINT, first_seen BIGINT, last_seen BIGINT);
-"""
 _COLUMNS = (
     "{'src': 'VARCHAR', 'dst': 'VARCHAR', 'sport': 'INTEGER', 'dport': 'INTEGER', "
     "'proto': 'INTEGER', 'packets': 'BIGINT', 'bytes': 'BIGINT', 'start_s': 'BIGINT', "
@@ -50,26 +44,48 @@ _COLUMNS = (
 )
 # Ports tell the server: TCP and UDP only; other protocols keep their direction, port 0.
 _SERVER_SIDE = "proto IN (6, 17) AND sport < dport"
-# A record (columns src, dst, sport, dport, proto, packets, bytes, start_s, end_s, action) as
-# its conversation's key, and the counts of the records of one key: ``GROUP BY ALL`` of the two.
+# A record (columns src, dst, sport, dport, proto, packets, bytes, start_s, end_s, and
+# action as its code, ``schema.ACTIONS``) as its conversation's key, and the counts of the
+# records of one key: ``GROUP BY ALL`` of the two.
 CONVERSATION = f"""start_s // {HOUR} * {HOUR} AS hour,
   CASE WHEN {_SERVER_SIDE} THEN dst ELSE src END AS client,
   CASE WHEN {_SERVER_SIDE} THEN src ELSE dst END AS server,
   proto,
   CASE WHEN proto NOT IN (6, 17) THEN 0 WHEN {_SERVER_SIDE} THEN sport ELSE dport END AS port,
-  coalesce(action, '') AS action"""
+  action"""
 COUNTS = """count(*) AS records, sum(packets) AS packets, sum(bytes) AS bytes,
   min(start_s) AS first_seen, max(greatest(end_s, start_s)) AS last_seen"""
-_HOURLY = (
-    "hour, client, server, proto, port, action, records, packets, bytes, first_seen, last_seen"
-)
-_MERGE = f"INSERT INTO hourly SELECT {CONVERSATION}, {COUNTS} FROM batch GROUP BY ALL"  # noqa: S608 - constants only
 
+
+def action_code(text: str) -> str:
+    """The SQL of ``text`` (an expression: ACCEPT, REJECT or anything else) as its code."""
+    return f"CASE {text} WHEN 'ACCEPT' THEN 1 WHEN 'REJECT' THEN 2 ELSE 0 END::UTINYINT"
+
+
+_MERGE = f"""CREATE TEMP TABLE agg AS SELECT {CONVERSATION}, true AS flow, {COUNTS}
+FROM (SELECT * REPLACE ({action_code("action")} AS action) FROM batch) GROUP BY ALL"""  # noqa: S608 - constants only
+# The distinct addresses of the conversations in ``agg``: ``value`` NULL where not IPv4.
+_ADDRESSES = f"""CREATE TEMP TABLE addr AS SELECT a, {IPV4_VALUE} AS value, a AS text
+FROM (SELECT client AS a FROM agg WHERE flow UNION SELECT server FROM agg WHERE flow)"""  # noqa: S608 - constants only
+_APPEND = """
+INSERT INTO conversations SELECT g.hour, c.value, s.value, g.proto, g.port, g.action,
+  g.records, g.packets, g.bytes, g.first_seen, g.last_seen
+FROM agg g JOIN addr c ON g.client = c.a JOIN addr s ON g.server = s.a WHERE g.flow
+"""
+_NEW_ADDRESSES = """
+INSERT INTO addresses SELECT DISTINCT value, text FROM addr
+WHERE value NOT IN (SELECT value FROM addresses)
+"""
+_PLACED = "{'a': 'VARCHAR', 'value': 'UHUGEINT', 'text': 'VARCHAR'}"
 _COMPACT = """
 CREATE TEMP TABLE compacted AS
 SELECT hour, client, server, proto, port, action, sum(records), sum(packets), sum(bytes),
   min(first_seen), max(last_seen)
-FROM hourly GROUP BY ALL
+FROM conversations GROUP BY ALL
+"""
+_UNUSED_ADDRESSES = """
+DELETE FROM addresses WHERE value NOT IN
+  (SELECT client FROM conversations UNION SELECT server FROM conversations)
 """
 
 
@@ -105,8 +121,13 @@ class FlowStore:
             # to a folder beside the store); DuckDB's own default is 80% of the machine.
             self.db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self.db.execute("SET temp_directory = ?", [str(path.parent / ".flows-spill")])
-            if not read_only:
-                self.db.execute(_SCHEMA)
+            # Appends need no order (every reader sorts or sums): without it DuckDB writes
+            # in parallel, half the CPU of an append.
+            self.db.execute("SET preserve_insertion_order = false")
+            prepare(self.db, read_only=read_only, where=str(path))
+        except FlowError:
+            self.db.close()
+            raise
         except duckdb.Error as exc:
             raise FlowError(f"the flow store {path} cannot be opened: {exc}") from None
         self.path = path
@@ -119,6 +140,10 @@ class FlowStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def known_path(self, path: str) -> bool:
+        """Whether a file was stored from ``path`` before (whatever its content then)."""
+        return bool(self.rows("SELECT 1 FROM files WHERE path = ? LIMIT 1", [path]))
 
     def seen(self, digest: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM files WHERE digest = ?", [digest]).fetchall())
@@ -160,15 +185,52 @@ class FlowStore:
         return True
 
     def merge_batch(self) -> None:
-        """The rows of the temporary table ``batch`` (records) into hourly rows; the table
-        is dropped."""
+        """The rows of the temporary table ``batch`` (records, every address valid) into
+        conversations; the table is dropped."""
+        self.db.execute("DROP TABLE IF EXISTS agg")
         self.db.execute(_MERGE)
         self.db.execute("DROP TABLE batch")
+        self.append_conversations(ipv4_only=False)
 
-    def append_hourly(self, table: str, where: str) -> None:
-        """The rows of ``table`` (conversations with the columns of ``hourly``, already
-        aggregated) that hold ``where`` (a condition written in code) appended to ``hourly``."""
-        self.db.execute(f"INSERT INTO hourly SELECT {_HOURLY} FROM {table} WHERE {where}")  # noqa: S608 - names from code
+    def append_conversations(self, *, ipv4_only: bool) -> bool:
+        """The rows of the temporary table ``agg`` (conversations with text addresses, as
+        ``CONVERSATION`` and ``COUNTS`` make them, and ``flow``) that are flows appended,
+        their addresses as numbers; ``agg`` is dropped. False, and nothing appended, when
+        ``ipv4_only`` and an address is not dotted IPv4 (the Python parser then reads the
+        file); an address Python cannot read either is a ``FlowError``."""
+        db = self.db
+        db.execute("DROP TABLE IF EXISTS addr")
+        db.execute(_ADDRESSES)
+        others = [a for (a,) in self.rows("SELECT a FROM addr WHERE value IS NULL")]
+        if others and ipv4_only:
+            return False
+        if others:
+            self._place_others(others)
+        db.execute(_NEW_ADDRESSES)
+        db.execute(_APPEND)
+        db.execute("DROP TABLE agg")
+        db.execute("DROP TABLE addr")
+        return True
+
+    def _place_others(self, texts: list[str | None]) -> None:
+        """Addresses other than dotted IPv4 (IPv6, nearly always) read by Python."""
+        found, bad = python_values(t for t in texts if t is not None)
+        if bad or None in texts:
+            raise FlowError(f"addresses that are not IP addresses reached the store: {bad[:3]}")
+        self.load_table("placed", _PLACED, found)
+        self.db.execute(
+            "UPDATE addr SET value = p.value, text = p.text FROM placed p WHERE addr.a = p.a"
+        )
+        self.db.execute("DROP TABLE placed")
+
+    def addresses(self, since: int = 0) -> list[str]:
+        """The text of every address in a conversation of an hour from ``since`` on."""
+        rows = self.rows(
+            "SELECT text FROM addresses WHERE value IN (SELECT client FROM conversations "
+            "WHERE hour >= ? UNION SELECT server FROM conversations WHERE hour >= ?)",
+            [since, since],
+        )
+        return [text for (text,) in rows]
 
     def record_file(self, parsed: Parsed, digest: str) -> None:
         row = (parsed.file, parsed.format, int(time.time()))
@@ -210,17 +272,18 @@ class FlowStore:
         db = self.db
         db.execute("BEGIN TRANSACTION")
         try:
-            gone = db.execute("DELETE FROM hourly WHERE hour + ? <= ?", [HOUR, cutoff])
+            gone = db.execute("DELETE FROM conversations WHERE hour + ? <= ?", [HOUR, cutoff])
             deleted = int(gone.fetchone()[0])  # type: ignore[index]
             db.execute(_COMPACT)
-            db.execute("DELETE FROM hourly")
-            db.execute("INSERT INTO hourly SELECT * FROM compacted")
+            db.execute("DELETE FROM conversations")
+            db.execute("INSERT INTO conversations SELECT * FROM compacted")
             db.execute("DROP TABLE compacted")
+            db.execute(_UNUSED_ADDRESSES)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return deleted, int(self.rows("SELECT count(*) FROM hourly")[0][0])
+        return deleted, int(self.rows("SELECT count(*) FROM conversations")[0][0])
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         return self.db.execute(sql, list(params)).fetchall()

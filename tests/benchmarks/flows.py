@@ -77,7 +77,7 @@ def analyse(store: Path) -> None:
         report = dry_run(observe(db, view.attribution, view.judge, top=0), view.policy)
         print(f"dry run: {time.time() - began:.2f} s wall, {time.process_time() - cpu:.2f} s "
               f"CPU, {report['blocked_records']} blocked")  # fmt: skip
-        rows = db.rows("SELECT count(*) FROM hourly")[0][0]
+        rows = db.rows("SELECT count(*) FROM conversations")[0][0]
     print(f"hourly rows: {rows}, store {store.stat().st_size >> 20} MiB; load: {_load()}")
 
 

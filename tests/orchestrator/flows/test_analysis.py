@@ -12,6 +12,7 @@ from orchestrator.flows.analysis import observe
 from orchestrator.flows.attribution import Attribution
 from orchestrator.flows.context import view_of
 from orchestrator.flows.ingest import ingest_paths
+from orchestrator.flows.schema import text_of
 from orchestrator.flows.store import FlowStore
 from orchestrator.flows.verdicts import Judge
 from tests.orchestrator.flows import truth
@@ -74,6 +75,6 @@ def test_the_stores_range_join_places_every_address_as_the_attribution_does(
     with FlowStore(tmp_path / "s.duckdb") as store:
         ingest_paths(store, [tmp_path / "f.log"])
         observe(store, attribution, Judge([]))
-        placed = {a: (s, n) for a, s, n, _ in store.rows("SELECT * FROM places")}
+        placed = {text_of(int(a)): (s, n) for a, s, n, _ in store.rows("SELECT * FROM places")}
     expected = {a: (p.segment, p.network) for a in addresses for p in [attribution.place(a)]}
     assert placed == expected | {"10.10.9.1": ("edge", "vpc-edge")}

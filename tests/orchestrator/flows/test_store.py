@@ -115,3 +115,28 @@ def test_a_store_reopened_keeps_what_was_ingested(tmp_path: Path) -> None:
     with FlowStore(tmp_path / "s.duckdb") as store:
         assert store.rows(TOTALS)[0][1] == 1
         assert ingest_paths(store, [path]).skipped == [str(path)]
+
+
+@pytest.mark.parametrize(
+    "second_name",
+    [
+        pytest.param("one.log", id="same-path-hashed-first"),
+        pytest.param("copy.log", id="new-path-hashed-beside-the-read"),
+    ],
+)
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "python"])
+def test_the_same_content_ingested_again_is_skipped_and_changes_nothing(
+    tmp_path: Path, second_name: str, fast: bool
+) -> None:
+    first = tmp_path / "in" / "one.log"
+    first.parent.mkdir()
+    first.write_text(_line("10.0.0.1", "10.0.1.1", 40000, 443, 7200) * 3)
+    with FlowStore(tmp_path / "s.duckdb", fast=fast) as store:
+        assert ingest_paths(store, [first]).records == 3
+        before = store.rows(TOTALS), store.rows("SELECT count(*) FROM files")
+        again = tmp_path / "in" / second_name
+        if again != first:
+            again.write_bytes(first.read_bytes())
+        report = ingest_paths(store, [again])
+        assert (report.stored, report.skipped) == ([], [str(again)])
+        assert (store.rows(TOTALS), store.rows("SELECT count(*) FROM files")) == before
