@@ -59,7 +59,7 @@ def plan_access(
     """Every scope's findings, in scope and pair order."""
     membership = resolve_membership(policy, inventory)
     findings: list[AccessFinding] = []
-    unchecked: list[str] = []
+    unchecked: list[tuple[str, str]] = []
     for scope, target in sorted(scopes.items()):
         members = members_in(membership, scope)
         if not members:
@@ -68,10 +68,10 @@ def plan_access(
         try:
             found = scope_access(policy, members, adapter_for(target), scope)
         except EastwestError as exc:  # this scope unchecked (partial); the others go on
-            unchecked.append(f"{scope} ({target.name}): {exc}")
+            unchecked.append((str(scope), f"{scope} ({target.name}): {exc}"))
             continue
         findings.extend(findings_of(scope, found))
-    skipped = "; ".join(unchecked)
+    skipped = "; ".join(why for _, why in unchecked)
     return AccessCheck(True, tuple(findings), skipped, tuple(unchecked))
 
 
@@ -90,10 +90,10 @@ def with_access_check(
     problems = tuple(
         skipped_scope(
             f"the effective-access check could not read the workloads' groups and lists of "
-            f"{unchecked}; its changes are still planned, but no plan can say the policy "
+            f"{why}; its changes are still planned, but no plan can say the policy "
             "holds there (--no-access-check skips the check: routing-only estates)"
         )
-        for unchecked in check.unchecked
+        for _, why in check.unchecked
     )
     plan = replace(plan, access=check, diagnostics=(*plan.diagnostics, *problems))
     return replace(result, plan=plan, diagnostics=(*result.diagnostics, *problems))

@@ -52,7 +52,7 @@ class AccessCheck:
     ran: bool = False
     findings: tuple[AccessFinding, ...] = ()
     skipped: str = ""
-    unchecked: tuple[str, ...] = ()
+    unchecked: tuple[tuple[str, str], ...] = ()  # (scope, why) per scope not read
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -114,11 +114,13 @@ class Metrics:
 
     def _findings(self, result: RunResult) -> None:
         """Open findings per kind, 0 for a kind none is left of; a run whose check did not
-        run (no plan, or it failed) says nothing: the last values stay."""
+        run or could not read this partition's scope says nothing: the last values stay."""
         plan = result.plan
         if plan is None or not plan.access.ran:
             return
         scope = result.partition.name
+        if any(unread == scope for unread, _ in plan.access.unchecked):
+            return
         for finding, kind in _KINDS.items():
             n = sum(1 for f in plan.access.findings if f.finding == finding and f.scope == scope)
             self.findings.labels(plan.policy, scope, kind).set(n)

@@ -93,7 +93,8 @@ def test_a_scope_the_check_cannot_read_makes_the_plan_partial_not_failed() -> No
     assert not result.plan.complete
     assert result.plan.access.ran
     assert result.plan.access.findings == ()
-    [unchecked] = result.plan.access.unchecked
+    [(scope, unchecked)] = result.plan.access.unchecked
+    assert scope == str(SCOPE)
     assert unchecked.startswith(f"{SCOPE} (prod): ")
     assert "throttled" in unchecked
     assert "throttled" in result.plan.access.skipped  # plan JSON: access.skipped says why
