@@ -86,12 +86,16 @@ class RateLimits:
 
     def control(self, method: str, body: bytes) -> dict[str, Any]:
         """``GET``/``POST``/``DELETE /_eastwest/limits``: the limits now, and how many calls
-        were throttled. Raises ``ValueError`` for bad settings (a 400 in each fake's words)."""
+        were throttled since limits were last POSTed (a POST starts the count afresh, so one
+        test's throttles never show in the next one's; a DELETE still reports them). Raises
+        ``ValueError`` for bad settings (a 400 in each fake's words)."""
         if method == "POST":
             settings = json.loads(body or b"{}")
             if not isinstance(settings, Mapping):
                 raise ValueError("the limit settings are a JSON object")
             self.set(settings)
+            with self._lock:
+                self.throttled = 0
         elif method == "DELETE":
             self.set({})
         return {**self.to_json(), "throttled": self.throttled}
