@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime
@@ -30,6 +31,8 @@ from orchestrator.reconcile.store.base import (
     BookLease,
     RunRecord,
 )
+
+_CREATE_ATTEMPTS = 40  # about 40 s of waiting in all: far longer than a schema takes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS eastwest_runs (
@@ -71,11 +74,25 @@ class SqliteStore:
         self.location = str(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as db:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_SCHEMA)
+            self._create()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the history store {path}: {exc}") from exc
+
+    def _create(self) -> None:
+        """WAL and the schema, idempotent. Two instances starting at once on a new file race
+        here: switching to WAL and a schema read upgraded to a write answer "database is
+        locked" at once, without SQLite's busy wait, so the loser tries again (a first start
+        of two reconcilers once lost one of them to it)."""
+        for attempt in range(_CREATE_ATTEMPTS):
+            try:
+                with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == _CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

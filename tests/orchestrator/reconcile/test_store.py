@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from orchestrator.errors import StoreError
 from orchestrator.reconcile.lease import Keeper, LeaseLostError, ShuttingDownError
 from orchestrator.reconcile.store import RunRecord, Store, default_store, lease_name, open_store
 from orchestrator.reconcile.store.postgres import redact
+from orchestrator.reconcile.store.sqlite import SqliteStore
 
 START = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 
@@ -186,3 +189,33 @@ def test_instances_starting_at_once_on_a_fresh_postgres_all_open_it(pg_store: st
         with psycopg.connect(pg_store, autocommit=True) as db:
             db.execute("DROP TABLE IF EXISTS eastwest_runs, eastwest_lease")
         assert race() == []
+
+
+def _open_store(path: str, barrier: Any, answers: Any) -> None:
+    barrier.wait()
+    try:
+        SqliteStore(Path(path))
+        answers.put("ok")
+    except StoreError as exc:
+        answers.put(str(exc))
+
+
+def test_instances_starting_at_once_on_a_new_sqlite_store_all_open_it(tmp_path: Path) -> None:
+    # Switching to WAL and creating the schema answered "database is locked" at once to the
+    # loser of a first start (a reconciler of a two-region test died of it). Six processes at
+    # a barrier, 20 fresh files: before the retry, about one file in six lost a process.
+    forked = multiprocessing.get_context("fork")
+    failures: list[str] = []
+    for n in range(20):
+        barrier, answers = forked.Barrier(6), forked.Queue()
+        path = str(tmp_path / f"history-{n}.sqlite3")
+        procs = [
+            forked.Process(target=_open_store, args=(path, barrier, answers)) for _ in range(6)
+        ]
+        for p in procs:
+            p.start()
+        got = [answers.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+        failures += [g for g in got if g != "ok"]
+    assert failures == []
