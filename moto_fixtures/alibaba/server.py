@@ -39,7 +39,7 @@ from moto_fixtures.alibaba.responses import Handler, handlers
 from moto_fixtures.aws.calls import Call, CallLog
 from moto_fixtures.aws.faults import Faults
 from moto_fixtures.limits import RateLimits
-from moto_fixtures.serving import BackgroundServer
+from moto_fixtures.serving import BackgroundServer, serve_in_background
 
 HOST = "127.0.0.1"
 ACCESS_KEY_ID = "LTAIeastwestSANDBOX"
@@ -303,14 +303,5 @@ def start_alibaba_server(
         AlibabaFaults(faults),
         table,
     )
-    handler = type("BoundHandler", (_Handler,), {"state": state})
-    server = ThreadingHTTPServer((HOST, port), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},
-        name=f"eastwest-alibaba-{server.server_address[1]}",
-        daemon=True,
-    )
-    thread.start()
+    server, thread = serve_in_background(_Handler, {"state": state}, port, "alibaba")
     return AlibabaServer(server, thread, state)
