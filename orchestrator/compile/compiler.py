@@ -143,8 +143,10 @@ class _Builder:
 
     def __post_init__(self) -> None:
         self._resources: dict[Scope, dict[str, Resource]] = defaultdict(dict)
-        # (scope, group, direction, peer segment) → the ports wanted and the rules wanting them
-        self._wants: dict[tuple[Scope, str, Direction, str], _Want] = {}
+        # (segment, direction, peer segment) → the ports wanted and the rules wanting them.
+        # Every placement of a segment wants the same, so ports merge once per pair of
+        # segments, not once per placement (linear in placements: issue 13).
+        self._wants: dict[tuple[str, Direction, str], _Want] = {}
 
     def add_group(self, placement: Placement) -> None:
         scope, seg = placement.scope, placement.segment
@@ -164,18 +166,11 @@ class _Builder:
     def add_flow(self, flow: Flow) -> None:
         """A flow opens ingress on every placement of its target and egress on every placement
         of its source, each referencing the other side's address set in its own scope."""
-        for placement in self.membership.of(flow.to):
-            self._want(placement, "ingress", flow, peer_segment=flow.from_)
-        for placement in self.membership.of(flow.from_):
-            self._want(placement, "egress", flow, peer_segment=flow.to)
+        self._want(flow.to, "ingress", flow, peer_segment=flow.from_)
+        self._want(flow.from_, "egress", flow, peer_segment=flow.to)
 
-    def _want(
-        self, placement: Placement, direction: Direction, flow: Flow, peer_segment: str
-    ) -> None:
-        scope = placement.scope
-        gkey = group_key(scope, placement.segment, placement.network)
-        self._address_set(scope, peer_segment)
-        want = self._wants.setdefault((scope, gkey, direction, peer_segment), _Want([], set()))
+    def _want(self, segment: str, direction: Direction, flow: Flow, peer_segment: str) -> None:
+        want = self._wants.setdefault((segment, direction, peer_segment), _Want([], set()))
         want.ports.extend(flow.ports)
         want.names.update(flow.names)
 
@@ -197,29 +192,48 @@ class _Builder:
         return aset
 
     def scopes(self, routes: Mapping[Scope, Mapping[str, Resource]]) -> dict[Scope, DesiredScope]:
+        for (segment, direction, peer_segment), want in self._wants.items():
+            # Ports merge across every rule between the same pair: fewer rules, same meaning.
+            description = ("eastwest:" + ",".join(sorted(want.names)))[:255]
+            ports = [
+                (port, ports_label(port.protocol, port.from_port, port.to_port))
+                for port in merge_port_ranges(want.ports)
+            ]
+            for placement in self.membership.of(segment):
+                self._rules(placement, direction, peer_segment, ports, description)
         for scope, found in routes.items():
             self._resources[scope].update(found)
-        for (scope, gkey, direction, peer_segment), want in self._wants.items():
-            # Ports merge across every rule between the same pair: fewer rules, same meaning.
-            description = "eastwest:" + ",".join(sorted(want.names))
-            for port in merge_port_ranges(want.ports):
-                label = ports_label(port.protocol, port.from_port, port.to_port)
-                key = rule_key(gkey, direction, label, f"set:{peer_segment}")
-                self._resources[scope][key] = FlowRule(
-                    key=key,
-                    scope=scope,
-                    group=gkey,
-                    direction=direction,
-                    protocol=port.protocol,
-                    from_port=port.from_port,
-                    to_port=port.to_port,
-                    peer=f"set:{peer_segment}",
-                    description=description[:255],
-                )
         return {
             scope: DesiredScope(scope, dict(sorted(res.items())))
             for scope, res in sorted(self._resources.items())
         }
+
+    def _rules(
+        self,
+        placement: Placement,
+        direction: Direction,
+        peer_segment: str,
+        ports: list[tuple[PortRange, str]],
+        description: str,
+    ) -> None:
+        scope = placement.scope
+        gkey = group_key(scope, placement.segment, placement.network)
+        self._address_set(scope, peer_segment)
+        peer = f"set:{peer_segment}"
+        resources = self._resources[scope]
+        for port, label in ports:
+            key = rule_key(gkey, direction, label, peer)
+            resources[key] = FlowRule(
+                key=key,
+                scope=scope,
+                group=gkey,
+                direction=direction,
+                protocol=port.protocol,
+                from_port=port.from_port,
+                to_port=port.to_port,
+                peer=peer,
+                description=description,
+            )
 
 
 @dataclass(frozen=True, slots=True)
