@@ -1,7 +1,8 @@
 """Flow-store benchmark: ingest N generated AWS records, then the map and the dry run on that
 store.
 
-    make bench   (or: .venv/bin/python -m tests.benchmarks.flows [N] [DIR]; N = 10,000,000)
+    make bench   (or: .venv/bin/python -m tests.benchmarks.flows [N] [DIR]; N = 10,000,000;
+                  DIR is made if missing, a store left in it by an earlier run replaced)
 
 Writes one default-format file of N records (both directions of random connections between
 ~750 hosts of the truth policy's segments and outside, 6 server ports), ingests it with
@@ -81,8 +82,18 @@ def analyse(store: Path) -> None:
     print(f"hourly rows: {rows}, store {store.stat().st_size >> 20} MiB; load: {_load()}")
 
 
-def main(count: int, folder: Path) -> None:
+def fresh(folder: Path) -> tuple[Path, Path]:
+    """The folder (made if missing) and its log and store paths; a store left by an earlier
+    run is removed, or the ingest would skip the file as already ingested and time nothing."""
+    folder.mkdir(parents=True, exist_ok=True)
     path, store = folder / "flows.log", folder / "flows.duckdb"
+    store.unlink(missing_ok=True)
+    Path(f"{store}.wal").unlink(missing_ok=True)
+    return path, store
+
+
+def main(count: int, folder: Path) -> None:
+    path, store = fresh(folder)
     began = time.time()
     write(path, count)
     print(f"generate {count} records: {time.time() - began:.1f} s, {path.stat().st_size >> 20} MiB")
