@@ -31,4 +31,6 @@ def test_the_benchmark_makes_its_folder_and_ingests_every_record_each_run(
     assert printed.count(f"{RECORDS} flow record(s)") == runs
     assert len(re.findall(r"ingest: .* records per CPU second, peak RSS \d+ MiB", printed)) == runs
     assert re.search(r"dry run: .* \d+ blocked", printed)
+    assert printed.count("generate ") == 1
+    assert printed.count("reuse ") == runs - 1
     assert _rows(folder / "flows.duckdb") == RECORDS
