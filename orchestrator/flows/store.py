@@ -34,7 +34,10 @@ if TYPE_CHECKING:
     import duckdb
 
 DEFAULT_STORE = Path(".eastwest/flows.duckdb")
-MEMORY_LIMIT = "640MB"
+# DuckDB's buffer pool; the process peaks ~250 MiB above it (Python, DuckDB's own state).
+# At 10M records (docs/benchmarks.md): 640 MB peaked at 838-884 MiB, 512 MB at 715-772
+# MiB in the same CPU time, 400 MB at 615-647 MiB but 3-4 CPU seconds more (spilling).
+MEMORY_LIMIT = "512MB"
 HOUR = 3600
 
 _COLUMNS = (

@@ -1,10 +1,13 @@
 """Flow-store benchmark: ingest N generated AWS records, then the map and the dry run on that
 store.
 
-    make bench   (or: .venv/bin/python -m tests.benchmarks.flows [N] [DIR]; N = 10,000,000)
+    make bench   (or: .venv/bin/python -m tests.benchmarks.flows [N] [DIR]; N = 10,000,000;
+                  DIR is made if missing, a store left in it by an earlier run replaced,
+                  its log of N records, DIR/flows-N.log, reused)
 
 Writes one default-format file of N records (both directions of random connections between
-~750 hosts of the truth policy's segments and outside, 6 server ports), ingests it with
+~750 hosts of the truth policy's segments and outside, 6 server ports; once: a rerun into
+the same folder reuses it), ingests it with
 ``eastwest flows ingest`` in a child process (its wall time, CPU time and peak RSS measured by
 the kernel), then times the observation plus the map document, and the dry run of
 ``plan --flows``, on that store. CPU time is printed beside wall time, and the load average
@@ -81,11 +84,30 @@ def analyse(store: Path) -> None:
     print(f"hourly rows: {rows}, store {store.stat().st_size >> 20} MiB; load: {_load()}")
 
 
+def fresh(folder: Path, count: int) -> tuple[Path, Path]:
+    """The folder (made if missing), its log of ``count`` records and its store path. A
+    store left by an earlier run is removed, or the ingest would skip the file as already
+    ingested and time nothing; a log of the same count is kept (its content depends on the
+    count alone, and writing 10M records takes minutes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path, store = folder / f"flows-{count}.log", folder / "flows.duckdb"
+    store.unlink(missing_ok=True)
+    Path(f"{store}.wal").unlink(missing_ok=True)
+    return path, store
+
+
 def main(count: int, folder: Path) -> None:
-    path, store = folder / "flows.log", folder / "flows.duckdb"
+    path, store = fresh(folder, count)
     began = time.time()
-    write(path, count)
-    print(f"generate {count} records: {time.time() - began:.1f} s, {path.stat().st_size >> 20} MiB")
+    if path.exists():
+        print(f"reuse {path}: {path.stat().st_size >> 20} MiB")
+    else:
+        # Written aside, then renamed: an interrupted run leaves no partial log to reuse.
+        partial = path.with_suffix(".partial")
+        write(partial, count)
+        partial.rename(path)
+        print(f"generate {count} records: {time.time() - began:.1f} s, "
+              f"{path.stat().st_size >> 20} MiB")  # fmt: skip
     ingest(path, store, count)
     analyse(store)
 
