@@ -9,7 +9,7 @@ between segments is denied."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -131,10 +131,10 @@ class _Meddling:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
         between, self.between = self.between, lambda: None
         between()
-        return self.inner.access(scope)
+        return self.inner.access(scope, networks)
 
 
 def test_a_group_added_between_observe_and_access_is_found_by_the_next_tick(
