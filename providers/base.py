@@ -13,7 +13,7 @@ injected into them, never made at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -109,9 +109,14 @@ class AccessReader(Protocol):
     every group and list on each workload interface and its subnet, owned or not, one paged
     read per kind at the largest page size."""
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
         """The scope's workload interfaces and their rule sets, read completely. Never writes;
-        raises ``ObservationError`` rather than answering part of them."""
+        raises ``ObservationError`` rather than answering part of them. ``networks``, when
+        given, are the networks whose workloads the caller judges (the segments' member
+        networks): the answer holds the workloads and subnets of those networks only, each
+        with every group and list on it, owned or not, and the reader skips reads that only
+        workloads elsewhere need (an Alibaba group on no judged interface). A workload is
+        judged by its network, so none of a member's is ever left out; None: every network."""
 
 
 @runtime_checkable

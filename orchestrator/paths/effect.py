@@ -5,8 +5,9 @@ judge every port of the policy, and say what is not as the policy says. ``eastwe
 In: a ``Policy``, the inventory the plan read (to place workloads in segments), the scopes to
 check and their adapters. Out: per scope, per ordered pair of segments, the access
 ``Violation``s; for a plan, an ``AccessCheck`` of ``AccessFinding``s.
-Always: read-only (``AccessReader.access``, one read per scope with members, sharing what the
-plan's inventory and observation read: ``providers/core/reads.py``); a scope that cannot be
+Always: read-only (``AccessReader.access``, one read per scope with members, of the member
+networks' workloads only, sharing what the plan's inventory and observation read:
+``providers/core/reads.py``); a scope that cannot be
 read raises rather than passing on part of it.
 """
 
@@ -40,7 +41,9 @@ def scope_access(policy: Policy, members: Sequence[Member], adapter: object, sco
     if not isinstance(adapter, AccessReader):
         raise ProviderError(f"the {scope.cloud} adapter cannot read the groups at the workloads")
     probes, allowed = policy_probes(policy)
-    model = adapter.access(scope)
+    # Only workloads in a member network are ever placed in a segment (``check._placed``), so
+    # the reader may skip what only the others need; it still reads all of a member's.
+    model = adapter.access(scope, frozenset(m.network for m in members))
     found = check_access(model, members, probes, allowed, expectations(policy))
     if model.named is not None and any(found.values()):
         # A finding names the rule that opens or blocks: judged again on named rules (AWS

@@ -18,7 +18,7 @@ are ENIs that no cloud service manages (``ServiceManaged``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -41,14 +41,21 @@ _DEFAULT = 101  # below every real priority (1-100)
 _PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "all"}
 
 
-def read_access(api: Api, scope: Scope, shared: Shared = UNSHARED) -> AccessModel:
+def read_access(
+    api: Api, scope: Scope, shared: Shared = UNSHARED, networks: Collection[str] | None = None
+) -> AccessModel:
+    """The workloads of ``networks`` (None: all), with the rules of every group on them."""
     r = scope.region
     listed = shared("enis", lambda: list(tokens(api, r, "ecs", "DescribeNetworkInterfaces",
                                                 _ENIS, MaxResults=_MAX_ENIS)))  # fmt: skip
-    enis = [e for e in listed if not e.get("ServiceManaged", False)]
-    members = _addresses_by_group(enis)
+    every = [e for e in listed if not e.get("ServiceManaged", False)]
+    # A group peer stands for every ENI holding the group, judged or not; but only groups on
+    # a judged ENI have their rules read (one call each: ECS has no batched rule read).
+    members = _addresses_by_group(every)
+    enis = [e for e in every if networks is None or e["VpcId"] in networks]
     names: dict[str, str] = dict(shared(GROUP_NAMES, lambda: {}))
-    raw = {g: shared(rules_kind(g), _rules(api, r, g, names)) for g in sorted(members)}
+    judged = sorted({g for e in enis for g in _groups_of(e)})
+    raw = {g: shared(rules_kind(g), _rules(api, r, g, names)) for g in judged}
     known: Mapping[str, tuple[str, ...]] = shared(PREFIX_ENTRIES, lambda: {})
     lists = {pl: known.get(pl) or _entries(api, r, pl) for pl in _prefix_lists(raw)}
 

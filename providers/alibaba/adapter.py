@@ -15,7 +15,7 @@ A region showing neither holds nothing eastwest could change, and is refused all
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -112,10 +112,9 @@ class AlibabaAdapter(AdapterShell):
             lambda: read_transit_inventory(self.api, scope, next_hops),
         )
 
-    def access(self, scope: Scope) -> AccessModel:
-        return self._access(
-            scope.region, "security groups", lambda shared: read_access(self.api, scope, shared)
-        )
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
+        return self._access(scope.region, "security groups", lambda shared: read_access(
+            self.api, scope, shared, networks))  # fmt: skip
 
     def routing(self, scope: Scope) -> RoutingModel:
         return self._read(scope.region, "routing", lambda: read_routing(self.api, scope))

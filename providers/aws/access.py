@@ -18,7 +18,7 @@ service (requester-managed: NAT gateways, endpoints…).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,12 +53,16 @@ class _Seen:
     known: Mapping[str, tuple[str, ...]]
     acls: Mapping[str, RuleSet]
     subnets: tuple[SubnetSets, ...]
+    networks: Collection[str] | None  # whose workloads are judged; None: all
 
 
-def read_access(ec2: EC2Client, scope: Scope, shared: Shared = UNSHARED) -> AccessModel:
-    """Judged on the groups' own rules (``DescribeSecurityGroups``, which the observation
-    read); ``named`` reads the rules again with their ids (``DescribeSecurityGroupRules``)
-    for a finding to name them."""
+def read_access(
+    ec2: EC2Client, scope: Scope, shared: Shared = UNSHARED, networks: Collection[str] | None = None
+) -> AccessModel:
+    """The workloads and subnets of ``networks`` (None: all). Judged on the groups' own rules
+    (``DescribeSecurityGroups``, which the observation read); ``named`` reads the rules again
+    with their ids (``DescribeSecurityGroupRules``) for a finding to name them. Every read is
+    region-wide, so ``networks`` saves no call here, only the judging of other workloads."""
     listed = shared("enis", lambda: _all(ec2.describe_network_interfaces, "NetworkInterfaces"))
     groups = shared("groups", lambda: _all(ec2.describe_security_groups, "SecurityGroups"))
     known: Mapping[str, tuple[str, ...]] = shared(PREFIX_ENTRIES, lambda: {})
@@ -66,7 +70,7 @@ def read_access(ec2: EC2Client, scope: Scope, shared: Shared = UNSHARED) -> Acce
     subnets = shared("subnets", lambda: _all(ec2.describe_subnets, "Subnets"))
     seen = _Seen(
         scope, [e for e in listed if _is_workload(e)], {g["GroupId"]: _label(g) for g in groups},
-        known, acls, subnet_sets(subnets, acls),
+        known, acls, subnet_sets(_in(subnets, networks), acls), networks,
     )  # fmt: skip
     unnamed = [raw for g in groups for raw in permission_rules(g)]
 
@@ -87,8 +91,16 @@ def _model(ec2: EC2Client, seen: _Seen, raw_rules: Sequence[Mapping[str, Any]]) 
         rule = group_rule(raw, seen.names, holders, lists)
         if rule is not None:
             by_group[raw["GroupId"]].append(rule)
-    workloads = tuple(_workload(e, seen.names, by_group, seen.acls) for e in seen.enis)
+    # A referenced group stands for every ENI holding it (``holders``), judged or not.
+    judged = _in(seen.enis, seen.networks)
+    workloads = tuple(_workload(e, seen.names, by_group, seen.acls) for e in judged)
     return AccessModel(seen.scope, workloads, seen.subnets)
+
+
+def _in(
+    found: Sequence[Mapping[str, Any]], networks: Collection[str] | None
+) -> list[Mapping[str, Any]]:
+    return [x for x in found if networks is None or x["VpcId"] in networks]
 
 
 def permission_rules(group: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ credential chain, or from the sandbox description when one is given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -93,11 +93,10 @@ class AwsAdapter(AdapterShell):
         ec2 = self.clients.ec2(observed.scope.region)
         return self._read(observed.scope.region, "rule ids", lambda: read_rule_ids(ec2, observed))
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
         ec2 = self.clients.ec2(scope.region)
-        return self._access(
-            scope.region, "groups and network ACLs", lambda shared: read_access(ec2, scope, shared)
-        )
+        return self._access(scope.region, "groups and network ACLs", lambda shared: read_access(
+            ec2, scope, shared, networks))  # fmt: skip
 
     def routing(self, scope: Scope) -> RoutingModel:
         ec2 = self.clients.ec2(scope.region)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +58,21 @@ class _Nic:
 
 
 def read_access(
-    client: NetworkManagementClient, group: str, scope: Scope, shared: Shared = UNSHARED
+    client: NetworkManagementClient,
+    group: str,
+    scope: Scope,
+    shared: Shared = UNSHARED,
+    *,
+    networks: Collection[str] | None = None,
+    across: Shared = UNSHARED,
 ) -> AccessModel:
-    nics = [n for raw in as_payloads(client.network_interfaces.list(group)) for n in _nics(raw)]
+    """The NICs and subnets of the VNets ``networks`` (None: all). ``across`` shares the NIC
+    list between the adapter's regions (ARM lists a resource group's NICs, not a region's)."""
+    listed = across("nics", lambda: list(as_payloads(client.network_interfaces.list(group))))
+    every = [n for raw in listed for n in _nics(raw)]
+    # Not every NIC of the list is in this region or a judged VNet: an application security
+    # group still stands for all of its NICs, judged or not.
+    members = _asg_members(every)
     nsgs = {str(n["name"]): n for n in list_nsgs(client, group, shared)}
     vnets = list_vnets(client, group, scope.region, shared)
     subnet_nsg = {
@@ -70,7 +82,9 @@ def read_access(
         if tr.props(s).get("networkSecurityGroup")
     }
     spaces = _virtual_network(vnets, list_route_tables(client, group, scope.region, shared))
-    members = _asg_members(nics)
+    local = [v for v in vnets if networks is None or v["name"] in networks]
+    judged = {str(v["name"]) for v in local}
+    nics = [n for n in every if n.vnet in judged]
 
     def sets_of(nic: _Nic) -> tuple[RuleSet, ...]:
         tags = {**_TAGS, "VirtualNetwork": spaces.get(nic.vnet, ())}
@@ -78,7 +92,7 @@ def read_access(
         return tuple(_rule_set(nsgs[n], nic, tags, members) for n in names if n in nsgs)
 
     workloads = tuple(Workload(n.id, n.vnet, n.subnet, n.address, sets_of(n)) for n in nics)
-    subnets = tuple(SubnetSets(s.subnet, s.vnet, cidr, sets_of(s)) for s, cidr in _stand_ins(vnets))
+    subnets = tuple(SubnetSets(s.subnet, s.vnet, cidr, sets_of(s)) for s, cidr in _stand_ins(local))
     # A NIC without an NSG of its own passes what its subnet's NSG lets through (no NSG: all).
     return AccessModel(scope, workloads, subnets, subnets_decide=True)
 

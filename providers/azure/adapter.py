@@ -11,18 +11,21 @@ resource group and resource, never credentials.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
 from azure.core.exceptions import AzureError
 
 from orchestrator.errors import PermanentError, ProviderError
 from orchestrator.state import (
+    Change,
     DesiredScope,
+    NativeRef,
     ObservedScope,
     RoutingModel,
     Scope,
     ScopeInventory,
+    Step,
     Target,
     TransitInventory,
 )
@@ -36,6 +39,7 @@ from providers.azure.routing import read_routing, read_transit_inventory
 from providers.azure.session import AzureClients, Tuning, sandbox_clients, standard_clients
 from providers.azure.steps import AzureSteps
 from providers.azure.writer import AzureWriter
+from providers.base import ChangeResult
 from providers.core.adapter import AdapterShell
 
 ExistingNsgs = Literal["conflict", "share"]
@@ -122,9 +126,28 @@ class AzureAdapter(AdapterShell):
         return self._read(scope.region, "routing inventory", lambda: read_transit_inventory(
             self.clients.network(), self.resource_group, scope, next_hops))  # fmt: skip
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
+        """The NIC list is the resource group's, shared by the regions (``reads.account``)."""
+        across = self.reads.by_region("access", scope.region)
         return self._access(scope.region, "network security groups", lambda shared: read_access(
-            self.clients.network(), self.resource_group, scope, shared))  # fmt: skip
+            self.clients.network(), self.resource_group, scope, shared, networks=networks,
+            across=across))  # fmt: skip
+
+    def apply(
+        self, scope: Scope, step: Step, changes: Sequence[Change], *args: Any, **kwargs: Any
+    ) -> list[ChangeResult]:
+        try:
+            return super().apply(scope, step, changes, *args, **kwargs)
+        finally:  # what the resource group's reads said before this write is no longer true
+            self.reads.account.forget()
+
+    def record_applied(
+        self, scope: Scope, applied: Mapping[str, str], ids: Mapping[str, NativeRef]
+    ) -> None:
+        try:
+            super().record_applied(scope, applied, ids)
+        finally:
+            self.reads.account.forget()
 
     def routing(self, scope: Scope) -> RoutingModel:
         return self._read(

@@ -90,12 +90,22 @@ class ScopeReads:
 
 
 class RegionReads:
-    """An adapter's ``ScopeReads``, one per region (an adapter is one account)."""
+    """An adapter's ``ScopeReads``, one per region (an adapter is one account), and ``account``:
+    the answers of reads that are not per region (Azure lists a resource group's NICs for all
+    its regions at once), shared by the adapter's region scopes. Each region reads those as its
+    own reader (``by_region``), so one region's judgement never shares a read with its next,
+    while another region may use the same answer once; the adapter forgets them after every
+    write to any of its scopes, as it forgets a region's after a write there."""
 
     def __init__(self, clock: Clock = time.monotonic, fresh: float = 60.0) -> None:
         self._clock, self._fresh = clock, fresh
         self._lock = threading.Lock()
         self._by_region: dict[str, ScopeReads] = {}
+        self.account = ScopeReads(clock, fresh)
+
+    def by_region(self, reader: str, region: str) -> Shared:
+        """``account``'s answers as ``reader`` of ``region``."""
+        return self.account.by(f"{reader} in {region}")
 
     def __call__(self, region: str) -> ScopeReads:
         with self._lock:

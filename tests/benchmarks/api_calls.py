@@ -140,6 +140,9 @@ def measure_access(url: str, interfaces: int, groups: int = 10) -> dict[str, flo
         "checked_plan_calls": checked.total,
         "ratio": checked.total / bare.total,
         "findings": len(result.plan.access.findings),
+        # What each plan reads, by kind (one API action a kind): the minimum's terms.
+        "noop_plan_kinds": len(bare.calls),
+        "checked_plan_kinds": len(checked.calls),
     }
 
 

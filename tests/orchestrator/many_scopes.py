@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,7 +141,7 @@ class ScopeAdapter:
         self.estate.call("observe", scope)
         return ObservedScope(scope, {}, {})
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
         # The effective-access check's read (no workloads here): one call per tick.
         self.estate.call("access", scope)
         return AccessModel(scope, ())

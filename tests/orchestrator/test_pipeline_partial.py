@@ -4,7 +4,7 @@ scope is planned, and while an inventory is missing nothing there is deleted or 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ class FakeAdapter:
         native = {k: NativeRef(f"id-{k}") for k in held}
         return ObservedScope(scope, dict(held), native, applied_digests(held))
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
         """No workload interfaces: the access check has nothing to judge (and no finding)."""
         self.clouds.read(scope, "access")
         return AccessModel(scope, ())

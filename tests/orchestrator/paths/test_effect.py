@@ -6,7 +6,8 @@ opens or blocks the flow. Fakes injected, no patching."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -36,8 +37,10 @@ class Reader:
     workloads: tuple[Workload, ...] = ()
     error: ProviderError | None = None
     target: Target = TARGET
+    asked: list[Collection[str] | None] = field(default_factory=list)
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
+        self.asked.append(networks)
         if self.error is not None:
             raise self.error
         return AccessModel(scope, self.workloads)
@@ -53,6 +56,15 @@ def test_an_adapter_that_cannot_read_the_groups_is_an_error_not_a_pass() -> None
     with pytest.raises(ProviderError, match="cannot read the groups at the workloads"):
         scope_access(policy(), MEMBERS, Blind(), SCOPE)
     assert scope_access(policy(), [], Blind(), SCOPE) == {}  # nothing placed: nothing to judge
+
+
+def test_the_reader_is_told_the_member_networks_it_judges() -> None:
+    # Only workloads of member networks are placed in a segment, so the reader may skip the
+    # groups of the others (Alibaba: one read each); every member network must be asked for.
+    reader = Reader(OPEN)
+    found = scope_access(policy(), MEMBERS, reader, SCOPE)
+    assert reader.asked == [frozenset({"vpc-web", "vpc-db"})]
+    assert any(found.values())  # and judged them
 
 
 def _result() -> PlanResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -122,7 +122,7 @@ class FakeAdapter:
         resources, applied = dict(self.cloud.resources), dict(self.cloud.applied)
         return ObservedScope(scope, resources, native, applied, dict(self.cloud.foreign))
 
-    def access(self, scope: Scope) -> AccessModel:
+    def access(self, scope: Scope, networks: Collection[str] | None = None) -> AccessModel:
         if self.cloud.access_error is not None:
             raise self.cloud.access_error
         return AccessModel(scope, self.cloud.workloads)

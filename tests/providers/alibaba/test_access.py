@@ -113,3 +113,50 @@ def test_a_drop_tying_an_accept_wins_and_blocks_an_allowed_flow(
     named = [v for v in blocked if "denies tcp/5432 from 10.0.0.0/8" in v.problem]
     assert named
     assert group in named[0].problem
+
+
+def _rules_read(sent: Sent) -> set[str]:
+    return {p["SecurityGroupId"] for _, a, p in sent if a == "DescribeSecurityGroupAttribute"}
+
+
+def test_a_group_on_no_member_interface_is_not_read_until_its_network_joins(
+    cloud: tuple[AlibabaServer, SeedReport], ali: AlibabaAdapter, policy: Policy, sent: Sent
+) -> None:
+    """The VM-Series group sits on the security VPC's ENIs only, which no segment holds: the
+    check does not read its rules; tagged into ``web`` between two ticks, the next tick judges
+    it. The seeded permissive group, on a member ENI, is read and found in both."""
+    server, report = cloud
+    firewall = report.security_groups[lz.FIREWALL_GROUP]
+    permissive = report.security_groups[lz.PERMISSIVE_GROUP]
+    first = _found(ali, policy)
+    assert _rules_read(sent) >= {permissive}
+    assert firewall not in _rules_read(sent)
+    assert [v for v in first if lz.PERMISSIVE_GROUP in v.problem]
+    sent.clear()
+    server.backend.vpc.vpcs[report.vpcs[lz.SECURITY.name]].tags["segment"] = "web"
+    second = _found(ali, policy)
+    assert {firewall, permissive} <= _rules_read(sent)
+    assert [v for v in second if lz.PERMISSIVE_GROUP in v.problem]
+
+
+@pytest.mark.parametrize(
+    ("networks", "read"),
+    [
+        pytest.param(None, True, id="every-network"),
+        pytest.param(frozenset(), False, id="no-network"),
+        pytest.param(frozenset({"security"}), True, id="the-security-vpc"),
+    ],
+)
+def test_the_reader_reads_the_groups_of_the_networks_it_is_given(
+    cloud: tuple[AlibabaServer, SeedReport],
+    ali: AlibabaAdapter,
+    sent: Sent,
+    networks: frozenset[str] | None,
+    read: bool,
+) -> None:
+    _, report = cloud
+    given = None if networks is None else frozenset(report.vpcs[n] for n in networks)
+    model = ali.access(SCOPE, given)
+    assert (report.security_groups[lz.FIREWALL_GROUP] in _rules_read(sent)) is read
+    assert given is None or {w.network for w in model.workloads} <= given
+    assert bool(model.workloads) is (given is None or bool(given))

@@ -95,3 +95,26 @@ def test_regions_are_apart_and_unshared_reads_directly() -> None:
     assert reads("eu-west-1").share("enis", "access", cloud.read) == [2]
     assert UNSHARED("enis", cloud.read) == [3]
     assert reads("us-east-1").by("access")("enis", cloud.read) == [1]
+
+
+@pytest.mark.parametrize(
+    ("asks", "answers"),
+    [
+        pytest.param(["eastus", "westus"], [[1], [1]], id="two-regions-share-one-read"),
+        pytest.param(["eastus", "eastus", "westus"], [[1], [2], [2]], id="a-region-never-twice"),
+        pytest.param(["eastus", "forget", "westus"], [[1], [2]], id="a-write-drops-it"),
+    ],
+)
+def test_account_reads_are_shared_by_regions_once_each(
+    asks: list[str], answers: list[list[int]]
+) -> None:
+    """Reads not per region (a resource group's NICs): each region a reader of its own."""
+    reads, cloud = RegionReads(Clock()), Cloud()
+    got = []
+    for ask in asks:
+        if ask == "forget":
+            reads.account.forget()
+            continue
+        got.append(reads.by_region("access", ask)("nics", cloud.read))
+    assert got == answers
+    assert reads("eastus").kinds() == frozenset()  # apart from the regions' own answers
