@@ -190,10 +190,11 @@ TABLES: Mapping[str, Table] = {"aws": AWS, "alibaba": ALIBABA, "azure": AZURE}
 
 # `eastwest flows ingest --from CLOUD POLICY…`: reads of where the flow logs land, in every
 # document (a policy does not say whether its flows are ingested). SLS's GetCursor and
-# PullLogs are both RAM's log:GetCursorOrData; reading a blob (listing included) is an Azure
-# data action, granted on the storage account by a role assignment there.
+# PullLogs are both RAM's log:GetCursorOrData; S3's ListObjectsV2 is IAM's s3:ListBucket
+# (a read, like GetObject: IAM names it by the bucket); reading a blob (listing included)
+# is an Azure data action, granted on the storage account by a role assignment there.
 FLOW_READS: Mapping[str, tuple[str, ...]] = {
-    "aws": ("ec2:DescribeFlowLogs", "logs:FilterLogEvents"),
+    "aws": ("ec2:DescribeFlowLogs", "logs:FilterLogEvents", "s3:ListBucket", "s3:GetObject"),
     "alibaba": ("log:ListShards", "log:GetCursorOrData"),
     "azure": ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",),
 }
@@ -231,7 +232,7 @@ def documents(policy: Policy) -> dict[str, dict[str, Any]]:
 
 
 def _iam(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
-    read_verbs = ("Describe", "Get", "Search", "Filter")
+    read_verbs = ("Describe", "Get", "Search", "Filter", "List")
     reads = [a for a in granted if a.split(":", 1)[1].startswith(read_verbs)]
     writes = [a for a in granted if a not in reads]
     return {

@@ -77,7 +77,7 @@ class AwsClients:
         self._prepare(client)
         return client
 
-    def client(self, service: Literal["logs", "elbv2"], region: str) -> Any:
+    def client(self, service: Literal["logs", "elbv2", "s3"], region: str) -> Any:
         """A client of another service (CloudWatch Logs for flow logs, ELB for GWLB target
         health), prepared alike."""
         with self._lock:

@@ -19,7 +19,13 @@ def test_the_documents_grant_the_flow_log_reads() -> None:
     found = documents(multicloud_policy())
     aws_reads = found["aws"]["Statement"][0]
     assert aws_reads["Sid"] == "EastwestRead"
-    assert {"ec2:DescribeFlowLogs", "logs:FilterLogEvents"} <= set(aws_reads["Action"])
+    aws_flow_reads = {
+        "ec2:DescribeFlowLogs",
+        "logs:FilterLogEvents",
+        "s3:ListBucket",
+        "s3:GetObject",
+    }
+    assert aws_flow_reads <= set(aws_reads["Action"])
     assert {"log:ListShards", "log:GetCursorOrData"} <= set(
         found["alibaba"]["Statement"][0]["Action"]
     )
@@ -31,14 +37,18 @@ def test_the_documents_grant_the_flow_log_reads() -> None:
 @pytest.mark.parametrize(
     ("cloud", "module", "calls"),
     [
-        ("aws", "providers/aws/flows.py", {"describe_flow_logs", "filter_log_events"}),
+        (
+            "aws",
+            "providers/aws/flows.py providers/aws/flow_objects.py",
+            {"describe_flow_logs", "filter_log_events", "list_objects_v2", "get_object"},
+        ),
         ("alibaba", "providers/alibaba/flows.py", {"list_shards", "get_cursor", "pull_logs"}),
         ("azure", "providers/azure/flows.py", {"list_blobs", "download_blob"}),
     ],
     ids=["aws", "alibaba", "azure"],
 )
 def test_the_readers_call_only_reads(cloud: str, module: str, calls: set[str]) -> None:
-    source = (ROOT / module).read_text()
+    source = "\n".join((ROOT / path).read_text() for path in module.split())
     assert {call for call in calls if call in source} == calls
     assert re.findall(r"\.(?:put|create|delete|upload|set)_\w+\(", source) == []
     assert FLOW_READS[cloud]
