@@ -195,7 +195,7 @@ TABLES: Mapping[str, Table] = {"aws": AWS, "alibaba": ALIBABA, "azure": AZURE}
 # is an Azure data action, granted on the storage account by a role assignment there.
 FLOW_READS: Mapping[str, tuple[str, ...]] = {
     "aws": ("ec2:DescribeFlowLogs", "logs:FilterLogEvents", "s3:ListBucket", "s3:GetObject"),
-    "alibaba": ("log:ListShards", "log:GetCursorOrData"),
+    "alibaba": ("vpc:DescribeFlowLogs", "log:ListShards", "log:GetCursorOrData"),
     "azure": ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",),
 }
 

@@ -1,14 +1,15 @@
 """Ingest from Alibaba Cloud: the VPC flow logs the policy's Alibaba accounts deliver to
 Simple Log Service (``eastwest flows ingest --from alibaba POLICY…``).
 
-In: a ``Policy``, the logstores to read (``REGION/PROJECT/LOGSTORE``, the ``ProjectName``
-and ``LogStoreName`` of each ``CreateFlowLog``; with the sandbox, its own when none is
-named), the sandbox description (or None for the real clouds), an open ``FlowStore`` and a
-progress callback. Out: an ``IngestReport``, one "file" per page of a shard read.
+In: a ``Policy``, the logstores to read (``REGION/PROJECT/LOGSTORE``; when none is named,
+those VPC's ``DescribeFlowLogs`` names for each Alibaba account and region of the policy),
+the sandbox description (or None for the real clouds), an open ``FlowStore`` and a progress
+callback. Out: an ``IngestReport``, one "file" per page of a shard read.
 Always: incremental: each shard is read from the position stored with the records of its
 last page (one transaction), so pulling twice stores nothing twice; a logstore that cannot
-be read is reported and the others go on. Each logstore is read with the credentials of
-every Alibaba account of the policy that has its region.
+be read is reported and the others go on, and so is a region whose flow logs cannot be
+listed. Each logstore is read with the credentials of every Alibaba account of the policy
+that has its region.
 """
 
 from __future__ import annotations
@@ -36,37 +37,45 @@ def ingest_alibaba(
     progress: Progress,
 ) -> IngestReport:
     """Raises ``ValueError`` for a logstore not written REGION/PROJECT/LOGSTORE."""
-    from providers.alibaba.flows import (  # noqa: PLC0415 - the alibaba extra
-        LogstoreRef,
-        read_logstore,
-        sandbox_logstores,
-        sls_client,
-    )
+    from providers.alibaba.flows import LogstoreRef, read_logstore, sls_client  # noqa: PLC0415
 
     refs = [LogstoreRef.parse(text) for text in named]
-    if not refs and sandbox is not None:
-        refs = sandbox_logstores(sandbox)
     report = IngestReport()
-    if not refs:
-        report.rejected.append(
-            "alibaba: no logstore to read: name each flow log's with --source "
-            "REGION/PROJECT/LOGSTORE"
-        )
-    for account, profile, ref in _reads(policy, refs):
-        progress(f"alibaba {account}: reading {ref}")
-        pages = read_logstore(sls_client(account, profile, sandbox), ref, store.cursors())
-        _store_pages(store, pages, report, progress, f"alibaba {account} {ref}")
+    for account, profile, region in _scopes(policy):
+        try:
+            found = _logstores(refs, (account, profile, region), sandbox, progress)
+        except ProviderError as exc:
+            report.rejected.append(str(exc))
+            continue
+        for ref in found:
+            progress(f"alibaba {account}: reading {ref}")
+            pages = read_logstore(sls_client(account, profile, sandbox), ref, store.cursors())
+            _store_pages(store, pages, report, progress, f"alibaba {account} {ref}")
     return report
 
 
-def _reads(
-    policy: Policy, refs: list[LogstoreRef]
-) -> Iterator[tuple[str, str | None, LogstoreRef]]:
+def _scopes(policy: Policy) -> Iterator[tuple[str, str | None, str]]:
     for account in policy.accounts:
         if account.cloud == "alibaba":
-            for ref in refs:
-                if ref.region in account.regions:
-                    yield account.account_id, getattr(account, "profile", None), ref
+            for region in account.regions:
+                yield account.account_id, getattr(account, "profile", None), region
+
+
+def _logstores(
+    named: list[LogstoreRef],
+    scope: tuple[str, str | None, str],
+    sandbox: dict[str, Any] | None,
+    progress: Progress,
+) -> list[LogstoreRef]:
+    """The named logstores of the scope's region, or else those its flow logs deliver to."""
+    from providers.alibaba.flows import flow_log_stores  # noqa: PLC0415
+
+    account, profile, region = scope
+    if named:
+        return [ref for ref in named if ref.region == region]
+    found = flow_log_stores(account, profile, region, sandbox)
+    progress(f"alibaba {account} {region}: {len(found)} logstore(s) named by DescribeFlowLogs")
+    return found
 
 
 def _store_pages(

@@ -26,7 +26,7 @@ def test_the_documents_grant_the_flow_log_reads() -> None:
         "s3:GetObject",
     }
     assert aws_flow_reads <= set(aws_reads["Action"])
-    assert {"log:ListShards", "log:GetCursorOrData"} <= set(
+    assert {"vpc:DescribeFlowLogs", "log:ListShards", "log:GetCursorOrData"} <= set(
         found["alibaba"]["Statement"][0]["Action"]
     )
     blob_read = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
@@ -42,7 +42,11 @@ def test_the_documents_grant_the_flow_log_reads() -> None:
             "providers/aws/flows.py providers/aws/flow_objects.py",
             {"describe_flow_logs", "filter_log_events", "list_objects_v2", "get_object"},
         ),
-        ("alibaba", "providers/alibaba/flows.py", {"list_shards", "get_cursor", "pull_logs"}),
+        (
+            "alibaba",
+            "providers/alibaba/flows.py",
+            {"DescribeFlowLogs", "list_shards", "get_cursor", "pull_logs"},
+        ),
         ("azure", "providers/azure/flows.py", {"list_blobs", "download_blob"}),
     ],
     ids=["aws", "alibaba", "azure"],
