@@ -116,6 +116,9 @@ class Clouds:
             temporary.replace(ca_bundle)
         with _blamed("azure", "seed"):
             report = seed_azure(server)
+            from moto_fixtures.azure.flowlogs import create_flow_logs  # noqa: PLC0415
+
+            create_flow_logs(server, report.vnets)  # where its Blob service's flow logs come from
         server.control.clear()
         self.sections["azure"] = {
             "endpoint_url": server.url,

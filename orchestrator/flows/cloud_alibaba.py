@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.errors import ProviderError
 from orchestrator.flows import alibaba_format
 from orchestrator.flows.cloud import Numbered, Progress, store_lines
+from orchestrator.flows.cloud_sources import read_destinations
 from orchestrator.flows.ingest import IngestReport
 from orchestrator.flows.records import Parsed, Sink
 from orchestrator.flows.store import FlowStore
@@ -37,45 +38,47 @@ def ingest_alibaba(
     progress: Progress,
 ) -> IngestReport:
     """Raises ``ValueError`` for a logstore not written REGION/PROJECT/LOGSTORE."""
-    from providers.alibaba.flows import LogstoreRef, read_logstore, sls_client  # noqa: PLC0415
+    from providers.alibaba.flows import (  # noqa: PLC0415 - the alibaba extra
+        LogstoreRef,
+        flow_log_stores,
+        read_logstore,
+        sls_client,
+    )
 
-    refs = [LogstoreRef.parse(text) for text in named]
     report = IngestReport()
-    for account, profile, region in _scopes(policy):
-        try:
-            found = _logstores(refs, (account, profile, region), sandbox, progress)
-        except ProviderError as exc:
-            report.rejected.append(str(exc))
-            continue
-        for ref in found:
-            progress(f"alibaba {account}: reading {ref}")
-            pages = read_logstore(sls_client(account, profile, sandbox), ref, store.cursors())
-            _store_pages(store, pages, report, progress, f"alibaba {account} {ref}")
+
+    def find(scope: Scope) -> list[LogstoreRef]:
+        account, profile, region = scope
+        found = flow_log_stores(account, profile, region, sandbox)
+        progress(f"alibaba {account} {region}: {len(found)} logstore(s) named by DescribeFlowLogs")
+        return found
+
+    def read(scope: Scope, ref: LogstoreRef) -> None:
+        account, profile, _ = scope
+        progress(f"alibaba {account}: reading {ref}")
+        pages = read_logstore(sls_client(account, profile, sandbox), ref, store.cursors())
+        _store_pages(store, pages, report, progress, f"alibaba {account} {ref}")
+
+    read_destinations(
+        _scopes(policy),
+        [LogstoreRef.parse(text) for text in named],
+        report,
+        belongs=lambda scope, ref: ref.region == scope[2],
+        find=find,
+        read=read,
+        key=lambda scope, ref: (scope[0], ref),  # each account reads with its own credentials
+    )
     return report
 
 
-def _scopes(policy: Policy) -> Iterator[tuple[str, str | None, str]]:
+Scope = tuple[str, str | None, str]  # account, profile, region
+
+
+def _scopes(policy: Policy) -> Iterator[Scope]:
     for account in policy.accounts:
         if account.cloud == "alibaba":
             for region in account.regions:
                 yield account.account_id, getattr(account, "profile", None), region
-
-
-def _logstores(
-    named: list[LogstoreRef],
-    scope: tuple[str, str | None, str],
-    sandbox: dict[str, Any] | None,
-    progress: Progress,
-) -> list[LogstoreRef]:
-    """The named logstores of the scope's region, or else those its flow logs deliver to."""
-    from providers.alibaba.flows import flow_log_stores  # noqa: PLC0415
-
-    account, profile, region = scope
-    if named:
-        return [ref for ref in named if ref.region == region]
-    found = flow_log_stores(account, profile, region, sandbox)
-    progress(f"alibaba {account} {region}: {len(found)} logstore(s) named by DescribeFlowLogs")
-    return found
 
 
 def _store_pages(

@@ -32,6 +32,11 @@ def test_the_documents_grant_the_flow_log_reads() -> None:
     blob_read = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
     assert found["azure"]["DataActions"] == [blob_read]
     assert blob_read not in found["azure"]["Actions"]
+    watchers = {
+        "Microsoft.Network/networkWatchers/read",
+        "Microsoft.Network/networkWatchers/flowLogs/read",
+    }
+    assert watchers <= set(found["azure"]["Actions"])
 
 
 @pytest.mark.parametrize(
@@ -47,7 +52,11 @@ def test_the_documents_grant_the_flow_log_reads() -> None:
             "providers/alibaba/flows.py",
             {"DescribeFlowLogs", "list_shards", "get_cursor", "pull_logs"},
         ),
-        ("azure", "providers/azure/flows.py", {"list_blobs", "download_blob"}),
+        (
+            "azure",
+            "providers/azure/flows.py",
+            {"network_watchers.list_all", "flow_logs.list", "list_blobs", "download_blob"},
+        ),
     ],
     ids=["aws", "alibaba", "azure"],
 )
