@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import ProviderError
 from orchestrator.flows.ingest import IngestReport
@@ -50,12 +50,13 @@ def ingest_buckets(
     report: IngestReport,
     progress: Progress,
 ) -> None:
-    from providers.aws.flow_objects import list_objects  # noqa: PLC0415 - boto3
+    from providers.aws.flow_objects import list_objects, s3_client  # noqa: PLC0415 - boto3
 
     clients, account, region = scope
+    s3 = s3_client(clients, region) if destinations else None
     for destination in destinations:
         try:
-            listed = list_objects(clients, account, region, destination)
+            listed = list_objects(s3, account, region, destination)
         except ProviderError as exc:
             report.rejected.append(str(exc))
             continue
@@ -65,7 +66,7 @@ def ingest_buckets(
             f"{destination.prefix(account, region)}: {len(listed)} object(s), {len(fresh)} new"
         )
         for source, item in fresh:
-            _ingest_object(scope, source, item, store, report)
+            _ingest_object(s3, source, item, store, report)
 
 
 def _unread(
@@ -86,20 +87,15 @@ def _unread(
 
 
 def _ingest_object(
-    scope: tuple[AwsClients, str, str],
-    source: str,
-    item: FlowObject,
-    store: FlowStore,
-    report: IngestReport,
+    s3: Any, source: str, item: FlowObject, store: FlowStore, report: IngestReport
 ) -> None:
     from providers.aws.flow_objects import download  # noqa: PLC0415 - boto3
 
-    clients, _, region = scope
     # Downloaded beside the store (the same disk its staging files use), never into memory.
     with tempfile.TemporaryDirectory(dir=store.path.parent) as tmp:
         path = Path(tmp) / "object"
         try:
-            download(clients, region, item, path)
+            download(s3, item, path)
             with store.staging() as staged:
                 parsed = _named(read_file(path, sink=staged.write), source)
                 stored = store.add(

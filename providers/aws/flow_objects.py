@@ -1,7 +1,8 @@
 """AWS VPC Flow Logs delivered to S3: the objects under the prefix a flow log's
 ``LogDestination`` names, listed and downloaded.
 
-In: an account's ``AwsClients``, the account and region, and an ``S3Destination`` (from
+In: an S3 client of an account's ``AwsClients`` (``s3_client``), the account and region, and
+an ``S3Destination`` (from
 ``DescribeFlowLogs``: the bucket ARN with its optional folder, and ``DestinationOptions``).
 Out: the ``FlowObject``s under the destination's key layout for that account and region
 (``[folder/]AWSLogs/{account}/vpcflowlogs/{region}/yyyy/mm/dd/[HH/]…log.gz`` or
@@ -66,14 +67,20 @@ class FlowObject:
     size: int
 
 
+def s3_client(clients: AwsClients, region: str) -> Any:
+    """One S3 client for a whole pull: making a boto3 client costs more CPU than reading a
+    small object (tens of milliseconds)."""
+    return clients.client("s3", region)
+
+
 def list_objects(
-    clients: AwsClients, account: str, region: str, destination: S3Destination
+    s3: Any, account: str, region: str, destination: S3Destination
 ) -> list[FlowObject]:
     """Every flow-log object of ``account`` and ``region`` in ``destination``, in key order."""
     prefix = destination.prefix(account, region)
     where = f"aws {account} {region} s3://{destination.bucket}/{prefix}"
     try:
-        return list(_listed(clients.client("s3", region), destination.bucket, prefix))
+        return list(_listed(s3, destination.bucket, prefix))
     except (ClientError, BotoCoreError) as exc:
         raise translate(exc, where) from None
 
@@ -91,12 +98,10 @@ def _listed(s3: Any, bucket: str, prefix: str) -> Iterator[FlowObject]:
         kwargs["ContinuationToken"] = token
 
 
-def download(clients: AwsClients, region: str, item: FlowObject, path: Path) -> None:
+def download(s3: Any, item: FlowObject, path: Path) -> None:
     """``item`` written to ``path`` as it streams in; raises ``ProviderError``."""
     try:
-        body = clients.client("s3", region).get_object(
-            Bucket=item.bucket, Key=item.key, IfMatch=f'"{item.etag}"'
-        )["Body"]
+        body = s3.get_object(Bucket=item.bucket, Key=item.key, IfMatch=f'"{item.etag}"')["Body"]
         with path.open("wb") as out:
             for chunk in iter(lambda: body.read(_CHUNK), b""):
                 out.write(chunk)

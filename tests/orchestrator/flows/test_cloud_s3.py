@@ -20,7 +20,7 @@ from moto_fixtures.aws.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, ec2_clie
 from moto_fixtures.aws.flowlogs import service_client
 from orchestrator.flows.cloud import ingest_aws
 from orchestrator.flows.store import FlowStore
-from providers.aws.flow_objects import PAGE, S3Destination, list_objects
+from providers.aws.flow_objects import PAGE, S3Destination, list_objects, s3_client
 from providers.aws.session import sandbox_clients
 from tests.orchestrator.flows.cloud_truth import Conversations, multicloud_policy, stored
 
@@ -134,7 +134,10 @@ def test_the_listing_goes_past_one_page(s3: Any, aws_endpoint: str) -> None:
     first = s3.list_objects_v2(Bucket="flows", MaxKeys=PAGE)
     assert first["IsTruncated"]  # so the listing below had to follow the continuation token
     clients = sandbox_clients(sandbox(aws_endpoint), lz.ACCOUNT_ID)
-    listed = list_objects(clients, lz.ACCOUNT_ID, lz.REGION, S3Destination("flows", "", hive=False))
+    s3_of_eastwest = s3_client(clients, lz.REGION)
+    listed = list_objects(
+        s3_of_eastwest, lz.ACCOUNT_ID, lz.REGION, S3Destination("flows", "", hive=False)
+    )
     assert [o.key for o in listed] == keys
 
 
