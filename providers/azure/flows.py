@@ -29,6 +29,9 @@ from providers.azure.session import azure_cloud, default_credential
 
 CONTAINER = "insights-logs-flowlogflowevent"
 PREFIX = "flowLogResourceID=/"
+# NSG flow logs (version 2) go to a container of their own, their blobs under the NSG's id.
+NSG_CONTAINER = "insights-logs-networksecuritygroupflowevent"
+_PREFIXES = {CONTAINER: PREFIX, NSG_CONTAINER: "resourceId=/"}  # another container: every blob
 PAGE = 5000  # List Blobs' largest page
 _SUFFIXES = {
     "AZURE_PUBLIC_CLOUD": "blob.core.windows.net",
@@ -84,7 +87,9 @@ def read_container(
     try:
         listed = [
             (blob.name, int(blob.size))
-            for page in client.list_blobs(name_starts_with=PREFIX, results_per_page=PAGE).by_page()
+            for page in client.list_blobs(
+                name_starts_with=_PREFIXES.get(ref.container, ""), results_per_page=PAGE
+            ).by_page()
             for blob in page
         ]
     except AzureError as exc:
@@ -162,8 +167,8 @@ def flow_log_containers(
     wanted = {r.replace(" ", "").lower() for r in regions}
     try:
         network = clients.network()
-        accounts = [
-            str(flow_log.properties.storage_id).rstrip("/").rsplit("/", 1)[-1]
+        found = [
+            _container(flow_log.properties.storage_id, flow_log.properties.target_resource_id)
             for watcher in network.network_watchers.list_all()
             if str(watcher.location).lower() in wanted
             for flow_log in network.flow_logs.list(_group(str(watcher.id)), str(watcher.name))
@@ -171,7 +176,15 @@ def flow_log_containers(
         ]
     except AzureError as exc:
         raise _translate(exc, f"azure {subscription} network watchers") from None
-    return [ContainerRef(account) for account in dict.fromkeys(accounts)]
+    return list(dict.fromkeys(found))
+
+
+def _container(storage_id: str, target: str | None) -> ContainerRef:
+    """Where a flow log writes: its storage account, and the container of its kind (a VNet's,
+    or an NSG's for the NSG flow logs of version 2)."""
+    account = storage_id.rstrip("/").rsplit("/", 1)[-1]
+    nsg = "/networksecuritygroups/" in str(target or "").lower()
+    return ContainerRef(account, NSG_CONTAINER if nsg else CONTAINER)
 
 
 def _group(resource_id: str) -> str:

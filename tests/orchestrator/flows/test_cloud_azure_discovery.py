@@ -19,6 +19,7 @@ from moto_fixtures.azure import flowlogs as sandbox_logs
 from moto_fixtures.azure.blob import BlobServer, start_blob_server
 from moto_fixtures.azure.schema import FLOW_LOG
 from orchestrator.flows.cloud_azure import ingest_azure
+from orchestrator.flows.reader import read_file
 from orchestrator.flows.store import FlowStore
 from tests.orchestrator.flows.cloud_truth import multicloud_policy, stored
 from tests.orchestrator.flows.test_cloud_azure import BLOB, minutes, record, truth
@@ -87,6 +88,42 @@ def test_the_storage_accounts_the_flow_logs_name_are_read_once(
     assert [line for line in lines if line.startswith("azure: reading")] == [
         f"azure: reading blob:{blobs.account}/{sandbox_logs.CONTAINER}"
     ]
+
+
+NSG = TARGET.replace("virtualNetworks/v", "networkSecurityGroups/n")
+NSG_BLOB = "resourceId=/SUBSCRIPTIONS/X/NETWORKSECURITYGROUPS/N/y=2018/m=11/d=13/h=12/m=00/"
+NSG_BLOB += "macAddress=000D3AF87856/PT1H.json"
+
+
+def test_an_nsg_flow_log_is_read_from_its_own_container(
+    arm: AzureServer, blobs: BlobServer, tmp_path: Path
+) -> None:
+    network = console(arm)
+    network.network_watchers.create_or_update(
+        "NetworkWatcherRG", "NetworkWatcher_eastus", NetworkWatcher(location="eastus")
+    )
+    properties = FlowLogPropertiesFormat(target_resource_id=NSG, storage_id=storage(blobs.account))
+    network.flow_logs.begin_create_or_update(
+        "NetworkWatcherRG",
+        "NetworkWatcher_eastus",
+        "nsg",
+        FlowLog(location="eastus", properties=properties),
+    ).result()
+    fixture = Path(__file__).parents[2] / "fixtures" / "flows" / "azure-nsg-v2.json"
+    document = fixture.read_bytes()
+    blobs.write("insights-logs-networksecuritygroupflowevent", NSG_BLOB, document)
+    blobs.write(sandbox_logs.CONTAINER, BLOB.format("AA"), document)  # not this flow log's
+    lines: list[str] = []
+    with FlowStore(tmp_path / "flows.duckdb") as store:
+        report = ingest_azure(multicloud_policy(), [], sandbox(arm, blobs), store, lines.append)
+    as_a_file = read_file(fixture)  # what `flows ingest` makes of the same document
+    assert as_a_file.count > 0
+    assert (report.records, report.malformed_count, report.rejected) == (
+        as_a_file.count, as_a_file.malformed_count, [],
+    )  # fmt: skip
+    assert (
+        f"azure: reading blob:{blobs.account}/insights-logs-networksecuritygroupflowevent" in lines
+    )
 
 
 def test_the_sdk_reads_back_what_it_wrote(arm: AzureServer) -> None:
