@@ -14,6 +14,7 @@ typed columns cannot hold them. Without DuckDB (the flows extra) the last hour i
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import tempfile
@@ -43,12 +44,22 @@ def publish_s3(endpoint_url: str, seed: int = 20261205) -> int:
     s3 = service_client(endpoint_url, "s3")
     s3.create_bucket(Bucket=BUCKET)
     flow_log = _flow_log(endpoint_url)
-    hours = _by_hour(flow_lines(seed))
-    for index, (hour, lines) in enumerate(sorted(hours.items())):
-        parquet = index == len(hours) - 1 and _duckdb() is not None and _well_formed(lines)
-        body = _parquet(lines) if parquet else _text(lines)
+    made = _objects(seed)
+    for hour, body, parquet in made:
         s3.put_object(Bucket=BUCKET, Key=object_key(flow_log, hour, body, parquet), Body=body)
-    return sum(len(v) for v in hours.values())
+    return len(flow_lines(seed))
+
+
+@functools.cache
+def _objects(seed: int) -> tuple[tuple[int, bytes, bool], ...]:
+    """(hour, body, whether Parquet) per object: made once per process, since every reset of
+    the sandbox seeds them again (DuckDB's Parquet writer is the slow part)."""
+    hours = sorted(_by_hour(flow_lines(seed)).items())
+    made = []
+    for index, (hour, lines) in enumerate(hours):
+        parquet = index == len(hours) - 1 and _duckdb() is not None and _well_formed(lines)
+        made.append((hour, _parquet(lines) if parquet else _text(lines), parquet))
+    return tuple(made)
 
 
 def _text(lines: list[str]) -> bytes:
