@@ -60,11 +60,13 @@ ALIBABA_ACTIONS: Mapping[str, tuple[str, ...]] = {
     ),
     "vpc": (
         "AssociateRouteTable",
+        "CreateFlowLog",
         "CreateRouteEntry",
         "CreateRouteTable",
         "CreateVpcPrefixList",
         "DeleteRouteEntry",
         "DeleteVpcPrefixList",
+        "DescribeFlowLogs",
         "DescribeRouteEntryList",
         "DescribeRouteTableList",
         "DescribeVSwitches",

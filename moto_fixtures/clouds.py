@@ -85,6 +85,9 @@ class Clouds:
         self.alibaba = server
         with _blamed("alibaba", "seed"):
             report = seed_alibaba(server)
+            from moto_fixtures.alibaba.flowlogs import create_flow_logs  # noqa: PLC0415
+
+            create_flow_logs(server)  # where its Log Service's flow logs come from
         server.calls.clear()  # a fake with calls in its log has been used (see reset_used)
         self.sections["alibaba"] = {
             "endpoint_url": server.url,
@@ -113,6 +116,9 @@ class Clouds:
             temporary.replace(ca_bundle)
         with _blamed("azure", "seed"):
             report = seed_azure(server)
+            from moto_fixtures.azure.flowlogs import create_flow_logs  # noqa: PLC0415
+
+            create_flow_logs(server, report.vnets)  # where its Blob service's flow logs come from
         server.control.clear()
         self.sections["azure"] = {
             "endpoint_url": server.url,

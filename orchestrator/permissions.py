@@ -188,15 +188,23 @@ AZURE: Table = {
 
 TABLES: Mapping[str, Table] = {"aws": AWS, "alibaba": ALIBABA, "azure": AZURE}
 
-# `eastwest flows ingest --from CLOUD POLICY…`: reads of where the flow logs land, in every
-# document (a policy does not say whether its flows are ingested). SLS's GetCursor and
-# PullLogs are both RAM's log:GetCursorOrData; reading a blob (listing included) is an Azure
-# data action, granted on the storage account by a role assignment there.
+# `eastwest flows ingest --from CLOUD POLICY…`: reads of where the flow logs are configured
+# (EC2's and VPC's DescribeFlowLogs, Network Watcher's flowLogs) and of where they land, in
+# every document (a policy does not say whether its flows are ingested). SLS's GetCursor and
+# PullLogs are both RAM's log:GetCursorOrData; S3's ListObjectsV2 is IAM's s3:ListBucket (a
+# read, like GetObject: IAM names it by the bucket); reading a blob (listing included) is an
+# Azure data action, granted on the storage account by a role assignment there.
 FLOW_READS: Mapping[str, tuple[str, ...]] = {
-    "aws": ("ec2:DescribeFlowLogs", "logs:FilterLogEvents"),
-    "alibaba": ("log:ListShards", "log:GetCursorOrData"),
-    "azure": ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",),
+    "aws": ("ec2:DescribeFlowLogs", "logs:FilterLogEvents", "s3:ListBucket", "s3:GetObject"),
+    "alibaba": ("vpc:DescribeFlowLogs", "log:ListShards", "log:GetCursorOrData"),
+    "azure": (
+        "Microsoft.Network/networkWatchers/read",
+        "Microsoft.Network/networkWatchers/flowLogs/read",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+    ),
 }
+# Of those, the reads of data (a role's DataActions, not its Actions).
+AZURE_DATA_ACTIONS = ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",)
 
 
 def features(policy: Policy, cloud: str) -> tuple[str, ...]:
@@ -231,7 +239,7 @@ def documents(policy: Policy) -> dict[str, dict[str, Any]]:
 
 
 def _iam(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
-    read_verbs = ("Describe", "Get", "Search", "Filter")
+    read_verbs = ("Describe", "Get", "Search", "Filter", "List")
     reads = [a for a in granted if a.split(":", 1)[1].startswith(read_verbs)]
     writes = [a for a in granted if a not in reads]
     return {
@@ -260,9 +268,9 @@ def _azure_role(policy: Policy, granted: tuple[str, ...]) -> dict[str, Any]:
         "Name": f"eastwest-{policy.name}",
         "IsCustom": True,
         "Description": f"What eastwest calls to enforce the policy {policy.name}",
-        "Actions": [a for a in granted if a not in FLOW_READS["azure"]],
+        "Actions": [a for a in granted if a not in AZURE_DATA_ACTIONS],
         "NotActions": [],
-        "DataActions": [a for a in granted if a in FLOW_READS["azure"]],
+        "DataActions": [a for a in granted if a in AZURE_DATA_ACTIONS],
         "NotDataActions": [],
         "AssignableScopes": scopes,
     }

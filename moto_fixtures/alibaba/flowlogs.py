@@ -6,9 +6,10 @@ In: a seed. Out: the lines, or the file. Always: the same traffic plan as the AW
 db; there is no shared-services VPC here, so those conversations are left out), both
 directions of each connection from the two ENIs, a ``NODATA`` window, and one truncated line.
 ``publish`` puts the same records into the sandbox's Log Service (``moto_fixtures.sls``), in
-the project and logstore a ``CreateFlowLog`` would name, one log group per minute of
-traffic as the VPC delivers them, with one record whose port is out of range in place of the
-truncated line (SLS holds fields, not lines).
+the project and logstore ``create_flow_logs`` names in the sandbox's VPC flow logs (made
+through the fake's ``CreateFlowLog``, so ``DescribeFlowLogs`` finds them), one log group per
+minute of traffic as the VPC delivers them, with one record whose port is out of range in
+place of the truncated line (SLS holds fields, not lines).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from moto_fixtures.alibaba import landing_zone as lz
 from moto_fixtures.aws.flowlogs import Connection, connections, outside_hosts
 
 if TYPE_CHECKING:
+    from moto_fixtures.alibaba.server import AlibabaServer
     from moto_fixtures.sls import SlsServer
 
 PROJECT = "eastwest-sandbox-flowlogs"
@@ -110,11 +112,6 @@ def publish(
     return sum(len(g) for g in by_minute.values())
 
 
-def logstore_ref() -> dict[str, str]:
-    """Where ``publish`` delivers, as ``sandbox.json`` names it."""
-    return {"region": lz.REGION, "project": PROJECT, "logstore": LOGSTORE}
-
-
 def serve_log_service(port: int = 0, seed: int = 20261205) -> tuple[SlsServer, dict[str, Any]]:
     """The sandbox's Log Service on ``port``, holding the landing zone's flow logs, and its
     section of ``sandbox.json`` (``alibaba.log_service``)."""
@@ -126,6 +123,30 @@ def serve_log_service(port: int = 0, seed: int = 20261205) -> tuple[SlsServer, d
         "endpoint_url": server.url,
         "access_key_id": server.access_key_id,
         "access_key_secret": server.access_key_secret,
-        "flow_logs": [logstore_ref()],
     }
     return server, section
+
+
+def create_flow_logs(server: AlibabaServer) -> list[str]:
+    """A flow log on each segment VPC of the landing zone, delivering to ``PROJECT``/
+    ``LOGSTORE``, made through the fake's ``CreateFlowLog`` with the SDK; returns their ids."""
+    from aliyunsdkvpc.request.v20160428.CreateFlowLogRequest import (  # noqa: PLC0415
+        CreateFlowLogRequest,
+    )
+
+    from moto_fixtures.alibaba.clients import acs_client, call  # noqa: PLC0415
+
+    client = acs_client(server, lz.REGION)
+    made = []
+    for vpc in sorted(server.backend.vpc.vpcs.values(), key=lambda v: v.vpc_id):
+        if "segment" not in vpc.tags:
+            continue
+        request = CreateFlowLogRequest()
+        request.set_FlowLogName(f"{vpc.name}-flow-log")
+        request.set_ResourceType("VPC")
+        request.set_ResourceId(vpc.vpc_id)
+        request.set_TrafficType("All")
+        request.set_ProjectName(PROJECT)
+        request.set_LogStoreName(LOGSTORE)
+        made.append(str(call(client, server, request)["FlowLogId"]))
+    return made

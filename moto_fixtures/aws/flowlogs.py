@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 
@@ -155,7 +155,7 @@ def publish(endpoint_url: str, seed: int = 20261205) -> int:
     """Flow logs on every spoke VPC of the landing zone into ``LOG_GROUP`` on the local AWS;
     returns the number of events put."""
     ec2 = ec2_client(endpoint_url, lz.ACCOUNT_ID, lz.REGION)
-    logs = _logs_client(endpoint_url)
+    logs = service_client(endpoint_url, "logs")
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag-key", "Values": ["segment"]}])["Vpcs"]
     ec2.create_flow_logs(
         ResourceIds=[v["VpcId"] for v in vpcs],
@@ -180,12 +180,14 @@ def publish(endpoint_url: str, seed: int = 20261205) -> int:
     return sum(len(v) for v in by_stream.values())
 
 
-def _logs_client(endpoint_url: str) -> Any:  # the logs stubs are not among the dev dependencies
+def service_client(endpoint_url: str, service: Literal["logs", "s3"]) -> Any:
+    """A client of the sandbox account on the local AWS (their stubs are not among the dev
+    dependencies)."""
     session = boto3.session.Session(
         aws_access_key_id=ACCESS_KEY_ID,
         aws_secret_access_key=SECRET_ACCESS_KEY,
         region_name=lz.REGION,
     )
-    client = session.client("logs", endpoint_url=endpoint_url)
+    client = session.client(service, endpoint_url=endpoint_url)
     add_account_header(client, lz.ACCOUNT_ID)
     return client

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from moto_fixtures.aws import landing_zone as lz
 from moto_fixtures.aws.clients import ec2_client, elbv2_client
 from moto_fixtures.aws.firewall_targets import register_firewall_targets
+from moto_fixtures.aws.flowlog_objects import publish_s3
 from moto_fixtures.aws.seed_workloads import SeededWorkloads, seed_workloads
 from moto_fixtures.aws.seed_workloads import tag_spec as _tags
 
@@ -122,6 +123,8 @@ def seed_landing_zone(endpoint_url: str, random_seed: int = lz.RANDOM_SEED) -> S
     # Last: moto draws random numbers when it registers targets, and every id seeded after
     # would move (the example policies name the seeded ids).
     register_firewall_targets(elbv2)
+    # After every id the policies name: the flow log's id is drawn at random too.
+    publish_s3(endpoint_url)
     return report
 
 

@@ -26,10 +26,15 @@ from moto_fixtures.aws.flowlogs import Connection, connections, outside_hosts
 from moto_fixtures.azure.seed import SEGMENTS
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from moto_fixtures.azure.blob import BlobServer
+    from moto_fixtures.azure.server import AzureServer
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 CONTAINER = "insights-logs-flowlogflowevent"
+WATCHER_GROUP = "NetworkWatcherRG"  # where Azure puts the watcher it makes for a region
+STORAGE_GROUP = "rg-flowlogs"
 FLOW_LOG_ID = (
     f"/SUBSCRIPTIONS/{SUBSCRIPTION}/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/"
     "MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_EASTUS/FLOWLOGS/EASTWEST-SANDBOX"
@@ -130,13 +135,6 @@ def publish(server: BlobServer, seed: int = 20261205, minutes: int | None = None
     return written
 
 
-def container_ref() -> dict[str, str]:
-    """Where ``publish`` writes, as ``sandbox.json`` names it."""
-    from moto_fixtures.azure.blob import ACCOUNT  # noqa: PLC0415 - the fake only when used
-
-    return {"account": ACCOUNT, "container": CONTAINER}
-
-
 def serve_blobs(port: int = 0, seed: int = 20261205) -> tuple[BlobServer, dict[str, Any]]:
     """The sandbox's Blob service on ``port``, holding the landing zone's flow-log blobs, and
     its section of ``sandbox.json`` (``azure.blob``)."""
@@ -148,6 +146,47 @@ def serve_blobs(port: int = 0, seed: int = 20261205) -> tuple[BlobServer, dict[s
         "endpoint_url": server.url,
         "account": server.account,
         "account_key": server.account_key,
-        "flow_logs": [container_ref()],
     }
     return server, section
+
+
+def create_flow_logs(server: AzureServer, vnets: Mapping[str, str]) -> list[str]:
+    """Network Watcher for the landing zone's region (``NetworkWatcher_<region>`` in
+    ``NetworkWatcherRG``, as Azure makes it) and a VNet flow log on each spoke VNet writing to
+    the sandbox's storage account, made through ``azure-mgmt-network``; returns their ids."""
+    from azure.mgmt.network import NetworkManagementClient  # noqa: PLC0415 - heavy
+    from azure.mgmt.network.models import (  # noqa: PLC0415
+        FlowLog,
+        FlowLogPropertiesFormat,
+        NetworkWatcher,
+    )
+
+    from moto_fixtures.azure.blob import ACCOUNT  # noqa: PLC0415
+    from moto_fixtures.azure.credential import fake_credential  # noqa: PLC0415
+    from moto_fixtures.azure.seed import REGION  # noqa: PLC0415
+
+    network = NetworkManagementClient(
+        fake_credential(), SUBSCRIPTION, base_url=server.url,
+        connection_verify=server.ca_bundle, polling_interval=0,
+    )  # fmt: skip
+    watcher = f"NetworkWatcher_{REGION}"
+    network.network_watchers.create_or_update(
+        WATCHER_GROUP, watcher, NetworkWatcher(location=REGION)
+    )
+    storage = (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{STORAGE_GROUP}/providers/"
+        f"Microsoft.Storage/storageAccounts/{ACCOUNT}"
+    )
+    made = []
+    for name, vnet_id in sorted(vnets.items()):
+        if name == "vnet-hub":
+            continue
+        properties = FlowLogPropertiesFormat(
+            target_resource_id=vnet_id, storage_id=storage, enabled=True
+        )
+        flow_log = FlowLog(location=REGION, properties=properties)
+        poller = network.flow_logs.begin_create_or_update(
+            WATCHER_GROUP, watcher, f"eastwest-sandbox-{name}", flow_log
+        )
+        made.append(str(poller.result().id))
+    return made

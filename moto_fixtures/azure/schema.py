@@ -182,6 +182,21 @@ PROBE: Mapping[str, Prop] = {
     "requestPath": _S,
 }
 
+# Network Watcher (networkWatcher.json, not in the shipped swagger: the names and the
+# required ones are azure-mgmt-network's FlowLogPropertiesFormat, whose writable fields these
+# are; tests/moto_fixtures/azure/test_network_watcher.py checks them against the SDK).
+NETWORK_WATCHER: Mapping[str, Prop] = {}
+FLOW_LOG: Mapping[str, Prop] = {
+    "targetResourceId": Prop("str", required=True),
+    "storageId": Prop("str", required=True),
+    "enabledFilteringCriteria": _S,
+    "recordTypes": _S,
+    "enabled": _B,
+    "retentionPolicy": _OBJ,
+    "format": _OBJ,
+    "flowAnalyticsConfiguration": _OBJ,
+}
+
 _TABLES: Mapping[str, Mapping[str, Prop]] = {
     "networkSecurityGroups": NSG,
     "securityRules": SECURITY_RULE,
@@ -197,6 +212,8 @@ _TABLES: Mapping[str, Mapping[str, Prop]] = {
     "backendAddressPools": BACKEND_POOL,
     "loadBalancingRules": LB_RULE,
     "probes": PROBE,
+    "networkWatchers": NETWORK_WATCHER,
+    "flowLogs": FLOW_LOG,
 }
 
 

@@ -78,6 +78,18 @@ def _kinds() -> dict[str, Kind]:
                 tracked=False,
             ),
             Kind("networkInterfaces", f"{net}/networkInterfaces", "NetworkInterface"),
+            # Network Watcher (one per region, NetworkWatcher_<region>) and its flow logs: a
+            # flow log is a tracked resource of its own (location, tags), written by its own
+            # PUT, never embedded in the watcher's body.
+            Kind(
+                "networkWatchers",
+                f"{net}/networkWatchers",
+                "NetworkWatcher",
+                children=("flowLogs",),
+            ),
+            Kind(
+                "flowLogs", f"{net}/networkWatchers/flowLogs", "FlowLog", parent="networkWatchers"
+            ),
             Kind("loadBalancers", f"{net}/loadBalancers", "LoadBalancer", children=LB_CHILDREN),
             *(
                 Kind(child, f"{net}/loadBalancers/{child}", noun, "loadBalancers", tracked=False)

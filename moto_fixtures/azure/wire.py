@@ -276,7 +276,13 @@ def _probe(resource: Resource, store: Store) -> dict[str, Any]:
             **_rules_using(resource, store)}  # fmt: skip
 
 
+def _flow_log(resource: Resource, store: Store) -> dict[str, Any]:
+    target = store.get(str(resource.properties.get("targetResourceId", "")).lower())
+    return {"targetResourceGuid": target.guid} if target is not None else {}
+
+
 _FILLERS: Mapping[str, Callable[[Resource, Store], dict[str, Any]]] = {
+    "flowLogs": _flow_log,
     "networkSecurityGroups": _nsg,
     "securityRules": _security_rule,
     "applicationSecurityGroups": _asg,

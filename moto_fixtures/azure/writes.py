@@ -42,6 +42,7 @@ _REFERENCES = {
 }
 # A load balancer's parts that ARM serves read-only: written only in the load balancer's body.
 _READ_ONLY = ("frontendIPConfigurations", "loadBalancingRules", "probes")
+_STANDALONE = frozenset({"flowLogs"})
 
 
 class Writer:
@@ -88,7 +89,7 @@ class Writer:
         self.store.put(resource)
         targets = [resource.key]
         if kind.children:
-            for child_segment in kind.children:
+            for child_segment in _embedded(kind.children):
                 for child in self.store.children(resource.key, child_segment):
                     self.store.remove(child.key)
             for child_segment, cid, cprops in children:
@@ -156,7 +157,7 @@ class Writer:
         """The child resources embedded in a parent's body: (segment, id, properties)."""
         out: list[tuple[str, str, dict[str, Any]]] = []
         raw_props = body.get("properties", {}) if isinstance(body, dict) else {}
-        for child_segment in KINDS[segment].children:
+        for child_segment in _embedded(KINDS[segment].children):
             items = raw_props.get(child_segment) or []
             where = f"properties.{child_segment}"
             if not isinstance(items, list):
@@ -224,6 +225,12 @@ class Writer:
 # an ASG the referrers are NICs' IP configurations and NSG rules (the code is the family's).
 _GUARDED_DELETES = ("networkSecurityGroups", "routeTables", "applicationSecurityGroups")
 MAX_ASGS_PER_RULE_FIELD = 10
+
+
+def _embedded(children: tuple[str, ...]) -> tuple[str, ...]:
+    """The child kinds a parent's body carries (a watcher's flow logs are PUT on their own,
+    and a PUT of the watcher leaves them be)."""
+    return tuple(c for c in children if c not in _STANDALONE)
 
 
 def _writable(segment: str, target: Target, method: str) -> None:

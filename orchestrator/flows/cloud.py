@@ -1,8 +1,10 @@
 """Ingest from the clouds themselves: the flow logs the policy's AWS accounts deliver to
-CloudWatch Logs (``eastwest flows ingest --from aws POLICY…``).
+CloudWatch Logs and to S3 (``eastwest flows ingest --from aws POLICY…``; S3 objects in
+``cloud_s3``).
 
 In: a ``Policy``, the sandbox description (or None for the real clouds) and an open
-``FlowStore``. Out: an ``IngestReport`` like a file ingest's, one "file" per log group read.
+``FlowStore``. Out: an ``IngestReport`` like a file ingest's, one "file" per log group read
+and per S3 object.
 Always: incremental: each log group is read from the last event stored before (a cursor
 kept in the store, moved in the same transaction as the records), so pulling twice stores
 nothing twice; a log group that cannot be read is reported and the others go on.
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import ProviderError
 from orchestrator.flows import aws_format
+from orchestrator.flows.cloud_s3 import ingest_buckets
 from orchestrator.flows.ingest import IngestReport
 from orchestrator.flows.records import Parsed, Sink
 from orchestrator.flows.store import FlowStore
@@ -40,7 +43,7 @@ def ingest_aws(
 
     report = IngestReport()
     for account, profile, region in _aws_scopes(policy):
-        progress(f"aws {account} {region}: reading the VPC flow logs in CloudWatch Logs")
+        progress(f"aws {account} {region}: reading the VPC flow logs (CloudWatch Logs, S3)")
         clients = account_clients(account, profile, sandbox)
         try:
             read = read_flow_logs(clients, account, region, store.cursors())
@@ -51,6 +54,7 @@ def ingest_aws(
         for batch in read.batches:
             _store_batch(store, batch, report)
             progress(f"  {batch.source}: {len(batch.lines)} event(s)")
+        ingest_buckets((clients, account, region), read.buckets, store, report, progress)
     return report
 
 

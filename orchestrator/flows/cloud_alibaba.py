@@ -1,14 +1,15 @@
 """Ingest from Alibaba Cloud: the VPC flow logs the policy's Alibaba accounts deliver to
 Simple Log Service (``eastwest flows ingest --from alibaba POLICY…``).
 
-In: a ``Policy``, the logstores to read (``REGION/PROJECT/LOGSTORE``, the ``ProjectName``
-and ``LogStoreName`` of each ``CreateFlowLog``; with the sandbox, its own when none is
-named), the sandbox description (or None for the real clouds), an open ``FlowStore`` and a
-progress callback. Out: an ``IngestReport``, one "file" per page of a shard read.
+In: a ``Policy``, the logstores to read (``REGION/PROJECT/LOGSTORE``; when none is named,
+those VPC's ``DescribeFlowLogs`` names for each Alibaba account and region of the policy),
+the sandbox description (or None for the real clouds), an open ``FlowStore`` and a progress
+callback. Out: an ``IngestReport``, one "file" per page of a shard read.
 Always: incremental: each shard is read from the position stored with the records of its
 last page (one transaction), so pulling twice stores nothing twice; a logstore that cannot
-be read is reported and the others go on. Each logstore is read with the credentials of
-every Alibaba account of the policy that has its region.
+be read is reported and the others go on, and so is a region whose flow logs cannot be
+listed. Each logstore is read with the credentials of every Alibaba account of the policy
+that has its region.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.errors import ProviderError
 from orchestrator.flows import alibaba_format
 from orchestrator.flows.cloud import Numbered, Progress, store_lines
+from orchestrator.flows.cloud_sources import read_destinations
 from orchestrator.flows.ingest import IngestReport
 from orchestrator.flows.records import Parsed, Sink
 from orchestrator.flows.store import FlowStore
@@ -38,35 +40,45 @@ def ingest_alibaba(
     """Raises ``ValueError`` for a logstore not written REGION/PROJECT/LOGSTORE."""
     from providers.alibaba.flows import (  # noqa: PLC0415 - the alibaba extra
         LogstoreRef,
+        flow_log_stores,
         read_logstore,
-        sandbox_logstores,
         sls_client,
     )
 
-    refs = [LogstoreRef.parse(text) for text in named]
-    if not refs and sandbox is not None:
-        refs = sandbox_logstores(sandbox)
     report = IngestReport()
-    if not refs:
-        report.rejected.append(
-            "alibaba: no logstore to read: name each flow log's with --source "
-            "REGION/PROJECT/LOGSTORE"
-        )
-    for account, profile, ref in _reads(policy, refs):
+
+    def find(scope: Scope) -> list[LogstoreRef]:
+        account, profile, region = scope
+        found = flow_log_stores(account, profile, region, sandbox)
+        progress(f"alibaba {account} {region}: {len(found)} logstore(s) named by DescribeFlowLogs")
+        return found
+
+    def read(scope: Scope, ref: LogstoreRef) -> None:
+        account, profile, _ = scope
         progress(f"alibaba {account}: reading {ref}")
         pages = read_logstore(sls_client(account, profile, sandbox), ref, store.cursors())
         _store_pages(store, pages, report, progress, f"alibaba {account} {ref}")
+
+    read_destinations(
+        _scopes(policy),
+        [LogstoreRef.parse(text) for text in named],
+        report,
+        belongs=lambda scope, ref: ref.region == scope[2],
+        find=find,
+        read=read,
+        key=lambda scope, ref: (scope[0], ref),  # each account reads with its own credentials
+    )
     return report
 
 
-def _reads(
-    policy: Policy, refs: list[LogstoreRef]
-) -> Iterator[tuple[str, str | None, LogstoreRef]]:
+Scope = tuple[str, str | None, str]  # account, profile, region
+
+
+def _scopes(policy: Policy) -> Iterator[Scope]:
     for account in policy.accounts:
         if account.cloud == "alibaba":
-            for ref in refs:
-                if ref.region in account.regions:
-                    yield account.account_id, getattr(account, "profile", None), ref
+            for region in account.regions:
+                yield account.account_id, getattr(account, "profile", None), region
 
 
 def _store_pages(

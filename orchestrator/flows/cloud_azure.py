@@ -1,27 +1,34 @@
 """Ingest from Azure: the virtual network flow logs Network Watcher writes to storage
 accounts (``eastwest flows ingest --from azure POLICY…``).
 
-In: a ``Policy`` (its Azure accounts say which sovereign cloud), the containers to read
-(``ACCOUNT`` or ``ACCOUNT/CONTAINER``: a flow log's ``storageId`` names the account; with the
-sandbox, its own when none is named), the sandbox description (or None for the real clouds),
-an open ``FlowStore`` and a progress callback. Out: an ``IngestReport``, one "file" per blob
+In: a ``Policy`` (its Azure accounts say which subscriptions, regions and sovereign cloud),
+the containers to read (``ACCOUNT`` or ``ACCOUNT/CONTAINER``; when none is named, the storage
+accounts the flow logs of the subscriptions' Network Watchers in the policy's regions name in
+their ``storageId``), the sandbox description (or None for the real clouds), an open
+``FlowStore`` and a progress callback. Out: an ``IngestReport``, one "file" per blob
 read. Always: incremental: each blob is read from the byte after its last stored record (a
 position kept in the store, moved in the same transaction as the records), so pulling twice
-stores nothing twice; a container or blob that cannot be read is reported and the others go on.
+stores nothing twice; a container or blob that cannot be read is reported and the others go
+on, and so is a subscription whose flow logs cannot be listed; a storage account two
+subscriptions name is read once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import ProviderError
 from orchestrator.flows import azure_format
 from orchestrator.flows.cloud import Numbered, Progress, store_lines
+from orchestrator.flows.cloud_sources import read_destinations
 from orchestrator.flows.ingest import IngestReport
 from orchestrator.flows.records import Parsed, Sink
 from orchestrator.flows.store import FlowStore
-from orchestrator.model.policy import Policy
+from orchestrator.model.policy import AzureAccount, Policy
+
+if TYPE_CHECKING:
+    from providers.azure.flows import BlobReader, ContainerRef
 
 
 def ingest_azure(
@@ -35,34 +42,52 @@ def ingest_azure(
     from providers.azure.flows import (  # noqa: PLC0415 - the azure extra
         ContainerRef,
         blob_reader,
-        read_container,
-        sandbox_containers,
+        flow_log_containers,
     )
 
-    refs = [ContainerRef.parse(text) for text in named]
-    if not refs and sandbox is not None:
-        refs = sandbox_containers(sandbox)
     report = IngestReport()
-    clouds = sorted({a.azure_cloud for a in policy.accounts if a.cloud == "azure"})
-    if not refs or not clouds:
-        report.rejected.append(
-            "azure: nothing to read: the policy needs an Azure account, and each flow log's "
-            "storage account is named with --source ACCOUNT[/CONTAINER]"
-        )
+    accounts = [a for a in policy.accounts if isinstance(a, AzureAccount)]
+    if not accounts:
+        report.rejected.append("azure: nothing to read: the policy has no Azure account")
         return report
-    reader = blob_reader(clouds[0], sandbox)
-    for ref in refs:
+
+    def find(account: AzureAccount) -> list[ContainerRef]:
+        sub = account.subscription_id
+        found = flow_log_containers(sub, account.regions, account.azure_cloud, sandbox)
+        progress(f"azure {sub}: {len(found)} storage account(s) named by Network Watcher")
+        return found
+
+    def read(account: AzureAccount, ref: ContainerRef) -> None:
         progress(f"azure: reading {ref}")
-        try:
-            for piece in read_container(reader, ref, store.cursors()):
-                if piece.error:
-                    report.rejected.append(piece.error)
-                    continue
-                _store_piece(store, piece.source, piece.text, piece.position, report)
-                progress(f"  {piece.source}: read to byte {piece.position}")
-        except ProviderError as exc:
-            report.rejected.append(str(exc))
+        _read_container(blob_reader(account.azure_cloud, sandbox), ref, store, report, progress)
+
+    read_destinations(
+        accounts,
+        [ContainerRef.parse(text) for text in named],
+        report,
+        belongs=lambda account, _: account is accounts[0],  # a named one: read once
+        find=find,
+        read=read,
+        key=lambda account, ref: (account.azure_cloud, ref),
+    )
     return report
+
+
+def _read_container(
+    reader: BlobReader, ref: ContainerRef, store: FlowStore, report: IngestReport,
+    progress: Progress,
+) -> None:  # fmt: skip
+    from providers.azure.flows import read_container  # noqa: PLC0415 - the azure extra
+
+    try:
+        for piece in read_container(reader, ref, store.cursors()):
+            if piece.error:
+                report.rejected.append(piece.error)
+                continue
+            _store_piece(store, piece.source, piece.text, piece.position, report)
+            progress(f"  {piece.source}: read to byte {piece.position}")
+    except ProviderError as exc:
+        report.rejected.append(str(exc))
 
 
 def _store_piece(

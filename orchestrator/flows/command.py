@@ -65,9 +65,10 @@ def flows() -> None:
     "cloud",
     type=click.Choice(["aws", "alibaba", "azure"]),
     help="Read the flow logs the clouds hold instead of files: PATHS are then policy files; "
-    "aws: the VPC flow logs in CloudWatch Logs of their AWS accounts; alibaba: the Log "
-    "Service logstores named by --source; azure: the flow-log blobs of the storage accounts "
-    "named by --source (each from where the last ingest stopped).",
+    "aws: the VPC flow logs of their AWS accounts, in CloudWatch Logs and S3; alibaba: the "
+    "Log Service logstores their VPC flow logs deliver to; azure: the flow-log blobs of the "
+    "storage accounts their Network Watcher flow logs name (each from where the last ingest "
+    "stopped).",
 )
 @click.option(
     "--source",
@@ -76,7 +77,7 @@ def flows() -> None:
     metavar="SOURCE",
     help="With --from alibaba: REGION/PROJECT/LOGSTORE of a flow log's logstore; with --from "
     "azure: a storage account, or ACCOUNT/CONTAINER (default container "
-    "insights-logs-flowlogflowevent). Repeatable; the sandbox's own when none is named.",
+    "insights-logs-flowlogflowevent). Repeatable; instead of those the clouds' flow logs name.",
 )
 @click.option(
     "--aws-format",

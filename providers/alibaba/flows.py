@@ -1,6 +1,7 @@
 """Alibaba Cloud VPC flow logs where VPC delivers them: a Simple Log Service (SLS) logstore,
-read shard by shard with the cursor API (``ListShards``, ``GetCursor``, ``PullLogs``) of
-``aliyun-log-python-sdk``.
+found with VPC's ``DescribeFlowLogs`` (each flow log's ``ProjectName`` and ``LogStoreName``,
+region-wide, 50 a page, the largest) and read shard by shard with the cursor API
+(``ListShards``, ``GetCursor``, ``PullLogs``) of ``aliyun-log-python-sdk``.
 
 In: an ``SlsClient`` (the account's credentials and the region's endpoint, or the sandbox's
 fake), a ``LogstoreRef`` and, per shard, the position already read. Out: ``ShardPage``s,
@@ -174,7 +175,20 @@ def sls_client(account: str, profile: str | None, sandbox: Mapping[str, Any] | N
     return SlsClient(account, section["endpoint_url"], keys)
 
 
-def sandbox_logstores(sandbox: Mapping[str, Any]) -> list[LogstoreRef]:
-    """The logstores the sandbox's VPC flow logs deliver to."""
-    section = (sandbox.get("alibaba") or {}).get("log_service") or {}
-    return [LogstoreRef(**ref) for ref in section.get("flow_logs", [])]
+def flow_log_stores(
+    account: str, profile: str | None, region: str, sandbox: Mapping[str, Any] | None
+) -> list[LogstoreRef]:
+    """The logstores the VPC flow logs of ``account`` in ``region`` deliver to, each once
+    (``DescribeFlowLogs``); raises ``ProviderError``."""
+    from providers.alibaba.errors import ApiError, translate  # noqa: PLC0415
+    from providers.alibaba.reader import numbered  # noqa: PLC0415
+    from providers.alibaba.session import sandbox_api, standard_api  # noqa: PLC0415
+
+    api = standard_api(profile) if sandbox is None else sandbox_api(sandbox)
+    path = ("FlowLogs", "FlowLog")
+    try:
+        found = list(numbered(api, region, "vpc", "DescribeFlowLogs", path))
+    except ApiError as exc:
+        raise translate(exc, f"alibaba {account} {region} flow logs") from None
+    refs = (LogstoreRef(region, f["ProjectName"], f["LogStoreName"]) for f in found)
+    return list(dict.fromkeys(refs))

@@ -1,12 +1,13 @@
-"""AWS VPC Flow Logs where the VPCs deliver them: the CloudWatch Logs groups that EC2's
-flow-log resources name.
+"""AWS VPC Flow Logs where the VPCs deliver them: the CloudWatch Logs groups and the S3
+buckets that EC2's flow-log resources name.
 
 In: an account's ``AwsClients``, a region and, per log group, the last event time already
 read. Out: one ``LogBatch`` per log group: the records (one flow-log line per event) newer
-than that, in time order, with the group's ``LogFormat``. Raises ``ProviderError`` (mapped
-at this boundary) when a read fails.
-Always: reads only (``DescribeFlowLogs``, ``FilterLogEvents``); flow logs delivered to S3 or
-Kinesis Data Firehose are listed in ``elsewhere`` (read their files with ``flows ingest``).
+than that, in time order, with the group's ``LogFormat``; and the S3 destinations
+(``providers.aws.flow_objects`` lists and reads their objects). Raises ``ProviderError``
+(mapped at this boundary) when a read fails.
+Always: reads only (``DescribeFlowLogs``, ``FilterLogEvents``); flow logs delivered to
+Kinesis Data Firehose are listed in ``elsewhere``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from providers.aws.errors import translate
+from providers.aws.flow_objects import S3Destination
 from providers.aws.session import AwsClients, sandbox_clients, standard_clients
 
 
@@ -33,7 +35,8 @@ class LogBatch:
 @dataclass(frozen=True, slots=True)
 class FlowLogRead:
     batches: tuple[LogBatch, ...]
-    elsewhere: tuple[str, ...]  # "fl-…: s3 arn:aws:s3:::bucket/prefix"
+    buckets: tuple[S3Destination, ...]  # each once, however many flow logs deliver there
+    elsewhere: tuple[str, ...]  # "fl-…: kinesis-data-firehose arn:…"
 
 
 def read_flow_logs(
@@ -41,7 +44,7 @@ def read_flow_logs(
 ) -> FlowLogRead:
     where = f"aws {account} {region} flow logs"
     try:
-        groups, elsewhere = _groups(clients.ec2(region))
+        groups, buckets, elsewhere = _destinations(clients.ec2(region))
         logs = clients.client("logs", region)
         batches = tuple(
             _read_group(logs, f"aws/{account}/{region}/cloudwatch:{g}", g, fmt, since_ms)
@@ -49,22 +52,28 @@ def read_flow_logs(
         )
     except (ClientError, BotoCoreError) as exc:
         raise translate(exc, where) from None
-    return FlowLogRead(batches, tuple(elsewhere))
+    return FlowLogRead(batches, tuple(dict.fromkeys(buckets)), tuple(elsewhere))
 
 
-def _groups(ec2: Any) -> tuple[dict[str, str | None], list[str]]:
+def _destinations(ec2: Any) -> tuple[dict[str, str | None], list[S3Destination], list[str]]:
     groups: dict[str, str | None] = {}
+    buckets: list[S3Destination] = []
     elsewhere: list[str] = []
-    for page in ec2.get_paginator("describe_flow_logs").paginate():
+    # S3 objects are read in the format each names (a header line, or Parquet's columns), so
+    # an S3 flow log's LogFormat is not needed; 1,000 is DescribeFlowLogs' largest page.
+    for page in ec2.get_paginator("describe_flow_logs").paginate(MaxResults=1000):
         for flow_log in page["FlowLogs"]:
             kind = flow_log.get("LogDestinationType", "cloud-watch-logs")
+            bucket = S3Destination.of(flow_log)
             if kind == "cloud-watch-logs" and flow_log.get("LogGroupName"):
                 groups.setdefault(flow_log["LogGroupName"], flow_log.get("LogFormat"))
+            elif bucket is not None:
+                buckets.append(bucket)
             else:
                 elsewhere.append(
                     f"{flow_log['FlowLogId']}: {kind} {flow_log.get('LogDestination')}"
                 )
-    return groups, elsewhere
+    return groups, buckets, elsewhere
 
 
 def _read_group(

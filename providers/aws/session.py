@@ -43,7 +43,7 @@ EC2_READS = Limit(size=100, rate=20)
 EC2_WRITES = Limit(size=50, rate=5)
 
 ClientHook = Callable[[Any], None]
-Service = Literal["sts", "logs", "elbv2"]
+Service = Literal["sts", "logs", "elbv2", "s3"]
 
 
 class _SharedLoader(Loader):
@@ -133,7 +133,7 @@ class AwsClients:
         return client
 
     def client(self, service: Service, region: str) -> Any:
-        """A client of another service (STS for the identity, CloudWatch Logs for flow logs,
+        """A client of another service (STS for the identity, CloudWatch Logs and S3 for flow logs,
         ELB for GWLB target health), prepared alike and kept like the EC2 ones."""
         with self._lock:
             if (service, region) not in self._others:

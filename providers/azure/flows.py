@@ -1,7 +1,9 @@
-"""Azure virtual network flow logs where Network Watcher writes them: block blobs in a
-storage account's ``insights-logs-flowlogflowevent`` container, one per flow log, hour and
-interface (``flowLogResourceID=/…/y=/m=/d=/h=/m=00/macAddress=…/PT1H.json``), each a JSON
-document ``{"records":[…]}`` that grows by a record a minute, inserted before its ``]}``.
+"""Azure virtual network flow logs where Network Watcher writes them: the storage accounts
+its flow logs name (``networkWatchers`` ``list_all``, then each watcher's ``flowLogs``:
+their ``storageId``), block blobs in each account's ``insights-logs-flowlogflowevent``
+container, one per flow log, hour and interface
+(``flowLogResourceID=/…/y=/m=/d=/h=/m=00/macAddress=…/PT1H.json``), each a JSON document
+``{"records":[…]}`` that grows by a record a minute, inserted before its ``]}``.
 
 In: a ``BlobReader`` (the storage account's URL and credential, or the sandbox's fake), a
 ``ContainerRef`` and, per blob, the bytes already read. Out: ``BlobPiece``s: for a blob not
@@ -9,13 +11,13 @@ read before, the whole document; for one read before, the records appended since
 document of their own; and the position after the last record. Raises ``ProviderError``
 (mapped here from azure-core's errors) when a listing fails; a blob that cannot be read is
 its own ``BlobPiece`` with ``error`` set, and the others go on.
-Always: reads only (List Blobs at the largest page, 5,000, and Get Blob with a range from
-the stored position).
+Always: reads only (the watchers and their flow logs; List Blobs at the largest page, 5,000,
+and Get Blob with a range from the stored position).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,9 @@ from providers.azure.session import azure_cloud, default_credential
 
 CONTAINER = "insights-logs-flowlogflowevent"
 PREFIX = "flowLogResourceID=/"
+# NSG flow logs (version 2) go to a container of their own, their blobs under the NSG's id.
+NSG_CONTAINER = "insights-logs-networksecuritygroupflowevent"
+_PREFIXES = {CONTAINER: PREFIX, NSG_CONTAINER: "resourceId=/"}  # another container: every blob
 PAGE = 5000  # List Blobs' largest page
 _SUFFIXES = {
     "AZURE_PUBLIC_CLOUD": "blob.core.windows.net",
@@ -82,7 +87,9 @@ def read_container(
     try:
         listed = [
             (blob.name, int(blob.size))
-            for page in client.list_blobs(name_starts_with=PREFIX, results_per_page=PAGE).by_page()
+            for page in client.list_blobs(
+                name_starts_with=_PREFIXES.get(ref.container, ""), results_per_page=PAGE
+            ).by_page()
             for blob in page
         ]
     except AzureError as exc:
@@ -144,6 +151,44 @@ def blob_reader(cloud_name: str, sandbox: Mapping[str, Any] | None) -> BlobReade
     return BlobReader(template, credential, {"retry_total": 2, "retry_backoff_factor": 0.1})
 
 
-def sandbox_containers(sandbox: Mapping[str, Any]) -> list[ContainerRef]:
-    section = (sandbox.get("azure") or {}).get("blob") or {}
-    return [ContainerRef(**ref) for ref in section.get("flow_logs", [])]
+def flow_log_containers(
+    subscription: str, regions: Collection[str], cloud: str, sandbox: Mapping[str, Any] | None
+) -> list[ContainerRef]:
+    """The storage accounts the flow logs of the subscription's Network Watchers in
+    ``regions`` write to (each flow log's ``storageId``), each once; raises ``ProviderError``.
+    Network Watcher is one per region, so its ``list_all`` is one short page per subscription."""
+    from providers.azure.session import sandbox_clients, standard_clients  # noqa: PLC0415
+
+    clients = (
+        standard_clients(subscription, cloud=cloud)
+        if sandbox is None
+        else sandbox_clients(sandbox, subscription)
+    )
+    wanted = {r.replace(" ", "").lower() for r in regions}
+    try:
+        network = clients.network()
+        found = [
+            _container(flow_log.properties.storage_id, flow_log.properties.target_resource_id)
+            for watcher in network.network_watchers.list_all()
+            if str(watcher.location).lower() in wanted
+            for flow_log in network.flow_logs.list(_group(str(watcher.id)), str(watcher.name))
+            if flow_log.properties is not None and flow_log.properties.storage_id
+        ]
+    except AzureError as exc:
+        raise _translate(exc, f"azure {subscription} network watchers") from None
+    return list(dict.fromkeys(found))
+
+
+def _container(storage_id: str, target: str | None) -> ContainerRef:
+    """Where a flow log writes: its storage account, and the container of its kind (a VNet's,
+    or an NSG's for the NSG flow logs of version 2)."""
+    account = storage_id.rstrip("/").rsplit("/", 1)[-1]
+    nsg = "/networksecuritygroups/" in str(target or "").lower()
+    return ContainerRef(account, NSG_CONTAINER if nsg else CONTAINER)
+
+
+def _group(resource_id: str) -> str:
+    """The resource group an ARM id names (``/subscriptions/…/resourceGroups/NAME/…``)."""
+    parts = resource_id.split("/")
+    lowered = [p.lower() for p in parts]
+    return parts[lowered.index("resourcegroups") + 1]

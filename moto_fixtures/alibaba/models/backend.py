@@ -70,6 +70,9 @@ class Backend:
         self.workloads = Workloads(self.ids, self.vpc.vswitches, self.ecs.get, async_delay)
         self.vpc.enis, self.vpc.instances = self.workloads.enis, self.workloads.instances
         self.cbn = self.world.cbn
+        self.flow_logs: dict[
+            str, dict[str, str]
+        ] = {}  # VPC flow logs by id (responses/vpc_flowlogs)
         # (action, ClientToken) → the id the first request created: a replay answers it again.
         self.client_tokens: dict[tuple[str, str], str] = {}
         self._token_used: dict[tuple[str, str], float] = {}

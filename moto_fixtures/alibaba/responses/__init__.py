@@ -24,6 +24,7 @@ def handlers() -> dict[tuple[str, str], Handler]:
         ecs_status,
         ecs_workloads,
         vpc,
+        vpc_flowlogs,
     )
 
     table: dict[tuple[str, str], Handler] = {}
@@ -32,6 +33,7 @@ def handlers() -> dict[tuple[str, str], Handler]:
         ("ecs", ecs_workloads),
         ("ecs", ecs_status),
         ("vpc", vpc),
+        ("vpc", vpc_flowlogs),
         ("cbn", cbn),
     )
     for product, module in modules:

@@ -94,8 +94,10 @@ def test_ingest_from_aws_reads_the_flow_logs_in_cloudwatch_once(
     code, out, _ = run(sandbox_dir, "flows", "ingest", "--from", "aws", POLICY, "--store", store)
     assert code == 0, out
     assert events == len(lines)
-    assert f"{len(lines) - 2} flow record(s), 2 malformed" in out
+    # The same traffic twice: in CloudWatch Logs, and in the S3 flow log the sandbox seeds.
+    assert f"{2 * (len(lines) - 2)} flow record(s), 4 malformed" in out
     assert "cloudwatch:eastwest-sandbox-vpc-flow-logs:" in out  # refusals name the log group
+    assert "s3:eastwest-sandbox-flow-logs/AWSLogs/" in out  # and the object
 
     again = run(sandbox_dir, "flows", "ingest", "--from", "aws", POLICY, "--store", store)
     assert again[0] == 0

@@ -1,6 +1,7 @@
-"""``eastwest flows ingest --from alibaba|azure`` as a user runs it on the sandbox: the SDKs
-read the landing zones' flow logs from the sandbox's Log Service and Blob service, a second
-pull stores nothing, and with the AWS flow logs the three clouds' traffic maps onto the
+"""``eastwest flows ingest --from aws|alibaba|azure`` as a user runs it on the sandbox: the
+SDKs find the landing zones' flow logs where each cloud's flow-log configuration says
+(DescribeFlowLogs, Network Watcher) and read them from S3, the Log Service and the Blob
+service, a second pull stores nothing, and the three clouds' traffic maps onto the
 multicloud policy's segments: ``plan --flows`` blocks the denied pairs, then the recommended
 policy, validated, planned and applied, blocks nothing."""
 
@@ -43,10 +44,16 @@ def _azure_truth() -> tuple[int, int]:
 @pytest.mark.parametrize(
     ("cloud", "truth"),
     [
+        # The S3 flow log the sandbox seeds: its objects hold the generator's lines, two of them
+        # malformed (one truncated, one of version 9).
+        (
+            "aws",
+            f"Ingested 3 file(s): {len(aws_logs.flow_lines()) - 2} flow record(s), 2 malformed",
+        ),
         ("alibaba", "{} flow record(s), {} malformed, {} no-data".format(*_alibaba_truth())),
         ("azure", "{} flow record(s), {} malformed, 0 no-data".format(*_azure_truth())),
     ],
-    ids=["alibaba", "azure"],
+    ids=["aws-s3", "alibaba", "azure"],
 )
 def test_ingest_from_the_cloud_once(
     sandbox_dir: Path, tmp_path: Path, cloud: str, truth: str
@@ -95,9 +102,7 @@ def test_a_source_of_the_wrong_shape_is_a_usage_error(sandbox_dir: Path, tmp_pat
 
 
 def _ingest_three(sandbox_dir: Path, store: str) -> None:
-    from moto_fixtures.sandbox import load_sandbox
-
-    aws_logs.publish(load_sandbox(sandbox_dir)["aws"]["endpoint_url"])
+    # AWS: the S3-delivered flow log the sandbox seeds (text and Parquet objects).
     for cloud in ("aws", "alibaba", "azure"):
         code, out, err = run(
             sandbox_dir, "flows", "ingest", "--from", cloud, POLICY, "--store", store
