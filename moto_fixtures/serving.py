@@ -10,6 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+# Each response leaves in one send(): status line, headers and body buffered together up to this
+# size (larger bodies are sent as they are written). Written unbuffered, the headers go out in a
+# send() of their own and the body milliseconds later on a loaded machine; the Terraform AWS
+# provider's Go client sometimes closes its connection in that gap, fails the body read, and
+# aws-sdk-go-v2 retries the call, which the fake had already carried out (docs/sandbox.md,
+# "Whole responses").
+WHOLE_RESPONSE = 1 << 20
+
 
 class _Serving(Protocol):
     def shutdown(self) -> None: ...
@@ -56,10 +64,12 @@ class BackgroundServer:
 
 class QuietHandler(BaseHTTPRequestHandler):
     """A handler for a fake served in the background: HTTP/1.1 keep-alive without Nagle's delay
-    (~20 requests/s with it, SANDBOX-NOTES), no access log, and ``reply``."""
+    (~20 requests/s with it, SANDBOX-NOTES), each response in one send, no access log, and
+    ``reply``."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    wbufsize = WHOLE_RESPONSE
 
     def log_message(self, format: str, *args: Any) -> None:
         return

@@ -32,7 +32,7 @@ from moto_fixtures.aws.faults import FaultInjector
 from moto_fixtures.aws.latency import with_limits
 from moto_fixtures.aws.patches import apply_patches
 from moto_fixtures.limits import RateLimits
-from moto_fixtures.serving import BackgroundServer
+from moto_fixtures.serving import WHOLE_RESPONSE, BackgroundServer
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_eastwest/health"
@@ -42,6 +42,9 @@ _log = logging.getLogger(__name__)
 class _QuietHandler(MotoRequestHandler):
     # Keep-alive requests otherwise wait on Nagle's algorithm: ~23 requests/s instead of ~800.
     disable_nagle_algorithm = True
+    # werkzeug writes the headers and then the body; buffered, both leave in the one send() of
+    # its flush. See WHOLE_RESPONSE for the Terraform provider's re-sent writes this prevents.
+    wbufsize = WHOLE_RESPONSE
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Per-request access lines are noise for the CLI and the tests: drop them."""

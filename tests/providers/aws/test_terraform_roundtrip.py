@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from click.testing import CliRunner
 
 from moto_fixtures.aws import console
@@ -59,12 +58,6 @@ def firewall_changes(directory: Path) -> list[dict[str, Any]]:
     return [c for f in json.loads(stdout)["firewalls"] for c in f["changes"]]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect, not root-caused (docs/sandbox.md, 'Re-sent writes'): in about one full "
-    "run in three the Terraform AWS provider's first apply fails with InvalidPermission.Duplicate "
-    "or RouteAlreadyExists against the sandbox daemon, and a second apply fails the same way",
-)
 def test_terraform_apply_leaves_eastwest_nothing_to_do(sandbox_dir: Path, tmp_path: Path) -> None:
     ec2 = ec2_for(sandbox_dir)
     before, routes_before = console.unowned_snapshot(ec2), routes(ec2)
