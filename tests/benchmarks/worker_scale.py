@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -37,9 +38,11 @@ from orchestrator.reconcile.queue import Deferrer, PartitionJob, build_app, ensu
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.reconcile.store import open_store
 from tests.benchmarks.reconcile_scale import INTERVAL, calm, estate_body, prepare
+from tests.benchmarks.worker_probe import PROFILE_ENV, cpu_seconds, postgres_cpu, profiled, timeline
 from tests.orchestrator.reconcile.pg import postgres_server
 
 HEARTBEAT = 5.0
+NEXT_INTERVAL = INTERVAL / 2  # the warm round's jobs (see measure)
 
 
 def run_one_worker(url: str, policy: Path, sandbox_file: Path, shared: bool) -> None:
@@ -54,7 +57,10 @@ def run_one_worker(url: str, policy: Path, sandbox_file: Path, shared: bool) -> 
     runner = PartitionRunner(
         PolicySource([policy]), open_store(url), sandbox, lease_period=30, snapshots=snapshots
     )
-    run_worker(url, runner, concurrency=1, heartbeat=HEARTBEAT)
+    execute, dump = profiled(runner, os.environ.get(PROFILE_ENV))
+    run_worker(url, execute, concurrency=1, heartbeat=HEARTBEAT)
+    if dump is not None:
+        dump()
 
 
 def _sql(url: str, query: str) -> list[tuple[Any, ...]]:
@@ -104,21 +110,31 @@ def _finished(url: str) -> int:
 
 
 def measure(
-    server: AwsServer, url: str, workers: int, partitions: int, tmp: Path, *, shared: bool = True
+    server: AwsServer,
+    url: str,
+    workers: int,
+    partitions: int,
+    tmp: Path,
+    *,
+    shared: bool = True,
+    warm: bool = False,
 ) -> dict[str, Any]:
+    """One interval on freshly started workers (cold: every client and cache is built in the
+    jobs); with ``warm``, also the next interval on the same processes, under ``"warm"``."""
     sandbox = tmp / "sandbox.json"
     sandbox.write_text(json.dumps(prepare(server, partitions)))
     policy = tmp / "policy.yaml"
     policy.write_text(yaml.safe_dump(estate_body(partitions), sort_keys=False))
     _fresh_queue(url)
     procs = _start(workers, url, policy, sandbox, shared)
+    names = [p.name for p in _partitions(policy)]
     try:
-        names = [p.name for p in _partitions(policy)]
-        start = time.perf_counter()
-        _queue_all(url, [PartitionJob("scale", n, "audit", INTERVAL) for n in names])
-        while _finished(url) < partitions:
-            time.sleep(0.1)
-        wall = time.perf_counter() - start
+        got = _interval(server, url, procs, names, INTERVAL)
+        if warm:
+            # The next interval: its jobs carry another interval, so each worker's snapshot
+            # of the first is not used, and the stored one is gone, as if it had expired.
+            _sql(url, "DELETE FROM eastwest_snapshots")
+            got["warm"] = _interval(server, url, procs, names, NEXT_INTERVAL)
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -127,15 +143,48 @@ def measure(
         limits = json.loads(_get(f"{server.url}/_eastwest/limits"))
         calm(server.url)
     outcomes = Counter(r.outcome for r in open_store(url).runs(limit=10 * partitions))
+    got.update(workers=workers, throttled=limits["throttled"], outcomes=dict(outcomes))
+    if warm:
+        got["warm"].update(workers=workers, throttled=limits["throttled"], outcomes={})
+    return got
+
+
+def _interval(
+    server: AwsServer,
+    url: str,
+    procs: list[subprocess.Popen[bytes]],
+    names: list[str],
+    interval: float,
+) -> dict[str, Any]:
+    """Queue one job per partition at once and wait for them all: the figures of the round."""
+    server.calls.clear()
+    done = _finished(url)
+    cpu = _cpu(procs)
+    start = time.perf_counter()
+    _queue_all(url, [PartitionJob("scale", n, "audit", interval) for n in names])
+    while _finished(url) < done + len(names):
+        time.sleep(0.1)
+    wall = time.perf_counter() - start
+    cpu = {k: v - cpu[k] for k, v in _cpu(procs).items()}
+    calls = server.calls.calls()
     return {
-        "workers": workers,
-        "partitions": partitions,
+        "partitions": len(names),
         "wall_s": wall,
-        "per_s": partitions / wall,
-        "calls_per_partition": len(server.calls.calls()) / partitions,
-        "calls": Counter(c.action for c in server.calls.calls()),
-        "throttled": limits["throttled"],
-        "outcomes": dict(outcomes),
+        "per_s": len(names) / wall,
+        "calls_per_partition": len(calls) / len(names),
+        "calls": Counter(c.action for c in calls),
+        "cpu": cpu,
+        "timeline": timeline(url, interval),
+    }
+
+
+def _cpu(procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    """CPU seconds so far: the workers' together, PostgreSQL's, and this process's (moto's
+    server threads, the queueing and the polling)."""
+    return {
+        "workers": sum(cpu_seconds(p.pid) for p in procs),
+        "postgres": postgres_cpu(),
+        "bench": time.process_time(),
     }
 
 
@@ -152,23 +201,41 @@ def _get(url: str) -> str:
         return str(answer.read().decode())
 
 
+_COLUMNS = (
+    "round workers partitions wall_s partitions_per_s speed-up calls_per_partition throttled "
+    "cpu_ms_per_partition(workers/postgres/bench) first_job_s idle_s_per_worker"
+)
+
+
+def row(name: str, got: dict[str, Any], base: float) -> str:
+    """One line of the table: CPU per partition of each process kind (the figure comparable
+    under load), how long the first job (the snapshot's reader) held the others up, and how
+    long a worker sat idle between its jobs on average."""
+    n = got["partitions"]
+    cpu = "/".join(f"{1000 * got['cpu'][k] / n:.0f}" for k in ("workers", "postgres", "bench"))
+    jobs = got["timeline"]
+    idle = sum(jobs.idle_s.values()) / max(1, len(jobs.idle_s))
+    return (
+        f"| {name} | {got['workers']} | {n} | {got['wall_s']:.1f} | {got['per_s']:.2f} | "
+        f"{got['per_s'] / base:.2f}x | {got['calls_per_partition']:.1f} | {got['throttled']} | "
+        f"{cpu} | {jobs.first_job_s:.1f} | {idle:.1f} |"
+    )
+
+
 def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4), shared: bool = True) -> None:
+    """The cold round (fresh workers) and the warm one (the next interval) per worker count;
+    the speed-ups are over one worker's round of the same kind."""
     server = start_aws_server()
     try:
         with postgres_server() as url, TemporaryDirectory() as tmp:
-            columns = "workers partitions wall_s partitions_per_s speed-up calls_per_partition"
-            print(f"| {' | '.join(columns.split())} | throttled |")
-            print("|---|---|---|---|---|---|---|")
-            base = None
+            print(f"| {' | '.join(_COLUMNS.split())} |")
+            print("|" + "---|" * len(_COLUMNS.split()))
+            base: dict[str, float] = {}
             for workers in counts:
-                got = measure(server, url, workers, partitions, Path(tmp), shared=shared)
-                base = base or got["per_s"]
-                print(
-                    f"| {workers} | {partitions} | {got['wall_s']:.1f} | {got['per_s']:.2f} | "
-                    f"{got['per_s'] / base:.2f}x | {got['calls_per_partition']:.1f} | "
-                    f"{got['throttled']} |  <!-- {got['outcomes']} -->",
-                    flush=True,
-                )
+                got = measure(server, url, workers, partitions, Path(tmp), shared=shared, warm=True)
+                for name, one in (("cold", got), ("warm", got["warm"])):
+                    base.setdefault(name, one["per_s"])
+                    print(row(name, one, base[name]), f" <!-- {got['outcomes']} -->", flush=True)
     finally:
         server.stop()
 
