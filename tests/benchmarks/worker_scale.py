@@ -5,14 +5,20 @@ late and holds each account and region to EC2's published request buckets; eastw
 clients hold themselves to the same buckets. PostgreSQL runs in a temporary directory. For
 each worker count: the procrastinate schema is made afresh, the workers (one job at a time
 each, ``--concurrency 1``) start and register, then one interval's jobs (one per partition,
-audit mode) are queued at once and the clock runs until every job has finished. Reported:
-wall time, partitions per second, the speed-up over one worker, API calls per partition and
-the throttled calls. The workers share the interval's snapshot through PostgreSQL, as
+audit mode) are queued at once and the clock runs until every job has finished: the cold
+round, where each worker builds its SDK clients in its jobs. Then ``--warm N`` (default 1)
+more intervals on the same processes: the snapshot is dropped and the jobs queued again, as
+the next interval's are. Reported per round: wall time, partitions per second, the speed-up
+over one worker, API calls per partition, the throttled calls, the CPU per partition of the
+workers, PostgreSQL and this process (moto's server), how long the first job (the snapshot's
+reader, whom the other workers wait for) took, and each worker's idle time between its jobs
+(worker_probe.py; ``EASTWEST_BENCH_PROFILE=DIR`` writes a cProfile of each worker's jobs,
+CPU time, into DIR). The workers share the interval's snapshot through PostgreSQL, as
 ``eastwest worker`` does (``snapshot_store.py``); ``--per-process`` gives each worker its own
 (the code before the shared snapshot) for comparison.
 
 Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmarks.worker_scale [--per-process]
-[P] [W…]``).
+[--warm N] [P] [W…]``).
 """
 
 from __future__ import annotations
@@ -42,7 +48,6 @@ from tests.benchmarks.worker_probe import PROFILE_ENV, cpu_seconds, postgres_cpu
 from tests.orchestrator.reconcile.pg import postgres_server
 
 HEARTBEAT = 5.0
-NEXT_INTERVAL = INTERVAL / 2  # the warm round's jobs (see measure)
 
 
 def run_one_worker(url: str, policy: Path, sandbox_file: Path, shared: bool) -> None:
@@ -104,9 +109,10 @@ def _queue_all(url: str, jobs: list[PartitionJob]) -> None:
     asyncio.run(defer())
 
 
-def _finished(url: str) -> int:
+def _finished(db: psycopg.Connection[Any]) -> int:
     query = "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('succeeded', 'failed')"
-    return int(_sql(url, query)[0][0])
+    row = db.execute(query).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def measure(
@@ -117,10 +123,10 @@ def measure(
     tmp: Path,
     *,
     shared: bool = True,
-    warm: bool = False,
+    warm: int = 0,
 ) -> dict[str, Any]:
     """One interval on freshly started workers (cold: every client and cache is built in the
-    jobs); with ``warm``, also the next interval on the same processes, under ``"warm"``."""
+    jobs); then ``warm`` more intervals on the same processes, in ``"warm"`` (a list)."""
     sandbox = tmp / "sandbox.json"
     sandbox.write_text(json.dumps(prepare(server, partitions)))
     policy = tmp / "policy.yaml"
@@ -130,11 +136,12 @@ def measure(
     names = [p.name for p in _partitions(policy)]
     try:
         got = _interval(server, url, procs, names, INTERVAL)
-        if warm:
+        got["warm"] = []
+        for later in range(1, warm + 1):
             # The next interval: its jobs carry another interval, so each worker's snapshot
-            # of the first is not used, and the stored one is gone, as if it had expired.
+            # of the last is not used, and the stored one is gone, as if it had expired.
             _sql(url, "DELETE FROM eastwest_snapshots")
-            got["warm"] = _interval(server, url, procs, names, NEXT_INTERVAL)
+            got["warm"].append(_interval(server, url, procs, names, INTERVAL / (1 + later)))
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -144,8 +151,8 @@ def measure(
         calm(server.url)
     outcomes = Counter(r.outcome for r in open_store(url).runs(limit=10 * partitions))
     got.update(workers=workers, throttled=limits["throttled"], outcomes=dict(outcomes))
-    if warm:
-        got["warm"].update(workers=workers, throttled=limits["throttled"], outcomes={})
+    for later in got["warm"]:
+        later.update(workers=workers, throttled=limits["throttled"])
     return got
 
 
@@ -158,14 +165,17 @@ def _interval(
 ) -> dict[str, Any]:
     """Queue one job per partition at once and wait for them all: the figures of the round."""
     server.calls.clear()
-    done = _finished(url)
-    cpu = _cpu(procs)
-    start = time.perf_counter()
-    _queue_all(url, [PartitionJob("scale", n, "audit", interval) for n in names])
-    while _finished(url) < done + len(names):
-        time.sleep(0.1)
-    wall = time.perf_counter() - start
-    cpu = {k: v - cpu[k] for k, v in _cpu(procs).items()}
+    # One connection for the polling: a connection per poll would cost PostgreSQL a backend
+    # (about 4 ms of its CPU) ten times a second and show up in its share.
+    with psycopg.connect(url, autocommit=True) as db:
+        done = _finished(db)
+        cpu = _cpu(procs)
+        start = time.perf_counter()
+        _queue_all(url, [PartitionJob("scale", n, "audit", interval) for n in names])
+        while _finished(db) < done + len(names):
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+        cpu = {k: v - cpu[k] for k, v in _cpu(procs).items()}
     calls = server.calls.calls()
     return {
         "partitions": len(names),
@@ -222,8 +232,10 @@ def row(name: str, got: dict[str, Any], base: float) -> str:
     )
 
 
-def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4), shared: bool = True) -> None:
-    """The cold round (fresh workers) and the warm one (the next interval) per worker count;
+def main(
+    partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4), shared: bool = True, warm: int = 1
+) -> None:
+    """The cold round (fresh workers) and ``warm`` more (the next intervals) per worker count;
     the speed-ups are over one worker's round of the same kind."""
     server = start_aws_server()
     try:
@@ -232,8 +244,9 @@ def main(partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4), shared: boo
             print("|" + "---|" * len(_COLUMNS.split()))
             base: dict[str, float] = {}
             for workers in counts:
-                got = measure(server, url, workers, partitions, Path(tmp), shared=shared, warm=True)
-                for name, one in (("cold", got), ("warm", got["warm"])):
+                got = measure(server, url, workers, partitions, Path(tmp), shared=shared, warm=warm)
+                rounds = [("cold", got), *((f"warm {i}", w) for i, w in enumerate(got["warm"], 1))]
+                for name, one in rounds:
                     base.setdefault(name, one["per_s"])
                     print(row(name, one, base[name]), f" <!-- {got['outcomes']} -->", flush=True)
     finally:
@@ -244,6 +257,10 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
         run_one_worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5] == "shared")
     else:
-        numbers = [int(a) for a in sys.argv[1:] if a != "--per-process"]
-        per_process = "--per-process" in sys.argv[1:]
-        main(numbers[0] if numbers else 100, tuple(numbers[1:]) or (1, 2, 4), not per_process)
+        args = sys.argv[1:]
+        warm = int(args[args.index("--warm") + 1]) if "--warm" in args else 1
+        if "--warm" in args:
+            del args[args.index("--warm") : args.index("--warm") + 2]
+        numbers = [int(a) for a in args if a != "--per-process"]
+        per_process = "--per-process" in args
+        main(numbers[0] if numbers else 100, tuple(numbers[1:]) or (1, 2, 4), not per_process, warm)
