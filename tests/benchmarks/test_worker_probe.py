@@ -26,6 +26,12 @@ from tests.benchmarks.worker_probe import Timeline, cpu_seconds, timeline_of
             Timeline(3.0, {1: 4.0, 2: 4.1}, {1: 0.0, 2: 0.0}, {1: 2, 2: 2}),
             id="two-workers-back-to-back",
         ),
+        pytest.param(
+            # Two jobs at once on one worker (--concurrency 2): busy while either runs.
+            [(1, 0.0, 2.0), (1, 1.0, 3.0), (1, 1.5, 2.5), (1, 4.0, 5.0)],
+            Timeline(2.0, {1: 4.0}, {1: 1.0}, {1: 4}),
+            id="jobs-at-once-on-one-worker",
+        ),
     ],
 )
 def test_timeline_of_a_round(rows: list[tuple[int, float, float]], expected: Timeline) -> None:

@@ -104,20 +104,27 @@ def timeline(url: str, interval: float) -> Timeline:
 
 
 def timeline_of(rows: list[tuple[int, float, float]]) -> Timeline:
-    """``rows``: (worker, started, ended) per job, in seconds."""
+    """``rows``: (worker, started, ended) per job, in seconds. A worker running jobs at once
+    (``--concurrency``) is busy while any of them runs: its busy time is their union."""
     if not rows:
         return Timeline(0.0, {}, {}, {})
     _, origin, first_end = min(rows, key=lambda row: row[1])
-    busy: dict[int, float] = {}
-    span: dict[int, tuple[float, float]] = {}
-    jobs: dict[int, int] = {}
-    for worker, started, ended in rows:
-        busy[worker] = busy.get(worker, 0.0) + ended - started
-        low, high = span.get(worker, (started, ended))
-        span[worker] = (min(low, started), max(high, ended))
-        jobs[worker] = jobs.get(worker, 0) + 1
-    idle = {w: (high - low) - busy[w] for w, (low, high) in span.items()}
-    return Timeline(first_end - origin, busy, idle, jobs)
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for worker, started, ended in sorted(rows):
+        spans.setdefault(worker, []).append((started, ended))
+    busy = {w: _union(s) for w, s in spans.items()}
+    idle = {w: max(e for _, e in s) - s[0][0] - busy[w] for w, s in spans.items()}
+    return Timeline(first_end - origin, busy, idle, {w: len(s) for w, s in spans.items()})
+
+
+def _union(spans: list[tuple[float, float]]) -> float:
+    """Seconds covered by ``spans`` (sorted by start)."""
+    total, reach = 0.0, float("-inf")
+    for started, ended in spans:
+        if ended > reach:
+            total += ended - max(started, reach)
+            reach = ended
+    return total
 
 
 def profiled(run: Callable[[T], R], directory: str | None) -> tuple[Callable[[T], R], Any]:

@@ -23,6 +23,7 @@ Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmarks.worker_scale [--p
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
@@ -50,8 +51,10 @@ from tests.orchestrator.reconcile.pg import postgres_server
 HEARTBEAT = 5.0
 
 
-def run_one_worker(url: str, policy: Path, sandbox_file: Path, shared: bool) -> None:
-    """One worker process (``--worker``): what ``eastwest worker --concurrency 1`` runs."""
+def run_one_worker(
+    url: str, policy: Path, sandbox_file: Path, shared: bool, threads: int = 1
+) -> None:
+    """One worker process (``--worker``): what ``eastwest worker --concurrency T`` runs."""
     from orchestrator.reconcile.queue import run_worker
     from orchestrator.reconcile.snapshot_store import StoredSnapshots
     from orchestrator.reconcile.worker import PartitionRunner
@@ -63,7 +66,9 @@ def run_one_worker(url: str, policy: Path, sandbox_file: Path, shared: bool) -> 
         PolicySource([policy]), open_store(url), sandbox, lease_period=30, snapshots=snapshots
     )
     execute, dump = profiled(runner, os.environ.get(PROFILE_ENV))
-    run_worker(url, execute, concurrency=1, heartbeat=HEARTBEAT)
+    if threads > 1 and dump is not None:
+        raise SystemExit("profile one job at a time: cProfile follows one thread at a time")
+    run_worker(url, execute, concurrency=threads, heartbeat=HEARTBEAT)
     if dump is not None:
         dump()
 
@@ -82,10 +87,10 @@ def _fresh_queue(url: str) -> None:
 
 
 def _start(
-    count: int, url: str, policy: Path, sandbox: Path, shared: bool
+    count: int, url: str, policy: Path, sandbox: Path, *, shared: bool, threads: int
 ) -> list[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "tests.benchmarks.worker_scale", "--worker", url]
-    command += [str(policy), str(sandbox), "shared" if shared else "own"]
+    command += [str(policy), str(sandbox), "shared" if shared else "own", str(threads)]
     procs = [
         subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(count)
@@ -124,6 +129,7 @@ def measure(
     *,
     shared: bool = True,
     warm: int = 0,
+    threads: int = 1,
 ) -> dict[str, Any]:
     """One interval on freshly started workers (cold: every client and cache is built in the
     jobs); then ``warm`` more intervals on the same processes, in ``"warm"`` (a list)."""
@@ -132,7 +138,7 @@ def measure(
     policy = tmp / "policy.yaml"
     policy.write_text(yaml.safe_dump(estate_body(partitions), sort_keys=False))
     _fresh_queue(url)
-    procs = _start(workers, url, policy, sandbox, shared)
+    procs = _start(workers, url, policy, sandbox, shared=shared, threads=threads)
     names = [p.name for p in _partitions(policy)]
     try:
         got = _interval(server, url, procs, names, INTERVAL)
@@ -150,9 +156,10 @@ def measure(
         limits = json.loads(_get(f"{server.url}/_eastwest/limits"))
         calm(server.url)
     outcomes = Counter(r.outcome for r in open_store(url).runs(limit=10 * partitions))
-    got.update(workers=workers, throttled=limits["throttled"], outcomes=dict(outcomes))
+    label = f"{workers}x{threads}" if threads > 1 else workers  # processes x jobs at once each
+    got.update(workers=label, throttled=limits["throttled"], outcomes=dict(outcomes))
     for later in got["warm"]:
-        later.update(workers=workers, throttled=limits["throttled"])
+        later.update(workers=got["workers"], throttled=limits["throttled"])
     return got
 
 
@@ -233,10 +240,10 @@ def row(name: str, got: dict[str, Any], base: float) -> str:
 
 
 def main(
-    partitions: int = 100, counts: tuple[int, ...] = (1, 2, 4), shared: bool = True, warm: int = 1
+    partitions: int, counts: tuple[int, ...], *, shared: bool, warm: int, threads: int
 ) -> None:
     """The cold round (fresh workers) and ``warm`` more (the next intervals) per worker count;
-    the speed-ups are over one worker's round of the same kind."""
+    the speed-ups are over the first count's round of the same kind."""
     server = start_aws_server()
     try:
         with postgres_server() as url, TemporaryDirectory() as tmp:
@@ -244,7 +251,10 @@ def main(
             print("|" + "---|" * len(_COLUMNS.split()))
             base: dict[str, float] = {}
             for workers in counts:
-                got = measure(server, url, workers, partitions, Path(tmp), shared=shared, warm=warm)
+                got = measure(
+                    server, url, workers, partitions, Path(tmp), shared=shared, warm=warm,
+                    threads=threads,
+                )  # fmt: skip
                 rounds = [("cold", got), *((f"warm {i}", w) for i, w in enumerate(got["warm"], 1))]
                 for name, one in rounds:
                     base.setdefault(name, one["per_s"])
@@ -253,14 +263,23 @@ def main(
         server.stop()
 
 
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="worker_scale", description=__doc__.split("\n")[0])
+    parser.add_argument("partitions", type=int, nargs="?", default=100)
+    parser.add_argument("workers", type=int, nargs="*", default=[1, 2, 4])
+    parser.add_argument("--per-process", action="store_true", help="a snapshot per worker")
+    parser.add_argument("--warm", type=int, default=1, help="intervals after the cold one")
+    parser.add_argument("--threads", type=int, default=1, help="jobs at once per worker")
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
-        run_one_worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5] == "shared")
+        url, policy, sandbox, snapshot, threads = sys.argv[2:7]
+        run_one_worker(url, Path(policy), Path(sandbox), snapshot == "shared", int(threads))
     else:
-        args = sys.argv[1:]
-        warm = int(args[args.index("--warm") + 1]) if "--warm" in args else 1
-        if "--warm" in args:
-            del args[args.index("--warm") : args.index("--warm") + 2]
-        numbers = [int(a) for a in args if a != "--per-process"]
-        per_process = "--per-process" in args
-        main(numbers[0] if numbers else 100, tuple(numbers[1:]) or (1, 2, 4), not per_process, warm)
+        given = _arguments()
+        main(
+            given.partitions, tuple(given.workers), shared=not given.per_process,
+            warm=given.warm, threads=given.threads,
+        )  # fmt: skip
