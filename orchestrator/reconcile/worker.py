@@ -24,6 +24,7 @@ from typing import Any
 
 from orchestrator.errors import EastwestError, StoreError
 from orchestrator.firewall_plan import FirewallReach
+from orchestrator.model.policy import Policy
 from orchestrator.reconcile.backoff import Backoff
 from orchestrator.reconcile.lease import Keeper
 from orchestrator.reconcile.metrics import Metrics
@@ -70,6 +71,11 @@ class PartitionRunner:
         self.adapters: Adapters = adapters or shared.for_policy
         self.firewalls = FirewallReach(shared.sandbox)  # the hubs' PAN-OS, as `run` plans them
         self._shared: dict[float, SharedCompile] = {}
+        # The partitions of the policy in force by name, built once per ``Policy`` object
+        # (``PolicySource`` keeps the same one while the files' digest holds): listing them is
+        # O(P log P), which per job would make an interval's jobs O(P² log P) between them.
+        self._index: tuple[Policy, dict[str, Partition]] | None = None
+        self.indexed = 0  # how many times the index was built (tests, benchmarks)
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # never set: procrastinate lets jobs finish
 
@@ -95,7 +101,14 @@ class PartitionRunner:
             raise JobRefusedError(
                 f"job for policy {job.policy!r}; this worker reconciles {policy.name!r}"
             )
-        return next((p for p in partitions_of(policy) if p.name == job.partition), None)
+        return self._partitions(policy).get(job.partition)
+
+    def _partitions(self, policy: Policy) -> dict[str, Partition]:
+        with self._lock:
+            if self._index is None or self._index[0] is not policy:
+                self._index = (policy, {p.name: p for p in partitions_of(policy)})
+                self.indexed += 1
+            return self._index[1]
 
     def _tick(self, partition: Partition, job: PartitionJob, keeper: Keeper) -> float | None:
         def guard() -> None:

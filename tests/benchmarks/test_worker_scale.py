@@ -19,10 +19,11 @@ def test_two_workers_reconcile_every_partition_once(aws_server: AwsServer, tmp_p
 
     try:
         with postgres_server() as url:
-            got = measure(aws_server, url, workers=2, partitions=4, tmp=tmp_path)
+            got = measure(aws_server, url, workers=2, partitions=4, tmp=tmp_path, warm=1)
     except PostgresUnavailableError as exc:
         missing_tool(f"PostgreSQL cannot be started: {exc}")
-    assert got["outcomes"] == {"pending": 4}  # each partition once: one job per interval
+    # Each partition once per interval: one job in the cold round, one in the warm one.
+    assert got["outcomes"] == {"pending": 8}
     assert got["throttled"] == 0
     # One snapshot for both workers (through PostgreSQL): the account's identity read once,
     # not once per worker process.
@@ -31,3 +32,9 @@ def test_two_workers_reconcile_every_partition_once(aws_server: AwsServer, tmp_p
     # the worker that did not read it (its own scope's VPCs, subnets and interfaces, which
     # the reader's adapters keep from the snapshot): a budget, whatever the workers' number.
     assert got["calls_per_partition"] <= 8 + 3 + 3 + 1
+    # The next interval reads its snapshot afresh, once for both workers again, within the
+    # same budget; every job of each round is in its timeline.
+    (warm,) = got["warm"]
+    assert warm["calls"]["GetCallerIdentity"] == 1, warm["calls"]
+    assert warm["calls_per_partition"] <= 8 + 3 + 3 + 1
+    assert sum(got["timeline"].jobs.values()) == sum(warm["timeline"].jobs.values()) == 4

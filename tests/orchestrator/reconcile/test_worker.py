@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from orchestrator.errors import TemporaryError
 from orchestrator.reconcile.queue import PartitionJob, RetryLater
@@ -13,7 +14,7 @@ from orchestrator.reconcile.source import PolicySource
 from orchestrator.reconcile.store import Store, lease_name, open_store
 from orchestrator.reconcile.worker import JobRefusedError, PartitionRunner
 from orchestrator.state import FlowRule, Step
-from tests.orchestrator.reconcile.fakes import FakeCloud, write_policy
+from tests.orchestrator.reconcile.fakes import POLICY_BODY, FakeCloud, write_policy
 
 PARTITION = "aws/111111111111/us-east-1"
 
@@ -82,3 +83,24 @@ def test_a_transient_failure_asks_for_an_early_retry(tmp_path: Path, store: Stor
     assert retry_in is not None
     assert 0 < retry_in <= 60
     assert store.runs()[0].outcome == "failed"
+
+
+def test_the_partitions_are_listed_once_per_policy_not_once_per_job(
+    tmp_path: Path, store: Store
+) -> None:
+    cloud = FakeCloud.converged()
+    path = write_policy(tmp_path / "policy.yaml")
+    run = PartitionRunner(
+        PolicySource([path]), store, None, lease_period=30, adapters=cloud.adapters
+    )
+    for _ in range(3):
+        run(job("audit"))
+    assert (run.indexed, len(store.runs())) == (1, 3)
+    # An edited policy is listed afresh: the partition it no longer governs is dropped at once.
+    body = dict(POLICY_BODY)
+    body["accounts"] = [{**POLICY_BODY["accounts"][0], "regions": ["eu-west-1"]}]
+    body["segments"] = [{"name": "onprem", "cidrs": ["172.16.0.0/12"]}]
+    body["rules"] = []
+    path.write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    assert run(job("audit")) is None
+    assert (run.indexed, len(store.runs())) == (2, 3)
