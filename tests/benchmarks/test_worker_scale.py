@@ -24,6 +24,7 @@ def test_two_workers_reconcile_every_partition_once(aws_server: AwsServer, tmp_p
         missing_tool(f"PostgreSQL cannot be started: {exc}")
     # Each partition once per interval: one job in the cold round, one in the warm one.
     assert got["outcomes"] == {"pending": 8}
+    assert got["jobs"] == {"succeeded": 8}  # none failed, none left waiting for a retry
     assert got["throttled"] == 0
     # One snapshot for both workers (through PostgreSQL): the account's identity read once,
     # not once per worker process.

@@ -158,6 +158,11 @@ def measure(
     outcomes = Counter(r.outcome for r in open_store(url).runs(limit=10 * partitions))
     label = f"{workers}x{threads}" if threads > 1 else workers  # processes x jobs at once each
     got.update(workers=label, throttled=limits["throttled"], outcomes=dict(outcomes))
+    # procrastinate's side of the same jobs: a failed job (or one still waiting for a retry)
+    # has no run in the history, so the two together account for every job queued.
+    got["jobs"] = dict(
+        _sql(url, "SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1")
+    )
     for later in got["warm"]:
         later.update(workers=got["workers"], throttled=limits["throttled"])
     return got
@@ -258,7 +263,11 @@ def main(
                 rounds = [("cold", got), *((f"warm {i}", w) for i, w in enumerate(got["warm"], 1))]
                 for name, one in rounds:
                     base.setdefault(name, one["per_s"])
-                    print(row(name, one, base[name]), f" <!-- {got['outcomes']} -->", flush=True)
+                    print(
+                        row(name, one, base[name]),
+                        f" <!-- {got['outcomes']} {got['jobs']} -->",
+                        flush=True,
+                    )
     finally:
         server.stop()
 
