@@ -33,9 +33,10 @@ def test_two_workers_reconcile_every_partition_once(aws_server: AwsServer, tmp_p
     # the worker that did not read it (its own scope's VPCs, subnets and interfaces, which
     # the reader's adapters keep from the snapshot): a budget, whatever the workers' number.
     assert got["calls_per_partition"] <= 8 + 3 + 3 + 1
-    # The next interval reads its snapshot afresh, within the same budget; every job of each round is in its timeline. An
-    # adapter proves its account once in its life: the warm round reads the identity again
-    # only when the worker that did not read the first snapshot reads this one.
+    # The next interval reads its snapshot afresh, within the same budget; every job of each
+    # round is in its timeline. An adapter proves its account once in its life: the warm round
+    # reads the identity again only when the worker that did not read the first snapshot
+    # reads this one.
     (warm,) = got["warm"]
     assert warm["calls"]["GetCallerIdentity"] <= 1, warm["calls"]
     assert warm["calls_per_partition"] <= 8 + 3 + 3 + 1
