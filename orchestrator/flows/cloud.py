@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from orchestrator.errors import ProviderError
 from orchestrator.flows import aws_format
@@ -24,7 +24,7 @@ from orchestrator.flows.cloud_s3 import ingest_buckets
 from orchestrator.flows.ingest import IngestReport
 from orchestrator.flows.records import Parsed, Sink
 from orchestrator.flows.store import FlowStore
-from orchestrator.model.policy import Policy
+from orchestrator.model.policy import AzureAccount, Policy
 
 if TYPE_CHECKING:
     from providers.aws.flows import LogBatch
@@ -42,7 +42,7 @@ def ingest_aws(
     from providers.aws.flows import account_clients, read_flow_logs  # noqa: PLC0415 - boto3
 
     report = IngestReport()
-    for account, profile, region in _aws_scopes(policy):
+    for account, profile, region in account_scopes(policy, "aws"):
         progress(f"aws {account} {region}: reading the VPC flow logs (CloudWatch Logs, S3)")
         clients = account_clients(account, profile, sandbox)
         try:
@@ -58,9 +58,14 @@ def ingest_aws(
     return report
 
 
-def _aws_scopes(policy: Policy) -> Iterator[tuple[str, str | None, str]]:
+AccountScope = tuple[str, str | None, str]  # account id, profile, region
+
+
+def account_scopes(policy: Policy, cloud: Literal["aws", "alibaba"]) -> Iterator[AccountScope]:
+    """Each region of each of the policy's accounts in ``cloud``, with its credentials' profile
+    (the AWS and Alibaba pulls read flow logs per account and region)."""
     for account in policy.accounts:
-        if account.cloud == "aws":
+        if account.cloud == cloud and not isinstance(account, AzureAccount):
             for region in account.regions:
                 yield account.account_id, getattr(account, "profile", None), region
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import ProviderError
 from orchestrator.flows import alibaba_format
-from orchestrator.flows.cloud import Numbered, Progress, store_lines
+from orchestrator.flows.cloud import AccountScope as Scope
+from orchestrator.flows.cloud import Numbered, Progress, account_scopes, store_lines
 from orchestrator.flows.cloud_sources import read_destinations
 from orchestrator.flows.ingest import IngestReport
 from orchestrator.flows.records import Parsed, Sink
@@ -60,7 +61,7 @@ def ingest_alibaba(
         _store_pages(store, pages, report, progress, f"alibaba {account} {ref}")
 
     read_destinations(
-        _scopes(policy),
+        account_scopes(policy, "alibaba"),
         [LogstoreRef.parse(text) for text in named],
         report,
         belongs=lambda scope, ref: ref.region == scope[2],
@@ -69,16 +70,6 @@ def ingest_alibaba(
         key=lambda scope, ref: (scope[0], ref),  # each account reads with its own credentials
     )
     return report
-
-
-Scope = tuple[str, str | None, str]  # account, profile, region
-
-
-def _scopes(policy: Policy) -> Iterator[Scope]:
-    for account in policy.accounts:
-        if account.cloud == "alibaba":
-            for region in account.regions:
-                yield account.account_id, getattr(account, "profile", None), region
 
 
 def _store_pages(
