@@ -4,6 +4,7 @@ Alibaba and Azure fakes) and hands it here with the thread serving it."""
 
 from __future__ import annotations
 
+import socketserver
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,6 +92,12 @@ def serve_in_background(
     bound_handler = type(f"Bound{handler.__name__}", (handler,), dict(bound))
     server = ThreadingHTTPServer(("127.0.0.1", port), bound_handler)
     server.daemon_threads = True
+    return server, serve_from_thread(server, name)
+
+
+def serve_from_thread(server: socketserver.TCPServer, name: str) -> threading.Thread:
+    """``server`` serving from a daemon thread already started, named after ``name`` and its
+    port; ``shutdown()`` waits up to one poll interval."""
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.1},
@@ -98,4 +105,4 @@ def serve_in_background(
         daemon=True,
     )
     thread.start()
-    return server, thread
+    return thread

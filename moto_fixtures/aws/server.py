@@ -32,7 +32,7 @@ from moto_fixtures.aws.faults import FaultInjector
 from moto_fixtures.aws.latency import with_limits
 from moto_fixtures.aws.patches import apply_patches
 from moto_fixtures.limits import RateLimits
-from moto_fixtures.serving import WHOLE_RESPONSE, BackgroundServer
+from moto_fixtures.serving import WHOLE_RESPONSE, BackgroundServer, serve_from_thread
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_eastwest/health"
@@ -117,11 +117,5 @@ def start_aws_server(port: int = 0) -> AwsServer:
     limits = RateLimits("aws")
     app = _with_health(calls.wrap(faults.wrap(with_limits(limits, moto, action_of), action_of)))
     server = make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},  # shutdown() waits up to one poll interval
-        name=f"eastwest-aws-{server.server_address[1]}",
-        daemon=True,
-    )
-    thread.start()
+    thread = serve_from_thread(server, "aws")
     return AwsServer(server, thread, calls, faults, limits)

@@ -34,7 +34,7 @@ from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.azure.control import LOST, Call, Control, Faults, action_of
 from moto_fixtures.azure.state import Store
 from moto_fixtures.limits import RateLimits
-from moto_fixtures.serving import BackgroundServer
+from moto_fixtures.serving import BackgroundServer, serve_from_thread
 
 HOST = "127.0.0.1"
 CONTROL = "/_eastwest/"
@@ -206,11 +206,5 @@ def start_azure_server(
     server.arm = Arm(Store(), async_delay, retry_after, page_size)
     server.limits = RateLimits("azure")
     server.control = Control(faults or Faults(retry_after=max(retry_after, 1)))
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},  # shutdown() waits up to one poll interval
-        name=f"eastwest-azure-{server.server_address[1]}",
-        daemon=True,
-    )
-    thread.start()
+    thread = serve_from_thread(server, "azure")
     return AzureServer(server, thread, tmp, files.ca_bundle)

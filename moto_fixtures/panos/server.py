@@ -31,7 +31,7 @@ from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.panos.api import Api
 from moto_fixtures.panos.device import Device, Faults
 from moto_fixtures.panos.panorama import PanoramaDevice
-from moto_fixtures.serving import BackgroundServer
+from moto_fixtures.serving import BackgroundServer, serve_from_thread
 
 HOST = "127.0.0.1"
 USERNAME = "admin"
@@ -163,11 +163,5 @@ def start_panos_server(
     if groups is not None:
         device = PanoramaDevice(hostname, serial, groups)
     server.api = Api(device, users)
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},
-        name=f"eastwest-panos-{server.server_address[1]}",
-        daemon=True,
-    )
-    thread.start()
+    thread = serve_from_thread(server, "panos")
     return PanosServer(server, thread, tmp, files.ca_bundle)
