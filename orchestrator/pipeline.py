@@ -45,7 +45,7 @@ from orchestrator.state import (
     Target,
     TransitInventory,
 )
-from providers.base import Adapter, TransitReader
+from providers.base import Adapter, Load, TransitReader
 
 Progress = Callable[[str], None]
 AdapterFor = Callable[[Target], Adapter]
@@ -124,6 +124,9 @@ class EstateReads:
     inventory: dict[Scope, ScopeInventory]
     transit: dict[Scope, TransitInventory]
     skipped: dict[Scope, str]
+    # The raw answers each scope's inventory read kept for its tick (``SharesReads``), when
+    # they travel to another process with the rest; empty otherwise.
+    kept: dict[Scope, Mapping[str, Load]] = field(default_factory=dict)
 
 
 def compile_for(

@@ -76,6 +76,25 @@ class Adapter(Protocol):
         """Record, on each group, the digest of the rules eastwest left it with."""
 
 
+# An answer another process read, decoded when first used (``SharesReads.seed_reads``).
+Load = Callable[[], Any]
+
+
+@runtime_checkable
+class SharesReads(Protocol):
+    """An adapter whose inventory reads another process may reuse: the reconciler's queue
+    workers share one interval's reads through their store (``orchestrator/reconcile/
+    snapshot.py``), and the raw answers the inventory kept for this scope's observation and
+    access check travel with it, so a tick in any worker reads what the reader's would."""
+
+    def kept_reads(self, region: str) -> dict[str, Any]:
+        """The raw answers the last inventory read of ``region`` kept, by kind."""
+
+    def seed_reads(self, inventory: ScopeInventory, kept: Mapping[str, Load], age: float) -> None:
+        """Keep another process's inventory of one scope and its raw answers, read ``age``
+        seconds ago, as if this adapter had read them then."""
+
+
 class AdapterFactory(Protocol):
     def __call__(
         self, target: Target, *, policy: str, sandbox: Mapping[str, Any] | None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from orchestrator.errors import ProviderError, StoreError
 from orchestrator.reconcile.store.base import BookLease, Lease, LeaseBook
@@ -29,7 +29,7 @@ from orchestrator.state import (
     Step,
     TransitInventory,
 )
-from providers.base import Adapter, ChangeResult, Report, TransitReader
+from providers.base import Adapter, ChangeResult, Load, Report, SharesReads, TransitReader
 
 Guard = Callable[[], None]
 T = TypeVar("T")
@@ -172,6 +172,14 @@ class FencedAdapter:
         if not isinstance(inner, TransitReader):
             raise ProviderError(f"the {scope.cloud} adapter cannot read transit routing")
         return self._read(lambda: inner.transit_inventory(scope, next_hops))
+
+    def kept_reads(self, region: str) -> dict[str, Any]:
+        inner = self.inner
+        return inner.kept_reads(region) if isinstance(inner, SharesReads) else {}
+
+    def seed_reads(self, inventory: ScopeInventory, kept: Mapping[str, Load], age: float) -> None:
+        if isinstance(self.inner, SharesReads):
+            self.inner.seed_reads(inventory, kept, age)
 
     def _read(self, call: Callable[[], T]) -> T:
         try:

@@ -7,12 +7,20 @@ Always: decoding builds only the value classes listed in ``_CLASSES`` (a row is 
 code: no pickle, no import by name), with their own constructors, so a tampered or foreign row
 is refused with ``SnapshotFormatError`` rather than run; lists decode as tuples (every sequence
 of these frozen values is one) and ``decode(encode(x)) == x``.
+
+The raw answers a scope's inventory kept for its tick (``EstateReads.kept``: the clouds' own
+payloads, JSON-shaped) travel as JSON text, one per kind, decoded only by the worker that ticks
+the scope (``encode_payload``/``decode_payload``): plain JSON values and datetimes (boto3's
+``AttachTime``…), nothing else; a payload holding any other type is not stored (the worker that
+ticks its scope reads it itself).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -30,6 +38,7 @@ _CLASSES: dict[str, type[Any]] = {
     )
 }  # fmt: skip
 _TYPE, _MAP, _ENUM = "$t", "$m", "$e"
+_DATETIME = "$dt"
 
 
 class SnapshotFormatError(StoreError):
@@ -72,3 +81,30 @@ def _class(name: object) -> type[Any]:
     if cls is None:
         raise SnapshotFormatError(f"snapshot: {name!r} is not a value a snapshot holds")
     return cls
+
+
+def encode_payload(value: object) -> str:
+    """JSON text of a cloud payload; ``SnapshotFormatError`` for a type JSON cannot carry."""
+    try:
+        return json.dumps(value, default=_tagged, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise SnapshotFormatError(f"snapshot: a payload it cannot store: {exc}") from exc
+
+
+def decode_payload(text: str) -> Any:
+    try:
+        return json.loads(text, object_hook=_untagged)
+    except ValueError as exc:  # json.JSONDecodeError, and a malformed datetime
+        raise SnapshotFormatError(f"snapshot: an unreadable payload: {exc}") from exc
+
+
+def _tagged(value: object) -> object:
+    if isinstance(value, datetime):
+        return {_DATETIME: value.isoformat()}
+    raise TypeError(f"a {type(value).__name__}")
+
+
+def _untagged(value: dict[str, Any]) -> object:
+    if len(value) == 1 and _DATETIME in value:
+        return datetime.fromisoformat(str(value[_DATETIME]))
+    return value

@@ -5,7 +5,9 @@ not W times.
 In: the policy, the interval (``max_age``) and how to read the estate when no stored snapshot
 will do (``pipeline.read_estate``). Out: the ``EstateReads`` and their age in seconds.
 Table ``eastwest_snapshots``: a row per policy and scope (its inventory, its hub's transit
-routing, or why it could not be read), with the policy's digest and when the reads began.
+routing, or why it could not be read; the raw answers its inventory kept for the scope's tick,
+``EstateReads.kept``, as JSON text per kind), with the policy's digest and when the reads began.
+A worker decodes a scope's kept answers only when it ticks that scope.
 
 Always: one reader per policy at a time: the first worker of an interval takes the policy's
 advisory lock, reads the clouds and replaces the rows in the same transaction; the others wait
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -28,8 +30,15 @@ from psycopg.types.json import Jsonb
 
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import EstateReads, policy_scopes
-from orchestrator.reconcile.snapshot_codec import SnapshotFormatError, decode, encode
+from orchestrator.reconcile.snapshot_codec import (
+    SnapshotFormatError,
+    decode,
+    decode_payload,
+    encode,
+    encode_payload,
+)
 from orchestrator.state import Scope
+from providers.base import Load
 
 log = logging.getLogger("eastwest.reconcile")
 
@@ -43,19 +52,24 @@ CREATE TABLE IF NOT EXISTS eastwest_snapshots (
     inventory JSONB,
     transit JSONB,
     PRIMARY KEY (policy, scope)
-)
+);
+ALTER TABLE eastwest_snapshots ADD COLUMN IF NOT EXISTS kept JSONB
 """
 _SCHEMA_LOCK = 0x65617374_736E6170  # "eastsnap": the advisory lock around the schema
 _ROWS = """
 SELECT scope, digest, skipped, inventory, transit,
-       EXTRACT(EPOCH FROM clock_timestamp() - read_at)::float8
+       EXTRACT(EPOCH FROM clock_timestamp() - read_at)::float8, kept
 FROM eastwest_snapshots WHERE policy = %s
 """
 _INSERT = """
-INSERT INTO eastwest_snapshots (policy, scope, digest, read_at, skipped, inventory, transit)
-VALUES (%s, %s, %s, %s, %s, %s, %s)
+INSERT INTO eastwest_snapshots
+    (policy, scope, digest, read_at, skipped, inventory, transit, kept)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 """
 Read = Callable[[], EstateReads]
+# A scope's kept answers past this many bytes of JSON are not stored: the worker ticking the
+# scope reads them itself (a page per 1,000 ENIs), rather than every worker decoding megabytes.
+KEPT_LIMIT = 4 << 20
 
 
 def policy_digest(policy: Policy) -> str:
@@ -124,7 +138,8 @@ class StoredSnapshots:
         digest = policy_digest(policy)
         rows = [
             (policy.name, str(scope), digest, began, reads.skipped.get(scope),
-             _json(reads.inventory.get(scope)), _json(reads.transit.get(scope)))
+             _json(reads.inventory.get(scope)), _json(reads.transit.get(scope)),
+             _kept(scope, reads.kept.get(scope)))
             for scope in sorted(policy_scopes(policy)[0])
         ]  # fmt: skip
         with db.cursor() as cursor:
@@ -135,10 +150,40 @@ def _json(value: object) -> Jsonb | None:
     return None if value is None else Jsonb(encode(value))
 
 
+def _kept(scope: Scope, kept: Mapping[str, Load] | None) -> Jsonb | None:
+    """Each kind's answer as JSON text, within ``KEPT_LIMIT`` for the scope."""
+    texts: dict[str, str] = {}
+    size = 0
+    for kind, load in sorted((kept or {}).items()):
+        try:
+            text = encode_payload(load())
+        except SnapshotFormatError as exc:
+            log.debug("shared snapshot: %s %s not shared (%s)", scope, kind, exc)
+            continue
+        size += len(text)
+        if size > KEPT_LIMIT:
+            log.debug("shared snapshot: %s answers past %d bytes not shared", scope, KEPT_LIMIT)
+            break
+        texts[kind] = text
+    return Jsonb(texts) if texts else None
+
+
+def _loader(text: str) -> Load:
+    def load() -> Any:
+        try:
+            return decode_payload(text)
+        except SnapshotFormatError as exc:  # ``Load``'s contract: the reader reads instead
+            raise ValueError(str(exc)) from exc
+
+    return load
+
+
 def _decoded(rows: Sequence[tuple[Any, ...]]) -> EstateReads:
     reads = EstateReads({}, {}, {})
-    for scope_text, _, skipped, inventory, transit, _ in sorted(rows):
+    for scope_text, _, skipped, inventory, transit, _, kept in sorted(rows):
         scope = Scope.parse(scope_text)
+        if isinstance(kept, dict):
+            reads.kept[scope] = {str(k): _loader(str(v)) for k, v in kept.items()}
         if skipped is not None:
             reads.skipped[scope] = skipped
         if inventory is not None:

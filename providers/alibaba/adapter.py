@@ -39,6 +39,7 @@ from providers.alibaba.session import sandbox_api, standard_api
 from providers.alibaba.transit_read import read_owned_routing, read_transit_inventory
 from providers.alibaba.writer import AlibabaWriter
 from providers.core.adapter import AdapterShell, merge_observed
+from providers.core.reads import INVENTORY
 
 
 class AlibabaAdapter(AdapterShell):
@@ -71,7 +72,7 @@ class AlibabaAdapter(AdapterShell):
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("alibaba", self.target.account, region)
-        shared = self.reads(region).by("inventory")
+        shared = self.reads(region).by(INVENTORY)
         networks, interfaces = self._read(
             region,
             "inventory",

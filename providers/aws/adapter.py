@@ -32,6 +32,7 @@ from providers.aws.session import AwsClients, ClientHook, sandbox_clients, stand
 from providers.aws.transit_read import read_owned_routing, read_transit_inventory
 from providers.aws.writer import AwsWriter
 from providers.core.adapter import AdapterShell, merge_observed
+from providers.core.reads import INVENTORY
 
 
 class AwsAdapter(AdapterShell):
@@ -56,7 +57,7 @@ class AwsAdapter(AdapterShell):
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("aws", self.target.account, region)
-        ec2, shared = self.clients.ec2(region), self.reads(region).by("inventory")
+        ec2, shared = self.clients.ec2(region), self.reads(region).by(INVENTORY)
         networks, interfaces = self._read(
             region,
             "inventory",

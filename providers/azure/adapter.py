@@ -41,6 +41,7 @@ from providers.azure.steps import AzureSteps
 from providers.azure.writer import AzureWriter
 from providers.base import ChangeResult
 from providers.core.adapter import AdapterShell
+from providers.core.reads import INVENTORY
 
 ExistingNsgs = Literal["conflict", "share"]
 
@@ -109,7 +110,7 @@ class AzureAdapter(AdapterShell):
 
     def inventory(self, region: str) -> ScopeInventory:
         scope = Scope("azure", self.target.account, region)
-        shared = self.reads(region).by("inventory")
+        shared = self.reads(region).by(INVENTORY)
         return self._read(region, "inventory", lambda: read_inventory(
             self.clients.network(), self.resource_group, scope, shared))  # fmt: skip
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from orchestrator.errors import AccountMismatchError, ObservationError, ProviderError
 from orchestrator.state import (
@@ -28,14 +28,15 @@ from orchestrator.state import (
     ObservedScope,
     Resource,
     Scope,
+    ScopeInventory,
     Step,
     Target,
 )
 from orchestrator.state.access import AccessModel
-from providers.base import ChangeResult, Report
+from providers.base import ChangeResult, Load, Report
 from providers.core.attachment import InterfaceCache, observe_attachments
 from providers.core.group_records import NetworkCache, recorded_groups
-from providers.core.reads import RegionReads, Shared
+from providers.core.reads import INVENTORY, RegionReads, Shared
 
 T = TypeVar("T")
 
@@ -88,6 +89,20 @@ class AdapterShell:
         except self.errors as exc:
             where = f"{self._where(region)}{what and ' '}{what}"
             raise ObservationError(str(self._translate(exc, where))) from exc
+
+    def kept_reads(self, region: str) -> dict[str, Any]:
+        """``SharesReads``: what the inventory of ``region`` read and kept."""
+        return self.reads(region).kept(INVENTORY)
+
+    def seed_reads(self, inventory: ScopeInventory, kept: Mapping[str, Load], age: float) -> None:
+        """``SharesReads``: as ``inventory`` keeps them, ``age`` seconds ago."""
+        region = inventory.scope.region
+        reads = self.reads(region)
+        for kind, load in kept.items():
+            reads.seed(kind, load, age, INVENTORY)
+        self._networks.keep(region, inventory.networks, age)
+        if inventory.interfaces is not None:  # None: this cloud's inventory reads none
+            self._interfaces.keep(region, inventory.interfaces, age)
 
     def _access(self, region: str, what: str, read: Callable[[Shared], AccessModel]) -> AccessModel:
         """An access read through the scope's shared reads, forgotten once read (no two

@@ -186,8 +186,11 @@ class InterfaceCache:
         self._clock, self._fresh = clock, fresh
         self._kept: dict[str, tuple[float, tuple[Interface, ...]]] = {}
 
-    def keep(self, region: str, interfaces: tuple[Interface, ...]) -> tuple[Interface, ...]:
-        self._kept[region] = (self._clock(), interfaces)
+    def keep(
+        self, region: str, interfaces: tuple[Interface, ...], age: float = 0.0
+    ) -> tuple[Interface, ...]:
+        """``age``: seconds since they were read (by another process: ``seed_reads``)."""
+        self._kept[region] = (self._clock() - age, interfaces)
         return interfaces
 
     def take(self, region: str, read: Callable[[], tuple[Interface, ...]]) -> tuple[Interface, ...]:

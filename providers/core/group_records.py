@@ -74,8 +74,9 @@ class NetworkCache:
         self._clock, self._fresh = clock, fresh
         self._kept: dict[str, tuple[float, tuple[Network, ...]]] = {}
 
-    def keep(self, region: str, networks: tuple[Network, ...]) -> None:
-        self._kept[region] = (self._clock(), networks)
+    def keep(self, region: str, networks: tuple[Network, ...], age: float = 0.0) -> None:
+        """``age``: seconds since they were read (by another process: ``seed_reads``)."""
+        self._kept[region] = (self._clock() - age, networks)
 
     def take(self, region: str, read: Callable[[], tuple[Network, ...]]) -> tuple[Network, ...]:
         read_at, networks = self._kept.pop(region, (float("-inf"), ()))

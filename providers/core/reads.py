@@ -9,7 +9,9 @@ across reconciler ticks, and a tick must see what changed since the last); an an
 ``fresh`` seconds is read again; ``forget()`` makes every answer read before it unusable. The
 adapter calls ``forget()`` after any write to the scope and after the access check judged it,
 so no two judgements of a scope ever share a read: a change the check missed because it came
-after a shared read is seen by the next judgement at the latest.
+after a shared read is seen by the next judgement at the latest. Another process's answers
+(``seed``, the queue workers' shared snapshot) keep their real read time and first reader, so
+they are used exactly as this process's own would be.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
 T = TypeVar("T")
+INVENTORY = "inventory"  # the reader whose answers another process may seed (``kept``)
 Clock = Callable[[], float]
 
 
@@ -43,6 +46,12 @@ class _Kept:
     read_at: float  # the clock when the read started
     value: Any
     used_by: set[str] = field(default_factory=set)
+    load: Callable[[], Any] | None = None  # a seeded answer not decoded yet (``seed``)
+
+    def loaded(self) -> Any:
+        if self.load is not None:
+            self.value, self.load = self.load(), None
+        return self.value
 
 
 class ScopeReads:
@@ -61,8 +70,13 @@ class ScopeReads:
         with self._lock:
             kept = self._kept.get(kind)
             if kept is not None and reader not in kept.used_by and now - kept.read_at < self._fresh:
-                kept.used_by.add(reader)
-                return cast(T, kept.value)
+                try:
+                    value = kept.loaded()
+                except ValueError:  # a seeded answer that does not decode: read it instead
+                    del self._kept[kind]
+                else:
+                    kept.used_by.add(reader)
+                    return cast(T, value)
         value = read()
         with self._lock:
             if now >= self._floor:
@@ -76,6 +90,28 @@ class ScopeReads:
             return self.share(kind, reader, read)
 
         return shared
+
+    def kept(self, reader: str) -> dict[str, Any]:
+        """The fresh answers ``reader`` read or used: what another process may ``seed`` (the
+        queue workers' shared snapshot, issue 13)."""
+        now = self._clock()
+        with self._lock:
+            found = {
+                kind: kept
+                for kind, kept in self._kept.items()
+                if reader in kept.used_by and now - kept.read_at < self._fresh
+            }
+        return {kind: kept.value for kind, kept in found.items() if kept.load is None}
+
+    def seed(self, kind: str, load: Callable[[], Any], age: float, reader: str) -> None:
+        """Keep an answer another process read ``age`` seconds ago as ``reader`` (``kept``), to
+        be decoded by ``load`` when first used (a ``ValueError`` from it: read instead): as if
+        this process had read it then, so the readers after ``reader`` use it once each, and
+        ``fresh`` counts from its real read."""
+        read_at = self._clock() - age
+        with self._lock:
+            if read_at >= self._floor:
+                self._kept[kind] = _Kept(read_at, None, {reader}, load)
 
     def forget(self) -> None:
         """Nothing read before now is used again (after a write, or a judgement)."""

@@ -5,7 +5,7 @@ Counts only, no timings asserted (docs/benchmarks.md holds the figures)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tests.missing_tool import missing_tool
 from tests.orchestrator.reconcile.pg import PostgresUnavailableError, postgres_server
@@ -29,15 +29,29 @@ def test_two_workers_reconcile_every_partition_once(aws_server: AwsServer, tmp_p
     # One snapshot for both workers (through PostgreSQL): the account's identity read once,
     # not once per worker process.
     assert got["calls"]["GetCallerIdentity"] == 1, got["calls"]
-    # A tick's 8 calls, the shared snapshot's 3 a scope, and at most 3 more in the ticks of
-    # the worker that did not read it (its own scope's VPCs, subnets and interfaces, which
-    # the reader's adapters keep from the snapshot): a budget, whatever the workers' number.
-    assert got["calls_per_partition"] <= 8 + 3 + 3 + 1
-    # The next interval reads its snapshot afresh, within the same budget; every job of each
+    # Every partition costs the same 8 calls, whichever worker ticks it: the shared snapshot's
+    # 3 for its scope (VPCs, subnets, interfaces) and its tick's 5 (groups, prefix lists,
+    # ACLs, route tables, transit route tables). The worker that did not read the snapshot
+    # gets the reader's kept answers with it (``SharesReads``), so its ticks read none of the
+    # snapshot's kinds again (it read all three for each of its ticks before).
+    assert _per_partition(got) == dict.fromkeys(TICK, 1.0), got["calls"]
+    # The next interval reads its snapshot afresh, with the same calls; every job of each
     # round is in its timeline. An adapter proves its account once in its life: the warm round
     # reads the identity again only when the worker that did not read the first snapshot
     # reads this one.
     (warm,) = got["warm"]
     assert warm["calls"]["GetCallerIdentity"] <= 1, warm["calls"]
-    assert warm["calls_per_partition"] <= 8 + 3 + 3 + 1
+    assert _per_partition(warm) == dict.fromkeys(TICK, 1.0), warm["calls"]
     assert sum(got["timeline"].jobs.values()) == sum(warm["timeline"].jobs.values()) == 4
+
+
+TICK = (
+    "DescribeVpcs", "DescribeSubnets", "DescribeNetworkInterfaces", "DescribeSecurityGroups",
+    "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribeRouteTables",
+    "DescribeTransitGatewayRouteTables",
+)  # fmt: skip
+
+
+def _per_partition(got: dict[str, Any]) -> dict[str, float]:
+    calls = got["calls"]
+    return {a: n / got["partitions"] for a, n in calls.items() if a != "GetCallerIdentity"}

@@ -5,7 +5,8 @@ rows, so the reads per interval do not grow with the workers. Fake adapters coun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -15,17 +16,24 @@ import yaml
 from orchestrator.errors import ObservationError
 from orchestrator.fanout import fan_out
 from orchestrator.model.policy import Policy
-from orchestrator.pipeline import EstateReads, read_estate
+from orchestrator.pipeline import EstateReads, policy_scopes, read_estate
 from orchestrator.reconcile.once import Mode, Outcome, RunResult, Tick, reconcile_once
 from orchestrator.reconcile.partition import partitions_of
 from orchestrator.reconcile.snapshot import SharedCompile
-from orchestrator.reconcile.snapshot_codec import SnapshotFormatError, decode, encode
-from orchestrator.reconcile.snapshot_store import StoredSnapshots
+from orchestrator.reconcile.snapshot_codec import (
+    SnapshotFormatError,
+    decode,
+    decode_payload,
+    encode,
+    encode_payload,
+)
+from orchestrator.reconcile.snapshot_store import KEPT_LIMIT, StoredSnapshots
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.state import Scope, ScopeInventory, TransitInventory
 from orchestrator.state.attachments import Interface
 from orchestrator.state.inventory import Network, Subnet
 from orchestrator.state.routing import HubInfo, NextHop, TransitAttachment
+from providers.base import Load
 from tests.orchestrator.many_scopes import Estate, estate_body, scope_of
 
 SCOPE = Scope("aws", "111111111111", "us-east-1")
@@ -194,3 +202,53 @@ def test_an_unreachable_store_costs_the_sharing_not_the_tick(tmp_path: Path) -> 
     store = StoredSnapshots("postgresql://nobody@127.0.0.1:1/none")
     reads, age = store.reads(policy, 300, 75, read)
     assert (read.count, age, len(reads.inventory)) == (1, 0.0, 4)
+
+
+PAYLOADS = [
+    [],
+    [{"NetworkInterfaceId": "eni-1", "Groups": [{"GroupId": "sg-1"}], "Tags": []}],
+    [{"Attachment": {"AttachTime": datetime(2026, 12, 5, 1, 2, 3, tzinfo=UTC)}, "n": 1.5}],
+    [{"nested": {"list": [None, True, "x", {"$dtx": "not a date"}]}}],
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=["empty", "eni", "datetime", "nested"])
+def test_a_kept_payload_comes_back_as_it_was(payload: object) -> None:
+    assert decode_payload(encode_payload(payload)) == payload
+
+
+@pytest.mark.parametrize("payload", [[b"bytes"], [{1, 2}], [float("nan")], [object()]])
+def test_a_payload_json_cannot_carry_is_not_stored(payload: object) -> None:
+    with pytest.raises(SnapshotFormatError):
+        encode_payload(payload)
+
+
+def test_kept_answers_travel_with_the_rows_and_decode_when_used(tmp_path: Path, url: str) -> None:
+    """The reader's kept answers are stored per scope and kind; another worker gets a loader
+    per kind, decoded only when called; a scope's answers past ``KEPT_LIMIT`` are left to the
+    worker that ticks it, and a corrupted one raises ``ValueError`` (the reader reads)."""
+    policy = _source(tmp_path, 3).load().loaded.policy
+    scopes = sorted(policy_scopes(policy)[0])
+    big = [{"Description": "x" * (KEPT_LIMIT // 2)}]
+    kept: dict[Scope, Mapping[str, Load]] = {
+        scopes[0]: {"enis": lambda: PAYLOADS[2], "subnets": lambda: PAYLOADS[1]},
+        scopes[1]: {"a": lambda: big, "b": lambda: big, "c": lambda: big},
+        scopes[2]: {"bytes": lambda: [b"x"]},
+    }
+    own = EstateReads({s: ScopeInventory(s) for s in scopes}, {}, {}, kept)
+    StoredSnapshots(url).reads(policy, 300, 75, lambda: own)
+    reads, _ = StoredSnapshots(url).reads(policy, 300, 75, _never)
+    assert {k: load() for k, load in reads.kept[scopes[0]].items()} == {
+        "enis": PAYLOADS[2], "subnets": PAYLOADS[1]
+    }  # fmt: skip
+    assert sorted(reads.kept[scopes[1]]) == ["a"]  # b would pass the limit: b and c are not
+    assert scopes[2] not in reads.kept
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute('UPDATE eastwest_snapshots SET kept = \'{"enis": "[{"}\'::jsonb')
+    reads, _ = StoredSnapshots(url).reads(policy, 300, 75, _never)
+    with pytest.raises(ValueError, match="unreadable payload"):
+        reads.kept[scopes[0]]["enis"]()
+
+
+def _never() -> EstateReads:
+    raise AssertionError("the stored rows should have been used")
