@@ -15,7 +15,7 @@ the plan is the same whatever order the clouds answered in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from orchestrator.compile import compile_policy
@@ -138,9 +138,19 @@ def compile_for(
 
 
 def read_estate(
-    policy: Policy, adapter_for: AdapterFor, progress: Progress, *, workers: int = SCOPE_WORKERS
+    policy: Policy,
+    adapter_for: AdapterFor,
+    progress: Progress,
+    *,
+    workers: int = SCOPE_WORKERS,
+    only: Collection[Scope] | None = None,
 ) -> EstateReads:
-    reads = _Reads(policy_scopes(policy)[0], adapter_for, progress, workers)
+    """Every scope of the policy, or ``only`` these (the queue workers split an interval's
+    reads between them: ``reconcile/snapshot_store.py``)."""
+    scopes = policy_scopes(policy)[0]
+    if only is not None:
+        scopes = {s: t for s, t in scopes.items() if s in only}
+    reads = _Reads(scopes, adapter_for, progress, workers)
     reads.check_identities()
     inventory = reads.inventory()
     transit = reads.transit(policy)

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -65,7 +65,11 @@ class SnapshotStore(Protocol):
     their age in seconds."""
 
     def reads(
-        self, policy: Policy, max_age: float, retry_age: float, read: Callable[[], EstateReads]
+        self,
+        policy: Policy,
+        max_age: float,
+        retry_age: float,
+        read: Callable[[Collection[Scope]], EstateReads],
     ) -> tuple[EstateReads, float]: ...
 
 
@@ -120,18 +124,19 @@ class SharedCompile:
 
     def _refresh(self, policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Snapshot:
         read_at = self._clock()
-        here: list[EstateReads] = []  # set when this process read the clouds itself
+        here: set[Scope] = set()  # the scopes this process read itself
 
-        def read() -> EstateReads:
-            here.append(read_estate(policy, adapter_for, progress))
-            return with_kept(policy, here[0], adapter_for)
+        def read(scopes: Collection[Scope]) -> EstateReads:
+            here.update(scopes)
+            got = read_estate(policy, adapter_for, progress, only=scopes)
+            return with_kept(policy, got, adapter_for)
 
         if self._store is None:
             reads, age = read_estate(policy, adapter_for, progress), 0.0
         else:
             reads, age = self._store.reads(policy, self.max_age, self.retry_age, read)
-            if not here:  # another worker's reads: its ticks' kept answers come with them
-                seed(policy, reads, adapter_for, age)
+            # Other workers' reads: their ticks' kept answers come with them.
+            seed(policy, reads, adapter_for, age, here)
         snapshot = Snapshot(policy, compile_reads(policy, reads), read_at - age)
         self._snapshot = snapshot
         self.refreshes += 1
@@ -151,10 +156,15 @@ def with_kept(policy: Policy, reads: EstateReads, adapter_for: AdapterFor) -> Es
     return replace(reads, kept=kept)
 
 
-def seed(policy: Policy, reads: EstateReads, adapter_for: AdapterFor, age: float) -> None:
-    """Give this process's adapters what the reader's inventory kept, ``age`` seconds old."""
+def seed(
+    policy: Policy, reads: EstateReads, adapter_for: AdapterFor, age: float, read: set[Scope]
+) -> None:
+    """Give this process's adapters what the readers' inventory kept, ``age`` seconds old (at
+    most), for the scopes other than those it ``read`` itself."""
     targets = policy_scopes(policy)[0]
     for scope, inventory in reads.inventory.items():
+        if scope in read:
+            continue
         adapter = adapter_for(targets[scope])
         if isinstance(adapter, SharesReads):
             adapter.seed_reads(inventory, reads.kept.get(scope, {}), age)

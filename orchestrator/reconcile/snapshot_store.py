@@ -1,33 +1,40 @@
 """The interval's reads shared by every queue worker through PostgreSQL (issue 13: "inventory
 snapshots live in the same database"), so that W workers read each scope once per interval,
-not W times.
+not W times, and read it side by side rather than waiting for one of them.
 
-In: the policy, the interval (``max_age``) and how to read the estate when no stored snapshot
-will do (``pipeline.read_estate``). Out: the ``EstateReads`` and their age in seconds.
+In: the policy, the interval (``max_age``) and how to read some scopes of the estate
+(``pipeline.read_estate(only=…)``). Out: the ``EstateReads`` of every scope and their age in
+seconds (the oldest row's).
 Table ``eastwest_snapshots``: a row per policy and scope (its inventory, its hub's transit
 routing, or why it could not be read; the raw answers its inventory kept for the scope's tick,
-``EstateReads.kept``, as JSON text per kind), with the policy's digest and when the reads began.
+``EstateReads.kept``, as JSON text per kind), with the policy's digest and when its read began.
 A worker decodes a scope's kept answers only when it ticks that scope.
 
-Always: one reader per policy at a time: the first worker of an interval takes the policy's
-advisory lock, reads the clouds and replaces the rows in the same transaction; the others wait
-on the lock, then use those rows. Rows are used only when every scope of the policy has one,
-of the same policy digest (an edited policy reads again), younger than ``max_age`` by the
-server's clock (or ``retry_age`` when a scope could not be read, as ``SharedCompile`` does), and
-decodable by this version (``snapshot_codec``); otherwise they are read again and replaced. A
-store that cannot be reached costs the sharing, never the tick: the worker reads itself.
+Always: one reader per scope at a time, and every worker that needs the snapshot reads: it
+claims up to ``CHUNK`` scopes whose rows will not do (a session advisory lock per policy and
+scope, taken without waiting, so the workers of an interval split the estate between them),
+reads them, writes their rows and lets them go, until no scope is left unclaimed; then it waits
+for each scope another worker still reads (its lock), and reads it itself if that worker died
+before writing it. A row will do when it has the policy's digest (an edited policy reads again)
+and is younger than ``max_age`` by the server's clock; a scope that could not be read lives
+only ``retry_age``, and while one is in the snapshot every row does (``SharedCompile``'s rule).
+Rows that do not decode in this version (``snapshot_codec``) are read again, all of them, by
+the worker that found them. A store that cannot be reached costs the sharing, never the tick:
+the worker reads everything itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import random
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from orchestrator.fanout import SCOPE_WORKERS
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import EstateReads, policy_scopes
 from orchestrator.reconcile.snapshot_codec import (
@@ -56,17 +63,38 @@ CREATE TABLE IF NOT EXISTS eastwest_snapshots (
 ALTER TABLE eastwest_snapshots ADD COLUMN IF NOT EXISTS kept JSONB
 """
 _SCHEMA_LOCK = 0x65617374_736E6170  # "eastsnap": the advisory lock around the schema
-_ROWS = """
-SELECT scope, digest, skipped, inventory, transit,
-       EXTRACT(EPOCH FROM clock_timestamp() - read_at)::float8, kept
-FROM eastwest_snapshots WHERE policy = %s
+_AGES = """
+SELECT scope, skipped IS NOT NULL, EXTRACT(EPOCH FROM clock_timestamp() - read_at)::float8
+FROM eastwest_snapshots WHERE policy = %s AND digest = %s
 """
-_INSERT = """
+_ROWS = """
+SELECT scope, skipped, inventory, transit,
+       EXTRACT(EPOCH FROM clock_timestamp() - read_at)::float8, kept
+FROM eastwest_snapshots WHERE policy = %s AND digest = %s AND scope = ANY(%s)
+"""
+_UPSERT = """
 INSERT INTO eastwest_snapshots
     (policy, scope, digest, read_at, skipped, inventory, transit, kept)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (policy, scope) DO UPDATE SET digest = EXCLUDED.digest,
+    read_at = EXCLUDED.read_at, skipped = EXCLUDED.skipped, inventory = EXCLUDED.inventory,
+    transit = EXCLUDED.transit, kept = EXCLUDED.kept
 """
-Read = Callable[[], EstateReads]
+# The session advisory lock that claims a scope's read: one key per policy and scope.
+_TRY = """
+SELECT s FROM unnest(%s::text[]) AS s
+WHERE pg_try_advisory_lock(hashtextextended('eastwest-snapshot:' || %s || ':' || s, 0))
+"""
+_WAIT = """
+SELECT pg_advisory_lock(hashtextextended('eastwest-snapshot:' || %s || ':' || %s, 0))
+"""
+_FREE = """
+SELECT pg_advisory_unlock(hashtextextended('eastwest-snapshot:' || %s || ':' || s, 0))
+FROM unnest(%s::text[]) AS s
+"""
+# The scopes a worker claims at a time: one round of its reads side by side (SCOPE_WORKERS).
+CHUNK = SCOPE_WORKERS
+Read = Callable[[Collection[Scope]], EstateReads]  # reads these scopes of the policy
 # A scope's kept answers past this many bytes of JSON are not stored: the worker ticking the
 # scope reads them itself (a page per 1,000 ENIs), rather than every worker decoding megabytes.
 KEPT_LIMIT = 4 << 20
@@ -81,29 +109,28 @@ class StoredSnapshots:
     def __init__(self, url: str) -> None:
         self.url = url
         self._schema = False
-        self.reused = 0  # snapshots taken from the store rather than read (tests, benchmarks)
+        self.reused = 0  # snapshots this worker read no scope of (tests, benchmarks)
 
     def reads(
         self, policy: Policy, max_age: float, retry_age: float, read: Read
     ) -> tuple[EstateReads, float]:
-        got: EstateReads | None = None
+        scopes = policy_scopes(policy)[0]
         try:
             with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as db:
                 self._ensure_schema(db)
-                with db.transaction():
-                    db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                                (f"eastwest-snapshot:{policy.name}",))  # fmt: skip
-                    stored = self._stored(db, policy, max_age, retry_age)
-                    if stored is not None:
-                        self.reused += 1
-                        return stored
-                    began = db.execute("SELECT clock_timestamp()").fetchone()
-                    got = read()
-                    self._replace(db, policy, got, None if began is None else began[0])
-                    return got, 0.0
+                rows = _Rows(db, policy, max_age, retry_age)
+                read_here = rows.share_reading(read)
+                stored = rows.decoded()
+                if stored is not None:
+                    self.reused += not read_here
+                    return stored
+                began = rows.now()  # the rows will not decode: read them all again
+                got = read(list(scopes))
+                rows.write(got, sorted(rows.scopes), began)
+                return got, 0.0
         except psycopg.Error as exc:
             log.warning("shared snapshot: the store failed (%s); this worker reads itself", exc)
-            return (got if got is not None else read()), 0.0
+            return read(list(scopes)), 0.0
 
     def _ensure_schema(self, db: psycopg.Connection[Any]) -> None:
         if self._schema:
@@ -113,37 +140,94 @@ class StoredSnapshots:
             db.execute(_SCHEMA)
         self._schema = True
 
-    def _stored(
+
+class _Rows:
+    """One policy's rows as one worker sees them, over its connection."""
+
+    def __init__(
         self, db: psycopg.Connection[Any], policy: Policy, max_age: float, retry_age: float
-    ) -> tuple[EstateReads, float] | None:
-        rows = db.execute(_ROWS, (policy.name,)).fetchall()
-        wanted = {str(s) for s in policy_scopes(policy)[0]}
-        digest = policy_digest(policy)
-        if {r[0] for r in rows} != wanted or any(r[1] != digest for r in rows):
+    ) -> None:
+        self.db, self.policy, self.max_age, self.retry_age = db, policy, max_age, retry_age
+        self.scopes = {str(s): s for s in policy_scopes(policy)[0]}
+        self.digest = policy_digest(policy)
+
+    def missing(self) -> list[str]:
+        """The policy's scopes without a row that will do, in order."""
+        found = self.db.execute(_AGES, (self.policy.name, self.digest)).fetchall()
+        ages = [(str(s), bool(skipped), float(age)) for s, skipped, age in found]
+        young = [r for r in ages if r[0] in self.scopes and 0 <= r[2] < self._limit(r[1])]
+        if any(skipped for _, skipped, _ in young):  # an unread scope: the snapshot's life
+            young = [r for r in young if r[2] < self.retry_age]
+        fresh = {s for s, _, _ in young}
+        return [s for s in sorted(self.scopes) if s not in fresh]
+
+    def _limit(self, skipped: bool) -> float:
+        return self.retry_age if skipped else self.max_age
+
+    def share_reading(self, read: Read) -> bool:
+        """Read the scopes no other worker reads until none will not do; True if this worker
+        read any. Each round claims up to ``CHUNK`` scopes without waiting, starting at a
+        random place so that workers arriving together take different ones; when every
+        scope left is claimed, it waits for one claim to end and reads that scope if its
+        claimant did not."""
+        read_any = False
+        while missing := self.missing():
+            start = random.randrange(len(missing))  # noqa: S311 - spreading, not secrecy
+            claimed = self._try(missing[start:] + missing[:start])
+            if not claimed:
+                self.db.execute(_WAIT, (self.policy.name, missing[0]))
+                claimed = [missing[0]]
+            try:
+                began = self.now()
+                still = set(self.missing())  # another worker may have written them meanwhile
+                todo = [s for s in claimed if s in still]
+                if todo:
+                    self.write(read([self.scopes[s] for s in todo]), todo, began)
+                    read_any = True
+            finally:
+                self.db.execute(_FREE, (self.policy.name, claimed))
+        return read_any
+
+    def _try(self, candidates: list[str]) -> list[str]:
+        """Claim up to ``CHUNK`` of ``candidates`` that no other worker holds."""
+        claimed: list[str] = []
+        at = 0
+        while at < len(candidates) and len(claimed) < CHUNK:
+            window = candidates[at : at + CHUNK - len(claimed)]
+            at += len(window)
+            got = self.db.execute(_TRY, (window, self.policy.name)).fetchall()
+            claimed += [str(row[0]) for row in got]
+        return claimed
+
+    def now(self) -> object:
+        """The server's clock, which every row's age is measured by."""
+        row = self.db.execute("SELECT clock_timestamp()").fetchone()
+        return None if row is None else row[0]
+
+    def write(self, reads: EstateReads, scopes: Sequence[str], began: object) -> None:
+        """The rows of ``scopes`` from ``reads``, whose reading began at ``began``."""
+        rows = [
+            (self.policy.name, text, self.digest, began, reads.skipped.get(scope),
+             _json(reads.inventory.get(scope)), _json(reads.transit.get(scope)),
+             _kept(scope, reads.kept.get(scope)))
+            for text, scope in ((t, self.scopes[t]) for t in scopes)
+        ]  # fmt: skip
+        with self.db.cursor() as cursor:
+            cursor.executemany(_UPSERT, rows)
+
+    def decoded(self) -> tuple[EstateReads, float] | None:
+        """Every scope's rows and the oldest's age, or None when one will not do or decode."""
+        if self.missing():
             return None
-        age = max((float(r[5]) for r in rows), default=0.0)
-        limit = retry_age if any(r[2] is not None for r in rows) else max_age
-        if not rows or not 0 <= age < limit:
-            return None
+        wanted = sorted(self.scopes)
+        rows = self.db.execute(_ROWS, (self.policy.name, self.digest, wanted)).fetchall()
+        if sorted(str(r[0]) for r in rows) != wanted:
+            return None  # replaced by an edited policy's between the two queries
         try:
-            return _decoded(rows), age
+            return _decoded(rows), max((float(r[4]) for r in rows), default=0.0)
         except (SnapshotFormatError, KeyError, TypeError, ValueError) as exc:
             log.warning("shared snapshot: unreadable rows (%s); reading again", exc)
             return None
-
-    def _replace(
-        self, db: psycopg.Connection[Any], policy: Policy, reads: EstateReads, began: object
-    ) -> None:
-        db.execute("DELETE FROM eastwest_snapshots WHERE policy = %s", (policy.name,))
-        digest = policy_digest(policy)
-        rows = [
-            (policy.name, str(scope), digest, began, reads.skipped.get(scope),
-             _json(reads.inventory.get(scope)), _json(reads.transit.get(scope)),
-             _kept(scope, reads.kept.get(scope)))
-            for scope in sorted(policy_scopes(policy)[0])
-        ]  # fmt: skip
-        with db.cursor() as cursor:
-            cursor.executemany(_INSERT, rows)
 
 
 def _json(value: object) -> Jsonb | None:
@@ -180,7 +264,7 @@ def _loader(text: str) -> Load:
 
 def _decoded(rows: Sequence[tuple[Any, ...]]) -> EstateReads:
     reads = EstateReads({}, {}, {})
-    for scope_text, _, skipped, inventory, transit, _, kept in sorted(rows):
+    for scope_text, skipped, inventory, transit, _, kept in sorted(rows):
         scope = Scope.parse(scope_text)
         if isinstance(kept, dict):
             reads.kept[scope] = {str(k): _loader(str(v)) for k, v in kept.items()}
