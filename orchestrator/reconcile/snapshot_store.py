@@ -170,8 +170,8 @@ class _Rows:
         random place so that workers arriving together take different ones; when every
         scope left is claimed, it waits for one claim to end and reads that scope if its
         claimant did not."""
-        read_any = False
-        while missing := self.missing():
+        done: set[str] = set()  # each scope at most once a call: rows expiring meanwhile
+        while missing := [s for s in self.missing() if s not in done]:  # are left to decoded()
             start = random.randrange(len(missing))  # noqa: S311 - spreading, not secrecy
             claimed = self._try(missing[start:] + missing[:start])
             if not claimed:
@@ -183,10 +183,10 @@ class _Rows:
                 todo = [s for s in claimed if s in still]
                 if todo:
                     self.write(read([self.scopes[s] for s in todo]), todo, began)
-                    read_any = True
+                    done.update(todo)
             finally:
                 self.db.execute(_FREE, (self.policy.name, claimed))
-        return read_any
+        return bool(done)
 
     def _try(self, candidates: list[str]) -> list[str]:
         """Claim up to ``CHUNK`` of ``candidates`` that no other worker holds."""

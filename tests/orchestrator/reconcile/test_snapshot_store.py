@@ -294,3 +294,20 @@ def test_a_claim_whose_worker_died_is_read_by_the_next(tmp_path: Path, url: str)
     assert read.scopes == 4  # three claimed at once, then the dead claimant's after its lock
     assert read.count == 2
     assert len(got.inventory) == 4
+
+
+def test_rows_expiring_while_they_are_read_do_not_keep_a_worker_reading(
+    tmp_path: Path, url: str
+) -> None:
+    """An unread scope makes every row live only the retry age; when reading takes longer than
+    that, the rows read first expire before the last is written. A worker reads each scope at
+    most once in its share, then once more all together, never round and round."""
+    policy = _policy(tmp_path)
+    estate = Estate(
+        lambda what, _: 0.05 if what == "inventory" else 0.0,
+        fail={(scope_of(1), "inventory"): ObservationError("503")},
+    )
+    read = Reads(estate, policy)
+    reads, _ = StoredSnapshots(url).reads(policy, 300, 0.01, read)
+    assert scope_of(1) in reads.skipped
+    assert read.scopes <= 4 + 4
