@@ -52,8 +52,13 @@ _CONNECT_TIMEOUT_S = 5  # an unreachable server fails the operation, it does not
 
 
 def connect(url: str) -> Connection:
-    """A new connection in autocommit: each statement is its own transaction."""
-    return psycopg.connect(url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT_S)
+    """A new connection in autocommit: each statement is its own transaction. Nothing is
+    prepared on the server (psycopg prepares a statement run five times on one connection):
+    behind PgBouncer in transaction mode, a common front of managed PostgreSQL, the next
+    transaction may run on another server session, where the prepared statement is missing."""
+    return psycopg.connect(
+        url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT_S, prepare_threshold=None
+    )
 
 
 class _LostError(Exception):

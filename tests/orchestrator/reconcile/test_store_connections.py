@@ -99,6 +99,14 @@ def test_a_job_s_store_operations_share_one_connection(store: PostgresStore) -> 
     assert store.connections.opened == 1  # the schema's, kept: 11 operations, no new backend
 
 
+def test_nothing_is_prepared_on_the_server(store: PostgresStore) -> None:
+    lease = store.lease("worker", period=30)
+    for _ in range(10):  # psycopg would prepare a statement from its fifth run on
+        lease.acquire()
+    prepared = store.query("SELECT count(*) FROM pg_prepared_statements", {})
+    assert prepared == [(0,)]
+
+
 def suicide(calls: list[int]) -> Callable[[Connection], int]:
     """An operation whose first run ends its own backend (its connection is lost during it)."""
 
