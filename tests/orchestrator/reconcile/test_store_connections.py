@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from orchestrator.errors import StoreError
+from orchestrator.reconcile.lease import Keeper
 from orchestrator.reconcile.store import open_store
 from orchestrator.reconcile.store.connections import Connection, Connections, connect
 from orchestrator.reconcile.store.postgres import PostgresStore
@@ -84,6 +85,16 @@ def test_a_terminated_backend_is_replaced_before_the_next_operation(
     assert operation(store) == expected  # not a StoreError: the dead one was never used
     assert store.connections.run(backend) != before
     assert store.connections.opened == 2
+
+
+def test_a_keeper_s_lease_survives_its_backend_ending(store: PostgresStore, pg_store: str) -> None:
+    keeper = Keeper(store.lease("worker", period=30), threading.Event())
+    assert keeper.renew()
+    epoch = keeper.epoch
+    terminate(pg_store, store.connections.run(backend))
+    keeper.guard()  # the fencing check answers on a new connection: still ours
+    assert keeper.renew()
+    assert keeper.epoch == epoch  # a renewal, not a takeover
 
 
 def test_a_job_s_store_operations_share_one_connection(store: PostgresStore) -> None:
