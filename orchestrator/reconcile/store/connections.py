@@ -38,6 +38,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import TransactionStatus
 
 from orchestrator.errors import StoreError
@@ -48,7 +49,17 @@ Connect = Callable[[str], Connection]
 
 KEEP = 8  # idle connections kept: a worker's job threads, the embedded run's scheduler threads
 MAX_IDLE_S = 120.0  # under the idle timeouts of the NATs and load balancers named above
-_CONNECT_TIMEOUT_S = 5  # an unreachable server fails the operation, it does not hang the job
+# libpq's parameters unless the URL sets its own. A kept connection can outlive the network
+# path it was opened on: without these, a statement sent into a path that went silent waits
+# for the kernel's retransmissions (about 15 minutes) where a new connection fails in 5 s.
+NETWORK = {
+    "connect_timeout": "5",  # an unreachable server fails the operation, it does not hang
+    "tcp_user_timeout": "15000",  # ms a statement may stay unacknowledged (Linux)
+    "keepalives": "1",  # while waiting for an answer: a vanished server is noticed
+    "keepalives_idle": "15",
+    "keepalives_interval": "5",
+    "keepalives_count": "3",
+}
 
 
 def connect(url: str) -> Connection:
@@ -56,9 +67,8 @@ def connect(url: str) -> Connection:
     prepared on the server (psycopg prepares a statement run five times on one connection):
     behind PgBouncer in transaction mode, a common front of managed PostgreSQL, the next
     transaction may run on another server session, where the prepared statement is missing."""
-    return psycopg.connect(
-        url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT_S, prepare_threshold=None
-    )
+    conninfo = make_conninfo("", **{**NETWORK, **conninfo_to_dict(url)})
+    return psycopg.connect(conninfo, autocommit=True, prepare_threshold=None)
 
 
 class _LostError(Exception):

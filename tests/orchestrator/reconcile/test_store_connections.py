@@ -118,6 +118,25 @@ def test_nothing_is_prepared_on_the_server(store: PostgresStore) -> None:
     assert prepared == [(0,)]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("", {"tcp_user_timeout": "15000", "keepalives_idle": "15"}, id="ours"),
+        pytest.param(
+            "?tcp_user_timeout=2000&keepalives_idle=60",
+            {"tcp_user_timeout": "2000", "keepalives_idle": "60"},
+            id="the-url-s",
+        ),
+    ],
+)
+def test_a_kept_connection_has_network_timeouts(
+    pg_store: str, query: str, expected: dict[str, str]
+) -> None:
+    with connect(pg_store + query) as db:
+        got = db.info.get_parameters()
+    assert {name: got.get(name) for name in expected} == expected
+
+
 def suicide(calls: list[int]) -> Callable[[Connection], int]:
     """An operation whose first run ends its own backend (its connection is lost during it)."""
 
