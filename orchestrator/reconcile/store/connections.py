@@ -1,7 +1,8 @@
 """The PostgreSQL store's connections: kept open between operations, one operation at a time each.
 
 A connection per operation cost the server a backend start (a fork and its set-up, ~4 ms of
-its CPU) for every lease renewal and history row: about ten per partition job. Here the idle
+its CPU) for every lease round trip and history row: three per partition job in audit mode
+(the lease take, its release, the run), two more per write step when enforcing. Here the idle
 connections wait in a stack (the most recently used first, so a quiet process keeps few warm);
 an operation takes one, or opens one, and gives it back when it ends, so no two threads ever
 use one at once and a process holds at most as many as it ran operations at once (and never
