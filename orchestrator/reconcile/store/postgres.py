@@ -1,8 +1,9 @@
 """History in PostgreSQL (psycopg 3); the lease is a row with an epoch (a fencing token).
 
-Imported only for ``postgresql://`` stores, so psycopg is never loaded otherwise. One
-connection per operation (autocommit): a restarted server or a dropped connection costs one
-failed operation, not a stuck process. Lease times are the server's ``now()``, never a
+Imported only for ``postgresql://`` stores, so psycopg is never loaded otherwise. Connections
+are kept open between operations, one operation at a time each (autocommit), and a dead one is
+replaced before it is used (connections.py): a restarted server costs no failed operation, an
+unreachable one fails each operation at once. Lease times are the server's ``now()``, never a
 client's clock, so instances with skewed clocks still agree on who holds it.
 
 The lease rows (``eastwest_lease``, one per lease name: ``policy:<name>/<scope>`` for each
@@ -15,15 +16,12 @@ writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 from psycopg.types.json import Jsonb
 
-from orchestrator.errors import StoreError
 from orchestrator.reconcile.store.base import (
     COLUMNS,
     DEFAULT_LEASE,
@@ -31,6 +29,7 @@ from orchestrator.reconcile.store.base import (
     BookLease,
     RunRecord,
 )
+from orchestrator.reconcile.store.connections import Connection, Connections
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS eastwest_runs (
@@ -105,9 +104,10 @@ def redact(url: str) -> str:
 
 
 class PostgresStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connections: Connections | None = None) -> None:
         self.url = url
         self.location = redact(url)
+        self.connections = connections or Connections(url, self.location)
         self._create_schema()
 
     def _create_schema(self) -> None:
@@ -115,32 +115,22 @@ class PostgresStore:
         both run ``CREATE … IF NOT EXISTS``, which PostgreSQL does not serialise (the loser
         fails with UniqueViolation on its catalog). A transaction-scoped advisory lock makes
         the second wait for the first and then find everything there."""
-        with self._db() as db, db.transaction():
-            db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            db.execute(_SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[psycopg.Connection[Any]]:
-        try:
-            with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as db:
-                yield db
-        except psycopg.Error as exc:
-            # psycopg's messages can quote the connection string: name the redacted one only.
-            raise StoreError(f"history store {self.location}: {type(exc).__name__}") from exc
+        def create(db: Connection) -> None:
+            with db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                db.execute(_SCHEMA)
+
+        self.connections.run(create, idempotent=True)
 
     def record(self, run: RunRecord) -> None:
-        with self._db() as db:
-            db.execute(
-                _INSERT,
-                _params(run),
-            )
+        # Not idempotent: tried once, as a second try could write the run twice.
+        self.query(_INSERT, _params(run))
 
     def runs(self, *, partition: str | None = None, limit: int = DEFAULT_LIMIT) -> list[RunRecord]:
         where = "WHERE partition = %(partition)s" if partition else ""
-        with self._db() as db:
-            rows = db.execute(
-                _SELECT.format(where=where), {"partition": partition, "limit": limit}
-            ).fetchall()
+        params = {"partition": partition, "limit": limit}
+        rows = self.query(_SELECT.format(where=where), params, idempotent=True)
         return [_record(row) for row in rows]
 
     def lease(self, holder: str, period: float, name: str = DEFAULT_LEASE) -> BookLease:
@@ -150,12 +140,20 @@ class PostgresStore:
         return RowBook(self, holder, period)
 
     def close(self) -> None:
-        """Nothing stays open between operations."""
+        """Closes the connections kept open (a store used after it: one per operation)."""
+        self.connections.close()
 
-    def query(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        with self._db() as db:
+    def query(
+        self, sql: str, params: dict[str, Any], *, idempotent: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """``idempotent``: running it twice leaves what running it once does, so it may be
+        tried again on a new connection when a kept one turns out lost during it."""
+
+        def execute(db: Connection) -> list[tuple[Any, ...]]:
             cursor = db.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
+
+        return self.connections.run(execute, idempotent=idempotent)
 
 
 class RowBook:
@@ -168,15 +166,18 @@ class RowBook:
 
     def acquire(self, names: Sequence[str]) -> dict[str, int | None]:
         params = {"names": sorted(set(names)), "holder": self.holder, "period": self.period}
-        granted = {str(name): int(epoch) for name, epoch in self.store.query(_ACQUIRE, params)}
+        # Idempotent: a second run renews what the first took, with the epoch it took it at.
+        rows = self.store.query(_ACQUIRE, params, idempotent=True)
+        granted = {str(name): int(epoch) for name, epoch in rows}
         return {name: granted.get(name) for name in names}
 
     def holds(self, name: str, epoch: int) -> bool:
         params = {"name": name, "holder": self.holder, "epoch": epoch}
-        return bool(self.store.query(_HOLDS, params))
+        return bool(self.store.query(_HOLDS, params, idempotent=True))
 
     def release(self, names: Sequence[str]) -> None:
-        self.store.query(_RELEASE, {"names": list(names), "holder": self.holder})
+        params = {"names": list(names), "holder": self.holder}
+        self.store.query(_RELEASE, params, idempotent=True)
 
 
 def _params(run: RunRecord) -> dict[str, Any]:
