@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
+from orchestrator.model.policy import Policy
 from orchestrator.paths.effect import with_access_check
 from orchestrator.pipeline import (
     AdapterFor,
     Compiled,
     EstateReads,
+    Progress,
     compile_reads,
     plan_policy,
 )
@@ -139,7 +141,7 @@ class SharedOnce:
     estate: Estate
     compiled: Compiled | None = None
 
-    def __call__(self, policy: Any, adapter_for: AdapterFor, progress: Any) -> Compiled:
+    def __call__(self, policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Compiled:
         if self.compiled is None:
             reads = EstateReads(self.estate.inventories(), {}, {})
             compiled = compile_reads(policy, reads)
