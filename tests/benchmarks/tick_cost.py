@@ -6,7 +6,8 @@ only CPU is measured. The interval's shared snapshot is read and compiled by the
 then ``ticks`` more partitions are ticked one after another (audit mode, access check on), and
 the client CPU (``time.process_time``) per tick is printed. A tick that costs its own scope is
 flat in P; one that resolves the whole estate again grows with it. ``--profile`` adds the
-cProfile of the ticks at the largest P (one thread: the ticks run on the calling thread here).
+cProfile of the ticks at the largest P (one thread: the ticks run on the calling thread here;
+that row's CPU then includes the profiler's, about twice the tick's own).
 
 Run: ``.venv/bin/python -m tests.benchmarks.tick_cost [P…] [--ticks N] [--profile]``.
 """
