@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 
-from orchestrator.compile import compile_policy
-from orchestrator.compile.compiler import SUPPORTED_CLOUDS, account_target
-from orchestrator.compile.membership import member_scope
+from orchestrator.compile.compiler import SUPPORTED_CLOUDS, account_target, compile_resolved
+from orchestrator.compile.membership import Membership, member_scope, resolve_membership
 from orchestrator.compile.transit import ROUTING_CLOUDS, hub_scope
 from orchestrator.diagnostics import (
     Diagnostic,
@@ -57,8 +56,10 @@ class PlanResult:
     plan: Plan | None
     desired: DesiredState | None
     diagnostics: tuple[Diagnostic, ...]
-    # What was read before compiling: the effective-access check places workloads with it.
+    # What was read before compiling, and the segments' placements the compile resolved
+    # from it: the effective-access check places workloads with them (None: resolve them).
     inventory: Mapping[Scope, ScopeInventory] = field(default_factory=dict)
+    membership: Membership | None = None
 
     @property
     def failed(self) -> bool:
@@ -93,7 +94,9 @@ def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]
 class Compiled:
     """The desired state and the scopes it governs, before anything owned is read.
     ``notes`` are the policy-scope warnings; ``diagnostics`` holds them and the compiler's.
-    ``skipped`` maps each scope that could not be read to why; ``causes`` are the errors."""
+    ``skipped`` maps each scope that could not be read to why; ``causes`` are the errors.
+    ``membership`` is what the compile placed where: kept so that a reconciler tick sharing
+    this compile checks access at its own scope's placements without resolving the estate."""
 
     desired: DesiredState | None
     scopes: dict[Scope, Target]
@@ -101,6 +104,7 @@ class Compiled:
     diagnostics: tuple[Diagnostic, ...]
     skipped: Mapping[Scope, str] = field(default_factory=dict)
     inventory: Mapping[Scope, ScopeInventory] = field(default_factory=dict)
+    membership: Membership | None = None
 
     @property
     def failed(self) -> bool:
@@ -159,11 +163,13 @@ def read_estate(
 
 def compile_reads(policy: Policy, reads: EstateReads) -> Compiled:
     scopes, notes = policy_scopes(policy)
-    desired = compile_policy(policy, reads.inventory, reads.transit)
+    membership = resolve_membership(policy, reads.inventory)
+    desired = compile_resolved(policy, membership, reads.inventory, reads.transit)
     diags = _without_unread_members(policy, desired.diagnostics, set(reads.skipped))
     desired = replace(desired, diagnostics=diags)
+    skipped = dict(reads.skipped)
     compiled = Compiled(
-        desired, scopes, tuple(notes), (*notes, *diags), dict(reads.skipped), reads.inventory
+        desired, scopes, tuple(notes), (*notes, *diags), skipped, reads.inventory, membership
     )
     return replace(compiled, diagnostics=(*notes, *compiled.skips(), *diags))
 
@@ -187,7 +193,9 @@ def plan_compiled(
     plan with their reason and no changes."""
     desired = compiled.desired
     if desired is None or compiled.failed:
-        return PlanResult(None, desired, compiled.diagnostics, compiled.inventory)
+        return PlanResult(
+            None, desired, compiled.diagnostics, compiled.inventory, compiled.membership
+        )
     readable = {s: t for s, t in wanted.items() if s not in compiled.skipped}
     observed = observe_scopes(desired, readable, adapter_for, progress, workers=workers)
     for scope in wanted.keys() & compiled.skipped.keys():
@@ -199,7 +207,7 @@ def plan_compiled(
     # own diagnostics start with the compiler's, so they are not repeated either.
     elsewhere = compiled.skips(leaving_out=wanted)
     diagnostics = (*compiled.notes, *elsewhere, *plan.diagnostics)
-    return PlanResult(plan, desired, diagnostics, compiled.inventory)
+    return PlanResult(plan, desired, diagnostics, compiled.inventory, compiled.membership)
 
 
 class _Reads:

@@ -83,8 +83,19 @@ def compile_policy(
 ) -> DesiredState:
     """``transit`` holds what routing needs in each hub's scope; without it, no routing is
     compiled (security only)."""
+    return compile_resolved(policy, resolve_membership(policy, inventory), inventory, transit)
+
+
+def compile_resolved(
+    policy: Policy,
+    membership: Membership,
+    inventory: Mapping[Scope, ScopeInventory],
+    transit: Mapping[Scope, TransitInventory] | None = None,
+) -> DesiredState:
+    """``compile_policy`` of a ``membership`` resolved from ``inventory``, for a caller that
+    keeps it (``pipeline.Compiled``: every reconciler tick's access check places workloads
+    with it instead of resolving the whole estate again, issue 13)."""
     diags = list(_unsupported_clouds(policy))
-    membership = resolve_membership(policy, inventory)
     diags.extend(membership.diagnostics)
     flows, flow_diags = collect_flows(policy, membership)
     diags.extend(flow_diags)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from orchestrator.diagnostics import EXTERNAL_OVERLAP, Diagnostic, error, warning
 from orchestrator.model.policy import Member, Policy
 from orchestrator.state import Network, Scope, ScopeInventory, Subnet
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +32,21 @@ class Membership:
     placements: tuple[Placement, ...]
     cidrs: Mapping[str, tuple[str, ...]]  # segment → aggregated CIDRs, all clouds
     diagnostics: tuple[Diagnostic, ...]
-    # Compile asks for a segment's placements once per flow: indexed, not searched.
+    # Compile asks for a segment's placements once per flow, and each reconciler tick's
+    # access check for its own scope's (issue 13): indexed, not searched.
     _index: Mapping[str, tuple[Placement, ...]] = field(init=False, repr=False, compare=False)
+    _scopes: Mapping[Scope, tuple[Placement, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", _by_segment(self.placements))
+        object.__setattr__(self, "_scopes", _grouped(self.placements, lambda p: p.scope))
 
     def of(self, segment: str) -> tuple[Placement, ...]:
         return self._index.get(segment, ())
+
+    def in_scope(self, scope: Scope) -> tuple[Placement, ...]:
+        """The placements in ``scope``, in placement order."""
+        return self._scopes.get(scope, ())
 
 
 def member_scope(policy: Policy, member: Member) -> Scope:
@@ -242,10 +251,16 @@ def _first_covered(
 
 
 def _by_segment(placements: Iterable[Placement]) -> dict[str, tuple[Placement, ...]]:
-    grouped: dict[str, list[Placement]] = defaultdict(list)
+    return _grouped(placements, lambda p: p.segment)
+
+
+def _grouped(
+    placements: Iterable[Placement], key: Callable[[Placement], K]
+) -> dict[K, tuple[Placement, ...]]:
+    grouped: dict[K, list[Placement]] = defaultdict(list)
     for placement in placements:
-        grouped[placement.segment].append(placement)
-    return {segment: tuple(found) for segment, found in grouped.items()}
+        grouped[key(placement)].append(placement)
+    return {k: tuple(found) for k, found in grouped.items()}
 
 
 def _segment_cidrs(placements: Iterable[Placement], declared: list[IPNetwork]) -> tuple[str, ...]:

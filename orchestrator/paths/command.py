@@ -62,7 +62,7 @@ def run_paths(
             return _fail("segment membership has errors; no path was checked")
         routed = routed_scopes(policy)
         for scope in sorted(s for s in scopes if s not in routed):
-            if any(p.scope == scope for p in membership.placements):
+            if _has_members(membership, scope):
                 progress(f"Not checking the routing of {scope}: no hub routes it")
         reports = [
             _with_access(
@@ -119,7 +119,7 @@ APPLIANCE_MODE = frozenset({"aws"})
 
 
 def _has_members(membership: Membership, scope: Scope) -> bool:
-    return any(p.scope == scope for p in membership.placements)
+    return bool(membership.in_scope(scope))
 
 
 def _with_access(

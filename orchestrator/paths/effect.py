@@ -2,8 +2,10 @@
 judge every port of the policy, and say what is not as the policy says. ``eastwest paths``,
 ``eastwest plan`` and the reconciler all call it, so the three never disagree.
 
-In: a ``Policy``, the inventory the plan read (to place workloads in segments), the scopes to
-check and their adapters. Out: per scope, per ordered pair of segments, the access
+In: a ``Policy``, where the plan's compile placed each segment (its ``Membership``, carried
+on the ``PlanResult``: a reconciler tick looks up its own scope's placements in the membership
+its shared snapshot resolved once, never the whole estate's again), the scopes to check and
+their adapters. Out: per scope, per ordered pair of segments, the access
 ``Violation``s; for a plan, an ``AccessCheck`` of ``AccessFinding``s.
 Always: read-only (``AccessReader.access``, one read per scope with members, of the member
 networks' workloads only, sharing what the plan's inventory and observation read:
@@ -26,7 +28,7 @@ from orchestrator.paths.access import Probe, check_access
 from orchestrator.paths.check import Expect, Member, Violation
 from orchestrator.pipeline import AdapterFor, PlanResult, Progress
 from orchestrator.plan.findings import AccessCheck, AccessFinding
-from orchestrator.state import Scope, ScopeInventory, Target
+from orchestrator.state import Scope, Target
 from providers.base import AccessReader
 
 Found = dict[tuple[str, str], tuple[Violation, ...]]
@@ -54,13 +56,13 @@ def scope_access(policy: Policy, members: Sequence[Member], adapter: object, sco
 
 def plan_access(
     policy: Policy,
-    inventory: Mapping[Scope, ScopeInventory],
+    membership: Membership,
     scopes: Mapping[Scope, Target],
     adapter_for: AdapterFor,
     progress: Progress,
 ) -> AccessCheck:
-    """Every scope's findings, in scope and pair order."""
-    membership = resolve_membership(policy, inventory)
+    """Every scope's findings, in scope and pair order. Only the scopes' own placements are
+    looked up: what a scope's check judges is its own workloads (``scope_access``)."""
     findings: list[AccessFinding] = []
     unchecked: list[tuple[str, str]] = []
     for scope, target in sorted(scopes.items()):
@@ -89,7 +91,7 @@ def with_access_check(
     if plan is None or result.failed:
         return result
     scopes = {sp.scope: sp.target for sp in plan.scopes if sp.skipped is None}
-    check = plan_access(policy, result.inventory, scopes, adapter_for, progress)
+    check = plan_access(policy, _membership(result, policy), scopes, adapter_for, progress)
     problems = tuple(
         skipped_scope(
             f"the effective-access check could not read the workloads' groups and lists of "
@@ -102,6 +104,13 @@ def with_access_check(
     return replace(result, plan=plan, diagnostics=(*result.diagnostics, *problems))
 
 
+def _membership(result: PlanResult, policy: Policy) -> Membership:
+    """The compile's placements; resolved here only for a result that does not carry them."""
+    if result.membership is not None:
+        return result.membership
+    return resolve_membership(policy, result.inventory)
+
+
 def findings_of(scope: Scope, found: Found) -> list[AccessFinding]:
     return [
         AccessFinding(str(scope), a, b, str(v.finding), v.problem, v.example, v.count)
@@ -111,9 +120,7 @@ def findings_of(scope: Scope, found: Found) -> list[AccessFinding]:
 
 
 def members_in(membership: Membership, scope: Scope) -> list[Member]:
-    return [
-        Member(p.segment, p.network, p.cidrs) for p in membership.placements if p.scope == scope
-    ]
+    return [Member(p.segment, p.network, p.cidrs) for p in membership.in_scope(scope)]
 
 
 def policy_probes(policy: Policy) -> tuple[list[Probe], dict[tuple[str, str], list[Probe]]]:

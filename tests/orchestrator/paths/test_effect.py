@@ -7,16 +7,17 @@ opens or blocks the flow. Fakes injected, no patching."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
+from orchestrator.compile.membership import Membership, resolve_membership
 from orchestrator.errors import ObservationError, ProviderError
 from orchestrator.paths.check import Member
-from orchestrator.paths.effect import scope_access, with_access_check
+from orchestrator.paths.effect import members_in, scope_access, with_access_check
 from orchestrator.pipeline import PlanResult
 from orchestrator.plan import Plan, ScopePlan
-from orchestrator.state import Scope, Target
+from orchestrator.state import Network, Scope, ScopeInventory, Target
 from orchestrator.state.access import AccessModel, Combine, EffectiveRule, RuleSet, Workload
 from tests.orchestrator.factories import SCOPE, inventory, policy
 
@@ -70,6 +71,54 @@ def test_the_reader_is_told_the_member_networks_it_judges() -> None:
 def _result() -> PlanResult:
     plan = Plan("test", (ScopePlan(SCOPE, TARGET, (), "fp"),))
     return PlanResult(plan, None, (), inventory())
+
+
+def _carrying(membership: Membership | None) -> PlanResult:
+    """A result whose inventory places nothing, carrying ``membership`` (None: none)."""
+    return replace(_result(), inventory={}, membership=membership)
+
+
+@pytest.mark.parametrize(
+    ("result", "findings"),
+    [
+        pytest.param(_carrying(resolve_membership(policy(), inventory())), 1, id="carried"),
+        pytest.param(_carrying(None), 0, id="resolved-from-the-inventory"),
+    ],
+)
+def test_the_check_places_workloads_with_the_membership_the_compile_resolved(
+    result: PlanResult, findings: int
+) -> None:
+    # A reconciler tick must not resolve the whole estate's membership again (issue 13): what
+    # the result carries is used; only a result without one is resolved from its inventory.
+    checked = with_access_check(result, policy(), lambda _: Reader(OPEN), lambda _: None)  # type: ignore[arg-type,return-value]
+    assert checked.plan is not None
+    assert len(checked.plan.access.findings) == findings
+
+
+def test_a_scope_is_judged_on_its_own_placements_in_placement_order() -> None:
+    other = Scope("aws", SCOPE.account, "eu-west-1")
+    estate = {
+        **inventory(),
+        other: ScopeInventory(other, (Network("vpc-far", ("10.90.0.0/16",), {"segment": "web"}),)),
+    }
+    far = {"account": "prod", "region": "eu-west-1", "tags": {"segment": "web"}}
+    pol = policy(
+        accounts=[{"name": "prod", "cloud": "aws", "account_id": SCOPE.account,
+                   "regions": ["us-east-1", "eu-west-1"]}],
+        segments=[
+            {"name": "web", "members": [far, {"account": "prod", "region": "us-east-1",
+                                               "vpc": "vpc-web"}]},
+            {"name": "db", "members": [{"account": "prod", "region": "us-east-1",
+                                        "vpc": "vpc-db"}]},
+        ],
+    )  # fmt: skip
+    membership = resolve_membership(pol, estate)
+    assert members_in(membership, SCOPE) == [
+        Member("web", "vpc-web", ("10.10.0.0/16",)),
+        Member("db", "vpc-db", ("10.30.0.0/16", "10.31.0.0/16")),
+    ]
+    assert members_in(membership, other) == [Member("web", "vpc-far", ("10.90.0.0/16",))]
+    assert members_in(membership, Scope("aws", "222222222222", "us-east-1")) == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,19 @@
+"""Smoke test of the tick-cost benchmark at a small size, on the session's local AWS: it ticks
+the partitions after the first and measures their CPU (no timing asserted: docs/benchmarks.md
+holds the figures)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.benchmarks.aws_endpoint import InProcess
+from tests.benchmarks.tick_cost import tick_cpu
+
+if TYPE_CHECKING:
+    from moto_fixtures.aws.server import AwsServer
+
+
+def test_the_ticks_after_the_snapshot_are_measured(aws_server: AwsServer) -> None:
+    per_tick, measured = tick_cpu(InProcess(aws_server), 4, ticks=10)
+    assert measured == 3  # every partition but the one that read the snapshot
+    assert per_tick > 0
