@@ -1,38 +1,53 @@
-"""One generated botocore client class per service for eastwest's sessions, the clients otherwise
-built as before (providers/aws/client_classes.py; docs/benchmarks.md, "Client classes")."""
+"""eastwest's botocore sessions share generated client classes and event names, the clients
+otherwise built as before (providers/aws/client_reuse.py; docs/benchmarks.md, "Client reuse")."""
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
 import botocore
+import botocore.handlers
 import botocore.session
 import pytest
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.client import BaseClient, ClientCreator
 from botocore.compat import HTTPHeaders
+from botocore.hooks import EventAliaser
 
-from providers.aws.client_classes import CLIENT_CLASSES, ClassCache, has_known_shape
+from providers.aws.client_reuse import (
+    ALIASER_COPY,
+    CLASS_FACTORY,
+    CLIENT_REUSE,
+    ClientReuse,
+    has_known_shape,
+)
 from providers.aws.session import AwsClients, new_session
 
 ENDPOINT = "http://127.0.0.1:9"
-FACTORY = "_create_client_class"  # private: no stub declares it
+NAMES = "_alias_name_cache"  # private: no stub declares it
 
 
-def test_this_botocore_has_the_private_shape_the_class_cache_wraps() -> None:
-    # If this fails, botocore changed ClientCreator._create_client_class: clients still work
-    # (built the public way, ~11 ms more each), but the cache is off. Read the new botocore's
-    # ClientCreator.create_client, adapt client_classes.py, and re-pin botocore.
-    assert has_known_shape(ClientCreator), botocore.__version__
+@pytest.mark.parametrize(
+    ("owner", "shape"),
+    [(ClientCreator, CLASS_FACTORY), (EventAliaser, ALIASER_COPY)],
+    ids=["ClientCreator._create_client_class", "EventAliaser.__copy__"],
+)
+def test_this_botocore_has_the_private_shapes_the_reuse_wraps(
+    owner: type, shape: tuple[str, tuple[str, ...]]
+) -> None:
+    # If this fails, botocore changed this method: clients still work, built the public way,
+    # but they cost their CPU again (docs/benchmarks.md). Read the new botocore's
+    # ClientCreator.create_client and EventAliaser, adapt client_reuse.py, re-pin botocore.
     new_session()
-    assert CLIENT_CLASSES.installed
-    assert hasattr(getattr(ClientCreator, FACTORY), "__wrapped__")
+    assert has_known_shape(owner, shape), botocore.__version__
+    assert shape[0] in CLIENT_REUSE.installed
+    assert hasattr(vars(owner)[shape[0]], "__wrapped__")
 
 
 class Creator:
-    """botocore 1.44's ``ClientCreator`` as the cache sees it: a class per call. Each test wraps
-    a subclass of its own (``fresh``), never this one."""
+    """botocore 1.44's ``ClientCreator`` as the reuse sees it: a new class per call."""
 
     def __init__(self, emitter: object, loader: object) -> None:
         self._event_emitter = emitter
@@ -42,14 +57,14 @@ class Creator:
         return type(f"{service_name}-{service_model.api_version}", (), {})
 
 
-def fresh(base: type) -> type:
-    """A subclass holding its own copy of ``base``'s factory, to be wrapped or not."""
-    return type(base.__name__, (base,), dict(vars(base)))
+class Aliaser:
+    """botocore 1.44's ``EventAliaser`` as the reuse sees it: a copy starts with no names."""
 
+    def __init__(self) -> None:
+        self._alias_name_cache: dict[str, str] = {}
 
-class Model:
-    def __init__(self, api_version: str = "2016-11-15") -> None:
-        self.api_version = api_version
+    def __copy__(self) -> Aliaser:
+        return self.__class__()
 
 
 class Renamed:
@@ -66,36 +81,47 @@ class Gone:
     _create_client_class = None
 
 
+def fresh(base: type) -> type:
+    """A subclass with its own copy of ``base``'s methods: each test wraps classes of its own."""
+    return type(base.__name__, (base,), dict(vars(base)))
+
+
 @pytest.mark.parametrize(
     ("creator", "known"),
     [(Creator, True), (Renamed, False), (Extra, False), (Gone, False), (object, False)],
     ids=["botocore-1.44", "parameter-renamed", "parameter-added", "not-callable", "missing"],
 )
-def test_an_unknown_shape_is_left_alone(creator: type, known: bool) -> None:
-    creator = fresh(creator) if creator is not object else type("Bare", (), {})
-    before = getattr(creator, "_create_client_class", None)
-    cache = ClassCache()
-    assert has_known_shape(creator) is known
-    assert cache.install(creator) is known
-    assert (getattr(creator, "_create_client_class", None) is before) is not known
+def test_a_method_of_unknown_shape_is_left_alone(creator: type, known: bool) -> None:
+    creator = fresh(creator)
+    before = vars(creator).get(CLASS_FACTORY[0])
+    reuse = ClientReuse(creator, fresh(Aliaser))
+    assert has_known_shape(creator, CLASS_FACTORY) is known
+    assert (CLASS_FACTORY[0] in reuse.install()) is known
+    assert (vars(creator).get(CLASS_FACTORY[0]) is before) is not known
+    assert ALIASER_COPY[0] in reuse.installed  # the other, of a known shape, is wrapped
 
 
-def _installed() -> tuple[ClassCache, type[Creator]]:
-    creator = fresh(Creator)
-    cache = ClassCache()
-    assert cache.install(creator)
-    wrapped = getattr(creator, FACTORY)
-    assert cache.install(creator)
-    assert getattr(creator, FACTORY) is wrapped  # not wrapped twice
-    assert has_known_shape(creator)  # so another check of the shape still passes
-    return cache, creator
+def _installed() -> tuple[ClientReuse, type[Creator], type[Aliaser]]:
+    creator, aliaser = fresh(Creator), fresh(Aliaser)
+    reuse = ClientReuse(creator, aliaser)
+    assert reuse.install() == {CLASS_FACTORY[0], ALIASER_COPY[0]}
+    wrapped = vars(creator)[CLASS_FACTORY[0]]
+    reuse.install()
+    assert vars(creator)[CLASS_FACTORY[0]] is wrapped  # not wrapped twice
+    assert has_known_shape(creator, CLASS_FACTORY)  # the wrapper keeps the shape
+    return reuse, creator, aliaser
+
+
+class Model:
+    def __init__(self, api_version: str = "2016-11-15") -> None:
+        self.api_version = api_version
 
 
 def test_shared_sessions_get_one_class_per_loader_service_and_version() -> None:
-    cache, creator = _installed()
-    shared, other_shared, loader = Emitter(), Emitter(), object()
-    cache.share(shared)
-    cache.share(other_shared)
+    reuse, creator, aliaser = _installed()
+    shared, other_shared, loader = aliaser(), aliaser(), object()
+    reuse.share(shared)
+    reuse.share(other_shared)
 
     def build(
         emitter: object, service: str = "ec2", version: str = "v1", load: Any = loader
@@ -106,53 +132,48 @@ def test_shared_sessions_get_one_class_per_loader_service_and_version() -> None:
     distinct = [build(shared), build(shared, "sts"), build(shared, version="v2")]
     distinct.append(build(shared, load=object()))
     assert len(set(distinct)) == 4
-    assert cache.built == 4
+    assert reuse.built == 4
 
 
 @pytest.mark.parametrize(
-    "make",
-    [
-        lambda cache: Creator(Emitter(), object()),  # a session nobody shared
-        lambda cache: Creator(_shared(cache), None),  # botocore renamed its loader attribute
-    ],
-    ids=["session-not-shared", "attribute-moved"],
+    ("shared", "loader"),
+    [(False, object()), (True, None)],
+    ids=["session-not-shared", "loader-attribute-moved"],
 )
-def test_other_creators_build_their_own_class_every_time(make: Any) -> None:
-    cache, creator = _installed()
-    made = make(cache)
-    made.__class__ = creator
-
-    def build() -> type:
-        return creator._create_client_class(made, "ec2", Model())
-
-    assert build() is not build()
-    assert cache.built == 0
-
-
-def _shared(cache: ClassCache) -> object:
-    emitter = Emitter()
-    cache.share(emitter)
-    return emitter
-
-
-class Emitter:
-    """Stands for a session's event emitter (weakly referenced by the cache)."""
+def test_other_creators_build_their_own_class_every_time(shared: bool, loader: Any) -> None:
+    reuse, creator, aliaser = _installed()
+    emitter = aliaser()
+    if shared:
+        reuse.share(emitter)
+    made = creator(emitter, loader)
+    assert made._create_client_class("ec2", Model()) is not made._create_client_class(
+        "ec2", Model()
+    )
+    assert reuse.built == 0
 
 
 def test_a_class_handler_added_later_gives_later_sessions_their_own_class(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cache, creator = _installed()
-    loader, before, after = object(), Emitter(), Emitter()
-    cache.share(before)
+    reuse, creator, aliaser = _installed()
+    loader, before, after = object(), aliaser(), aliaser()
+    reuse.share(before)
     monkeypatch.setattr(
         botocore.handlers,
         "BUILTIN_HANDLERS",
         [*botocore.handlers.BUILTIN_HANDLERS, ("creating-client-class.ec2", print)],
     )
-    cache.share(after)
+    reuse.share(after)
     first = creator(before, loader)._create_client_class("ec2", Model())
     assert creator(after, loader)._create_client_class("ec2", Model()) is not first
+
+
+def test_copies_of_a_shared_emitter_share_its_names_and_others_do_not() -> None:
+    reuse, _, aliaser = _installed()
+    shared, alone = aliaser(), aliaser()
+    reuse.share(shared)
+    assert copy.copy(shared)._alias_name_cache is shared._alias_name_cache
+    assert copy.copy(alone)._alias_name_cache is not alone._alias_name_cache
 
 
 # -- real botocore clients -------------------------------------------------------------------
@@ -208,7 +229,18 @@ def test_clients_of_all_accounts_share_their_class_and_keep_their_own_state() ->
         assert retries == {"mode": "adaptive", "total_max_attempts": 9}
 
 
-def test_a_session_made_elsewhere_builds_its_own_class() -> None:
+def test_the_clients_of_one_session_share_its_event_names() -> None:
+    clients = _account("AKIDA", "111111111111")
+    east, west = clients.ec2("us-east-1"), clients.ec2("eu-west-1")
+    answer: Any = Sent()  # botocore's stubs expect handlers of None
+    east.meta.events.register("before-send.ec2", answer)
+    east.describe_vpcs()
+    names = vars(west.meta.events)[NAMES]
+    assert names is vars(east.meta.events)[NAMES]
+    assert "before-send.ec2.DescribeVpcs" in names
+
+
+def test_a_session_made_elsewhere_builds_its_own_class_and_names() -> None:
     ours = _account("AKIDA", "111111111111").ec2("us-east-1")
     foreign = [
         botocore.session.Session().create_client(
@@ -217,7 +249,8 @@ def test_a_session_made_elsewhere_builds_its_own_class() -> None:
         for _ in range(2)
     ]
     assert len({type(ours), *(type(c) for c in foreign)}) == 3
-    assert all(isinstance(c, BaseClient) for c in foreign)
+    caches = [vars(c.meta.events)[NAMES] for c in (ours, *foreign)]
+    assert len({id(c) for c in caches}) == 3
 
 
 def test_first_clients_built_side_by_side_share_one_class() -> None:
