@@ -126,7 +126,7 @@ class ClientReuse:
         """None for a creator of a session not shared, or one whose attributes moved."""
         emitter = getattr(creator, "_event_emitter", None)
         loader = getattr(creator, "_loader", None)
-        handlers = self._sharing.get(emitter) if emitter is not None else None
+        handlers = self._sharing.get(emitter) if emitter in self._sharing else None
         if handlers is None or loader is None:
             return None
         # The loader itself, not its id: the key keeps it alive, so no other loader takes its
