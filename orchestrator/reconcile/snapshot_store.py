@@ -34,7 +34,6 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from orchestrator.fanout import SCOPE_WORKERS
 from orchestrator.model.policy import Policy
 from orchestrator.pipeline import EstateReads, policy_scopes
 from orchestrator.reconcile.snapshot_codec import (
@@ -92,8 +91,9 @@ _FREE = """
 SELECT pg_advisory_unlock(hashtextextended('eastwest-snapshot:' || %s || ':' || s, 0))
 FROM unnest(%s::text[]) AS s
 """
-# The scopes a worker claims at a time: one round of its reads side by side (SCOPE_WORKERS).
-CHUNK = SCOPE_WORKERS
+# The scopes a worker claims at a time: small, so that workers arriving together each take a
+# share of even a small estate (4 workers, 100 scopes), large enough to read side by side.
+CHUNK = 16
 Read = Callable[[Collection[Scope]], EstateReads]  # reads these scopes of the policy
 # A scope's kept answers past this many bytes of JSON are not stored: the worker ticking the
 # scope reads them itself (a page per 1,000 ENIs), rather than every worker decoding megabytes.
