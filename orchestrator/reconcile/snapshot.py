@@ -53,7 +53,7 @@ from orchestrator.pipeline import (
     policy_scopes,
     read_estate,
 )
-from orchestrator.state import Scope
+from orchestrator.state import Scope, Target
 from providers.base import Load, SharesReads
 
 Clock = Callable[[], float]
@@ -125,30 +125,32 @@ class SharedCompile:
     def _refresh(self, policy: Policy, adapter_for: AdapterFor, progress: Progress) -> Snapshot:
         read_at = self._clock()
         here: set[Scope] = set()  # the scopes this process read itself
+        targets = policy_scopes(policy)[0]  # once, not once per share of the reads
 
         def read(scopes: Collection[Scope]) -> EstateReads:
             here.update(scopes)
             got = read_estate(policy, adapter_for, progress, only=scopes)
-            return with_kept(policy, got, adapter_for)
+            return with_kept(targets, got, adapter_for)
 
         if self._store is None:
             reads, age = read_estate(policy, adapter_for, progress), 0.0
         else:
             reads, age = self._store.reads(policy, self.max_age, self.retry_age, read)
             # Other workers' reads: their ticks' kept answers come with them.
-            seed(policy, reads, adapter_for, age, here)
+            seed(targets, reads, adapter_for, age, here)
         snapshot = Snapshot(policy, compile_reads(policy, reads), read_at - age)
         self._snapshot = snapshot
         self.refreshes += 1
         return snapshot
 
 
-def with_kept(policy: Policy, reads: EstateReads, adapter_for: AdapterFor) -> EstateReads:
+def with_kept(
+    targets: Mapping[Scope, Target], reads: EstateReads, adapter_for: AdapterFor
+) -> EstateReads:
     """``reads`` with the raw answers each scope's inventory kept for its tick (the ENIs,
     subnets… the observation and the access check use rather than read again), so that a
     worker ticking the scope from a stored snapshot reads what the reader's ticks would."""
     kept: dict[Scope, Mapping[str, Load]] = {}
-    targets = policy_scopes(policy)[0]
     for scope in reads.inventory:
         adapter = adapter_for(targets[scope])
         if isinstance(adapter, SharesReads):
@@ -157,11 +159,14 @@ def with_kept(policy: Policy, reads: EstateReads, adapter_for: AdapterFor) -> Es
 
 
 def seed(
-    policy: Policy, reads: EstateReads, adapter_for: AdapterFor, age: float, read: set[Scope]
+    targets: Mapping[Scope, Target],
+    reads: EstateReads,
+    adapter_for: AdapterFor,
+    age: float,
+    read: set[Scope],
 ) -> None:
     """Give this process's adapters what the readers' inventory kept, ``age`` seconds old (at
     most), for the scopes other than those it ``read`` itself."""
-    targets = policy_scopes(policy)[0]
     for scope, inventory in reads.inventory.items():
         if scope in read:
             continue

@@ -118,7 +118,7 @@ class StoredSnapshots:
         try:
             with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as db:
                 self._ensure_schema(db)
-                rows = _Rows(db, policy, max_age, retry_age)
+                rows = _Rows(db, policy, scopes, max_age, retry_age)
                 read_here = rows.share_reading(read)
                 stored = rows.decoded()
                 if stored is not None:
@@ -145,10 +145,15 @@ class _Rows:
     """One policy's rows as one worker sees them, over its connection."""
 
     def __init__(
-        self, db: psycopg.Connection[Any], policy: Policy, max_age: float, retry_age: float
+        self,
+        db: psycopg.Connection[Any],
+        policy: Policy,
+        scopes: Collection[Scope],
+        max_age: float,
+        retry_age: float,
     ) -> None:
         self.db, self.policy, self.max_age, self.retry_age = db, policy, max_age, retry_age
-        self.scopes = {str(s): s for s in policy_scopes(policy)[0]}
+        self.scopes = {str(s): s for s in scopes}
         self.digest = policy_digest(policy)
 
     def missing(self) -> list[str]:
