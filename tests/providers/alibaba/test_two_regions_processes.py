@@ -127,7 +127,6 @@ def test_two_reconcilers_on_the_two_regions_scopes_apply_at_once_under_faults(
     holders = {scope: {r.holder for r in rows} for scope, rows in by_scope.items()}
     assert all(len(h) == 1 for h in holders.values()), holders  # one writer per scope
     assert len(set.union(*holders.values())) == 2  # each process held its own scope
-    assert all(any(r.outcome == "applied" for r in rows) for rows in by_scope.values())
     hz, sh = (by_scope[SCOPES[r]] for r in REGIONS)
     # Both were writing at once: each scope's first run began before the other's last ended.
     assert min(r.started_at for r in hz) < max(r.finished_at for r in sh)
@@ -138,6 +137,17 @@ def test_two_reconcilers_on_the_two_regions_scopes_apply_at_once_under_faults(
     assert result.exit_code == 0, result.output
     last = json.loads(result.stdout)
     assert [c["key"] for s in last["scopes"] for c in s["changes"]] == []
+    after = world(ali)
     outcome = Outcome(5, None)
-    check(outcome, before, world(ali), last)
+    check(outcome, before, after, last)
     assert (outcome.duplicates, outcome.disowned, outcome.unowned_changes) == ([], [], [])
+    # Each process wrote its own scope, read back from the cloud: every scope holds objects of
+    # ours that were not there before, and its one lease holder is the only process that wrote
+    # there. (Not from the runs' outcomes: under faults the run that makes the last write can
+    # still fail, on a lost answer or a throttled read after it, and the next one is in sync.)
+    ours_before = {m.native_id for m in before.marked}
+    created = {
+        s["scope"]: {v["id"] for v in s["native"].values()} - ours_before for s in last["scopes"]
+    }
+    assert set(created) == set(SCOPES.values())
+    assert all(created.values()), created
