@@ -39,7 +39,7 @@ from moto_fixtures.alibaba.responses import Handler, handlers
 from moto_fixtures.aws.calls import Call, CallLog
 from moto_fixtures.aws.faults import Faults
 from moto_fixtures.limits import RateLimits
-from moto_fixtures.serving import BackgroundServer, serve_in_background
+from moto_fixtures.serving import WHOLE_RESPONSE, BackgroundServer, serve_in_background
 
 HOST = "127.0.0.1"
 ACCESS_KEY_ID = "LTAIeastwestSANDBOX"
@@ -70,6 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Keep-alive requests otherwise wait on Nagle's algorithm (SANDBOX-NOTES: ~23 vs ~800/s).
     disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
+    wbufsize = WHOLE_RESPONSE  # headers and body in one send(), as the AWS fake
     state: _State
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

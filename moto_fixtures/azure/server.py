@@ -34,7 +34,7 @@ from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.azure.control import LOST, Call, Control, Faults, action_of
 from moto_fixtures.azure.state import Store
 from moto_fixtures.limits import RateLimits
-from moto_fixtures.serving import BackgroundServer, serve_from_thread
+from moto_fixtures.serving import WHOLE_RESPONSE, BackgroundServer, serve_from_thread
 
 HOST = "127.0.0.1"
 CONTROL = "/_eastwest/"
@@ -58,6 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Keep-alive requests otherwise wait on Nagle's algorithm: ~23 requests/s instead of ~800.
     disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+    wbufsize = WHOLE_RESPONSE  # headers and body in one send(), as the AWS fake
     server: _Server
 
     def setup(self) -> None:

@@ -31,7 +31,7 @@ from moto_fixtures.azure.certs import write_certificates
 from moto_fixtures.panos.api import Api
 from moto_fixtures.panos.device import Device, Faults
 from moto_fixtures.panos.panorama import PanoramaDevice
-from moto_fixtures.serving import BackgroundServer, serve_from_thread
+from moto_fixtures.serving import WHOLE_RESPONSE, BackgroundServer, serve_from_thread
 
 HOST = "127.0.0.1"
 USERNAME = "admin"
@@ -54,6 +54,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # SANDBOX-NOTES: ~23 vs ~800 requests/s with keep-alive
     protocol_version = "HTTP/1.1"
+    wbufsize = WHOLE_RESPONSE  # headers and body in one send(), as the AWS fake
     server: _Server
 
     def setup(self) -> None:

@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
+from moto_fixtures.alibaba import server as alibaba_server
 from moto_fixtures.aws.server import _QuietHandler
-from moto_fixtures.serving import QuietHandler
+from moto_fixtures.azure import server as azure_server
+from moto_fixtures.panos import server as panos_server
+from moto_fixtures.serving import WHOLE_RESPONSE, QuietHandler
 
 BODY = b"<Response>" + b"x" * 3000 + b"</Response>"
 LARGE = b"y" * 300_000  # a large DescribeRouteTables answer is of this order
@@ -123,3 +126,10 @@ def test_a_response_leaves_in_one_send(
     assert f"Content-Length: {len(body)}".encode() in head
     assert got == body
     assert count == sends
+
+
+@pytest.mark.parametrize("server", [alibaba_server, azure_server, panos_server])
+def test_every_fake_buffers_its_whole_response(server: Any) -> None:
+    """The fakes with handlers of their own (state, TLS) buffer as ``QuietHandler`` does: a
+    response's headers and body leave in the flush after the handler returns, one send()."""
+    assert server._Handler.wbufsize == WHOLE_RESPONSE
