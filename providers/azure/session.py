@@ -41,6 +41,12 @@ ARM_READS = Limit(size=250, rate=25)
 ARM_WRITES = Limit(size=200, rate=10)
 ARM_DELETES = Limit(size=200, rate=10)
 
+# Connections one client keeps open. A subscription's regions are read side by side through its
+# one client (a scope each, up to orchestrator.fanout.SCOPE_WORKERS at once); with requests'
+# default pool of 10, every connection past the tenth is closed on its return and urllib3 logs
+# "Connection pool is full" for it.
+POOL_CONNECTIONS = 64
+
 
 @dataclass(frozen=True, slots=True)
 class AzureCloud:
@@ -202,11 +208,27 @@ def client_factory(
             options["base_url"] = base_url
         if credential_scopes is not None:
             options["credential_scopes"] = credential_scopes
-        if transport is not None:
-            options["transport"] = transport
+        options["transport"] = transport if transport is not None else pooled_transport(verify)
         return NetworkManagementClient(credential(), subscription, **options)
 
     return make
+
+
+def pooled_transport(verify: str | bool) -> Any:
+    """azure-core's ``RequestsTransport`` over a session that keeps ``POOL_CONNECTIONS``
+    connections per host. Its adapter never retries: azure-core's retry policy does (with
+    ``Retry-After``), as on the session azure-core would make itself. ``verify`` is the
+    client's ``connection_verify``: a transport given to a client keeps its own settings."""
+    import requests  # noqa: PLC0415 - with the SDK, only when a client is made
+    from azure.core.pipeline.transport import RequestsTransport  # noqa: PLC0415
+    from urllib3.util.retry import Retry  # noqa: PLC0415
+
+    never = Retry(total=False, redirect=False, raise_on_status=False)
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_CONNECTIONS, max_retries=never)
+    session = requests.Session()
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, adapter)
+    return RequestsTransport(session=session, session_owner=True, connection_verify=verify)
 
 
 class AzureClients:
