@@ -44,8 +44,8 @@ from orchestrator.pipeline import (
     Compiled,
     Progress,
     compile_for,
+    governed_scopes,
     plan_compiled,
-    policy_scopes,
 )
 from orchestrator.plan import Plan
 from orchestrator.plan.findings import AccessFinding
@@ -167,7 +167,7 @@ def reconcile_once(
     except PolicyError as exc:
         return run.done(Outcome.FAILED, errors=tuple(d.format() for d in exc.diagnostics))
     run.notes = _policy_notes(view)
-    if partition.scope not in policy_scopes(view.loaded.policy)[0]:
+    if partition.scope not in governed_scopes(view.loaded.policy):
         run.notes += ("no longer governed by the policy",)
         return run.done(Outcome.SKIPPED)
     failures: list[ProviderError] = []
