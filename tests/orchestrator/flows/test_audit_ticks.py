@@ -12,12 +12,11 @@ import pytest
 import yaml
 
 from orchestrator.flows.audit import FlowAudit, FlowDryRun
-from orchestrator.flows.ingest import ingest_paths
-from orchestrator.flows.store import FlowStore
 from orchestrator.reconcile.once import Mode, Tick, reconcile_once
 from orchestrator.reconcile.partition import partitions_of
 from orchestrator.reconcile.source import PolicySource
 from orchestrator.state import Scope
+from tests.orchestrator.flows.talks import store_of
 from tests.orchestrator.paths.test_tick_cost import Estate, SharedOnce, _body
 
 
@@ -27,17 +26,7 @@ def _store(tmp_path: Path, p: int) -> Path:
     talks = [(f"10.1.{i}.5", f"10.2.{i}.5", 5432, 1 + i % 3) for i in range(p)]
     talks += [(f"10.2.{i}.5", f"10.1.{i}.5", 22, 2) for i in range(p)]
     talks += [(f"10.1.{i}.5", f"10.2.{(i + 1) % p}.5", 3306, 1) for i in range(p)]
-    lines = []
-    for n, (client, server, port, connections) in enumerate(talks):
-        for c in range(connections):
-            t, eph = 1_700_000_000 + 60 * n, 40000 + c
-            lines.append(f"2 1 eni-1 {client} {server} {eph} {port} 6 1 60 {t} {t} ACCEPT OK")
-            lines.append(f"2 1 eni-2 {server} {client} {port} {eph} 6 1 60 {t} {t} ACCEPT OK")
-    (tmp_path / "flows.log").write_text("\n".join(lines) + "\n")
-    store = tmp_path / "flows.duckdb"
-    with FlowStore(store) as db:
-        assert ingest_paths(db, [tmp_path / "flows.log"]).records == len(lines)
-    return store
+    return store_of(tmp_path, talks)
 
 
 def _source(tmp_path: Path, p: int) -> PolicySource:
