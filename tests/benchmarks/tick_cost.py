@@ -11,8 +11,11 @@ that row's CPU then includes the profiler's, about twice the tick's own). ``--fl
 the ticks a flow store (``eastwest run --flows-store``): every web VPC talks to the next db
 VPC on tcp/5432 (allowed) and tcp/22 (blocked), so each tick dry-runs its own conversations
 against the estate's attribution; the row then also says how many attributions were built.
+``--parts`` instead prints the CPU of the per-estate work a tick did before and what replaced
+it (is the partition still governed; a hub partition's placements for its firewall plan).
 
-Run: ``.venv/bin/python -m tests.benchmarks.tick_cost [P…] [--ticks N] [--flows] [--profile]``.
+Run: ``.venv/bin/python -m tests.benchmarks.tick_cost [P…] [--ticks N] [--flows] [--profile]``
+or ``.venv/bin/python -m tests.benchmarks.tick_cost [P…] --parts``.
 """
 
 from __future__ import annotations
@@ -22,22 +25,39 @@ import ipaddress
 import pstats
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import yaml
 
 from orchestrator.commands import AdapterCache
+from orchestrator.compile.membership import resolve_membership
 from orchestrator.flows.audit import FlowDryRun
 from orchestrator.flows.ingest import ingest_paths
 from orchestrator.flows.store import FlowStore
-from orchestrator.pipeline import AdapterFor
+from orchestrator.model.policy import Policy
+from orchestrator.pipeline import (
+    AdapterFor,
+    PlanResult,
+    governed_scopes,
+    policy_scopes,
+)
 from orchestrator.reconcile.once import Mode, Tick, reconcile_once
 from orchestrator.reconcile.partition import partitions_of
 from orchestrator.reconcile.snapshot import SharedCompile
 from orchestrator.reconcile.source import PolicySource
+from orchestrator.state import Network, Scope, ScopeInventory
 from tests.benchmarks.aws_endpoint import Endpoint, own_process
-from tests.benchmarks.reconcile_scale import INTERVAL, _cidr, calm, estate_body, prepare
+from tests.benchmarks.reconcile_scale import (
+    INTERVAL,
+    _cidr,
+    _scope,
+    _segment,
+    calm,
+    estate_body,
+    prepare,
+)
 
 
 def flow_store(directory: Path, partitions: int) -> Path:
@@ -99,6 +119,33 @@ def tick_cpu(
         return (time.process_time() - cpu) / len(measured), len(measured), check
 
 
+def parts(partitions: int) -> dict[str, float]:
+    """CPU milliseconds a call of what a tick did per estate before issue 13's changes, and of
+    what it does now, on the estate's policy and an inventory as the sandbox's (no cloud)."""
+    policy = Policy.model_validate(estate_body(partitions))
+    inventory = {}
+    for i in range(partitions):
+        scope = Scope("aws", *_scope(i))
+        network = Network(f"vpc-{i}", (_cidr(i),), {"segment": _segment(i)})
+        inventory[scope] = ScopeInventory(scope, (network,))
+    carried = PlanResult(None, None, (), inventory, resolve_membership(policy, inventory))
+    return {
+        "governed? walking the policy (before)": _per_call(lambda: policy_scopes(policy), 100),
+        "governed? once per policy (now)": _per_call(lambda: governed_scopes(policy), 10_000),
+        "hub: resolving the estate (before)": _per_call(
+            lambda: resolve_membership(policy, inventory), 10
+        ),
+        "hub: the carried placements (now)": _per_call(lambda: carried.placements(policy), 10_000),
+    }
+
+
+def _per_call(call: Callable[[], object], times: int) -> float:
+    cpu = time.process_time()
+    for _ in range(times):
+        call()
+    return 1000 * (time.process_time() - cpu) / times
+
+
 def main(sizes: tuple[int, ...], ticks: int, *, profile: bool, flows: bool) -> None:
     print("| partitions | flows | ticks measured | client_cpu_per_tick_ms | attributions built |")
     print("|---|---|---|---|---|")
@@ -119,4 +166,10 @@ if __name__ == "__main__":
     ticks = int(args[args.index("--ticks") + 1]) if "--ticks" in args else 100
     numbers = [a for i, a in enumerate(args) if a.isdigit() and args[i - 1] != "--ticks"]
     sizes = tuple(int(a) for a in numbers) or (10, 100, 1000)
-    main(sizes, ticks, profile="--profile" in args, flows="--flows" in args)
+    if "--parts" in args:
+        print("| partitions | part | cpu_ms_per_call |\n|---|---|---|")
+        for size in sizes:
+            for part, ms in parts(size).items():
+                print(f"| {size} | {part} | {ms:.4f} |", flush=True)
+    else:
+        main(sizes, ticks, profile="--profile" in args, flows="--flows" in args)
