@@ -45,12 +45,12 @@ from orchestrator.pipeline import (
     Compiled,
     Progress,
     compile_for,
-    governed_scopes,
     plan_compiled,
 )
 from orchestrator.plan import Plan
 from orchestrator.plan.findings import AccessFinding
 from orchestrator.reconcile.backoff import Backoff
+from orchestrator.reconcile.governed import governed_scopes
 from orchestrator.reconcile.lease import FencedAdapter, Guard
 from orchestrator.reconcile.partition import Partition
 from orchestrator.reconcile.source import PolicySource, PolicyView

@@ -40,9 +40,9 @@ from orchestrator.model.policy import Policy
 from orchestrator.pipeline import (
     AdapterFor,
     PlanResult,
-    governed_scopes,
     policy_scopes,
 )
+from orchestrator.reconcile.governed import governed_scopes
 from orchestrator.reconcile.once import Mode, Tick, reconcile_once
 from orchestrator.reconcile.partition import partitions_of
 from orchestrator.reconcile.snapshot import SharedCompile

@@ -21,8 +21,8 @@ from orchestrator.pipeline import (
     EstateReads,
     Progress,
     compile_reads,
-    governed_scopes,
 )
+from orchestrator.reconcile.governed import governed_scopes
 from orchestrator.reconcile.once import Mode, Outcome, Tick, reconcile_once
 from orchestrator.reconcile.partition import partitions_of
 from orchestrator.reconcile.snapshot import SharedCompile
