@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from orchestrator.compile.membership import Membership, resolve_membership
+from orchestrator.compile.membership import Membership
 from orchestrator.compile.ngfw import PANORAMA, rulebase_labels
 from orchestrator.compile.transit import hub_scope
 from orchestrator.diagnostics import Diagnostic, skipped_scope, warning
@@ -171,9 +171,8 @@ def _with_labels(
         diags: tuple[Diagnostic, ...] = (note,)
         firewalls: tuple[FirewallPlan, ...] = ()
     else:
-        membership = resolve_membership(policy, result.inventory)
         firewalls, diags = plan_firewalls(
-            policy, membership, labels, adapter_of, creations_only=unread
+            policy, result.placements(policy), labels, adapter_of, creations_only=unread
         )
     plan = replace(plan, firewalls=firewalls, diagnostics=(*plan.diagnostics, *diags))
     return replace(result, plan=plan, diagnostics=(*result.diagnostics, *diags))

@@ -70,6 +70,14 @@ class PlanResult:
     def partial(self) -> bool:
         return self.plan is not None and not self.plan.complete
 
+    def placements(self, policy: Policy) -> Membership:
+        """The placements the compile resolved, carried here so that a reconciler tick does
+        not resolve the whole estate's again (issue 13); resolved from ``inventory`` only for
+        a result that carries none."""
+        if self.membership is not None:
+            return self.membership
+        return resolve_membership(policy, self.inventory)
+
 
 def policy_scopes(policy: Policy) -> tuple[dict[Scope, Target], list[Diagnostic]]:
     """Every account and region the policy governs: where eastwest may own something."""

@@ -10,6 +10,7 @@ Always: the aggregation runs in DuckDB; Python places each distinct address once
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,21 @@ FROM ip LEFT JOIN nets n ON ip.value BETWEEN n.lo AND n.hi
 GROUP BY address, value
 """  # noqa: S608 - constants only
 
+_ENDS = "{'address': 'UHUGEINT'}"
+# The candidate ends of a tick's conversations: IPv4 addresses in the intervals of its own
+# networks (``nets`` holds only those), and every other address (placed in Python).
+_NEAR = f"""
+SELECT DISTINCT address FROM ({_SEEN}) JOIN nets n
+  ON address >= {IPV4_BASE} AND address < {IPV4_END}
+  AND (address - {IPV4_BASE})::UBIGINT BETWEEN n.lo AND n.hi
+UNION SELECT address FROM ({_SEEN}) WHERE address < {IPV4_BASE} OR address >= {IPV4_END}
+"""  # noqa: S608 - constants only
+_PEERS = """
+SELECT server FROM conversations WHERE client IN (SELECT address FROM ends)
+UNION SELECT client FROM conversations WHERE server IN (SELECT address FROM ends)
+EXCEPT SELECT address FROM ends
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Service:
@@ -121,36 +137,76 @@ def observe(
     top: int = 5,
     *,
     within: frozenset[str] | None = None,
+    near: bool = True,
 ) -> Observed:
     """``top`` talkers per pair (0: none, and no time spent on them); with ``within`` (network
     ids), only the conversations with an end in one of those networks (the reconciler's
-    partition)."""
-    _place_addresses(store, attribution, within)
+    partition), found from those networks' addresses (``near``), or by placing every
+    address of the store (``near=False``: the reference the tests compare with)."""
+    _place_addresses(store, attribution, within, near=near)
     services = tuple(_service(row, judge) for row in store.rows(_SERVICES, [since]))
     talkers = tuple(Talker(*row) for row in store.rows(_TALKERS, [since, top])) if top else ()
     return Observed(services, talkers)
 
 
 def _place_addresses(
-    store: FlowStore, attribution: Attribution, within: frozenset[str] | None
+    store: FlowStore, attribution: Attribution, within: frozenset[str] | None, *, near: bool
 ) -> None:
-    """``places``: each address of the store, its segment and whether it is ``within``.
-    IPv4 addresses (nearly all) are placed in SQL, by a range join of their integer value
-    with the networks' address intervals, the longest prefix winning; the others in Python."""
-    store.load_table("nets", _NETS, attribution.ipv4_intervals())
-    store.db.execute("DROP TABLE IF EXISTS places")
-    store.db.execute(_PLACE_IPV4)
-    others = store.rows(f"{_SEEN} EXCEPT SELECT address FROM places")  # noqa: S608 - constants only
-    places = ((v, attribution.place(text_of(int(v)))) for (v,) in others)
-    rows = [(v, p.segment, p.network) for v, p in places]
-    store.load_table("placed", _PLACED, rows)
-    store.db.execute("INSERT INTO places SELECT * FROM placed")
+    """``places``: each address of the store, its segment and whether it is ``within``; when
+    ``near``, only the addresses of conversations with an end there (``_place_near``)."""
+    if within is not None and near:
+        _place_near(store, attribution, within)
+        return
+    _place_every(store, attribution)
     store.db.execute("ALTER TABLE places ADD COLUMN inside BOOLEAN")
     # No list (None) accepts every place.
     chosen = None if within is None else sorted(within)
     store.db.execute(
         "UPDATE places SET inside = coalesce(list_contains(?::VARCHAR[], network), true)", [chosen]
     )
+
+
+def _place_every(store: FlowStore, attribution: Attribution) -> None:
+    """IPv4 addresses (nearly all) are placed in SQL, by a range join of their integer value
+    with the networks' address intervals, the longest prefix winning; the others in Python."""
+    store.load_table("nets", _NETS, attribution.ipv4_intervals())
+    store.db.execute("DROP TABLE IF EXISTS places")
+    store.db.execute(_PLACE_IPV4)
+    others = store.rows(f"{_SEEN} EXCEPT SELECT address FROM places")  # noqa: S608 - constants only
+    _insert_placed(store, "places", attribution, (v for (v,) in others))
+
+
+def _place_near(store: FlowStore, attribution: Attribution, within: frozenset[str]) -> None:
+    """A reconciler tick's placing (issue 13): the store's IPv4 addresses in the intervals of
+    its own networks, and its other addresses, placed in Python by the estate's attribution
+    (an address of a network there may belong to a longer prefix elsewhere), give the ends
+    ``within``; then only the peers of those ends are placed. What is loaded and placed grows
+    with the scope's networks and conversations, not with the estate's; DuckDB still scans
+    the store's conversations to find them."""
+    store.load_table("nets", _NETS, attribution.ipv4_intervals(within))
+    candidates = store.rows(_NEAR)
+    ends = {int(v) for (v,) in candidates if attribution.place(text_of(int(v))).network in within}
+    store.load_table("ends", _ENDS, ((v,) for v in sorted(ends)))
+    peers = store.rows(_PEERS)
+    _insert_placed(store, "placed_near", attribution, [*sorted(ends), *(int(v) for (v,) in peers)])
+    store.db.execute("DROP TABLE IF EXISTS places")
+    store.db.execute(
+        "CREATE TEMP TABLE places AS SELECT p.*, p.address IN (SELECT address FROM ends) "
+        "AS inside FROM placed_near p"
+    )
+
+
+def _insert_placed(
+    store: FlowStore, table: str, attribution: Attribution, values: Iterable[int]
+) -> None:
+    """``values`` placed in Python into ``table`` (created when missing)."""
+    places = ((v, attribution.place(text_of(int(v)))) for v in values)
+    store.load_table("placed", _PLACED, [(v, p.segment, p.network) for v, p in places])
+    if table == "places":
+        store.db.execute("INSERT INTO places SELECT * FROM placed")
+        return
+    store.db.execute(f"DROP TABLE IF EXISTS {table}")
+    store.db.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM placed")  # noqa: S608 - from code
 
 
 def _service(row: tuple[Any, ...], judge: Judge) -> Service:

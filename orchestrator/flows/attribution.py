@@ -19,6 +19,8 @@ from functools import lru_cache
 from orchestrator.compile.membership import Membership
 
 EXTERNAL_PREFIX = "ext:"
+# (first address, last address, prefix length, segment, network) of an IPv4 entry
+Interval = tuple[int, int, int, str, str]
 _EXTERNAL_LENGTH = {4: 24, 6: 64}
 
 
@@ -43,6 +45,7 @@ class Attribution:
         # Longest prefix first, per IP version.
         self._lengths = sorted(self._table, key=lambda k: -k[1])
         self.place = lru_cache(maxsize=1 << 16)(self._place)
+        self._networks: dict[str, list[Interval]] | None = None
 
     @classmethod
     def of(cls, membership: Membership) -> Attribution:
@@ -52,16 +55,31 @@ class Attribution:
         entries += [(c, p.segment, p.network) for p in membership.placements for c in p.cidrs]
         return cls(entries)
 
-    def ipv4_intervals(self) -> list[tuple[int, int, int, str, str]]:
-        """Every IPv4 entry as (first address, last address, prefix length, segment, network):
-        what a range join places addresses with, longest prefix first among those holding
-        an address (``analysis``)."""
-        return [
-            (start, start + (1 << (32 - length)) - 1, length, place.segment, place.network)
-            for (version, length), entries in self._table.items()
-            if version == 4
-            for start, place in entries.items()
-        ]
+    def ipv4_intervals(self, networks: Iterable[str] | None = None) -> list[Interval]:
+        """Every IPv4 entry (or those of ``networks``) as (first address, last address, prefix
+        length, segment, network): what a range join places addresses with, longest prefix
+        first among those holding an address (``analysis``). The entries of a few networks
+        cost those networks: a reconciler tick asks for its own scope's (issue 13)."""
+        if networks is None:
+            return [i for held in self._by_network().values() for i in held]
+        by_network = self._by_network()
+        return [i for n in sorted(set(networks)) for i in by_network.get(n, ())]
+
+    def _by_network(self) -> dict[str, list[Interval]]:
+        """The IPv4 entries by network, in table order; made once (the attribution is shared
+        by the ticks of an interval), then only read."""
+        if self._networks is None:
+            found: dict[str, list[Interval]] = {}
+            for (version, length), entries in self._table.items():
+                if version != 4:
+                    continue
+                for start, place in entries.items():
+                    end = start + (1 << (32 - length)) - 1
+                    found.setdefault(place.network, []).append(
+                        (start, end, length, place.segment, place.network)
+                    )
+            self._networks = found
+        return self._networks
 
     def _place(self, address: str) -> Place:
         ip = ipaddress.ip_address(address)

@@ -33,8 +33,15 @@ class PolicyView:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def view_of(policy: Policy, inventory: Mapping[Scope, ScopeInventory]) -> PolicyView:
-    membership = resolve_membership(policy, inventory)
+def view_of(
+    policy: Policy,
+    inventory: Mapping[Scope, ScopeInventory],
+    membership: Membership | None = None,
+) -> PolicyView:
+    """``membership``: the one the compile resolved from ``inventory``, when the caller has
+    it (the reconciler's shared compile); resolved here otherwise."""
+    if membership is None:
+        membership = resolve_membership(policy, inventory)
     flows, diags = collect_flows(policy, membership)
     return PolicyView(
         policy,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from orchestrator.apply import ApplyReport, apply_plan
+from orchestrator.compile.membership import Membership
 from orchestrator.diagnostics import (
     SCOPE_SKIPPED,
     Diagnostic,
@@ -45,11 +46,11 @@ from orchestrator.pipeline import (
     Progress,
     compile_for,
     plan_compiled,
-    policy_scopes,
 )
 from orchestrator.plan import Plan
 from orchestrator.plan.findings import AccessFinding
 from orchestrator.reconcile.backoff import Backoff
+from orchestrator.reconcile.governed import governed_scopes
 from orchestrator.reconcile.lease import FencedAdapter, Guard
 from orchestrator.reconcile.partition import Partition
 from orchestrator.reconcile.source import PolicySource, PolicyView
@@ -63,8 +64,9 @@ Adapters = Callable[[str], AdapterFor]
 # shared by the ticks of a process (``snapshot.SharedCompile``).
 CompileFn = Callable[[Policy, AdapterFor, Progress], Compiled]
 # The audit tick's flow dry run (``orchestrator.flows.audit.FlowDryRun``): the policy, the
-# inventory it was compiled from, the partition's scope.
-FlowCheck = Callable[[Policy, Mapping[Scope, ScopeInventory], Scope], FlowAudit]
+# inventory it was compiled from, the partition's scope, and the membership the compile
+# resolved from that inventory (None: resolve it).
+FlowCheck = Callable[[Policy, Mapping[Scope, ScopeInventory], Scope, Membership | None], FlowAudit]
 
 
 class Mode(enum.StrEnum):
@@ -167,7 +169,7 @@ def reconcile_once(
     except PolicyError as exc:
         return run.done(Outcome.FAILED, errors=tuple(d.format() for d in exc.diagnostics))
     run.notes = _policy_notes(view)
-    if partition.scope not in policy_scopes(view.loaded.policy)[0]:
+    if partition.scope not in governed_scopes(view.loaded.policy):
         run.notes += ("no longer governed by the policy",)
         return run.done(Outcome.SKIPPED)
     failures: list[ProviderError] = []
@@ -242,9 +244,11 @@ def _flow_dry_run(
         run.notes += ("flows: no dry run: a scope of the policy could not be read",)
         return
     try:
-        # The inventory the plan was compiled from: a shared snapshot gives it at no cost.
-        inventory = run.tick.compile(policy, adapter_for, _quiet).inventory
-        run.flows = check(policy, inventory, run.partition.scope)
+        # What the plan was compiled from: a shared snapshot gives it at no cost, and the same
+        # objects every tick of the interval, so the check builds its view of them once.
+        compiled = run.tick.compile(policy, adapter_for, _quiet)
+        scope = run.partition.scope
+        run.flows = check(policy, compiled.inventory, scope, compiled.membership)
     except EastwestError as exc:
         run.notes += (f"flows: the dry run could not run: {exc}",)
         return
