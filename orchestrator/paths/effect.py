@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from orchestrator.compile.membership import Membership, resolve_membership
+from orchestrator.compile.membership import Membership
 from orchestrator.compile.transit import pair_expectations
 from orchestrator.diagnostics import skipped_scope
 from orchestrator.errors import EastwestError, ProviderError
@@ -91,7 +91,7 @@ def with_access_check(
     if plan is None or result.failed:
         return result
     scopes = {sp.scope: sp.target for sp in plan.scopes if sp.skipped is None}
-    check = plan_access(policy, _membership(result, policy), scopes, adapter_for, progress)
+    check = plan_access(policy, result.placements(policy), scopes, adapter_for, progress)
     problems = tuple(
         skipped_scope(
             f"the effective-access check could not read the workloads' groups and lists of "
@@ -102,13 +102,6 @@ def with_access_check(
     )
     plan = replace(plan, access=check, diagnostics=(*plan.diagnostics, *problems))
     return replace(result, plan=plan, diagnostics=(*result.diagnostics, *problems))
-
-
-def _membership(result: PlanResult, policy: Policy) -> Membership:
-    """The compile's placements; resolved here only for a result that does not carry them."""
-    if result.membership is not None:
-        return result.membership
-    return resolve_membership(policy, result.inventory)
 
 
 def findings_of(scope: Scope, found: Found) -> list[AccessFinding]:
