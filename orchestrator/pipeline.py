@@ -15,7 +15,7 @@ the plan is the same whatever order the clouds answered in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from orchestrator.compile.compiler import SUPPORTED_CLOUDS, account_target, compile_resolved
@@ -155,13 +155,12 @@ def read_estate(
     progress: Progress,
     *,
     workers: int = SCOPE_WORKERS,
-    only: Collection[Scope] | None = None,
+    only: Mapping[Scope, Target] | None = None,
 ) -> EstateReads:
-    """Every scope of the policy, or ``only`` these (the queue workers split an interval's
-    reads between them: ``reconcile/snapshot_store.py``)."""
-    scopes = policy_scopes(policy)[0]
-    if only is not None:
-        scopes = {s: t for s, t in scopes.items() if s in only}
+    """Every scope of the policy, or ``only`` these, with their targets as ``policy_scopes``
+    gives them (the queue workers split an interval's reads between them,
+    ``reconcile/snapshot_store.py``, and list the policy's scopes once, not once a share)."""
+    scopes = policy_scopes(policy)[0] if only is None else dict(only)
     reads = _Reads(scopes, adapter_for, progress, workers)
     reads.check_identities()
     inventory = reads.inventory()

@@ -129,7 +129,8 @@ class SharedCompile:
 
         def read(scopes: Collection[Scope]) -> EstateReads:
             here.update(scopes)
-            got = read_estate(policy, adapter_for, progress, only=scopes)
+            only = {s: targets[s] for s in scopes}
+            got = read_estate(policy, adapter_for, progress, only=only)
             return with_kept(targets, got, adapter_for)
 
         if self._store is None:
